@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+'use strict';
+// `node examples/fastify/server.js`: see examples/shared/run.js for ISSUER, AUDIENCE, JWKS_URI, PORT, HOST.
+require('../shared/run').main('Fastify', require('./app').createApp);

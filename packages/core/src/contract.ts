@@ -1,0 +1,61 @@
+/**
+ * The contract between the framework-agnostic core and the thin framework adapters.
+ * An adapter turns its framework's request into a `CoreRequest`, asks the `Authorizer`,
+ * and either continues with `outcome.auth` attached or writes `outcome.status/headers/body` as JSON.
+ */
+import type { JWTHeaderParameters, JWTPayload } from 'jose';
+
+/** What the core needs to know about an incoming HTTP request. */
+export interface CoreRequest {
+  method: string;
+  /** Path and query string as received, e.g. `/orders/7?expand=1`. */
+  url: string;
+  /** Header names as the framework gives them (lower case in Node); values as Node gives them. */
+  headers: Record<string, string | string[] | undefined>;
+  /** Remote address of the peer. */
+  ip?: string;
+  /** The parsed body, when the framework already parsed one (JSON object, urlencoded form object). */
+  body?: unknown;
+}
+
+/** Per-route choices an adapter may pass along with a request. */
+export interface RouteOverrides {
+  /** Evaluate this entrypoint instead of the configured one. */
+  entrypoint?: string;
+  /** Skip authentication and authorization for this route. */
+  skip?: boolean;
+}
+
+/** The policy's decision as the core understood it. */
+export interface Decision {
+  allowed: boolean;
+  /** The raw value of the entrypoint (boolean or `{allowed, internal_message, external_message}`), undefined if the rule was undefined. */
+  result: unknown;
+  externalMessage?: string;
+  /** For logs only; never sent to the client. */
+  internalMessage?: string;
+  decisionId: string;
+}
+
+/** Attached to the request (`req.auth`, `ctx.state.auth`, `request.auth`) when a request is allowed. */
+export interface AuthResult {
+  /** The raw bearer token; undefined for anonymous requests that the policy allowed. */
+  token?: string;
+  header?: JWTHeaderParameters;
+  payload?: JWTPayload;
+  decision: Decision;
+}
+
+export type Outcome =
+  | { type: 'allow'; auth: AuthResult; headers: Record<string, string> }
+  /** Answer the request directly: a denial (401/403/400/413/500/503) or a document the core serves itself (RFC 9728 metadata). */
+  | { type: 'respond'; status: number; headers: Record<string, string>; body: unknown };
+
+export interface Authorizer {
+  /** Resolves when the policy is loaded and issuer metadata is known; rejects with the start-up error. */
+  ready(): Promise<void>;
+  /** Decide one request. Never rejects: internal failures become a fail-closed `deny` outcome (500/503). */
+  authorize(request: CoreRequest, route?: RouteOverrides): Promise<Outcome>;
+  /** Stop file watchers and timers. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,206 @@
+/**
+ * The MCP and OAuth protocol layer of the core, as three hooks the Authorizer calls:
+ *
+ * - `serveWellKnown(request, protocols)` first, before authentication: answers
+ *   `GET /.well-known/oauth-protected-resource[/<resource path>]` with the RFC 9728 document when configured.
+ * - `enrichProtocolInput(request, protocols, verifyToken)` while building the policy input: refuses bodies over the
+ *   size limit (413), reads a JSON-RPC 2.0 message into `input.request.mcp` or a token request into
+ *   `input.request.oauth` (verifying token-exchange tokens), or answers a malformed one (400).
+ * - `shapeDenial(request, denial, decision, protocols)` on every denial: JSON-RPC requests get a JSON-RPC error
+ *   object, token requests get RFC 6749 §5.2 errors, Bearer challenges get `resource_metadata`.
+ */
+import type { CoreRequest, Decision, Outcome } from './contract';
+import { buildMcpInput, classifyJsonRpcBody, jsonRpcCodeForStatus, jsonRpcError, jsonRpcIdOf, JSONRPC_INVALID_REQUEST, type McpInput } from './mcp';
+import {
+  buildOAuthInput,
+  headerValue,
+  OAUTH_ERROR_HEADERS,
+  oauthDenialBody,
+  OAuthRequestError,
+  oauthRequestErrorBody,
+  readTokenRequest,
+  type OAuthInput,
+  type TokenVerifier,
+} from './oauth';
+import { resolveResourceMetadata, withResourceMetadata, type ResolvedResourceMetadata, type ResourceMetadataOptions } from './resource-metadata';
+
+export type RespondOutcome = Extract<Outcome, { type: 'respond' }>;
+export type { TokenVerifier } from './oauth';
+
+/** The core options this layer reads (part of the core's options object). */
+export interface ProtocolOptions {
+  /** Serve RFC 9728 metadata and require tokens to name this resource (see `ResourceMetadataOptions`). */
+  resourceMetadata?: ResourceMetadataOptions;
+  /** Largest JSON or form body, in bytes, read for MCP/OAuth input; larger ones are refused with 413. Default 1 MiB. */
+  maxBodySize?: number;
+}
+
+export interface ResolvedProtocolOptions {
+  resourceMetadata?: ResolvedResourceMetadata;
+  maxBodySize: number;
+}
+
+export const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
+
+/** Validates the protocol options at start-up; throws a TypeError naming the bad option. */
+export function resolveProtocolOptions(options: ProtocolOptions, configuredIssuers: readonly string[] = []): ResolvedProtocolOptions {
+  const { maxBodySize = DEFAULT_MAX_BODY_SIZE } = options;
+  if (typeof maxBodySize !== 'number' || !Number.isSafeInteger(maxBodySize) || maxBodySize <= 0) {
+    throw new TypeError(`opa-jwt: option "maxBodySize" must be a positive integer number of bytes, got ${String(maxBodySize)}`);
+  }
+  return { resourceMetadata: resolveResourceMetadata(options.resourceMetadata, configuredIssuers), maxBodySize };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// serveWellKnown
+
+function pathOf(url: string): string {
+  const query = url.search(/[?#]/);
+  return query === -1 ? url : url.slice(0, query);
+}
+
+export function serveWellKnown(request: CoreRequest, protocols: ResolvedProtocolOptions): RespondOutcome | undefined {
+  const metadata = protocols.resourceMetadata;
+  if (!metadata) return undefined;
+  const method = request.method.toUpperCase();
+  if ((method !== 'GET' && method !== 'HEAD') || !metadata.paths.has(pathOf(request.url))) return undefined;
+  return {
+    type: 'respond',
+    status: 200,
+    // Public, configuration-derived document: browsers-based MCP clients fetch it cross-origin.
+    headers: { 'Cache-Control': 'public, max-age=3600', 'Access-Control-Allow-Origin': '*' },
+    body: metadata.document,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// enrichProtocolInput
+
+/** Members to add to `input.request`, or a direct answer when the request cannot be evaluated. */
+export type ProtocolEnrichment = { type: 'input'; request: { mcp?: McpInput; oauth?: OAuthInput } } | RespondOutcome;
+
+function isJsonContentType(request: CoreRequest): boolean {
+  const type = headerValue(request.headers, 'content-type');
+  if (type === undefined) return true; // the framework parsed a body without one; judge by the body itself
+  const mime = type.split(';')[0].trim().toLowerCase();
+  return mime === 'application/json' || mime.endsWith('+json');
+}
+
+function isInspectable(request: CoreRequest): boolean {
+  const type = headerValue(request.headers, 'content-type');
+  if (type === undefined) return request.body !== undefined;
+  const mime = type.split(';')[0].trim().toLowerCase();
+  return mime === 'application/x-www-form-urlencoded' || mime === 'application/json' || mime.endsWith('+json');
+}
+
+/** The body's size in bytes: Content-Length when sent, else measured from what the framework parsed. */
+export function bodySize(request: CoreRequest): number {
+  const declared = headerValue(request.headers, 'content-length');
+  if (declared !== undefined && /^\d+$/.test(declared.trim())) return Number(declared.trim());
+  const body = request.body;
+  if (body === undefined || body === null) return 0;
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (body instanceof Uint8Array) return body.byteLength;
+  try {
+    return Buffer.byteLength(JSON.stringify(body) ?? '');
+  } catch {
+    return Number.POSITIVE_INFINITY; // cyclic or otherwise unserialisable: not something we will read
+  }
+}
+
+function tooLarge(limit: number): RespondOutcome {
+  return {
+    type: 'respond',
+    status: 413,
+    headers: {},
+    body: { error: 'invalid_request', error_description: `request body is larger than the ${limit}-byte limit` },
+  };
+}
+
+function oauthError(error: OAuthRequestError): RespondOutcome {
+  return { type: 'respond', status: 400, headers: { ...OAUTH_ERROR_HEADERS }, body: oauthRequestErrorBody(error) };
+}
+
+export async function enrichProtocolInput(request: CoreRequest, protocols: ResolvedProtocolOptions, verifyToken: TokenVerifier): Promise<ProtocolEnrichment> {
+  if (request.method.toUpperCase() !== 'POST' || !isInspectable(request)) return { type: 'input', request: {} };
+  // Refused, not passed through unread: an unread body could carry a tool call no policy has seen.
+  if (bodySize(request) > protocols.maxBodySize) return tooLarge(protocols.maxBodySize);
+
+  try {
+    const form = readTokenRequest(request);
+    if (form) return { type: 'input', request: { oauth: await buildOAuthInput(request, form, verifyToken) } };
+  } catch (error) {
+    if (error instanceof OAuthRequestError) return oauthError(error);
+    throw error;
+  }
+
+  if (!isJsonContentType(request)) return { type: 'input', request: {} };
+  const rpc = classifyJsonRpcBody(request.body);
+  if (rpc.kind === 'message') return { type: 'input', request: { mcp: buildMcpInput(rpc.message) } };
+  if (rpc.kind === 'batch') {
+    // One policy input describes one message; evaluating only part of a batch would let the rest through unseen.
+    return {
+      type: 'respond',
+      status: 400,
+      headers: {},
+      body: jsonRpcError(null, JSONRPC_INVALID_REQUEST, `JSON-RPC batches of ${rpc.size} messages are not accepted here; send one message per request`),
+    };
+  }
+  return { type: 'input', request: {} };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// shapeDenial
+
+function findHeader(headers: Record<string, string>, name: string): string | undefined {
+  return Object.keys(headers).find((key) => key.toLowerCase() === name);
+}
+
+function addResourceMetadata(denial: RespondOutcome, metadata: ResolvedResourceMetadata | undefined): Record<string, string> {
+  const headers = { ...denial.headers };
+  if (!metadata) return headers;
+  const key = findHeader(headers, 'www-authenticate');
+  if (key !== undefined) headers[key] = withResourceMetadata(headers[key], metadata.metadataUrl);
+  else if (denial.status === 401) headers['WWW-Authenticate'] = withResourceMetadata(undefined, metadata.metadataUrl);
+  return headers;
+}
+
+function describedMessage(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const record = body as Record<string, unknown>;
+  for (const key of ['error_description', 'message', 'error']) if (typeof record[key] === 'string' && record[key] !== '') return record[key] as string;
+  return undefined;
+}
+
+/**
+ * Reshapes the core's denial for the protocol the request speaks. `decision` is the policy's decision when the
+ * policy ran (its `externalMessage` is what clients see), undefined for authentication or internal failures.
+ */
+export function shapeDenial(request: CoreRequest, denial: RespondOutcome, decision: Decision | undefined, protocols: ResolvedProtocolOptions): RespondOutcome {
+  const headers = addResourceMetadata(denial, protocols.resourceMetadata);
+  const method = request.method.toUpperCase();
+  if (method !== 'POST' || denial.status === 401 || denial.status === 413) return { ...denial, headers };
+
+  let tokenRequest = false;
+  try {
+    tokenRequest = readTokenRequest(request) !== undefined;
+  } catch {
+    tokenRequest = false;
+  }
+  if (tokenRequest) {
+    if (denial.status === 403) {
+      // Token endpoints answer a refused grant with 400 and an OAuth error code (RFC 6749 §5.2).
+      return { type: 'respond', status: 400, headers: { ...headers, ...OAUTH_ERROR_HEADERS }, body: oauthDenialBody(decision?.externalMessage) };
+    }
+    return { ...denial, headers: { ...headers, ...OAUTH_ERROR_HEADERS } };
+  }
+
+  if (!isJsonContentType(request)) return { ...denial, headers };
+  const rpc = classifyJsonRpcBody(request.body);
+  if (rpc.kind !== 'message') return { ...denial, headers };
+  const message =
+    denial.status === 403
+      ? decision?.externalMessage || describedMessage(denial.body) || 'forbidden'
+      : describedMessage(denial.body) || 'request denied';
+  return { type: 'respond', status: denial.status, headers, body: jsonRpcError(jsonRpcIdOf(rpc.message), jsonRpcCodeForStatus(denial.status), message) };
+}

@@ -1,0 +1,437 @@
+// Strict JSON text <-> values. Parsed strings without escapes point into the source text (which
+// the SDK keeps alive below the heap pointer for as long as the value is used).
+import {
+  Value, StrV, ArrV, CollV, NULL, TRUE, FALSE, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ,
+  BoolV, numOf, asStr, asArr, asColl, mkNum, newObj, objPut, ensureSorted, newStr, strFrom,
+} from "./values";
+
+let pos: usize = 0;
+let end: usize = 0;
+let bad: bool = false;
+
+@inline function peek(): i32 { return pos < end ? <i32>load<u8>(pos) : -1; }
+
+function skipWs(): void {
+  while (pos < end) {
+    let c = load<u8>(pos);
+    if (c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09) pos++; else break;
+  }
+}
+
+/** Parses exactly one JSON value filling [ptr, ptr+len); null when the text is not valid JSON. */
+export function parseJson(ptr: usize, len: usize): Value | null {
+  pos = ptr; end = ptr + len; bad = false;
+  skipWs();
+  let v = parseValue(0);
+  skipWs();
+  if (bad || pos != end) return null;
+  return v;
+}
+
+function expectWord(w: string): bool {
+  let n = w.length;
+  if (pos + <usize>n > end) return false;
+  for (let i = 0; i < n; i++) if (<i32>load<u8>(pos + <usize>i) != w.charCodeAt(i)) return false;
+  pos += <usize>n;
+  return true;
+}
+
+function parseValue(depth: i32): Value {
+  if (depth > 2000) { bad = true; return NULL; }
+  let c = peek();
+  switch (c) {
+    case 0x7b: return parseObject(depth);
+    case 0x5b: return parseArray(depth);
+    case 0x22: return parseString();
+    case 0x74: if (!expectWord("true")) bad = true; return TRUE;
+    case 0x66: if (!expectWord("false")) bad = true; return FALSE;
+    case 0x6e: if (!expectWord("null")) bad = true; return NULL;
+    default:
+      if (c == 0x2d || (c >= 0x30 && c <= 0x39)) return parseNumber();
+      bad = true;
+      return NULL;
+  }
+}
+
+function parseObject(depth: i32): Value {
+  pos++; // {
+  let obj = newObj();
+  skipWs();
+  if (peek() == 0x7d) { pos++; return obj; }
+  while (true) {
+    skipWs();
+    if (peek() != 0x22) { bad = true; return obj; }
+    let k = parseString();
+    if (bad) return obj;
+    skipWs();
+    if (peek() != 0x3a) { bad = true; return obj; }
+    pos++;
+    skipWs();
+    let v = parseValue(depth + 1);
+    if (bad) return obj;
+    objPut(obj, k, v);
+    skipWs();
+    let c = peek();
+    if (c == 0x2c) { pos++; continue; }
+    if (c == 0x7d) { pos++; break; }
+    bad = true;
+    return obj;
+  }
+  ensureSorted(obj);
+  return obj;
+}
+
+function parseArray(depth: i32): Value {
+  pos++; // [
+  let arr = new ArrV(4);
+  skipWs();
+  if (peek() == 0x5d) { pos++; return arr; }
+  while (true) {
+    skipWs();
+    let v = parseValue(depth + 1);
+    if (bad) return arr;
+    arr.push(v);
+    skipWs();
+    let c = peek();
+    if (c == 0x2c) { pos++; continue; }
+    if (c == 0x5d) { pos++; break; }
+    bad = true;
+    return arr;
+  }
+  return arr;
+}
+
+function hexVal(c: i32): i32 {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
+function read4Hex(): i32 {
+  if (pos + 4 > end) { bad = true; return 0; }
+  let v = 0;
+  for (let i = 0; i < 4; i++) {
+    let h = hexVal(<i32>load<u8>(pos + <usize>i));
+    if (h < 0) { bad = true; return 0; }
+    v = (v << 4) | h;
+  }
+  pos += 4;
+  return v;
+}
+
+/** Writes code point cp as UTF-8 at out; returns bytes written. */
+export function putUtf8(out: usize, cp: i32): i32 {
+  if (cp < 0x80) { store<u8>(out, <u8>cp); return 1; }
+  if (cp < 0x800) {
+    store<u8>(out, <u8>(0xc0 | (cp >> 6)));
+    store<u8>(out + 1, <u8>(0x80 | (cp & 0x3f)));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    store<u8>(out, <u8>(0xe0 | (cp >> 12)));
+    store<u8>(out + 1, <u8>(0x80 | ((cp >> 6) & 0x3f)));
+    store<u8>(out + 2, <u8>(0x80 | (cp & 0x3f)));
+    return 3;
+  }
+  store<u8>(out, <u8>(0xf0 | (cp >> 18)));
+  store<u8>(out + 1, <u8>(0x80 | ((cp >> 12) & 0x3f)));
+  store<u8>(out + 2, <u8>(0x80 | ((cp >> 6) & 0x3f)));
+  store<u8>(out + 3, <u8>(0x80 | (cp & 0x3f)));
+  return 4;
+}
+
+function parseString(): StrV {
+  pos++; // "
+  let start = pos;
+  let escapes = false;
+  while (true) {
+    if (pos >= end) { bad = true; return new StrV(start, 0); }
+    let c = load<u8>(pos);
+    if (c == 0x22) break;
+    if (c < 0x20) { bad = true; return new StrV(start, 0); }
+    if (c == 0x5c) { escapes = true; pos += 2; continue; }
+    pos++;
+  }
+  if (pos > end) { bad = true; return new StrV(start, 0); }
+  let stop = pos;
+  pos++; // closing quote
+  if (!escapes) return new StrV(start, <i32>(stop - start));
+  // Decode escapes into a fresh buffer (never longer than the source).
+  let out = __alloc(stop - start);
+  let o = out;
+  let p = start;
+  let save = pos;
+  while (p < stop) {
+    let c = load<u8>(p);
+    if (c != 0x5c) { store<u8>(o++, c); p++; continue; }
+    let e = <i32>load<u8>(p + 1);
+    p += 2;
+    switch (e) {
+      case 0x22: store<u8>(o++, 0x22); break;
+      case 0x5c: store<u8>(o++, 0x5c); break;
+      case 0x2f: store<u8>(o++, 0x2f); break;
+      case 0x62: store<u8>(o++, 0x08); break;
+      case 0x66: store<u8>(o++, 0x0c); break;
+      case 0x6e: store<u8>(o++, 0x0a); break;
+      case 0x72: store<u8>(o++, 0x0d); break;
+      case 0x74: store<u8>(o++, 0x09); break;
+      case 0x75: {
+        pos = p;
+        let cp = read4Hex();
+        if (bad) return new StrV(start, 0);
+        p = pos;
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+          // a surrogate pair spells one code point; a lone surrogate becomes U+FFFD
+          if (p + 6 <= stop && load<u8>(p) == 0x5c && load<u8>(p + 1) == 0x75) {
+            pos = p + 2;
+            let lo = read4Hex();
+            if (bad) return new StrV(start, 0);
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+              cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+              p = pos;
+            } else cp = 0xfffd;
+          } else cp = 0xfffd;
+        } else if (cp >= 0xdc00 && cp <= 0xdfff) cp = 0xfffd;
+        o += <usize>putUtf8(o, cp);
+        break;
+      }
+      default: bad = true; return new StrV(start, 0);
+    }
+  }
+  pos = save;
+  return new StrV(out, <i32>(o - out));
+}
+
+// Exact powers of ten for the fast decimal path.
+const POW10: StaticArray<f64> = [
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+function parseNumber(): Value {
+  let start = pos;
+  let neg = false;
+  if (peek() == 0x2d) { neg = true; pos++; }
+  let mant: u64 = 0;
+  let digits = 0;
+  let exp10 = 0;
+  let c = peek();
+  if (c == 0x30) {
+    pos++;
+  } else if (c >= 0x31 && c <= 0x39) {
+    while (true) {
+      c = peek();
+      if (c < 0x30 || c > 0x39) break;
+      if (digits < 19) { mant = mant * 10 + <u64>(c - 0x30); if (mant != 0) digits++; } else exp10++;
+      pos++;
+    }
+  } else { bad = true; return NULL; }
+  if (peek() == 0x2e) {
+    pos++;
+    c = peek();
+    if (c < 0x30 || c > 0x39) { bad = true; return NULL; }
+    while (true) {
+      c = peek();
+      if (c < 0x30 || c > 0x39) break;
+      if (digits < 19) { mant = mant * 10 + <u64>(c - 0x30); if (mant != 0) digits++; exp10--; }
+      pos++;
+    }
+  }
+  c = peek();
+  let slow = digits > 15;
+  if (c == 0x65 || c == 0x45) {
+    pos++;
+    let eneg = false;
+    c = peek();
+    if (c == 0x2b || c == 0x2d) { eneg = c == 0x2d; pos++; }
+    c = peek();
+    if (c < 0x30 || c > 0x39) { bad = true; return NULL; }
+    let e = 0;
+    while (true) {
+      c = peek();
+      if (c < 0x30 || c > 0x39) break;
+      if (e < 100000) e = e * 10 + (c - 0x30);
+      pos++;
+    }
+    exp10 += eneg ? -e : e;
+  }
+  let r: f64;
+  if (!slow && exp10 >= -22 && exp10 <= 22) {
+    r = <f64>mant;
+    r = exp10 >= 0 ? r * POW10[exp10] : r / POW10[-exp10];
+    if (neg) r = -r;
+  } else {
+    // rare: many digits or large exponents; let the standard library do the exact conversion
+    r = parseFloat(String.UTF8.decodeUnsafe(start, pos - start, false));
+  }
+  return mkNum(r);
+}
+
+// ---------- output ----------
+
+let outBuf: usize = 0;
+let outLen: i32 = 0;
+let outCap: i32 = 0;
+
+export function outStart(): void {
+  outCap = 256;
+  outBuf = __alloc(<usize>outCap);
+  outLen = 0;
+}
+
+@inline function reserve(n: i32): void {
+  if (outLen + n > outCap) {
+    while (outLen + n > outCap) outCap <<= 1;
+    outBuf = __realloc(outBuf, <usize>outCap);
+  }
+}
+
+export function outByte(b: i32): void {
+  reserve(1);
+  store<u8>(outBuf + <usize>outLen, <u8>b);
+  outLen++;
+}
+
+export function outBytes(p: usize, n: i32): void {
+  reserve(n);
+  memory.copy(outBuf + <usize>outLen, p, <usize>n);
+  outLen += n;
+}
+
+export function outAscii(s: string): void {
+  let n = s.length;
+  reserve(n);
+  for (let i = 0; i < n; i++) store<u8>(outBuf + <usize>(outLen + i), <u8>s.charCodeAt(i));
+  outLen += n;
+}
+
+/** Ends the output with a NUL byte; returns its address. */
+export function outFinishZ(): usize {
+  outByte(0);
+  return outBuf;
+}
+
+/** Ends the output as a string value (no NUL). */
+export function outFinishStr(): StrV {
+  return new StrV(outBuf, outLen);
+}
+
+export function outNumber(n: f64): void {
+  if (n == Math.floor(n) && Math.abs(n) < 1e18) {
+    let i = <i64>n;
+    if (i == 0) { outByte(0x30); return; }
+    reserve(21);
+    if (i < 0) { store<u8>(outBuf + <usize>outLen, 0x2d); outLen++; i = -i; }
+    let tmp = outBuf + <usize>outLen;
+    let nd = 0;
+    let t = i;
+    while (t > 0) { nd++; t /= 10; }
+    for (let k = nd - 1; k >= 0; k--) { store<u8>(tmp + <usize>k, <u8>(0x30 + <i32>(i % 10))); i /= 10; }
+    outLen += nd;
+    return;
+  }
+  if (!isFinite(n)) { outAscii("null"); return; }
+  let s = n.toString();
+  if (s.endsWith(".0")) s = s.substring(0, s.length - 2);
+  outAscii(s);
+}
+
+const HEX = "0123456789abcdef";
+
+export function outString(s: StrV): void {
+  reserve(s.len + 2);
+  outByte(0x22);
+  let p = s.ptr;
+  let n = s.len;
+  let run = 0; // start of the pending unescaped run
+  for (let i = 0; i < n; i++) {
+    let c = <i32>load<u8>(p + <usize>i);
+    if (c >= 0x20 && c != 0x22 && c != 0x5c) continue;
+    if (i > run) outBytes(p + <usize>run, i - run);
+    run = i + 1;
+    outByte(0x5c);
+    switch (c) {
+      case 0x22: outByte(0x22); break;
+      case 0x5c: outByte(0x5c); break;
+      case 0x0a: outByte(0x6e); break;
+      case 0x0d: outByte(0x72); break;
+      case 0x09: outByte(0x74); break;
+      case 0x08: outByte(0x62); break;
+      case 0x0c: outByte(0x66); break;
+      default:
+        outAscii("u00");
+        outByte(HEX.charCodeAt(c >> 4));
+        outByte(HEX.charCodeAt(c & 15));
+    }
+  }
+  if (n > run) outBytes(p + <usize>run, n - run);
+  outByte(0x22);
+}
+
+/** Writes v as JSON: object keys and set elements in sorted order, sets as arrays. */
+export function outValue(v: Value): void {
+  switch (v.kind) {
+    case K_NULL: outAscii("null"); return;
+    case K_BOOL: outAscii(changetype<BoolV>(v).b ? "true" : "false"); return;
+    case K_NUM: outNumber(numOf(v)); return;
+    case K_STR: outString(asStr(v)); return;
+    case K_ARR: {
+      let a = asArr(v);
+      outByte(0x5b);
+      for (let i = 0; i < a.len; i++) {
+        if (i > 0) outByte(0x2c);
+        outValue(a.get(i));
+      }
+      outByte(0x5d);
+      return;
+    }
+    case K_OBJ: {
+      let c = asColl(v);
+      ensureSorted(c);
+      outByte(0x7b);
+      for (let i = 0; i < c.len; i++) {
+        if (i > 0) outByte(0x2c);
+        let k = c.key(i);
+        if (k.kind == K_STR) outString(asStr(k));
+        else {
+          // OPA allows non-string keys; JSON needs strings, so the key's JSON text is quoted
+          let saveBuf = outBuf, saveLen = outLen, saveCap = outCap;
+          outStart();
+          outValue(k);
+          let inner = outFinishStr();
+          outBuf = saveBuf; outLen = saveLen; outCap = saveCap;
+          outString(inner);
+        }
+        outByte(0x3a);
+        outValue(c.val(i));
+      }
+      outByte(0x7d);
+      return;
+    }
+    default: {
+      let c = asColl(v);
+      ensureSorted(c);
+      outByte(0x5b);
+      for (let i = 0; i < c.len; i++) {
+        if (i > 0) outByte(0x2c);
+        outValue(c.key(i));
+      }
+      outByte(0x5d);
+    }
+  }
+}
+
+/** JSON text of v as a NUL-terminated buffer. */
+export function dumpZ(v: Value): usize {
+  outStart();
+  outValue(v);
+  return outFinishZ();
+}
+
+/** JSON text of v as a string value. */
+export function dumpStr(v: Value): StrV {
+  outStart();
+  outValue(v);
+  return outFinishStr();
+}

@@ -1,0 +1,406 @@
+// Rego values: null, boolean, number (f64), string (UTF-8 bytes, often pointing straight into the
+// JSON text they were parsed from), array, object, set. Objects and sets keep their entries in
+// arrays, sorted (OPA's order) once looked at in order, with an open-addressing hash index once
+// they grow past a few entries.
+//
+// Values reachable from data, input or plan constants are never sorted or indexed lazily during an
+// evaluation (that would allocate above the heap pointer the SDK resets): they are finished when
+// parsed. Only collections built by the current evaluation are still unsorted.
+
+export const K_NULL: i32 = 0;
+export const K_BOOL: i32 = 1;
+export const K_NUM: i32 = 2;
+export const K_STR: i32 = 3;
+export const K_ARR: i32 = 4;
+export const K_OBJ: i32 = 5;
+export const K_SET: i32 = 6;
+
+export class Value {
+  kind: i32;
+  constructor(kind: i32) { this.kind = kind; }
+}
+
+export class BoolV extends Value {
+  b: bool;
+  constructor(b: bool) { super(K_BOOL); this.b = b; }
+}
+
+export class NumV extends Value {
+  n: f64;
+  constructor(n: f64) { super(K_NUM); this.n = n; }
+}
+
+export class StrV extends Value {
+  ptr: usize;
+  len: i32;
+  hash: u32 = 0;
+  constructor(ptr: usize, len: i32) { super(K_STR); this.ptr = ptr; this.len = len; }
+}
+
+export class ArrV extends Value {
+  data: usize;
+  len: i32 = 0;
+  cap: i32;
+  constructor(cap: i32) {
+    super(K_ARR);
+    if (cap < 4) cap = 4;
+    this.cap = cap;
+    this.data = __alloc(<usize>cap << 2);
+  }
+  @inline get(i: i32): Value { return load<Value>(this.data + (<usize>i << 2)); }
+  @inline set(i: i32, v: Value): void { store<Value>(this.data + (<usize>i << 2), v); }
+  push(v: Value): void {
+    if (this.len == this.cap) {
+      this.cap <<= 1;
+      this.data = __realloc(this.data, <usize>this.cap << 2);
+    }
+    store<Value>(this.data + (<usize>this.len << 2), v);
+    this.len++;
+  }
+}
+
+/** Object (keys + vals) or set (keys only). */
+export class CollV extends Value {
+  keys: usize;
+  vals: usize; // 0 for sets
+  len: i32 = 0;
+  cap: i32;
+  sorted: bool = true;
+  idx: usize = 0;
+  idxMask: i32 = 0;
+  constructor(kind: i32, cap: i32) {
+    super(kind);
+    if (cap < 4) cap = 4;
+    this.cap = cap;
+    this.keys = __alloc(<usize>cap << 2);
+    this.vals = kind == K_OBJ ? __alloc(<usize>cap << 2) : 0;
+  }
+  @inline key(i: i32): Value { return load<Value>(this.keys + (<usize>i << 2)); }
+  @inline val(i: i32): Value { return load<Value>(this.vals + (<usize>i << 2)); }
+  @inline setVal(i: i32, v: Value): void { store<Value>(this.vals + (<usize>i << 2), v); }
+}
+
+export const NULL = new Value(K_NULL);
+export const TRUE = new BoolV(true);
+export const FALSE = new BoolV(false);
+
+@inline export function mkBool(b: bool): Value { return b ? TRUE : FALSE; }
+@inline export function mkNum(n: f64): Value { return new NumV(n); }
+@inline export function numOf(v: Value): f64 { return changetype<NumV>(v).n; }
+@inline export function asStr(v: Value): StrV { return changetype<StrV>(v); }
+@inline export function asArr(v: Value): ArrV { return changetype<ArrV>(v); }
+@inline export function asColl(v: Value): CollV { return changetype<CollV>(v); }
+
+/** A string value over a copy of an AssemblyScript string (ASCII/BMP, encoded as UTF-8). */
+export function strFrom(s: string): StrV {
+  let buf = String.UTF8.encode(s, false);
+  return new StrV(changetype<usize>(buf), buf.byteLength);
+}
+
+export function newStr(len: i32): StrV {
+  return new StrV(__alloc(<usize>(len > 0 ? len : 1)), len);
+}
+
+/** Integer-valued (and exactly representable as such). */
+export function isInt(n: f64): bool {
+  return Math.floor(n) == n && Math.abs(n) <= 9007199254740992.0;
+}
+
+// ---------- equality, order, hashing ----------
+
+function bytesCompare(a: usize, al: i32, b: usize, bl: i32): i32 {
+  let n = al < bl ? al : bl;
+  let c = memory.compare(a, b, <usize>n);
+  if (c != 0) return c < 0 ? -1 : 1;
+  return al < bl ? -1 : (al > bl ? 1 : 0);
+}
+
+export function strEqual(a: StrV, b: StrV): bool {
+  return a.len == b.len && memory.compare(a.ptr, b.ptr, <usize>a.len) == 0;
+}
+
+export function strEqualsAscii(a: StrV, s: string): bool {
+  if (a.len != s.length) return false;
+  for (let i = 0; i < a.len; i++) if (<i32>load<u8>(a.ptr + <usize>i) != s.charCodeAt(i)) return false;
+  return true;
+}
+
+export function equal(a: Value, b: Value): bool {
+  if (a === b) return true;
+  let k = a.kind;
+  if (k != b.kind) return false;
+  switch (k) {
+    case K_NULL: return true;
+    case K_BOOL: return changetype<BoolV>(a).b == changetype<BoolV>(b).b;
+    case K_NUM: return numOf(a) == numOf(b);
+    case K_STR: return strEqual(asStr(a), asStr(b));
+    case K_ARR: {
+      let x = asArr(a), y = asArr(b);
+      if (x.len != y.len) return false;
+      for (let i = 0; i < x.len; i++) if (!equal(x.get(i), y.get(i))) return false;
+      return true;
+    }
+    case K_OBJ: {
+      let x = asColl(a), y = asColl(b);
+      if (x.len != y.len) return false;
+      for (let i = 0; i < x.len; i++) {
+        let j = collFind(y, x.key(i));
+        if (j < 0 || !equal(x.val(i), y.val(j))) return false;
+      }
+      return true;
+    }
+    default: {
+      let x = asColl(a), y = asColl(b);
+      if (x.len != y.len) return false;
+      for (let i = 0; i < x.len; i++) if (collFind(y, x.key(i)) < 0) return false;
+      return true;
+    }
+  }
+}
+
+/** OPA's total order: null < boolean < number < string < array < object < set. */
+export function compare(a: Value, b: Value): i32 {
+  if (a === b) return 0;
+  let ka = a.kind, kb = b.kind;
+  if (ka != kb) return ka < kb ? -1 : 1;
+  switch (ka) {
+    case K_NULL: return 0;
+    case K_BOOL: {
+      let x = changetype<BoolV>(a).b, y = changetype<BoolV>(b).b;
+      return x == y ? 0 : (x ? 1 : -1);
+    }
+    case K_NUM: {
+      let x = numOf(a), y = numOf(b);
+      return x < y ? -1 : (x > y ? 1 : 0);
+    }
+    case K_STR: {
+      let x = asStr(a), y = asStr(b);
+      return bytesCompare(x.ptr, x.len, y.ptr, y.len);
+    }
+    case K_ARR: {
+      let x = asArr(a), y = asArr(b);
+      let n = min(x.len, y.len);
+      for (let i = 0; i < n; i++) {
+        let c = compare(x.get(i), y.get(i));
+        if (c != 0) return c;
+      }
+      return x.len < y.len ? -1 : (x.len > y.len ? 1 : 0);
+    }
+    case K_OBJ: {
+      let x = asColl(a), y = asColl(b);
+      ensureSorted(x); ensureSorted(y);
+      let n = min(x.len, y.len);
+      for (let i = 0; i < n; i++) {
+        let c = compare(x.key(i), y.key(i));
+        if (c != 0) return c;
+      }
+      for (let i = 0; i < n; i++) {
+        let c = compare(x.val(i), y.val(i));
+        if (c != 0) return c;
+      }
+      return x.len < y.len ? -1 : (x.len > y.len ? 1 : 0);
+    }
+    default: {
+      let x = asColl(a), y = asColl(b);
+      ensureSorted(x); ensureSorted(y);
+      let n = min(x.len, y.len);
+      for (let i = 0; i < n; i++) {
+        let c = compare(x.key(i), y.key(i));
+        if (c != 0) return c;
+      }
+      return x.len < y.len ? -1 : (x.len > y.len ? 1 : 0);
+    }
+  }
+}
+
+@inline function mix(h: u32): u32 {
+  h ^= h >>> 16; h *= 0x85ebca6b; h ^= h >>> 13; h *= 0xc2b2ae35; h ^= h >>> 16;
+  return h;
+}
+
+export function hashValue(v: Value): u32 {
+  switch (v.kind) {
+    case K_NULL: return 0x9e3779b9;
+    case K_BOOL: return changetype<BoolV>(v).b ? 0x1234567 : 0x7654321;
+    case K_NUM: {
+      let n = numOf(v);
+      if (isInt(n)) { let i = <i64>n; return mix(<u32>i ^ <u32>(i >>> 32) ^ 0x2545f491); }
+      let bits = reinterpret<u64>(n);
+      return mix(<u32>bits ^ <u32>(bits >>> 32));
+    }
+    case K_STR: {
+      let s = asStr(v);
+      if (s.hash != 0) return s.hash;
+      let h: u32 = 2166136261;
+      for (let i = 0; i < s.len; i++) h = (h ^ load<u8>(s.ptr + <usize>i)) * 16777619;
+      if (h == 0) h = 1;
+      s.hash = h;
+      return h;
+    }
+    case K_ARR: {
+      let a = asArr(v);
+      let h: u32 = 0x3c6ef372 + <u32>a.len;
+      for (let i = 0; i < a.len; i++) h = mix(h * 31 + hashValue(a.get(i)));
+      return h;
+    }
+    case K_OBJ: {
+      let c = asColl(v);
+      let h: u32 = 0xa54ff53a + <u32>c.len;
+      for (let i = 0; i < c.len; i++) h += mix(hashValue(c.key(i)) * 31 + hashValue(c.val(i)));
+      return h;
+    }
+    default: {
+      let c = asColl(v);
+      let h: u32 = 0x510e527f + <u32>c.len;
+      for (let i = 0; i < c.len; i++) h += mix(hashValue(c.key(i)));
+      return h;
+    }
+  }
+}
+
+// ---------- objects and sets ----------
+
+const INDEX_FROM: i32 = 9;
+
+function indexPut(c: CollV, i: i32): void {
+  let mask = c.idxMask;
+  let slot = <i32>hashValue(c.key(i)) & mask;
+  while (load<i32>(c.idx + (<usize>slot << 2)) != 0) slot = (slot + 1) & mask;
+  store<i32>(c.idx + (<usize>slot << 2), i + 1);
+}
+
+function rebuildIndex(c: CollV): void {
+  let size = 32;
+  while (size < c.len * 3) size <<= 1;
+  if (c.idxMask + 1 != size) {
+    c.idx = __alloc(<usize>size << 2);
+    c.idxMask = size - 1;
+  }
+  memory.fill(c.idx, 0, <usize>size << 2);
+  for (let i = 0; i < c.len; i++) indexPut(c, i);
+}
+
+/** Position of key in c, or -1. */
+export function collFind(c: CollV, key: Value): i32 {
+  let n = c.len;
+  if (c.idxMask != 0) {
+    let mask = c.idxMask;
+    let slot = <i32>hashValue(key) & mask;
+    while (true) {
+      let e = load<i32>(c.idx + (<usize>slot << 2));
+      if (e == 0) return -1;
+      if (equal(c.key(e - 1), key)) return e - 1;
+      slot = (slot + 1) & mask;
+    }
+  }
+  if (key.kind == K_STR) {
+    let ks = asStr(key);
+    for (let i = 0; i < n; i++) {
+      let k = c.key(i);
+      if (k.kind == K_STR && strEqual(asStr(k), ks)) return i;
+    }
+    return -1;
+  }
+  for (let i = 0; i < n; i++) if (equal(c.key(i), key)) return i;
+  return -1;
+}
+
+/** Appends a key known to be absent. */
+function collAppend(c: CollV, key: Value, val: Value | null): void {
+  if (c.len == c.cap) {
+    c.cap <<= 1;
+    c.keys = __realloc(c.keys, <usize>c.cap << 2);
+    if (c.vals != 0) c.vals = __realloc(c.vals, <usize>c.cap << 2);
+  }
+  let i = c.len;
+  if (c.sorted && i > 0 && compare(c.key(i - 1), key) > 0) c.sorted = false;
+  store<Value>(c.keys + (<usize>i << 2), key);
+  if (c.vals != 0) store<Value | null>(c.vals + (<usize>i << 2), val);
+  c.len = i + 1;
+  if (c.idxMask != 0) {
+    if (c.len * 2 > c.idxMask + 1) rebuildIndex(c); else indexPut(c, i);
+  } else if (c.len >= INDEX_FROM) rebuildIndex(c);
+}
+
+/** object[key] = val (overwriting). */
+export function objPut(c: CollV, key: Value, val: Value): void {
+  let i = collFind(c, key);
+  if (i >= 0) c.setVal(i, val); else collAppend(c, key, val);
+}
+
+export function setAdd(c: CollV, v: Value): void {
+  if (collFind(c, v) < 0) collAppend(c, v, null);
+}
+
+export function objGet(c: CollV, key: Value): Value | null {
+  let i = collFind(c, key);
+  return i < 0 ? null : c.val(i);
+}
+
+/** In-place heapsort of keys (and vals alongside): no allocation. */
+export function sortPairs(keys: usize, vals: usize, n: i32): void {
+  for (let start = (n >> 1) - 1; start >= 0; start--) siftDown(keys, vals, start, n);
+  for (let end = n - 1; end > 0; end--) {
+    swap(keys, vals, 0, end);
+    siftDown(keys, vals, 0, end);
+  }
+}
+
+@inline function kAt(keys: usize, i: i32): Value { return load<Value>(keys + (<usize>i << 2)); }
+
+function swap(keys: usize, vals: usize, i: i32, j: i32): void {
+  let a = keys + (<usize>i << 2), b = keys + (<usize>j << 2);
+  let t = load<usize>(a); store<usize>(a, load<usize>(b)); store<usize>(b, t);
+  if (vals != 0) {
+    a = vals + (<usize>i << 2); b = vals + (<usize>j << 2);
+    t = load<usize>(a); store<usize>(a, load<usize>(b)); store<usize>(b, t);
+  }
+}
+
+function siftDown(keys: usize, vals: usize, root: i32, n: i32): void {
+  while (true) {
+    let child = root * 2 + 1;
+    if (child >= n) return;
+    if (child + 1 < n && compare(kAt(keys, child), kAt(keys, child + 1)) < 0) child++;
+    if (compare(kAt(keys, root), kAt(keys, child)) >= 0) return;
+    swap(keys, vals, root, child);
+    root = child;
+  }
+}
+
+function insertionSort(keys: usize, vals: usize, n: i32): void {
+  for (let i = 1; i < n; i++) {
+    let j = i;
+    while (j > 0 && compare(kAt(keys, j - 1), kAt(keys, j)) > 0) { swap(keys, vals, j - 1, j); j--; }
+  }
+}
+
+export function sortValues(keys: usize, vals: usize, n: i32): void {
+  if (n <= 16) insertionSort(keys, vals, n); else sortPairs(keys, vals, n);
+}
+
+export function ensureSorted(c: CollV): void {
+  if (c.sorted) return;
+  sortValues(c.keys, c.vals, c.len);
+  c.sorted = true;
+  if (c.idxMask != 0) rebuildIndex(c);
+}
+
+/** Sorts a whole value tree (for values that must stay untouched afterwards: data, input, constants). */
+export function finish(v: Value): void {
+  let k = v.kind;
+  if (k == K_ARR) {
+    let a = asArr(v);
+    for (let i = 0; i < a.len; i++) finish(a.get(i));
+  } else if (k == K_OBJ || k == K_SET) {
+    let c = asColl(v);
+    ensureSorted(c);
+    for (let i = 0; i < c.len; i++) {
+      finish(c.key(i));
+      if (k == K_OBJ) finish(c.val(i));
+    }
+  }
+}
+
+export function newObj(cap: i32 = 4): CollV { return new CollV(K_OBJ, cap); }
+export function newSet(cap: i32 = 4): CollV { return new CollV(K_SET, cap); }

@@ -1,0 +1,291 @@
+/**
+ * The builtins this compiler supports, with OPA's type signatures (OPA policy reference, "Built-in Functions").
+ * The compiler uses it to type-check calls and to tell "unsupported builtin" from "undefined function".
+ */
+import {
+  ANY,
+  B,
+  BuiltinSignature,
+  N,
+  NULL,
+  RegoType,
+  S,
+  SetResult,
+  arrayOf,
+  objectOf,
+  setOf,
+  tuple,
+  union,
+} from './types';
+
+interface Extra {
+  infix?: string;
+  nondeterministic?: boolean;
+  setResult?: SetResult;
+  needsNativeValues?: boolean;
+}
+
+const table: BuiltinSignature[] = [];
+function def(name: string, args: RegoType[], result: RegoType, extra: Extra = {}): void {
+  table.push({ name, args, result, ...extra });
+}
+
+// Shared argument shapes.
+const ANY_ARRAY = arrayOf(ANY);
+const ANY_SET = setOf(ANY);
+const ANY_OBJECT = objectOf(ANY, ANY);
+const COLLECTION = union(ANY_ARRAY, ANY_SET);
+const NUMBERS = union(arrayOf(N), setOf(N));
+const STRINGS = union(arrayOf(S), setOf(S));
+const STRING_OR_STRINGS = union(S, arrayOf(S), setOf(S));
+/** time.* accept ns or [ns, timezone] */
+const TIME = union(N, tuple(N, S));
+const NUMBER_OR_SET = union(N, ANY_SET);
+const JSON_PATHS = union(arrayOf(union(S, ANY_ARRAY)), setOf(union(S, ANY_ARRAY)));
+
+// ---- comparison and equality (operators) ----
+def('equal', [ANY, ANY], B, { infix: '==', needsNativeValues: true });
+def('neq', [ANY, ANY], B, { infix: '!=', needsNativeValues: true });
+def('lt', [ANY, ANY], B, { infix: '<', needsNativeValues: true });
+def('lte', [ANY, ANY], B, { infix: '<=', needsNativeValues: true });
+def('gt', [ANY, ANY], B, { infix: '>', needsNativeValues: true });
+def('gte', [ANY, ANY], B, { infix: '>=', needsNativeValues: true });
+
+// ---- arithmetic and set operators ----
+def('plus', [N, N], N, { infix: '+' });
+def('minus', [NUMBER_OR_SET, NUMBER_OR_SET], NUMBER_OR_SET, { infix: '-', setResult: 'when-first-arg-is-set' });
+def('mul', [N, N], N, { infix: '*' });
+def('div', [N, N], N, { infix: '/' });
+def('rem', [N, N], N, { infix: '%' });
+def('and', [ANY_SET, ANY_SET], ANY_SET, { infix: '&', setResult: 'always' });
+def('or', [ANY_SET, ANY_SET], ANY_SET, { infix: '|', setResult: 'always' });
+def('internal.member_2', [ANY, ANY], B, { infix: 'in', needsNativeValues: true });
+def('internal.member_3', [ANY, ANY, ANY], B, { infix: 'in', needsNativeValues: true });
+
+// ---- numbers ----
+def('abs', [N], N);
+def('ceil', [N], N);
+def('floor', [N], N);
+def('round', [N], N);
+def('numbers.range', [N, N], arrayOf(N));
+def('numbers.range_step', [N, N, N], arrayOf(N));
+def('rand.intn', [S, N], N, { nondeterministic: true });
+
+// ---- aggregates ----
+def('count', [union(S, ANY_ARRAY, ANY_OBJECT, ANY_SET)], N);
+def('sum', [NUMBERS], N);
+def('product', [NUMBERS], N);
+def('max', [COLLECTION], ANY, { needsNativeValues: true });
+def('min', [COLLECTION], ANY, { needsNativeValues: true });
+def('sort', [COLLECTION], ANY_ARRAY, { needsNativeValues: true });
+
+// ---- arrays ----
+def('array.concat', [ANY_ARRAY, ANY_ARRAY], ANY_ARRAY);
+def('array.slice', [ANY_ARRAY, N, N], ANY_ARRAY);
+def('array.reverse', [ANY_ARRAY], ANY_ARRAY);
+
+// ---- sets ----
+def('intersection', [setOf(ANY_SET)], ANY_SET, { setResult: 'always' });
+def('union', [setOf(ANY_SET)], ANY_SET, { setResult: 'always' });
+
+// ---- objects ----
+def('object.get', [ANY_OBJECT, ANY, ANY], ANY);
+def('object.keys', [ANY_OBJECT], ANY_SET, { setResult: 'always' });
+def('object.union', [ANY_OBJECT, ANY_OBJECT], ANY);
+def('object.union_n', [arrayOf(ANY_OBJECT)], ANY);
+def('object.remove', [ANY_OBJECT, union(ANY_ARRAY, ANY_OBJECT, ANY_SET)], ANY);
+def('object.filter', [ANY_OBJECT, union(ANY_ARRAY, ANY_OBJECT, ANY_SET)], ANY);
+def('object.subset', [union(ANY_OBJECT, ANY_SET, ANY_ARRAY), union(ANY_OBJECT, ANY_SET, ANY_ARRAY)], B, { needsNativeValues: true });
+def('json.filter', [ANY_OBJECT, JSON_PATHS], ANY);
+def('json.remove', [ANY_OBJECT, JSON_PATHS], ANY);
+
+// ---- strings ----
+def('concat', [S, STRINGS], S);
+def('contains', [S, S], B);
+def('endswith', [S, S], B);
+def('startswith', [S, S], B);
+def('format_int', [N, N], S);
+def('indexof', [S, S], N);
+def('indexof_n', [S, S], arrayOf(N));
+def('lower', [S], S);
+def('upper', [S], S);
+def('replace', [S, S, S], S);
+def('split', [S, S], arrayOf(S));
+def('sprintf', [S, ANY_ARRAY], S, { needsNativeValues: true });
+def('substring', [S, N, N], S);
+def('trim', [S, S], S);
+def('trim_left', [S, S], S);
+def('trim_right', [S, S], S);
+def('trim_prefix', [S, S], S);
+def('trim_suffix', [S, S], S);
+def('trim_space', [S], S);
+def('strings.replace_n', [objectOf(S, S), S], S);
+def('strings.reverse', [S], S);
+def('strings.any_prefix_match', [STRING_OR_STRINGS, STRING_OR_STRINGS], B);
+def('strings.any_suffix_match', [STRING_OR_STRINGS, STRING_OR_STRINGS], B);
+def('strings.count', [S, S], N);
+
+// ---- regex and glob ----
+def('regex.match', [S, S], B);
+def('regex.is_valid', [S], B);
+def('regex.find_n', [S, S, N], arrayOf(S));
+def('regex.split', [S, S], arrayOf(S));
+def('regex.replace', [S, S, S], S);
+def('regex.find_all_string_submatch_n', [S, S, N], arrayOf(arrayOf(S)));
+def('regex.template_match', [S, S, S, S], B);
+def('glob.match', [S, union(NULL, arrayOf(S)), S], B);
+def('glob.quote_meta', [S], S);
+
+// ---- types ----
+def('is_number', [ANY], B);
+def('is_string', [ANY], B);
+def('is_boolean', [ANY], B);
+def('is_array', [ANY], B, { needsNativeValues: true });
+def('is_set', [ANY], B, { needsNativeValues: true });
+def('is_object', [ANY], B);
+def('is_null', [ANY], B);
+def('type_name', [ANY], S, { needsNativeValues: true });
+def('to_number', [union(NULL, B, N, S)], N);
+
+// ---- encoding ----
+def('base64.encode', [S], S);
+def('base64.decode', [S], S);
+def('base64.is_valid', [S], B);
+def('base64url.encode', [S], S);
+def('base64url.encode_no_pad', [S], S);
+def('base64url.decode', [S], S);
+def('hex.encode', [S], S);
+def('hex.decode', [S], S);
+def('json.marshal', [ANY], S, { needsNativeValues: true });
+def('json.marshal_with_options', [ANY, objectOf(S, ANY)], S, { needsNativeValues: true });
+def('json.unmarshal', [S], ANY);
+def('json.is_valid', [S], B);
+def('urlquery.encode', [S], S);
+def('urlquery.decode', [S], S);
+def('urlquery.encode_object', [objectOf(S, union(S, arrayOf(S), setOf(S)))], S);
+def('urlquery.decode_object', [S], objectOf(S, arrayOf(S)));
+
+// ---- tokens ----
+def('io.jwt.decode', [S], tuple(ANY_OBJECT, ANY_OBJECT, S));
+for (const alg of ['rs256', 'rs384', 'rs512', 'ps256', 'ps384', 'ps512', 'es256', 'es384', 'es512', 'hs256', 'hs384', 'hs512', 'eddsa']) {
+  def(`io.jwt.verify_${alg}`, [S, S], B);
+}
+// The result depends on the current time unless constraints.time is given.
+def('io.jwt.decode_verify', [S, objectOf(S, ANY)], tuple(B, ANY_OBJECT, ANY_OBJECT), { nondeterministic: true });
+
+// ---- time ----
+def('time.now_ns', [], N, { nondeterministic: true });
+def('time.parse_rfc3339_ns', [S], N);
+def('time.parse_ns', [S, S], N);
+def('time.parse_duration_ns', [S], N);
+def('time.date', [TIME], tuple(N, N, N));
+def('time.clock', [TIME], tuple(N, N, N));
+def('time.weekday', [TIME], S);
+def('time.add_date', [N, N, N, N], N);
+def('time.diff', [TIME, TIME], tuple(N, N, N, N, N, N));
+def('time.format', [union(N, tuple(N, S), tuple(N, S, S))], S);
+
+// ---- net ----
+def('net.cidr_contains', [S, S], B);
+def('net.cidr_intersects', [S, S], B);
+def('net.cidr_is_valid', [S], B);
+def('net.cidr_expand', [S], setOf(S), { setResult: 'always' });
+def('net.cidr_merge', [union(arrayOf(S), setOf(S))], setOf(S), { setResult: 'always' });
+
+// ---- crypto ----
+def('crypto.md5', [S], S);
+def('crypto.sha1', [S], S);
+def('crypto.sha256', [S], S);
+def('crypto.hmac.md5', [S, S], S);
+def('crypto.hmac.sha1', [S, S], S);
+def('crypto.hmac.sha256', [S, S], S);
+def('crypto.hmac.sha512', [S, S], S);
+def('crypto.hmac.equal', [S, S], B);
+
+// ---- units, semver, uuid, bits ----
+def('units.parse', [S], N);
+def('units.parse_bytes', [S], N);
+def('semver.compare', [S, S], N);
+def('semver.is_valid', [ANY], B);
+def('uuid.rfc4122', [S], S, { nondeterministic: true });
+def('uuid.parse', [S], objectOf(S, ANY));
+def('bits.and', [N, N], N);
+def('bits.or', [N, N], N);
+def('bits.xor', [N, N], N);
+def('bits.negate', [N], N);
+def('bits.lsh', [N, N], N);
+def('bits.rsh', [N, N], N);
+
+/** Every supported builtin, keyed by its OPA name. */
+export const BUILTINS: Readonly<Record<string, BuiltinSignature>> = Object.freeze(
+  Object.fromEntries(table.map((b) => [b.name, Object.freeze(b)])),
+);
+
+/** The signature of a supported builtin, or undefined. */
+export function lookupBuiltin(name: string): BuiltinSignature | undefined {
+  return Object.prototype.hasOwnProperty.call(BUILTINS, name) ? BUILTINS[name] : undefined;
+}
+
+/**
+ * Builtins OPA has that we deliberately leave out: network access, runtime introspection,
+ * or features outside what authorization policies here need. A call to one of these is
+ * "unsupported builtin", not "undefined function".
+ */
+export const UNSUPPORTED_BUILTINS: ReadonlySet<string> = new Set([
+  'http.send',
+  'net.lookup_ip_addr',
+  'opa.runtime',
+  'rego.parse_module',
+  'rego.metadata.chain',
+  'rego.metadata.rule',
+  'trace',
+  'walk',
+  'graph.reachable',
+  'graph.reachable_paths',
+  'graphql.is_valid',
+  'graphql.parse',
+  'graphql.parse_and_verify',
+  'graphql.parse_query',
+  'graphql.parse_schema',
+  'graphql.schema_is_valid',
+  'providers.aws.sign_req',
+  'io.jwt.encode_sign',
+  'io.jwt.encode_sign_raw',
+  'crypto.x509.parse_certificates',
+  'crypto.x509.parse_and_verify_certificates',
+  'crypto.x509.parse_and_verify_certificates_with_options',
+  'crypto.x509.parse_certificate_request',
+  'crypto.x509.parse_keypair',
+  'crypto.x509.parse_rsa_private_key',
+  'crypto.parse_private_keys',
+  'json.patch',
+  'regex.globs_match',
+  'json.verify_schema',
+  'json.match_schema',
+  'yaml.marshal',
+  'yaml.unmarshal',
+  'yaml.is_valid',
+  'strings.render_template',
+  'net.cidr_contains_matches',
+  'net.cidr_overlap',
+  'cast_array',
+  'cast_set',
+  'cast_string',
+  'cast_boolean',
+  'cast_null',
+  'cast_object',
+  're_match',
+  'set_diff',
+  'all',
+  'any',
+]);
+
+/** Whether OPA knows this builtin but this compiler does not support it. */
+export function isUnsupportedBuiltin(name: string): boolean {
+  return UNSUPPORTED_BUILTINS.has(name) && !(name in BUILTINS);
+}
+
+/** The operator a builtin is written as (`plus` -> `+`), or undefined for ordinary calls. */
+export function infixOperator(name: string): string | undefined {
+  return lookupBuiltin(name)?.infix;
+}

@@ -1,0 +1,56 @@
+/**
+ * @opa-jwt/rego: compiles Rego modules to WebAssembly modules that run on the stock
+ * @open-policy-agent/opa-wasm SDK. Pipeline as OPA's: parse → compile (resolve, check, rewrite) → plan → emit.
+ */
+import { parseModule } from './parse';
+import type { Module } from './parse/ast';
+import type { Program } from './plan/ir';
+import { compileModules } from './compile';
+import { emitWasm } from './emit';
+import { RegoCompileError } from './errors';
+
+export { parseModule, parseQuery } from './parse';
+export { RegoCompileError, RegoCompileErrors } from './errors';
+export { hostBuiltins } from './builtins';
+export { normaliseEntrypoint } from './compile';
+export type { Program } from './plan/ir';
+
+export interface CompileSource {
+  /** File name used in error locations. */
+  path: string;
+  source: string;
+}
+
+export interface CompileOptions {
+  modules: CompileSource[];
+  /** `pkg/rule`, a whole package `pkg`, or `data.pkg.rule`. */
+  entrypoints: string[];
+  /** Base data the policy is meant for (not embedded; pass it to the SDK's setData). */
+  data?: unknown;
+  /** Accept v0 syntax in modules that do not import rego.v1. */
+  v0Compatible?: boolean;
+}
+
+export interface CompileResult {
+  wasm: Uint8Array;
+  /** Entry point names as the SDK knows them (`pkg/rule`). */
+  entrypoints: string[];
+  plan: Program;
+  warnings?: string[];
+}
+
+/** Parse and plan, without emitting wasm (for tools and tests of the planner). */
+export function planModules(opts: Omit<CompileOptions, 'data'>): { plan: Program; entrypoints: string[] } {
+  if (!Array.isArray(opts.modules)) throw new RegoCompileError('rego_compile_error', 'compile: option "modules" must be an array of { path, source }');
+  if (!Array.isArray(opts.entrypoints) || opts.entrypoints.length === 0) {
+    throw new RegoCompileError('rego_compile_error', 'compile: option "entrypoints" must name at least one entry point');
+  }
+  const parsed: Module[] = opts.modules.map((m) => parseModule(m.source, m.path, { v0Compatible: opts.v0Compatible }));
+  const { program, entrypoints } = compileModules(parsed, opts.entrypoints);
+  return { plan: program, entrypoints };
+}
+
+export function compile(opts: CompileOptions): CompileResult {
+  const { plan, entrypoints } = planModules(opts);
+  return { wasm: emitWasm(plan), entrypoints, plan };
+}

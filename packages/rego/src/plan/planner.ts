@@ -1,0 +1,855 @@
+/**
+ * The planner: turns the resolved rule tree into the imperative plan of `ir.ts`, in the manner of
+ * OPA's planner. Rego's search becomes nested statements: each expression is planned with a
+ * continuation that emits the rest of the body inside it (inside the scan that binds a variable,
+ * after the statement that may fail), so backtracking is just "carry on with the next element".
+ */
+import type { Expr, Location, RefTerm, Term, VarTerm } from '../parse/ast';
+import type { Func, Local, Program, Stmt } from './ir';
+import { ConstPool, FuncBuilder } from './builder';
+import { Leaf, ModuleScope, TreeNode, findNode } from '../compile/ruletree';
+import { declaredVars, patternVars, reorderBody, termVars } from '../compile/safety';
+import { compileError } from '../compile/errors';
+import { checkBuiltinCall } from '../compile/typecheck';
+import { isUnsupportedBuiltin, lookupBuiltin } from '../builtins/catalog';
+
+/** Variable name → its local slot, or null for a declared (`some x`, `x :=`) but not yet bound variable. */
+type Env = Map<string, Local | null>;
+type Cont = (env: Env) => void;
+type ValueCont = (value: Local, env: Env) => void;
+
+const MSG_COMPLETE = 'eval_conflict_error: complete rules must not produce multiple outputs';
+const MSG_FUNCTION = 'eval_conflict_error: functions must not produce multiple outputs for same inputs';
+const MSG_OBJECT = 'eval_conflict_error: object keys must be unique';
+
+interface Ctx {
+  fb: FuncBuilder;
+  scope: ModuleScope;
+}
+
+/** A reference to a global document: `input...` or `data...`. */
+interface RootRef {
+  root: 'input' | 'data';
+  path: Term[];
+  loc: Location;
+}
+
+function str(value: string, loc: Location): Term {
+  return { type: 'string', value, loc };
+}
+
+/** JSON value of a constant term without sets, variables or refs; undefined otherwise. */
+function constValue(t: Term): { v: unknown } | undefined {
+  switch (t.type) {
+    case 'null':
+      return { v: null };
+    case 'boolean':
+      return { v: t.value };
+    case 'number':
+      return { v: Number(t.raw) };
+    case 'string':
+      return { v: t.value };
+    case 'array': {
+      const out: unknown[] = [];
+      for (const i of t.items) {
+        const c = constValue(i);
+        if (!c) return undefined;
+        out.push(c.v);
+      }
+      return { v: out };
+    }
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of t.items) {
+        if (k.type !== 'string') return undefined;
+        const c = constValue(v);
+        if (!c) return undefined;
+        out[k.value] = c.v;
+      }
+      return { v: out };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export class Planner {
+  private readonly consts = new ConstPool();
+  private readonly funcs: (Func | null)[] = [];
+  private readonly leafIndex = new Map<Leaf, number>();
+  private readonly nodeIndex = new Map<TreeNode, number>();
+  /** Rules and packages being planned: meeting one again means recursion. */
+  private readonly inProgress: string[] = [];
+  private readonly entrypoints: Record<string, number> = {};
+
+  constructor(private readonly root: TreeNode, private readonly defaultScope: ModuleScope) {}
+
+  // ---------------------------------------------------------------- program
+
+  addEntrypoint(name: string, path: string[], loc: Location): void {
+    const fb = new FuncBuilder(`entry:${name}`, 0, this.consts);
+    const ctx: Ctx = { fb, scope: this.defaultScope };
+    this.planDataPath(ctx, path.map((p) => str(p, loc)), new Map(), (v) => fb.emit(['move', fb.result, v]));
+    this.entrypoints[name] = this.funcs.length;
+    this.funcs.push(fb.finish(false));
+  }
+
+  /** Plan every rule so that errors anywhere in the modules are reported. */
+  planAllRules(node: TreeNode = this.root): void {
+    if (node.leaf) this.leafFunc(node.leaf);
+    for (const c of node.children.values()) this.planAllRules(c);
+  }
+
+  program(): Program {
+    return { consts: this.consts.values, funcs: this.funcs as Func[], entrypoints: this.entrypoints };
+  }
+
+  // ---------------------------------------------------------------- rule and package functions
+
+  private enter(name: string, loc: Location): void {
+    const at = this.inProgress.indexOf(name);
+    if (at >= 0) {
+      const cycle = [...this.inProgress.slice(at), name].join(' -> ');
+      compileError('rego_recursion_error', `rule ${name} is recursive: ${cycle}`, loc);
+    }
+    this.inProgress.push(name);
+  }
+
+  private leafFunc(leaf: Leaf, loc?: Location): number {
+    const known = this.leafIndex.get(leaf);
+    if (known !== undefined) return known;
+    const name = `data.${leaf.path.join('.')}`;
+    this.enter(name, loc ?? leaf.loc);
+    const index = this.funcs.length;
+    this.funcs.push(null);
+    const fb = new FuncBuilder(name, leaf.arity, this.consts);
+    switch (leaf.kind) {
+      case 'complete':
+        this.planComplete(fb, leaf);
+        break;
+      case 'set':
+        fb.emit(['makeset', fb.result]);
+        for (const e of leaf.rules) {
+          const ctx: Ctx = { fb, scope: e.module };
+          const head = e.rule.head;
+          const key = head.key ?? head.value ?? ({ type: 'boolean', value: true, loc: head.loc } as Term);
+          fb.block(() =>
+            this.planBody(ctx, e.rule.body, new Map(), [key], (env) =>
+              this.planTerm(ctx, key, env, (v) => fb.emit(['setadd', fb.result, v])),
+            ),
+          );
+        }
+        break;
+      case 'object':
+        fb.emit(['makeobject', fb.result]);
+        for (const e of leaf.rules) {
+          const ctx: Ctx = { fb, scope: e.module };
+          const value = e.rule.head.value ?? ({ type: 'boolean', value: true, loc: e.rule.head.loc } as Term);
+          fb.block(() =>
+            this.planBody(ctx, e.rule.body, new Map(), [...e.keyPath, value], (env) =>
+              this.planTerms(ctx, e.keyPath, env, (keys, env2) =>
+                this.planTerm(ctx, value, env2, (v) => this.insertPath(fb, fb.result, keys, v)),
+              ),
+            ),
+          );
+        }
+        break;
+      case 'function':
+        this.planFunction(fb, leaf);
+        break;
+    }
+    this.inProgress.pop();
+    this.funcs[index] = fb.finish(leaf.arity === 0, leaf.arity === 0 ? leaf.path : undefined);
+    this.leafIndex.set(leaf, index);
+    return index;
+  }
+
+  /** obj[k1][k2]...[kn] = v, creating inner objects; the last key must not get two values. */
+  private insertPath(fb: FuncBuilder, obj: Local, keys: Local[], v: Local): void {
+    if (keys.length === 1) {
+      fb.emit(['objectinsertonce', obj, keys[0], v, MSG_OBJECT]);
+      return;
+    }
+    const inner = fb.newLocal();
+    fb.emit(['reset', inner]);
+    fb.block(() => {
+      const existing = fb.newLocal();
+      fb.emit(['dot', obj, keys[0], existing]);
+      fb.emit(['makeobject', inner]);
+      // Copy rather than alias the existing inner object: values may be shared.
+      const k = fb.newLocal();
+      const val = fb.newLocal();
+      fb.emit(['scan', existing, k, val, [['objectinsert', inner, k, val]]]);
+    });
+    fb.block(() => {
+      fb.emit(['isundef', inner]);
+      fb.emit(['makeobject', inner]);
+    });
+    this.insertPath(fb, inner, keys.slice(1), v);
+    fb.emit(['objectinsert', obj, keys[0], inner]);
+  }
+
+  private planComplete(fb: FuncBuilder, leaf: Leaf): void {
+    let defaultRule: (typeof leaf.rules)[number] | undefined;
+    for (const e of leaf.rules) {
+      if (e.rule.default) {
+        if (defaultRule) compileError('rego_type_error', `multiple default rules data.${leaf.path.join('.')} found`, e.rule.loc);
+        defaultRule = e;
+        continue;
+      }
+      this.planChain({ fb, scope: e.module }, e.rule, new Map(), MSG_COMPLETE);
+    }
+    if (defaultRule) {
+      const ctx: Ctx = { fb, scope: defaultRule.module };
+      const value = defaultRule.rule.head.value ?? ({ type: 'boolean', value: true, loc: defaultRule.rule.loc } as Term);
+      fb.block(() => {
+        fb.emit(['isundef', fb.result]);
+        this.planTerm(ctx, value, new Map(), (v) => fb.emit(['move', fb.result, v]));
+      });
+    }
+  }
+
+  /** A rule (or function definition) with its `else` chain; its value goes to fb.result once. */
+  private planChain(ctx: Ctx, rule: Leaf['rules'][number]['rule'], env: Env, msg: string): void {
+    const fb = ctx.fb;
+    const own = fb.newLocal();
+    fb.emit(['reset', own]);
+    const clauses: { body: Expr[]; value?: Term; loc: Location }[] = [{ body: rule.body, value: rule.head.value, loc: rule.loc }];
+    for (let e = rule.else; e; e = e.else) clauses.push({ body: e.body, value: e.value, loc: e.loc });
+    clauses.forEach((c, i) => {
+      const value = c.value ?? ({ type: 'boolean', value: true, loc: c.loc } as Term);
+      fb.block(() => {
+        if (i > 0) fb.emit(['isundef', own]);
+        this.planBody(ctx, c.body, env, [value], (env2) => this.planTerm(ctx, value, env2, (v) => fb.emit(['assignonce', own, v, msg])));
+      });
+    });
+    fb.block(() => {
+      fb.emit(['isdef', own]);
+      fb.emit(['assignonce', fb.result, own, msg]);
+    });
+  }
+
+  private planFunction(fb: FuncBuilder, leaf: Leaf): void {
+    let defaultRule: (typeof leaf.rules)[number] | undefined;
+    for (const e of leaf.rules) {
+      if (e.rule.default) {
+        defaultRule = e;
+        continue;
+      }
+      const ctx: Ctx = { fb, scope: e.module };
+      const args = e.rule.head.args ?? [];
+      fb.block(() => {
+        // Parameters are fresh variables of this definition: unify each with its argument slot.
+        const env: Env = new Map();
+        for (const a of args) for (const v of patternVars(a, new Set())) env.set(v, null);
+        const unifyArgs = (i: number, env2: Env): void => {
+          if (i === args.length) this.planChain(ctx, e.rule, env2, MSG_FUNCTION);
+          else this.unify(ctx, args[i], i, env2, (env3) => unifyArgs(i + 1, env3));
+        };
+        unifyArgs(0, env);
+      });
+    }
+    if (defaultRule) {
+      const ctx: Ctx = { fb, scope: defaultRule.module };
+      const value = defaultRule.rule.head.value ?? ({ type: 'boolean', value: true, loc: defaultRule.rule.loc } as Term);
+      fb.block(() => {
+        fb.emit(['isundef', fb.result]);
+        this.planTerm(ctx, value, new Map(), (v) => fb.emit(['move', fb.result, v]));
+      });
+    }
+  }
+
+  /** The object of a package (or any inner node): base data at its path merged with its rules' values. */
+  private nodeFunc(node: TreeNode, loc: Location): number {
+    const known = this.nodeIndex.get(node);
+    if (known !== undefined) return known;
+    const name = node.path.length ? `data.${node.path.join('.')}` : 'data';
+    this.enter(name, loc);
+    const index = this.funcs.length;
+    this.funcs.push(null);
+    const fb = new FuncBuilder(name, 0, this.consts);
+    fb.emit(['makeobject', fb.result]);
+    fb.block(() => {
+      let cur = fb.newLocal();
+      fb.emit(['data', cur]);
+      for (const seg of node.path) {
+        const next = fb.newLocal();
+        fb.emit(['dot', cur, fb.constLocal(seg), next]);
+        cur = next;
+      }
+      const k = fb.newLocal();
+      const v = fb.newLocal();
+      fb.emit(['istype', cur, 'object']);
+      fb.emit(['scan', cur, k, v, [['objectinsert', fb.result, k, v]]]);
+    });
+    for (const [seg, child] of node.children) {
+      if (child.leaf?.kind === 'function') continue;
+      fb.block(() => {
+        const v = fb.newLocal();
+        const idx = child.leaf ? this.leafFunc(child.leaf, loc) : this.nodeFunc(child, loc);
+        fb.emit(['callfn', idx, [], v]);
+        fb.emit(['objectinsert', fb.result, fb.constLocal(seg), v]);
+      });
+    }
+    this.inProgress.pop();
+    this.funcs[index] = fb.finish(true, node.path);
+    this.nodeIndex.set(node, index);
+    return index;
+  }
+
+  // ---------------------------------------------------------------- names
+
+  private isGlobal(scope: ModuleScope, name: string): boolean {
+    return name === 'input' || name === 'data' || scope.aliases.has(name) || scope.ruleNames.has(name);
+  }
+
+  /** A global name as a ref to input or data; undefined if the name is a local variable. */
+  private globalRef(ctx: Ctx, name: string, env: Env, loc: Location): RootRef | undefined {
+    if (env.has(name) || name.startsWith('$')) return undefined;
+    if (name === 'input' || name === 'data') return { root: name, path: [], loc };
+    const alias = ctx.scope.aliases.get(name);
+    if (alias) return { root: alias[0] as 'input' | 'data', path: alias.slice(1).map((s) => str(s, loc)), loc };
+    if (ctx.scope.ruleNames.has(name)) return { root: 'data', path: [...ctx.scope.module.package, name].map((s) => str(s, loc)), loc };
+    return undefined;
+  }
+
+  private isUnbound(ctx: Ctx, name: string, env: Env): boolean {
+    const b = env.get(name);
+    if (typeof b === 'number') return false;
+    if (b === null) return true;
+    return this.globalRef(ctx, name, env, { file: '', line: 0, col: 0 }) === undefined;
+  }
+
+  // ---------------------------------------------------------------- bodies and expressions
+
+  private planBody(ctx: Ctx, body: Expr[], env: Env, after: Term[], k: Cont): void {
+    const bound = new Set<string>();
+    for (const [n, l] of env) if (l !== null) bound.add(n);
+    const afterVars = new Set<string>();
+    for (const t of after) termVars(t, afterVars);
+    const ordered = reorderBody(body, bound, (n) => !env.has(n) && this.isGlobal(ctx.scope, n), afterVars);
+    const env2: Env = new Map(env);
+    for (const n of declaredVars(body)) env2.set(n, null);
+    const step = (i: number, e: Env): void => {
+      if (i === ordered.length) k(e);
+      else this.planExpr(ctx, ordered[i], e, (e2) => step(i + 1, e2));
+    };
+    step(0, env2);
+  }
+
+  private planExpr(ctx: Ctx, e: Expr, env: Env, k: Cont): void {
+    const fb = ctx.fb;
+    if (e.with.length > 0) {
+      this.planWith(ctx, e, env, k);
+      return;
+    }
+    if (e.negated) {
+      const flag = fb.newLocal();
+      fb.emit(['reset', flag]);
+      fb.block(() => this.planExpr(ctx, { ...e, negated: false }, env, () => fb.emit(['const', flag, this.consts.add(true)])));
+      fb.emit(['isundef', flag]);
+      k(env);
+      return;
+    }
+    switch (e.type) {
+      case 'some': {
+        const env2 = new Map(env);
+        for (const v of e.vars) env2.set(v.name, null);
+        k(env2);
+        return;
+      }
+      case 'somein':
+        this.planTerm(ctx, e.collection, env, (coll, env2) => {
+          const key = fb.newLocal();
+          const val = fb.newLocal();
+          const body = fb.nested(() =>
+            this.unify(ctx, e.value, val, env2, (env3) => (e.key ? this.unify(ctx, e.key, key, env3, k) : k(env3))),
+          );
+          fb.emit(['scan', coll, key, val, body]);
+        });
+        return;
+      case 'every':
+        this.planEvery(ctx, e, env, k);
+        return;
+      case 'term':
+        this.planTermExpr(ctx, e.term, env, k);
+        return;
+    }
+  }
+
+  private planEvery(ctx: Ctx, e: Extract<Expr, { type: 'every' }>, env: Env, k: Cont): void {
+    const fb = ctx.fb;
+    this.planTerm(ctx, e.domain, env, (domain, env2) => {
+      const counterexample = fb.newLocal();
+      fb.emit(['reset', counterexample]);
+      const key = fb.newLocal();
+      const val = fb.newLocal();
+      const inner: Env = new Map(env2);
+      inner.set(e.value.name, val);
+      if (e.key) inner.set(e.key.name, key);
+      const body = fb.nested(() => {
+        const ok = fb.newLocal();
+        fb.emit(['reset', ok]);
+        fb.block(() => this.planBody(ctx, e.body, inner, [], () => fb.emit(['const', ok, this.consts.add(true)])));
+        fb.emit(['isundef', ok]);
+        fb.emit(['const', counterexample, this.consts.add(true)]);
+        fb.emit(['break', 0]);
+      });
+      fb.block(() => fb.emit(['scan', domain, key, val, body]));
+      fb.emit(['isundef', counterexample]);
+      k(env2);
+    });
+  }
+
+  private planWith(ctx: Ctx, e: Expr, env: Env, k: Cont): void {
+    const fb = ctx.fb;
+    const mods = e.with;
+    const values: Local[] = [];
+    const planValues = (i: number, env2: Env): void => {
+      if (i < mods.length) {
+        this.planTerm(ctx, mods[i].value, env2, (v, env3) => {
+          values.push(v);
+          planValues(i + 1, env3);
+        });
+        return;
+      }
+      const done = fb.newLocal();
+      fb.emit(['reset', done]);
+      let after: Env = env2;
+      const wrap = (j: number): Stmt[] =>
+        fb.nested(() => {
+          if (j === mods.length) {
+            this.planExpr(ctx, { ...e, with: [] }, env2, (env3) => {
+              after = env3;
+              fb.emit(['const', done, this.consts.add(true)]);
+            });
+            return;
+          }
+          const target = mods[j].target;
+          const root = this.withTarget(ctx, target, env2);
+          fb.emit(['with', root.root, root.path, values[j], wrap(j + 1)]);
+        });
+      for (const s of wrap(0)) fb.emit(s);
+      fb.emit(['isdef', done]);
+      k(after);
+    };
+    planValues(0, env);
+  }
+
+  private withTarget(ctx: Ctx, target: RefTerm, env: Env): { root: 'input' | 'data'; path: string[] } {
+    const head = target.head;
+    let ref: RootRef | undefined;
+    if (head.type === 'var') ref = this.globalRef(ctx, head.name, env, target.loc);
+    if (!ref) compileError('rego_compile_error', 'with keyword target must reference existing input, data, or a function', target.loc);
+    const path: string[] = [];
+    for (const p of [...ref.path, ...target.path]) {
+      if (p.type !== 'string') compileError('rego_compile_error', 'with keyword target must be a constant path', target.loc);
+      path.push(p.value);
+    }
+    return { root: ref.root, path };
+  }
+
+  private planTermExpr(ctx: Ctx, t: Term, env: Env, k: Cont): void {
+    const fb = ctx.fb;
+    if (t.type === 'call' && t.name.length === 1 || (t.type === 'call' && t.name.join('.') === 'internal.member_2') || (t.type === 'call' && t.name.join('.') === 'internal.member_3')) {
+      const name = t.name.join('.');
+      switch (name) {
+        case 'eq':
+          this.unifyTerms(ctx, t.args[0], t.args[1], env, k);
+          return;
+        case 'assign': {
+          const env2: Env = new Map(env);
+          for (const v of patternVars(t.args[0], new Set())) env2.set(v, null);
+          this.checkAssignTarget(t.args[0]);
+          this.planTerm(ctx, t.args[1], env, (v, env3) => {
+            const env4: Env = new Map(env3);
+            for (const n of patternVars(t.args[0], new Set())) env4.set(n, null);
+            this.unify(ctx, t.args[0], v, env4, k);
+          });
+          return;
+        }
+        case 'equal':
+          this.planTerms(ctx, t.args, env, ([a, b], env2) => {
+            fb.emit(['equal', a, b]);
+            k(env2);
+          });
+          return;
+        case 'print':
+          this.planPrint(ctx, t.args, env);
+          k(env);
+          return;
+        case 'internal.member_2':
+        case 'internal.member_3':
+          this.planTerms(ctx, t.args, env, (args, env2) => {
+            const found = fb.newLocal();
+            fb.emit(['reset', found]);
+            const key = fb.newLocal();
+            const val = fb.newLocal();
+            const coll = args[args.length - 1];
+            const body: Stmt[] =
+              args.length === 3
+                ? [['equal', key, args[0]], ['equal', val, args[1]], ['const', found, this.consts.add(true)], ['break', 0]]
+                : [['equal', val, args[0]], ['const', found, this.consts.add(true)], ['break', 0]];
+            fb.block(() => fb.emit(['scan', coll, key, val, body]));
+            fb.emit(['isdef', found]);
+            k(env2);
+          });
+          return;
+      }
+    }
+    this.planTerm(ctx, t, env, (v, env2) => {
+      this.notFalse(fb, v);
+      k(env2);
+    });
+  }
+
+  private checkAssignTarget(t: Term): void {
+    if (t.type === 'var' && (t.name === 'input' || t.name === 'data')) {
+      compileError('rego_compile_error', `variables must not shadow ${t.name} (use a different variable name)`, t.loc);
+    }
+    if (t.type === 'ref') compileError('rego_compile_error', 'cannot assign to ref', t.loc);
+  }
+
+  private planPrint(ctx: Ctx, args: Term[], env: Env): void {
+    const fb = ctx.fb;
+    const slots = args.map(() => fb.newLocal());
+    args.forEach((a, i) => {
+      fb.emit(['reset', slots[i]]);
+      fb.block(() => this.planTerm(ctx, a, env, (v) => fb.emit(['move', slots[i], v])));
+    });
+    fb.emit(['print', slots]);
+  }
+
+  /** An expression's value must be defined and not false. */
+  private notFalse(fb: FuncBuilder, v: Local): void {
+    const isFalse = fb.newLocal();
+    fb.emit(['reset', isFalse]);
+    fb.block(() => {
+      fb.emit(['equal', v, fb.constLocal(false)]);
+      fb.emit(['const', isFalse, this.consts.add(true)]);
+    });
+    fb.emit(['isundef', isFalse]);
+  }
+
+  // ---------------------------------------------------------------- unification
+
+  private hasUnbound(ctx: Ctx, t: Term, env: Env): boolean {
+    for (const n of patternVars(t, new Set())) if (this.isUnbound(ctx, n, env)) return true;
+    return false;
+  }
+
+  private unifyTerms(ctx: Ctx, a: Term, b: Term, env: Env, k: Cont): void {
+    const fb = ctx.fb;
+    if (a.type === 'array' && b.type === 'array') {
+      if (a.items.length !== b.items.length) {
+        fb.emit(['equal', fb.constLocal(true), fb.constLocal(false)]);
+        return;
+      }
+      const step = (i: number, e: Env): void => {
+        if (i === a.items.length) k(e);
+        else this.unifyTerms(ctx, a.items[i], b.items[i], e, (e2) => step(i + 1, e2));
+      };
+      step(0, env);
+      return;
+    }
+    if (this.hasUnbound(ctx, a, env) && !this.hasUnbound(ctx, b, env)) {
+      this.planTerm(ctx, b, env, (v, env2) => this.unify(ctx, a, v, env2, k));
+    } else {
+      this.planTerm(ctx, a, env, (v, env2) => this.unify(ctx, b, v, env2, k));
+    }
+  }
+
+  /** Unify a pattern term with a value in a local: binds unbound vars, compares the rest. */
+  private unify(ctx: Ctx, pattern: Term, v: Local, env: Env, k: Cont): void {
+    const fb = ctx.fb;
+    switch (pattern.type) {
+      case 'var':
+        if (this.isUnbound(ctx, pattern.name, env)) {
+          const env2: Env = new Map(env);
+          env2.set(pattern.name, v);
+          k(env2);
+          return;
+        }
+        break;
+      case 'array': {
+        fb.emit(['arraylen', v, pattern.items.length]);
+        const step = (i: number, e: Env): void => {
+          if (i === pattern.items.length) {
+            k(e);
+            return;
+          }
+          const el = fb.newLocal();
+          fb.emit(['dot', v, fb.constLocal(i), el]);
+          this.unify(ctx, pattern.items[i], el, e, (e2) => step(i + 1, e2));
+        };
+        step(0, env);
+        return;
+      }
+      case 'object': {
+        if (!this.hasUnbound(ctx, pattern, env)) break;
+        fb.emit(['istype', v, 'object']);
+        const n = fb.newLocal();
+        fb.emit(['call', 'count', [v], n]);
+        fb.emit(['equal', n, fb.constLocal(pattern.items.length)]);
+        const step = (i: number, e: Env): void => {
+          if (i === pattern.items.length) {
+            k(e);
+            return;
+          }
+          this.planTerm(ctx, pattern.items[i][0], e, (key, e2) => {
+            const el = fb.newLocal();
+            fb.emit(['dot', v, key, el]);
+            this.unify(ctx, pattern.items[i][1], el, e2, (e3) => step(i + 1, e3));
+          });
+        };
+        step(0, env);
+        return;
+      }
+      default:
+        break;
+    }
+    this.planTerm(ctx, pattern, env, (p, env2) => {
+      fb.emit(['equal', p, v]);
+      k(env2);
+    });
+  }
+
+  // ---------------------------------------------------------------- terms
+
+  private planTerms(ctx: Ctx, terms: Term[], env: Env, k: (values: Local[], env: Env) => void): void {
+    const out: Local[] = [];
+    const step = (i: number, e: Env): void => {
+      if (i === terms.length) k(out.slice(), e);
+      else
+        this.planTerm(ctx, terms[i], e, (v, e2) => {
+          out[i] = v;
+          step(i + 1, e2);
+        });
+    };
+    step(0, env);
+  }
+
+  private planTerm(ctx: Ctx, t: Term, env: Env, k: ValueCont): void {
+    const fb = ctx.fb;
+    const c = constValue(t);
+    if (c) {
+      k(fb.constLocal(c.v), env);
+      return;
+    }
+    switch (t.type) {
+      case 'var': {
+        const b = env.get(t.name);
+        if (typeof b === 'number') {
+          k(b, env);
+          return;
+        }
+        const ref = this.globalRef(ctx, t.name, env, t.loc);
+        if (!ref) compileError('rego_unsafe_var_error', `var ${t.name.startsWith('$') ? '_' : t.name} is unsafe`, t.loc);
+        this.planRootRef(ctx, ref, env, k);
+        return;
+      }
+      case 'ref':
+        this.planRef(ctx, t, env, k);
+        return;
+      case 'array':
+        this.planTerms(ctx, t.items, env, (items, env2) => {
+          const arr = fb.newLocal();
+          fb.emit(['makearray', arr]);
+          for (const i of items) fb.emit(['arrayappend', arr, i]);
+          k(arr, env2);
+        });
+        return;
+      case 'set':
+        this.planTerms(ctx, t.items, env, (items, env2) => {
+          const set = fb.newLocal();
+          fb.emit(['makeset', set]);
+          for (const i of items) fb.emit(['setadd', set, i]);
+          k(set, env2);
+        });
+        return;
+      case 'object':
+        this.planTerms(ctx, t.items.flat(), env, (kv, env2) => {
+          const obj = fb.newLocal();
+          fb.emit(['makeobject', obj]);
+          for (let i = 0; i < kv.length; i += 2) fb.emit(['objectinsert', obj, kv[i], kv[i + 1]]);
+          k(obj, env2);
+        });
+        return;
+      case 'arraycompr':
+      case 'setcompr':
+      case 'objectcompr': {
+        const out = fb.newLocal();
+        fb.emit([t.type === 'arraycompr' ? 'makearray' : t.type === 'setcompr' ? 'makeset' : 'makeobject', out]);
+        const heads = t.type === 'objectcompr' ? [t.key, t.value] : [t.term];
+        fb.block(() =>
+          this.planBody(ctx, t.body, env, heads, (env2) =>
+            this.planTerms(ctx, heads, env2, ([a, b]) => {
+              if (t.type === 'arraycompr') fb.emit(['arrayappend', out, a]);
+              else if (t.type === 'setcompr') fb.emit(['setadd', out, a]);
+              else fb.emit(['objectinsertonce', out, a, b, MSG_OBJECT]);
+            }),
+          ),
+        );
+        k(out, env);
+        return;
+      }
+      case 'call':
+        this.planCall(ctx, t, env, k);
+        return;
+      default: {
+        // Scalars are constants (handled above).
+        compileError('rego_compile_error', `unexpected term ${t.type}`, t.loc);
+      }
+    }
+  }
+
+  private planRef(ctx: Ctx, t: RefTerm, env: Env, k: ValueCont): void {
+    const head = t.head;
+    if (head.type === 'var') {
+      const b = env.get(head.name);
+      if (typeof b === 'number') {
+        this.planPath(ctx, b, t.path, 0, env, k);
+        return;
+      }
+      const ref = this.globalRef(ctx, head.name, env, head.loc);
+      if (!ref) compileError('rego_unsafe_var_error', `var ${head.name} is unsafe`, head.loc);
+      this.planRootRef(ctx, { root: ref.root, path: [...ref.path, ...t.path], loc: t.loc }, env, k);
+      return;
+    }
+    this.planTerm(ctx, head, env, (base, env2) => this.planPath(ctx, base, t.path, 0, env2, k));
+  }
+
+  private planRootRef(ctx: Ctx, ref: RootRef, env: Env, k: ValueCont): void {
+    if (ref.root === 'input') {
+      const l = ctx.fb.newLocal();
+      ctx.fb.emit(['input', l]);
+      this.planPath(ctx, l, ref.path, 0, env, k);
+      return;
+    }
+    this.planDataPath(ctx, ref.path, env, k);
+  }
+
+  /** Walk a ref below `data` through the rule tree: rules become calls, the rest base-document lookups. */
+  private planDataPath(ctx: Ctx, path: Term[], env: Env, k: ValueCont): void {
+    const fb = ctx.fb;
+    let node = this.root;
+    const loc = path[0]?.loc ?? { file: ctx.scope.module.file, line: 1, col: 1 };
+    for (let i = 0; ; i++) {
+      if (node.leaf) {
+        if (node.leaf.kind === 'function') {
+          compileError('rego_type_error', `function data.${node.leaf.path.join('.')} called without arguments`, path[i - 1]?.loc ?? loc);
+        }
+        const v = fb.newLocal();
+        fb.emit(['callfn', this.leafFunc(node.leaf, path[i - 1]?.loc ?? loc), [], v]);
+        this.planPath(ctx, v, path, i, env, k);
+        return;
+      }
+      if (i === path.length) {
+        const v = fb.newLocal();
+        fb.emit(['callfn', this.nodeFunc(node, loc), [], v]);
+        k(v, env);
+        return;
+      }
+      const seg = path[i];
+      if (seg.type === 'string') {
+        const child = node.children.get(seg.value);
+        if (child) {
+          node = child;
+          continue;
+        }
+        // Not a rule or package: a base document lookup.
+        let cur = fb.newLocal();
+        fb.emit(['data', cur]);
+        for (const s of [...node.path, seg.value]) {
+          const next = fb.newLocal();
+          fb.emit(['dot', cur, fb.constLocal(s), next]);
+          cur = next;
+        }
+        this.planPath(ctx, cur, path, i + 1, env, k);
+        return;
+      }
+      // A variable or computed key: look it up in the node's whole object.
+      const v = fb.newLocal();
+      fb.emit(['callfn', this.nodeFunc(node, seg.loc), [], v]);
+      this.planPath(ctx, v, path, i, env, k);
+      return;
+    }
+  }
+
+  private planPath(ctx: Ctx, base: Local, path: Term[], i: number, env: Env, k: ValueCont): void {
+    const fb = ctx.fb;
+    if (i === path.length) {
+      k(base, env);
+      return;
+    }
+    const seg = path[i];
+    if (seg.type === 'var' && this.isUnbound(ctx, seg.name, env)) {
+      const key = fb.newLocal();
+      const val = fb.newLocal();
+      const env2: Env = new Map(env);
+      env2.set(seg.name, key);
+      const body = fb.nested(() => this.planPath(ctx, val, path, i + 1, env2, k));
+      fb.emit(['scan', base, key, val, body]);
+      return;
+    }
+    if (seg.type === 'array' && this.hasUnbound(ctx, seg, env)) {
+      // x[[a, b]]: iterate and destructure the key.
+      const key = fb.newLocal();
+      const val = fb.newLocal();
+      const body = fb.nested(() => this.unify(ctx, seg, key, env, (env2) => this.planPath(ctx, val, path, i + 1, env2, k)));
+      fb.emit(['scan', base, key, val, body]);
+      return;
+    }
+    this.planTerm(ctx, seg, env, (key, env2) => {
+      const out = fb.newLocal();
+      fb.emit(['dot', base, key, out]);
+      this.planPath(ctx, out, path, i + 1, env2, k);
+    });
+  }
+
+  private planCall(ctx: Ctx, t: Extract<Term, { type: 'call' }>, env: Env, k: ValueCont): void {
+    const fb = ctx.fb;
+    const target = this.resolveCall(ctx, t);
+    let nargs: number;
+    if (target.kind === 'func') {
+      nargs = target.leaf.arity;
+      if (t.args.length !== nargs && t.args.length !== nargs + 1) {
+        compileError('rego_type_error', `function ${t.name.join('.')} called with ${t.args.length} arguments, expects ${nargs}`, t.loc);
+      }
+    } else {
+      const sig = lookupBuiltin(target.name)!;
+      checkBuiltinCall(sig, t.args, t.loc);
+      nargs = sig.args.length;
+    }
+    this.planTerms(ctx, t.args.slice(0, nargs), env, (args, env2) => {
+      const out = fb.newLocal();
+      if (target.kind === 'func') fb.emit(['callfn', this.leafFunc(target.leaf, t.loc), args, out]);
+      else fb.emit(['call', target.name, args, out]);
+      if (t.args.length > nargs) {
+        // Old-style output argument: `count(xs, n)`.
+        this.unify(ctx, t.args[nargs], out, env2, (env3) => k(fb.constLocal(true), env3));
+        return;
+      }
+      k(out, env2);
+    });
+  }
+
+  private resolveCall(ctx: Ctx, t: Extract<Term, { type: 'call' }>): { kind: 'func'; leaf: Leaf } | { kind: 'builtin'; name: string } {
+    const name = t.name;
+    let path: string[] | undefined;
+    const alias = ctx.scope.aliases.get(name[0]);
+    if (alias && alias[0] === 'data') path = [...alias.slice(1), ...name.slice(1)];
+    else if (name[0] === 'data') path = name.slice(1);
+    else if (ctx.scope.ruleNames.has(name[0])) path = [...ctx.scope.module.package, ...name];
+    if (path) {
+      const node = findNode(this.root, path);
+      if (node?.leaf?.kind === 'function') return { kind: 'func', leaf: node.leaf };
+    }
+    const dotted = name.join('.');
+    if (lookupBuiltin(dotted)) return { kind: 'builtin', name: dotted };
+    if (isUnsupportedBuiltin(dotted)) compileError('rego_type_error', `unsupported builtin ${dotted}`, t.nameLoc);
+    return compileError('rego_type_error', `undefined function ${dotted}`, t.nameLoc);
+  }
+}
+
+export type { VarTerm };

@@ -1,0 +1,123 @@
+/**
+ * One harness per framework, each building the same application from the same route plan, so the
+ * shared table in table.ts drives all three identically:
+ *
+ *   ANY /api/...       protected with the configured entrypoint
+ *   GET /public/health skipped (no authentication, no policy)
+ *   ANY /special/...   protected with the SPECIAL_ENTRYPOINT override
+ *
+ * Every handler answers `{ route, sub, anonymous, decisionId }` from the request's AuthResult.
+ */
+import { createServer, type Server } from 'node:http';
+import express from 'express';
+import Koa from 'koa';
+import Fastify from 'fastify';
+import { opaJwt as expressOpaJwt } from '@opa-jwt/express';
+import { opaJwt as koaOpaJwt } from '@opa-jwt/koa';
+import { opaJwt as fastifyOpaJwt } from '@opa-jwt/fastify';
+import type { AuthResult } from '@opa-jwt/core';
+
+export type OpaJwtOptions = Parameters<typeof expressOpaJwt>[0];
+
+export const SPECIAL_ENTRYPOINT = 'authz/special';
+
+export interface AppHandle {
+  /** Not listening yet: supertest listens on an ephemeral 127.0.0.1 port itself. */
+  server: Server;
+  /** The adapter's start-up promise (`middleware.ready`, or `app.opaJwt.ready` for Fastify). */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Harness {
+  name: 'express' | 'koa' | 'fastify';
+  start(options: OpaJwtOptions): Promise<AppHandle>;
+}
+
+function answer(route: string, auth: AuthResult | undefined): Record<string, unknown> {
+  return {
+    route,
+    sub: auth?.payload?.sub ?? null,
+    anonymous: auth !== undefined && auth.token === undefined,
+    authenticated: auth !== undefined,
+    decisionId: auth?.decision.decisionId ?? null,
+  };
+}
+
+export const expressHarness: Harness = {
+  name: 'express',
+  async start(options) {
+    const app = express();
+    const auth = expressOpaJwt(options);
+    app.use(express.json());
+    app.use(express.urlencoded({ extended: false }));
+    app.use('/public', expressOpaJwt.skip());
+    app.use('/special', expressOpaJwt.route({ entrypoint: SPECIAL_ENTRYPOINT }));
+    app.use(auth);
+    app.get('/public/health', (req, res) => {
+      res.json(answer('public', req.auth));
+    });
+    app.use('/special', (req, res) => {
+      res.json(answer('special', req.auth));
+    });
+    app.use('/api', (req, res) => {
+      res.json(answer('api', req.auth));
+    });
+    return { server: createServer(app), ready: auth.ready, close: () => auth.close() };
+  },
+};
+
+/** Koa has no body parser of its own: a small JSON/form reader stands in for @koa/bodyparser. */
+async function readBody(ctx: Koa.Context): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return undefined;
+  if (ctx.is('application/json')) return JSON.parse(text);
+  if (ctx.is('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
+  return undefined;
+}
+
+export const koaHarness: Harness = {
+  name: 'koa',
+  async start(options) {
+    const app = new Koa();
+    const auth = koaOpaJwt(options);
+    const skip = koaOpaJwt.skip();
+    const special = koaOpaJwt.route({ entrypoint: SPECIAL_ENTRYPOINT });
+    app.use(async (ctx, next) => {
+      if (ctx.method !== 'GET' && ctx.method !== 'HEAD') (ctx.request as { body?: unknown }).body = await readBody(ctx);
+      await next();
+    });
+    app.use((ctx, next) => {
+      if (ctx.path.startsWith('/public/')) return skip(ctx, next);
+      if (ctx.path.startsWith('/special/')) return special(ctx, next);
+      return next();
+    });
+    app.use(auth);
+    app.use((ctx) => {
+      const route = ctx.path.startsWith('/public/') ? 'public' : ctx.path.startsWith('/special/') ? 'special' : ctx.path.startsWith('/api/') ? 'api' : undefined;
+      if (!route) return; // 404
+      ctx.body = answer(route, ctx.state.auth);
+    });
+    return { server: createServer(app.callback()), ready: auth.ready, close: () => auth.close() };
+  },
+};
+
+export const fastifyHarness: Harness = {
+  name: 'fastify',
+  async start(options) {
+    const app = Fastify();
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+    await app.register(fastifyOpaJwt, options);
+    app.get('/public/health', { config: { opaJwt: { skip: true } } }, async (request) => answer('public', request.auth));
+    app.all('/special/*', { config: { opaJwt: { entrypoint: SPECIAL_ENTRYPOINT } } }, async (request) => answer('special', request.auth));
+    app.all('/api/*', async (request) => answer('api', request.auth));
+    await app.ready();
+    return { server: app.server, ready: app.opaJwt!.ready, close: () => app.close() };
+  },
+};
+
+export const harnesses: Harness[] = [expressHarness, koaHarness, fastifyHarness];

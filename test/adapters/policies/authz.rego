@@ -1,0 +1,46 @@
+# Policy for the shared adapter table (test/adapters/table.ts).
+package authz
+
+claims := input.jwt.payload
+
+http := input.request.http
+
+# ---- boolean entrypoint: authz/allow
+default allow := false
+
+allow if {
+	http.method == "POST"
+	"admin" in claims.roles
+}
+
+allow if {
+	http.method == "GET"
+	some role in claims.roles
+	role in {"admin", "reader"}
+}
+
+# ---- object entrypoint: authz/decision (the seed's output schema)
+default decision := {
+	"allowed": false,
+	"external_message": "admins only: ask support@example.com",
+	"internal_message": "caller lacks the admin role",
+}
+
+decision := {"allowed": true} if allow
+
+# Anonymous callers may read the open catalogue, nothing else.
+decision := {"allowed": true} if {
+	http.method == "GET"
+	startswith(http.path, "/api/open")
+	not input.jwt
+}
+
+# Two complete definitions with different values: an evaluation error (conflict), never a decision.
+decision := {"allowed": true, "conflict": 1} if http.path == "/api/explode"
+
+decision := {"allowed": true, "conflict": 2} if http.path == "/api/explode"
+
+# ---- per-route override: authz/special
+default special := false
+
+special if "special" in claims.roles

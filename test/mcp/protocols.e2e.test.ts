@@ -1,0 +1,179 @@
+/**
+ * MCP tool calls and OAuth token exchange gated by the same policies through all three adapters, end to end:
+ * real HTTP servers on 127.0.0.1, real keys and JWKS, the real MCP SDK server, the compiled Rego policies.
+ */
+import * as path from 'node:path';
+import { FRAMEWORKS, startApp, type OpaJwtOptions, type RunningApp } from './apps';
+import { startIssuer, type Issuer } from './keys';
+
+const POLICIES = path.join(__dirname, '..', '..', 'policies');
+const RESOURCE = 'https://tickets.example.com/mcp';
+const METADATA_URL = 'https://tickets.example.com/.well-known/oauth-protected-resource/mcp';
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
+const MAX_BODY = 4096;
+
+function mcpOptions(issuer: Issuer): OpaJwtOptions {
+  return {
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    algorithms: ['ES256'],
+    policy: { path: path.join(POLICIES, 'mcp-tools.rego'), entrypoint: 'mcp/tools/result' },
+    resourceMetadata: { resource: RESOURCE, scopesSupported: ['tickets:read', 'tickets:write'] },
+    maxBodySize: MAX_BODY,
+  } as OpaJwtOptions;
+}
+
+function tokenOptions(issuer: Issuer): OpaJwtOptions {
+  return {
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    audience: RESOURCE,
+    algorithms: ['ES256'],
+    policy: { path: path.join(POLICIES, 'token-exchange.rego'), entrypoint: 'oauth/token_exchange/result' },
+  } as OpaJwtOptions;
+}
+
+describe.each(FRAMEWORKS)('%s: MCP and token exchange behind opa-jwt', (framework) => {
+  let issuer: Issuer;
+  let mcpApp: RunningApp;
+  let tokenApp: RunningApp;
+
+  beforeAll(async () => {
+    issuer = await startIssuer();
+    mcpApp = await startApp(framework, mcpOptions(issuer), 'mcp');
+    tokenApp = await startApp(framework, tokenOptions(issuer), 'token');
+  });
+
+  afterAll(async () => {
+    await mcpApp?.close();
+    await tokenApp?.close();
+    await issuer?.close();
+  });
+
+  async function rpc(body: unknown, token?: string): Promise<Response> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    return fetch(`${mcpApp.url}/mcp`, { method: 'POST', headers, body: JSON.stringify(body) });
+  }
+
+  const call = (id: string | number, name: string, args: Record<string, unknown>) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+  const reader = () => issuer.token({ sub: 'alice', scope: 'tickets:read', aud: RESOURCE });
+  const writer = () => issuer.token({ sub: 'bob', scope: 'tickets:read tickets:write', aud: RESOURCE });
+
+  describe('MCP (Streamable HTTP, JSON-RPC 2.0)', () => {
+    test('an allowed tool call returns the MCP server result', async () => {
+      const response = await rpc(call(1, 'get_ticket_price', { route: 'SFO-JFK' }), await reader());
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'A seat on SFO-JFK costs $329' }] } });
+    });
+
+    test('listing tools is allowed to any authenticated caller', async () => {
+      const response = await rpc({ jsonrpc: '2.0', id: 'list', method: 'tools/list' }, await reader());
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { result: { tools: Array<{ name: string }> } };
+      expect(body.result.tools.map((tool) => tool.name).sort()).toEqual(['book_ticket', 'get_ticket_price']);
+    });
+
+    test('a tool without its scope is a 403 JSON-RPC error with the policy message and the request id', async () => {
+      const response = await rpc(call('call-7', 'book_ticket', { route: 'SFO-JFK', seats: 2 }), await reader());
+      expect(response.status).toBe(403);
+      expect(await response.json()).toEqual({ jsonrpc: '2.0', id: 'call-7', error: { code: -32003, message: 'book_ticket needs the tickets:write scope' } });
+    });
+
+    test('the argument check refuses more than 4 seats, and allows 3', async () => {
+      const refused = await rpc(call(8, 'book_ticket', { route: 'SFO-JFK', seats: 5 }), await writer());
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ id: 8, error: { message: 'book_ticket books between 1 and 4 seats per call' } });
+      const allowed = await rpc(call(9, 'book_ticket', { route: 'SFO-JFK', seats: 3 }), await writer());
+      expect(allowed.status).toBe(200);
+      expect(await allowed.json()).toMatchObject({ id: 9, result: { content: [{ text: 'Booked 3 seat(s) on SFO-JFK for bob: $987' }] } });
+    });
+
+    test('an unknown tool gets the seed policy message', async () => {
+      const response = await rpc(call(10, 'delete_everything', {}), await writer());
+      expect(response.status).toBe(403);
+      expect(await response.json()).toMatchObject({ id: 10, error: { message: 'unauthorized, contact support@example.com' } });
+    });
+
+    test('no token: 401 pointing to the protected resource metadata', async () => {
+      const response = await rpc(call(11, 'get_ticket_price', { route: 'SFO-JFK' }));
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain(`resource_metadata="${METADATA_URL}"`);
+    });
+
+    test('a token minted for another server is refused (RFC 8707 audience)', async () => {
+      const foreign = await issuer.token({ sub: 'alice', scope: 'tickets:read', aud: 'https://other.example.com/mcp' });
+      const response = await rpc(call(12, 'get_ticket_price', { route: 'SFO-JFK' }), foreign);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain(`resource_metadata="${METADATA_URL}"`);
+    });
+
+    test('the RFC 9728 document is served without a token', async () => {
+      for (const wellKnown of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource']) {
+        const response = await fetch(`${mcpApp.url}${wellKnown}`);
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({
+          resource: RESOURCE,
+          authorization_servers: [issuer.issuer],
+          bearer_methods_supported: ['header'],
+          scopes_supported: ['tickets:read', 'tickets:write'],
+        });
+      }
+    });
+
+    test('a body over the size limit is refused with 413, not passed through', async () => {
+      const response = await rpc(call(13, 'get_ticket_price', { route: 'SFO-JFK', padding: 'x'.repeat(MAX_BODY) }), await reader());
+      expect(response.status).toBe(413);
+    });
+
+    test('a batch of several messages is refused (one policy input per message)', async () => {
+      const response = await rpc([call(14, 'get_ticket_price', { route: 'SFO-JFK' }), call(15, 'book_ticket', { route: 'SFO-JFK', seats: 4 })], await reader());
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600 } });
+    });
+  });
+
+  describe('OAuth token exchange (RFC 8693)', () => {
+    async function exchange(fields: Record<string, string>): Promise<Response> {
+      return fetch(`${tokenApp.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: TOKEN_EXCHANGE, client_id: 'agent-1', subject_token_type: ACCESS_TOKEN, ...fields }).toString(),
+      });
+    }
+
+    test('narrowing the scope passes through to the token endpoint', async () => {
+      const subject = await issuer.token({ sub: 'alice', scope: 'tickets:read tickets:write', aud: RESOURCE });
+      const response = await exchange({ subject_token: subject, scope: 'tickets:read' });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ access_token: 'issued-by-test-endpoint', scope: 'tickets:read' });
+    });
+
+    test('widening the scope is a 400 invalid_scope in OAuth error format', async () => {
+      const subject = await issuer.token({ sub: 'alice', scope: 'tickets:read', aud: RESOURCE });
+      const response = await exchange({ subject_token: subject, scope: 'tickets:read tickets:write' });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(await response.json()).toEqual({ error: 'invalid_scope' });
+    });
+
+    test('an unverifiable subject token is a 400 invalid_grant, and its claims are not used', async () => {
+      const forged = await issuer.forgedToken({ sub: 'mallory', scope: 'tickets:read tickets:write', aud: RESOURCE });
+      const response = await exchange({ subject_token: forged, scope: 'tickets:write' });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { error: string; error_description: string };
+      expect(body.error).toBe('invalid_grant');
+      expect(JSON.stringify(body)).not.toContain(forged.split('.')[1]);
+    });
+
+    test('other grant types are not restricted by the token-exchange policy', async () => {
+      const response = await fetch(`${tokenApp.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'agent-1', scope: 'anything' }).toString(),
+      });
+      expect(response.status).toBe(200);
+    });
+  });
+});
