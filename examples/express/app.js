@@ -18,7 +18,8 @@ async function createApp(config) {
     ...(config.jwksUri ? { issuer: config.issuer, jwksUri: config.jwksUri } : { issuerBaseURL: config.issuer }),
     audience: config.audience,
     algorithms: ['RS256'],
-    policy: { path: config.policyPath || POLICY, entrypoint: ENTRYPOINT },
+    policy: config.policyPath || POLICY,
+    entrypoint: ENTRYPOINT,
   });
   const orders = new OrderBook();
 

@@ -22,7 +22,8 @@ function createApp(config) {
     issuer: config.issuer,
     jwksUri: config.jwksUri,
     audience: config.resource,
-    policy: { path: config.policyPath || POLICY, entrypoint: 'mcp/tools/result' },
+    policy: config.policyPath || POLICY,
+    entrypoint: 'mcp/tools/result',
     resourceMetadata: { resource: config.resource, scopesSupported: ['tickets:read', 'tickets:write'] },
     ...(config.maxBodySize ? { maxBodySize: config.maxBodySize } : {}),
   });

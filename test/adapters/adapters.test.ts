@@ -51,11 +51,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapter', (_name, harness) => {
   const apps = new Map<string, AppHandle>();
 
-  async function appFor(entrypoint: string): Promise<AppHandle> {
-    let handle = apps.get(entrypoint);
+  async function appFor(entrypoint: string, authRequired?: false): Promise<AppHandle> {
+    const key = `${entrypoint} authRequired=${authRequired ?? 'default'}`;
+    let handle = apps.get(key);
     if (!handle) {
-      handle = await harness.start(coreOptions(fixtures, { entrypoint }));
-      apps.set(entrypoint, handle);
+      handle = await harness.start(coreOptions(fixtures, { entrypoint, authRequired }));
+      apps.set(key, handle);
       await handle.ready;
     }
     return handle;
@@ -66,7 +67,7 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
   });
 
   test.each(scenarios.map((s) => [s.name, s] as [string, Scenario]))('%s', async (_title, scenario) => {
-    const handle = await appFor(scenario.entrypoint ?? 'authz/decision');
+    const handle = await appFor(scenario.entrypoint ?? 'authz/decision', scenario.authRequired);
     const res = await send(handle, scenario);
     const { expect: want } = scenario;
     expect({ status: res.status, body: res.body }).toMatchObject({ status: want.status });
@@ -133,6 +134,27 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
   test('a bad option is an error at creation naming the option', async () => {
     const options = { ...coreOptions(fixtures), issuer: 42 } as unknown as Parameters<Harness['start']>[0];
     await expect(harness.start(options)).rejects.toThrow(/issuer/);
+  });
+
+  describe('the seed\'s admin/POST policy, unchanged (policies/v0/api-authz-v0.rego, Rego v0)', () => {
+    let handle: AppHandle;
+    beforeAll(async () => {
+      const policyPath = path.join(__dirname, '..', '..', 'policies', 'v0', 'api-authz-v0.rego');
+      handle = await harness.start({ ...coreOptions(fixtures, { policyPath, entrypoint: 'authz/allow' }), v0Compatible: true });
+      await handle.ready;
+    });
+    afterAll(async () => {
+      await handle.close();
+    });
+
+    test('admins may POST; nobody else, and not GET', async () => {
+      const admin = async (f: Fixtures) => `Bearer ${await token(f)}`;
+      const reader = async (f: Fixtures) => `Bearer ${await token(f, { claims: { roles: ['reader'] } })}`;
+      expect((await send(handle, { method: 'POST', path: '/api/orders', authorization: admin })).status).toBe(200);
+      expect((await send(handle, { method: 'GET', path: '/api/orders', authorization: admin })).status).toBe(403);
+      expect((await send(handle, { method: 'POST', path: '/api/orders', authorization: reader })).status).toBe(403);
+      expect((await send(handle, { method: 'POST', path: '/api/orders' })).status).toBe(401);
+    });
   });
 
   describe('hot reload (watch: true)', () => {

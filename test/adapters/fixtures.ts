@@ -4,9 +4,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac, createPublicKey } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
+import * as path from 'node:path';
+import type * as JoseModule from 'jose';
+import type { JWK, JWTPayload } from 'jose';
 
-type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+// jose is taken from @opa-jwt/core's own dependency (v5, CommonJS): the root node_modules holds jose 6 (pulled in by
+// the MCP SDK), which is ESM-only and cannot be loaded by jest's CommonJS runtime. Same as test/mcp/keys.ts.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const jose = require(require.resolve('jose', { paths: [path.join(__dirname, '..', '..', 'packages', 'core')] })) as typeof JoseModule;
+const { exportJWK, generateKeyPair, SignJWT } = jose;
+
+type PrivateKey = Awaited<ReturnType<typeof JoseModule.generateKeyPair>>['privateKey'];
 
 export const ISSUER = 'https://issuer.test';
 export const AUDIENCE = 'https://api.test';

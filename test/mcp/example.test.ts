@@ -81,7 +81,8 @@ test('a forbidden tool call fails with the policy message (argument check)', asy
 });
 
 test('a token minted for another server is refused before the MCP server sees anything (RFC 8707 audience)', async () => {
-  await expect(connect('tickets:read', 'https://other.example.com/mcp')).rejects.toThrow(/401/);
+  // The SDK's error carries the HTTP status as `code` and the answer's body in its message.
+  await expect(connect('tickets:read', 'https://other.example.com/mcp')).rejects.toMatchObject({ code: 401, message: expect.stringMatching(/invalid_token/) });
 });
 
 test('the protected resource metadata names this server and its issuer', async () => {

@@ -18,7 +18,8 @@ function mcpOptions(issuer: Issuer): OpaJwtOptions {
     issuer: issuer.issuer,
     jwksUri: issuer.jwksUri,
     algorithms: ['ES256'],
-    policy: { path: path.join(POLICIES, 'mcp-tools.rego'), entrypoint: 'mcp/tools/result' },
+    policy: path.join(POLICIES, 'mcp-tools.rego'),
+    entrypoint: 'mcp/tools/result',
     resourceMetadata: { resource: RESOURCE, scopesSupported: ['tickets:read', 'tickets:write'] },
     maxBodySize: MAX_BODY,
   } as OpaJwtOptions;
@@ -30,7 +31,10 @@ function tokenOptions(issuer: Issuer): OpaJwtOptions {
     jwksUri: issuer.jwksUri,
     audience: RESOURCE,
     algorithms: ['ES256'],
-    policy: { path: path.join(POLICIES, 'token-exchange.rego'), entrypoint: 'oauth/token_exchange/result' },
+    policy: path.join(POLICIES, 'token-exchange.rego'),
+    entrypoint: 'oauth/token_exchange/result',
+    // A token endpoint is not bearer-authenticated: the grant carries the credentials, the policy decides.
+    authRequired: false,
   } as OpaJwtOptions;
 }
 

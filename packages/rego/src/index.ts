@@ -13,12 +13,19 @@ export { parseModule, parseQuery } from './parse';
 export { RegoCompileError, RegoCompileErrors } from './errors';
 export { hostBuiltins } from './builtins';
 export { normaliseEntrypoint } from './compile';
+// Thrown by compile() when runtime/build/runtime.wasm was not built (`npm run build:runtime`).
+export { RuntimeNotBuiltError } from './emit';
 export type { Program } from './plan/ir';
+// OPA bundle (.tar.gz) reading and writing, for loaders such as @opa-jwt/core's `policy:` option.
+export { readBundle, writeBundle, BundleError } from './bundle';
+export type { Bundle, BundleManifest } from './bundle';
 
 export interface CompileSource {
   /** File name used in error locations. */
   path: string;
   source: string;
+  /** Syntax of this module alone (overrides `CompileOptions.v0Compatible`), as bundles may mix v0 and v1 files. */
+  v0Compatible?: boolean;
 }
 
 export interface CompileOptions {
@@ -32,7 +39,7 @@ export interface CompileOptions {
 }
 
 export interface CompileResult {
-  wasm: Uint8Array;
+  wasm: Uint8Array<ArrayBuffer>;
   /** Entry point names as the SDK knows them (`pkg/rule`). */
   entrypoints: string[];
   plan: Program;
@@ -45,7 +52,7 @@ export function planModules(opts: Omit<CompileOptions, 'data'>): { plan: Program
   if (!Array.isArray(opts.entrypoints) || opts.entrypoints.length === 0) {
     throw new RegoCompileError('rego_compile_error', 'compile: option "entrypoints" must name at least one entry point');
   }
-  const parsed: Module[] = opts.modules.map((m) => parseModule(m.source, m.path, { v0Compatible: opts.v0Compatible }));
+  const parsed: Module[] = opts.modules.map((m) => parseModule(m.source, m.path, { v0Compatible: m.v0Compatible ?? opts.v0Compatible }));
   const { program, entrypoints } = compileModules(parsed, opts.entrypoints);
   return { plan: program, entrypoints };
 }

@@ -302,7 +302,9 @@ export function outBytes(p: usize, n: i32): void {
 export function outAscii(s: string): void {
   let n = s.length;
   reserve(n);
-  for (let i = 0; i < n; i++) store<u8>(outBuf + <usize>(outLen + i), <u8>s.charCodeAt(i));
+  // ASCII text: read the UTF-16 code units directly (charCodeAt checks bounds on every call)
+  let src = changetype<usize>(s);
+  for (let i = 0; i < n; i++) store<u8>(outBuf + <usize>(outLen + i), <u8>load<u16>(src + (<usize>i << 1)));
   outLen += n;
 }
 

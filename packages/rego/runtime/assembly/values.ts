@@ -7,6 +7,10 @@
 // evaluation (that would allocate above the heap pointer the SDK resets): they are finished when
 // parsed. Only collections built by the current evaluation are still unsorted.
 
+// The value classes are @unmanaged: plain memory from the bump allocator without AssemblyScript's
+// object header. Nothing is ever collected (the SDK's heap reset frees a whole evaluation), so the
+// header would only cost space and time on every value; every field is set by its constructor.
+
 export const K_NULL: i32 = 0;
 export const K_BOOL: i32 = 1;
 export const K_NUM: i32 = 2;
@@ -15,29 +19,29 @@ export const K_ARR: i32 = 4;
 export const K_OBJ: i32 = 5;
 export const K_SET: i32 = 6;
 
-export class Value {
+@unmanaged export class Value {
   kind: i32;
   constructor(kind: i32) { this.kind = kind; }
 }
 
-export class BoolV extends Value {
+@unmanaged export class BoolV extends Value {
   b: bool;
   constructor(b: bool) { super(K_BOOL); this.b = b; }
 }
 
-export class NumV extends Value {
+@unmanaged export class NumV extends Value {
   n: f64;
   constructor(n: f64) { super(K_NUM); this.n = n; }
 }
 
-export class StrV extends Value {
+@unmanaged export class StrV extends Value {
   ptr: usize;
   len: i32;
   hash: u32 = 0;
   constructor(ptr: usize, len: i32) { super(K_STR); this.ptr = ptr; this.len = len; }
 }
 
-export class ArrV extends Value {
+@unmanaged export class ArrV extends Value {
   data: usize;
   len: i32 = 0;
   cap: i32;
@@ -60,7 +64,7 @@ export class ArrV extends Value {
 }
 
 /** Object (keys + vals) or set (keys only). */
-export class CollV extends Value {
+@unmanaged export class CollV extends Value {
   keys: usize;
   vals: usize; // 0 for sets
   len: i32 = 0;
@@ -98,7 +102,7 @@ export function strFrom(s: string): StrV {
 }
 
 export function newStr(len: i32): StrV {
-  return new StrV(__alloc(<usize>(len > 0 ? len : 1)), len);
+  return new StrV(__alloc(len > 0 ? <usize>len : 1), len);
 }
 
 /** Integer-valued (and exactly representable as such). */
@@ -115,8 +119,18 @@ function bytesCompare(a: usize, al: i32, b: usize, bl: i32): i32 {
   return al < bl ? -1 : (al > bl ? 1 : 0);
 }
 
-export function strEqual(a: StrV, b: StrV): bool {
-  return a.len == b.len && memory.compare(a.ptr, b.ptr, <usize>a.len) == 0;
+/** Whether n bytes at a and b are equal, a word at a time (keys are short; this is the hot path of lookups). */
+export function bytesEqual(a: usize, b: usize, n: i32): bool {
+  if (a == b) return true;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (load<u32>(a + <usize>i) != load<u32>(b + <usize>i)) return false;
+  for (; i < n; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline export function strEqual(a: StrV, b: StrV): bool {
+  return a.len == b.len && bytesEqual(a.ptr, b.ptr, a.len);
 }
 
 export function strEqualsAscii(a: StrV, s: string): bool {
@@ -283,21 +297,28 @@ function rebuildIndex(c: CollV): void {
 /** Position of key in c, or -1. */
 export function collFind(c: CollV, key: Value): i32 {
   let n = c.len;
+  let isStr = key.kind == K_STR;
   if (c.idxMask != 0) {
     let mask = c.idxMask;
     let slot = <i32>hashValue(key) & mask;
     while (true) {
       let e = load<i32>(c.idx + (<usize>slot << 2));
       if (e == 0) return -1;
-      if (equal(c.key(e - 1), key)) return e - 1;
+      let k = c.key(e - 1);
+      if (isStr ? k.kind == K_STR && strEqual(asStr(k), asStr(key)) : equal(k, key)) return e - 1;
       slot = (slot + 1) & mask;
     }
   }
-  if (key.kind == K_STR) {
+  if (isStr) {
+    // Most lookups: a short string key in a small object.
     let ks = asStr(key);
+    let len = ks.len;
+    let p = ks.ptr;
     for (let i = 0; i < n; i++) {
       let k = c.key(i);
-      if (k.kind == K_STR && strEqual(asStr(k), ks)) return i;
+      if (k.kind != K_STR) continue;
+      let s = asStr(k);
+      if (s.len == len && (s.ptr == p || bytesEqual(s.ptr, p, len))) return i;
     }
     return -1;
   }
@@ -404,3 +425,24 @@ export function finish(v: Value): void {
 
 export function newObj(cap: i32 = 4): CollV { return new CollV(K_OBJ, cap); }
 export function newSet(cap: i32 = 4): CollV { return new CollV(K_SET, cap); }
+
+/** A fresh object with the same entries (for copy-on-write patches of shared documents). */
+export function objCopy(c: CollV): CollV {
+  let out = new CollV(K_OBJ, c.len + 1);
+  for (let i = 0; i < c.len; i++) collAppend(out, c.key(i), c.val(i));
+  return out;
+}
+
+/** The set of an array's elements (host builtins return sets as arrays). */
+export function arrToSet(a: ArrV): CollV {
+  let out = newSet(a.len);
+  for (let i = 0; i < a.len; i++) setAdd(out, a.get(i));
+  return out;
+}
+
+/** Number of Unicode code points in a UTF-8 string. */
+export function runeCount(s: StrV): i32 {
+  let n = 0;
+  for (let i = 0; i < s.len; i++) if ((load<u8>(s.ptr + <usize>i) & 0xc0) != 0x80) n++;
+  return n;
+}

@@ -23,7 +23,14 @@ interface Extra {
   nondeterministic?: boolean;
   setResult?: SetResult;
   needsNativeValues?: boolean;
+  hostName?: string;
 }
+
+/**
+ * Host names for builtins the stock SDK shadows (its own `sprintf` is sprintf-js, its `regex.split`
+ * is JavaScript's String.split, which keeps capture groups): a module imports ours under this name.
+ */
+const SDK_SHADOWED_PREFIX = 'opa-jwt:';
 
 const table: BuiltinSignature[] = [];
 function def(name: string, args: RegoType[], result: RegoType, extra: Extra = {}): void {
@@ -80,24 +87,29 @@ def('min', [COLLECTION], ANY, { needsNativeValues: true });
 def('sort', [COLLECTION], ANY_ARRAY, { needsNativeValues: true });
 
 // ---- arrays ----
-def('array.concat', [ANY_ARRAY, ANY_ARRAY], ANY_ARRAY);
-def('array.slice', [ANY_ARRAY, N, N], ANY_ARRAY);
-def('array.reverse', [ANY_ARRAY], ANY_ARRAY);
+// Elements pass through unchanged, and JSON would turn element sets into arrays.
+def('array.concat', [ANY_ARRAY, ANY_ARRAY], ANY_ARRAY, { needsNativeValues: true });
+def('array.slice', [ANY_ARRAY, N, N], ANY_ARRAY, { needsNativeValues: true });
+def('array.reverse', [ANY_ARRAY], ANY_ARRAY, { needsNativeValues: true });
 
 // ---- sets ----
 def('intersection', [setOf(ANY_SET)], ANY_SET, { setResult: 'always' });
 def('union', [setOf(ANY_SET)], ANY_SET, { setResult: 'always' });
 
 // ---- objects ----
-def('object.get', [ANY_OBJECT, ANY, ANY], ANY);
-def('object.keys', [ANY_OBJECT], ANY_SET, { setResult: 'always' });
-def('object.union', [ANY_OBJECT, ANY_OBJECT], ANY);
-def('object.union_n', [arrayOf(ANY_OBJECT)], ANY);
-def('object.remove', [ANY_OBJECT, union(ANY_ARRAY, ANY_OBJECT, ANY_SET)], ANY);
-def('object.filter', [ANY_OBJECT, union(ANY_ARRAY, ANY_OBJECT, ANY_SET)], ANY);
+// All of these return (parts of) their arguments, which may hold sets or non-string keys: a host
+// version would hand back arrays for sets (object.get(x, "k", set()) would answer [] instead of set()).
+def('object.get', [ANY_OBJECT, ANY, ANY], ANY, { needsNativeValues: true });
+def('object.keys', [ANY_OBJECT], ANY_SET, { setResult: 'always', needsNativeValues: true });
+def('object.union', [ANY_OBJECT, ANY_OBJECT], ANY, { needsNativeValues: true });
+def('object.union_n', [arrayOf(ANY_OBJECT)], ANY, { needsNativeValues: true });
+def('object.remove', [ANY_OBJECT, union(ANY_ARRAY, ANY_OBJECT, ANY_SET)], ANY, { needsNativeValues: true });
+def('object.filter', [ANY_OBJECT, union(ANY_ARRAY, ANY_OBJECT, ANY_SET)], ANY, { needsNativeValues: true });
 def('object.subset', [union(ANY_OBJECT, ANY_SET, ANY_ARRAY), union(ANY_OBJECT, ANY_SET, ANY_ARRAY)], B, { needsNativeValues: true });
-def('json.filter', [ANY_OBJECT, JSON_PATHS], ANY);
-def('json.remove', [ANY_OBJECT, JSON_PATHS], ANY);
+def('json.filter', [ANY_OBJECT, JSON_PATHS], ANY, { needsNativeValues: true });
+def('json.remove', [ANY_OBJECT, JSON_PATHS], ANY, { needsNativeValues: true });
+// Paths may address set members by value, which only the wasm values can do.
+def('json.patch', [ANY, arrayOf(objectOf(S, ANY))], ANY, { needsNativeValues: true });
 
 // ---- strings ----
 def('concat', [S, STRINGS], S);
@@ -111,7 +123,7 @@ def('lower', [S], S);
 def('upper', [S], S);
 def('replace', [S, S, S], S);
 def('split', [S, S], arrayOf(S));
-def('sprintf', [S, ANY_ARRAY], S, { needsNativeValues: true });
+def('sprintf', [S, ANY_ARRAY], S, { needsNativeValues: true, hostName: `${SDK_SHADOWED_PREFIX}sprintf` });
 def('substring', [S, N, N], S);
 def('trim', [S, S], S);
 def('trim_left', [S, S], S);
@@ -129,7 +141,7 @@ def('strings.count', [S, S], N);
 def('regex.match', [S, S], B);
 def('regex.is_valid', [S], B);
 def('regex.find_n', [S, S, N], arrayOf(S));
-def('regex.split', [S, S], arrayOf(S));
+def('regex.split', [S, S], arrayOf(S), { hostName: `${SDK_SHADOWED_PREFIX}regex.split` });
 def('regex.replace', [S, S, S], S);
 def('regex.find_all_string_submatch_n', [S, S, N], arrayOf(arrayOf(S)));
 def('regex.template_match', [S, S, S, S], B);
@@ -238,6 +250,7 @@ export const UNSUPPORTED_BUILTINS: ReadonlySet<string> = new Set([
   'rego.parse_module',
   'rego.metadata.chain',
   'rego.metadata.rule',
+  'internal.test_case',
   'trace',
   'walk',
   'graph.reachable',
@@ -258,7 +271,6 @@ export const UNSUPPORTED_BUILTINS: ReadonlySet<string> = new Set([
   'crypto.x509.parse_keypair',
   'crypto.x509.parse_rsa_private_key',
   'crypto.parse_private_keys',
-  'json.patch',
   'regex.globs_match',
   'json.verify_schema',
   'json.match_schema',
@@ -283,6 +295,14 @@ export const UNSUPPORTED_BUILTINS: ReadonlySet<string> = new Set([
 /** Whether OPA knows this builtin but this compiler does not support it. */
 export function isUnsupportedBuiltin(name: string): boolean {
   return UNSUPPORTED_BUILTINS.has(name) && !(name in BUILTINS);
+}
+
+/**
+ * The name a module uses to import a builtin it calls on the host (`sprintf` becomes
+ * `opa-jwt:sprintf`, since the SDK's own sprintf would otherwise be called); `hostBuiltins` is keyed by it.
+ */
+export function hostCallName(name: string): string {
+  return lookupBuiltin(name)?.hostName ?? name;
 }
 
 /** The operator a builtin is written as (`plus` -> `+`), or undefined for ordinary calls. */

@@ -1,3 +1,31 @@
 /** Builtin functions: the catalog of signatures for the compiler, and JS host implementations for the SDK. */
+import { BUILTINS, hostCallName } from './catalog';
+import { implementations } from './host';
+
 export * from './types';
-export { BUILTINS, UNSUPPORTED_BUILTINS, lookupBuiltin, isUnsupportedBuiltin, infixOperator } from './catalog';
+export { BUILTINS, UNSUPPORTED_BUILTINS, lookupBuiltin, isUnsupportedBuiltin, infixOperator, hostCallName } from './catalog';
+export { BuiltinError } from './host';
+
+/** A host builtin as the SDK calls it: JSON-decoded arguments in, a JSON-encodable result (undefined: no result) out. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK passes whatever JSON.parse gives
+export type HostBuiltin = (...args: any[]) => unknown;
+
+/**
+ * The JS implementations of the builtins our modules call on the host, keyed by the name the module
+ * imports them under (hostCallName: OPA's name, except where the SDK's own builtin would shadow ours).
+ * Ready for `loadPolicy(wasm, undefined, hostBuiltins)`.
+ *
+ * It covers every supported builtin, including those the wasm runtime runs natively: the SDK only ever
+ * calls the names a module imports, so the extra entries cost nothing, and whichever builtins a module
+ * (ours, or one built by `opa build`) leaves to the host find an implementation. For builtins marked
+ * `needsNativeValues` the host version is exact only for values without sets or non-string keys.
+ * Implementations return undefined for a wrong argument type (OPA's undefined) and throw BuiltinError
+ * for what OPA reports as a builtin error; the SDK lets that error end the evaluation.
+ */
+export const hostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.freeze(
+  Object.fromEntries(
+    Object.keys(BUILTINS)
+      .filter((name) => Object.prototype.hasOwnProperty.call(implementations, name))
+      .map((name) => [hostCallName(name), implementations[name]]),
+  ),
+);

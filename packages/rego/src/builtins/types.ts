@@ -42,6 +42,13 @@ export interface BuiltinSignature {
    * The host version still works for values without sets.
    */
   needsNativeValues?: boolean;
+  /**
+   * Name under which a module must import this builtin when it calls it on the host (its entry in
+   * the module's `builtins()` export), when that differs from `name`. Needed where the stock SDK has
+   * its own implementation under the OPA name (sprintf, regex.split), which always wins over a
+   * custom builtin and does not follow OPA's semantics. See hostCallName().
+   */
+  hostName?: string;
 }
 
 // Constructors, kept short because the catalog is a long table.

@@ -21,6 +21,8 @@ export interface Leaf {
   arity: number;
   rules: RuleEntry[];
   loc: Location;
+  /** The tree node the leaf sits on (object rules may have ground rules below them). */
+  node: TreeNode;
 }
 
 export interface TreeNode {
@@ -66,8 +68,9 @@ function groundPrefix(ref: Term[]): { prefix: string[]; rest: Term[] } {
 function leafKindOf(rule: Rule, rest: Term[]): LeafKind {
   const h = rule.head;
   if (h.kind === 'function') return 'function';
-  if (h.kind === 'partial-set') return 'set';
+  // `p[x] contains y` (variables in a multi-value rule's path): an object whose values are sets.
   if (rest.length > 0) return 'object';
+  if (h.kind === 'partial-set') return 'set';
   return 'complete';
 }
 
@@ -91,28 +94,23 @@ export function buildRuleTree(modules: Module[]): { root: TreeNode; scopes: Modu
     }
     const scope: ModuleScope = { module, aliases, ruleNames: names };
     scopes.push(scope);
+    // A package exists even without rules: data.<package> is then {} (plus its base data).
+    nodeAt(root, module.package);
 
     for (const rule of module.rules) {
       const { prefix, rest } = groundPrefix(rule.head.ref);
       names.add(prefix[0]);
-      if (prefix[0] === 'input' || prefix[0] === 'data') {
+      // v0 lets a rule be named input or data (it is only reachable as data.<package>.input); v1 forbids it.
+      if ((prefix[0] === 'input' || prefix[0] === 'data') && module.syntax === 'v1') {
         errors.push(new RegoCompileError('rego_compile_error', `rego_compile_error: rule name conflicts with built-in: ${prefix[0]} cannot be assigned`, rule.head.loc));
         continue;
       }
       const kind = leafKindOf(rule, rest);
       const path = [...module.package, ...prefix];
-      let node = root;
-      for (const seg of path) {
-        let child = node.children.get(seg);
-        if (!child) {
-          child = { path: [...node.path, seg], children: new Map() };
-          node.children.set(seg, child);
-        }
-        node = child;
-      }
+      const node = nodeAt(root, path);
       const arity = rule.head.args?.length ?? 0;
       if (!node.leaf) {
-        node.leaf = { path, kind, arity, rules: [], loc: rule.head.loc };
+        node.leaf = { path, kind, arity, rules: [], loc: rule.head.loc, node };
       } else if (node.leaf.kind !== kind) {
         errors.push(new RegoCompileError('rego_type_error', `rego_type_error: conflicting rules data.${path.join('.')} found`, rule.head.loc));
         continue;
@@ -126,6 +124,20 @@ export function buildRuleTree(modules: Module[]): { root: TreeNode; scopes: Modu
   checkLeafNesting(root, errors);
   if (errors.length > 0) throw errors.length === 1 ? errors[0] : new RegoCompileErrors(errors);
   return { root, scopes };
+}
+
+/** The node at `path`, created (with its ancestors) when missing. */
+function nodeAt(root: TreeNode, path: string[]): TreeNode {
+  let node = root;
+  for (const seg of path) {
+    let child = node.children.get(seg);
+    if (!child) {
+      child = { path: [...node.path, seg], children: new Map() };
+      node.children.set(seg, child);
+    }
+    node = child;
+  }
+  return node;
 }
 
 /** A complete rule or function cannot have rules below it (`a := 1` and `a.b := 2`). */

@@ -1,7 +1,8 @@
 /**
  * Safety (OPA's "rewrite" stage for bodies): which variables each expression needs bound and which
  * it can bind, the reordering of a body so that every expression comes after the ones binding its
- * inputs, and the `var x is unsafe` error when no order works.
+ * inputs, and the `var x is unsafe` error when no order works; also OPA's checks of declarations
+ * (`var x assigned above`, `var x referenced above`).
  */
 import type { Expr, Term } from '../parse/ast';
 import { RegoCompileError } from '../errors';
@@ -100,6 +101,18 @@ export function patternVars(t: Term, out: Set<string>): Set<string> {
   return out;
 }
 
+/**
+ * What the enclosing body knows while analysing one expression: which names are module-level, how
+ * many input arguments a called function takes (a call given one more is OPA's old-style output
+ * argument, `count(xs, n)`), and `shared`: the names bound before the body or bindable by its other
+ * expressions. Closures (comprehensions, `not`, `every`) read those; their other variables are local.
+ */
+export interface BodyScope {
+  isGlobal: IsGlobal;
+  /** Input arity of a user function or builtin named by a call; undefined when unknown. */
+  arityOf?: (name: string[]) => number | undefined;
+}
+
 interface Analysis {
   needs: Set<string>;
   outputs: Set<string>;
@@ -107,37 +120,116 @@ interface Analysis {
   eqSides?: [Set<string>, Set<string>];
 }
 
+/**
+ * Variables of a closure (comprehension, `every`, negated expression) that are not its own:
+ * everything it mentions minus what its bodies declare (`some x`, `x :=`, `some x in`).
+ */
+function closureVars(t: Term, out: Set<string>): Set<string> {
+  switch (t.type) {
+    case 'var':
+      out.add(t.name);
+      break;
+    case 'ref':
+      closureVars(t.head, out);
+      for (const p of t.path) closureVars(p, out);
+      break;
+    case 'array':
+    case 'set':
+      for (const i of t.items) closureVars(i, out);
+      break;
+    case 'object':
+      for (const [k, v] of t.items) {
+        closureVars(k, out);
+        closureVars(v, out);
+      }
+      break;
+    case 'call':
+      for (const a of t.args) closureVars(a, out);
+      break;
+    case 'arraycompr':
+    case 'setcompr':
+    case 'objectcompr': {
+      const inner = new Set<string>();
+      if (t.type === 'objectcompr') {
+        closureVars(t.key, inner);
+        closureVars(t.value, inner);
+      } else closureVars(t.term, inner);
+      bodyClosureVars(t.body, inner);
+      const own = declaredVars(t.body);
+      for (const v of inner) if (!own.has(v)) out.add(v);
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+function exprClosureVars(e: Expr, out: Set<string>): Set<string> {
+  switch (e.type) {
+    case 'term':
+      closureVars(e.term, out);
+      break;
+    case 'some':
+      break;
+    case 'somein':
+      if (e.key) closureVars(e.key, out);
+      closureVars(e.value, out);
+      closureVars(e.collection, out);
+      break;
+    case 'every': {
+      closureVars(e.domain, out);
+      const inner = bodyClosureVars(e.body, new Set());
+      const own = declaredVars(e.body);
+      own.add(e.value.name);
+      if (e.key) own.add(e.key.name);
+      for (const v of inner) if (!own.has(v)) out.add(v);
+      break;
+    }
+  }
+  for (const w of e.with) closureVars(w.value, out);
+  return out;
+}
+
+function bodyClosureVars(body: Expr[], out: Set<string>): Set<string> {
+  const inner = new Set<string>();
+  for (const e of body) exprClosureVars(e, inner);
+  for (const v of inner) out.add(v);
+  return out;
+}
+
 /** Vars a term reads when evaluated as a value; vars in ref brackets go to `outputs` (refs iterate). */
-function valueVars(t: Term, needs: Set<string>, outputs: Set<string>, outer: Set<string>): void {
+function valueVars(t: Term, needs: Set<string>, outputs: Set<string>, shared: Set<string>): void {
   switch (t.type) {
     case 'var':
       needs.add(t.name);
       break;
     case 'ref':
-      valueVars(t.head, needs, outputs, outer);
+      valueVars(t.head, needs, outputs, shared);
       for (const p of t.path) {
         if (p.type === 'var') outputs.add(p.name);
-        else valueVars(p, needs, outputs, outer);
+        else if (p.type === 'array') patternAnalysis(p, needs, outputs, shared);
+        else valueVars(p, needs, outputs, shared);
       }
       break;
     case 'array':
     case 'set':
-      for (const i of t.items) valueVars(i, needs, outputs, outer);
+      for (const i of t.items) valueVars(i, needs, outputs, shared);
       break;
     case 'object':
       for (const [k, v] of t.items) {
-        valueVars(k, needs, outputs, outer);
-        valueVars(v, needs, outputs, outer);
+        valueVars(k, needs, outputs, shared);
+        valueVars(v, needs, outputs, shared);
       }
       break;
     case 'call':
-      for (const a of t.args) valueVars(a, needs, outputs, outer);
+      for (const a of t.args) valueVars(a, needs, outputs, shared);
       break;
     case 'arraycompr':
     case 'setcompr':
     case 'objectcompr': {
-      // A comprehension reads the variables it shares with the enclosing body.
-      for (const v of termVars(t, new Set())) if (outer.has(v)) needs.add(v);
+      // A comprehension reads the variables it shares with the enclosing body; the others are its own.
+      for (const v of closureVars(t, new Set())) if (shared.has(v)) needs.add(v);
       break;
     }
     default:
@@ -145,38 +237,42 @@ function valueVars(t: Term, needs: Set<string>, outputs: Set<string>, outer: Set
   }
 }
 
-function patternAnalysis(t: Term, needs: Set<string>, outputs: Set<string>, outer: Set<string>): void {
+function patternAnalysis(t: Term, needs: Set<string>, outputs: Set<string>, shared: Set<string>): void {
   if (t.type === 'var') outputs.add(t.name);
-  else if (t.type === 'array') for (const i of t.items) patternAnalysis(i, needs, outputs, outer);
+  else if (t.type === 'array') for (const i of t.items) patternAnalysis(i, needs, outputs, shared);
   else if (t.type === 'object')
     for (const [k, v] of t.items) {
-      valueVars(k, needs, outputs, outer);
-      patternAnalysis(v, needs, outputs, outer);
+      valueVars(k, needs, outputs, shared);
+      patternAnalysis(v, needs, outputs, shared);
     }
-  else valueVars(t, needs, outputs, outer);
+  else valueVars(t, needs, outputs, shared);
 }
 
-/** `outer`: vars used elsewhere in the body or bound outside it (what nested scopes share). */
-function analyse(e: Expr, outer: Set<string>): Analysis {
+/** Is this call given an old-style output argument (`count(xs, n)`: one more argument than it takes)? */
+function hasOutputArg(t: Term, scope: BodyScope): boolean {
+  if (t.type !== 'call' || !scope.arityOf) return false;
+  const n = scope.arityOf(t.name);
+  return n !== undefined && t.args.length === n + 1;
+}
+
+function analyse(e: Expr, shared: Set<string>, scope: BodyScope): Analysis {
   const needs = new Set<string>();
   const outputs = new Set<string>();
-  for (const w of e.with) valueVars(w.value, needs, outputs, outer);
+  for (const w of e.with) valueVars(w.value, needs, outputs, shared);
   if (e.negated) {
-    for (const v of exprVars({ ...e, negated: false, with: [] }, new Set())) if (outer.has(v)) needs.add(v);
+    for (const v of exprClosureVars({ ...e, negated: false, with: [] }, new Set())) if (shared.has(v)) needs.add(v);
     return { needs, outputs: new Set() };
   }
   switch (e.type) {
     case 'some':
       return { needs, outputs };
     case 'somein':
-      valueVars(e.collection, needs, outputs, outer);
-      if (e.key) patternAnalysis(e.key, needs, outputs, outer);
-      patternAnalysis(e.value, needs, outputs, outer);
+      valueVars(e.collection, needs, outputs, shared);
+      if (e.key) patternAnalysis(e.key, needs, outputs, shared);
+      patternAnalysis(e.value, needs, outputs, shared);
       return { needs, outputs };
     case 'every': {
-      valueVars(e.domain, needs, outputs, outer);
-      const own = new Set([e.value.name, ...(e.key ? [e.key.name] : [])]);
-      for (const v of bodyVars(e.body, new Set())) if (outer.has(v) && !own.has(v)) needs.add(v);
+      for (const v of exprClosureVars(e, new Set())) if (shared.has(v)) needs.add(v);
       return { needs, outputs: new Set() };
     }
     case 'term': {
@@ -184,19 +280,24 @@ function analyse(e: Expr, outer: Set<string>): Analysis {
       if (t.type === 'call' && t.name.length === 1 && (t.name[0] === 'eq' || t.name[0] === 'assign') && t.args.length === 2) {
         const l = new Set<string>();
         const r = new Set<string>();
-        patternAnalysis(t.args[0], needs, l, outer);
+        patternAnalysis(t.args[0], needs, l, shared);
         if (t.name[0] === 'assign') {
-          valueVars(t.args[1], needs, outputs, outer);
+          valueVars(t.args[1], needs, outputs, shared);
           for (const v of l) outputs.add(v);
           return { needs, outputs };
         }
-        patternAnalysis(t.args[1], needs, r, outer);
+        patternAnalysis(t.args[1], needs, r, shared);
         for (const v of l) outputs.add(v);
         for (const v of r) outputs.add(v);
-        const pairwise = t.args[0].type === 'array' && t.args[1].type === 'array';
+        const pairwise = (t.args[0].type === 'array' && t.args[1].type === 'array') || (t.args[0].type === 'object' && t.args[1].type === 'object');
         return { needs, outputs, eqSides: pairwise ? undefined : [patternVars(t.args[0], new Set()), patternVars(t.args[1], new Set())] };
       }
-      valueVars(t, needs, outputs, outer);
+      if (t.type === 'call' && hasOutputArg(t, scope)) {
+        for (const a of t.args.slice(0, -1)) valueVars(a, needs, outputs, shared);
+        patternAnalysis(t.args[t.args.length - 1], needs, outputs, shared);
+        return { needs, outputs };
+      }
+      valueVars(t, needs, outputs, shared);
       return { needs, outputs };
     }
   }
@@ -208,19 +309,19 @@ function localOnly(set: Set<string>, isLocal: (n: string) => boolean): string[] 
 
 /**
  * Reorder a body so each expression's inputs are bound first (keeping the written order where it
- * already works). `bound`: names bound before the body runs. `extraOuter`: names the context reads
- * after the body (rule head, comprehension term). Throws `var x is unsafe`.
+ * already works). `bound`: names bound before the body runs. Throws `var x is unsafe`.
  */
-export function reorderBody(body: Expr[], bound: Set<string>, isGlobal: IsGlobal, extraOuter: Set<string>): Expr[] {
+export function reorderBody(body: Expr[], bound: Set<string>, scope: BodyScope): Expr[] {
   const declared = declaredVars(body);
-  const isLocal = (n: string): boolean => declared.has(n) || bound.has(n) || !isGlobal(n);
+  const isLocal = (n: string): boolean => declared.has(n) || bound.has(n) || !scope.isGlobal(n);
+  // First what each expression can bind on its own, then what each needs given what the others bind.
+  const own = body.map((e) => new Set(localOnly(analyse(e, new Set(), scope).outputs, isLocal)));
   const analyses: Analysis[] = body.map((e, i) => {
-    // Shared vars: those used by other expressions of the body, bound outside, or read after it.
-    const outer = new Set<string>([...bound, ...extraOuter]);
-    body.forEach((o, j) => {
-      if (j !== i) exprVars(o, outer);
+    const shared = new Set<string>(bound);
+    own.forEach((o, j) => {
+      if (j !== i) for (const v of o) shared.add(v);
     });
-    const a = analyse(e, outer);
+    const a = analyse(e, shared, scope);
     return {
       needs: new Set(localOnly(a.needs, isLocal)),
       outputs: new Set(localOnly(a.outputs, isLocal)),
@@ -256,7 +357,7 @@ export function reorderBody(body: Expr[], bound: Set<string>, isGlobal: IsGlobal
       const missing = [...a.needs].filter((n) => !have.has(n) && !a.outputs.has(n));
       const eqMissing = a.eqSides ? [...a.eqSides[0], ...a.eqSides[1]].filter((n) => !have.has(n)) : [];
       const name = [...missing, ...eqMissing].find((n) => !n.startsWith('$')) ?? missing[0] ?? eqMissing[0] ?? '_';
-      throw new RegoCompileError('rego_unsafe_var_error', `var ${name.startsWith('$') ? '_' : name} is unsafe`, e.loc);
+      throw new RegoCompileError('rego_unsafe_var_error', `rego_unsafe_var_error: var ${name.startsWith('$') ? '_' : name} is unsafe`, e.loc);
     }
     done[picked] = true;
     out.push(body[picked]);
@@ -265,14 +366,49 @@ export function reorderBody(body: Expr[], bound: Set<string>, isGlobal: IsGlobal
   return out;
 }
 
-/** Vars a body binds for what follows it (after reordering succeeded). */
-export function boundByBody(body: Expr[], bound: Set<string>, isGlobal: IsGlobal): Set<string> {
-  const have = new Set(bound);
-  const declared = declaredVars(body);
+/**
+ * OPA's checks of declared variables, in written order: a variable may be declared (`some x`,
+ * `x :=`, `some x in xs`) only once per body and not after it was used. `declaredAbove`: names the
+ * body cannot redeclare (a function's parameters).
+ */
+export function checkDeclarations(body: Expr[], declaredAbove: Set<string>): void {
+  const declared = new Set(declaredAbove);
+  const used = new Set<string>();
+  const declare = (name: string, how: 'declared' | 'assigned', e: Expr): void => {
+    if (name.startsWith('$')) return;
+    if (declared.has(name)) throw new RegoCompileError('rego_compile_error', `rego_compile_error: var ${name} ${how === 'assigned' ? 'assigned' : 'declared'} above`, e.loc);
+    if (used.has(name)) throw new RegoCompileError('rego_compile_error', `rego_compile_error: var ${name} referenced above`, e.loc);
+    declared.add(name);
+  };
+  const use = (names: Set<string>): void => {
+    for (const n of names) if (!n.startsWith('$')) used.add(n);
+  };
   for (const e of body) {
-    if (e.negated || e.type === 'every') continue;
-    const a = analyse(e, new Set());
-    for (const n of a.outputs) if (declared.has(n) || !isGlobal(n)) have.add(n);
+    if (e.negated) {
+      use(exprVars(e, new Set()));
+      continue;
+    }
+    if (e.type === 'some') {
+      for (const v of e.vars) declare(v.name, 'declared', e);
+    } else if (e.type === 'somein') {
+      use(termVars(e.collection, new Set()));
+      const names = new Set<string>();
+      if (e.key) patternVars(e.key, names);
+      patternVars(e.value, names);
+      for (const n of names) declare(n, 'declared', e);
+      // Non-variable parts of the patterns (`some [x, y.z] in xs`) read their variables.
+      const all = new Set<string>();
+      if (e.key) termVars(e.key, all);
+      termVars(e.value, all);
+      for (const n of names) all.delete(n);
+      use(all);
+    } else if (e.type === 'term' && e.term.type === 'call' && e.term.name.length === 1 && e.term.name[0] === 'assign') {
+      const [lhs, rhs] = e.term.args;
+      use(termVars(rhs, new Set()));
+      for (const w of e.with) use(termVars(w.value, new Set()));
+      for (const n of patternVars(lhs, new Set())) declare(n, 'assigned', e);
+    } else {
+      use(exprVars(e, new Set()));
+    }
   }
-  return have;
 }

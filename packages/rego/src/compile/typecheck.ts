@@ -50,9 +50,10 @@ function accepts(want: RegoType, have: RegoType): boolean {
   }
 }
 
-export function checkBuiltinCall(sig: BuiltinSignature, args: Term[], loc: Location): void {
+/** `statement`: the call is a whole expression, where one extra (output) argument is allowed. */
+export function checkBuiltinCall(sig: BuiltinSignature, args: Term[], loc: Location, statement = false): void {
   const n = sig.args.length;
-  if (args.length > n + 1) compileError('rego_type_error', `${sig.name}: too many arguments`, loc);
+  if (args.length > n + (statement ? 1 : 0)) compileError('rego_type_error', `${sig.name}: too many arguments`, loc);
   if (args.length < n) compileError('rego_type_error', `${sig.name}: too few arguments`, loc);
   const haves = args.slice(0, n).map(staticType);
   const bad = haves.some((h, i) => h !== undefined && !accepts(sig.args[i], h));

@@ -379,6 +379,16 @@ export class Parser {
       return [this.parseLiteral()];
     }
     const m = this.mark();
+    // `p if { x | body }` is a set (or object) comprehension as the only literal, not a body holding `x | body`.
+    try {
+      const literal = this.parseLiteral();
+      if (literal.type === 'term' && (literal.term.type === 'setcompr' || literal.term.type === 'objectcompr')) {
+        return [literal];
+      }
+    } catch (e) {
+      if (!(e instanceof ParseFailure)) throw e;
+    }
+    this.reset(m);
     try {
       return this.parseBraceBody();
     } catch (bodyError) {
@@ -517,7 +527,9 @@ export class Parser {
     if (this.isPunct(':=') || this.isPunct('=')) {
       const op = this.next();
       const rhs = this.parseTermIn(true);
-      return this.call(op.text === ':=' ? ['assign'] : ['eq'], [lhs, rhs], lhs.loc, this.loc(op));
+      // v0 lets a body declare a local named input or data (`input := 1`), shadowing the document.
+      const target = op.text === ':=' && this.syntax === 'v0' && lhs.type === 'ref' && lhs.path.length === 0 ? lhs.head : lhs;
+      return this.call(op.text === ':=' ? ['assign'] : ['eq'], [target, rhs], lhs.loc, this.loc(op));
     }
     return lhs;
   }

@@ -8,7 +8,7 @@ import type { Expr, Location, RefTerm, Term, VarTerm } from '../parse/ast';
 import type { Func, Local, Program, Stmt } from './ir';
 import { ConstPool, FuncBuilder } from './builder';
 import { Leaf, ModuleScope, TreeNode, findNode } from '../compile/ruletree';
-import { declaredVars, patternVars, reorderBody, termVars } from '../compile/safety';
+import { checkDeclarations, declaredVars, patternVars, reorderBody } from '../compile/safety';
 import { compileError } from '../compile/errors';
 import { checkBuiltinCall } from '../compile/typecheck';
 import { isUnsupportedBuiltin, lookupBuiltin } from '../builtins/catalog';
@@ -21,11 +21,17 @@ type ValueCont = (value: Local, env: Env) => void;
 const MSG_COMPLETE = 'eval_conflict_error: complete rules must not produce multiple outputs';
 const MSG_FUNCTION = 'eval_conflict_error: functions must not produce multiple outputs for same inputs';
 const MSG_OBJECT = 'eval_conflict_error: object keys must be unique';
+const LOC0: Location = { file: '', line: 0, col: 0 };
+/** Builtins that are relations in OPA: each of their results (returned as one array) is a separate binding. */
+const RELATIONS = new Set(['walk']);
 
 interface Ctx {
   fb: FuncBuilder;
   scope: ModuleScope;
 }
+
+/** What a mocked function or builtin is replaced with. */
+type Mock = { kind: 'func'; leaf: Leaf } | { kind: 'builtin'; name: string } | { kind: 'value'; value: unknown };
 
 /** A reference to a global document: `input...` or `data...`. */
 interface RootRef {
@@ -76,8 +82,16 @@ function constValue(t: Term): { v: unknown } | undefined {
 export class Planner {
   private readonly consts = new ConstPool();
   private readonly funcs: (Func | null)[] = [];
-  private readonly leafIndex = new Map<Leaf, number>();
-  private readonly nodeIndex = new Map<TreeNode, number>();
+  /** Planned functions per rule and per tree node, for each set of function mocks in effect ('' = none). */
+  private readonly leafIndex = new Map<string, Map<Leaf, number>>();
+  private readonly nodeIndex = new Map<string, Map<TreeNode, number>>();
+  /**
+   * Function and builtin replacements of the `with` being planned (`with data.lib.f as g`), keyed by
+   * `data.lib.f` or the builtin's name. Mocks are resolved at compile time: every rule reached while
+   * they are in effect is planned again as a separate function that calls the replacements.
+   */
+  private mocks = new Map<string, Mock>();
+  private mockKey = '';
   /** Rules and packages being planned: meeting one again means recursion. */
   private readonly inProgress: string[] = [];
   private readonly entrypoints: Record<string, number> = {};
@@ -106,6 +120,15 @@ export class Planner {
 
   // ---------------------------------------------------------------- rule and package functions
 
+  private cacheFor<K>(caches: Map<string, Map<K, number>>): Map<K, number> {
+    let c = caches.get(this.mockKey);
+    if (!c) {
+      c = new Map();
+      caches.set(this.mockKey, c);
+    }
+    return c;
+  }
+
   private enter(name: string, loc: Location): void {
     const at = this.inProgress.indexOf(name);
     if (at >= 0) {
@@ -116,10 +139,10 @@ export class Planner {
   }
 
   private leafFunc(leaf: Leaf, loc?: Location): number {
-    const known = this.leafIndex.get(leaf);
+    const known = this.cacheFor(this.leafIndex).get(leaf);
     if (known !== undefined) return known;
     const name = `data.${leaf.path.join('.')}`;
-    this.enter(name, loc ?? leaf.loc);
+    this.enter(this.mockKey ? `${name} (with ${this.mockKey})` : name, loc ?? leaf.loc);
     const index = this.funcs.length;
     this.funcs.push(null);
     const fb = new FuncBuilder(name, leaf.arity, this.consts);
@@ -144,14 +167,25 @@ export class Planner {
         fb.emit(['makeobject', fb.result]);
         for (const e of leaf.rules) {
           const ctx: Ctx = { fb, scope: e.module };
-          const value = e.rule.head.value ?? ({ type: 'boolean', value: true, loc: e.rule.head.loc } as Term);
+          const head = e.rule.head;
+          const isSet = head.kind === 'partial-set';
+          const value = (isSet ? head.key : head.value) ?? ({ type: 'boolean', value: true, loc: head.loc } as Term);
           fb.block(() =>
             this.planBody(ctx, e.rule.body, new Map(), [...e.keyPath, value], (env) =>
               this.planTerms(ctx, e.keyPath, env, (keys, env2) =>
-                this.planTerm(ctx, value, env2, (v) => this.insertPath(fb, fb.result, keys, v)),
+                this.planTerm(ctx, value, env2, (v) => this.insertPath(fb, fb.result, keys, v, isSet)),
               ),
             ),
           );
+        }
+        // Rules with ground paths below this one (`p.a := 1` next to `p[x] := ...`) add their keys.
+        for (const [seg, child] of leaf.node.children) {
+          if (child.leaf?.kind === 'function') continue;
+          fb.block(() => {
+            const v = fb.newLocal();
+            fb.emit(['callfn', child.leaf ? this.leafFunc(child.leaf, loc) : this.nodeFunc(child, loc ?? leaf.loc), [], v]);
+            fb.emit(['objectinsertonce', fb.result, fb.constLocal(seg), v, MSG_OBJECT]);
+          });
         }
         break;
       case 'function':
@@ -160,32 +194,37 @@ export class Planner {
     }
     this.inProgress.pop();
     this.funcs[index] = fb.finish(leaf.arity === 0, leaf.arity === 0 ? leaf.path : undefined);
-    this.leafIndex.set(leaf, index);
+    this.cacheFor(this.leafIndex).set(leaf, index);
     return index;
   }
 
-  /** obj[k1][k2]...[kn] = v, creating inner objects; the last key must not get two values. */
-  private insertPath(fb: FuncBuilder, obj: Local, keys: Local[], v: Local): void {
-    if (keys.length === 1) {
+  /**
+   * obj[k1][k2]...[kn] = v, creating inner objects; the last key must not get two values.
+   * `addToSet`: obj[k1]...[kn] is a set that v is added to (`p[x] contains y`).
+   */
+  private insertPath(fb: FuncBuilder, obj: Local, keys: Local[], v: Local, addToSet = false): void {
+    if (keys.length === 1 && !addToSet) {
       fb.emit(['objectinsertonce', obj, keys[0], v, MSG_OBJECT]);
       return;
     }
+    const innerIsSet = addToSet && keys.length === 1;
     const inner = fb.newLocal();
     fb.emit(['reset', inner]);
     fb.block(() => {
       const existing = fb.newLocal();
       fb.emit(['dot', obj, keys[0], existing]);
-      fb.emit(['makeobject', inner]);
-      // Copy rather than alias the existing inner object: values may be shared.
+      fb.emit([innerIsSet ? 'makeset' : 'makeobject', inner]);
+      // Copy rather than alias the existing inner collection: values may be shared.
       const k = fb.newLocal();
       const val = fb.newLocal();
-      fb.emit(['scan', existing, k, val, [['objectinsert', inner, k, val]]]);
+      fb.emit(['scan', existing, k, val, [innerIsSet ? ['setadd', inner, val] : ['objectinsert', inner, k, val]]]);
     });
     fb.block(() => {
       fb.emit(['isundef', inner]);
-      fb.emit(['makeobject', inner]);
+      fb.emit([innerIsSet ? 'makeset' : 'makeobject', inner]);
     });
-    this.insertPath(fb, inner, keys.slice(1), v);
+    if (innerIsSet) fb.emit(['setadd', inner, v]);
+    else this.insertPath(fb, inner, keys.slice(1), v, addToSet);
     fb.emit(['objectinsert', obj, keys[0], inner]);
   }
 
@@ -220,7 +259,7 @@ export class Planner {
       const value = c.value ?? ({ type: 'boolean', value: true, loc: c.loc } as Term);
       fb.block(() => {
         if (i > 0) fb.emit(['isundef', own]);
-        this.planBody(ctx, c.body, env, [value], (env2) => this.planTerm(ctx, value, env2, (v) => fb.emit(['assignonce', own, v, msg])));
+        this.planBody(ctx, c.body, env, [value], (env2) => this.planTerm(ctx, value, env2, (v) => fb.emit(['assignonce', own, v, msg])), new Set(env.keys()));
       });
     });
     fb.block(() => {
@@ -261,10 +300,10 @@ export class Planner {
 
   /** The object of a package (or any inner node): base data at its path merged with its rules' values. */
   private nodeFunc(node: TreeNode, loc: Location): number {
-    const known = this.nodeIndex.get(node);
+    const known = this.cacheFor(this.nodeIndex).get(node);
     if (known !== undefined) return known;
     const name = node.path.length ? `data.${node.path.join('.')}` : 'data';
-    this.enter(name, loc);
+    this.enter(this.mockKey ? `${name} (with ${this.mockKey})` : name, loc);
     const index = this.funcs.length;
     this.funcs.push(null);
     const fb = new FuncBuilder(name, 0, this.consts);
@@ -293,7 +332,7 @@ export class Planner {
     }
     this.inProgress.pop();
     this.funcs[index] = fb.finish(true, node.path);
-    this.nodeIndex.set(node, index);
+    this.cacheFor(this.nodeIndex).set(node, index);
     return index;
   }
 
@@ -322,12 +361,15 @@ export class Planner {
 
   // ---------------------------------------------------------------- bodies and expressions
 
-  private planBody(ctx: Ctx, body: Expr[], env: Env, after: Term[], k: Cont): void {
+  /** `declaredAbove`: names the body may not declare again (function parameters). */
+  private planBody(ctx: Ctx, body: Expr[], env: Env, after: Term[], k: Cont, declaredAbove: Set<string> = new Set()): void {
+    checkDeclarations(body, declaredAbove);
     const bound = new Set<string>();
     for (const [n, l] of env) if (l !== null) bound.add(n);
-    const afterVars = new Set<string>();
-    for (const t of after) termVars(t, afterVars);
-    const ordered = reorderBody(body, bound, (n) => !env.has(n) && this.isGlobal(ctx.scope, n), afterVars);
+    const ordered = reorderBody(body, bound, {
+      isGlobal: (n) => !env.has(n) && this.isGlobal(ctx.scope, n),
+      arityOf: (name) => this.arityOf(ctx, name),
+    });
     const env2: Env = new Map(env);
     for (const n of declaredVars(body)) env2.set(n, null);
     const step = (i: number, e: Env): void => {
@@ -359,6 +401,13 @@ export class Planner {
         return;
       }
       case 'somein':
+        if (['null', 'boolean', 'number', 'string'].includes(e.collection.type)) {
+          compileError('rego_type_error', `some ... in ${e.collection.type}: the collection must be an array, object or set`, e.collection.loc);
+        }
+        if ((e.collection.type === 'array' || e.collection.type === 'set') && e.collection.items.length > 0) {
+          const why = e.collection.items.map((item) => shapeMismatch(e.value, item));
+          if (why.every((w) => w !== undefined)) compileError('rego_type_error', `match error: ${why[0]}`, e.loc);
+        }
         this.planTerm(ctx, e.collection, env, (coll, env2) => {
           const key = fb.newLocal();
           const val = fb.newLocal();
@@ -403,7 +452,13 @@ export class Planner {
 
   private planWith(ctx: Ctx, e: Expr, env: Env, k: Cont): void {
     const fb = ctx.fb;
-    const mods = e.with;
+    const mods: typeof e.with = [];
+    const mocks: [string, Mock][] = [];
+    for (const m of e.with) {
+      const mock = this.functionMock(ctx, m.target, m.value, env);
+      if (mock) mocks.push(mock);
+      else mods.push(m);
+    }
     const values: Local[] = [];
     const planValues = (i: number, env2: Env): void => {
       if (i < mods.length) {
@@ -413,16 +468,28 @@ export class Planner {
         });
         return;
       }
+      // The modifiers hold for this expression only: its solutions are collected inside the `with`
+      // (the values of the variables it binds, one array per solution) and the rest of the body runs
+      // after it, once per solution.
       const done = fb.newLocal();
       fb.emit(['reset', done]);
-      let after: Env = env2;
+      const solutions = fb.newLocal();
+      fb.emit(['makearray', solutions]);
+      let bound: string[] | undefined;
       const wrap = (j: number): Stmt[] =>
         fb.nested(() => {
           if (j === mods.length) {
-            this.planExpr(ctx, { ...e, with: [] }, env2, (env3) => {
-              after = env3;
-              fb.emit(['const', done, this.consts.add(true)]);
-            });
+            this.withMocks(mocks, () =>
+              this.planExpr(ctx, { ...e, with: [] }, env2, (env3) => {
+                bound ??= [...env3].filter(([n, l]) => typeof l === 'number' && env2.get(n) !== l).map(([n]) => n);
+                fb.emit(['const', done, this.consts.add(true)]);
+                if (bound.length === 0) return;
+                const tuple = fb.newLocal();
+                fb.emit(['makearray', tuple]);
+                for (const n of bound) fb.emit(['arrayappend', tuple, env3.get(n) as Local]);
+                fb.emit(['arrayappend', solutions, tuple]);
+              }),
+            );
             return;
           }
           const target = mods[j].target;
@@ -431,9 +498,80 @@ export class Planner {
         });
       for (const s of wrap(0)) fb.emit(s);
       fb.emit(['isdef', done]);
-      k(after);
+      const names = bound ?? [];
+      if (names.length === 0) {
+        k(env2);
+        return;
+      }
+      const index = fb.newLocal();
+      const tuple = fb.newLocal();
+      const body = fb.nested(() => {
+        const env3: Env = new Map(env2);
+        names.forEach((n, i) => {
+          const l = fb.newLocal();
+          fb.emit(['dot', tuple, fb.constLocal(i), l]);
+          env3.set(n, l);
+        });
+        k(env3);
+      });
+      fb.emit(['scan', solutions, index, tuple, body]);
     };
     planValues(0, env);
+  }
+
+  /** Plan `fill` with these function mocks added to those in effect. */
+  private withMocks(mocks: [string, Mock][], fill: () => void): void {
+    if (mocks.length === 0) {
+      fill();
+      return;
+    }
+    const saved = this.mocks;
+    const savedKey = this.mockKey;
+    this.mocks = new Map([...saved, ...mocks]);
+    this.mockKey = [...this.mocks].map(([k, m]) => `${k} as ${m.kind === 'func' ? `data.${m.leaf.path.join('.')}` : m.kind === 'builtin' ? m.name : JSON.stringify(m.value)}`).sort().join(', ');
+    try {
+      fill();
+    } finally {
+      this.mocks = saved;
+      this.mockKey = savedKey;
+    }
+  }
+
+  /** A name as written (`lib.f`, `data.lib.f`, `count`) to the user function or builtin it calls, if any. */
+  private callable(ctx: Ctx, name: string[], env: Env): { kind: 'func'; leaf: Leaf } | { kind: 'builtin'; name: string } | undefined {
+    if (env.has(name[0])) return undefined;
+    let path: string[] | undefined;
+    const alias = ctx.scope.aliases.get(name[0]);
+    if (alias) path = alias[0] === 'data' ? [...alias.slice(1), ...name.slice(1)] : undefined;
+    else if (name[0] === 'data') path = name.slice(1);
+    else if (ctx.scope.ruleNames.has(name[0])) path = [...ctx.scope.module.package, ...name];
+    if (path) {
+      const node = findNode(this.root, path);
+      if (node?.leaf?.kind === 'function') return { kind: 'func', leaf: node.leaf };
+      return undefined;
+    }
+    const dotted = name.join('.');
+    return lookupBuiltin(dotted) ? { kind: 'builtin', name: dotted } : undefined;
+  }
+
+  /** `with f as g` where f is a user function or a builtin: the mock, else undefined (a document override). */
+  private functionMock(ctx: Ctx, target: RefTerm, value: Term, env: Env): [string, Mock] | undefined {
+    const name = refName(target);
+    if (!name) return undefined;
+    const what = this.callable(ctx, name, env);
+    if (!what) return undefined;
+    const key = what.kind === 'func' ? `data.${what.leaf.path.join('.')}` : what.name;
+    const valueName = value.type === 'ref' ? refName(value) : value.type === 'var' ? [value.name] : undefined;
+    const replacement = valueName && this.callable(ctx, valueName, env);
+    if (replacement) {
+      const arity = what.kind === 'func' ? what.leaf.arity : lookupBuiltin(what.name)!.args.length;
+      const arity2 = replacement.kind === 'func' ? replacement.leaf.arity : lookupBuiltin(replacement.name)!.args.length;
+      if (arity !== arity2) compileError('rego_type_error', `with: ${valueName.join('.')} takes ${arity2} arguments, ${name.join('.')} takes ${arity}`, value.loc);
+      return [key, replacement];
+    }
+    const c = constValue(value);
+    if (!c) compileError('rego_compile_error', `with: a function can only be replaced by a function or a constant value`, value.loc);
+    return [key, { kind: 'value', value: c.v }];
   }
 
   private withTarget(ctx: Ctx, target: RefTerm, env: Env): { root: 'input' | 'data'; path: string[] } {
@@ -460,7 +598,9 @@ export class Planner {
         case 'assign': {
           const env2: Env = new Map(env);
           for (const v of patternVars(t.args[0], new Set())) env2.set(v, null);
-          this.checkAssignTarget(t.args[0]);
+          this.checkAssignTarget(t.args[0], ctx.scope.module.syntax);
+          const mismatch = shapeMismatch(t.args[0], t.args[1]);
+          if (mismatch) compileError('rego_type_error', `match error: ${mismatch}`, t.loc);
           this.planTerm(ctx, t.args[1], env, (v, env3) => {
             const env4: Env = new Map(env3);
             for (const n of patternVars(t.args[0], new Set())) env4.set(n, null);
@@ -497,15 +637,26 @@ export class Planner {
           return;
       }
     }
+    if (t.type === 'call') {
+      this.planCall(ctx, t, env, (v, env2) => {
+        this.notFalse(fb, v);
+        k(env2);
+      }, true);
+      return;
+    }
     this.planTerm(ctx, t, env, (v, env2) => {
       this.notFalse(fb, v);
       k(env2);
     });
   }
 
-  private checkAssignTarget(t: Term): void {
-    if (t.type === 'var' && (t.name === 'input' || t.name === 'data')) {
+  private checkAssignTarget(t: Term, syntax: 'v0' | 'v1'): void {
+    // v0 modules may declare a local named input or data (the parser makes it a var only there).
+    if (t.type === 'var' && (t.name === 'input' || t.name === 'data') && syntax === 'v1') {
       compileError('rego_compile_error', `variables must not shadow ${t.name} (use a different variable name)`, t.loc);
+    }
+    if (t.type === 'ref' && t.path.length === 0 && t.head.type === 'var') {
+      compileError('rego_compile_error', `variables must not shadow ${t.head.name} (use a different variable name)`, t.loc);
     }
     if (t.type === 'ref') compileError('rego_compile_error', 'cannot assign to ref', t.loc);
   }
@@ -539,12 +690,21 @@ export class Planner {
   }
 
   private unifyTerms(ctx: Ctx, a: Term, b: Term, env: Env, k: Cont): void {
-    const fb = ctx.fb;
+    const mismatch = shapeMismatch(a, b);
+    if (mismatch) compileError('rego_type_error', `match error: ${mismatch}`, a.loc);
+    const constKeys = (t: Term): boolean => t.type === 'object' && t.items.every(([key]) => constValue(key) !== undefined);
+    if (constKeys(a) && constKeys(b) && a.type === 'object' && b.type === 'object') {
+      // Same constant keys (shapeMismatch checked): unify value by value.
+      const byKey = new Map(b.items.map(([key, val]) => [JSON.stringify(constValue(key)?.v), val]));
+      const pairs = a.items.map(([key, val]) => [val, byKey.get(JSON.stringify(constValue(key)?.v))!] as const);
+      const step = (i: number, e: Env): void => {
+        if (i === pairs.length) k(e);
+        else this.unifyTerms(ctx, pairs[i][0], pairs[i][1], e, (e2) => step(i + 1, e2));
+      };
+      step(0, env);
+      return;
+    }
     if (a.type === 'array' && b.type === 'array') {
-      if (a.items.length !== b.items.length) {
-        fb.emit(['equal', fb.constLocal(true), fb.constLocal(false)]);
-        return;
-      }
       const step = (i: number, e: Env): void => {
         if (i === a.items.length) k(e);
         else this.unifyTerms(ctx, a.items[i], b.items[i], e, (e2) => step(i + 1, e2));
@@ -736,7 +896,7 @@ export class Planner {
     const loc = path[0]?.loc ?? { file: ctx.scope.module.file, line: 1, col: 1 };
     for (let i = 0; ; i++) {
       if (node.leaf) {
-        if (node.leaf.kind === 'function') {
+        if (node.leaf.kind === 'function' && node.leaf.arity > 0) {
           compileError('rego_type_error', `function data.${node.leaf.path.join('.')} called without arguments`, path[i - 1]?.loc ?? loc);
         }
         const v = fb.newLocal();
@@ -807,24 +967,59 @@ export class Planner {
     });
   }
 
-  private planCall(ctx: Ctx, t: Extract<Term, { type: 'call' }>, env: Env, k: ValueCont): void {
+  /** Input arity of the function or builtin a call names, without reporting errors (safety analysis). */
+  private arityOf(ctx: Ctx, name: string[]): number | undefined {
+    try {
+      const target = this.resolveCall(ctx, { type: 'call', name, args: [], loc: LOC0, nameLoc: LOC0 });
+      return target.kind === 'func' ? target.leaf.arity : lookupBuiltin(target.name)!.args.length;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * A call. `statement`: the call is a whole expression, where OPA accepts one extra argument
+   * that receives the result (`count(xs, n)`); inside a term it must have exactly its arity.
+   */
+  private planCall(ctx: Ctx, t: Extract<Term, { type: 'call' }>, env: Env, k: ValueCont, statement = false): void {
     const fb = ctx.fb;
-    const target = this.resolveCall(ctx, t);
+    const resolved = this.resolveCall(ctx, t);
+    const mock = this.mocks.get(resolved.kind === 'func' ? `data.${resolved.leaf.path.join('.')}` : resolved.name);
+    if (mock?.kind === 'value') {
+      const nargs = resolved.kind === 'func' ? resolved.leaf.arity : lookupBuiltin(resolved.name)!.args.length;
+      this.planTerms(ctx, t.args.slice(0, nargs), env, (_args, env2) => {
+        const out = fb.constLocal(mock.value);
+        if (t.args.length > nargs) this.unify(ctx, t.args[nargs], out, env2, (env3) => k(fb.constLocal(true), env3));
+        else k(out, env2);
+      });
+      return;
+    }
+    const target = mock ?? resolved;
     let nargs: number;
     if (target.kind === 'func') {
       nargs = target.leaf.arity;
-      if (t.args.length !== nargs && t.args.length !== nargs + 1) {
+      if (t.args.length !== nargs && !(statement && t.args.length === nargs + 1)) {
         compileError('rego_type_error', `function ${t.name.join('.')} called with ${t.args.length} arguments, expects ${nargs}`, t.loc);
       }
     } else {
       const sig = lookupBuiltin(target.name)!;
-      checkBuiltinCall(sig, t.args, t.loc);
+      checkBuiltinCall(sig, t.args, t.loc, statement);
       nargs = sig.args.length;
     }
     this.planTerms(ctx, t.args.slice(0, nargs), env, (args, env2) => {
       const out = fb.newLocal();
       if (target.kind === 'func') fb.emit(['callfn', this.leafFunc(target.leaf, t.loc), args, out]);
       else fb.emit(['call', target.name, args, out]);
+      if (target.kind === 'builtin' && RELATIONS.has(target.name)) {
+        // A relation (`walk(x, [path, value])`) has several results: the builtin returns them as an array.
+        const one = fb.newLocal();
+        const body = fb.nested(() => {
+          if (t.args.length > nargs) this.unify(ctx, t.args[nargs], one, env2, (env3) => k(fb.constLocal(true), env3));
+          else k(one, env2);
+        });
+        fb.emit(['scan', out, fb.newLocal(), one, body]);
+        return;
+      }
       if (t.args.length > nargs) {
         // Old-style output argument: `count(xs, n)`.
         this.unify(ctx, t.args[nargs], out, env2, (env3) => k(fb.constLocal(true), env3));
@@ -850,6 +1045,74 @@ export class Planner {
     if (isUnsupportedBuiltin(dotted)) compileError('rego_type_error', `unsupported builtin ${dotted}`, t.nameLoc);
     return compileError('rego_type_error', `undefined function ${dotted}`, t.nameLoc);
   }
+}
+
+/** Literal terms that can never unify (OPA's type checker rejects them): why, or undefined. */
+function shapeMismatch(a: Term, b: Term): string | undefined {
+  const kind = (t: Term): string | undefined => {
+    switch (t.type) {
+      case 'array':
+      case 'object':
+      case 'set':
+      case 'string':
+      case 'number':
+      case 'boolean':
+      case 'null':
+        return t.type;
+      case 'arraycompr':
+        return 'array';
+      case 'setcompr':
+        return 'set';
+      case 'objectcompr':
+        return 'object';
+      default:
+        return undefined; // known only at run time
+    }
+  };
+  const ka = kind(a);
+  const kb = kind(b);
+  if (ka === undefined || kb === undefined) return undefined;
+  if (ka !== kb) return `${ka} cannot unify with ${kb}`;
+  if (a.type === 'array' && b.type === 'array') {
+    if (a.items.length !== b.items.length) return `arrays of ${a.items.length} and ${b.items.length} elements`;
+    for (let i = 0; i < a.items.length; i++) {
+      const m = shapeMismatch(a.items[i], b.items[i]);
+      if (m) return m;
+    }
+  }
+  if (a.type === 'object' && b.type === 'object') {
+    const keys = (t: typeof a): string[] | undefined => {
+      const out: string[] = [];
+      for (const [k] of t.items) {
+        const c = constValue(k);
+        if (!c) return undefined;
+        out.push(JSON.stringify(c.v));
+      }
+      return out.sort();
+    };
+    const ak = keys(a);
+    const bk = keys(b);
+    if (ak && bk) {
+      if (ak.join(',') !== bk.join(',')) return `object keys [${ak.join(', ')}] and [${bk.join(', ')}] differ`;
+      const byKey = new Map(b.items.map(([key, val]) => [JSON.stringify(constValue(key)!.v), val]));
+      for (const [key, val] of a.items) {
+        const m = shapeMismatch(val, byKey.get(JSON.stringify(constValue(key)!.v))!);
+        if (m) return m;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** `a.b.c` (a ref of constant string keys on a var) as the name [a, b, c]; undefined for other refs. */
+function refName(t: RefTerm): string[] | undefined {
+  if (t.head.type !== 'var') return undefined;
+  const name = [t.head.name];
+  for (const p of t.path) {
+    if (p.type !== 'string') return undefined;
+    name.push(p.value);
+  }
+  return name;
 }
 
 export type { VarTerm };

@@ -230,23 +230,38 @@ function translate(pattern: string): Translation {
   return { source: out, flags };
 }
 
-const cache = new Map<string, RegExp | null>();
+/** Compiled patterns, or the reason a pattern was refused; bounded so that user-supplied patterns cannot grow it forever. */
+const cache = new Map<string, RegExp | Error>();
+const CACHE_LIMIT = 1000;
 
-/** The JS RegExp (global) for an RE2 pattern, or undefined if the pattern is invalid or unsupported. */
-export function compileRe2(pattern: string): RegExp | undefined {
+function compileCached(pattern: string): RegExp | Error {
   let re = cache.get(pattern);
   if (re === undefined) {
     try {
       const t = translate(pattern);
       re = new RegExp(t.source, `${t.flags}g`);
-    } catch {
-      re = null;
+    } catch (e) {
+      const unsupported = e instanceof Unsupported;
+      const reason = e instanceof Error ? e.message : String(e);
+      re = new Error(unsupported ? `RE2 syntax not supported here: ${reason}` : `error parsing regexp: ${reason}`);
     }
-    if (cache.size > 1000) cache.clear();
+    if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(pattern, re);
   }
-  if (re === null) return undefined;
-  re.lastIndex = 0;
+  if (re instanceof RegExp) re.lastIndex = 0;
+  return re;
+}
+
+/** The JS RegExp (global) for an RE2 pattern, or undefined if the pattern is invalid or unsupported. */
+export function compileRe2(pattern: string): RegExp | undefined {
+  const re = compileCached(pattern);
+  return re instanceof RegExp ? re : undefined;
+}
+
+/** The JS RegExp (global) for an RE2 pattern; throws an Error saying why the pattern cannot be used. */
+export function compileRe2OrThrow(pattern: string): RegExp {
+  const re = compileCached(pattern);
+  if (re instanceof Error) throw re;
   return re;
 }
 

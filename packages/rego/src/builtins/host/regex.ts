@@ -1,6 +1,16 @@
 /** regex.*, glob.* builtins on top of the RE2 translation. */
-import { Match, compileRe2, findAll } from './re2';
+import { fail } from './errors';
+import { Match, compileRe2, compileRe2OrThrow, findAll } from './re2';
 import { Impl, isArray, isInteger, isString, isStringArray } from './values';
+
+/** The compiled pattern; an invalid (or, rarely, JS-inexpressible) pattern is a builtin error, as in OPA. */
+function regexFor(builtin: string, pattern: string): RegExp {
+  try {
+    return compileRe2OrThrow(pattern);
+  } catch (e) {
+    return fail(builtin, (e as Error).message);
+  }
+}
 
 /** Go's Regexp.Expand template: `$1`, `${1}`, `$name`, `${name}`, `$$`; unknown names expand to "". */
 function expand(template: string, re: RegExp, m: Match): string {
@@ -109,6 +119,9 @@ function templateRegex(template: string, open: string, close: string): RegExp | 
   return compileRe2(`^${source}$`);
 }
 
+/** Compiled globs by pattern and delimiters; bounded like the regexp cache. */
+const globCache = new Map<string, RegExp | null>();
+
 const escapeRegex = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 
 /** glob.match: gobwas/glob syntax (`*`, `**`, `?`, `[...]`, `[!...]`, `{a,b}`, `\`) with delimiters. */
@@ -175,27 +188,34 @@ function globRegex(pattern: string, delimiters: string[]): RegExp | undefined {
   }
 }
 
+function cachedGlob(pattern: string, delimiters: string[]): RegExp | undefined {
+  const key = `${delimiters.join('')}\u0000${pattern}`;
+  let re = globCache.get(key);
+  if (re === undefined) {
+    re = globRegex(pattern, delimiters) ?? null;
+    if (globCache.size >= 1000) globCache.clear();
+    globCache.set(key, re);
+  }
+  return re ?? undefined;
+}
+
 export const regexBuiltins: Record<string, Impl> = {
   'regex.match': (pattern, value) => {
     if (!isString(pattern) || !isString(value)) return undefined;
-    const re = compileRe2(pattern);
-    return re ? re.test(value) : undefined;
+    return regexFor('regex.match', pattern).test(value);
   },
   'regex.is_valid': (pattern) => isString(pattern) && compileRe2(pattern) !== undefined,
   'regex.find_n': (pattern, value, n) => {
     if (!isString(pattern) || !isString(value) || !isInteger(n)) return undefined;
-    const re = compileRe2(pattern);
-    return re ? findAll(re, value, n).map((m) => m.groups[0] as string) : undefined;
+    return findAll(regexFor('regex.find_n', pattern), value, n).map((m) => m.groups[0] as string);
   },
   'regex.split': (pattern, value) => {
     if (!isString(pattern) || !isString(value)) return undefined;
-    const re = compileRe2(pattern);
-    return re ? regexSplit(re, value) : undefined;
+    return regexSplit(regexFor('regex.split', pattern), value);
   },
   'regex.replace': (s, pattern, repl) => {
     if (!isString(s) || !isString(pattern) || !isString(repl)) return undefined;
-    const re = compileRe2(pattern);
-    if (!re) return undefined;
+    const re = regexFor('regex.replace', pattern);
     let out = '';
     let last = 0;
     for (const m of findAll(re, s, -1)) {
@@ -206,24 +226,31 @@ export const regexBuiltins: Record<string, Impl> = {
   },
   'regex.find_all_string_submatch_n': (pattern, value, n) => {
     if (!isString(pattern) || !isString(value) || !isInteger(n)) return undefined;
-    const re = compileRe2(pattern);
-    return re ? findAll(re, value, n).map((m) => m.groups.map((g) => g ?? '')) : undefined;
+    const re = regexFor('regex.find_all_string_submatch_n', pattern);
+    return findAll(re, value, n).map((m) => m.groups.map((g) => g ?? ''));
   },
   'regex.template_match': (template, value, open, close) => {
     if (!isString(template) || !isString(value) || !isString(open) || !isString(close)) return undefined;
-    if (open === '' || close === '') return undefined;
+    if (Buffer.byteLength(open) !== 1) fail('regex.template_match', `start delimiter has to be exactly one character long but is ${Buffer.byteLength(open)} long`);
+    if (Buffer.byteLength(close) !== 1) fail('regex.template_match', `end delimiter has to be exactly one character long but is ${Buffer.byteLength(close)} long`);
     const re = templateRegex(template, open, close);
-    return re ? re.test(value) : undefined;
+    if (!re) fail('regex.template_match', `unbalanced delimiters or invalid expression in template ${JSON.stringify(template)}`);
+    re.lastIndex = 0;
+    return re.test(value);
   },
+  // delimiters: null means none; [] means the default ["."].
   'glob.match': (pattern, delimiters, match) => {
     if (!isString(pattern) || !isString(match)) return undefined;
     let delims: string[];
     if (delimiters === null) delims = [];
     else if (isStringArray(delimiters)) delims = delimiters.length === 0 ? ['.'] : delimiters;
     else return undefined;
-    if (isArray(delimiters) && delims.some((d) => Array.from(d).length !== 1)) return undefined;
-    const re = globRegex(pattern, delims);
-    return re ? re.test(match) : undefined;
+    if (isArray(delimiters) && delims.some((d) => Array.from(d).length !== 1)) {
+      fail('glob.match', 'delimiters must be single characters');
+    }
+    const re = cachedGlob(pattern, delims);
+    if (!re) fail('glob.match', `invalid glob pattern ${JSON.stringify(pattern)}`);
+    return re.test(match);
   },
   'glob.quote_meta': (pattern) => (isString(pattern) ? pattern.replace(/[*?\\[\]{}]/g, '\\$&') : undefined),
 };

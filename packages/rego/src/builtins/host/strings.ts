@@ -2,8 +2,9 @@
  * String builtins with Go's semantics: offsets and lengths count Unicode code points (runes),
  * whitespace is Go's unicode.IsSpace, case mapping is per rune.
  */
+import { fail } from './errors';
 import { sprintf } from './sprintf';
-import { Impl, compareStrings, isInteger, isNumber, isObject, isString, isStringArray, runes } from './values';
+import { Impl, compareStrings, isInteger, isNumber, isObject, isString, isStringArray, runes, toBigInt } from './values';
 
 /** Go's unicode.IsSpace (the White_Space property minus U+FEFF, which JS's trim() also strips). */
 const GO_SPACE = new Set(
@@ -30,12 +31,17 @@ function cutsetTrim(left: boolean, right: boolean): Impl {
   };
 }
 
-/** Per-rune case mapping like Go's strings.ToLower/ToUpper (no context-dependent or expanding mappings). */
+/**
+ * Per-rune case mapping like Go's strings.ToLower/ToUpper: Unicode simple case mapping, no context
+ * (a final capital sigma still becomes σ) and no expansion (ß stays ß in upper case).
+ */
 function mapRunes(s: string, map: (ch: string) => string): string {
   return runes(s)
     .map((ch) => {
       const m = map(ch);
-      return runes(m).length === 1 ? m : ch;
+      if (runes(m).length === 1) return m;
+      // JS expands İ (U+0130) to "i̇"; its simple lowercase mapping is plain i.
+      return ch === '\u0130' ? 'i' : ch;
     })
     .join('');
 }
@@ -82,17 +88,23 @@ export const stringBuiltins: Record<string, Impl> = {
   contains: (s, sub) => (isString(s) && isString(sub) ? s.includes(sub) : undefined),
   startswith: (s, prefix) => (isString(s) && isString(prefix) ? s.startsWith(prefix) : undefined),
   endswith: (s, suffix) => (isString(s) && isString(suffix) ? s.endsWith(suffix) : undefined),
+  // The number is truncated toward zero, as big.Float.Int does.
   format_int: (n, base) => {
-    if (!isNumber(n) || !(base === 2 || base === 8 || base === 10 || base === 16)) return undefined;
-    return Math.trunc(n).toString(base).replace(/^-0$/, '0');
+    if (!isNumber(n) || !isNumber(base)) return undefined;
+    if (!(base === 2 || base === 8 || base === 10 || base === 16)) fail('format_int', 'operand 2 must be one of {2, 8, 10, 16}');
+    return (toBigInt(Math.trunc(n)) as bigint).toString(base);
   },
-  // OPA reports an empty needle as an error ("empty search character").
   indexof: (s, sub) => {
-    if (!isString(s) || !isString(sub) || sub === '') return undefined;
+    if (!isString(s) || !isString(sub)) return undefined;
+    if (sub === '') fail('indexof', 'empty search character');
     const found = indicesOf(s, sub);
     return found.length > 0 ? found[0] : -1;
   },
-  indexof_n: (s, sub) => (isString(s) && isString(sub) && sub !== '' ? indicesOf(s, sub) : undefined),
+  indexof_n: (s, sub) => {
+    if (!isString(s) || !isString(sub)) return undefined;
+    if (sub === '') fail('indexof_n', 'empty search character');
+    return indicesOf(s, sub);
+  },
   lower: (s) => (isString(s) ? mapRunes(s, (ch) => ch.toLowerCase()) : undefined),
   upper: (s) => (isString(s) ? mapRunes(s, (ch) => ch.toUpperCase()) : undefined),
   replace: (s, old, repl) => {
@@ -106,10 +118,14 @@ export const stringBuiltins: Record<string, Impl> = {
     return delim === '' ? runes(s) : s.split(delim);
   },
   sprintf: (format, values) => sprintf(format, values),
+  // Offsets count runes; a negative length means "to the end"; a negative offset is an error.
   substring: (s, offset, length) => {
-    if (!isString(s) || !isInteger(offset) || !isInteger(length) || offset < 0) return undefined;
+    if (!isString(s) || !isNumber(offset) || !isNumber(length)) return undefined;
+    if (!isInteger(offset)) fail('substring', 'operand 2 must be integer number but got floating-point number');
     const rs = runes(s);
     if (offset >= rs.length) return '';
+    if (offset < 0) fail('substring', 'negative offset');
+    if (!isInteger(length)) fail('substring', 'operand 3 must be integer number but got floating-point number');
     return (length < 0 ? rs.slice(offset) : rs.slice(offset, offset + length)).join('');
   },
   trim: cutsetTrim(true, true),

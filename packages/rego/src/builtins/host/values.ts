@@ -135,6 +135,12 @@ export function toBigInt(n: number): bigint | undefined {
   return BigInt(n);
 }
 
+/** A BigInt result as a JSON number; undefined when it is beyond float64 range (no JSON form). */
+export function fromBigInt(b: bigint): number | undefined {
+  const n = Number(b);
+  return Number.isFinite(n) ? n : undefined;
+}
+
 /** Sets an own property even for keys like `__proto__` (plain assignment would change the prototype). */
 export function setProp(obj: JsonObject, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });

@@ -1,0 +1,245 @@
+/**
+ * `createAuthorizer(options)`: the framework-agnostic core every adapter calls. One request goes through:
+ *
+ *   RFC 9728 metadata? → token (RFC 6750) → verification (jose, JWKS) → input document (HTTP, MCP/OAuth, hook)
+ *   → policy evaluation (OPA Wasm SDK) → decision log → allow, or a denial shaped for the request's protocol.
+ *
+ * `authorize` never rejects: every failure becomes a response, and every failure that is ours (evaluation error,
+ * unexpected exception) is a 500, every unavailable issuer a 503: authorization fails closed.
+ */
+import './v8-hazard'; // first: before any policy module is instantiated or called
+import { normaliseEntrypoint } from '@opa-jwt/rego';
+import type { AuthResult, Authorizer, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
+import { denialError, errorOutcome, interpretResult, type Interpretation, type RespondOutcome } from './decision';
+import { elapsedNs, newDecisionId, nowNs, redactInput, type DecisionLogEntry } from './decision-log';
+import { OpaJwtError, PolicyEvaluationError, UnauthorizedError } from './errors';
+import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
+import { consoleLogger, errorFields } from './logger';
+import { resolveOptions, type AuthorizerOptions, type ResolvedOptions } from './options';
+import { PolicyStore } from './policy/policy-store';
+import type { Evaluation } from './policy/engine';
+import { enrichProtocolInput, serveWellKnown, shapeDenial } from './protocols';
+import { extractToken } from './token';
+import { TokenVerifier, type VerifiedToken } from './verify';
+
+/** Per-request timings, reported as the decision log's `metrics`. */
+interface Timings {
+  start: bigint;
+  verifyNs: number;
+  inputNs: number;
+  evalNs: number;
+}
+
+export class OpaJwtAuthorizer implements Authorizer {
+  readonly options: ResolvedOptions;
+  readonly verifier: TokenVerifier;
+  readonly policies: PolicyStore;
+  private readonly starting: Promise<void>;
+  /** Building a decision log entry costs a copy of the input: only when someone reads it. */
+  private readonly decisionLogging: boolean;
+
+  constructor(options: AuthorizerOptions) {
+    this.options = resolveOptions(options);
+    const { logger } = this.options;
+    this.verifier = new TokenVerifier(this.options, logger);
+    this.policies = new PolicyStore({
+      spec: this.options.policy,
+      entrypoint: this.options.entrypoint,
+      data: this.options.data,
+      v0Compatible: this.options.v0Compatible,
+      watch: this.options.watch,
+      logger,
+    });
+    this.decisionLogging = this.options.onDecision !== undefined || options.logger !== undefined;
+    this.starting = Promise.all([this.policies.start(), this.verifier.start()]).then(() => undefined);
+    // Adapters await ready(); this keeps an unobserved start-up failure from crashing the process meanwhile.
+    this.starting.catch(() => undefined);
+  }
+
+  ready(): Promise<void> {
+    return this.starting;
+  }
+
+  async close(): Promise<void> {
+    await this.policies.close();
+  }
+
+  async authorize(request: CoreRequest, route?: RouteOverrides): Promise<Outcome> {
+    try {
+      await this.starting;
+    } catch {
+      // The start-up error was reported by ready(); until the process is fixed, every request fails closed.
+      return this.deny(request, new PolicyEvaluationError(), undefined);
+    }
+    try {
+      return await this.decide(request, route);
+    } catch (error) {
+      if (error instanceof OpaJwtError) return this.deny(request, error, undefined);
+      this.options.logger.error({ ...errorFields(error), method: request.method, url: pathOnly(request.url) }, 'opa-jwt: authorization failed unexpectedly');
+      return this.deny(request, new PolicyEvaluationError({ cause: error }), undefined);
+    }
+  }
+
+  private async decide(request: CoreRequest, route: RouteOverrides | undefined): Promise<Outcome> {
+    const timings: Timings = { start: nowNs(), verifyNs: 0, inputNs: 0, evalNs: 0 };
+    if (route?.skip) {
+      return { type: 'allow', auth: { decision: { allowed: true, result: undefined, decisionId: newDecisionId() } }, headers: {} };
+    }
+    const wellKnown = serveWellKnown(request, this.options.protocols);
+    if (wellKnown) return wellKnown;
+
+    const extracted = extractToken(request, this.options.bearerMethods);
+    let verified: VerifiedToken | undefined;
+    if (extracted) {
+      const verifyStart = nowNs();
+      verified = await this.verifyBearer(extracted.token, request);
+      timings.verifyNs = elapsedNs(verifyStart);
+    } else if (this.options.authRequired) {
+      throw new UnauthorizedError();
+    }
+
+    const inputStart = nowNs();
+    const enrichment = await enrichProtocolInput(request, this.options.protocols, (token) => this.verifyExchanged(token, request));
+    if (enrichment.type === 'respond') return this.shape(request, enrichment, undefined);
+    let input = buildInput(request, verified);
+    Object.assign(input.request, enrichment.request);
+    try {
+      input = await applyInputHook(this.options.input, input, { request, token: verified });
+    } catch (error) {
+      this.options.logger.error(errorFields(error), 'opa-jwt: the input hook failed; request denied');
+      throw new PolicyEvaluationError({ cause: error });
+    }
+    timings.inputNs = elapsedNs(inputStart);
+
+    const policy = this.policies.current;
+    if (!policy) throw new PolicyEvaluationError({ cause: new Error('no policy is loaded') });
+    // `data.pkg.rule`, `pkg.rule` and `pkg/rule` all name the same rule; logs use the SDK's `pkg/rule`.
+    const entrypoint = route?.entrypoint === undefined ? policy.defaultEntrypoint : normaliseEntrypoint(route.entrypoint).name;
+    const decisionId = newDecisionId();
+    const evalStart = nowNs();
+    let evaluation: Evaluation | undefined;
+    let failure: Error | undefined;
+    try {
+      evaluation = policy.evaluate(input, entrypoint);
+    } catch (error) {
+      failure = error as Error;
+    }
+    timings.evalNs = elapsedNs(evalStart);
+
+    const interpretation: Interpretation = evaluation ? interpretResult(evaluation.value) : { allowed: false };
+    const decision: Decision = { allowed: interpretation.allowed, result: evaluation?.value, decisionId };
+    if (interpretation.externalMessage !== undefined) decision.externalMessage = interpretation.externalMessage;
+    if (interpretation.internalMessage !== undefined) decision.internalMessage = interpretation.internalMessage;
+    this.logDecision(request, input, entrypoint, decision, failure, timings);
+    const idHeader: Record<string, string> = this.options.decisionIdHeader ? { [this.options.decisionIdHeader]: decisionId } : {};
+
+    if (failure) {
+      this.options.logger.error({ decision_id: decisionId, entrypoint, ...errorFields(failure) }, 'opa-jwt: policy evaluation failed; request denied (500)');
+      return this.deny(request, new PolicyEvaluationError({ cause: failure }), decision, idHeader);
+    }
+    if (decision.allowed) {
+      const auth: AuthResult = { decision };
+      if (extracted && verified) Object.assign(auth, { token: extracted.token, header: verified.header, payload: verified.payload });
+      return { type: 'allow', auth, headers: idHeader };
+    }
+    // A token request (RFC 6749 §3.2) carries its own credentials (the grant, the client's): its denial is a
+    // refusal of the grant (shaped to 400 by the OAuth layer), not a request for a bearer token.
+    const hasCredentials = verified !== undefined || input.request.oauth !== undefined;
+    return this.deny(request, denialError(interpretation, hasCredentials), decision, idHeader);
+  }
+
+  private async verifyBearer(token: string, request: CoreRequest): Promise<VerifiedToken> {
+    try {
+      return await this.verifier.verify(token);
+    } catch (error) {
+      this.logRefusal(error, request, 'bearer token');
+      throw error;
+    }
+  }
+
+  /** Token-exchange subject/actor tokens: verified with the same issuers; the OAuth layer turns failures into invalid_grant. */
+  private async verifyExchanged(token: string, request: CoreRequest) {
+    try {
+      return (await this.verifier.verify(token)).payload;
+    } catch (error) {
+      this.logRefusal(error, request, 'token-exchange token');
+      throw error instanceof OpaJwtError ? new Error(error.description) : error;
+    }
+  }
+
+  /** Every refused token is logged with its reason, never with the token. */
+  private logRefusal(error: unknown, request: CoreRequest, what: string): void {
+    const reason = (error as { reason?: unknown }).reason;
+    const fields = {
+      reason: typeof reason === 'string' ? reason : (error as Error).name,
+      description: (error as OpaJwtError).description ?? (error as Error).message,
+      cause: (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : undefined,
+      method: request.method,
+      path: pathOnly(request.url),
+      ip: request.ip === undefined ? undefined : normaliseIp(request.ip),
+    };
+    if ((error as OpaJwtError).status === 503) this.options.logger.error(fields, `opa-jwt: ${what} could not be verified: issuer keys unavailable`);
+    else this.options.logger.info(fields, `opa-jwt: ${what} refused`);
+  }
+
+  private deny(request: CoreRequest, error: OpaJwtError, decision: Decision | undefined, extraHeaders: Record<string, string> = {}): RespondOutcome {
+    return this.shape(request, errorOutcome(error, this.options.realm, extraHeaders), decision);
+  }
+
+  private shape(request: CoreRequest, outcome: RespondOutcome, decision: Decision | undefined): RespondOutcome {
+    return shapeDenial(request, outcome, decision, this.options.protocols);
+  }
+
+  private logDecision(request: CoreRequest, input: PolicyInput, entrypoint: string, decision: Decision, failure: Error | undefined, timings: Timings): void {
+    if (!this.decisionLogging) return;
+    const { logger, onDecision } = this.options;
+    let redacted: { input: unknown; masked: string[] };
+    try {
+      redacted = redactInput(input);
+    } catch (error) {
+      redacted = { input: '[input could not be serialised]', masked: [] };
+      logger.warn(errorFields(error), 'opa-jwt: decision log input could not be serialised');
+    }
+    const entry: DecisionLogEntry = {
+      decision_id: decision.decisionId,
+      timestamp: new Date().toISOString(),
+      path: entrypoint,
+      input: redacted.input,
+      labels: { app: 'opa-jwt' },
+      metrics: {
+        timer_token_verify_ns: timings.verifyNs,
+        timer_rego_input_parse_ns: timings.inputNs,
+        timer_rego_query_eval_ns: timings.evalNs,
+        timer_server_handler_ns: elapsedNs(timings.start),
+      },
+    };
+    if (decision.result !== undefined) entry.result = decision.result;
+    if (request.ip) entry.requested_by = normaliseIp(request.ip);
+    if (redacted.masked.length > 0) entry.masked = redacted.masked;
+    if (failure) entry.error = { code: 'eval_error', message: failure.message };
+    if (logger !== consoleLogger) logger.info(entry, 'Decision Log');
+    if (onDecision) {
+      try {
+        const returned = onDecision(entry);
+        if (returned && typeof (returned as Promise<void>).catch === 'function') {
+          (returned as Promise<void>).catch((error: unknown) => logger.warn(errorFields(error), 'opa-jwt: onDecision failed'));
+        }
+      } catch (error) {
+        logger.warn(errorFields(error), 'opa-jwt: onDecision failed');
+      }
+    }
+  }
+}
+
+function pathOnly(url: string): string {
+  const mark = url.search(/[?#]/);
+  return mark === -1 ? url : url.slice(0, mark);
+}
+
+/**
+ * Creates the authorizer. Validates every option at once (throws an `InvalidOptionError` naming the bad one) and
+ * starts loading the policy and the issuers' keys; `ready()` resolves when both are done.
+ */
+export function createAuthorizer(options: AuthorizerOptions): Authorizer {
+  return new OpaJwtAuthorizer(options);
+}

@@ -1,0 +1,172 @@
+/**
+ * The errors the core answers requests with. Each one knows its HTTP status, its OAuth error code (RFC 6750 §3.1
+ * for bearer-token problems), a description that is safe to show the client (never the token, never a policy's
+ * internal message) and the headers that go with it, `WWW-Authenticate` built as RFC 6750 §3 asks:
+ *
+ * - no credentials at all: a bare challenge, `Bearer realm="api"`, without error attributes (§3.1);
+ * - a bad token: `Bearer realm="api", error="invalid_token", error_description="..."`;
+ * - a malformed request (two token methods at once): 400 with `error="invalid_request"`;
+ * - a policy denial: 403 with `error="insufficient_scope"`.
+ */
+
+/** Characters RFC 6750 §3 allows inside `error_description` (and `realm`, a quoted-string we keep to the same set). */
+const CHALLENGE_SAFE = /[^\x20-\x21\x23-\x5B\x5D-\x7E]/g;
+
+/** Makes a value safe to place between double quotes in a `WWW-Authenticate` header. */
+export function challengeValue(text: string): string {
+  return text.replace(/"/g, "'").replace(/\\/g, '/').replace(CHALLENGE_SAFE, '?');
+}
+
+/** Builds a Bearer challenge; `error` absent means a bare challenge (no credentials were sent). */
+export function bearerChallenge(realm: string, error?: string, description?: string): string {
+  const parts = [`realm="${challengeValue(realm)}"`];
+  if (error !== undefined) {
+    parts.push(`error="${error}"`);
+    if (description) parts.push(`error_description="${challengeValue(description)}"`);
+  }
+  return `Bearer ${parts.join(', ')}`;
+}
+
+/** The JSON body every core error answers with: OAuth's `{error, error_description}`. */
+export interface ErrorBody {
+  error: string;
+  error_description?: string;
+}
+
+/** Base of the errors the core turns into responses. */
+export abstract class OpaJwtError extends Error {
+  abstract readonly status: number;
+  /** The OAuth / RFC 6750 error code, e.g. `invalid_token`. */
+  abstract readonly code: string;
+  /** Safe to send to the client. */
+  readonly description: string;
+
+  constructor(description: string, options?: { cause?: unknown }) {
+    super(description, options);
+    this.description = description;
+  }
+
+  /** Response headers for this error; `realm` names the protected resource in challenges. */
+  headers(_realm: string): Record<string, string> {
+    return {};
+  }
+
+  body(): ErrorBody {
+    return { error: this.code, error_description: this.description };
+  }
+}
+
+/** 400: the request itself is malformed, e.g. a token sent in two places (RFC 6750 §2, §3.1). */
+export class InvalidRequestError extends OpaJwtError {
+  readonly status = 400;
+  readonly code = 'invalid_request';
+  override readonly name = 'InvalidRequestError';
+
+  override headers(realm: string): Record<string, string> {
+    return { 'WWW-Authenticate': bearerChallenge(realm, this.code, this.description) };
+  }
+}
+
+/** 401 with a bare challenge: the request carried no credentials and needs some. */
+export class UnauthorizedError extends OpaJwtError {
+  readonly status = 401;
+  readonly code = 'unauthorized';
+  override readonly name = 'UnauthorizedError';
+
+  constructor(description = 'a bearer token is required') {
+    super(description);
+  }
+
+  override headers(realm: string): Record<string, string> {
+    // RFC 6750 §3.1: no error code when the request lacks any authentication information.
+    return { 'WWW-Authenticate': bearerChallenge(realm) };
+  }
+}
+
+/**
+ * 401 `invalid_token`: malformed, badly signed, expired, not yet valid, wrong issuer or audience, disallowed
+ * algorithm, unknown key, oversized. `reason` is a short machine-readable cause for logs (`expired`, `signature`...).
+ */
+export class InvalidTokenError extends OpaJwtError {
+  readonly status = 401;
+  readonly code = 'invalid_token';
+  override readonly name = 'InvalidTokenError';
+  readonly reason: string;
+
+  constructor(reason: string, description: string, options?: { cause?: unknown }) {
+    super(description, options);
+    this.reason = reason;
+  }
+
+  override headers(realm: string): Record<string, string> {
+    return { 'WWW-Authenticate': bearerChallenge(realm, this.code, this.description) };
+  }
+}
+
+/** 403 `insufficient_scope`: the policy denied a request that carried valid credentials. */
+export class InsufficientScopeError extends OpaJwtError {
+  readonly status = 403;
+  readonly code = 'insufficient_scope';
+  override readonly name = 'InsufficientScopeError';
+
+  constructor(description = 'access denied by policy') {
+    super(description);
+  }
+
+  override headers(realm: string): Record<string, string> {
+    return { 'WWW-Authenticate': bearerChallenge(realm, this.code, this.description) };
+  }
+}
+
+/**
+ * 503: the issuer's keys cannot be obtained (never fetched, or the cached ones are past their stale-if-error
+ * window). Requests fail closed; `Retry-After` tells clients when the next fetch attempt may happen.
+ */
+export class KeysUnavailableError extends OpaJwtError {
+  readonly status = 503;
+  readonly code = 'temporarily_unavailable';
+  override readonly name = 'KeysUnavailableError';
+  readonly retryAfterSeconds: number;
+
+  constructor(description: string, retryAfterSeconds: number, options?: { cause?: unknown }) {
+    super(description, options);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+
+  override headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterSeconds) };
+  }
+}
+
+/** 500: the policy could not be evaluated (conflict, abort, missing entrypoint, failing `input` hook). Fail closed. */
+export class PolicyEvaluationError extends OpaJwtError {
+  readonly status = 500;
+  readonly code = 'server_error';
+  override readonly name = 'PolicyEvaluationError';
+
+  constructor(options?: { cause?: unknown }) {
+    // The cause goes to the logger only: it may describe the policy's internals.
+    super('the authorization decision could not be made', options);
+  }
+}
+
+/** A policy that cannot be loaded: compile errors (with file:line:col), unreadable files, bad bundles, missing entrypoints. */
+export class PolicyLoadError extends Error {
+  override readonly name = 'PolicyLoadError';
+}
+
+/** A bad option, thrown by `createAuthorizer` at start-up; the message names the option. */
+export class InvalidOptionError extends TypeError {
+  override readonly name = 'InvalidOptionError';
+  readonly option: string;
+
+  constructor(option: string, problem: string) {
+    super(`opa-jwt: option "${option}" ${problem}`);
+    this.option = option;
+  }
+}
+
+/** Issuer discovery (OIDC / RFC 8414) failed at start-up. */
+export class DiscoveryError extends Error {
+  override readonly name = 'DiscoveryError';
+}

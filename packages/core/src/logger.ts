@@ -1,0 +1,48 @@
+/**
+ * The logging interface the core writes to: pino's (and bunyan's) call shape, `logger.warn({ ...fields }, 'message')`,
+ * so a pino logger, `fastify.log` or `req.log` can be passed as is.
+ */
+
+export type LogFn = (fields: object, message?: string) => void;
+
+export interface Logger {
+  error: LogFn;
+  warn: LogFn;
+  info: LogFn;
+  debug: LogFn;
+}
+
+/**
+ * Used when no `logger` option is given: problems an operator must see (a policy that failed to reload, keys served
+ * stale, evaluation errors) go to the console; per-request records (token rejections, decision logs) are `info` and
+ * `debug` and are dropped, so that a flood of bad tokens cannot flood the console. Pass a logger to keep them.
+ */
+export const consoleLogger: Logger = {
+  // The core's messages start with "opa-jwt:" already.
+  error: (fields, message) => console.error(message ?? 'opa-jwt', fields),
+  warn: (fields, message) => console.warn(message ?? 'opa-jwt', fields),
+  info: () => undefined,
+  debug: () => undefined,
+};
+
+/** Logging must never break a request: a throwing logger is ignored. */
+export function safeLogger(logger: Logger): Logger {
+  const wrap =
+    (fn: LogFn): LogFn =>
+    (fields, message) => {
+      try {
+        fn.call(logger, fields, message);
+      } catch {
+        // ignored on purpose
+      }
+    };
+  return { error: wrap(logger.error), warn: wrap(logger.warn), info: wrap(logger.info), debug: wrap(logger.debug) };
+}
+
+/** An error as log fields: name, message and cause, without the stack's noise for expected failures. */
+export function errorFields(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { error: String(error) };
+  const fields: Record<string, unknown> = { error: error.message, errorName: error.name };
+  if (error.cause !== undefined) fields.cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+  return fields;
+}

@@ -1,0 +1,133 @@
+/**
+ * Holds the policy in force and, with `watch: true`, replaces it when its file or folder changes.
+ *
+ * A change is picked up by an fs watcher on the folder (not the file: editors that save by renaming a new file
+ * over the old one would otherwise leave the watcher on a deleted inode), debounced, and reloaded: read, compile
+ * (for Rego), instantiate. Only a policy that loaded completely replaces the current one, with one assignment, so
+ * every request is evaluated by either the old or the new policy, never a mix. A broken edit keeps the last good
+ * policy and logs why. Reloads never overlap; an edit during a reload triggers one more.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import * as path from 'node:path';
+import { errorFields, type Logger } from '../logger';
+import type { PolicySpec } from '../options';
+import { PolicyEngine } from './engine';
+import { displayPath, loadArtifact } from './source';
+
+export interface PolicyStoreOptions {
+  spec: PolicySpec;
+  entrypoint?: string;
+  data?: Record<string, unknown>;
+  v0Compatible: boolean;
+  watch: boolean;
+  logger: Logger;
+  /** Quiet time after the last file event before reloading, in ms. */
+  debounceMs?: number;
+}
+
+const DEFAULT_DEBOUNCE_MS = 100;
+
+export class PolicyStore {
+  /** The policy in force; undefined until `start()` resolved. */
+  current?: PolicyEngine;
+  private watcher?: FSWatcher;
+  private timer?: NodeJS.Timeout;
+  private reloading?: Promise<void>;
+  private pending = false;
+  private closed = false;
+  /** Completed reload attempts (successful or not), for tests and logs. */
+  reloads = 0;
+
+  constructor(private readonly options: PolicyStoreOptions) {}
+
+  /** Loads the policy; rejects with the compile/load error (file:line:col for Rego). Starts watching when asked. */
+  async start(): Promise<void> {
+    this.current = (await this.load())!;
+    this.options.logger.info({ policy: this.current.description, entrypoint: this.current.defaultEntrypoint }, 'opa-jwt: policy loaded');
+    if (this.options.watch && !this.closed) this.startWatching();
+  }
+
+  /** Reads, compiles and instantiates; undefined when the sources are byte for byte those of `unchanged`. */
+  private async load(unchanged?: PolicyEngine): Promise<PolicyEngine | undefined> {
+    const { spec, entrypoint, data, v0Compatible } = this.options;
+    const artifact = await loadArtifact(spec, { entrypoint, v0Compatible });
+    if (unchanged && artifact.fingerprint === unchanged.fingerprint) return undefined;
+    return PolicyEngine.load(artifact, { entrypoint, data });
+  }
+
+  private startWatching(): void {
+    const { spec } = this.options;
+    if (spec.kind === 'bytes') return;
+    const directory = spec.kind === 'directory' ? spec.path : path.dirname(spec.path);
+    const fileName = spec.kind === 'file' ? path.basename(spec.path) : undefined;
+    const onEvent = (_event: string, changed: string | Buffer | null): void => {
+      // For a single file, other files in its folder are none of our business (a null name: reload to be safe).
+      if (fileName !== undefined && changed !== null && changed.toString() !== fileName) return;
+      this.schedule();
+    };
+    try {
+      // persistent: false — a policy watcher alone must not keep the process alive.
+      this.watcher = watch(directory, { persistent: false, recursive: spec.kind === 'directory' }, onEvent);
+    } catch (error) {
+      this.options.logger.error({ policy: displayPath(directory), ...errorFields(error) }, 'opa-jwt: cannot watch the policy; hot reload is off');
+      return;
+    }
+    this.watcher.on('error', (error) => {
+      this.options.logger.error({ policy: displayPath(directory), ...errorFields(error) }, 'opa-jwt: the policy watcher failed; hot reload is off');
+      this.watcher?.close();
+      this.watcher = undefined;
+    });
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.reload();
+    }, this.options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
+    this.timer.unref();
+  }
+
+  /** Reloads now; resolves when done. Never rejects: a failure is logged and the current policy stays. */
+  reload(): Promise<void> {
+    if (this.reloading) {
+      this.pending = true;
+      return this.reloading;
+    }
+    this.reloading = this.reloadOnce().finally(() => {
+      this.reloading = undefined;
+      if (this.pending && !this.closed) {
+        this.pending = false;
+        void this.reload();
+      }
+    });
+    return this.reloading;
+  }
+
+  private async reloadOnce(): Promise<void> {
+    const previous = this.current;
+    try {
+      const next = await this.load(previous);
+      if (this.closed || next === undefined) return; // closed meanwhile, or touched but not changed
+      this.current = next; // the swap: one assignment, between two evaluations
+      this.options.logger.info({ policy: next.description, entrypoint: next.defaultEntrypoint }, 'opa-jwt: policy reloaded');
+    } catch (error) {
+      this.options.logger.error(
+        { policy: previous?.description, ...errorFields(error) },
+        'opa-jwt: the changed policy could not be loaded; the last good policy stays in force',
+      );
+    } finally {
+      this.reloads++;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.watcher?.close();
+    this.watcher = undefined;
+    await this.reloading;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Finds the bearer token of a request (RFC 6750 §2): the `Authorization: Bearer` header (§2.1), and the form body
+ * (§2.2) or `access_token` query parameter (§2.3) only when enabled. A token sent by more than one method, or by a
+ * method that is not enabled, is a 400 `invalid_request`: better told than silently ignored.
+ */
+import type { CoreRequest } from './contract';
+import { InvalidRequestError } from './errors';
+import { headerValue, isFormContentType, readFormParams } from './oauth/form';
+import type { BearerMethod } from './options';
+
+/** RFC 6750 §2.1 `b64token`. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+export interface ExtractedToken {
+  token: string;
+  method: BearerMethod;
+}
+
+function fromHeader(request: CoreRequest): string | undefined {
+  const authorization = headerValue(request.headers, 'authorization');
+  if (authorization === undefined) return undefined;
+  const match = /^\s*(\S+)(?:\s+(.*?))?\s*$/.exec(authorization);
+  // Another scheme (Basic client authentication at a token endpoint, say) is not a bearer token.
+  if (!match || match[1].toLowerCase() !== 'bearer') return undefined;
+  const credentials = match[2] ?? '';
+  if (credentials === '') throw new InvalidRequestError('the Authorization header has the Bearer scheme but no token');
+  if (!B64TOKEN.test(credentials)) throw new InvalidRequestError('the Authorization header is not of the form "Bearer <token>"');
+  return credentials;
+}
+
+function fromQuery(request: CoreRequest): string[] {
+  const start = request.url.indexOf('?');
+  if (start === -1) return [];
+  const end = request.url.indexOf('#', start);
+  return new URLSearchParams(request.url.slice(start + 1, end === -1 ? undefined : end)).getAll('access_token');
+}
+
+function fromBody(request: CoreRequest): string[] {
+  // RFC 6750 §2.2: only a form-encoded body of a request that has a body carries a token.
+  const method = request.method.toUpperCase();
+  if (method === 'GET' || method === 'HEAD' || !isFormContentType(request.headers)) return [];
+  return readFormParams(request.body)?.get('access_token') ?? [];
+}
+
+const WHERE: Record<BearerMethod, string> = { header: 'the Authorization header', query: 'the query string', body: 'the form body' };
+
+/** The request's token, or undefined when it has none; throws `InvalidRequestError` for the cases above. */
+export function extractToken(request: CoreRequest, enabled: ReadonlySet<BearerMethod>): ExtractedToken | undefined {
+  const found: ExtractedToken[] = [];
+  const header = fromHeader(request);
+  if (header !== undefined) found.push({ token: header, method: 'header' });
+  for (const token of fromQuery(request)) found.push({ token, method: 'query' });
+  for (const token of fromBody(request)) found.push({ token, method: 'body' });
+  if (found.length === 0) return undefined;
+  if (found.length > 1) {
+    const places = [...new Set(found.map((item) => WHERE[item.method]))].join(' and ');
+    throw new InvalidRequestError(`more than one token was sent (${places}); send exactly one (RFC 6750 §2)`);
+  }
+  const [only] = found;
+  if (!enabled.has(only.method)) {
+    throw new InvalidRequestError(`tokens in ${WHERE[only.method]} are not accepted here; send it in the Authorization header`);
+  }
+  if (only.token === '') throw new InvalidRequestError(`the access_token in ${WHERE[only.method]} is empty`);
+  return only;
+}

@@ -1,0 +1,180 @@
+/**
+ * Bearer token verification with jose. Cheap structural checks run first (size, shape, `alg`), then the token is
+ * routed to the trusted issuer its `iss` names and verified with `jwtVerify` against that issuer's keys, issuer,
+ * audiences and algorithms. Results are cached by exact token (see token-cache.ts).
+ *
+ * Every refusal is an `InvalidTokenError` whose `reason` is logged (never the token) and whose description is sent
+ * to the client; an issuer whose keys cannot be fetched gives a `KeysUnavailableError` (503, fail closed).
+ */
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { InvalidTokenError, KeysUnavailableError } from './errors';
+import { errorFields, type Logger } from './logger';
+import type { ResolvedOptions } from './options';
+import { TrustedIssuer } from './keys/trusted-issuer';
+import { VerifiedTokenCache, type VerifiedToken } from './token-cache';
+
+export type { VerifiedToken } from './token-cache';
+
+/** Three base64url segments; the signature may not be empty (that is `alg: none`). */
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** RFC 9068 §2.2: the claims an access token in the JWT profile must carry. */
+const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
+
+export class TokenVerifier {
+  readonly issuers: TrustedIssuer[];
+  readonly cache: VerifiedTokenCache;
+  private readonly allAlgorithms: Set<string>;
+
+  constructor(
+    private readonly options: Pick<ResolvedOptions, 'issuers' | 'jwks' | 'clockTolerance' | 'maxTokenAge' | 'strict' | 'maxTokenSize' | 'tokenCacheSize'>,
+    private readonly logger: Logger,
+  ) {
+    this.cache = new VerifiedTokenCache(options.tokenCacheSize);
+    this.issuers = options.issuers.map((config) => new TrustedIssuer(config, options.jwks, logger, (issuer, kids) => this.keysRemoved(issuer, kids)));
+    this.allAlgorithms = new Set(this.issuers.flatMap((issuer) => issuer.algorithms));
+  }
+
+  /** Discovery and key warm-up for every issuer. */
+  async start(): Promise<void> {
+    await Promise.all(this.issuers.map((issuer) => issuer.start()));
+  }
+
+  private keysRemoved(issuer: TrustedIssuer, kids: string[]): void {
+    let dropped = 0;
+    // Tokens without a kid may have been verified with any of the keys: forget them too.
+    for (const kid of new Set([...kids, ''])) dropped += this.cache.forgetKey(issuer.label, kid);
+    if (dropped > 0) this.logger.info({ issuer: issuer.issuer, kids, droppedTokens: dropped }, 'opa-jwt: forgot cached tokens signed with keys that left the key set');
+  }
+
+  /** Verifies a token; resolves with its header and claims, or rejects with InvalidTokenError / KeysUnavailableError. */
+  async verify(token: string): Promise<VerifiedToken> {
+    if (Buffer.byteLength(token) > this.options.maxTokenSize) {
+      throw new InvalidTokenError('oversized', `the token is larger than ${this.options.maxTokenSize} bytes`);
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const cached = this.cache.get(token, now);
+    if (cached && this.issuers.find((issuer) => issuer.label === cached.issuerLabel)?.keysUsable()) return cached;
+
+    if (!JWS_COMPACT.test(token)) {
+      const parts = token.split('.').length;
+      throw new InvalidTokenError('malformed', parts === 5 ? 'encrypted tokens (JWE) are not accepted' : 'the token is not a signed JWT (header.payload.signature)');
+    }
+    let header: JWTHeaderParameters;
+    try {
+      header = decodeProtectedHeader(token) as JWTHeaderParameters;
+    } catch {
+      throw new InvalidTokenError('malformed', 'the token header is not valid base64url JSON');
+    }
+    if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none' || token.endsWith('.')) {
+      throw new InvalidTokenError('alg_none', 'unsigned tokens (alg "none") are not accepted');
+    }
+    if (!this.allAlgorithms.has(header.alg)) {
+      throw new InvalidTokenError('alg_not_allowed', `tokens signed with ${safeAlg(header.alg)} are not accepted`);
+    }
+
+    const issuer = this.issuerFor(token);
+    if (!issuer.algorithms.includes(header.alg)) {
+      throw new InvalidTokenError('alg_not_allowed', `tokens signed with ${safeAlg(header.alg)} are not accepted from this issuer`);
+    }
+    let payload: JWTPayload;
+    let protectedHeader: JWTHeaderParameters;
+    try {
+      ({ payload, protectedHeader } = await jwtVerify(token, issuer.getKey, this.verifyOptions(issuer)));
+    } catch (error) {
+      throw this.refusal(error);
+    }
+    const verified: VerifiedToken = { header: protectedHeader, payload, issuerLabel: issuer.label };
+    this.remember(token, verified);
+    return verified;
+  }
+
+  private verifyOptions(issuer: TrustedIssuer): JWTVerifyOptions {
+    const { clockTolerance, maxTokenAge, strict } = this.options;
+    const required = new Set(['exp', ...(strict ? RFC9068_CLAIMS : [])]);
+    const options: JWTVerifyOptions = {
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      algorithms: issuer.algorithms,
+      clockTolerance,
+      requiredClaims: [...required],
+    };
+    if (maxTokenAge !== undefined) options.maxTokenAge = maxTokenAge;
+    if (strict) options.typ = 'at+jwt'; // jose also accepts "application/at+jwt"
+    return options;
+  }
+
+  /** Routes a token to the issuer its (not yet verified) `iss` names; verification then checks that `iss` again. */
+  private issuerFor(token: string): TrustedIssuer {
+    if (this.issuers.length === 1) return this.issuers[0];
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch {
+      throw new InvalidTokenError('malformed', 'the token payload is not valid base64url JSON');
+    }
+    const issuer = typeof iss === 'string' ? this.issuers.find((candidate) => candidate.issuer === iss) : undefined;
+    if (!issuer) throw new InvalidTokenError('issuer', typeof iss === 'string' ? 'the token\'s issuer is not trusted' : 'the token has no "iss" claim');
+    return issuer;
+  }
+
+  private remember(token: string, verified: VerifiedToken): void {
+    const { clockTolerance, maxTokenAge } = this.options;
+    const { exp, nbf, iat } = verified.payload;
+    let validUntil = typeof exp === 'number' ? exp + clockTolerance : Number.POSITIVE_INFINITY;
+    if (maxTokenAge !== undefined && typeof iat === 'number') validUntil = Math.min(validUntil, iat + maxTokenAge + clockTolerance);
+    const validFrom = typeof nbf === 'number' ? nbf - clockTolerance : Number.NEGATIVE_INFINITY;
+    this.cache.set(token, verified, validFrom, validUntil);
+  }
+
+  /** jose's errors as 401s with a reason for the log and a description for the client. */
+  private refusal(error: unknown): Error {
+    if (error instanceof KeysUnavailableError || error instanceof InvalidTokenError) return error;
+    if (error instanceof errors.JWTExpired) {
+      // jose reports maxTokenAge as an expiry of the `iat` claim.
+      if (error.claim === 'iat') return new InvalidTokenError('too_old', 'the token is older than this API accepts (iat)', { cause: error });
+      return new InvalidTokenError('expired', 'the token has expired', { cause: error });
+    }
+    if (error instanceof errors.JWTClaimValidationFailed) {
+      return claimRefusal(error);
+    }
+    if (error instanceof errors.JWSSignatureVerificationFailed) return new InvalidTokenError('signature', 'the token signature is invalid', { cause: error });
+    if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
+      return new InvalidTokenError('unknown_key', 'no key of the issuer matches the token (kid)', { cause: error });
+    }
+    if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidTokenError('alg_not_allowed', 'the token\'s algorithm is not accepted', { cause: error });
+    if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid || error instanceof errors.JOSENotSupported) {
+      return new InvalidTokenError('malformed', `the token is malformed: ${error.message}`, { cause: error });
+    }
+    if (error instanceof errors.JWKSInvalid || error instanceof errors.JWKInvalid) {
+      this.logger.error(errorFields(error), 'opa-jwt: the issuer\'s key set is unusable');
+      return new InvalidTokenError('unusable_key', 'the issuer\'s key could not be used', { cause: error });
+    }
+    // Anything else (a TypeError from a key of the wrong type, say): refuse, and keep the cause for the log.
+    return new InvalidTokenError('unverifiable', 'the token could not be verified', { cause: error });
+  }
+}
+
+/** An attacker-chosen header value, shortened and stripped before it goes into a description. */
+function safeAlg(alg: string): string {
+  return alg.slice(0, 20).replace(/[^A-Za-z0-9+_.-]/g, '?');
+}
+
+function claimRefusal(error: InstanceType<typeof errors.JWTClaimValidationFailed>): InvalidTokenError {
+  const { claim, reason } = error;
+  if (reason === 'missing') return new InvalidTokenError(`missing_${claim}`, `the token has no ${claim} claim`, { cause: error });
+  switch (claim) {
+    case 'nbf':
+      return new InvalidTokenError('not_yet_valid', 'the token is not valid yet (nbf)', { cause: error });
+    case 'iat':
+      return new InvalidTokenError('claim_iat', 'the token\'s iat claim is invalid', { cause: error });
+    case 'iss':
+      return new InvalidTokenError('issuer', 'the token was not issued by the expected issuer (iss)', { cause: error });
+    case 'aud':
+      return new InvalidTokenError('audience', 'the token is not meant for this API (aud)', { cause: error });
+    case 'typ':
+      return new InvalidTokenError('type', 'the token is not an access token (typ must be at+jwt)', { cause: error });
+    default:
+      return new InvalidTokenError(`claim_${claim}`, `the token's ${claim} claim is invalid`, { cause: error });
+  }
+}

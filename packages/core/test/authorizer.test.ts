@@ -1,0 +1,298 @@
+/**
+ * The authorizer end to end, without a framework: real keys and JWKS on 127.0.0.1, Rego compiled by @opa-jwt/rego
+ * and run by the stock OPA Wasm SDK. Decision mapping, AuthResult, the input the policy sees, the decision log,
+ * refusal logging, the input hook, data, per-route entrypoints.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { CoreRequest, Outcome } from '../src/contract';
+import { createAuthorizer } from '../src/authorizer';
+import type { DecisionLogEntry } from '../src/decision-log';
+import type { AuthorizerOptions } from '../src/options';
+import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
+
+const POLICY = `package app
+
+import rego.v1
+
+claims := input.jwt.payload
+
+# boolean entrypoint
+default allow := false
+
+allow if "admin" in claims.roles
+
+# the seed's object
+default decision := {"allowed": false, "external_message": "admins only", "internal_message": "no admin role in token"}
+
+decision := {"allowed": true, "internal_message": "admin"} if allow
+
+decision := {"allowed": true} if {
+	input.method == "GET"
+	input.path == "/open"
+	not input.jwt
+}
+
+# values that are neither true nor {allowed: true}: all deny
+number := 1
+
+text := "allow"
+
+allowed_string := {"allowed": "true"}
+
+# undefined: no default, no matching rule
+never if false
+
+conflict := 1 if input.path == "/boom"
+
+conflict := 2 if input.path == "/boom"
+
+# reads what the core put in the input
+echo := {
+	"ua": input.request.http.headers["User-Agent"],
+	"ct": input.request.http.headers["Content-Type"],
+	"host": input.request.http.host,
+	"query": input.request.http.query,
+	"ip": input.source.ip,
+	"kid": input.jwt.header.kid,
+	"sub": claims.sub,
+	"tenant": input.tenant,
+	"limit": data.limits.max,
+	"region": data.region,
+}
+
+echo_decision := {"allowed": true, "echo": echo}
+
+always := true
+`;
+
+let issuer: TestIssuer;
+let dir: string;
+let policyFile: string;
+
+beforeAll(async () => {
+  issuer = await startIssuer();
+  dir = mkdtempSync(path.join(tmpdir(), 'opa-jwt-core-authorizer-'));
+  policyFile = path.join(dir, 'app.rego');
+  writeFileSync(policyFile, POLICY);
+});
+afterAll(async () => {
+  await issuer.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function authorizerWith(options: Partial<AuthorizerOptions> = {}) {
+  const { logger, records } = recordingLogger();
+  const decisions: DecisionLogEntry[] = [];
+  const authorizer = createAuthorizer({
+    policy: policyFile,
+    entrypoint: 'app/decision',
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    audience: AUDIENCE,
+    logger,
+    onDecision: (entry) => {
+      decisions.push(entry);
+    },
+    ...options,
+  } as AuthorizerOptions);
+  await authorizer.ready();
+  return { authorizer, records, decisions };
+}
+
+function get(url: string, token?: string, headers: Record<string, string> = {}): CoreRequest {
+  return { method: 'GET', url, headers: { host: 'api.test', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, ip: '::ffff:10.1.2.3' };
+}
+
+function respond(outcome: Outcome) {
+  if (outcome.type !== 'respond') throw new Error(`expected a response, got allow`);
+  return outcome;
+}
+
+describe('decision mapping', () => {
+  test('allowed: AuthResult carries token, verified header and payload, and the decision', async () => {
+    const { authorizer } = await authorizerWith();
+    const token = await issuer.sign({ claims: { roles: ['admin'] } });
+    const outcome = await authorizer.authorize(get('/orders', token));
+    expect(outcome.type).toBe('allow');
+    if (outcome.type !== 'allow') return;
+    expect(outcome.auth.token).toBe(token);
+    expect(outcome.auth.header).toMatchObject({ alg: 'RS256', kid: 'rsa-1' });
+    expect(outcome.auth.payload).toMatchObject({ sub: 'alice', roles: ['admin'] });
+    expect(outcome.auth.decision).toMatchObject({ allowed: true, result: { allowed: true, internal_message: 'admin' }, internalMessage: 'admin' });
+    expect(outcome.headers['X-Decision-Id']).toBe(outcome.auth.decision.decisionId);
+  });
+
+  test('denied with a token: 403 with external_message; internal_message only in the log', async () => {
+    const { authorizer, decisions } = await authorizerWith();
+    const outcome = respond(await authorizer.authorize(get('/orders', await issuer.sign({ claims: { roles: ['reader'] } }))));
+    expect(outcome.status).toBe(403);
+    expect(outcome.body).toEqual({ error: 'insufficient_scope', error_description: 'admins only' });
+    expect(outcome.headers['WWW-Authenticate']).toBe('Bearer realm="api", error="insufficient_scope", error_description="admins only"');
+    expect(JSON.stringify(outcome)).not.toContain('no admin role');
+    expect(decisions.at(-1)?.result).toMatchObject({ internal_message: 'no admin role in token' });
+    expect(outcome.headers['X-Decision-Id']).toBe(decisions.at(-1)?.decision_id);
+  });
+
+  test('boolean entrypoint: true allows, false is a 403', async () => {
+    const { authorizer } = await authorizerWith({ entrypoint: 'app/allow' });
+    expect((await authorizer.authorize(get('/', await issuer.sign({ claims: { roles: ['admin'] } })))).type).toBe('allow');
+    expect(respond(await authorizer.authorize(get('/', await issuer.sign()))).status).toBe(403);
+  });
+
+  test.each(['app/number', 'app/text', 'app/allowed_string', 'app/never'])('%s (not true, not {allowed: true}, or undefined) denies', async (entrypoint) => {
+    const { authorizer } = await authorizerWith({ entrypoint });
+    const outcome = respond(await authorizer.authorize(get('/', await issuer.sign({ claims: { roles: ['admin'] } }))));
+    expect(outcome.status).toBe(403);
+  });
+
+  test('authRequired (default): no token is a 401 before the policy runs', async () => {
+    const { authorizer, decisions } = await authorizerWith();
+    const outcome = respond(await authorizer.authorize(get('/open')));
+    expect(outcome.status).toBe(401);
+    expect(outcome.headers['WWW-Authenticate']).toBe('Bearer realm="api"');
+    expect(decisions).toHaveLength(0);
+  });
+
+  test('authRequired false: the policy decides anonymous requests; a denial is a 401 (a token could help)', async () => {
+    const { authorizer } = await authorizerWith({ authRequired: false });
+    const open = await authorizer.authorize(get('/open'));
+    expect(open.type).toBe('allow');
+    if (open.type === 'allow') expect(open.auth.token).toBeUndefined();
+    const closed = respond(await authorizer.authorize(get('/orders')));
+    expect(closed.status).toBe(401);
+    expect(closed.headers['WWW-Authenticate']).toBe('Bearer realm="api"');
+    expect(closed.body).toEqual({ error: 'unauthorized', error_description: 'admins only' });
+  });
+
+  test('evaluation error: 500 with a generic body, the cause logged, the decision logged with its error', async () => {
+    const { authorizer, records, decisions } = await authorizerWith({ entrypoint: 'app/conflict' });
+    const outcome = respond(await authorizer.authorize(get('/boom', await issuer.sign())));
+    expect(outcome.status).toBe(500);
+    expect(outcome.body).toEqual({ error: 'server_error', error_description: 'the authorization decision could not be made' });
+    expect(records.find((r) => r.level === 'error')?.fields.error).toMatch(/conflict/);
+    expect(decisions.at(-1)?.error?.message).toMatch(/conflict/);
+  });
+
+  test('per-route entrypoint override; an entrypoint the policy lacks is a 500 (fail closed)', async () => {
+    const { authorizer } = await authorizerWith();
+    const token = await issuer.sign();
+    expect(respond(await authorizer.authorize(get('/', token))).status).toBe(403);
+    expect((await authorizer.authorize(get('/', token), { entrypoint: 'app/always' })).type).toBe('allow');
+    expect((await authorizer.authorize(get('/', token), { entrypoint: 'data.app.always' })).type).toBe('allow');
+    expect(respond(await authorizer.authorize(get('/', token), { entrypoint: 'app/missing' })).status).toBe(500);
+  });
+
+  test('a bad token is refused before the policy; the reason is logged, never the token', async () => {
+    const { authorizer, records, decisions } = await authorizerWith();
+    const token = await issuer.sign({ expiresIn: -60 });
+    const outcome = respond(await authorizer.authorize(get('/', token)));
+    expect(outcome.status).toBe(401);
+    expect(outcome.headers['WWW-Authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="the token has expired"');
+    expect(decisions).toHaveLength(0);
+    const refusal = records.find((r) => /refused/.test(r.message ?? ''));
+    expect(refusal?.fields).toMatchObject({ reason: 'expired', path: '/', ip: '10.1.2.3' });
+    expect(JSON.stringify(records)).not.toContain(token);
+    expect(JSON.stringify(records)).not.toContain(token.split('.')[2]);
+  });
+
+  test('two token methods: 400 invalid_request', async () => {
+    const { authorizer } = await authorizerWith();
+    const token = await issuer.sign();
+    const outcome = respond(await authorizer.authorize(get(`/?access_token=${token}`, token)));
+    expect(outcome.status).toBe(400);
+    expect(outcome.headers['WWW-Authenticate']).toMatch(/error="invalid_request"/);
+  });
+
+  test('RFC 9728 metadata is served before authentication, and 401s point to it', async () => {
+    const { authorizer } = await authorizerWith({ audience: undefined, resourceMetadata: { resource: 'https://api.example.com/mcp' } });
+    const metadata = respond(await authorizer.authorize(get('/.well-known/oauth-protected-resource/mcp')));
+    expect(metadata.status).toBe(200);
+    expect(metadata.body).toMatchObject({ resource: 'https://api.example.com/mcp', authorization_servers: [issuer.issuer] });
+    const refused = respond(await authorizer.authorize(get('/')));
+    expect(refused.headers['WWW-Authenticate']).toBe('Bearer resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp", realm="api"');
+    // The resource identifier is the audience (RFC 8707): a token for AUDIENCE is not for this resource.
+    expect(respond(await authorizer.authorize(get('/', await issuer.sign()))).status).toBe(401);
+    expect((await authorizer.authorize(get('/', await issuer.sign({ audience: 'https://api.example.com/mcp' })), { entrypoint: 'app/always' })).type).toBe('allow');
+  });
+});
+
+describe('the input the policy sees', () => {
+  test('canonical headers, host, query, source ip, the verified token, the hook\'s additions, data', async () => {
+    const { authorizer } = await authorizerWith({
+      entrypoint: 'app/echo_decision',
+      data: { limits: { max: 3 }, region: 'eu' },
+      input: async (input, { token }) => ({ ...input, tenant: `tenant-of-${String(token?.payload.sub)}` }),
+    });
+    const outcome = await authorizer.authorize(get('/orders?page=2&page=3', await issuer.sign(), { 'user-agent': 'curl/8', 'content-type': 'application/json' }));
+    if (outcome.type !== 'allow') throw new Error(`denied: ${JSON.stringify(outcome)}`);
+    expect((outcome.auth.decision.result as { echo: unknown }).echo).toEqual({
+      ua: 'curl/8',
+      ct: 'application/json',
+      host: 'api.test',
+      query: { page: ['2', '3'] },
+      ip: '10.1.2.3',
+      kid: 'rsa-1',
+      sub: 'alice',
+      tenant: 'tenant-of-alice',
+      limit: 3,
+      region: 'eu',
+    });
+  });
+
+  test('a failing input hook fails closed (500)', async () => {
+    const { authorizer, records } = await authorizerWith({
+      input: () => {
+        throw new Error('risk service down');
+      },
+    });
+    expect(respond(await authorizer.authorize(get('/', await issuer.sign()))).status).toBe(500);
+    expect(records.some((r) => r.level === 'error' && r.fields.error === 'risk service down')).toBe(true);
+  });
+});
+
+describe('decision log', () => {
+  test('one entry per decision in OPA\'s shape, credentials redacted, id matching the response header', async () => {
+    const { authorizer, decisions, records } = await authorizerWith();
+    const token = await issuer.sign({ claims: { roles: ['admin'] } });
+    const outcome = await authorizer.authorize(get('/orders?access_token_hint=1', token, { cookie: 'session=s3cr3t' }));
+    expect(decisions).toHaveLength(1);
+    const [entry] = decisions;
+    expect(entry).toMatchObject({
+      path: 'app/decision',
+      result: { allowed: true },
+      requested_by: '10.1.2.3',
+      labels: { app: 'opa-jwt' },
+      input: { request: { http: { method: 'GET', path: '/orders', headers: { Authorization: 'Bearer [REDACTED]', Cookie: '[REDACTED]' } } }, jwt: { payload: { sub: 'alice' } } },
+    });
+    expect(entry.decision_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(outcome.type === 'allow' && outcome.headers['X-Decision-Id']).toBe(entry.decision_id);
+    expect(new Date(entry.timestamp).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    for (const timer of ['timer_token_verify_ns', 'timer_rego_input_parse_ns', 'timer_rego_query_eval_ns', 'timer_server_handler_ns']) {
+      expect(entry.metrics[timer]).toBeGreaterThan(0);
+    }
+    expect(entry.masked).toEqual(expect.arrayContaining(['/input/request/http/headers/Authorization', '/input/request/http/headers/Cookie']));
+    const logged = JSON.stringify([entry, records]);
+    expect(logged).not.toContain(token.split('.')[2]);
+    expect(logged).not.toContain('s3cr3t');
+    // The logger received the same entry.
+    expect(records.find((r) => r.message === 'Decision Log')?.fields).toEqual(entry);
+  });
+
+  test('a throwing onDecision is logged and does not change the answer', async () => {
+    const { authorizer, records } = await authorizerWith({
+      onDecision: () => {
+        throw new Error('sink full');
+      },
+    });
+    expect((await authorizer.authorize(get('/', await issuer.sign({ claims: { roles: ['admin'] } })))).type).toBe('allow');
+    expect(records.some((r) => r.level === 'warn' && r.fields.error === 'sink full')).toBe(true);
+  });
+
+  test('decisionIdHeader: false omits the header', async () => {
+    const { authorizer } = await authorizerWith({ decisionIdHeader: false });
+    const outcome = await authorizer.authorize(get('/', await issuer.sign({ claims: { roles: ['admin'] } })));
+    expect(outcome.headers).toEqual({});
+  });
+});

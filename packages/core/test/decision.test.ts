@@ -1,0 +1,78 @@
+/**
+ * What a policy's value means (boolean or the seed's object, anything else denies), the response each outcome
+ * gets, and the decision log's redaction.
+ */
+import { denialError, errorOutcome, interpretResult } from '../src/decision';
+import { REDACTED, redactInput } from '../src/decision-log';
+import { buildInput } from '../src/input';
+
+describe('interpretResult', () => {
+  test.each([
+    ['true', true, true],
+    ['false', false, false],
+    ['undefined rule', undefined, false],
+    ['{allowed: true}', { allowed: true }, true],
+    ['{allowed: false}', { allowed: false }, false],
+    ['{allowed: "true"} (not a boolean)', { allowed: 'true' }, false],
+    ['{} (no allowed)', {}, false],
+    ['a number', 1, false],
+    ['a string', 'allow', false],
+    ['an array', [true], false],
+    ['null', null, false],
+  ])('%s', (_name, value, allowed) => {
+    expect(interpretResult(value).allowed).toBe(allowed);
+  });
+
+  test('messages are read from the seed\'s object', () => {
+    expect(interpretResult({ allowed: false, internal_message: 'no admin role', external_message: 'unauthorized' })).toEqual({
+      allowed: false,
+      internalMessage: 'no admin role',
+      externalMessage: 'unauthorized',
+    });
+    expect(interpretResult({ allowed: false, external_message: 42 })).toEqual({ allowed: false });
+  });
+});
+
+describe('denials', () => {
+  test('with credentials: 403 carrying external_message, never internal_message', () => {
+    const outcome = errorOutcome(denialError({ allowed: false, externalMessage: 'admins only', internalMessage: 'secret reason' }, true), 'api');
+    expect(outcome.status).toBe(403);
+    expect(outcome.body).toEqual({ error: 'insufficient_scope', error_description: 'admins only' });
+    expect(JSON.stringify(outcome)).not.toContain('secret reason');
+  });
+
+  test('without credentials: 401 with a bare challenge (a token could change the answer)', () => {
+    const outcome = errorOutcome(denialError({ allowed: false }, false), 'api');
+    expect(outcome.status).toBe(401);
+    expect(outcome.headers['WWW-Authenticate']).toBe('Bearer realm="api"');
+  });
+});
+
+describe('decision log redaction', () => {
+  test('credentials are replaced and listed in `masked`; claims and other headers stay', () => {
+    const input = buildInput(
+      {
+        method: 'GET',
+        url: '/x?access_token=abc&page=1',
+        headers: { authorization: 'Bearer abc.def.ghi', cookie: 'session=s3cr3t', 'x-api-key': 'k3y', 'x-auth-token': 't0k', accept: 'application/json' },
+      },
+      { header: { alg: 'RS256' }, payload: { sub: 'alice' }, issuerLabel: 'issuer' },
+    );
+    const { input: logged, masked } = redactInput(input);
+    const text = JSON.stringify(logged);
+    for (const secret of ['abc.def.ghi', 's3cr3t', 'k3y', 't0k', 'access_token=abc']) expect(text).not.toContain(secret);
+    expect(logged).toMatchObject({
+      request: { http: { headers: { Authorization: `Bearer ${REDACTED}`, Cookie: REDACTED, Accept: 'application/json' }, query: { access_token: [REDACTED], page: ['1'] } } },
+      jwt: { payload: { sub: 'alice' } },
+    });
+    expect(masked.sort()).toEqual([
+      '/input/request/http/headers/Authorization',
+      '/input/request/http/headers/Cookie',
+      '/input/request/http/headers/X-Api-Key',
+      '/input/request/http/headers/X-Auth-Token',
+      '/input/request/http/query/access_token',
+    ]);
+    // The policy's own input is untouched.
+    expect(input.request.http.headers.Authorization).toBe('Bearer abc.def.ghi');
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * JWKS fetching against a real key set server on 127.0.0.1 (hits counted by the server): fetched once and cached,
+ * unknown kids refetch at most once per cooldown even under a flood, rotation, stale-if-error then fail closed (503),
+ * keys leaving the set evict cached tokens, timeouts, and issuer discovery.
+ */
+import * as path from 'node:path';
+import { InvalidTokenError, KeysUnavailableError } from '../src/errors';
+import { resolveOptions, type AuthorizerOptions } from '../src/options';
+import { TokenVerifier } from '../src/verify';
+import { AUDIENCE, makeKey, recordingLogger, sleep, startIssuer, type TestIssuer } from './helpers/issuer';
+
+const POLICY = path.join(__dirname, '..', '..', '..', 'test', 'adapters', 'policies', 'authz.rego');
+
+let issuer: TestIssuer;
+beforeEach(async () => {
+  issuer = await startIssuer();
+});
+afterEach(async () => {
+  await issuer.close();
+});
+
+async function started(options: Partial<AuthorizerOptions> = {}) {
+  const { logger, records } = recordingLogger();
+  const resolved = resolveOptions({
+    policy: POLICY,
+    entrypoint: 'authz/allow',
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    audience: AUDIENCE,
+    logger,
+    ...options,
+  } as AuthorizerOptions);
+  const verifier = new TokenVerifier(resolved, resolved.logger);
+  await verifier.start();
+  return { verifier, records };
+}
+
+/** A token whose kid the server does not publish (signed by the published EC key, so only the kid is unknown). */
+function randomKidToken(): Promise<string> {
+  return issuer.sign({ key: { ...issuer.ec, kid: `random-${Math.random().toString(36).slice(2)}` } });
+}
+
+async function reasonOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return error.reason;
+    if (error instanceof KeysUnavailableError) return `503`;
+    throw error;
+  }
+  return 'accepted';
+}
+
+test('the key set is fetched once at start-up and reused for many tokens', async () => {
+  const { verifier } = await started();
+  expect(issuer.hits()).toBe(1);
+  for (let i = 0; i < 20; i++) await verifier.verify(await issuer.sign({ claims: { n: i }, key: i % 2 ? issuer.ec : issuer.rsa }));
+  expect(issuer.hits()).toBe(1);
+});
+
+test('a flood of random kids refetches at most once per cooldown', async () => {
+  const { verifier } = await started({ cooldownDuration: 400 });
+  expect(issuer.hits()).toBe(1);
+
+  // 1. Within the cooldown of the start-up fetch: no fetch at all, 100 concurrent unknown kids.
+  const burst = await Promise.all(Array.from({ length: 100 }, async () => reasonOf(verifier.verify(await randomKidToken()))));
+  expect(new Set(burst)).toEqual(new Set(['unknown_key']));
+  expect(issuer.hits()).toBe(1);
+
+  // 2. After the cooldown: 100 concurrent unknown kids share exactly one fetch.
+  await sleep(450);
+  await Promise.all(Array.from({ length: 100 }, async () => reasonOf(verifier.verify(await randomKidToken()))));
+  expect(issuer.hits()).toBe(2);
+
+  // 3. A steady stream for ~1.3 s: at most one fetch per 400 ms window.
+  const start = Date.now();
+  let sent = 0;
+  while (Date.now() - start < 1300) {
+    expect(await reasonOf(verifier.verify(await randomKidToken()))).toBe('unknown_key');
+    sent++;
+  }
+  const fetches = issuer.hits() - 2;
+  expect(sent).toBeGreaterThan(50);
+  expect(fetches).toBeGreaterThanOrEqual(2);
+  expect(fetches).toBeLessThanOrEqual(4);
+  // Known keys kept working throughout.
+  await expect(verifier.verify(await issuer.sign())).resolves.toBeDefined();
+});
+
+test('a rotated-in key is found by one refetch once the cooldown allows', async () => {
+  const { verifier } = await started({ cooldownDuration: 100 });
+  const rotated = await makeKey('rsa-2', 'RS256');
+  issuer.published = [...issuer.published, rotated];
+  await sleep(150);
+  await expect(verifier.verify(await issuer.sign({ key: rotated }))).resolves.toMatchObject({ header: { kid: 'rsa-2' } });
+  expect(issuer.hits()).toBe(2);
+});
+
+test('keys are refreshed after cacheMaxAge', async () => {
+  const { verifier } = await started({ cacheMaxAge: 200, cooldownDuration: 0 });
+  await verifier.verify(await issuer.sign({ claims: { n: 1 } }));
+  expect(issuer.hits()).toBe(1);
+  await sleep(250);
+  await verifier.verify(await issuer.sign({ claims: { n: 2 } }));
+  expect(issuer.hits()).toBe(2);
+});
+
+test('stale-if-error: cached keys keep working while the issuer is down, until they expire; then 503, never open', async () => {
+  const { verifier, records } = await started({ cacheMaxAge: 200, staleIfErrorDuration: 800, cooldownDuration: 100 });
+  const cachedToken = await issuer.sign({ claims: { n: 0 } });
+  await verifier.verify(cachedToken);
+  issuer.setDown(true);
+  await sleep(300); // past cacheMaxAge: keys are stale, the refresh fails, the stale keys are used
+  await expect(verifier.verify(await issuer.sign({ claims: { n: 1 } }))).resolves.toBeDefined();
+  expect(issuer.hits()).toBe(2);
+  expect(records.some((r) => r.level === 'warn' && /stale-if-error/.test(r.message ?? ''))).toBe(true);
+
+  await sleep(800); // past cacheMaxAge + staleIfErrorDuration
+  expect(await reasonOf(verifier.verify(await issuer.sign({ claims: { n: 2 } })))).toBe('503');
+  // A token verified earlier is not served from the cache either once its keys expired.
+  expect(await reasonOf(verifier.verify(cachedToken))).toBe('503');
+  const error = await verifier.verify(await issuer.sign({ claims: { n: 3 } })).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(KeysUnavailableError);
+  expect((error as KeysUnavailableError).status).toBe(503);
+
+  issuer.setDown(false);
+  await sleep(150); // cooldown
+  await expect(verifier.verify(await issuer.sign({ claims: { n: 4 } }))).resolves.toBeDefined();
+});
+
+test('an issuer that is down from the start: 503, one attempt per cooldown', async () => {
+  issuer.setDown(true);
+  const { verifier, records } = await started({ cooldownDuration: 300 });
+  expect(records.some((r) => r.level === 'warn' && /start-up/.test(r.message ?? ''))).toBe(true);
+  const hitsAfterStart = issuer.hits();
+  for (let i = 0; i < 20; i++) expect(await reasonOf(verifier.verify(await issuer.sign({ claims: { n: i } })))).toBe('503');
+  expect(issuer.hits()).toBe(hitsAfterStart);
+  issuer.setDown(false);
+  await sleep(350);
+  await expect(verifier.verify(await issuer.sign())).resolves.toBeDefined();
+});
+
+test('a key that leaves the set takes its cached tokens with it', async () => {
+  const { verifier } = await started({ cacheMaxAge: 150, cooldownDuration: 0 });
+  const rsaToken = await issuer.sign();
+  const ecToken = await issuer.sign({ key: issuer.ec });
+  await verifier.verify(rsaToken);
+  await verifier.verify(ecToken);
+  expect(verifier.cache.size).toBe(2);
+
+  issuer.published = [issuer.ec]; // rsa-1 revoked
+  await sleep(200);
+  await verifier.verify(await issuer.sign({ key: issuer.ec, claims: { n: 1 } })); // triggers the refresh
+  expect(await reasonOf(verifier.verify(rsaToken))).toBe('unknown_key');
+  await expect(verifier.verify(ecToken)).resolves.toBeDefined();
+});
+
+test('a JWKS endpoint that never answers times out (timeoutDuration) and fails closed', async () => {
+  issuer.routes.set('/hang', () => undefined); // accepts the request, never answers
+  const started_ = Date.now();
+  const { verifier, records } = await started({ jwksUri: `${issuer.issuer}/hang`, timeoutDuration: 200, cooldownDuration: 60_000 });
+  expect(Date.now() - started_).toBeLessThan(2000);
+  expect(records.some((r) => /no answer within 200 ms/.test(String(r.fields.error)))).toBe(true);
+  expect(await reasonOf(verifier.verify(await issuer.sign()))).toBe('503');
+});
+
+describe('discovery (issuerBaseURL)', () => {
+  test('OpenID Connect discovery gives the issuer and jwks_uri', async () => {
+    issuer.routes.set('/.well-known/openid-configuration', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: issuer.issuer, jwks_uri: issuer.jwksUri }));
+    });
+    const { verifier } = await started({ issuer: undefined, jwksUri: undefined, issuerBaseURL: issuer.issuer });
+    expect(verifier.issuers[0].issuer).toBe(issuer.issuer);
+    await expect(verifier.verify(await issuer.sign())).resolves.toBeDefined();
+  });
+
+  test('RFC 8414 metadata is the fallback', async () => {
+    issuer.routes.set('/.well-known/oauth-authorization-server/tenant', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: `${issuer.issuer}/tenant`, jwks_uri: issuer.jwksUri }));
+    });
+    const { verifier } = await started({ issuer: undefined, jwksUri: undefined, issuerBaseURL: `${issuer.issuer}/tenant` });
+    expect(verifier.issuers[0].issuer).toBe(`${issuer.issuer}/tenant`);
+    await expect(verifier.verify(await issuer.sign({ issuer: `${issuer.issuer}/tenant` }))).resolves.toBeDefined();
+  });
+
+  test('metadata naming another issuer is refused (mix-up)', async () => {
+    issuer.routes.set('/.well-known/openid-configuration', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: 'https://evil.test', jwks_uri: issuer.jwksUri }));
+    });
+    await expect(started({ issuer: undefined, jwksUri: undefined, issuerBaseURL: issuer.issuer })).rejects.toThrow(/names issuer "https:\/\/evil.test"/);
+  });
+
+  test('an unreachable discovery endpoint rejects start-up with the reason', async () => {
+    await expect(started({ issuer: undefined, jwksUri: undefined, issuerBaseURL: `${issuer.issuer}/nothing-here` })).rejects.toThrow(/discovery.*HTTP 404/);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * Token extraction (RFC 6750 §2) and the error responses of RFC 6750 §3.
+ */
+import type { CoreRequest } from '../src/contract';
+import { errorOutcome } from '../src/decision';
+import { bearerChallenge, InsufficientScopeError, InvalidRequestError, InvalidTokenError, KeysUnavailableError, UnauthorizedError } from '../src/errors';
+import type { BearerMethod } from '../src/options';
+import { extractToken } from '../src/token';
+
+const HEADER_ONLY = new Set<BearerMethod>(['header']);
+const ALL = new Set<BearerMethod>(['header', 'query', 'body']);
+
+function req(parts: Partial<CoreRequest> = {}): CoreRequest {
+  return { method: 'GET', url: '/x', headers: {}, ...parts };
+}
+
+describe('extractToken', () => {
+  test('no credentials at all', () => {
+    expect(extractToken(req(), HEADER_ONLY)).toBeUndefined();
+  });
+
+  test('Authorization: Bearer, scheme case-insensitive', () => {
+    expect(extractToken(req({ headers: { authorization: 'Bearer abc.def.ghi' } }), HEADER_ONLY)).toEqual({ token: 'abc.def.ghi', method: 'header' });
+    expect(extractToken(req({ headers: { authorization: 'bearer abc.def.ghi' } }), HEADER_ONLY)?.token).toBe('abc.def.ghi');
+  });
+
+  test('another scheme is not a bearer token (Basic client authentication)', () => {
+    expect(extractToken(req({ headers: { authorization: 'Basic YTpi' } }), HEADER_ONLY)).toBeUndefined();
+  });
+
+  test('a Bearer header without a usable token is a 400 invalid_request', () => {
+    expect(() => extractToken(req({ headers: { authorization: 'Bearer' } }), HEADER_ONLY)).toThrow(InvalidRequestError);
+    expect(() => extractToken(req({ headers: { authorization: 'Bearer a b' } }), HEADER_ONLY)).toThrow(InvalidRequestError);
+  });
+
+  test('query and body tokens only when enabled; a disabled method is a 400, not silently ignored', () => {
+    const query = req({ url: '/x?access_token=abc' });
+    expect(() => extractToken(query, HEADER_ONLY)).toThrow(/query string are not accepted/);
+    expect(extractToken(query, ALL)).toEqual({ token: 'abc', method: 'query' });
+
+    const form = req({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: { access_token: 'abc' } });
+    expect(() => extractToken(form, HEADER_ONLY)).toThrow(/form body are not accepted/);
+    expect(extractToken(form, ALL)).toEqual({ token: 'abc', method: 'body' });
+    // RFC 6750 §2.2: only form-encoded bodies, never GET.
+    expect(extractToken(req({ method: 'POST', headers: { 'content-type': 'application/json' }, body: { access_token: 'abc' } }), ALL)).toBeUndefined();
+    expect(extractToken(req({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'access_token=abc' }), ALL)?.token).toBe('abc');
+  });
+
+  test('two methods at once is a 400 invalid_request (RFC 6750 §2)', () => {
+    const both = req({ url: '/x?access_token=abc', headers: { authorization: 'Bearer abc' } });
+    expect(() => extractToken(both, ALL)).toThrow(/more than one token/);
+    expect(() => extractToken(both, HEADER_ONLY)).toThrow(InvalidRequestError);
+    expect(() => extractToken(req({ url: '/x?access_token=a&access_token=b' }), ALL)).toThrow(/more than one token/);
+  });
+});
+
+describe('error responses (RFC 6750 §3)', () => {
+  test('no credentials: a bare challenge', () => {
+    const outcome = errorOutcome(new UnauthorizedError(), 'api');
+    expect(outcome.status).toBe(401);
+    expect(outcome.headers['WWW-Authenticate']).toBe('Bearer realm="api"');
+    expect(outcome.body).toEqual({ error: 'unauthorized', error_description: 'a bearer token is required' });
+  });
+
+  test('a bad token: invalid_token with a description', () => {
+    const outcome = errorOutcome(new InvalidTokenError('expired', 'the token has expired'), 'api');
+    expect(outcome.status).toBe(401);
+    expect(outcome.headers['WWW-Authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="the token has expired"');
+    expect(outcome.headers['Cache-Control']).toBe('no-store');
+  });
+
+  test('two methods: 400 invalid_request', () => {
+    const outcome = errorOutcome(new InvalidRequestError('more than one token'), 'api');
+    expect(outcome.status).toBe(400);
+    expect(outcome.headers['WWW-Authenticate']).toMatch(/^Bearer realm="api", error="invalid_request"/);
+  });
+
+  test('a policy denial: 403 insufficient_scope', () => {
+    const outcome = errorOutcome(new InsufficientScopeError('admins only'), 'api');
+    expect(outcome.status).toBe(403);
+    expect(outcome.body).toEqual({ error: 'insufficient_scope', error_description: 'admins only' });
+  });
+
+  test('unavailable keys: 503 with Retry-After, no challenge', () => {
+    const outcome = errorOutcome(new KeysUnavailableError('keys unavailable', 12.2), 'api');
+    expect(outcome.status).toBe(503);
+    expect(outcome.headers['Retry-After']).toBe('13');
+    expect(outcome.headers['WWW-Authenticate']).toBeUndefined();
+  });
+
+  test('descriptions cannot break out of the quoted string', () => {
+    expect(bearerChallenge('a"b', 'invalid_token', 'say "hi"\\ \u00e9\r\n')).toBe('Bearer realm="a\'b", error="invalid_token", error_description="say \'hi\'/ ???"');
+  });
+});

@@ -1,0 +1,220 @@
+/**
+ * Token verification: each cause of a 401, against real RS256 / ES256 keys published by a real JWKS endpoint on
+ * 127.0.0.1; multiple issuers; local keys and secrets; the verified-token cache.
+ */
+import { createHmac, createPublicKey } from 'node:crypto';
+import * as path from 'node:path';
+import { SignJWT, type JWTPayload } from 'jose';
+import { InvalidTokenError } from '../src/errors';
+import { resolveOptions, type AuthorizerOptions } from '../src/options';
+import { TokenVerifier } from '../src/verify';
+import { AUDIENCE, makeKey, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
+
+const POLICY = path.join(__dirname, '..', '..', '..', 'test', 'adapters', 'policies', 'authz.rego');
+
+let issuer: TestIssuer;
+
+beforeAll(async () => {
+  issuer = await startIssuer();
+});
+afterAll(async () => {
+  await issuer.close();
+});
+
+async function verifierFor(options: Partial<AuthorizerOptions> = {}): Promise<{ verifier: TokenVerifier }> {
+  const { logger } = recordingLogger();
+  const resolved = resolveOptions({
+    policy: POLICY,
+    entrypoint: 'authz/allow',
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    audience: AUDIENCE,
+    algorithms: ['RS256', 'ES256'],
+    logger,
+    ...options,
+  } as AuthorizerOptions);
+  const verifier = new TokenVerifier(resolved, resolved.logger);
+  await verifier.start();
+  return { verifier };
+}
+
+async function refusal(verifier: TokenVerifier, token: string): Promise<InvalidTokenError> {
+  try {
+    await verifier.verify(token);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidTokenError);
+    return error as InvalidTokenError;
+  }
+  throw new Error('the token was accepted');
+}
+
+const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const now = () => Math.floor(Date.now() / 1000);
+
+describe('accepted tokens', () => {
+  test('RS256 and ES256 tokens from the JWKS verify; claims and header come back', async () => {
+    const { verifier } = await verifierFor();
+    const rs = await verifier.verify(await issuer.sign({ claims: { roles: ['admin'] } }));
+    expect(rs.payload).toMatchObject({ sub: 'alice', roles: ['admin'], iss: issuer.issuer, aud: AUDIENCE });
+    expect(rs.header).toMatchObject({ alg: 'RS256', kid: 'rsa-1' });
+    const es = await verifier.verify(await issuer.sign({ key: issuer.ec, claims: { sub: 'erin' } }));
+    expect(es.payload.sub).toBe('erin');
+  });
+});
+
+describe('each cause of a 401 invalid_token', () => {
+  let verifier: TokenVerifier;
+  beforeAll(async () => {
+    ({ verifier } = await verifierFor());
+  });
+
+  const cases: Array<[string, string, () => Promise<string>]> = [
+    ['malformed', 'malformed', async () => 'not-a-jwt'],
+    ['malformed header', 'malformed', async () => `${b64url('{nope')}.${b64url({})}.sig`],
+    ['encrypted (JWE)', 'malformed', async () => 'a.b.c.d.e'],
+    ['bad signature', 'signature', async () => {
+      const good = await issuer.sign();
+      const other = await issuer.sign({ claims: { sub: 'mallory' } });
+      return `${good.split('.').slice(0, 2).join('.')}.${other.split('.')[2]}`;
+    }],
+    ['right kid, wrong private key', 'signature', async () => issuer.sign({ key: { ...(await makeKey('rsa-1', 'RS256')) } })],
+    ['unknown kid', 'unknown_key', async () => issuer.sign({ key: await makeKey('stranger', 'RS256') })],
+    ['expired', 'expired', async () => issuer.sign({ expiresIn: -3600 })],
+    ['not yet valid', 'not_yet_valid', async () => issuer.sign({ notBefore: 3600 })],
+    ['wrong issuer', 'issuer', async () => issuer.sign({ issuer: 'https://evil.test' })],
+    ['wrong audience', 'audience', async () => issuer.sign({ audience: 'https://other.test' })],
+    ['no exp', 'missing_exp', async () => issuer.sign({ noExpiry: true })],
+    ['alg none', 'alg_none', async () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: 'mallory', iss: issuer.issuer, aud: AUDIENCE, exp: now() + 300 })}.`],
+    ['HS256 signed with the RSA public key (key confusion)', 'alg_not_allowed', async () => {
+      const header = b64url({ alg: 'HS256', kid: 'rsa-1', typ: 'JWT' });
+      const payload = b64url({ sub: 'mallory', iss: issuer.issuer, aud: AUDIENCE, exp: now() + 300 });
+      const pem = createPublicKey({ key: issuer.rsa.publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+      return `${header}.${payload}.${createHmac('sha256', pem).update(`${header}.${payload}`).digest('base64url')}`;
+    }],
+    ['oversized', 'oversized', async () => issuer.sign({ claims: { padding: 'x'.repeat(12_000) } })],
+  ];
+
+  test.each(cases)('%s', async (_name, reason, make) => {
+    const token = await make();
+    const error = await refusal(verifier, token);
+    expect(error.reason).toBe(reason);
+    expect(error.status).toBe(401);
+    expect(error.code).toBe('invalid_token');
+    expect(error.description).not.toContain(token);
+  });
+
+  test('a disallowed algorithm (PS256 when only RS256/ES256 are configured)', async () => {
+    const ps = await makeKey('ps-1', 'RS256');
+    const token = await new SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'PS256', kid: 'ps-1' }).setIssuer(issuer.issuer).setAudience(AUDIENCE).setExpirationTime('5m').sign(ps.privateKey);
+    expect((await refusal(verifier, token)).reason).toBe('alg_not_allowed');
+  });
+});
+
+describe('claims options', () => {
+  test('maxTokenAge refuses old tokens and requires iat', async () => {
+    const { verifier } = await verifierFor({ maxTokenAge: 60 });
+    await expect(verifier.verify(await issuer.sign({ issuedAt: -30 }))).resolves.toBeDefined();
+    expect((await refusal(verifier, await issuer.sign({ issuedAt: -600 }))).reason).toBe('too_old');
+  });
+
+  test('strict: RFC 9068 requires typ at+jwt and the profile claims', async () => {
+    const { verifier } = await verifierFor({ strict: true });
+    const claims: JWTPayload = { client_id: 'c1', jti: 'j1' };
+    expect((await refusal(verifier, await issuer.sign({ claims }))).reason).toBe('type');
+    expect((await refusal(verifier, await issuer.sign({ header: { typ: 'at+jwt' } }))).reason).toMatch(/^missing_/);
+    await expect(verifier.verify(await issuer.sign({ claims, header: { typ: 'at+jwt' } }))).resolves.toBeDefined();
+    await expect(verifier.verify(await issuer.sign({ claims, header: { typ: 'application/at+jwt' } }))).resolves.toBeDefined();
+  });
+
+  test('clockTolerance accepts a token that expired seconds ago', async () => {
+    const { verifier } = await verifierFor({ clockTolerance: 30 });
+    await expect(verifier.verify(await issuer.sign({ expiresIn: -10 }))).resolves.toBeDefined();
+  });
+});
+
+describe('issuers and key sources', () => {
+  test('several issuers: tokens are routed by iss and verified with that issuer\'s keys only', async () => {
+    const other = await startIssuer();
+    try {
+      const { verifier } = await verifierFor({
+        issuer: undefined,
+        jwksUri: undefined,
+        issuers: [
+          { issuer: issuer.issuer, jwksUri: issuer.jwksUri },
+          { issuer: other.issuer, jwksUri: other.jwksUri, audience: 'other-api' },
+        ],
+      });
+      expect((await verifier.verify(await issuer.sign())).payload.iss).toBe(issuer.issuer);
+      expect((await verifier.verify(await other.sign({ audience: 'other-api' }))).payload.iss).toBe(other.issuer);
+      // Same kid in both sets, but signed by the other issuer's key while claiming to be the first: refused.
+      expect((await refusal(verifier, await other.sign({ issuer: issuer.issuer }))).reason).toBe('signature');
+      expect((await refusal(verifier, await other.sign({ audience: AUDIENCE }))).reason).toBe('audience');
+      expect((await refusal(verifier, await issuer.sign({ issuer: 'https://unknown.test' }))).reason).toBe('issuer');
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('publicKey (PEM) and a local JWKS', async () => {
+    const pem = createPublicKey({ key: issuer.ec.publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+    const { verifier: byPem } = await verifierFor({ jwksUri: undefined, publicKey: pem });
+    await expect(byPem.verify(await issuer.sign({ key: issuer.ec }))).resolves.toBeDefined();
+    expect((await refusal(byPem, await issuer.sign())).reason).toBe('unverifiable'); // an RS256 token against an EC key
+
+    const { verifier: byJwks } = await verifierFor({ jwksUri: undefined, jwks: { keys: [issuer.rsa.publicJwk] } });
+    await expect(byJwks.verify(await issuer.sign())).resolves.toBeDefined();
+    expect((await refusal(byJwks, await issuer.sign({ key: issuer.ec }))).reason).toBe('unknown_key');
+  });
+
+  test('secret: HS256 only for the issuer configured with it', async () => {
+    const secret = 'a-shared-secret-of-at-least-32-bytes!';
+    const { verifier } = await verifierFor({ jwksUri: undefined, secret, algorithms: undefined });
+    const token = await new SignJWT({ sub: 'svc' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(issuer.issuer).setAudience(AUDIENCE).setExpirationTime('5m').sign(new TextEncoder().encode(secret));
+    expect((await verifier.verify(token)).payload.sub).toBe('svc');
+    expect((await refusal(verifier, await issuer.sign())).reason).toBe('alg_not_allowed');
+  });
+});
+
+describe('verified-token cache', () => {
+  test('a repeated token is served from the cache; an expired entry is not', async () => {
+    const { verifier } = await verifierFor();
+    const token = await issuer.sign();
+    await verifier.verify(token);
+    expect(verifier.cache.size).toBe(1);
+    issuer.setDown(true); // the cache must not need the issuer
+    try {
+      const before = issuer.hits();
+      await expect(verifier.verify(token)).resolves.toMatchObject({ payload: { sub: 'alice' } });
+      expect(issuer.hits()).toBe(before);
+    } finally {
+      issuer.setDown(false);
+    }
+  });
+
+  test('entries honour exp (with the clock tolerance) and nbf', async () => {
+    const { verifier } = await verifierFor({ clockTolerance: 0 });
+    const token = await issuer.sign({ expiresIn: 1 });
+    await verifier.verify(token);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await refusal(verifier, token)).reason).toBe('expired');
+    expect(verifier.cache.size).toBe(0);
+  });
+
+  test('bounded: the least recently used token goes first', async () => {
+    const { verifier } = await verifierFor({ tokenCacheSize: 2 });
+    const [a, b, c] = await Promise.all([issuer.sign({ claims: { n: 1 } }), issuer.sign({ claims: { n: 2 } }), issuer.sign({ claims: { n: 3 } })]);
+    await verifier.verify(a);
+    await verifier.verify(b);
+    await verifier.verify(a); // a is now the most recent
+    await verifier.verify(c); // evicts b
+    expect(verifier.cache.size).toBe(2);
+    expect(verifier.cache.get(a, now())).toBeDefined();
+    expect(verifier.cache.get(b, now())).toBeUndefined();
+  });
+
+  test('tokenCacheSize 0 disables the cache', async () => {
+    const { verifier } = await verifierFor({ tokenCacheSize: 0 });
+    await verifier.verify(await issuer.sign());
+    expect(verifier.cache.size).toBe(0);
+  });
+});

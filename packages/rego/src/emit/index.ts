@@ -1,0 +1,109 @@
+/**
+ * The emitter: a plan (src/plan/ir.ts) becomes a WebAssembly module that the stock OPA SDK runs.
+ * No code is generated: the plan travels as JSON text inside the prebuilt value runtime, which
+ * decodes it once at instantiation and interprets it (runtime/assembly). The emitter adds what
+ * the runtime needs besides the plan: entry point ids as the SDK numbers them, the host
+ * builtins the plan calls (the module's `builtins()` export) and which of their results are sets.
+ */
+import type { Program, Stmt } from '../plan/ir';
+import { hostCallName, lookupBuiltin } from '../builtins/catalog';
+import { NATIVE_BUILTINS } from './natives';
+import { spliceIntoRuntime } from './runtime-module';
+
+export { RuntimeNotBuiltError, RUNTIME_WASM_PATH } from './runtime-module';
+export { NATIVE_BUILTINS } from './natives';
+
+/** What travels inside the module (runtime/assembly/plan.ts reads it). */
+export interface PlanEnvelope {
+  plan: Program;
+  /** Entry point name → the id the SDK passes to eval (0..n-1, in the order of plan.entrypoints). */
+  entrypoints: Record<string, number>;
+  /** Function index of each entry point id. */
+  entrypointFuncs: number[];
+  /**
+   * The module's `builtins()` export: import name → id passed to opa_builtinN. The import name is
+   * hostCallName(name): OPA's name, except where the SDK's own builtin would shadow hostBuiltins'.
+   */
+  builtins: Record<string, number>;
+  /** The same ids by the name plan `call` statements use (OPA's name). */
+  hostIds: Record<string, number>;
+  /** Host builtins whose JSON array result the runtime turns into a set: 1 always, 2 when the first argument is a set. */
+  setResults: Record<string, number>;
+}
+
+function collectCalls(stmts: Stmt[], into: Set<string>): void {
+  for (const s of stmts) {
+    switch (s[0]) {
+      case 'call':
+        into.add(s[1]);
+        break;
+      case 'scan':
+        collectCalls(s[4], into);
+        break;
+      case 'block':
+        collectCalls(s[1], into);
+        break;
+      case 'with':
+        collectCalls(s[4], into);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** The SDK imports opa_builtin0..opa_builtin4. */
+const MAX_HOST_ARGS = 4;
+
+function hostCallArity(plan: Program): Map<string, number> {
+  const out = new Map<string, number>();
+  const walk = (stmts: Stmt[]): void => {
+    for (const s of stmts) {
+      if (s[0] === 'call') out.set(s[1], Math.max(out.get(s[1]) ?? 0, s[2].length));
+      else if (s[0] === 'scan' || s[0] === 'with') walk(s[4]);
+      else if (s[0] === 'block') walk(s[1]);
+    }
+  };
+  for (const f of plan.funcs) walk(f.body);
+  return out;
+}
+
+/** Names of the builtins the plan calls on the host, sorted (stable ids for the same policy). */
+export function hostBuiltinNames(plan: Program): string[] {
+  const called = new Set<string>();
+  for (const f of plan.funcs) collectCalls(f.body, called);
+  return [...called].filter((n) => !NATIVE_BUILTINS.has(n)).sort();
+}
+
+export function planEnvelope(plan: Program): PlanEnvelope {
+  const names = Object.keys(plan.entrypoints);
+  if (names.length === 0) throw new Error('emitWasm: the plan has no entry points');
+  const entrypoints: Record<string, number> = {};
+  const entrypointFuncs: number[] = [];
+  names.forEach((name, id) => {
+    entrypoints[name] = id;
+    entrypointFuncs.push(plan.entrypoints[name]);
+  });
+  const builtins: Record<string, number> = {};
+  const hostIds: Record<string, number> = {};
+  const setResults: Record<string, number> = {};
+  const arity = hostCallArity(plan);
+  hostBuiltinNames(plan).forEach((name, id) => {
+    const sig = lookupBuiltin(name);
+    if (!sig) throw new Error(`emitWasm: the plan calls unknown builtin ${name}`);
+    if ((arity.get(name) ?? 0) > MAX_HOST_ARGS) {
+      throw new Error(`emitWasm: builtin ${name} takes ${arity.get(name)} arguments; the SDK passes at most ${MAX_HOST_ARGS} to the host`);
+    }
+    builtins[hostCallName(name)] = id;
+    hostIds[name] = id;
+    if (sig.setResult === 'always') setResults[name] = 1;
+    else if (sig.setResult === 'when-first-arg-is-set') setResults[name] = 2;
+  });
+  return { plan, entrypoints, entrypointFuncs, builtins, hostIds, setResults };
+}
+
+/** The wasm module for a plan. Throws RuntimeNotBuiltError when runtime/build/runtime.wasm is missing. */
+export function emitWasm(plan: Program): Uint8Array<ArrayBuffer> {
+  const text = JSON.stringify(planEnvelope(plan));
+  return spliceIntoRuntime(new TextEncoder().encode(text));
+}
