@@ -1,6 +1,10 @@
 /**
  * The builtins this compiler supports, with OPA's type signatures (OPA policy reference, "Built-in Functions").
  * The compiler uses it to type-check calls and to tell "unsupported builtin" from "undefined function".
+ *
+ * Every builtin here has a JS implementation in ./host (exported as `hostBuiltins`). Which ones a module
+ * runs inside wasm instead is the emitter's choice (src/emit/natives.ts); `needsNativeValues` marks those
+ * whose host version is only exact for values without sets or non-string object keys, so they belong there.
  */
 import {
   ANY,

@@ -51,8 +51,12 @@ function constValue(t: Term): { v: unknown } | undefined {
       return { v: null };
     case 'boolean':
       return { v: t.value };
-    case 'number':
-      return { v: Number(t.raw) };
+    case 'number': {
+      // Values are IEEE doubles at run time: a literal beyond their range would silently become null in JSON.
+      const n = Number(t.raw);
+      if (!Number.isFinite(n)) compileError('rego_compile_error', `number ${t.raw} is out of range (at most about 1.8e308)`, t.loc);
+      return { v: n };
+    }
     case 'string':
       return { v: t.value };
     case 'array': {

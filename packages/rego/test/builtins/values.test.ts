@@ -145,6 +145,10 @@ describe('objects and JSON documents', () => {
     expect(call('json.filter', s, ['a/0/1/2', ['a', '0', '2'], 'a/0/1/1'])).toEqual({ a: [[[8, 9], 2]] });
     expect(call('json.remove', doc, ['a', 'b/c'])).toEqual({ b: { d: 7 }, c: 8 });
     expect(call('json.remove', { 'x/y': 1, z: 2 }, ['x~1y'])).toEqual({ z: 2 });
+    expect(call('json.remove', { a: [1, 2, 3] }, ['/a/1'])).toEqual({ a: [1, 3] });
+    // An empty path selects nothing (OPA skips it).
+    expect(call('json.filter', doc, [''])).toEqual({});
+    expect(call('json.remove', doc, [''])).toEqual(doc);
   });
 
   it('json.patch applies RFC 6902 operations and is undefined when one fails', () => {

@@ -16,23 +16,35 @@ import { unitBuiltins } from './units';
 import { uuidBuiltins } from './uuid';
 import type { Impl } from './values';
 
-export const implementations: Readonly<Record<string, Impl>> = Object.freeze({
-  ...operatorBuiltins,
-  ...numberBuiltins,
-  ...collectionBuiltins,
-  ...objectBuiltins,
-  ...typeBuiltins,
-  ...stringBuiltins,
-  ...regexBuiltins,
-  ...encodingBuiltins,
-  ...tokenBuiltins,
-  ...timeBuiltins,
-  ...netBuiltins,
-  ...cryptoBuiltins,
-  ...unitBuiltins,
-  ...semverBuiltins,
-  ...uuidBuiltins,
-});
+/** Merges the per-area tables; a name defined twice is a programming error, caught at load time. */
+function merge(...tables: Array<Record<string, Impl>>): Readonly<Record<string, Impl>> {
+  const out: Record<string, Impl> = {};
+  for (const table of tables) {
+    for (const [name, impl] of Object.entries(table)) {
+      if (Object.prototype.hasOwnProperty.call(out, name)) throw new Error(`host builtin ${name} is defined twice`);
+      out[name] = impl;
+    }
+  }
+  return Object.freeze(out);
+}
+
+export const implementations = merge(
+  operatorBuiltins,
+  numberBuiltins,
+  collectionBuiltins,
+  objectBuiltins,
+  typeBuiltins,
+  stringBuiltins,
+  regexBuiltins,
+  encodingBuiltins,
+  tokenBuiltins,
+  timeBuiltins,
+  netBuiltins,
+  cryptoBuiltins,
+  unitBuiltins,
+  semverBuiltins,
+  uuidBuiltins,
+);
 
 export { BuiltinError } from './errors';
 export type { Impl } from './values';

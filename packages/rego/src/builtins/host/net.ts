@@ -18,8 +18,6 @@ interface Network {
   prefix: number;
 }
 
-const V4_MAPPED_PREFIX = 0xffffn << 32n;
-
 function parseIPv4(s: string): bigint | undefined {
   const parts = s.split('.');
   if (parts.length !== 4) return undefined;

@@ -44,13 +44,16 @@ function isSubset(sup: unknown, sub: unknown): boolean {
   return false;
 }
 
-// ---- json.filter / json.remove: paths as "a/b/0" (JSON-pointer escapes ~0 ~1) or ["a", "b", 0] ----
+// ---- json.filter / json.remove: paths as "a/b/0" (JSON-pointer escapes ~0 ~1) or ["a", "b", "0"] ----
 
+/** A path as OPA's parsePath reads it: leading slashes dropped, then split on "/" (a trailing "/" names the key ""). */
 function parseFilterPath(p: unknown): unknown[] | undefined {
   if (isString(p)) {
-    const trimmed = p.replace(/^\/+|\/+$/g, '');
-    if (trimmed === '') return [];
-    return trimmed.split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    if (p === '') return [];
+    return p
+      .replace(/^\/+/, '')
+      .split('/')
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   }
   if (isArray(p)) return p;
   return undefined;
@@ -73,6 +76,8 @@ function buildTrie(paths: unknown): PathTrie | undefined {
   for (const p of paths) {
     const segs = parseFilterPath(p);
     if (segs === undefined) return undefined;
+    // OPA ignores an empty path rather than selecting the whole document.
+    if (segs.length === 0) continue;
     let node = root;
     for (const seg of segs) {
       const key = segmentKey(seg);
@@ -139,7 +144,7 @@ const patchFail = (why: string): never => {
   throw new PatchFailure(why);
 };
 
-/** A patch path: "" (the root), "/a/0" (JSON pointer) or an array of segments. */
+/** A patch path: "" (the root), "/a/0" (read as json.filter reads it) or an array of segments. */
 function patchPath(p: unknown): string[] {
   if (isArray(p)) {
     return p.map((seg) => {
@@ -149,15 +154,7 @@ function patchPath(p: unknown): string[] {
     });
   }
   if (!isString(p)) return patchFail('path must be a string or an array');
-  if (p === '') return [];
-  if (!p.startsWith('/')) return patchFail('JSON pointer must start with "/"');
-  return p
-    .slice(1)
-    .split('/')
-    .map((s) => {
-      if (/~[^01]|~$/.test(s)) patchFail('invalid JSON pointer escape');
-      return s.replace(/~1/g, '/').replace(/~0/g, '~');
-    });
+  return parseFilterPath(p) as string[];
 }
 
 /** An array index segment: decimal, no leading zeros; "-" (one past the end) only where allowed. */
