@@ -7,12 +7,26 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import express from 'express';
-import Fastify from 'fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
 import { opaJwt as expressOpaJwt } from '@opa-jwt/express';
 import { opaJwt as fastifyOpaJwt } from '@opa-jwt/fastify';
 import { startFixtures, token, type Fixtures } from './fixtures';
 import { harnesses, type AppHandle, type Harness } from './harnesses';
 import { coreOptions, DECISION_ID_HEADER, scenarios, type Scenario } from './table';
+
+/** What a pino-compatible logger was told. */
+interface Recorded {
+  level: string;
+  fields: Record<string, unknown>;
+  message?: string;
+}
+
+function recordingLogger(records: Recorded[]) {
+  const at = (level: string) => (fields: object, message?: string) => {
+    records.push({ level, fields: fields as Record<string, unknown>, message });
+  };
+  return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
+}
 
 let fixtures: Fixtures;
 beforeAll(async () => {
@@ -22,14 +36,31 @@ afterAll(async () => {
   await fixtures.close();
 });
 
-async function send(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body'>) {
+async function send(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'form'>) {
+  const { res } = await sendWithCredentials(handle, scenario);
+  return res;
+}
+
+/** Sends the scenario's request; also returns every credential it carried, which no log may ever contain. */
+async function sendWithCredentials(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'form'>) {
   const agent = request(handle.server);
   let req = scenario.method === 'GET' ? agent.get(scenario.path) : agent.post(scenario.path);
   const authorization = await scenario.authorization?.(fixtures);
-  if (authorization !== undefined) req = req.set('Authorization', authorization);
-  for (const [name, value] of Object.entries(scenario.headers ?? {})) req = req.set(name, value);
+  const credentials: string[] = [];
+  if (authorization !== undefined) {
+    req = req.set('Authorization', authorization);
+    const bearerToken = authorization.replace(/^Bearer\s+/i, '').split(/\s+/)[0];
+    credentials.push(bearerToken);
+    // The signature alone is as secret as the token: a log holding it would hold a replayable token.
+    const signature = bearerToken.split('.')[2];
+    if (signature && signature.length >= 16) credentials.push(signature);
+  }
+  const queryToken = new URL(scenario.path, 'http://x').searchParams.get('access_token');
+  if (queryToken) credentials.push(queryToken);
+  for (const [name, value] of Object.entries(scenario.headers ?? {})) req = req.set(name, value as string);
   if (scenario.body) req = req.send(scenario.body);
-  return req;
+  if (scenario.form) req = req.type('form').send(scenario.form);
+  return { res: await req, credentials };
 }
 
 /** Polls until `check` passes (file watchers are asynchronous); fails with the last assertion error. */
@@ -49,26 +80,30 @@ async function eventually(check: () => Promise<void>, timeoutMs = 8000): Promise
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapter', (_name, harness) => {
-  const apps = new Map<string, AppHandle>();
+  const apps = new Map<string, { handle: AppHandle; records: Recorded[] }>();
 
-  async function appFor(entrypoint: string, authRequired?: false): Promise<AppHandle> {
+  /** One app per configuration, each with its own recording logger (pino's call shape). */
+  async function appFor(entrypoint: string, authRequired?: false): Promise<{ handle: AppHandle; records: Recorded[] }> {
     const key = `${entrypoint} authRequired=${authRequired ?? 'default'}`;
-    let handle = apps.get(key);
-    if (!handle) {
-      handle = await harness.start(coreOptions(fixtures, { entrypoint, authRequired }));
-      apps.set(key, handle);
+    let app = apps.get(key);
+    if (!app) {
+      const records: Recorded[] = [];
+      const handle = await harness.start({ ...coreOptions(fixtures, { entrypoint, authRequired }), logger: recordingLogger(records) });
+      app = { handle, records };
+      apps.set(key, app);
       await handle.ready;
     }
-    return handle;
+    return app;
   }
 
   afterAll(async () => {
-    for (const handle of apps.values()) await handle.close();
+    for (const { handle } of apps.values()) await handle.close();
   });
 
   test.each(scenarios.map((s) => [s.name, s] as [string, Scenario]))('%s', async (_title, scenario) => {
-    const handle = await appFor(scenario.entrypoint ?? 'authz/decision', scenario.authRequired);
-    const res = await send(handle, scenario);
+    const { handle, records } = await appFor(scenario.entrypoint ?? 'authz/decision', scenario.authRequired);
+    records.length = 0;
+    const { res, credentials } = await sendWithCredentials(handle, scenario);
     const { expect: want } = scenario;
     expect({ status: res.status, body: res.body }).toMatchObject({ status: want.status });
     const challenge = res.headers['www-authenticate'] as string | undefined;
@@ -77,18 +112,45 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
       expect(challenge).not.toMatch(/error=/);
     } else if (want.challenge) {
       expect(challenge).toMatch(new RegExp(`^Bearer\\b.*error="${want.challenge}"`));
+      expect(challenge).toMatch(/error_description="[^"]+"/);
     }
     if (want.status >= 400) expect(res.headers['content-type'] ?? '').toMatch(/json/);
     if (want.body) expect(res.body).toMatchObject(want.body);
-    if (want.bodyExcludes) expect(res.text).not.toContain(want.bodyExcludes);
+    if (want.bodyEquals) expect(res.body).toEqual(want.bodyEquals);
+    if (want.mustNotShow) expect(JSON.stringify(res.headers) + res.text).not.toContain(want.mustNotShow);
     if (want.decisionIdHeader) {
       expect(res.headers[DECISION_ID_HEADER]).toEqual(expect.any(String));
       if (want.status === 200) expect(res.body.decisionId).toBe(res.headers[DECISION_ID_HEADER]);
     }
+    if (want.inspect) want.inspect(res.body);
+
+    // Every refusal is logged with its reason; no log record ever holds a credential the request carried.
+    if (want.reason) expect(records.filter((r) => r.fields.reason === want.reason)).toHaveLength(1);
+    const logged = JSON.stringify(records);
+    for (const credential of credentials) expect(logged).not.toContain(credential);
+  });
+
+  test('decision log entries reach the logger with credentials redacted and the decision id of the response', async () => {
+    const { handle, records } = await appFor('authz/decision');
+    records.length = 0;
+    const { res, credentials } = await sendWithCredentials(handle, { ...scenarios[0], headers: { Cookie: 'session=cookie-secret-1' } });
+    expect(res.status).toBe(200);
+    const entries = records.filter((r) => r.message === 'Decision Log');
+    expect(entries).toHaveLength(1);
+    const entry = entries[0].fields;
+    expect(entry).toMatchObject({
+      decision_id: res.headers[DECISION_ID_HEADER],
+      path: 'authz/decision',
+      result: { allowed: true },
+      input: { request: { http: { headers: { Authorization: 'Bearer [REDACTED]', Cookie: '[REDACTED]' } } } },
+      metrics: { timer_rego_query_eval_ns: expect.any(Number), timer_server_handler_ns: expect.any(Number) },
+    });
+    const logged = JSON.stringify(records);
+    for (const secret of [...credentials, 'cookie-secret-1']) expect(logged).not.toContain(secret);
   });
 
   test('every decision gets its own decision id', async () => {
-    const handle = await appFor('authz/decision');
+    const { handle } = await appFor('authz/decision');
     const scenario = scenarios[0];
     const [a, b] = [await send(handle, scenario), await send(handle, scenario)];
     expect(a.status).toBe(200);
@@ -96,7 +158,7 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
   });
 
   test('keys are fetched from the JWKS endpoint once and reused', async () => {
-    const handle = await appFor('authz/decision');
+    const { handle } = await appFor('authz/decision');
     const before = fixtures.jwksHits();
     for (let i = 0; i < 3; i++) expect((await send(handle, scenarios[0])).status).toBe(200);
     expect(fixtures.jwksHits()).toBe(before);
@@ -154,6 +216,39 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
       expect((await send(handle, { method: 'GET', path: '/api/orders', authorization: admin })).status).toBe(403);
       expect((await send(handle, { method: 'POST', path: '/api/orders', authorization: reader })).status).toBe(403);
       expect((await send(handle, { method: 'POST', path: '/api/orders' })).status).toBe(401);
+    });
+  });
+
+  describe('the MCP policy, unchanged (policies/mcp-tools.rego)', () => {
+    let handle: AppHandle;
+    beforeAll(async () => {
+      const policyPath = path.join(__dirname, '..', '..', 'policies', 'mcp-tools.rego');
+      handle = await harness.start(coreOptions(fixtures, { policyPath, entrypoint: 'mcp/tools/result' }));
+      await handle.ready;
+    });
+    afterAll(async () => {
+      await handle.close();
+    });
+
+    const call = (id: number, name: string, args: Record<string, unknown>) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+    const withScope = (scope: string) => async (f: Fixtures) => `Bearer ${await token(f, { claims: { scope } })}`;
+
+    test('allowed tool calls reach the handler; denied ones are 403 JSON-RPC errors with the policy message and the request id', async () => {
+      const price = call(1, 'get_ticket_price', { route: 'SFO-JFK' });
+      const allowed = await send(handle, { method: 'POST', path: '/api/mcp', authorization: withScope('tickets:read'), body: price });
+      expect(allowed.status).toBe(200);
+      expect(allowed.body).toMatchObject({ route: 'api', sub: 'alice', result: { allowed: true } });
+
+      const noScope = await send(handle, { method: 'POST', path: '/api/mcp', authorization: withScope('profile'), body: call(2, 'get_ticket_price', { route: 'SFO-JFK' }) });
+      expect(noScope.status).toBe(403);
+      expect(noScope.body).toEqual({ jsonrpc: '2.0', id: 2, error: { code: -32003, message: 'get_ticket_price needs the tickets:read scope' } });
+      expect(JSON.stringify(noScope.headers) + noScope.text).not.toContain('access is only permitted');
+
+      const book = (id: number, seats: number) => call(id, 'book_ticket', { route: 'SFO-JFK', seats });
+      expect((await send(handle, { method: 'POST', path: '/api/mcp', authorization: withScope('tickets:read tickets:write'), body: book(3, 3) })).status).toBe(200);
+      const tooMany = await send(handle, { method: 'POST', path: '/api/mcp', authorization: withScope('tickets:read tickets:write'), body: book(4, 9) });
+      expect(tooMany.body).toEqual({ jsonrpc: '2.0', id: 4, error: { code: -32003, message: 'book_ticket books between 1 and 4 seats per call' } });
+      expect((await send(handle, { method: 'POST', path: '/api/mcp', body: price })).status).toBe(401);
     });
   });
 
@@ -221,19 +316,52 @@ describe('express: per-route form without a global middleware', () => {
 });
 
 describe('fastify: encapsulation', () => {
-  test('registered inside a child plugin, it protects only that plugin’s routes', async () => {
+  test('the plugin is wrapped by fastify-plugin (its hook and decorators belong to the context that registers it)', () => {
+    const meta = fastifyOpaJwt as unknown as Record<symbol, unknown>;
+    expect(meta[Symbol.for('skip-override')]).toBe(true);
+    expect(meta[Symbol.for('fastify.display-name')]).toBe('@opa-jwt/fastify');
+  });
+
+  test('registered inside an encapsulated child plugin with a prefix, it protects only that plugin’s routes', async () => {
     const app = Fastify();
-    app.get('/outside', async (request) => ({ outside: true, auth: request.auth ?? null }));
-    await app.register(async (child) => {
-      await child.register(fastifyOpaJwt, coreOptions(fixtures));
-      child.post('/inside/orders', async (request) => ({ sub: request.auth?.payload?.sub }));
-    });
+    const answer = (where: string) => async (request: FastifyRequest) => ({ where, sub: request.auth?.payload?.sub ?? null, decided: request.auth !== undefined });
+    app.get('/health', answer('root'));
+    await app.register(
+      async (v1) => {
+        await v1.register(fastifyOpaJwt, coreOptions(fixtures));
+        v1.post('/orders', answer('v1'));
+        v1.get('/orders', answer('v1'));
+        // A grandchild context inherits the protection.
+        await v1.register(async (nested) => {
+          nested.post('/orders', answer('v1-nested'));
+        }, { prefix: '/nested' });
+      },
+      { prefix: '/v1' },
+    );
+    await app.register(async (v2) => {
+      v2.post('/orders', answer('v2'));
+    }, { prefix: '/v2' });
+    app.post('/orders', answer('root'));
     await app.ready();
     try {
-      expect((await request(app.server).get('/outside')).body).toEqual({ outside: true, auth: null });
-      expect((await request(app.server).post('/inside/orders')).status).toBe(401);
-      const ok = await request(app.server).post('/inside/orders').set('Authorization', `Bearer ${await token(fixtures)}`);
-      expect(ok.body).toEqual({ sub: 'alice' });
+      const admin = `Bearer ${await token(fixtures)}`;
+      const reader = `Bearer ${await token(fixtures, { claims: { roles: ['reader'] } })}`;
+      // Outside the child: untouched, no token needed, no request.auth, no decision header.
+      for (const [method, url, where] of [['GET', '/health', 'root'], ['POST', '/orders', 'root'], ['POST', '/v2/orders', 'v2']] as const) {
+        const res = await request(app.server)[method === 'GET' ? 'get' : 'post'](url);
+        expect({ url, status: res.status, body: res.body }).toEqual({ url, status: 200, body: { where, sub: null, decided: false } });
+        expect(res.headers[DECISION_ID_HEADER]).toBeUndefined();
+      }
+      // Inside: 401 without a token, 403 for a reader's POST, allowed for an admin; the grandchild too.
+      expect((await request(app.server).post('/v1/orders')).status).toBe(401);
+      expect((await request(app.server).post('/v1/orders').set('Authorization', reader)).status).toBe(403);
+      const ok = await request(app.server).post('/v1/orders').set('Authorization', admin);
+      expect(ok.body).toEqual({ where: 'v1', sub: 'alice', decided: true });
+      expect(ok.headers[DECISION_ID_HEADER]).toEqual(expect.any(String));
+      expect((await request(app.server).post('/v1/nested/orders')).status).toBe(401);
+      expect((await request(app.server).post('/v1/nested/orders').set('Authorization', admin)).body).toEqual({ where: 'v1-nested', sub: 'alice', decided: true });
+      // The decorator lives in the child context only.
+      expect(app.opaJwt).toBeUndefined();
     } finally {
       await app.close();
     }

@@ -6,7 +6,8 @@
  *   GET /public/health skipped (no authentication, no policy)
  *   ANY /special/...   protected with the SPECIAL_ENTRYPOINT override
  *
- * Every handler answers `{ route, sub, anonymous, decisionId }` from the request's AuthResult.
+ * Every handler answers `{ route, sub, anonymous, authenticated, decisionId, result }` from the request's AuthResult
+ * (`result` is the policy's value, which the `authz/echo` entrypoint makes the input document itself).
  */
 import { createServer, type Server } from 'node:http';
 import express from 'express';
@@ -41,6 +42,7 @@ function answer(route: string, auth: AuthResult | undefined): Record<string, unk
     anonymous: auth !== undefined && auth.token === undefined,
     authenticated: auth !== undefined,
     decisionId: auth?.decision.decisionId ?? null,
+    result: auth?.decision.result ?? null,
   };
 }
 

@@ -43,13 +43,40 @@ export const DECISION_ID_HEADER = 'x-decision-id';
 
 export interface Expectation {
   status: number;
-  /** `bare`: a `Bearer` challenge without error attributes (RFC 6750 §3.1: no credentials were sent). */
+  /**
+   * `bare`: a `Bearer` challenge without error attributes (RFC 6750 §3.1: no credentials were sent); otherwise the
+   * error code, which must come with a non-empty `error_description`.
+   */
   challenge?: 'bare' | 'invalid_token' | 'invalid_request' | 'insufficient_scope';
   /** Properties the JSON body must have (toMatchObject). */
   body?: Record<string, unknown>;
-  /** The response must not mention this text (e.g. the policy's internal message). */
-  bodyExcludes?: string;
+  /** The exact JSON body (toEqual): protocol-shaped answers (JSON-RPC errors, OAuth errors). */
+  bodyEquals?: unknown;
+  /** Neither the body nor any header may mention this text (e.g. the policy's internal message). */
+  mustNotShow?: string;
   decisionIdHeader?: boolean;
+  /** The refusal must be logged with this reason (and, like every log record, without the token). */
+  reason?: string;
+  /** Further checks of the JSON body, e.g. of the input document the `authz/echo` entrypoint hands back. */
+  inspect?: (body: AnswerBody) => void;
+}
+
+/** What the harness handlers answer (see harnesses.ts); `result.input` for the `authz/echo` entrypoint. */
+export interface AnswerBody {
+  route: string;
+  sub: string | null;
+  anonymous: boolean;
+  authenticated: boolean;
+  decisionId: string | null;
+  result: { allowed: boolean; input: EchoedInput } | null;
+}
+
+export interface EchoedInput {
+  source: { ip?: string };
+  request: { http: { host: string; method: string; path: string; headers: Record<string, string>; query: Record<string, string[]> }; mcp?: unknown; oauth?: unknown };
+  jwt?: { header: Record<string, unknown>; payload: Record<string, unknown> };
+  method: string;
+  path: string;
 }
 
 export interface Scenario {
@@ -58,8 +85,12 @@ export interface Scenario {
   path: string;
   /** The Authorization header value to send, if any. */
   authorization?: (fixtures: Fixtures) => Promise<string | undefined> | string | undefined;
-  headers?: Record<string, string>;
+  /** Extra headers; a list is sent as repeated header lines. */
+  headers?: Record<string, string | string[]>;
+  /** A JSON body. */
   body?: Record<string, unknown>;
+  /** An application/x-www-form-urlencoded body (an OAuth token request). */
+  form?: Record<string, string>;
   /** Which entrypoint the app is configured with (default: the object decision). */
   entrypoint?: string;
   /** `authRequired: false`: requests without a token reach the policy (default: the core's default, true). */
@@ -106,70 +137,70 @@ export const scenarios: Scenario[] = [
     method: 'GET',
     path: '/api/orders',
     authorization: () => 'Bearer not-a-jwt',
-    expect: { status: 401, challenge: 'invalid_token' },
+    expect: { status: 401, challenge: 'invalid_token', reason: 'malformed' },
   },
   {
     name: 'bad signature: 401 invalid_token',
     method: 'GET',
     path: '/api/orders',
     authorization: async (f) => `Bearer ${withForeignSignature(await token(f), await token(f, { key: f.impostor }))}`,
-    expect: { status: 401, challenge: 'invalid_token' },
+    expect: { status: 401, challenge: 'invalid_token', reason: 'signature' },
   },
   {
     name: 'signed by a key of the right kid but the wrong private key: 401 invalid_token',
     method: 'GET',
     path: '/api/orders',
     authorization: bearer((f) => token(f, { key: f.impostor })),
-    expect: { status: 401, challenge: 'invalid_token' },
+    expect: { status: 401, challenge: 'invalid_token', reason: 'signature' },
   },
   {
     name: 'unknown kid: 401 invalid_token',
     method: 'GET',
     path: '/api/orders',
     authorization: bearer((f) => token(f, { key: f.stranger })),
-    expect: { status: 401, challenge: 'invalid_token' },
+    expect: { status: 401, challenge: 'invalid_token', reason: 'unknown_key' },
   },
   {
     name: 'expired: 401 invalid_token',
     method: 'GET',
     path: '/api/orders',
     authorization: bearer((f) => token(f, { expiresIn: -3600 })),
-    expect: { status: 401, challenge: 'invalid_token' },
+    expect: { status: 401, challenge: 'invalid_token', reason: 'expired' },
   },
   {
     name: 'not yet valid (nbf in the future): 401 invalid_token',
     method: 'GET',
     path: '/api/orders',
     authorization: bearer((f) => token(f, { notBefore: 3600 })),
-    expect: { status: 401, challenge: 'invalid_token' },
+    expect: { status: 401, challenge: 'invalid_token', reason: 'not_yet_valid' },
   },
   {
     name: 'wrong issuer: 401 invalid_token',
     method: 'GET',
     path: '/api/orders',
     authorization: bearer((f) => token(f, { issuer: 'https://evil.test' })),
-    expect: { status: 401, challenge: 'invalid_token' },
+    expect: { status: 401, challenge: 'invalid_token', reason: 'issuer' },
   },
   {
     name: 'wrong audience: 401 invalid_token',
     method: 'GET',
     path: '/api/orders',
     authorization: bearer((f) => token(f, { audience: 'https://other.test' })),
-    expect: { status: 401, challenge: 'invalid_token' },
+    expect: { status: 401, challenge: 'invalid_token', reason: 'audience' },
   },
   {
     name: 'alg none: 401 invalid_token',
     method: 'POST',
     path: '/api/orders',
     authorization: () => `Bearer ${unsignedToken()}`,
-    expect: { status: 401, challenge: 'invalid_token' },
+    expect: { status: 401, challenge: 'invalid_token', reason: 'alg_none' },
   },
   {
     name: 'HS256 signed with the RSA public key (key confusion): 401 invalid_token',
     method: 'POST',
     path: '/api/orders',
     authorization: (f) => `Bearer ${hs256WithPublicKey(f)}`,
-    expect: { status: 401, challenge: 'invalid_token' },
+    expect: { status: 401, challenge: 'invalid_token', reason: 'alg_not_allowed' },
   },
   {
     name: 'oversized token: 401 invalid_token',
@@ -177,7 +208,7 @@ export const scenarios: Scenario[] = [
     path: '/api/orders',
     // ~11 KB once base64url-encoded: above the core's 8 KB token size limit, below Node's 16 KB header limit.
     authorization: bearer((f) => token(f, { claims: { padding: 'x'.repeat(8_000) } })),
-    expect: { status: 401, challenge: 'invalid_token' },
+    expect: { status: 401, challenge: 'invalid_token', reason: 'oversized' },
   },
 
   // ---------------------------------------------------------------- 400
@@ -186,7 +217,22 @@ export const scenarios: Scenario[] = [
     method: 'GET',
     path: '/api/orders?access_token=abc.def.ghi',
     authorization: bearer((f) => token(f)),
-    expect: { status: 400, challenge: 'invalid_request' },
+    expect: { status: 400, challenge: 'invalid_request', reason: 'invalid_request' },
+  },
+  {
+    name: 'a Bearer header that is not "Bearer <token>": 400 invalid_request',
+    method: 'GET',
+    path: '/api/orders',
+    authorization: async (f) => `Bearer ${await token(f)} trailing-garbage`,
+    expect: { status: 400, challenge: 'invalid_request', reason: 'invalid_request' },
+  },
+  {
+    name: 'authRequired: false does not make a bad token anonymous: 401 invalid_token',
+    authRequired: false,
+    method: 'GET',
+    path: '/api/open/catalogue',
+    authorization: bearer((f) => token(f, { expiresIn: -3600 })),
+    expect: { status: 401, challenge: 'invalid_token', reason: 'expired' },
   },
 
   // ---------------------------------------------------------------- policy decisions
@@ -199,7 +245,7 @@ export const scenarios: Scenario[] = [
       status: 403,
       challenge: 'insufficient_scope',
       body: { error_description: 'admins only: ask support@example.com' },
-      bodyExcludes: 'caller lacks the admin role',
+      mustNotShow: 'caller lacks the admin role',
       decisionIdHeader: true,
     },
   },
@@ -221,7 +267,7 @@ export const scenarios: Scenario[] = [
     authRequired: false,
     method: 'GET',
     path: '/api/orders',
-    expect: { status: 401, challenge: 'bare', body: { error_description: 'admins only: ask support@example.com' }, bodyExcludes: 'caller lacks the admin role' },
+    expect: { status: 401, challenge: 'bare', body: { error_description: 'admins only: ask support@example.com' }, mustNotShow: 'caller lacks the admin role' },
   },
   {
     name: 'boolean policy, true: allowed',
@@ -240,11 +286,122 @@ export const scenarios: Scenario[] = [
     expect: { status: 403, challenge: 'insufficient_scope' },
   },
   {
-    name: 'evaluation error (conflicting rule values): 500, fail closed',
+    name: 'evaluation error (conflicting rule values): 500 with a generic body, fail closed',
     method: 'GET',
     path: '/api/explode',
     authorization: bearer((f) => token(f)),
-    expect: { status: 500 },
+    expect: { status: 500, bodyEquals: { error: 'server_error', error_description: 'the authorization decision could not be made' }, mustNotShow: 'conflict', decisionIdHeader: true },
+  },
+
+  // ---------------------------------------------------------------- protocol shapes of a denial (MCP, OAuth)
+  {
+    name: 'a denied JSON-RPC (MCP) call: 403 JSON-RPC error with the request id and the external message, never the internal one',
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f, { claims: { roles: ['reader'] } })),
+    body: { jsonrpc: '2.0', id: 'call-7', method: 'tools/call', params: { name: 'get_ticket_price', arguments: { route: 'SFO-JFK' } } },
+    expect: {
+      status: 403,
+      bodyEquals: { jsonrpc: '2.0', id: 'call-7', error: { code: -32003, message: 'admins only: ask support@example.com' } },
+      mustNotShow: 'caller lacks the admin role',
+      decisionIdHeader: true,
+    },
+  },
+  {
+    name: 'a JSON-RPC call whose evaluation fails: 500 JSON-RPC internal error with a generic message',
+    method: 'POST',
+    path: '/api/explode',
+    authorization: bearer((f) => token(f)),
+    body: { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'x' } },
+    expect: { status: 500, bodyEquals: { jsonrpc: '2.0', id: 9, error: { code: -32603, message: 'the authorization decision could not be made' } }, mustNotShow: 'conflict' },
+  },
+  {
+    name: 'a denied OAuth token request: 400 in RFC 6749 §5.2 format, never the internal message',
+    method: 'POST',
+    path: '/api/token',
+    authorization: bearer((f) => token(f, { claims: { roles: ['reader'] } })),
+    form: { grant_type: 'client_credentials', client_id: 'agent-1', scope: 'orders:write' },
+    expect: {
+      status: 400,
+      bodyEquals: { error: 'invalid_scope', error_description: 'admins only: ask support@example.com' },
+      mustNotShow: 'caller lacks the admin role',
+      decisionIdHeader: true,
+    },
+  },
+
+  // ---------------------------------------------------------------- the input document, as the policy sees it
+  {
+    name: 'input: canonical header names, repeated values joined, query lists, path without query, shortcuts, verified jwt',
+    entrypoint: 'authz/echo',
+    method: 'GET',
+    path: '/api/orders/7?expand=1&tag=a&tag=b',
+    authorization: bearer((f) => token(f, { key: f.ec, claims: { sub: 'erin' } })),
+    headers: { 'User-Agent': 'table-test/1.0', 'x-request-id': 'req-1', 'X-Repeated': ['one', 'two'] },
+    expect: {
+      status: 200,
+      inspect: ({ result }) => {
+        const input = result!.input;
+        const { headers } = input.request.http;
+        for (const name of Object.keys(headers)) expect(name).toMatch(/^[A-Z0-9][a-z0-9]*(-[A-Z0-9][a-z0-9]*)*$/);
+        expect(headers).toMatchObject({ 'User-Agent': 'table-test/1.0', 'X-Request-Id': 'req-1', 'X-Repeated': 'one, two' });
+        expect(headers.Authorization).toMatch(/^Bearer ey/);
+        expect(input.request.http).toMatchObject({ method: 'GET', path: '/api/orders/7', query: { expand: ['1'], tag: ['a', 'b'] } });
+        expect(input.request.http.host).toMatch(/^127\.0\.0\.1:\d+$/);
+        expect(input).toMatchObject({ method: 'GET', path: '/api/orders/7', source: { ip: '127.0.0.1' } });
+        expect(input.jwt).toMatchObject({ header: { alg: 'ES256', kid: 'ec-1' }, payload: { sub: 'erin', iss: ISSUER, aud: AUDIENCE } });
+        expect(input.request).not.toHaveProperty('mcp');
+        expect(input.request).not.toHaveProperty('oauth');
+      },
+    },
+  },
+  {
+    name: 'input: an anonymous request has no jwt member at all',
+    entrypoint: 'authz/echo',
+    authRequired: false,
+    method: 'GET',
+    path: '/api/open',
+    expect: {
+      status: 200,
+      inspect: ({ result }) => {
+        expect(result!.input).not.toHaveProperty('jwt');
+        expect(result!.input.request.http.headers).not.toHaveProperty('Authorization');
+      },
+    },
+  },
+  {
+    name: 'input: a JSON-RPC tools/call fills request.mcp as the seed schema shows',
+    entrypoint: 'authz/echo',
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    body: { jsonrpc: '2.0', id: 42, method: 'tools/call', params: { name: 'get_ticket_price', arguments: { route: 'SFO-JFK', seats: 2 } } },
+    expect: {
+      status: 200,
+      inspect: ({ result }) => {
+        expect(result!.input.request.mcp).toEqual({
+          type: 'tool',
+          method: 'tools/call',
+          id: 42,
+          tool: { params: { name: 'get_ticket_price', arguments: { route: 'SFO-JFK', seats: 2 } } },
+        });
+        expect(result!.input.request.http.headers['Content-Type']).toMatch(/^application\/json/);
+      },
+    },
+  },
+  {
+    name: 'input: an OAuth token request fills request.oauth (scope under both spellings), client secrets left out',
+    entrypoint: 'authz/echo',
+    method: 'POST',
+    path: '/api/token',
+    authorization: bearer((f) => token(f)),
+    form: { grant_type: 'client_credentials', client_id: 'agent-1', client_secret: 'hunter2-client-secret', scope: 'orders:read orders:write' },
+    expect: {
+      status: 200,
+      inspect: ({ result }) => {
+        expect(result!.input.request.oauth).toEqual({ grant_type: 'client_credentials', client_id: 'agent-1', scope: 'orders:read orders:write', scopes: 'orders:read orders:write' });
+        expect(JSON.stringify(result!.input)).not.toContain('hunter2-client-secret');
+      },
+    },
   },
 
   // ---------------------------------------------------------------- per-route overrides

@@ -11,15 +11,15 @@ import './v8-hazard'; // first: before any policy module is instantiated or call
 import { normaliseEntrypoint } from '@opa-jwt/rego';
 import type { AuthResult, Authorizer, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
 import { denialError, errorOutcome, interpretResult, type Interpretation, type RespondOutcome } from './decision';
-import { elapsedNs, newDecisionId, nowNs, redactInput, type DecisionLogEntry } from './decision-log';
+import { elapsedNs, newDecisionId, nowNs, redactInput, redactResult, type DecisionLogEntry } from './decision-log';
 import { OpaJwtError, PolicyEvaluationError, UnauthorizedError } from './errors';
 import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
-import { consoleLogger, errorFields } from './logger';
+import { errorFields } from './logger';
 import { resolveOptions, type AuthorizerOptions, type ResolvedOptions } from './options';
 import { PolicyStore } from './policy/policy-store';
 import type { Evaluation } from './policy/engine';
 import { enrichProtocolInput, serveWellKnown, shapeDenial } from './protocols';
-import { extractToken } from './token';
+import { extractToken, type ExtractedToken } from './token';
 import { TokenVerifier, type VerifiedToken } from './verify';
 
 /** Per-request timings, reported as the decision log's `metrics`. */
@@ -35,8 +35,10 @@ export class OpaJwtAuthorizer implements Authorizer {
   readonly verifier: TokenVerifier;
   readonly policies: PolicyStore;
   private readonly starting: Promise<void>;
-  /** Building a decision log entry costs a copy of the input: only when someone reads it. */
-  private readonly decisionLogging: boolean;
+  /** A `logger` was given: decision log entries go to its `info` (the default console logger drops them). */
+  private readonly loggerGiven: boolean;
+  /** Per-route entrypoints (`data.pkg.rule`, `pkg.rule`) as the SDK names them, normalised once per spelling. */
+  private readonly routeEntrypoints = new Map<string, string>();
 
   constructor(options: AuthorizerOptions) {
     this.options = resolveOptions(options);
@@ -50,10 +52,13 @@ export class OpaJwtAuthorizer implements Authorizer {
       watch: this.options.watch,
       logger,
     });
-    this.decisionLogging = this.options.onDecision !== undefined || options.logger !== undefined;
+    this.loggerGiven = options.logger !== undefined;
     this.starting = Promise.all([this.policies.start(), this.verifier.start()]).then(() => undefined);
-    // Adapters await ready(); this keeps an unobserved start-up failure from crashing the process meanwhile.
-    this.starting.catch(() => undefined);
+    // Reported once, here, for every adapter; handling the rejection also keeps an unobserved start-up failure
+    // from crashing the process. Until the process is fixed every request is answered 500 (fail closed).
+    this.starting.catch((error: unknown) => {
+      logger.error(errorFields(error), 'opa-jwt: the authorizer failed to start; every request will be denied (500)');
+    });
   }
 
   ready(): Promise<void> {
@@ -68,7 +73,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     try {
       await this.starting;
     } catch {
-      // The start-up error was reported by ready(); until the process is fixed, every request fails closed.
+      // The start-up error was logged once (constructor); until the process is fixed, every request fails closed.
       return this.deny(request, new PolicyEvaluationError(), undefined);
     }
     try {
@@ -88,7 +93,13 @@ export class OpaJwtAuthorizer implements Authorizer {
     const wellKnown = serveWellKnown(request, this.options.protocols);
     if (wellKnown) return wellKnown;
 
-    const extracted = extractToken(request, this.options.bearerMethods);
+    let extracted: ExtractedToken | undefined;
+    try {
+      extracted = extractToken(request, this.options.bearerMethods);
+    } catch (error) {
+      this.logRefusal(error, request, 'request');
+      throw error;
+    }
     let verified: VerifiedToken | undefined;
     if (extracted) {
       const verifyStart = nowNs();
@@ -100,7 +111,10 @@ export class OpaJwtAuthorizer implements Authorizer {
 
     const inputStart = nowNs();
     const enrichment = await enrichProtocolInput(request, this.options.protocols, (token) => this.verifyExchanged(token, request));
-    if (enrichment.type === 'respond') return this.shape(request, enrichment, undefined);
+    if (enrichment.type === 'respond') {
+      this.logProtocolRefusal(enrichment, request);
+      return this.shape(request, enrichment, undefined);
+    }
     let input = buildInput(request, verified);
     Object.assign(input.request, enrichment.request);
     try {
@@ -113,8 +127,7 @@ export class OpaJwtAuthorizer implements Authorizer {
 
     const policy = this.policies.current;
     if (!policy) throw new PolicyEvaluationError({ cause: new Error('no policy is loaded') });
-    // `data.pkg.rule`, `pkg.rule` and `pkg/rule` all name the same rule; logs use the SDK's `pkg/rule`.
-    const entrypoint = route?.entrypoint === undefined ? policy.defaultEntrypoint : normaliseEntrypoint(route.entrypoint).name;
+    const entrypoint = route?.entrypoint === undefined ? policy.defaultEntrypoint : this.routeEntrypoint(route.entrypoint);
     const decisionId = newDecisionId();
     const evalStart = nowNs();
     let evaluation: Evaluation | undefined;
@@ -148,6 +161,18 @@ export class OpaJwtAuthorizer implements Authorizer {
     return this.deny(request, denialError(interpretation, hasCredentials), decision, idHeader);
   }
 
+  /** `data.pkg.rule`, `pkg.rule` and `pkg/rule` all name the same rule; logs and the SDK use `pkg/rule`. */
+  private routeEntrypoint(given: string): string {
+    let name = this.routeEntrypoints.get(given);
+    if (name === undefined) {
+      name = normaliseEntrypoint(given).name;
+      // Routes are few and fixed; the bound only guards against an application building names per request.
+      if (this.routeEntrypoints.size >= 256) this.routeEntrypoints.clear();
+      this.routeEntrypoints.set(given, name);
+    }
+    return name;
+  }
+
   private async verifyBearer(token: string, request: CoreRequest): Promise<VerifiedToken> {
     try {
       return await this.verifier.verify(token);
@@ -167,11 +192,12 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
   }
 
-  /** Every refused token is logged with its reason, never with the token. */
+  /** Every refused token (or malformed request for one) is logged with its reason, never with the token. */
   private logRefusal(error: unknown, request: CoreRequest, what: string): void {
     const reason = (error as { reason?: unknown }).reason;
+    const code = (error as { code?: unknown }).code;
     const fields = {
-      reason: typeof reason === 'string' ? reason : (error as Error).name,
+      reason: typeof reason === 'string' ? reason : typeof code === 'string' ? code : (error as Error).name,
       description: (error as OpaJwtError).description ?? (error as Error).message,
       cause: (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : undefined,
       method: request.method,
@@ -180,6 +206,23 @@ export class OpaJwtAuthorizer implements Authorizer {
     };
     if ((error as OpaJwtError).status === 503) this.options.logger.error(fields, `opa-jwt: ${what} could not be verified: issuer keys unavailable`);
     else this.options.logger.info(fields, `opa-jwt: ${what} refused`);
+  }
+
+  /** A body the protocol layer refused before the policy ran (too large, a JSON-RPC batch, a malformed token request). */
+  private logProtocolRefusal(outcome: RespondOutcome, request: CoreRequest): void {
+    const body = (outcome.body ?? {}) as { error?: unknown; error_description?: unknown };
+    const rpcError = typeof body.error === 'object' && body.error !== null ? (body.error as { message?: unknown }) : undefined;
+    this.options.logger.info(
+      {
+        reason: outcome.status === 413 ? 'body_too_large' : typeof body.error === 'string' ? body.error : 'invalid_request',
+        description: typeof body.error_description === 'string' ? body.error_description : rpcError?.message,
+        status: outcome.status,
+        method: request.method,
+        path: pathOnly(request.url),
+        ip: request.ip === undefined ? undefined : normaliseIp(request.ip),
+      },
+      'opa-jwt: request refused',
+    );
   }
 
   private deny(request: CoreRequest, error: OpaJwtError, decision: Decision | undefined, extraHeaders: Record<string, string> = {}): RespondOutcome {
@@ -191,13 +234,16 @@ export class OpaJwtAuthorizer implements Authorizer {
   }
 
   private logDecision(request: CoreRequest, input: PolicyInput, entrypoint: string, decision: Decision, failure: Error | undefined, timings: Timings): void {
-    if (!this.decisionLogging) return;
     const { logger, onDecision } = this.options;
-    let redacted: { input: unknown; masked: string[] };
+    // Building an entry costs a copy of the input: only when someone reads it (pino's level checked per request,
+    // since levels can change at run time).
+    const toLogger = this.loggerGiven && (logger.isLevelEnabled === undefined || logger.isLevelEnabled('info'));
+    if (!toLogger && !onDecision) return;
+    let redacted: { input: unknown; masked: string[]; secrets: string[] };
     try {
       redacted = redactInput(input);
     } catch (error) {
-      redacted = { input: '[input could not be serialised]', masked: [] };
+      redacted = { input: '[input could not be serialised]', masked: [], secrets: [] };
       logger.warn(errorFields(error), 'opa-jwt: decision log input could not be serialised');
     }
     const entry: DecisionLogEntry = {
@@ -213,11 +259,11 @@ export class OpaJwtAuthorizer implements Authorizer {
         timer_server_handler_ns: elapsedNs(timings.start),
       },
     };
-    if (decision.result !== undefined) entry.result = decision.result;
+    if (decision.result !== undefined) entry.result = redactResult(decision.result, redacted.secrets, redacted.masked);
     if (request.ip) entry.requested_by = normaliseIp(request.ip);
     if (redacted.masked.length > 0) entry.masked = redacted.masked;
     if (failure) entry.error = { code: 'eval_error', message: failure.message };
-    if (logger !== consoleLogger) logger.info(entry, 'Decision Log');
+    if (toLogger) logger.info(entry, 'Decision Log');
     if (onDecision) {
       try {
         const returned = onDecision(entry);

@@ -36,28 +36,63 @@ export function newDecisionId(): string {
   return randomUUID();
 }
 
-/** A copy of the input fit for logs, and the JSON pointers of what was replaced. */
-export function redactInput(input: PolicyInput): { input: unknown; masked: string[] } {
+/** Shorter values are not searched for in results: too likely to match innocent text. */
+const MIN_SECRET_LENGTH = 8;
+
+/**
+ * A copy of the input fit for logs, the JSON pointers of what was replaced, and the secret values themselves, so
+ * that `redactResult` can keep a policy that echoes one (a token copied into its answer) out of the log too.
+ */
+export function redactInput(input: PolicyInput): { input: unknown; masked: string[]; secrets: string[] } {
   // A JSON round trip: the copy is exactly what the policy saw (the SDK serialises the input the same way).
   const copy = JSON.parse(JSON.stringify(input)) as PolicyInput;
   const masked: string[] = [];
+  const secrets = new Set<string>();
   const http = copy.request?.http;
   if (http && typeof http === 'object') {
     for (const name of Object.keys(http.headers ?? {})) {
       if (!SECRET_HEADER.test(name)) continue;
       const value = http.headers[name];
+      secrets.add(value);
       // Keep the scheme: "Bearer [REDACTED]" still tells a reader which kind of credential was sent.
-      const scheme = /^(\S+)\s+\S/.exec(value);
+      const scheme = /^(\S+)\s+(\S.*)$/.exec(value);
+      if (scheme) secrets.add(scheme[2]);
+      // Cookie values one by one: a policy may pick out the session it cares about.
+      if (/cookie$/i.test(name)) for (const pair of value.split(/[;,]\s*/)) secrets.add(pair.slice(pair.indexOf('=') + 1));
       http.headers[name] = /authorization$/i.test(name) && scheme ? `${scheme[1]} ${REDACTED}` : REDACTED;
       masked.push(`/input/request/http/headers/${name}`);
     }
     for (const name of Object.keys(http.query ?? {})) {
       if (!/^access_token$|token|secret|password/i.test(name)) continue;
+      for (const value of http.query[name]) secrets.add(value);
       http.query[name] = http.query[name].map(() => REDACTED);
       masked.push(`/input/request/http/query/${name}`);
     }
   }
-  return { input: copy, masked };
+  return { input: copy, masked, secrets: [...secrets].filter((secret) => secret.length >= MIN_SECRET_LENGTH) };
+}
+
+/**
+ * The policy's result fit for logs: any string holding one of the request's secrets is replaced, with its JSON
+ * pointer added to `masked`. Policies may return anything, including the raw Authorization header they read.
+ */
+export function redactResult(result: unknown, secrets: readonly string[], masked: string[]): unknown {
+  if (secrets.length === 0) return result;
+  const scrub = (value: unknown, pointer: string): unknown => {
+    if (typeof value === 'string') {
+      if (!secrets.some((secret) => value.includes(secret))) return value;
+      masked.push(pointer);
+      return REDACTED;
+    }
+    if (Array.isArray(value)) return value.map((item, index) => scrub(item, `${pointer}/${index}`));
+    if (typeof value === 'object' && value !== null) {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) out[key] = scrub(item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      return out;
+    }
+    return value;
+  };
+  return scrub(result, '/result');
 }
 
 /** Monotonic nanoseconds, for the `timer_*_ns` metrics. */

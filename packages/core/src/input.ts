@@ -56,16 +56,31 @@ export interface InputHookContext {
  */
 export type InputHook = (input: PolicyInput, context: InputHookContext) => PolicyInput | void | Promise<PolicyInput | void>;
 
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Canonical forms of the header names seen so far: requests repeat the same few dozen names, so each is converted
+ * once. Bounded, because names are chosen by clients.
+ */
+const canonicalNames = new Map<string, string>();
+const MAX_REMEMBERED_NAMES = 1024;
+
 /** `content-type` → `Content-Type`, `x-request-id` → `X-Request-Id`, as Go's textproto.CanonicalMIMEHeaderKey. */
 export function canonicalHeaderName(name: string): string {
+  const known = canonicalNames.get(name);
+  if (known !== undefined) return known;
   // Go leaves names with characters outside the token set unchanged; so do we.
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return name;
-  let upper = true;
-  let out = '';
-  for (const char of name) {
-    out += upper ? char.toUpperCase() : char.toLowerCase();
-    upper = char === '-';
+  let out = name;
+  if (HEADER_TOKEN.test(name)) {
+    out = '';
+    let upper = true;
+    for (const char of name) {
+      out += upper ? char.toUpperCase() : char.toLowerCase();
+      upper = char === '-';
+    }
   }
+  if (canonicalNames.size >= MAX_REMEMBERED_NAMES) canonicalNames.clear();
+  canonicalNames.set(name, out);
   return out;
 }
 

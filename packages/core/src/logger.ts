@@ -10,6 +10,8 @@ export interface Logger {
   warn: LogFn;
   info: LogFn;
   debug: LogFn;
+  /** pino's level check; when present, decision log entries are only built while `info` is enabled. */
+  isLevelEnabled?: (level: string) => boolean;
 }
 
 /**
@@ -36,7 +38,18 @@ export function safeLogger(logger: Logger): Logger {
         // ignored on purpose
       }
     };
-  return { error: wrap(logger.error), warn: wrap(logger.warn), info: wrap(logger.info), debug: wrap(logger.debug) };
+  const safe: Logger = { error: wrap(logger.error), warn: wrap(logger.warn), info: wrap(logger.info), debug: wrap(logger.debug) };
+  if (typeof logger.isLevelEnabled === 'function') {
+    const isLevelEnabled = logger.isLevelEnabled;
+    safe.isLevelEnabled = (level) => {
+      try {
+        return isLevelEnabled.call(logger, level) !== false;
+      } catch {
+        return true; // when in doubt, log
+      }
+    };
+  }
+  return safe;
 }
 
 /** An error as log fields: name, message and cause, without the stack's noise for expected failures. */

@@ -25,6 +25,8 @@ export class TokenVerifier {
   readonly issuers: TrustedIssuer[];
   readonly cache: VerifiedTokenCache;
   private readonly allAlgorithms: Set<string>;
+  /** jose's options per issuer, built once (after discovery, which may be what tells us the `iss`). */
+  private readonly verifyOptionsCache = new Map<TrustedIssuer, JWTVerifyOptions>();
 
   constructor(
     private readonly options: Pick<ResolvedOptions, 'issuers' | 'jwks' | 'clockTolerance' | 'maxTokenAge' | 'strict' | 'maxTokenSize' | 'tokenCacheSize'>,
@@ -90,6 +92,15 @@ export class TokenVerifier {
   }
 
   private verifyOptions(issuer: TrustedIssuer): JWTVerifyOptions {
+    const cached = this.verifyOptionsCache.get(issuer);
+    if (cached) return cached;
+    const options = this.buildVerifyOptions(issuer);
+    // An issuer not yet discovered has no `iss` to check: never remember options without one.
+    if (issuer.issuer !== undefined) this.verifyOptionsCache.set(issuer, options);
+    return options;
+  }
+
+  private buildVerifyOptions(issuer: TrustedIssuer): JWTVerifyOptions {
     const { clockTolerance, maxTokenAge, strict } = this.options;
     const required = new Set(['exp', ...(strict ? RFC9068_CLAIMS : [])]);
     const options: JWTVerifyOptions = {

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CoreRequest, Outcome } from '../src/contract';
-import { createAuthorizer } from '../src/authorizer';
+import { createAuthorizer, OpaJwtAuthorizer } from '../src/authorizer';
 import type { DecisionLogEntry } from '../src/decision-log';
 import type { AuthorizerOptions } from '../src/options';
-import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
+import { AUDIENCE, makeKey, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
 
 const POLICY = `package app
 
@@ -65,6 +65,12 @@ echo := {
 echo_decision := {"allowed": true, "echo": echo}
 
 always := true
+
+# token requests: what the OAuth layer put in the input
+oauth_echo := {"allowed": true, "oauth": input.request.oauth}
+
+# a careless policy that copies credentials into its answer
+leaky := {"allowed": true, "seen": input.request.http.headers.Authorization, "cookies": [input.request.http.headers.Cookie], "note": "kept"}
 `;
 
 let issuer: TestIssuer;
@@ -294,5 +300,142 @@ describe('decision log', () => {
     const { authorizer } = await authorizerWith({ decisionIdHeader: false });
     const outcome = await authorizer.authorize(get('/', await issuer.sign({ claims: { roles: ['admin'] } })));
     expect(outcome.headers).toEqual({});
+  });
+});
+
+describe('credentials never reach a log', () => {
+  const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+  const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
+  const tokenRequest = (form: Record<string, string>): CoreRequest => ({
+    method: 'POST',
+    url: '/token',
+    headers: { host: 'as.test', 'content-type': 'application/x-www-form-urlencoded' },
+    body: form,
+    ip: '10.0.0.9',
+  });
+  /** The token and its signature: either one in a log would be a leak. */
+  const secretsOf = (token: string) => [token, token.split('.')[2]];
+
+  test('token exchange: subject and actor tokens are verified, only their claims reach the policy, the raw tokens reach no log', async () => {
+    const { authorizer, records, decisions } = await authorizerWith({ entrypoint: 'app/oauth_echo', authRequired: false });
+    const subject = await issuer.sign({ claims: { sub: 'alice', scope: 'api:read api:write' } });
+    const actor = await issuer.sign({ key: issuer.ec, claims: { sub: 'agent-7', scope: 'openid' } });
+    const outcome = await authorizer.authorize(
+      tokenRequest({ grant_type: TOKEN_EXCHANGE, client_id: 'agent-7', scope: 'api:read', subject_token: subject, subject_token_type: ACCESS_TOKEN, actor_token: actor, actor_token_type: ACCESS_TOKEN }),
+    );
+    if (outcome.type !== 'allow') throw new Error(`denied: ${JSON.stringify(outcome)}`);
+    expect(outcome.auth.decision.result).toMatchObject({
+      oauth: {
+        grant_type: TOKEN_EXCHANGE,
+        client_id: 'agent-7',
+        scope: 'api:read',
+        scopes: 'api:read',
+        subject_token: { claims: { sub: 'alice', scope: 'api:read api:write' } },
+        actor_token: { claims: { sub: 'agent-7', scope: 'openid' } },
+      },
+    });
+    expect(decisions).toHaveLength(1);
+    const everything = JSON.stringify([records, decisions, outcome]);
+    for (const secret of [...secretsOf(subject), ...secretsOf(actor)]) expect(everything).not.toContain(secret);
+  });
+
+  test('an unverifiable subject token is a 400 invalid_grant, logged with its reason, never with the token', async () => {
+    const { authorizer, records, decisions } = await authorizerWith({ entrypoint: 'app/oauth_echo', authRequired: false });
+    const forged = await issuer.sign({ key: await makeKey('rsa-1', 'RS256'), claims: { sub: 'mallory', scope: 'admin' } });
+    const outcome = respond(await authorizer.authorize(tokenRequest({ grant_type: TOKEN_EXCHANGE, subject_token: forged, subject_token_type: ACCESS_TOKEN, scope: 'admin' })));
+    expect(outcome.status).toBe(400);
+    expect(outcome.body).toEqual({ error: 'invalid_grant', error_description: 'subject_token could not be verified: the token signature is invalid' });
+    expect(decisions).toHaveLength(0); // the policy never saw unverified claims
+    expect(records.find((r) => r.message === 'opa-jwt: token-exchange token refused')?.fields).toMatchObject({ reason: 'signature', path: '/token' });
+    const everything = JSON.stringify([records, outcome]);
+    for (const secret of secretsOf(forged)) expect(everything).not.toContain(secret);
+    expect(everything).not.toContain('mallory');
+  });
+
+  test('a malformed token request (two token methods) is logged with its reason', async () => {
+    const { authorizer, records } = await authorizerWith({ bearerMethods: ['header', 'query'] });
+    const token = await issuer.sign();
+    expect(respond(await authorizer.authorize(get(`/?access_token=${token}`, token))).status).toBe(400);
+    expect(records.find((r) => /refused/.test(r.message ?? ''))?.fields).toMatchObject({ reason: 'invalid_request', path: '/' });
+    for (const secret of secretsOf(token)) expect(JSON.stringify(records)).not.toContain(secret);
+  });
+
+  test('a body over maxBodySize is a 413 before the policy runs, logged with its reason', async () => {
+    const { authorizer, records, decisions } = await authorizerWith({ maxBodySize: 256, entrypoint: 'app/always' });
+    const token = await issuer.sign();
+    const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: { blob: 'y'.repeat(300) } } };
+    const outcome = respond(
+      await authorizer.authorize({ method: 'POST', url: '/mcp', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: call }),
+    );
+    expect(outcome.status).toBe(413);
+    expect(decisions).toHaveLength(0);
+    expect(records.find((r) => r.message === 'opa-jwt: request refused')?.fields).toMatchObject({ reason: 'body_too_large', status: 413, path: '/mcp' });
+    for (const secret of secretsOf(token)) expect(JSON.stringify(records)).not.toContain(secret);
+  });
+
+  test('a policy that copies credentials into its result: the decision log masks them there too', async () => {
+    const { authorizer, records, decisions } = await authorizerWith({ entrypoint: 'app/leaky' });
+    const token = await issuer.sign();
+    const outcome = await authorizer.authorize(get('/', token, { cookie: 'session=cookie-secret-42; theme=dark' }));
+    expect(outcome.type).toBe('allow');
+    // The application still gets the policy's real answer...
+    if (outcome.type === 'allow') expect(outcome.auth.decision.result).toMatchObject({ seen: `Bearer ${token}` });
+    // ...the log does not.
+    const [entry] = decisions;
+    expect(entry.result).toEqual({ allowed: true, seen: '[REDACTED]', cookies: ['[REDACTED]'], note: 'kept' });
+    expect(entry.masked).toEqual(expect.arrayContaining(['/result/seen', '/result/cookies/0']));
+    const logged = JSON.stringify([records, decisions]);
+    for (const secret of [...secretsOf(token), 'cookie-secret-42']) expect(logged).not.toContain(secret);
+  });
+});
+
+describe('logging', () => {
+  test('a pino logger with info disabled gets no decision log entries; onDecision still does', async () => {
+    const { logger, records } = recordingLogger();
+    const decisions: DecisionLogEntry[] = [];
+    const quiet = { ...logger, isLevelEnabled: (level: string) => level === 'warn' || level === 'error' };
+    const { authorizer } = await authorizerWith({ logger: quiet, onDecision: (entry) => void decisions.push(entry) });
+    await authorizer.authorize(get('/', await issuer.sign({ claims: { roles: ['admin'] } })));
+    expect(records.filter((r) => r.message === 'Decision Log')).toHaveLength(0);
+    expect(decisions).toHaveLength(1);
+    const loud = { ...logger, isLevelEnabled: () => true };
+    const { authorizer: second } = await authorizerWith({ logger: loud });
+    await second.authorize(get('/', await issuer.sign({ claims: { roles: ['admin'] } })));
+    expect(records.filter((r) => r.message === 'Decision Log')).toHaveLength(1);
+  });
+
+  test('a start-up failure is logged once; every request is then a generic 500', async () => {
+    const broken = path.join(dir, 'broken.rego');
+    writeFileSync(broken, 'package app\n\nallow if {\n');
+    const { logger, records } = recordingLogger();
+    const authorizer = createAuthorizer({ policy: broken, entrypoint: 'app/allow', issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger });
+    await expect(authorizer.ready()).rejects.toThrow(/broken\.rego:\d+:\d+/);
+    for (let i = 0; i < 3; i++) {
+      const outcome = respond(await authorizer.authorize(get('/', await issuer.sign())));
+      expect(outcome).toMatchObject({ status: 500, body: { error: 'server_error', error_description: 'the authorization decision could not be made' } });
+    }
+    const startup = records.filter((r) => r.level === 'error' && /failed to start/.test(r.message ?? ''));
+    expect(startup).toHaveLength(1);
+    expect(startup[0].fields.error).toMatch(/broken\.rego:\d+:\d+/);
+    await authorizer.close();
+  });
+});
+
+describe('the per-request path', () => {
+  test('one policy instance serves every request, and its memory stays flat (the SDK resets the heap)', async () => {
+    const { authorizer } = await authorizerWith({
+      entrypoint: 'app/echo_decision',
+      data: { limits: { max: 3 }, region: 'eu' },
+      input: (input) => void (input.tenant = 'acme'),
+    });
+    const store = (authorizer as OpaJwtAuthorizer).policies;
+    const engine = store.current!;
+    const tokens = await Promise.all([0, 1, 2, 3].map((n) => issuer.sign({ claims: { n, roles: ['admin'] } })));
+    const requestFor = (i: number) => get(`/orders/${i}?page=${i}&q=${'x'.repeat(i % 50)}`, tokens[i % tokens.length], { 'user-agent': `agent-${i}`, 'content-type': 'application/json' });
+    for (let i = 0; i < 50; i++) await authorizer.authorize(requestFor(i)); // warm-up
+    const memoryAfterWarmUp = engine.memoryBytes;
+    for (let i = 0; i < 2000; i++) expect(await authorizer.authorize(requestFor(i))).toMatchObject({ type: 'allow' });
+    expect(store.current).toBe(engine);
+    expect(engine.memoryBytes).toBe(memoryAfterWarmUp);
   });
 });

@@ -6,7 +6,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { compile, writeBundle } from '@opa-jwt/rego';
+// The `opa-jwt build` command itself (not exported by the package: it is the CLI's entry point).
+import { main as cli } from '../../rego/src/cli/main';
 import type { CoreRequest } from '../src/contract';
 import { createAuthorizer } from '../src/authorizer';
 import type { AuthorizerOptions } from '../src/options';
@@ -116,6 +119,42 @@ describe('OPA bundles (the layout of `opa build -t wasm`)', () => {
     const policy = file('bundle/merge.tar.gz', bundle);
     expect(await decide({ policy, data: { authz: { users: ['bob'] } } }, 'bob')).toBe('allow');
     expect(await decide({ policy, data: { authz: { users: ['bob'] } } }, 'alice')).toMatch(/^403/);
+  });
+
+  test('a tarball written by another tar (GNU tar, absolute member names, directory entries) loads exactly like `opa-jwt build` output', async () => {
+    if (spawnSync('tar', ['--version']).status !== 0) {
+      console.warn('skipped: no `tar` command on this machine to write an independent bundle with');
+      return;
+    }
+    // The layout `opa build -t wasm -e authz/decision -e authz/allow` writes, with the project's compiled module.
+    const layout = path.join(dir, 'opa-layout');
+    mkdirSync(path.join(layout, 'authz'), { recursive: true });
+    writeFileSync(path.join(layout, 'policy.wasm'), compiled(['authz/decision', 'authz/allow']));
+    writeFileSync(path.join(layout, 'data.json'), JSON.stringify({ authz: { users: ['alice'] } }));
+    writeFileSync(path.join(layout, 'authz', 'authz.rego'), SOURCE);
+    writeFileSync(path.join(layout, '.manifest'), JSON.stringify(manifest));
+    const opaStyle = path.join(dir, 'opa-style.tar.gz');
+    const tar = spawnSync('tar', ['--format=ustar', '-P', '--transform', 's,^\\./,/,', '-czf', opaStyle, './data.json', './policy.wasm', './authz', './.manifest'], { cwd: layout, encoding: 'utf8' });
+    expect(tar.stderr).toBe('');
+    expect(tar.status).toBe(0);
+
+    // The same policy through the project's CLI.
+    const sources = path.join(dir, 'cli-sources');
+    mkdirSync(path.join(sources, 'authz'), { recursive: true });
+    writeFileSync(path.join(sources, 'authz', 'authz.rego'), SOURCE);
+    writeFileSync(path.join(sources, 'data.json'), JSON.stringify({ authz: { users: ['alice'] } }));
+    const cliOutput = path.join(dir, 'cli.tar.gz');
+    const stderr: string[] = [];
+    const code = await cli(['build', '-t', 'wasm', '-e', 'authz/decision', '-e', 'authz/allow', '-o', cliOutput, sources], { stdout: () => undefined, stderr: (text) => stderr.push(text), cwd: dir });
+    expect(stderr.join('')).toBe('');
+    expect(code).toBe(0);
+
+    for (const policy of [opaStyle, cliOutput]) {
+      expect(await decide({ policy }, 'alice')).toBe('allow'); // authz/decision, the manifest's first
+      expect(await decide({ policy }, 'bob')).toBe('403 {"error":"insufficient_scope","error_description":"bob is not on the list"}');
+      expect(await decide({ policy }, 'bob', { entrypoint: 'authz/allow' })).toBe('403 {"error":"insufficient_scope","error_description":"access denied by policy"}');
+      expect(await decide({ policy, data: { authz: { users: ['bob'] } } }, 'bob')).toBe('allow');
+    }
   });
 
   test('bundle bytes and module bytes', async () => {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { SignJWT, type JWTPayload } from 'jose';
 import { InvalidTokenError } from '../src/errors';
 import { resolveOptions, type AuthorizerOptions } from '../src/options';
+import { VerifiedTokenCache } from '../src/token-cache';
 import { TokenVerifier } from '../src/verify';
 import { AUDIENCE, makeKey, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
 
@@ -179,8 +180,12 @@ describe('verified-token cache', () => {
   test('a repeated token is served from the cache; an expired entry is not', async () => {
     const { verifier } = await verifierFor();
     const token = await issuer.sign();
-    await verifier.verify(token);
+    const first = await verifier.verify(token);
     expect(verifier.cache.size).toBe(1);
+    // The very same result object: no second jose verification (which would build a new payload) took place.
+    expect(await verifier.verify(token)).toBe(first);
+    // (A different token is verified anew, so the identity above is the cache's doing.)
+    expect(await verifier.verify(await issuer.sign({ claims: { n: 2 } }))).not.toBe(first);
     issuer.setDown(true); // the cache must not need the issuer
     try {
       const before = issuer.hits();
@@ -198,6 +203,25 @@ describe('verified-token cache', () => {
     await new Promise((resolve) => setTimeout(resolve, 2100));
     expect((await refusal(verifier, token)).reason).toBe('expired');
     expect(verifier.cache.size).toBe(0);
+  });
+
+  test('entries are only served between nbf and exp (with the tolerance), whatever the clock does', () => {
+    const cache = new VerifiedTokenCache(10);
+    const verified = { header: { alg: 'RS256', kid: 'k' }, payload: { sub: 'a' }, issuerLabel: 'issuer' };
+    cache.set('t', verified, 1000, 2000);
+    expect(cache.get('t', 999)).toBeUndefined(); // before nbf - tolerance (a clock stepped back): not served, forgotten
+    expect(cache.size).toBe(0);
+    cache.set('t', verified, 1000, 2000);
+    expect(cache.get('t', 1000)).toBe(verified);
+    expect(cache.get('t', 1999)).toBe(verified);
+    expect(cache.get('t', 2000)).toBeUndefined(); // at exp + tolerance
+    expect(cache.size).toBe(0);
+  });
+
+  test('a flood of distinct tokens never grows the cache past its bound', async () => {
+    const { verifier } = await verifierFor({ tokenCacheSize: 5 });
+    for (let i = 0; i < 40; i++) await verifier.verify(await issuer.sign({ claims: { n: i } }));
+    expect(verifier.cache.size).toBe(5);
   });
 
   test('bounded: the least recently used token goes first', async () => {

@@ -1,15 +1,16 @@
 /**
- * Express adapter: `app.use(opaJwt(options))`. Translates the request for the core's Authorizer,
- * attaches `req.auth` when allowed and answers with the core's JSON error otherwise.
+ * Express adapter: `app.use(opaJwt(options))`. Translates the request for the core's Authorizer, attaches
+ * `req.auth` when allowed and answers with the core's JSON response otherwise. Everything else — start-up
+ * failures, evaluation errors, protocol shapes — is the core's: `authorize()` never rejects and fails closed.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createAuthorizer } from '@opa-jwt/core';
-import type { AuthResult, Authorizer, CoreRequest, Outcome, RouteOverrides } from '@opa-jwt/core';
+import type { AuthResult, Authorizer, AuthorizerOptions, CoreRequest, RouteOverrides } from '@opa-jwt/core';
 
 export type { AuthResult, RouteOverrides } from '@opa-jwt/core';
 
 /** The core's options (see the @opa-jwt/core README). */
-export type OpaJwtOptions = Parameters<typeof createAuthorizer>[0];
+export type OpaJwtOptions = AuthorizerOptions;
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -36,68 +37,29 @@ const DECIDED = Symbol.for('opa-jwt.express.decided');
 
 type MarkedRequest = Request & { [OVERRIDES]?: RouteOverrides; [DECIDED]?: boolean };
 
-const STARTUP_FAILED = {
-  status: 500,
-  body: { error: 'server_error', error_description: 'authorization is unavailable' },
-};
-
 export function toCoreRequest(req: Request): CoreRequest {
-  return {
-    method: req.method,
-    url: req.originalUrl ?? req.url,
-    headers: req.headers,
-    ip: req.ip ?? req.socket?.remoteAddress,
-    body: req.body as unknown,
-  };
-}
-
-function respond(res: Response, outcome: Extract<Outcome, { type: 'respond' }>): void {
-  res.status(outcome.status).set(outcome.headers);
-  if (outcome.body === undefined) res.end();
-  else res.json(outcome.body);
-}
-
-function logStartupFailure(error: unknown): void {
-  // Logged once; every request then gets a 500 (fail closed) until the process is fixed.
-  console.error('[opa-jwt] authorizer failed to start; every request will be denied with 500:', error);
+  return { method: req.method, url: req.originalUrl ?? req.url, headers: req.headers, ip: req.ip ?? req.socket?.remoteAddress, body: req.body as unknown };
 }
 
 function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {
   const authorizer = createAuthorizer(options); // throws at once for a bad option
-  const ready = authorizer.ready();
-  ready.catch(logStartupFailure); // also marks the rejection handled for apps that never await `ready`
-
-  const handler = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const marked = req as MarkedRequest;
-    if (marked[DECIDED] || marked[OVERRIDES]?.skip) return next();
-    try {
-      await ready;
-    } catch {
-      res.status(STARTUP_FAILED.status).json(STARTUP_FAILED.body);
-      return;
-    }
-    let outcome: Outcome;
-    try {
-      outcome = await authorizer.authorize(toCoreRequest(req), marked[OVERRIDES]);
-    } catch (error) {
-      // The contract says authorize never rejects; if it does anyway, fail closed.
-      console.error('[opa-jwt] authorize failed:', error);
-      res.status(500).json(STARTUP_FAILED.body);
-      return;
-    }
-    marked[DECIDED] = true;
-    if (outcome.type === 'respond') return respond(res, outcome);
-    res.set(outcome.headers);
-    req.auth = outcome.auth;
-    next();
-  };
-
   // Plain callback style so that Express 4 (which ignores returned promises) behaves like Express 5.
   const middleware = ((req: Request, res: Response, next: NextFunction) => {
-    handler(req, res, next).catch(next);
+    const marked = req as MarkedRequest;
+    if (marked[DECIDED] || marked[OVERRIDES]?.skip) return next();
+    marked[DECIDED] = true;
+    authorizer
+      .authorize(toCoreRequest(req), marked[OVERRIDES])
+      .then((outcome) => {
+        res.set(outcome.headers);
+        if (outcome.type === 'respond') return void res.status(outcome.status).json(outcome.body);
+        req.auth = outcome.auth;
+        next();
+      })
+      .catch(next);
   }) as OpaJwtMiddleware;
   Object.defineProperties(middleware, {
-    ready: { value: ready, enumerable: true },
+    ready: { value: authorizer.ready(), enumerable: true },
     authorizer: { value: authorizer, enumerable: true },
     close: { value: () => authorizer.close(), enumerable: true },
   });

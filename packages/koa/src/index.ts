@@ -1,15 +1,16 @@
 /**
- * Koa adapter: `app.use(opaJwt(options))`. Translates the context for the core's Authorizer,
- * sets `ctx.state.auth` when allowed and answers with the core's JSON error otherwise.
+ * Koa adapter: `app.use(opaJwt(options))`. Translates the context for the core's Authorizer, sets
+ * `ctx.state.auth` when allowed and answers with the core's JSON response otherwise. Everything else — start-up
+ * failures, evaluation errors, protocol shapes — is the core's: `authorize()` never rejects and fails closed.
  */
 import type { Context, Middleware, Next } from 'koa';
 import { createAuthorizer } from '@opa-jwt/core';
-import type { AuthResult, Authorizer, CoreRequest, Outcome, RouteOverrides } from '@opa-jwt/core';
+import type { AuthResult, Authorizer, AuthorizerOptions, CoreRequest, RouteOverrides } from '@opa-jwt/core';
 
 export type { AuthResult, RouteOverrides } from '@opa-jwt/core';
 
 /** The core's options (see the @opa-jwt/core README). */
-export type OpaJwtOptions = Parameters<typeof createAuthorizer>[0];
+export type OpaJwtOptions = AuthorizerOptions;
 
 declare module 'koa' {
   interface DefaultState {
@@ -33,65 +34,30 @@ const DECIDED = Symbol.for('opa-jwt.koa.decided');
 
 type MarkedState = Record<PropertyKey, unknown> & { [OVERRIDES]?: RouteOverrides; [DECIDED]?: boolean };
 
-const UNAVAILABLE = { error: 'server_error', error_description: 'authorization is unavailable' };
-
 export function toCoreRequest(ctx: Context): CoreRequest {
-  return {
-    method: ctx.method,
-    url: ctx.originalUrl,
-    headers: ctx.headers,
-    ip: ctx.ip,
-    // Present only when a body parser (e.g. @koa/bodyparser) ran before this middleware.
-    body: (ctx.request as { body?: unknown }).body,
-  };
-}
-
-function respond(ctx: Context, outcome: Extract<Outcome, { type: 'respond' }>): void {
-  ctx.status = outcome.status;
-  ctx.set(outcome.headers);
-  if (outcome.body !== undefined) {
-    ctx.type = 'application/json';
-    ctx.body = JSON.stringify(outcome.body);
-  }
-}
-
-function logStartupFailure(error: unknown): void {
-  console.error('[opa-jwt] authorizer failed to start; every request will be denied with 500:', error);
+  // `body` is present only when a body parser (e.g. @koa/bodyparser) ran before this middleware.
+  return { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, ip: ctx.ip, body: (ctx.request as { body?: unknown }).body };
 }
 
 function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {
   const authorizer = createAuthorizer(options); // throws at once for a bad option
-  const ready = authorizer.ready();
-  ready.catch(logStartupFailure); // also marks the rejection handled for apps that never await `ready`
-
   const middleware = (async (ctx: Context, next: Next): Promise<void> => {
     const state = ctx.state as MarkedState;
     if (state[DECIDED] || state[OVERRIDES]?.skip) return next();
-    try {
-      await ready;
-    } catch {
-      ctx.status = 500;
-      ctx.body = UNAVAILABLE;
-      return;
-    }
-    let outcome: Outcome;
-    try {
-      outcome = await authorizer.authorize(toCoreRequest(ctx), state[OVERRIDES]);
-    } catch (error) {
-      // The contract says authorize never rejects; if it does anyway, fail closed.
-      console.error('[opa-jwt] authorize failed:', error);
-      ctx.status = 500;
-      ctx.body = UNAVAILABLE;
-      return;
-    }
     state[DECIDED] = true;
-    if (outcome.type === 'respond') return respond(ctx, outcome);
+    const outcome = await authorizer.authorize(toCoreRequest(ctx), state[OVERRIDES]);
     ctx.set(outcome.headers);
+    if (outcome.type === 'respond') {
+      ctx.status = outcome.status;
+      ctx.type = 'application/json';
+      ctx.body = JSON.stringify(outcome.body); // a string, so that any JSON value keeps its JSON content type
+      return;
+    }
     ctx.state.auth = outcome.auth;
     await next();
   }) as OpaJwtMiddleware;
   Object.defineProperties(middleware, {
-    ready: { value: ready, enumerable: true },
+    ready: { value: authorizer.ready(), enumerable: true },
     authorizer: { value: authorizer, enumerable: true },
     close: { value: () => authorizer.close(), enumerable: true },
   });

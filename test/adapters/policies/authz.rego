@@ -44,3 +44,6 @@ decision := {"allowed": true, "conflict": 2} if http.path == "/api/explode"
 default special := false
 
 special if "special" in claims.roles
+
+# ---- the input document as the policy sees it, handed back to the test (entrypoint authz/echo)
+echo := {"allowed": true, "input": input}

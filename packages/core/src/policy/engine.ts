@@ -87,9 +87,15 @@ export class PolicyEngine {
     return new PolicyEngine(policy, names, defaultEntrypoint, artifact.description, artifact.fingerprint);
   }
 
+  /** Bytes of the module's linear memory: flat across evaluations, since the SDK resets the heap before each one. */
+  get memoryBytes(): number {
+    return (this.policy as unknown as { mem: { buffer: ArrayBuffer } }).mem.buffer.byteLength;
+  }
+
   /** Evaluates `entrypoint` (`pkg/rule`, `data.pkg.rule` or `pkg.rule`); throws EvaluationFailure. */
   evaluate(input: unknown, entrypoint: string = this.defaultEntrypoint): Evaluation {
-    const name = normaliseEntrypoint(entrypoint).name;
+    // The request path passes SDK names already; only other spellings need normalising.
+    const name = this.entrypoints.has(entrypoint) ? entrypoint : normaliseEntrypoint(entrypoint).name;
     if (!this.entrypoints.has(name)) throw new EvaluationFailure(`entrypoint "${entrypoint}" is not in the policy`);
     let resultSet: unknown;
     try {

@@ -2,7 +2,7 @@
 // shared/design/opa-wasm-abi.md for what the stock SDK calls and when.
 import { Value, ArrV, StrV, newObj, objPut, strFrom, numOf } from "./values";
 import { parseJson, outStart, outAscii, outValue, outFinishZ, dumpZ } from "./json";
-import { outRego } from "./text";
+import { outLiteral } from "./text";
 import { fail } from "./host";
 import { loadPlan, entryFuncs, entrypointsDoc, builtinsDoc } from "./plan";
 import { initNatives } from "./natives";
@@ -59,10 +59,10 @@ export function opa_json_dump(value: usize): usize {
   return dumpZ(changetype<Value>(value));
 }
 
-/** Rego text of a value (sets as {..}), NUL-terminated. */
+/** The value as OPA's opa_value_dump writes it (set literals, keys of any type), NUL-terminated. */
 export function opa_value_dump(value: usize): usize {
   outStart();
-  outRego(changetype<Value>(value));
+  outLiteral(changetype<Value>(value));
   return outFinishZ();
 }
 

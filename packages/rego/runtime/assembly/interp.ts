@@ -7,7 +7,7 @@
 // State that outlives one evaluation (stack, memo tables, override stack) is allocated at start,
 // below the heap base; everything an evaluation allocates is dropped by the SDK's heap reset.
 import {
-  Value, StrV, ArrV, CollV, NumV, K_NUM, K_ARR, K_OBJ, K_SET, NULL,
+  Value, StrV, ArrV, CollV, NumV, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, NULL,
   asArr, asColl, asStr, numOf, isInt, equal, collFind, objGet, objPut, setAdd, ensureSorted,
   newObj, newSet, objCopy, arrToSet, strEqual,
 } from "./values";
@@ -16,12 +16,12 @@ import {
   OP_ISDEF, OP_ISUNDEF, OP_RESET, OP_ISTYPE, OP_ARRAYLEN, OP_CALLN, OP_CALLH, OP_CALLFN,
   OP_MAKEARRAY, OP_MAKEOBJECT, OP_MAKESET, OP_ARRAYAPPEND, OP_SETADD, OP_OBJINSERT,
   OP_OBJINSERTONCE, OP_ASSIGNONCE, OP_WITH, OP_PRINT, OP_ERROR,
-  FUNC_WORDS, F_LOCALS, F_RESULT, F_MEMO, F_CODE, F_PATH, funcs, funcCount, stackBytes, withCount,
+  CALLH_SET_MASK, CALLH_TEXT_SHIFT, FUNC_WORDS, F_LOCALS, F_RESULT, F_MEMO, F_CODE, F_PATH, funcs, funcCount, stackBytes, withCount,
 } from "./plan";
 import { callNative } from "./natives";
 import { fail, failBytes, opa_builtin0, opa_builtin1, opa_builtin2, opa_builtin3, opa_builtin4, opa_println } from "./host";
-import { outStart, outAscii, outByte, outFinishZ } from "./json";
-import { outPrintArg } from "./text";
+import { outStart, outAscii, outByte, outFinishZ, outFinishStr } from "./json";
+import { outPrintArg, outRego } from "./text";
 
 let stackBase: usize = 0;
 let stackEnd: usize = 0;
@@ -201,6 +201,14 @@ function callHost(id: i32, mode: i32, fp: usize, argsPc: usize, n: i32): usize {
   if (n > 1) { b = get(fp, W(argsPc, 1)); if (b == 0) return 0; }
   if (n > 2) { c = get(fp, W(argsPc, 2)); if (c == 0) return 0; }
   if (n > 3) { d = get(fp, W(argsPc, 3)); if (d == 0) return 0; }
+  let textArg = (mode >> CALLH_TEXT_SHIFT) - 1;
+  if (textArg >= 0) {
+    if (textArg == 0) a = withRegoText(a);
+    else if (textArg == 1) b = withRegoText(b);
+    else if (textArg == 2) c = withRegoText(c);
+    else d = withRegoText(d);
+  }
+  let setMode = mode & CALLH_SET_MASK;
   let r: usize;
   switch (n) {
     case 0: r = opa_builtin0(id, 0); break;
@@ -213,8 +221,23 @@ function callHost(id: i32, mode: i32, fp: usize, argsPc: usize, n: i32): usize {
   // The SDK returns 0 when the implementation returned undefined: the call is undefined.
   if (r == 0) return 0;
   // Sets travel to and from the host as arrays.
-  if (V(r).kind == K_ARR && (mode == 1 || (mode == 2 && V(a).kind == K_SET))) r = changetype<usize>(arrToSet(asArr(V(r))));
+  if (V(r).kind == K_ARR && (setMode == 1 || (setMode == 2 && V(a).kind == K_SET))) r = changetype<usize>(arrToSet(asArr(V(r))));
   return r;
+}
+
+/** An array whose elements other than numbers and strings are replaced by their Rego text (see CALLH_TEXT_SHIFT). */
+function withRegoText(arr: usize): usize {
+  if (arr == 0 || V(arr).kind != K_ARR) return arr;
+  let a = asArr(V(arr));
+  let out = new ArrV(a.len);
+  for (let i = 0; i < a.len; i++) {
+    let x = a.get(i);
+    if (x.kind == K_NUM || x.kind == K_STR) { out.push(x); continue; }
+    outStart();
+    outRego(x);
+    out.push(outFinishStr());
+  }
+  return changetype<usize>(out);
 }
 
 function callNativeAt(id: i32, fp: usize, argsPc: usize, n: i32): usize {

@@ -319,8 +319,13 @@ export function outFinishStr(): StrV {
   return new StrV(outBuf, outLen);
 }
 
+/**
+ * A number as JSON text: integers below 2^63 with all their digits (the double's exact value, as
+ * OPA writes integers), others in the shortest form that reads back as the same double
+ * (1e+21, 0.1, 1e-7); -0 as 0.
+ */
 export function outNumber(n: f64): void {
-  if (n == Math.floor(n) && Math.abs(n) < 1e18) {
+  if (n == Math.floor(n) && Math.abs(n) < 9223372036854775808.0) {
     let i = <i64>n;
     if (i == 0) { outByte(0x30); return; }
     reserve(21);
@@ -333,7 +338,10 @@ export function outNumber(n: f64): void {
     outLen += nd;
     return;
   }
-  if (!isFinite(n)) { outAscii("null"); return; }
+  if (isNaN(n)) { outAscii("null"); return; }
+  // Past the double range (1e300 * 1e300), where OPA's decimals still hold the value: a number
+  // just as far out of range, which JSON readers (the SDK's JSON.parse, our parser) read as ±Infinity.
+  if (!isFinite(n)) { outAscii(n > 0 ? "1e+400" : "-1e+400"); return; }
   let s = n.toString();
   if (s.endsWith(".0")) s = s.substring(0, s.length - 2);
   outAscii(s);

@@ -10,6 +10,9 @@ import {
 } from "./values";
 import { dumpStr } from "./json";
 import { fail } from "./host";
+import { decAdd, decMul, decDiv } from "./decimal";
+import { jsonFilter, jsonRemove, jsonPatch } from "./jsonops";
+import { walk } from "./walk";
 
 const NATIVE_NAMES: StaticArray<string> = [
   "equal", "neq", "lt", "lte", "gt", "gte",
@@ -24,6 +27,7 @@ const NATIVE_NAMES: StaticArray<string> = [
   "json.marshal",
   "concat", "startswith", "endswith", "contains", "split", "trim_prefix", "trim_suffix",
   "object.union", "object.union_n", "object.remove", "object.filter",
+  "json.filter", "json.remove", "json.patch", "walk",
 ];
 
 /** Native id of a builtin name, or -1 when it runs on the host. */
@@ -261,7 +265,7 @@ function numbersFold(v: Value, product: bool): Value | null {
   for (let i = 0; i < items.len; i++) {
     let x = items.get(i);
     if (!isNum(x)) return null;
-    acc = product ? acc * numOf(x) : acc + numOf(x);
+    acc = product ? decMul(acc, numOf(x)) : decAdd(acc, numOf(x), false);
   }
   return mkNum(acc);
 }
@@ -355,17 +359,17 @@ export function callNative(id: i32, a: Value, b: Value, c: Value): Value | null 
     case 5: return mkBool(compare(a, b) >= 0);
     case 6: return mkBool(member(a, b));
     case 7: return mkBool(memberWithKey(a, b, c));
-    case 8: return isNum(a) && isNum(b) ? mkNum(numOf(a) + numOf(b)) : null;
+    case 8: return isNum(a) && isNum(b) ? mkNum(decAdd(numOf(a), numOf(b), false)) : null;
     case 9: {
-      if (isNum(a) && isNum(b)) return mkNum(numOf(a) - numOf(b));
+      if (isNum(a) && isNum(b)) return mkNum(decAdd(numOf(a), numOf(b), true));
       if (a.kind == K_SET && b.kind == K_SET) return setOp(asColl(a), asColl(b), 0);
       return null;
     }
-    case 10: return isNum(a) && isNum(b) ? mkNum(numOf(a) * numOf(b)) : null;
+    case 10: return isNum(a) && isNum(b) ? mkNum(decMul(numOf(a), numOf(b))) : null;
     case 11: {
       if (!isNum(a) || !isNum(b)) return null;
       if (numOf(b) == 0) fail("div: divide by zero");
-      return mkNum(numOf(a) / numOf(b));
+      return mkNum(decDiv(numOf(a), numOf(b)));
     }
     case 12: {
       if (!isNum(a) || !isNum(b)) return null;
@@ -479,6 +483,10 @@ export function callNative(id: i32, a: Value, b: Value, c: Value): Value | null 
     }
     case 51: return objectSelect(a, b, false);
     case 52: return objectSelect(a, b, true);
+    case 53: return jsonFilter(a, b);
+    case 54: return jsonRemove(a, b);
+    case 55: return jsonPatch(a, b);
+    case 56: return walk(a);
   }
   fail("unknown native builtin");
   return null;

@@ -3,7 +3,8 @@
 //
 // The embedded text is an envelope around the plan of src/plan/ir.ts:
 //   {"plan": Program, "entrypoints": {"pkg/rule": id}, "entrypointFuncs": [funcIndex by id],
-//    "builtins": {"name": hostId}, "setResults": {"name": 1 (always) | 2 (when first arg is a set)}}
+//    "builtins": {"name": hostId}, "setResults": {"name": 1 (always) | 2 (when first arg is a set)},
+//    "textArgs": {"name": index of the array argument whose composite elements go as Rego text}}
 // Everything decoded here lives below the heap pointer the SDK reads after instantiation, so
 // evaluations (which reset the heap) never overwrite it.
 import {
@@ -31,7 +32,10 @@ export const OP_RESET: i32 = 12;       // dst
 export const OP_ISTYPE: i32 = 13;      // src, kind
 export const OP_ARRAYLEN: i32 = 14;    // src, n
 export const OP_CALLN: i32 = 15;       // nativeId, dst, nargs, args...
-export const OP_CALLH: i32 = 16;       // hostId, setResultMode, dst, nargs, args...
+export const OP_CALLH: i32 = 16;       // hostId, mode, dst, nargs, args...
+// The mode word of OP_CALLH: the set-result mode in the low bits, the text argument (index + 1) above.
+export const CALLH_SET_MASK: i32 = 3;
+export const CALLH_TEXT_SHIFT: i32 = 2;
 export const OP_CALLFN: i32 = 17;      // funcIndex, dst, nargs, args...
 export const OP_MAKEARRAY: i32 = 18;   // dst
 export const OP_MAKEOBJECT: i32 = 19;  // dst
@@ -91,6 +95,7 @@ let K_ENTRYPOINTS: StrV = strFrom("entrypoints");
 let K_ENTRY_FUNCS: StrV = strFrom("entrypointFuncs");
 let K_BUILTINS: StrV = strFrom("builtins");
 let K_SET_RESULTS: StrV = strFrom("setResults");
+let K_TEXT_ARGS: StrV = strFrom("textArgs");
 let K_HOST_IDS: StrV = strFrom("hostIds");
 let K_PARAMS: StrV = strFrom("params");
 let K_LOCALS: StrV = strFrom("locals");
@@ -114,6 +119,7 @@ function intOf(v: Value): i32 {
 let consts: ArrV = new ArrV(0);
 let hostIds: CollV = changetype<CollV>(0);
 let setResults: CollV = changetype<CollV>(0);
+let textArgs: CollV = changetype<CollV>(0);
 let nlocalsOfCurrent: i32 = 0;
 
 function slot(v: Value): i32 {
@@ -198,8 +204,11 @@ function statement(v: Value): void {
     } else {
       let host = objGet(hostIds, name);
       if (host === null) fail("builtin " + String.UTF8.decodeUnsafe(asStr(name).ptr, <usize>asStr(name).len) + " is neither native nor listed as a host builtin");
-      let mode = objGet(setResults, name);
-      word(OP_CALLH); word(intOf(changetype<Value>(host))); word(mode === null ? 0 : intOf(changetype<Value>(mode)));
+      let sr = objGet(setResults, name);
+      let ta = objGet(textArgs, name);
+      let mode = (sr === null ? 0 : intOf(changetype<Value>(sr)) & CALLH_SET_MASK) |
+        (ta === null ? 0 : (intOf(changetype<Value>(ta)) + 1) << CALLH_TEXT_SHIFT);
+      word(OP_CALLH); word(intOf(changetype<Value>(host))); word(mode);
       word(slot(s.get(3))); args(s.get(2));
     }
   } else if (strEqualsAscii(op, "input")) {
@@ -255,9 +264,11 @@ export function loadPlan(text: usize, len: usize): void {
   builtinsDoc = field(env, K_BUILTINS);
   let hb = field(env, K_HOST_IDS);
   let sr = field(env, K_SET_RESULTS);
-  if (hb.kind != K_OBJ || sr.kind != K_OBJ) bad("builtins expected");
+  let ta = field(env, K_TEXT_ARGS);
+  if (hb.kind != K_OBJ || sr.kind != K_OBJ || ta.kind != K_OBJ) bad("builtins expected");
   hostIds = asColl(hb);
   setResults = asColl(sr);
+  textArgs = asColl(ta);
 
   let c = field(plan, K_CONSTS);
   if (c.kind != K_ARR) bad("consts expected");

@@ -114,6 +114,9 @@ def('json.filter', [ANY_OBJECT, JSON_PATHS], ANY, { needsNativeValues: true });
 def('json.remove', [ANY_OBJECT, JSON_PATHS], ANY, { needsNativeValues: true });
 // Paths may address set members by value, which only the wasm values can do.
 def('json.patch', [ANY, arrayOf(objectOf(S, ANY))], ANY, { needsNativeValues: true });
+// A relation: `walk(x, [path, value])` yields one [path, value] pair per node of x (the result type
+// is one pair). The wasm runtime returns all pairs as an array and the planner scans it.
+def('walk', [ANY], tuple(arrayOf(ANY), ANY), { needsNativeValues: true });
 
 // ---- strings ----
 def('concat', [S, STRINGS], S);
@@ -256,7 +259,6 @@ export const UNSUPPORTED_BUILTINS: ReadonlySet<string> = new Set([
   'rego.metadata.rule',
   'internal.test_case',
   'trace',
-  'walk',
   'graph.reachable',
   'graph.reachable_paths',
   'graphql.is_valid',

@@ -29,7 +29,17 @@ export interface PlanEnvelope {
   hostIds: Record<string, number>;
   /** Host builtins whose JSON array result the runtime turns into a set: 1 always, 2 when the first argument is a set. */
   setResults: Record<string, number>;
+  /** Host builtins that get one array argument's non-number, non-string elements as Rego text: name → argument index. */
+  textArgs: Record<string, number>;
 }
+
+/**
+ * Host builtins that see some arguments as OPA's Go code does: OPA's sprintf formats every
+ * argument that is not a number or a string as the string of its Rego text (`{1, 2}` for a set,
+ * `{1: "a"}` for a non-string key), which the JSON a host function receives cannot show. The
+ * runtime replaces such elements of that argument (the array) by their text before the call.
+ */
+const TEXT_ARGS: Readonly<Record<string, number>> = { sprintf: 1 };
 
 function collectCalls(stmts: Stmt[], into: Set<string>): void {
   for (const s of stmts) {
@@ -87,6 +97,7 @@ export function planEnvelope(plan: Program): PlanEnvelope {
   const builtins: Record<string, number> = {};
   const hostIds: Record<string, number> = {};
   const setResults: Record<string, number> = {};
+  const textArgs: Record<string, number> = {};
   const arity = hostCallArity(plan);
   hostBuiltinNames(plan).forEach((name, id) => {
     const sig = lookupBuiltin(name);
@@ -98,8 +109,9 @@ export function planEnvelope(plan: Program): PlanEnvelope {
     hostIds[name] = id;
     if (sig.setResult === 'always') setResults[name] = 1;
     else if (sig.setResult === 'when-first-arg-is-set') setResults[name] = 2;
+    if (Object.prototype.hasOwnProperty.call(TEXT_ARGS, name)) textArgs[name] = TEXT_ARGS[name];
   });
-  return { plan, entrypoints, entrypointFuncs, builtins, hostIds, setResults };
+  return { plan, entrypoints, entrypointFuncs, builtins, hostIds, setResults, textArgs };
 }
 
 /** The wasm module for a plan. Throws RuntimeNotBuiltError when runtime/build/runtime.wasm is missing. */

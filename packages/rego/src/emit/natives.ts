@@ -16,4 +16,5 @@ export const NATIVE_BUILTINS: ReadonlySet<string> = new Set([
   'json.marshal',
   'concat', 'startswith', 'endswith', 'contains', 'split', 'trim_prefix', 'trim_suffix',
   'object.union', 'object.union_n', 'object.remove', 'object.filter',
+  'json.filter', 'json.remove', 'json.patch', 'walk',
 ]);

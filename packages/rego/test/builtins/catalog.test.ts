@@ -9,6 +9,7 @@ import {
   typeToString,
 } from '../../src/builtins';
 import { RegoCompileError, planModules } from '../../src';
+import { NATIVE_BUILTINS } from '../../src/emit';
 
 /** The builtins issue #2 lists, by OPA name. */
 const REQUIRED = [
@@ -40,11 +41,13 @@ describe('builtin catalog', () => {
     expect(REQUIRED.filter((n) => !lookupBuiltin(n))).toEqual([]);
   });
 
-  it('has a host implementation for every supported builtin, and nothing else', () => {
+  it('has a host implementation for every supported builtin that can reach the host, and nothing else', () => {
     const hostNames = new Set(Object.keys(hostBuiltins));
-    const missing = Object.keys(BUILTINS).filter((n) => !hostNames.has(hostCallName(n)));
+    // Builtins only the wasm runtime implements (walk: a relation over set members and non-string keys) never reach the host.
+    const missing = Object.keys(BUILTINS).filter((n) => !hostNames.has(hostCallName(n)) && !NATIVE_BUILTINS.has(n));
     expect(missing).toEqual([]);
-    expect(hostNames.size).toBe(Object.keys(BUILTINS).length);
+    const known = new Set(Object.keys(BUILTINS).map(hostCallName));
+    expect([...hostNames].filter((h) => !known.has(h))).toEqual([]);
   });
 
   it('never lists a builtin as both supported and unsupported', () => {

@@ -121,6 +121,16 @@ describe('calls', () => {
     expect(await run(['package p\np := n if {\n  count(input.xs, n)\n}\n'], 'p/p', { xs: [1, 2] })).toBe(2);
   });
 
+  test('walk is a relation: one binding per [path, value] pair', async () => {
+    const src = `package p
+leaves contains [path, v] if {
+  walk(input, [path, v])
+  is_number(v)
+}`;
+    const out = (await run([src], 'p/leaves', { a: { b: 1 }, c: [2] })) as unknown[];
+    expect(sortDeep(out.map((x) => JSON.stringify(x)))).toEqual(['[["a","b"],1]', '[["c",0],2]']);
+  });
+
   test('inside a term a call takes exactly its arguments', () => {
     expect(error('package p\nx := ceil(1, 2)\n', 'p/x')).toMatch(/^p\.rego:2:6: rego_type_error: ceil: too many arguments/);
   });

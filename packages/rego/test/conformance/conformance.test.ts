@@ -14,7 +14,8 @@ import { ConformanceCase, loadCases } from './cases';
 import { Compiler, Outcome, runCase } from './run';
 
 const repoRoot = path.resolve(__dirname, '../../../..');
-const casesRoot = path.resolve(repoRoot, '../shared/conformance/regorus');
+// REGO_CONFORMANCE_DIR points the suite at another copy of the cases.
+const casesRoot = path.resolve(repoRoot, process.env.REGO_CONFORMANCE_DIR ?? '../shared/conformance/regorus');
 const knownFailuresFile = path.join(__dirname, 'known-failures.json');
 
 const compiler: Compiler = {
