@@ -41,6 +41,9 @@ describe('defaults', () => {
     expect(resolved.jwks).toEqual({ cacheMaxAge: 600000, cooldownDuration: 30000, timeoutDuration: 5000, staleIfErrorDuration: 3600000 });
     expect(resolved.decisionIdHeader).toBe('X-Decision-Id');
     expect(resolved.policy).toEqual({ kind: 'file', path: POLICY, format: 'rego' });
+    expect(resolved.protocols.maxBodySize).toBe(1024 * 1024); // 1 MiB (issue 5)
+    expect(resolved.tokenCacheSize).toBe(1000);
+    expect(resolved.maxTokenSize).toBe(8192);
   });
 
   test('the resource identifier of resourceMetadata is an accepted audience (RFC 8707)', () => {

@@ -6,7 +6,7 @@
 import type { Location, Module } from '../parse/ast';
 import type { Program } from '../plan/ir';
 import { Planner } from '../plan/planner';
-import { buildRuleTree } from './ruletree';
+import { buildRuleTree, type TreeNode } from './ruletree';
 import { compileError } from './errors';
 
 export { compileError } from './errors';
@@ -20,6 +20,21 @@ export function normaliseEntrypoint(entrypoint: string): { name: string; path: s
   return { name: path.join('/'), path };
 }
 
+/**
+ * Whether rules define the document at `path`: a package, a rule, or a path into a rule's value
+ * (as `opa build -e` requires; an entry point naming only base data or nothing is a mistake).
+ */
+function definesDocument(root: TreeNode, path: string[]): boolean {
+  let node = root;
+  for (const seg of path) {
+    if (node.leaf) return true;
+    const child = node.children.get(seg);
+    if (!child) return false;
+    node = child;
+  }
+  return true;
+}
+
 export function compileModules(modules: Module[], entrypoints: string[]): { program: Program; entrypoints: string[] } {
   if (modules.length === 0) compileError('rego_compile_error', 'no modules to compile');
   const { root, scopes } = buildRuleTree(modules);
@@ -28,6 +43,9 @@ export function compileModules(modules: Module[], entrypoints: string[]): { prog
   const loc: Location = { file: modules[0].file, line: 1, col: 1 };
   for (const e of entrypoints) {
     const { name, path } = normaliseEntrypoint(e);
+    if (!definesDocument(root, path)) {
+      compileError('rego_compile_error', `entrypoint "${e}" does not refer to a rule or package (no rule defines data.${path.join('.')})`);
+    }
     planner.addEntrypoint(name, path, loc);
     names.push(name);
   }

@@ -688,6 +688,9 @@ export class Parser {
       this.next();
       return this.parseSuffixes({ type: 'number', raw: `-${t.text}`, loc });
     }
+    // As OPA: unary minus applies to a number or to a name (var, ref or call: `-x`, `-input.n`, `-f(x)`),
+    // not to other terms (`- -1`, `-(1)`, `-[1]` are errors).
+    if (t.kind !== 'ident' || this.isTermKeyword(this.pos)) this.fail('unary minus must be followed by a number or a name', t);
     const operand = this.parseTerm();
     return this.call(['minus'], [{ type: 'number', raw: '0', loc }, operand], loc, loc);
   }

@@ -90,6 +90,14 @@ describe('compile errors name the file, line and column', () => {
     expect(e.message).toBe('policies/authz.rego:5:2: rego_compile_error: var x assigned above');
   });
 
+  test('an entry point that no rule defines (a typo) is a compile error, not an always-undefined decision', () => {
+    const src = 'package authz\n\nallow if input.x\n';
+    expect(compileError(src, 'authz/alow').message).toBe(
+      'rego_compile_error: entrypoint "authz/alow" does not refer to a rule or package (no rule defines data.authz.alow)',
+    );
+    expect(() => planModules({ modules: [{ path: 'a.rego', source: src }], entrypoints: ['authz', 'data.authz.allow', 'data'] })).not.toThrow();
+  });
+
   test('all errors of a module are compile errors (no other exception types)', () => {
     for (const src of ['package', 'package authz\nallow if {', 'package authz\nallow if { input.x[ }', 'package authz\nallow := {"a": }']) {
       expect(() => planModules({ modules: [{ path: 'x.rego', source: src }], entrypoints: ['authz/allow'] })).toThrow(RegoCompileError);

@@ -50,6 +50,10 @@ describe('unary minus', () => {
   ])('%s', (source, expected) => {
     expect(term(source)).toEqual(expected);
   });
+
+  test.each(['- -1', '- - 1', '-(1)', '-[1]', '-true'])('%s is an error, as in OPA (minus only before a number or a name)', (source) => {
+    expect(() => term(source)).toThrow(/unary minus must be followed by a number or a name/);
+  });
 });
 
 describe('scalars', () => {
