@@ -59,3 +59,12 @@ export interface Authorizer {
   /** Stop file watchers and timers. */
   close(): Promise<void>;
 }
+
+/** What the Express and Koa adapters expose on the middleware they return (see `withAuthorizerHandle`). */
+export interface AuthorizerHandle {
+  /** Resolves when the policy and keys are loaded; rejects with the start-up error (await it to fail fast). */
+  readonly ready: Promise<void>;
+  readonly authorizer: Authorizer;
+  /** Stops policy file watchers and timers. */
+  close(): Promise<void>;
+}

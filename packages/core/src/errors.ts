@@ -56,15 +56,18 @@ export abstract class OpaJwtError extends Error {
   }
 }
 
-/** 400: the request itself is malformed, e.g. a token sent in two places (RFC 6750 §2, §3.1). */
-export class InvalidRequestError extends OpaJwtError {
-  readonly status = 400;
-  readonly code = 'invalid_request';
-  override readonly name = 'InvalidRequestError';
-
+/** An error answered with a Bearer challenge that names its code and description (RFC 6750 §3). */
+export abstract class BearerChallengeError extends OpaJwtError {
   override headers(realm: string): Record<string, string> {
     return { 'WWW-Authenticate': bearerChallenge(realm, this.code, this.description) };
   }
+}
+
+/** 400: the request itself is malformed, e.g. a token sent in two places (RFC 6750 §2, §3.1). */
+export class InvalidRequestError extends BearerChallengeError {
+  readonly status = 400;
+  readonly code = 'invalid_request';
+  override readonly name = 'InvalidRequestError';
 }
 
 /** 401 with a bare challenge: the request carried no credentials and needs some. */
@@ -87,7 +90,7 @@ export class UnauthorizedError extends OpaJwtError {
  * 401 `invalid_token`: malformed, badly signed, expired, not yet valid, wrong issuer or audience, disallowed
  * algorithm, unknown key, oversized. `reason` is a short machine-readable cause for logs (`expired`, `signature`...).
  */
-export class InvalidTokenError extends OpaJwtError {
+export class InvalidTokenError extends BearerChallengeError {
   readonly status = 401;
   readonly code = 'invalid_token';
   override readonly name = 'InvalidTokenError';
@@ -97,24 +100,16 @@ export class InvalidTokenError extends OpaJwtError {
     super(description, options);
     this.reason = reason;
   }
-
-  override headers(realm: string): Record<string, string> {
-    return { 'WWW-Authenticate': bearerChallenge(realm, this.code, this.description) };
-  }
 }
 
 /** 403 `insufficient_scope`: the policy denied a request that carried valid credentials. */
-export class InsufficientScopeError extends OpaJwtError {
+export class InsufficientScopeError extends BearerChallengeError {
   readonly status = 403;
   readonly code = 'insufficient_scope';
   override readonly name = 'InsufficientScopeError';
 
   constructor(description = 'access denied by policy') {
     super(description);
-  }
-
-  override headers(realm: string): Record<string, string> {
-    return { 'WWW-Authenticate': bearerChallenge(realm, this.code, this.description) };
   }
 }
 

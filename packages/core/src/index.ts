@@ -6,7 +6,8 @@
 import './v8-hazard'; // before anything can instantiate or call a policy module
 
 export { createAuthorizer, OpaJwtAuthorizer } from './authorizer';
-export type { AuthResult, Authorizer, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
+export type { AuthResult, Authorizer, AuthorizerHandle, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
+export { withAuthorizerHandle } from './adapter';
 export type { AuthorizerOptions, AuthorizerOptions as OpaJwtOptions, BearerMethod, IssuerOptions } from './options';
 export { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS } from './options';
 export type { PolicyInput, HttpInput, InputHook, InputHookContext } from './input';

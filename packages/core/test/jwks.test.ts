@@ -3,13 +3,10 @@
  * unknown kids refetch at most once per cooldown even under a flood, rotation, stale-if-error then fail closed (503),
  * keys leaving the set evict cached tokens, timeouts, and issuer discovery.
  */
-import * as path from 'node:path';
 import { InvalidTokenError, KeysUnavailableError } from '../src/errors';
-import { resolveOptions, type AuthorizerOptions } from '../src/options';
-import { TokenVerifier } from '../src/verify';
-import { AUDIENCE, makeKey, recordingLogger, sleep, startIssuer, type TestIssuer } from './helpers/issuer';
-
-const POLICY = path.join(__dirname, '..', '..', '..', 'test', 'adapters', 'policies', 'authz.rego');
+import type { AuthorizerOptions } from '../src/options';
+import { AUDIENCE, makeKey, sleep, startIssuer, type TestIssuer } from './helpers/issuer';
+import { startVerifier } from './helpers/verifier';
 
 let issuer: TestIssuer;
 beforeEach(async () => {
@@ -19,20 +16,8 @@ afterEach(async () => {
   await issuer.close();
 });
 
-async function started(options: Partial<AuthorizerOptions> = {}) {
-  const { logger, records } = recordingLogger();
-  const resolved = resolveOptions({
-    policy: POLICY,
-    entrypoint: 'authz/allow',
-    issuer: issuer.issuer,
-    jwksUri: issuer.jwksUri,
-    audience: AUDIENCE,
-    logger,
-    ...options,
-  } as AuthorizerOptions);
-  const verifier = new TokenVerifier(resolved, resolved.logger);
-  await verifier.start();
-  return { verifier, records };
+function started(options: Partial<AuthorizerOptions> = {}) {
+  return startVerifier(issuer, options);
 }
 
 /** A token whose kid the server does not publish (signed by the published EC key, so only the kid is unknown). */

@@ -2,11 +2,10 @@
  * Every option is checked at start-up; a bad one throws an InvalidOptionError (a TypeError) naming it.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import * as path from 'node:path';
 import { InvalidOptionError } from '../src/errors';
 import { ASYMMETRIC_ALGORITHMS, resolveOptions, type AuthorizerOptions } from '../src/options';
+import { TEST_POLICY as POLICY } from './helpers/verifier';
 
-const POLICY = path.join(__dirname, '..', '..', '..', 'test', 'adapters', 'policies', 'authz.rego');
 const base: AuthorizerOptions = { policy: POLICY, entrypoint: 'authz/allow', issuer: 'https://issuer.test', jwksUri: 'https://issuer.test/jwks.json', audience: 'api' };
 
 function bad(options: Record<string, unknown>): () => unknown {

@@ -3,15 +3,13 @@
  * 127.0.0.1; multiple issuers; local keys and secrets; the verified-token cache.
  */
 import { createHmac, createPublicKey } from 'node:crypto';
-import * as path from 'node:path';
 import { SignJWT, type JWTPayload } from 'jose';
 import { InvalidTokenError } from '../src/errors';
-import { resolveOptions, type AuthorizerOptions } from '../src/options';
+import type { AuthorizerOptions } from '../src/options';
 import { VerifiedTokenCache } from '../src/token-cache';
-import { TokenVerifier } from '../src/verify';
-import { AUDIENCE, makeKey, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
-
-const POLICY = path.join(__dirname, '..', '..', '..', 'test', 'adapters', 'policies', 'authz.rego');
+import type { TokenVerifier } from '../src/verify';
+import { AUDIENCE, makeKey, startIssuer, type TestIssuer } from './helpers/issuer';
+import { startVerifier } from './helpers/verifier';
 
 let issuer: TestIssuer;
 
@@ -22,21 +20,8 @@ afterAll(async () => {
   await issuer.close();
 });
 
-async function verifierFor(options: Partial<AuthorizerOptions> = {}): Promise<{ verifier: TokenVerifier }> {
-  const { logger } = recordingLogger();
-  const resolved = resolveOptions({
-    policy: POLICY,
-    entrypoint: 'authz/allow',
-    issuer: issuer.issuer,
-    jwksUri: issuer.jwksUri,
-    audience: AUDIENCE,
-    algorithms: ['RS256', 'ES256'],
-    logger,
-    ...options,
-  } as AuthorizerOptions);
-  const verifier = new TokenVerifier(resolved, resolved.logger);
-  await verifier.start();
-  return { verifier };
+function verifierFor(options: Partial<AuthorizerOptions> = {}): Promise<{ verifier: TokenVerifier }> {
+  return startVerifier(issuer, { algorithms: ['RS256', 'ES256'], ...options });
 }
 
 async function refusal(verifier: TokenVerifier, token: string): Promise<InvalidTokenError> {

@@ -4,8 +4,8 @@
  * failures, evaluation errors, protocol shapes — is the core's: `authorize()` never rejects and fails closed.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createAuthorizer } from '@opa-jwt/core';
-import type { AuthResult, Authorizer, AuthorizerOptions, CoreRequest, RouteOverrides } from '@opa-jwt/core';
+import { createAuthorizer, withAuthorizerHandle } from '@opa-jwt/core';
+import type { AuthResult, AuthorizerHandle, AuthorizerOptions, CoreRequest, RouteOverrides } from '@opa-jwt/core';
 
 export type { AuthResult, RouteOverrides } from '@opa-jwt/core';
 
@@ -22,13 +22,8 @@ declare global {
   }
 }
 
-export interface OpaJwtMiddleware extends RequestHandler {
-  /** Resolves when the policy and keys are loaded; rejects with the start-up error (await it to fail fast). */
-  readonly ready: Promise<void>;
-  readonly authorizer: Authorizer;
-  /** Stops policy file watchers and timers. */
-  close(): Promise<void>;
-}
+/** The middleware, with `ready` (await it to fail fast), `authorizer` and `close()`. */
+export interface OpaJwtMiddleware extends RequestHandler, AuthorizerHandle {}
 
 /** Per-request overrides left by `opaJwt.route()` / `opaJwt.skip()` for the opa-jwt middleware that runs next. */
 const OVERRIDES = Symbol.for('opa-jwt.express.overrides');
@@ -44,7 +39,7 @@ export function toCoreRequest(req: Request): CoreRequest {
 function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {
   const authorizer = createAuthorizer(options); // throws at once for a bad option
   // Plain callback style so that Express 4 (which ignores returned promises) behaves like Express 5.
-  const middleware = ((req: Request, res: Response, next: NextFunction) => {
+  const middleware = (req: Request, res: Response, next: NextFunction) => {
     const marked = req as MarkedRequest;
     if (marked[DECIDED] || marked[OVERRIDES]?.skip) return next();
     marked[DECIDED] = true;
@@ -57,13 +52,8 @@ function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {
         next();
       })
       .catch(next);
-  }) as OpaJwtMiddleware;
-  Object.defineProperties(middleware, {
-    ready: { value: authorizer.ready(), enumerable: true },
-    authorizer: { value: authorizer, enumerable: true },
-    close: { value: () => authorizer.close(), enumerable: true },
-  });
-  return middleware;
+  };
+  return withAuthorizerHandle(middleware, authorizer);
 }
 
 /**

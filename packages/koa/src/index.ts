@@ -4,8 +4,8 @@
  * failures, evaluation errors, protocol shapes — is the core's: `authorize()` never rejects and fails closed.
  */
 import type { Context, Middleware, Next } from 'koa';
-import { createAuthorizer } from '@opa-jwt/core';
-import type { AuthResult, Authorizer, AuthorizerOptions, CoreRequest, RouteOverrides } from '@opa-jwt/core';
+import { createAuthorizer, withAuthorizerHandle } from '@opa-jwt/core';
+import type { AuthResult, AuthorizerHandle, AuthorizerOptions, CoreRequest, RouteOverrides } from '@opa-jwt/core';
 
 export type { AuthResult, RouteOverrides } from '@opa-jwt/core';
 
@@ -19,13 +19,8 @@ declare module 'koa' {
   }
 }
 
-export interface OpaJwtMiddleware extends Middleware {
-  /** Resolves when the policy and keys are loaded; rejects with the start-up error (await it to fail fast). */
-  readonly ready: Promise<void>;
-  readonly authorizer: Authorizer;
-  /** Stops policy file watchers and timers. */
-  close(): Promise<void>;
-}
+/** The middleware, with `ready` (await it to fail fast), `authorizer` and `close()`. */
+export interface OpaJwtMiddleware extends Middleware, AuthorizerHandle {}
 
 /** Overrides left by `opaJwt.route()` / `opaJwt.skip()` for the opa-jwt middleware that runs next. */
 const OVERRIDES = Symbol.for('opa-jwt.koa.overrides');
@@ -41,7 +36,7 @@ export function toCoreRequest(ctx: Context): CoreRequest {
 
 function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {
   const authorizer = createAuthorizer(options); // throws at once for a bad option
-  const middleware = (async (ctx: Context, next: Next): Promise<void> => {
+  const middleware = async (ctx: Context, next: Next): Promise<void> => {
     const state = ctx.state as MarkedState;
     if (state[DECIDED] || state[OVERRIDES]?.skip) return next();
     state[DECIDED] = true;
@@ -55,13 +50,8 @@ function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {
     }
     ctx.state.auth = outcome.auth;
     await next();
-  }) as OpaJwtMiddleware;
-  Object.defineProperties(middleware, {
-    ready: { value: authorizer.ready(), enumerable: true },
-    authorizer: { value: authorizer, enumerable: true },
-    close: { value: () => authorizer.close(), enumerable: true },
-  });
-  return middleware;
+  };
+  return withAuthorizerHandle(middleware, authorizer);
 }
 
 /**

@@ -1,8 +1,8 @@
 // Strict JSON text <-> values. Parsed strings without escapes point into the source text (which
 // the SDK keeps alive below the heap pointer for as long as the value is used).
 import {
-  Value, StrV, ArrV, CollV, NULL, TRUE, FALSE, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ,
-  BoolV, numOf, asStr, asArr, asColl, mkNum, newObj, objPut, ensureSorted, newStr, strFrom,
+  Value, StrV, ArrV, NULL, TRUE, FALSE, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ,
+  BoolV, numOf, asStr, asArr, asColl, mkNum, newObj, objPut, ensureSorted,
 } from "./values";
 
 let pos: usize = 0;
@@ -121,7 +121,7 @@ function read4Hex(): i32 {
 }
 
 /** Writes code point cp as UTF-8 at out; returns bytes written. */
-export function putUtf8(out: usize, cp: i32): i32 {
+function putUtf8(out: usize, cp: i32): i32 {
   if (cp < 0x80) { store<u8>(out, <u8>cp); return 1; }
   if (cp < 0x800) {
     store<u8>(out, <u8>(0xc0 | (cp >> 6)));
@@ -379,8 +379,29 @@ export function outString(s: StrV): void {
   outByte(0x22);
 }
 
+/**
+ * How outSpelled writes a value. The three spellings differ only in separators, set syntax and
+ * object keys, so one walker serves all of them:
+ * - SPELL_JSON: strict JSON; sets as arrays, non-string object keys as their quoted JSON text
+ * - SPELL_DUMP: OPA's opa_value_dump; compact, sets as set literals ({1,2} or set()), keys as themselves
+ * - SPELL_REGO: Rego term text (OPA's String form); the dump spelling with ", " and ": "
+ */
+export const SPELL_JSON: i32 = 0;
+export const SPELL_DUMP: i32 = 1;
+export const SPELL_REGO: i32 = 2;
+
 /** Writes v as JSON: object keys and set elements in sorted order, sets as arrays. */
 export function outValue(v: Value): void {
+  outSpelled(v, SPELL_JSON);
+}
+
+@inline function outSeparator(how: i32, b: i32): void {
+  outByte(b);
+  if (how == SPELL_REGO) outByte(0x20);
+}
+
+/** Writes v in the spelling `how` (a SPELL_ constant), collections in sorted order. */
+export function outSpelled(v: Value, how: i32): void {
   switch (v.kind) {
     case K_NULL: outAscii("null"); return;
     case K_BOOL: outAscii(changetype<BoolV>(v).b ? "true" : "false"); return;
@@ -390,8 +411,8 @@ export function outValue(v: Value): void {
       let a = asArr(v);
       outByte(0x5b);
       for (let i = 0; i < a.len; i++) {
-        if (i > 0) outByte(0x2c);
-        outValue(a.get(i));
+        if (i > 0) outSeparator(how, 0x2c);
+        outSpelled(a.get(i), how);
       }
       outByte(0x5d);
       return;
@@ -401,35 +422,39 @@ export function outValue(v: Value): void {
       ensureSorted(c);
       outByte(0x7b);
       for (let i = 0; i < c.len; i++) {
-        if (i > 0) outByte(0x2c);
+        if (i > 0) outSeparator(how, 0x2c);
         let k = c.key(i);
-        if (k.kind == K_STR) outString(asStr(k));
-        else {
-          // OPA allows non-string keys; JSON needs strings, so the key's JSON text is quoted
-          let saveBuf = outBuf, saveLen = outLen, saveCap = outCap;
-          outStart();
-          outValue(k);
-          let inner = outFinishStr();
-          outBuf = saveBuf; outLen = saveLen; outCap = saveCap;
-          outString(inner);
-        }
-        outByte(0x3a);
-        outValue(c.val(i));
+        if (how == SPELL_JSON && k.kind != K_STR) outQuotedJson(k);
+        else outSpelled(k, how);
+        outSeparator(how, 0x3a);
+        outSpelled(c.val(i), how);
       }
       outByte(0x7d);
       return;
     }
     default: {
       let c = asColl(v);
+      let asSet = how != SPELL_JSON;
+      if (asSet && c.len == 0) { outAscii("set()"); return; }
       ensureSorted(c);
-      outByte(0x5b);
+      outByte(asSet ? 0x7b : 0x5b);
       for (let i = 0; i < c.len; i++) {
-        if (i > 0) outByte(0x2c);
-        outValue(c.key(i));
+        if (i > 0) outSeparator(how, 0x2c);
+        outSpelled(c.key(i), how);
       }
-      outByte(0x5d);
+      outByte(asSet ? 0x7d : 0x5d);
     }
   }
+}
+
+/** A non-string object key in JSON: OPA allows such keys, JSON needs strings, so its JSON text is quoted. */
+function outQuotedJson(k: Value): void {
+  let saveBuf = outBuf, saveLen = outLen, saveCap = outCap;
+  outStart();
+  outValue(k);
+  let inner = outFinishStr();
+  outBuf = saveBuf; outLen = saveLen; outCap = saveCap;
+  outString(inner);
 }
 
 /** JSON text of v as a NUL-terminated buffer. */

@@ -8,7 +8,7 @@
 // default, non-strict builtin errors). Inputs are never modified: changed containers are copies.
 import {
   Value, StrV, ArrV, CollV, NULL, K_NULL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET,
-  asStr, asArr, asColl, numOf, isInt, equal, collFind, objGet, objPut, setAdd, newObj, newSet, newStr, strFrom,
+  asStr, asArr, asColl, numOf, isInt, equal, collFind, objGet, objPut, setAdd, newObj, newSet, newStr, strFrom, indexOfAscii,
 } from "./values";
 
 // ---------------------------------------------------------------- paths
@@ -410,18 +410,7 @@ let K_VALUE: StrV = strFrom("value");
 const OPS: StaticArray<string> = ["add", "remove", "replace", "move", "copy", "test"];
 
 function opCode(op: Value): i32 {
-  if (op.kind != K_STR) return -1;
-  let s = asStr(op);
-  for (let i = 0; i < OPS.length; i++) {
-    let name = OPS[i];
-    if (s.len != name.length) continue;
-    let same = true;
-    for (let j = 0; j < s.len; j++) {
-      if (<i32>load<u8>(s.ptr + <usize>j) != name.charCodeAt(j)) { same = false; break; }
-    }
-    if (same) return i;
-  }
-  return -1;
+  return op.kind == K_STR ? indexOfAscii(asStr(op), OPS) : -1;
 }
 
 /**

@@ -6,7 +6,7 @@
 import {
   Value, StrV, ArrV, CollV, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET,
   TRUE, FALSE, mkBool, mkNum, numOf, asStr, asArr, asColl, equal, compare, collFind, objGet,
-  newObj, newSet, setAdd, objPut, ensureSorted, sortValues, isInt, newStr, strFrom, runeCount,
+  newObj, newSet, setAdd, objPut, ensureSorted, sortValues, isInt, newStr, strFrom, runeCount, indexOfAscii,
 } from "./values";
 import { dumpStr } from "./json";
 import { fail } from "./host";
@@ -32,16 +32,7 @@ const NATIVE_NAMES: StaticArray<string> = [
 
 /** Native id of a builtin name, or -1 when it runs on the host. */
 export function nativeId(name: StrV): i32 {
-  for (let i = 0; i < NATIVE_NAMES.length; i++) {
-    let n = NATIVE_NAMES[i];
-    if (name.len != n.length) continue;
-    let same = true;
-    for (let j = 0; j < name.len; j++) {
-      if (<i32>load<u8>(name.ptr + <usize>j) != n.charCodeAt(j)) { same = false; break; }
-    }
-    if (same) return i;
-  }
-  return -1;
+  return indexOfAscii(name, NATIVE_NAMES);
 }
 
 @inline function isNum(v: Value): bool { return v.kind == K_NUM; }

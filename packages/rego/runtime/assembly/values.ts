@@ -120,7 +120,7 @@ function bytesCompare(a: usize, al: i32, b: usize, bl: i32): i32 {
 }
 
 /** Whether n bytes at a and b are equal, a word at a time (keys are short; this is the hot path of lookups). */
-export function bytesEqual(a: usize, b: usize, n: i32): bool {
+function bytesEqual(a: usize, b: usize, n: i32): bool {
   if (a == b) return true;
   let i = 0;
   for (; i + 4 <= n; i += 4) if (load<u32>(a + <usize>i) != load<u32>(b + <usize>i)) return false;
@@ -139,6 +139,12 @@ export function strEqualsAscii(a: StrV, s: string): bool {
   return true;
 }
 
+/** Position of a in a table of ASCII names, or -1. */
+export function indexOfAscii(a: StrV, names: StaticArray<string>): i32 {
+  for (let i = 0; i < names.length; i++) if (strEqualsAscii(a, names[i])) return i;
+  return -1;
+}
+
 export function equal(a: Value, b: Value): bool {
   if (a === b) return true;
   let k = a.kind;
@@ -154,19 +160,14 @@ export function equal(a: Value, b: Value): bool {
       for (let i = 0; i < x.len; i++) if (!equal(x.get(i), y.get(i))) return false;
       return true;
     }
-    case K_OBJ: {
+    default: {
+      // objects and sets: the same keys (and, for objects, equal values under each)
       let x = asColl(a), y = asColl(b);
       if (x.len != y.len) return false;
       for (let i = 0; i < x.len; i++) {
         let j = collFind(y, x.key(i));
-        if (j < 0 || !equal(x.val(i), y.val(j))) return false;
+        if (j < 0 || (k == K_OBJ && !equal(x.val(i), y.val(j)))) return false;
       }
-      return true;
-    }
-    default: {
-      let x = asColl(a), y = asColl(b);
-      if (x.len != y.len) return false;
-      for (let i = 0; i < x.len; i++) if (collFind(y, x.key(i)) < 0) return false;
       return true;
     }
   }
@@ -200,27 +201,20 @@ export function compare(a: Value, b: Value): i32 {
       }
       return x.len < y.len ? -1 : (x.len > y.len ? 1 : 0);
     }
-    case K_OBJ: {
-      let x = asColl(a), y = asColl(b);
-      ensureSorted(x); ensureSorted(y);
-      let n = min(x.len, y.len);
-      for (let i = 0; i < n; i++) {
-        let c = compare(x.key(i), y.key(i));
-        if (c != 0) return c;
-      }
-      for (let i = 0; i < n; i++) {
-        let c = compare(x.val(i), y.val(i));
-        if (c != 0) return c;
-      }
-      return x.len < y.len ? -1 : (x.len > y.len ? 1 : 0);
-    }
     default: {
+      // objects compare by their sorted keys, then their values, then size; sets by elements, then size
       let x = asColl(a), y = asColl(b);
       ensureSorted(x); ensureSorted(y);
       let n = min(x.len, y.len);
       for (let i = 0; i < n; i++) {
         let c = compare(x.key(i), y.key(i));
         if (c != 0) return c;
+      }
+      if (a.kind == K_OBJ) {
+        for (let i = 0; i < n; i++) {
+          let c = compare(x.val(i), y.val(i));
+          if (c != 0) return c;
+        }
       }
       return x.len < y.len ? -1 : (x.len > y.len ? 1 : 0);
     }
@@ -359,7 +353,7 @@ export function objGet(c: CollV, key: Value): Value | null {
 }
 
 /** In-place heapsort of keys (and vals alongside): no allocation. */
-export function sortPairs(keys: usize, vals: usize, n: i32): void {
+function sortPairs(keys: usize, vals: usize, n: i32): void {
   for (let start = (n >> 1) - 1; start >= 0; start--) siftDown(keys, vals, start, n);
   for (let end = n - 1; end > 0; end--) {
     swap(keys, vals, 0, end);

@@ -762,26 +762,40 @@ export class Parser {
     const m = this.mark();
     const head = this.parseTerm();
     if (this.isPunct('|')) {
-      this.next();
-      let comprError: ParseFailure;
-      try {
-        const body = this.parseQuery(']');
-        this.next();
-        return { type: 'arraycompr', term: head, body, loc };
-      } catch (e) {
-        if (!(e instanceof ParseFailure)) throw e;
-        comprError = e;
-      }
-      this.reset(m);
-      try {
-        return { type: 'array', items: this.parseTermList(']', []), loc };
-      } catch (e) {
-        if (e instanceof ParseFailure) throw comprError;
-        throw e;
-      }
+      return this.comprehensionOr(
+        ']',
+        m,
+        (body) => ({ type: 'arraycompr', term: head, body, loc }),
+        () => ({ type: 'array', items: this.parseTermList(']', []), loc }),
+      );
     }
     this.reset(m);
     return { type: 'array', items: this.parseTermList(']', []), loc };
+  }
+
+  /**
+   * At the `|` after a collection's first term: the comprehension body up to `close`. When that
+   * does not parse, backtracks to `m` and reads the plain collection instead (`|` is also set union, so
+   * `{a | b}` may be a set holding one union); when that fails too, the comprehension's error is the one reported.
+   */
+  private comprehensionOr(close: '}' | ']', m: Mark, comprehension: (body: Expr[]) => Term, plain: () => Term): Term {
+    this.next();
+    let comprError: ParseFailure;
+    try {
+      const body = this.parseQuery(close);
+      this.next();
+      return comprehension(body);
+    } catch (e) {
+      if (!(e instanceof ParseFailure)) throw e;
+      comprError = e;
+    }
+    this.reset(m);
+    try {
+      return plain();
+    } catch (e) {
+      if (e instanceof ParseFailure) throw comprError;
+      throw e;
+    }
   }
 
   /** `{...}`: an object, a set, or a set or object comprehension. */
@@ -795,23 +809,12 @@ export class Parser {
     const m = this.mark();
     const head = this.parseTerm();
     if (this.isPunct('|')) {
-      this.next();
-      let comprError: ParseFailure;
-      try {
-        const body = this.parseQuery('}');
-        this.next();
-        return { type: 'setcompr', term: head, body, loc };
-      } catch (e) {
-        if (!(e instanceof ParseFailure)) throw e;
-        comprError = e;
-      }
-      this.reset(m);
-      try {
-        return this.parseSetOrObjectItems(loc);
-      } catch (e) {
-        if (e instanceof ParseFailure) throw comprError;
-        throw e;
-      }
+      return this.comprehensionOr(
+        '}',
+        m,
+        (body) => ({ type: 'setcompr', term: head, body, loc }),
+        () => this.parseSetOrObjectItems(loc),
+      );
     }
     if (this.isPunct(':')) return this.parseObjectFrom(head, loc, true);
     this.reset(m);
@@ -837,23 +840,13 @@ export class Parser {
     const m = this.mark();
     let value = this.parseTerm();
     if (mayBeComprehension && this.isPunct('|')) {
-      this.next();
-      let comprError: ParseFailure;
-      try {
-        const body = this.parseQuery('}');
-        this.next();
-        return { type: 'objectcompr', key, value, body, loc };
-      } catch (e) {
-        if (!(e instanceof ParseFailure)) throw e;
-        comprError = e;
-      }
-      this.reset(m);
-      try {
-        return this.parseObjectRest(key, this.parseTermIn(false), loc);
-      } catch (e) {
-        if (e instanceof ParseFailure) throw comprError;
-        throw e;
-      }
+      const head = value;
+      return this.comprehensionOr(
+        '}',
+        m,
+        (body) => ({ type: 'objectcompr', key, value: head, body, loc }),
+        () => this.parseObjectRest(key, this.parseTermIn(false), loc),
+      );
     }
     if (!this.isPunct(',') && !this.isPunct('}')) {
       this.reset(m);
