@@ -8,9 +8,13 @@ class SummaryReporter {
     // A suite that fails to load counts no failed test of its own: count it, so the line never reads "0 failed".
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     const skipped = results.numPendingTests + results.numTodoTests;
-    const line = `jest: ${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`;
+    // Skipped tests say why in their names (e.g. ../shared is absent in a newcomer's clone): list them.
+    const lines = results.testResults.flatMap((file) =>
+      file.testResults.filter((t) => t.status === 'pending' || t.status === 'todo').map((t) => `skipped: ${t.fullName}`),
+    );
+    lines.push(`jest: ${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
     // jest always adds its own summary reporter after the configured ones: print once it has written its lines.
-    process.once('exit', () => process.stderr.write(line));
+    process.once('exit', () => process.stderr.write(`${lines.join('\n')}\n`));
   }
 }
 
