@@ -6,10 +6,10 @@
  * Every request passes the opa-jwt middleware first: no/invalid token -> 401, denied by the policy -> 403 with
  * the policy's external_message, allowed -> req.auth holds the verified claims.
  */
-const http = require('node:http');
 const express = require('express');
 const { opaJwt } = require('@opa-jwt/express');
 const { OrderBook, POLICY, ENTRYPOINT } = require('../shared/orders');
+const { httpHandle } = require('../shared/http-handle');
 
 /** @param {{ issuer: string, audience: string, jwksUri?: string, policyPath?: string }} config */
 async function createApp(config) {
@@ -39,23 +39,7 @@ async function createApp(config) {
     res.status(201).json(created.order);
   });
 
-  const server = http.createServer(app);
-  return {
-    app,
-    ready: auth.ready,
-    listen: (port = 0, host = '127.0.0.1') =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => resolve(`http://${host}:${server.address().port}`));
-      }),
-    close: async () => {
-      if (server.listening) {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-      }
-      await auth.close();
-    },
-  };
+  return { app, ready: auth.ready, ...httpHandle(app, auth) };
 }
 
 module.exports = { createApp };

@@ -1,19 +1,4 @@
 // Types for test/examples; the example itself is plain JavaScript.
-export interface ExampleConfig {
-  issuer: string;
-  audience: string;
-  /** Without it the issuer's keys are found through OpenID discovery. */
-  jwksUri?: string;
-  policyPath?: string;
-}
-
-export interface ExampleApp {
-  app: unknown;
-  /** The middleware's start-up promise: rejects if the policy does not compile or the issuer is unreachable. */
-  ready: Promise<void>;
-  /** Listens on 127.0.0.1 (port 0: a free one) and resolves to the base URL. */
-  listen(port?: number, host?: string): Promise<string>;
-  close(): Promise<void>;
-}
-
-export declare function createApp(config: ExampleConfig): Promise<ExampleApp>;
+import type { CreateApp } from '../shared/example-app';
+export type { ExampleApp, ExampleConfig } from '../shared/example-app';
+export declare const createApp: CreateApp;

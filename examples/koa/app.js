@@ -6,10 +6,10 @@
  * Every request passes the opa-jwt middleware first: no/invalid token -> 401, denied by the policy -> 403 with
  * the policy's external_message, allowed -> ctx.state.auth holds the verified claims.
  */
-const http = require('node:http');
 const Koa = require('koa');
 const { opaJwt } = require('@opa-jwt/koa');
 const { OrderBook, POLICY, ENTRYPOINT } = require('../shared/orders');
+const { httpHandle } = require('../shared/http-handle');
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -67,23 +67,7 @@ async function createApp(config) {
     // anything else: Koa's 404
   });
 
-  const server = http.createServer(app.callback());
-  return {
-    app,
-    ready: auth.ready,
-    listen: (port = 0, host = '127.0.0.1') =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => resolve(`http://${host}:${server.address().port}`));
-      }),
-    close: async () => {
-      if (server.listening) {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-      }
-      await auth.close();
-    },
-  };
+  return { app, ready: auth.ready, ...httpHandle(app.callback(), auth) };
 }
 
 module.exports = { createApp };
