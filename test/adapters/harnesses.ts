@@ -70,7 +70,7 @@ export const expressHarness: Harness = {
 };
 
 /** Koa has no body parser of its own: a small JSON/form reader stands in for @koa/bodyparser. */
-async function readBody(ctx: Koa.Context): Promise<unknown> {
+export async function readKoaBody(ctx: Koa.Context): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
@@ -88,7 +88,7 @@ export const koaHarness: Harness = {
     const skip = koaOpaJwt.skip();
     const special = koaOpaJwt.route({ entrypoint: SPECIAL_ENTRYPOINT });
     app.use(async (ctx, next) => {
-      if (ctx.method !== 'GET' && ctx.method !== 'HEAD') (ctx.request as { body?: unknown }).body = await readBody(ctx);
+      if (ctx.method !== 'GET' && ctx.method !== 'HEAD') (ctx.request as { body?: unknown }).body = await readKoaBody(ctx);
       await next();
     });
     app.use((ctx, next) => {

@@ -14,6 +14,7 @@ import { opaJwt as koaOpaJwt } from '@opa-jwt/koa';
 import { opaJwt as fastifyOpaJwt } from '@opa-jwt/fastify';
 import type { AuthResult } from '@opa-jwt/core';
 import { createTicketServer } from '../../examples/mcp/tickets';
+import { readKoaBody } from '../adapters/harnesses';
 
 export type OpaJwtOptions = Parameters<typeof expressOpaJwt>[0];
 export type Framework = 'express' | 'koa' | 'fastify';
@@ -52,17 +53,6 @@ async function listen(server: Server): Promise<string> {
 function stop(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-}
-
-/** Koa has no body parser of its own: a small JSON/form reader stands in for @koa/bodyparser. */
-async function readKoaBody(ctx: Koa.Context): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return undefined;
-  if (ctx.is('application/json')) return JSON.parse(text);
-  if (ctx.is('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
-  return undefined;
 }
 
 async function startExpress(options: OpaJwtOptions, kind: 'mcp' | 'token'): Promise<RunningApp> {
