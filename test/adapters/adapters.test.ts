@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import request from 'supertest';
 import express from 'express';
 import Fastify, { type FastifyRequest } from 'fastify';
+import Koa from 'koa';
 import { opaJwt as expressOpaJwt } from '@opa-jwt/express';
+import { opaJwt as koaOpaJwt } from '@opa-jwt/koa';
 import { opaJwt as fastifyOpaJwt } from '@opa-jwt/fastify';
 import { startFixtures, token, type Fixtures } from './fixtures';
 import { harnesses, type AppHandle, type Harness } from './harnesses';
@@ -383,3 +385,61 @@ describe('fastify: encapsulation', () => {
   });
 });
 
+
+/**
+ * Two opa-jwt middlewares on one request (a general policy, then a stricter one on /admin) must both allow; the
+ * same middleware mounted twice decides once. Express and Koa (Fastify's nesting is the encapsulation test above).
+ */
+describe.each(['express', 'koa'] as const)('%s: layered middlewares', (framework) => {
+  let admin: string;
+  let adminAndSpecial: string;
+  beforeAll(async () => {
+    admin = `Bearer ${await token(fixtures)}`; // roles: admin
+    adminAndSpecial = `Bearer ${await token(fixtures, { claims: { roles: ['admin', 'special'] } })}`;
+  });
+
+  function build(decisions: string[]) {
+    const general = { ...coreOptions(fixtures), onDecision: (entry: { path: string }) => void decisions.push(entry.path) };
+    const strict = { ...coreOptions(fixtures, { entrypoint: 'authz/special' }), onDecision: (entry: { path: string }) => void decisions.push(entry.path) };
+    if (framework === 'express') {
+      const app = express();
+      const first = expressOpaJwt(general);
+      const second = expressOpaJwt(strict);
+      app.use(first);
+      app.use(first); // mounted twice: decides once
+      app.use('/admin', second);
+      app.get(/.*/, (req, res) => void res.json({ sub: req.auth?.payload?.sub }));
+      return { server: app, close: async () => Promise.all([first.close(), second.close()]) };
+    }
+    const app = new Koa();
+    const first = koaOpaJwt(general);
+    const second = koaOpaJwt(strict);
+    app.use(first);
+    app.use(first);
+    app.use((ctx, next) => (ctx.path.startsWith('/admin') ? second(ctx, next) : next()));
+    app.use((ctx) => {
+      ctx.body = { sub: ctx.state.auth?.payload?.sub };
+    });
+    return { server: app.callback(), close: async () => Promise.all([first.close(), second.close()]) };
+  }
+
+  test('the stricter policy is enforced behind the general one, and one middleware decides once', async () => {
+    const decisions: string[] = [];
+    const { server, close } = build(decisions);
+    try {
+      expect((await request(server).get('/orders').set('Authorization', admin)).status).toBe(200);
+      expect(decisions).toEqual(['authz/decision']);
+
+      decisions.length = 0;
+      const denied = await request(server).get('/admin/users').set('Authorization', admin);
+      expect(denied.status).toBe(403); // the general policy allows an admin's GET; the strict one wants "special"
+      expect(decisions).toEqual(['authz/decision', 'authz/special']);
+
+      decisions.length = 0;
+      expect((await request(server).get('/admin/users').set('Authorization', adminAndSpecial)).status).toBe(200);
+      expect(decisions).toEqual(['authz/decision', 'authz/special']);
+    } finally {
+      await close();
+    }
+  });
+});

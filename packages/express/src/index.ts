@@ -27,10 +27,8 @@ export interface OpaJwtMiddleware extends RequestHandler, AuthorizerHandle {}
 
 /** Per-request overrides left by `opaJwt.route()` / `opaJwt.skip()` for the opa-jwt middleware that runs next. */
 const OVERRIDES = Symbol.for('opa-jwt.express.overrides');
-/** Marks a request already decided, so that a second opa-jwt middleware on the same path does not decide again. */
-const DECIDED = Symbol.for('opa-jwt.express.decided');
 
-type MarkedRequest = Request & { [OVERRIDES]?: RouteOverrides; [DECIDED]?: boolean };
+type MarkedRequest = Request & { [OVERRIDES]?: RouteOverrides };
 
 export function toCoreRequest(req: Request): CoreRequest {
   return { method: req.method, url: req.originalUrl ?? req.url, headers: req.headers, ip: req.ip ?? req.socket?.remoteAddress, body: req.body as unknown };
@@ -38,13 +36,19 @@ export function toCoreRequest(req: Request): CoreRequest {
 
 function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {
   const authorizer = createAuthorizer(options); // throws at once for a bad option
+  // The same middleware mounted twice on a request's way (app and router) decides it once. Another opa-jwt
+  // middleware, with its own policy, decides it again: layered policies must all allow.
+  const decided = new WeakSet<Request>();
   // Plain callback style so that Express 4 (which ignores returned promises) behaves like Express 5.
   const middleware = (req: Request, res: Response, next: NextFunction) => {
+    if (decided.has(req)) return next();
+    decided.add(req);
     const marked = req as MarkedRequest;
-    if (marked[DECIDED] || marked[OVERRIDES]?.skip) return next();
-    marked[DECIDED] = true;
+    const overrides = marked[OVERRIDES];
+    delete marked[OVERRIDES]; // they were for this middleware only
+    if (overrides?.skip) return next();
     authorizer
-      .authorize(toCoreRequest(req), marked[OVERRIDES])
+      .authorize(toCoreRequest(req), overrides)
       .then((outcome) => {
         res.set(outcome.headers);
         if (outcome.type === 'respond') return void res.status(outcome.status).json(outcome.body);

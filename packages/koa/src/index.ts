@@ -24,10 +24,8 @@ export interface OpaJwtMiddleware extends Middleware, AuthorizerHandle {}
 
 /** Overrides left by `opaJwt.route()` / `opaJwt.skip()` for the opa-jwt middleware that runs next. */
 const OVERRIDES = Symbol.for('opa-jwt.koa.overrides');
-/** Marks a request already decided, so that a second opa-jwt middleware does not decide again. */
-const DECIDED = Symbol.for('opa-jwt.koa.decided');
 
-type MarkedState = Record<PropertyKey, unknown> & { [OVERRIDES]?: RouteOverrides; [DECIDED]?: boolean };
+type MarkedState = Record<PropertyKey, unknown> & { [OVERRIDES]?: RouteOverrides };
 
 export function toCoreRequest(ctx: Context): CoreRequest {
   // `body` is present only when a body parser (e.g. @koa/bodyparser) ran before this middleware.
@@ -36,11 +34,17 @@ export function toCoreRequest(ctx: Context): CoreRequest {
 
 function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {
   const authorizer = createAuthorizer(options); // throws at once for a bad option
+  // The same middleware mounted twice on a request's way (app and router) decides it once. Another opa-jwt
+  // middleware, with its own policy, decides it again: layered policies must all allow.
+  const decided = new WeakSet<Context>();
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
+    if (decided.has(ctx)) return next();
+    decided.add(ctx);
     const state = ctx.state as MarkedState;
-    if (state[DECIDED] || state[OVERRIDES]?.skip) return next();
-    state[DECIDED] = true;
-    const outcome = await authorizer.authorize(toCoreRequest(ctx), state[OVERRIDES]);
+    const overrides = state[OVERRIDES];
+    delete state[OVERRIDES]; // they were for this middleware only
+    if (overrides?.skip) return next();
+    const outcome = await authorizer.authorize(toCoreRequest(ctx), overrides);
     ctx.set(outcome.headers);
     if (outcome.type === 'respond') {
       ctx.status = outcome.status;
