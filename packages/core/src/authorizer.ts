@@ -34,7 +34,10 @@ export class OpaJwtAuthorizer implements Authorizer {
   readonly options: ResolvedOptions;
   readonly verifier: TokenVerifier;
   readonly policies: PolicyStore;
+  /** The start-up attempt: rejects with the first start-up error (what `ready()` returns). */
   private readonly starting: Promise<void>;
+  /** Resolves when every part of the start-up attempt settled: requests arriving earlier wait, then look at what is in force. */
+  private readonly startedOrFailed: Promise<void>;
   /** A `logger` was given: decision log entries go to its `info` (the default console logger drops them). */
   private readonly loggerGiven: boolean;
   /** Per-route entrypoints (`data.pkg.rule`, `pkg.rule`) as the SDK names them, normalised once per spelling. */
@@ -53,12 +56,19 @@ export class OpaJwtAuthorizer implements Authorizer {
       logger,
     });
     this.loggerGiven = options.logger !== undefined;
-    this.starting = Promise.all([this.policies.start(), this.verifier.start()]).then(() => undefined);
-    // Reported once, here, for every adapter; handling the rejection also keeps an unobserved start-up failure
-    // from crashing the process. Until the process is fixed every request is answered 500 (fail closed).
-    this.starting.catch((error: unknown) => {
-      logger.error(errorFields(error), 'opa-jwt: the authorizer failed to start; every request will be denied (500)');
+    const policyStart = this.policies.start();
+    // Reported once, here, for every adapter. What happens next is decided per request by what is in force, not by
+    // this promise: with `watch`, a good version saved later is put in force (logged as recovered).
+    policyStart.catch((error: unknown) => {
+      const until = this.options.watch ? 'until a version that loads is saved (the policy is being watched)' : 'until the process is restarted with a policy that loads';
+      logger.error(errorFields(error), `opa-jwt: the authorizer failed to start: the policy could not be loaded; every request is denied (500) ${until}`);
     });
+    // Logs each issuer that could not be discovered; those are retried on demand (503 meanwhile), see TrustedIssuer.
+    const verifierStart = this.verifier.start();
+    this.starting = Promise.all([policyStart, verifierStart]).then(() => undefined);
+    this.starting.catch(() => undefined); // logged above: an unawaited ready() must not crash the process
+    // Both settled, not the first failure: a policy still compiling when discovery fails must not look missing.
+    this.startedOrFailed = Promise.allSettled([policyStart, verifierStart]).then(() => undefined);
   }
 
   ready(): Promise<void> {
@@ -70,12 +80,11 @@ export class OpaJwtAuthorizer implements Authorizer {
   }
 
   async authorize(request: CoreRequest, route?: RouteOverrides): Promise<Outcome> {
-    try {
-      await this.starting;
-    } catch {
-      // The start-up error was logged once (constructor); until the process is fixed, every request fails closed.
-      return this.deny(request, new PolicyEvaluationError(), undefined);
-    }
+    await this.startedOrFailed;
+    // No policy in force (it failed to load at start-up and, without `watch` or until a good version is saved, none
+    // has since): fail closed. The cause was logged once, at start-up. An issuer that could not be discovered is
+    // the verifier's business: its tokens are answered 503 while discovery is retried.
+    if (!this.policies.current) return this.deny(request, new PolicyEvaluationError(), undefined);
     try {
       return await this.decide(request, route);
     } catch (error) {
@@ -284,7 +293,8 @@ function pathOnly(url: string): string {
 
 /**
  * Creates the authorizer. Validates every option at once (throws an `InvalidOptionError` naming the bad one) and
- * starts loading the policy and the issuers' keys; `ready()` resolves when both are done.
+ * starts loading the policy and discovering the issuers; `ready()` resolves when both are done and rejects with the
+ * first start-up error. Requests are decided by what is in force when they arrive: see `authorize`.
  */
 export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   return new OpaJwtAuthorizer(options);

@@ -52,7 +52,11 @@ export type Outcome =
   | { type: 'respond'; status: number; headers: Record<string, string>; body: unknown };
 
 export interface Authorizer {
-  /** Resolves when the policy is loaded and issuer metadata is known; rejects with the start-up error. */
+  /**
+   * Resolves when the policy is loaded and issuer metadata is known; rejects with the start-up error (a policy that
+   * does not load, a failed discovery). Requests do not depend on it: each is decided by what is in force when it
+   * arrives (a policy saved later under `watch`, an issuer discovered later), failing closed while nothing is.
+   */
   ready(): Promise<void>;
   /** Decide one request. Never rejects: internal failures become a fail-closed `deny` outcome (500/503). */
   authorize(request: CoreRequest, route?: RouteOverrides): Promise<Outcome>;
@@ -62,7 +66,7 @@ export interface Authorizer {
 
 /** What the Express and Koa adapters expose on the middleware they return (see `withAuthorizerHandle`). */
 export interface AuthorizerHandle {
-  /** Resolves when the policy and keys are loaded; rejects with the start-up error (await it to fail fast). */
+  /** Resolves when the policy is loaded and the issuers are discovered; rejects with the start-up error (await it to fail fast). */
   readonly ready: Promise<void>;
   readonly authorizer: Authorizer;
   /** Stops policy file watchers and timers. */

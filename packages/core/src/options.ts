@@ -22,7 +22,8 @@ export interface IssuerOptions {
   /**
    * The issuer's base URL: its metadata is discovered at start-up from `/.well-known/openid-configuration`
    * (OpenID Connect Discovery), falling back to `/.well-known/oauth-authorization-server` (RFC 8414). Gives `issuer`
-   * and `jwksUri` unless they are set explicitly.
+   * and `jwksUri` unless they are set explicitly. A failed discovery rejects `ready()` and is retried when this
+   * issuer's tokens arrive, at most once per `cooldownDuration`; they are answered 503 meanwhile.
    */
   issuerBaseURL?: string;
   /** The exact `iss` value tokens must carry. Required unless `issuerBaseURL` is given. */
@@ -56,7 +57,10 @@ export interface AuthorizerOptions extends IssuerOptions, ProtocolOptions {
   entrypoint?: string;
   /** Base document (`data`) for the policy, merged over the bundle's own data. */
   data?: Record<string, unknown>;
-  /** Reload the policy when its file or folder changes; a broken edit keeps the last good policy. Default false. */
+  /**
+   * Reload the policy when its file or folder changes; a broken edit keeps the last good policy. Watching goes on
+   * after a policy that failed to load at start-up: the first version that loads is put in force. Default false.
+   */
   watch?: boolean;
   /** Accept Rego v0 syntax in modules that do not `import rego.v1` (`.rego` sources only). Default false. */
   v0Compatible?: boolean;
@@ -86,7 +90,7 @@ export interface AuthorizerOptions extends IssuerOptions, ProtocolOptions {
   // ------------------------------------------------------------------ JWKS fetching
   /** Milliseconds after which fetched keys are refreshed. Default 600000 (10 minutes). */
   cacheMaxAge?: number;
-  /** Minimum milliseconds between two JWKS fetches triggered by unknown `kid`s or failures. Default 30000. */
+  /** Minimum milliseconds between two JWKS fetches triggered by unknown `kid`s or failures, and between two discovery attempts after a failed one. Default 30000. */
   cooldownDuration?: number;
   /** Milliseconds to wait for the issuer (discovery and JWKS requests). Default 5000. */
   timeoutDuration?: number;
@@ -173,17 +177,28 @@ export const DEFAULTS = {
   decisionIdHeader: 'X-Decision-Id',
 } as const;
 
-const ISSUER_KEYS = ['issuerBaseURL', 'issuer', 'jwksUri', 'publicKey', 'jwks', 'secret', 'audience', 'algorithms'] as const;
-const TOP_LEVEL_KEYS = new Set<string>([
-  ...ISSUER_KEYS,
-  'policy', 'entrypoint', 'data', 'watch', 'v0Compatible', 'issuers',
-  'clockTolerance', 'maxTokenAge', 'strict', 'authRequired', 'bearerMethods', 'maxTokenSize', 'tokenCacheSize',
-  'cacheMaxAge', 'cooldownDuration', 'timeoutDuration', 'staleIfErrorDuration',
-  'realm', 'decisionIdHeader', 'logger', 'onDecision', 'input',
-  'resourceMetadata', 'maxBodySize',
-]);
-/** Only the options that describe one issuer may differ between issuers. */
-const PER_ISSUER_KEYS = new Set<string>(ISSUER_KEYS);
+/**
+ * Every option one issuer takes (top level, or in each `issuers` entry). Written as an object checked against the
+ * interface, so the compiler refuses a list that misses a declared option or names one that is not declared.
+ */
+const ISSUER_OPTION_FLAGS = {
+  issuerBaseURL: true, issuer: true, jwksUri: true, publicKey: true, jwks: true, secret: true, audience: true, algorithms: true,
+} as const satisfies Record<keyof IssuerOptions, true>;
+
+/** Every top-level option: any other name is refused at start-up (a typo must not silently change nothing). */
+const OPTION_FLAGS = {
+  ...ISSUER_OPTION_FLAGS,
+  policy: true, entrypoint: true, data: true, watch: true, v0Compatible: true, issuers: true,
+  clockTolerance: true, maxTokenAge: true, strict: true, authRequired: true, bearerMethods: true, maxTokenSize: true, tokenCacheSize: true,
+  cacheMaxAge: true, cooldownDuration: true, timeoutDuration: true, staleIfErrorDuration: true,
+  realm: true, decisionIdHeader: true, logger: true, onDecision: true, input: true,
+  resourceMetadata: true, maxBodySize: true,
+} as const satisfies Record<keyof AuthorizerOptions, true>;
+
+/** The names `createAuthorizer` accepts (the documentation's configuration tables are checked against it). */
+export const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(OPTION_FLAGS));
+/** The names an `issuers` entry accepts: only the options that describe one issuer may differ between issuers. */
+export const ISSUER_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(ISSUER_OPTION_FLAGS));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Small checkers, each naming the option it checks
@@ -394,7 +409,7 @@ function optionalFunction<T>(value: unknown, option: string): T | undefined {
 export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
   if (!isPlainObject(options)) throw new InvalidOptionError('options', 'must be an object, e.g. { issuer, audience, jwksUri, policy, entrypoint }');
   const raw = options as unknown as Record<string, unknown>;
-  checkKnownKeys(raw, TOP_LEVEL_KEYS, '');
+  checkKnownKeys(raw, OPTION_NAMES, '');
 
   const policy = policySpec(raw.policy);
   const entrypoint = raw.entrypoint === undefined ? undefined : nonEmptyString(raw.entrypoint, 'entrypoint');
@@ -415,7 +430,7 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
     issuerEntries = (raw.issuers as unknown[]).map((entry, index) => {
       const prefix = `issuers[${index}].`;
       if (!isPlainObject(entry)) fail(`issuers[${index}]`, 'must be an object');
-      checkKnownKeys(entry, PER_ISSUER_KEYS, prefix);
+      checkKnownKeys(entry, ISSUER_OPTION_NAMES, prefix);
       return { raw: entry, prefix };
     });
   } else {

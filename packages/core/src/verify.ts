@@ -37,9 +37,14 @@ export class TokenVerifier {
     this.allAlgorithms = new Set(this.issuers.flatMap((issuer) => issuer.algorithms));
   }
 
-  /** Discovery and key warm-up for every issuer. */
+  /**
+   * Discovery and key warm-up for every issuer; rejects with the first discovery failure (each is logged by its
+   * issuer). Not fatal: an undiscovered issuer is retried when its tokens arrive (see `TrustedIssuer`).
+   */
   async start(): Promise<void> {
-    await Promise.all(this.issuers.map((issuer) => issuer.start()));
+    const results = await Promise.allSettled(this.issuers.map((issuer) => issuer.start()));
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   private keysRemoved(issuer: TrustedIssuer, kids: string[]): void {
@@ -75,7 +80,7 @@ export class TokenVerifier {
       throw new InvalidTokenError('alg_not_allowed', `tokens signed with ${safeAlg(header.alg)} are not accepted`);
     }
 
-    const issuer = this.issuerFor(token);
+    const issuer = await this.issuerFor(token);
     if (!issuer.algorithms.includes(header.alg)) {
       throw new InvalidTokenError('alg_not_allowed', `tokens signed with ${safeAlg(header.alg)} are not accepted from this issuer`);
     }
@@ -115,18 +120,35 @@ export class TokenVerifier {
     return options;
   }
 
-  /** Routes a token to the issuer its (not yet verified) `iss` names; verification then checks that `iss` again. */
-  private issuerFor(token: string): TrustedIssuer {
-    if (this.issuers.length === 1) return this.issuers[0];
+  /**
+   * Routes a token to the issuer its (not yet verified) `iss` names; verification then checks that `iss` again.
+   * The issuer must be discovered: an `issuerBaseURL` issuer that could not be discovered is tried again here
+   * (throttled by the issuer), and while it cannot be, its tokens are a 503, not a 401 (fail closed, retry later).
+   */
+  private async issuerFor(token: string): Promise<TrustedIssuer> {
+    if (this.issuers.length === 1) {
+      const only = this.issuers[0];
+      if (!only.discovered) await only.ensureDiscovered();
+      return only;
+    }
     let iss: unknown;
     try {
       iss = decodeJwt(token).iss;
     } catch {
       throw new InvalidTokenError('malformed', 'the token payload is not valid base64url JSON');
     }
-    const issuer = typeof iss === 'string' ? this.issuers.find((candidate) => candidate.issuer === iss) : undefined;
-    if (!issuer) throw new InvalidTokenError('issuer', typeof iss === 'string' ? 'the token\'s issuer is not trusted' : 'the token has no "iss" claim');
-    return issuer;
+    if (typeof iss !== 'string') throw new InvalidTokenError('issuer', 'the token has no "iss" claim');
+    const known = this.issuers.find((candidate) => candidate.discovered && candidate.issuer === iss);
+    if (known) return known;
+    // Not a discovered issuer's: it may be one that could not be discovered yet (whose `iss` may be unknown).
+    const candidates = this.issuers.filter((candidate) => !candidate.discovered && candidate.mayIssue(iss));
+    if (candidates.length === 0) throw new InvalidTokenError('issuer', 'the token\'s issuer is not trusted');
+    const attempts = await Promise.allSettled(candidates.map((candidate) => candidate.ensureDiscovered()));
+    const found = candidates.find((candidate) => candidate.discovered && candidate.issuer === iss);
+    if (found) return found;
+    const unavailable = attempts.find((attempt): attempt is PromiseRejectedResult => attempt.status === 'rejected');
+    if (unavailable) throw unavailable.reason; // KeysUnavailableError: we cannot tell yet whether it is trusted
+    throw new InvalidTokenError('issuer', 'the token\'s issuer is not trusted');
   }
 
   private remember(token: string, verified: VerifiedToken): void {

@@ -1,6 +1,8 @@
 /**
  * `watch: true`: edits to the policy file or folder are compiled and swapped in between requests; a broken edit keeps
- * the last good policy and logs why; editors that save by renaming are followed; close() stops watching.
+ * the last good policy and logs why; editors that save by renaming are followed; close() stops watching. A policy
+ * that fails at start-up is put in force once a good version is saved, and an issuer that is down at start-up is
+ * picked up when it comes back: no restart either way, fail closed meanwhile.
  */
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { AUDIENCE, recordingLogger, sleep, startIssuer, type TestIssuer } from '
 const allowAll = 'package authz\n\ndefault allow := false\n\nallow if input.method == "GET"\n';
 const denyAll = 'package authz\n\ndefault allow := false\n';
 const broken = 'package authz\n\nallow if {\n';
+const brokenOtherwise = 'package authz\n\nallow if input.method ==\n';
 
 let issuer: TestIssuer;
 let dir: string;
@@ -44,16 +47,23 @@ async function eventually(check: () => Promise<void>, timeoutMs = 8000): Promise
   }
 }
 
-async function start(policy: string, options: Partial<AuthorizerOptions> = {}) {
+/** An authorizer on `policy` (watched unless `options` say otherwise), not awaited: `ready()` may reject. */
+function create(policy: string, options: Partial<AuthorizerOptions> = {}) {
   const { logger, records } = recordingLogger();
   const authorizer = new OpaJwtAuthorizer({ policy, entrypoint: 'authz/allow', watch: true, issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger, ...options });
-  await authorizer.ready();
   const request: CoreRequest = { method: 'GET', url: '/', headers: { authorization: `Bearer ${token}` } };
+  const decide = () => authorizer.authorize(request);
   const answer = async () => {
-    const outcome = await authorizer.authorize(request);
+    const outcome = await decide();
     return outcome.type === 'allow' ? 200 : outcome.status;
   };
-  return { authorizer, records, answer };
+  return { authorizer, records, answer, decide };
+}
+
+async function start(policy: string, options: Partial<AuthorizerOptions> = {}) {
+  const created = create(policy, options);
+  await created.authorizer.ready();
+  return created;
 }
 
 test('an edit changes the answer; a broken edit keeps the last good policy and logs why', async () => {
@@ -146,4 +156,128 @@ test('close() stops watching', async () => {
   await sleep(600);
   expect(authorizer.policies.reloads).toBe(reloads);
   expect(await answer()).toBe(200);
+});
+
+describe('recovery after a failed start', () => {
+  test('watch: a policy broken at start-up is put in force once a good version is saved; until then every request is 500', async () => {
+    const file = path.join(dir, 'authz.rego');
+    writeFileSync(file, broken);
+    const { authorizer, records, answer } = create(file);
+    try {
+      await expect(authorizer.ready()).rejects.toThrow(/authz\.rego:\d+:\d+/);
+      expect(await answer()).toBe(500);
+      expect(records.filter((r) => r.level === 'error' && /failed to start.*until a version that loads is saved/.test(r.message ?? ''))).toHaveLength(1);
+
+      // Another broken version: still nothing in force, logged with its position, still 500.
+      const reloadsBefore = authorizer.policies.reloads;
+      writeFileSync(file, brokenOtherwise);
+      await eventually(async () => expect(authorizer.policies.reloads).toBeGreaterThan(reloadsBefore));
+      expect(await answer()).toBe(500);
+      const stillBroken = records.find((r) => r.level === 'error' && /still cannot be loaded/.test(r.message ?? ''));
+      expect(String(stillBroken?.fields.error)).toMatch(/authz\.rego:\d+:\d+/);
+
+      writeFileSync(file, allowAll);
+      await eventually(async () => expect(await answer()).toBe(200));
+      const recovered = records.filter((r) => /policy recovered/.test(r.message ?? ''));
+      expect(recovered).toHaveLength(1);
+      expect(recovered[0]).toMatchObject({ level: 'warn', fields: { entrypoint: 'authz/allow' } });
+      await expect(authorizer.ready()).rejects.toThrow(/authz\.rego:\d+:\d+/); // ready() keeps reporting the start-up failure
+
+      // From here on it is an ordinary hot reload: edits apply, a broken one keeps the recovered policy.
+      writeFileSync(file, denyAll);
+      await eventually(async () => expect(await answer()).toBe(403));
+      const reloadsThen = authorizer.policies.reloads;
+      writeFileSync(file, broken);
+      await eventually(async () => expect(authorizer.policies.reloads).toBeGreaterThan(reloadsThen));
+      expect(await answer()).toBe(403);
+    } finally {
+      await authorizer.close();
+    }
+  });
+
+  test('watch: a folder whose data.json is broken at start-up recovers when it is fixed', async () => {
+    writeFileSync(path.join(dir, 'authz.rego'), 'package authz\n\nimport rego.v1\n\ndefault allow := false\n\nallow if input.jwt.payload.sub in data.authz.users\n');
+    writeFileSync(path.join(dir, 'data.json'), '{"authz": {"users": ["alice"]'); // truncated JSON
+    const { authorizer, answer } = create(dir);
+    try {
+      await expect(authorizer.ready()).rejects.toThrow(/data\.json: invalid JSON/);
+      expect(await answer()).toBe(500);
+      writeFileSync(path.join(dir, 'data.json'), JSON.stringify({ authz: { users: ['alice'] } }));
+      await eventually(async () => expect(await answer()).toBe(200));
+    } finally {
+      await authorizer.close();
+    }
+  });
+
+  test('without watch nothing changes: the fix a watching authorizer picks up leaves the other one at 500', async () => {
+    const file = path.join(dir, 'authz.rego');
+    writeFileSync(file, broken);
+    const watching = create(file, { watch: true });
+    const unwatched = create(file, { watch: false });
+    try {
+      await expect(watching.authorizer.ready()).rejects.toThrow(/authz\.rego:\d+:\d+/);
+      await expect(unwatched.authorizer.ready()).rejects.toThrow(/authz\.rego:\d+:\d+/);
+      expect(unwatched.records.some((r) => r.level === 'error' && /until the process is restarted/.test(r.message ?? ''))).toBe(true);
+      writeFileSync(file, allowAll);
+      await eventually(async () => expect(await watching.answer()).toBe(200));
+      expect(await unwatched.answer()).toBe(500);
+      expect(unwatched.authorizer.policies.current).toBeUndefined();
+    } finally {
+      await Promise.all([watching.authorizer.close(), unwatched.authorizer.close()]);
+    }
+  });
+
+  test('issuer discovery down at start-up: ready() rejects, tokens get 503 with Retry-After, and the issuer is picked up when it answers', async () => {
+    const file = path.join(dir, 'authz.rego');
+    writeFileSync(file, allowAll);
+    let discoveryUp = false;
+    let discoveryHits = 0;
+    issuer.routes.set('/.well-known/openid-configuration', (_req, res) => {
+      discoveryHits++;
+      if (!discoveryUp) return void res.writeHead(503).end('down');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: issuer.issuer, jwks_uri: issuer.jwksUri }));
+    });
+    const { authorizer, records, answer, decide } = create(file, { watch: false, issuer: undefined, jwksUri: undefined, issuerBaseURL: issuer.issuer, cooldownDuration: 300 });
+    try {
+      await expect(authorizer.ready()).rejects.toThrow(/discovery.*HTTP 503/);
+      expect(records.filter((r) => r.level === 'error' && /discovery failed at start-up/.test(r.message ?? ''))).toHaveLength(1);
+
+      // Fail closed, and say when to come back; a burst shares at most one new attempt (cooldown, one in flight).
+      const hitsBefore = discoveryHits;
+      const outcomes = await Promise.all(Array.from({ length: 20 }, decide));
+      for (const outcome of outcomes) {
+        expect(outcome).toMatchObject({ type: 'respond', status: 503, body: { error: 'temporarily_unavailable' } });
+        expect((outcome as { headers: Record<string, string> }).headers['Retry-After']).toMatch(/^[1-9]\d*$/);
+      }
+      expect(discoveryHits - hitsBefore).toBeLessThanOrEqual(1);
+
+      discoveryUp = true;
+      await eventually(async () => expect(await answer()).toBe(200));
+      expect(records.some((r) => r.level === 'warn' && /discovery recovered/.test(r.message ?? ''))).toBe(true);
+      expect(authorizer.verifier.issuers[0].issuer).toBe(issuer.issuer);
+    } finally {
+      issuer.routes.delete('/.well-known/openid-configuration');
+      await authorizer.close();
+    }
+  });
+
+  test('JWKS down at start-up: ready() resolves with a warning, tokens get 503, and the keys are fetched when the issuer is back', async () => {
+    const file = path.join(dir, 'authz.rego');
+    writeFileSync(file, allowAll);
+    issuer.setDown(true);
+    try {
+      const { authorizer, records, answer } = create(file, { watch: false, cooldownDuration: 300 });
+      try {
+        await authorizer.ready();
+        expect(records.some((r) => r.level === 'warn' && /keys at start-up; will retry on demand/.test(r.message ?? ''))).toBe(true);
+        expect(await answer()).toBe(503);
+        issuer.setDown(false);
+        await eventually(async () => expect(await answer()).toBe(200));
+      } finally {
+        await authorizer.close();
+      }
+    } finally {
+      issuer.setDown(false);
+    }
+  });
 });

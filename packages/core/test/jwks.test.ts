@@ -4,9 +4,10 @@
  * keys leaving the set evict cached tokens, timeouts, and issuer discovery.
  */
 import { InvalidTokenError, KeysUnavailableError } from '../src/errors';
-import type { AuthorizerOptions } from '../src/options';
-import { AUDIENCE, makeKey, sleep, startIssuer, type TestIssuer } from './helpers/issuer';
-import { startVerifier } from './helpers/verifier';
+import { resolveOptions, type AuthorizerOptions } from '../src/options';
+import { TokenVerifier } from '../src/verify';
+import { AUDIENCE, makeKey, recordingLogger, sleep, startIssuer, type TestIssuer } from './helpers/issuer';
+import { startVerifier, TEST_POLICY } from './helpers/verifier';
 
 let issuer: TestIssuer;
 beforeEach(async () => {
@@ -177,5 +178,40 @@ describe('discovery (issuerBaseURL)', () => {
 
   test('an unreachable discovery endpoint rejects start-up with the reason', async () => {
     await expect(started({ issuer: undefined, jwksUri: undefined, issuerBaseURL: `${issuer.issuer}/nothing-here` })).rejects.toThrow(/discovery.*HTTP 404/);
+  });
+
+  test('an issuer not discovered at start-up is retried on demand (503 meanwhile); the other issuers keep working', async () => {
+    const tenant = `${issuer.issuer}/tenant`;
+    let up = false;
+    let hits = 0;
+    issuer.routes.set('/tenant/.well-known/openid-configuration', (_req, res) => {
+      hits++;
+      if (!up) return void res.writeHead(503).end('down');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: tenant, jwks_uri: issuer.jwksUri }));
+    });
+    const { logger, records } = recordingLogger();
+    const options = resolveOptions({
+      policy: TEST_POLICY,
+      entrypoint: 'authz/allow',
+      audience: AUDIENCE,
+      cooldownDuration: 200,
+      logger,
+      issuers: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri }, { issuerBaseURL: tenant }],
+    });
+    const verifier = new TokenVerifier(options, options.logger);
+    await expect(verifier.start()).rejects.toThrow(/discovery.*HTTP 503/);
+    expect(records.filter((r) => r.level === 'error' && /discovery failed at start-up/.test(r.message ?? ''))).toHaveLength(1);
+    const hitsAfterStart = hits;
+
+    await expect(verifier.verify(await issuer.sign())).resolves.toBeDefined(); // the discovered issuer is unaffected
+    expect(await reasonOf(verifier.verify(await issuer.sign({ issuer: 'https://stranger.test' })))).toBe('issuer'); // not the tenant's: 401, no discovery
+    expect(await reasonOf(verifier.verify(await issuer.sign({ issuer: tenant })))).toBe('503'); // could be the tenant's: fail closed
+    expect(hits - hitsAfterStart).toBeLessThanOrEqual(1); // within the cooldown of the start-up attempt: at most one more
+
+    up = true;
+    await sleep(250); // the cooldown
+    await expect(verifier.verify(await issuer.sign({ issuer: tenant }))).resolves.toMatchObject({ payload: { iss: tenant } });
+    expect(verifier.issuers[1].issuer).toBe(tenant);
+    expect(records.some((r) => r.level === 'warn' && /discovery recovered/.test(r.message ?? ''))).toBe(true);
   });
 });

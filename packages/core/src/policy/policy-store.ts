@@ -6,6 +6,10 @@
  * (for Rego), instantiate. Only a policy that loaded completely replaces the current one, with one assignment, so
  * every request is evaluated by either the old or the new policy, never a mix. A broken edit keeps the last good
  * policy and logs why. Reloads never overlap; an edit during a reload triggers one more.
+ *
+ * The watcher starts before the first load and outlives a failed one: a policy that did not compile at start-up
+ * is put in force as soon as a good version is saved, without restarting the process. Until then there is no
+ * policy (`current` is undefined) and the authorizer answers every request 500.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
@@ -28,7 +32,7 @@ export interface PolicyStoreOptions {
 const DEFAULT_DEBOUNCE_MS = 100;
 
 export class PolicyStore {
-  /** The policy in force; undefined until `start()` resolved. */
+  /** The policy in force; undefined until one loaded (at start-up or, with `watch`, when a good version is saved). */
   current?: PolicyEngine;
   private watcher?: FSWatcher;
   private timer?: NodeJS.Timeout;
@@ -40,11 +44,21 @@ export class PolicyStore {
 
   constructor(private readonly options: PolicyStoreOptions) {}
 
-  /** Loads the policy; rejects with the compile/load error (file:line:col for Rego). Starts watching when asked. */
-  async start(): Promise<void> {
-    this.current = (await this.load())!;
-    this.options.logger.info({ policy: this.current.description, entrypoint: this.current.defaultEntrypoint }, 'opa-jwt: policy loaded');
+  /**
+   * Loads the policy; rejects with the compile/load error (file:line:col for Rego). With `watch`, watching starts
+   * first (an edit saved while the first load runs is not missed) and goes on after a failed load.
+   */
+  start(): Promise<void> {
     if (this.options.watch && !this.closed) this.startWatching();
+    const first = this.loadFirst();
+    void this.track(first); // file events during the first load wait for it, then reload once
+    return first;
+  }
+
+  private async loadFirst(): Promise<void> {
+    const engine = (await this.load())!;
+    this.current = engine;
+    this.options.logger.info({ policy: engine.description, entrypoint: engine.defaultEntrypoint }, 'opa-jwt: policy loaded');
   }
 
   /** Reads, compiles and instantiates; undefined when the sources are byte for byte those of `unchanged`. */
@@ -89,20 +103,28 @@ export class PolicyStore {
     this.timer.unref();
   }
 
-  /** Reloads now; resolves when done. Never rejects: a failure is logged and the current policy stays. */
+  /** Reloads now; resolves when done. Never rejects: a failure is logged and the current policy (if any) stays. */
   reload(): Promise<void> {
     if (this.reloading) {
       this.pending = true;
       return this.reloading;
     }
-    this.reloading = this.reloadOnce().finally(() => {
-      this.reloading = undefined;
-      if (this.pending && !this.closed) {
-        this.pending = false;
-        void this.reload();
-      }
-    });
-    return this.reloading;
+    return this.track(this.reloadOnce());
+  }
+
+  /** Makes `work` the load in progress; an edit made meanwhile (`pending`) triggers one more reload after it. */
+  private track(work: Promise<void>): Promise<void> {
+    const settled: Promise<void> = work
+      .catch(() => undefined) // the first load's failure is its caller's (start()); reloads log their own
+      .finally(() => {
+        if (this.reloading === settled) this.reloading = undefined;
+        if (this.pending && !this.closed) {
+          this.pending = false;
+          void this.reload();
+        }
+      });
+    this.reloading = settled;
+    return settled;
   }
 
   private async reloadOnce(): Promise<void> {
@@ -111,12 +133,20 @@ export class PolicyStore {
       const next = await this.load(previous);
       if (this.closed || next === undefined) return; // closed meanwhile, or touched but not changed
       this.current = next; // the swap: one assignment, between two evaluations
-      this.options.logger.info({ policy: next.description, entrypoint: next.defaultEntrypoint }, 'opa-jwt: policy reloaded');
+      const fields = { policy: next.description, entrypoint: next.defaultEntrypoint };
+      if (previous) {
+        this.options.logger.info(fields, 'opa-jwt: policy reloaded');
+      } else {
+        // Ends the outage reported at `error` when the first load failed; at `warn` so that the default console
+        // logger, which shows only warnings and errors, tells whoever saw "every request is denied" that it is over.
+        this.options.logger.warn(fields, 'opa-jwt: policy recovered: the policy that failed to load at start-up now loads; requests are decided by it');
+      }
     } catch (error) {
-      this.options.logger.error(
-        { policy: previous?.description, ...errorFields(error) },
-        'opa-jwt: the changed policy could not be loaded; the last good policy stays in force',
-      );
+      if (previous) {
+        this.options.logger.error({ policy: previous.description, ...errorFields(error) }, 'opa-jwt: the changed policy could not be loaded; the last good policy stays in force');
+      } else {
+        this.options.logger.error(errorFields(error), 'opa-jwt: the changed policy still cannot be loaded; no policy is in force and every request is denied (500)');
+      }
     } finally {
       this.reloads++;
     }
