@@ -48,7 +48,7 @@ async function runExample(name, createApp, options = {}) {
   let api;
   try {
     api = await createApp(config);
-    await api.ready; // a policy that does not compile or an unreachable issuer stops us here, not at the first request
+    await api.ready; // a policy that does not compile or a failed issuer discovery stops us here, not at the first request
     const url = await api.listen(port, host);
     out(`\n${name} orders API listening on ${url}  (policy: policies/api-authz.rego, entrypoint authz/decision)\n`);
     out(`  issuer: ${config.issuer}${devIssuer ? '  <- DEVELOPMENT STAND-IN, never deploy' : ''}\n  audience: ${config.audience}\n\n`);
