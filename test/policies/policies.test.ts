@@ -7,37 +7,61 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { compilePolicy, policySuites, POLICIES, testRulesOf, type CompiledPolicy } from './rego';
+import { compilePolicy, policySuites, POLICIES, ROOT, runPolicyTests, type CompiledPolicy } from './rego';
 import { isVerbatimIn, jsonAfter, readSeedText, SEED_MCP_INPUT, SEED_OIDC_INPUT, SEED_OUTPUT } from './seed-contract';
+import type { RegoTestResult } from '@opa-jwt/rego';
 
 const SEEDS = path.join(__dirname, 'seeds');
 const suites = policySuites();
 
+/** `data.pkg.test_x` → status (and why, when it did not pass): a failing test shows up by name. */
+function outcomes(results: RegoTestResult[]): Record<string, string> {
+  return Object.fromEntries(results.map((r) => [`${r.package}.${r.name}`, r.message ? `${r.status}: ${r.message}` : r.status]));
+}
+
 describe('Rego unit tests', () => {
+  // Each policy with its _test.rego, run once by the runner behind `opa-jwt test` (npm run test:rego).
+  const results = new Map<string, RegoTestResult[]>();
+  beforeAll(async () => {
+    for (const suite of suites) results.set(suite.name, await runPolicyTests([suite.policy, suite.tests], suite));
+  });
+
   test('every policy under policies/ has a _test.rego file with test_ rules', () => {
     expect(suites.map((suite) => suite.name)).toEqual(
       expect.arrayContaining(['policies/api-authz.rego', 'policies/mcp-tools.rego', 'policies/token-exchange.rego', 'policies/v0/api-authz-v0.rego']),
     );
-    for (const suite of suites) expect({ [suite.name]: testRulesOf(suite.tests, suite).length > 0 }).toEqual({ [suite.name]: true });
+    for (const suite of suites) expect({ [suite.name]: results.get(suite.name)!.length > 0 }).toEqual({ [suite.name]: true });
   });
 
-  test.each(suites.map((suite) => [suite.name, suite] as const))('%s: every test_ rule is true', async (_name, suite) => {
-    const tests = testRulesOf(suite.tests, suite);
-    const policy = await compilePolicy([suite.policy, suite.tests], tests, suite);
-    const outcomes = Object.fromEntries(tests.map((test) => [test, policy.evaluate(test)]));
-    // A failing test shows up by name, with `false` or `undefined` (its body did not hold).
-    expect(outcomes).toEqual(Object.fromEntries(tests.map((test) => [test, true])));
+  test.each(suites.map((suite) => [suite.name, suite] as const))('%s: every test_ rule is true', (_name, suite) => {
+    const tests = results.get(suite.name)!;
+    // A failing test shows up by name, with `fail: false` or `fail: undefined` (its body did not hold) or an error.
+    expect(outcomes(tests)).toEqual(Object.fromEntries(tests.map((test) => [`${test.package}.${test.name}`, 'pass'])));
+    // The tests are the test file's (file:line:col).
+    const testFile = path.relative(ROOT, suite.tests);
+    for (const test of tests) expect(test.location).toMatch(/^[^:]+:\d+:\d+$/);
+    expect(new Set(tests.map((test) => test.location.replace(/:\d+:\d+$/, '')))).toEqual(new Set([testFile]));
   });
 
   test('the harness reports a failing or undefined test_ rule as such', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'opa-jwt-policy-'));
     try {
       const file = path.join(dir, 'broken_test.rego');
-      writeFileSync(file, 'package broken_test\n\ntest_true if true\n\ntest_false if 1 == 2\n\ntest_undefined if input.nothing\n');
-      const tests = testRulesOf(file);
-      expect(tests).toEqual(['broken_test/test_true', 'broken_test/test_false', 'broken_test/test_undefined']);
-      const policy = await compilePolicy([file], tests);
-      expect(tests.map((test) => policy.evaluate(test))).toEqual([true, undefined, undefined]);
+      writeFileSync(file, 'package broken_test\n\ntest_true if true\n\ntest_false if 1 == 2\n\ntest_undefined if input.nothing\n\ntest_value_false := false\n');
+      const tests = await runPolicyTests([file]);
+      expect(tests.map((test) => `${test.package}.${test.name}`)).toEqual([
+        'data.broken_test.test_true',
+        'data.broken_test.test_false',
+        'data.broken_test.test_undefined',
+        'data.broken_test.test_value_false',
+      ]);
+      // A body that does not hold leaves the rule undefined; a rule whose value is false is false.
+      expect(tests.map((test) => [test.status, test.message])).toEqual([
+        ['pass', undefined],
+        ['fail', 'undefined'],
+        ['fail', 'undefined'],
+        ['fail', 'false'],
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

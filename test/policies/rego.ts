@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
-import { compile, hostBuiltins, parseModule } from '@opa-jwt/rego';
+import { compile, hostBuiltins, runRegoTests, type RegoTestResult } from '@opa-jwt/rego';
 
 export const ROOT = path.join(__dirname, '..', '..');
 export const POLICIES = path.join(ROOT, 'policies');
@@ -36,16 +36,12 @@ export async function compilePolicy(files: string[], entrypoints: string[], opti
   };
 }
 
-/** The `test_` rules of a Rego test module, as entry points (`pkg/test_name`), in file order without repeats. */
-export function testRulesOf(file: string, options: { v0Compatible?: boolean } = {}): string[] {
-  const module = parseModule(readFileSync(file, 'utf8'), path.relative(ROOT, file), options);
-  const names = new Set<string>();
-  for (const rule of module.rules) {
-    const [first, ...rest] = rule.head.ref;
-    if (rest.length > 0 || first.type !== 'var' || rule.head.kind !== 'complete') continue;
-    if (first.name.startsWith('test_')) names.add([...module.package, first.name].join('/'));
-  }
-  return [...names];
+/**
+ * Runs the `test_` rules of `files` (policies and their tests, compiled together) with @opa-jwt/rego's test runner,
+ * the one behind `opa-jwt test`: one result per test, `pass` only when the rule is defined and true.
+ */
+export async function runPolicyTests(files: string[], options: { v0Compatible?: boolean } = {}): Promise<RegoTestResult[]> {
+  return runRegoTests({ modules: modulesOf(files), v0Compatible: options.v0Compatible });
 }
 
 export interface PolicySuite {

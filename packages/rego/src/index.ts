@@ -19,6 +19,9 @@ export type { Program } from './plan/ir';
 // OPA bundle (.tar.gz) reading and writing, for loaders such as @opa-jwt/core's `policy:` option.
 export { readBundle, writeBundle, BundleError } from './bundle';
 export type { Bundle, BundleManifest } from './bundle';
+// Rego unit tests (`test_` rules) run like `opa test`, on the stock SDK.
+export { runRegoTests, formatTestReport } from './testing';
+export type { RegoTestModule, RegoTestOptions, RegoTestResult, RegoTestStatus, ReportOptions } from './testing';
 
 export interface CompileSource {
   /** File name used in error locations. */

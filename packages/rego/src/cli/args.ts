@@ -1,4 +1,4 @@
-/** Command-line parsing for `opa-jwt`, with the flags of `opa build -t wasm`. */
+/** Command-line parsing for `opa-jwt`, with the flags of `opa build -t wasm` and `opa test`. */
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -10,7 +10,22 @@ export class UsageError extends Error {
 export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'build'; target: string; entrypoints: string[]; output: string; v0Compatible: boolean; paths: string[] };
+  | { kind: 'build'; target: string; entrypoints: string[]; output: string; v0Compatible: boolean; paths: string[] }
+  | TestCommand;
+
+export interface TestCommand {
+  kind: 'test';
+  /** `-v`: list every test, not only those that did not pass. */
+  verbose: boolean;
+  /** `--run <regex>`: only tests whose full name (`data.pkg.test_x`) matches. */
+  run?: string;
+  v0Compatible: boolean;
+  /** `--ignore <pattern>`: file and directory names skipped while searching directories (`*` and `?` wildcards). */
+  ignore: string[];
+  /** `-z`: skipped (`todo_test_`) tests do not make the exit code non-zero. */
+  exitZeroOnSkipped: boolean;
+  paths: string[];
+}
 
 /** Flags that take a value, long and short spellings. */
 const VALUE_FLAGS: Record<string, 'target' | 'entrypoint' | 'output'> = {
@@ -26,6 +41,7 @@ export function parseArgs(argv: string[]): Command {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') return { kind: 'help' };
   const [command, ...rest] = argv;
   if (command === 'version' || command === '--version') return { kind: 'version' };
+  if (command === 'test') return parseTestArgs(rest);
   if (command !== 'build') throw new UsageError(`unknown command "${command}"`);
 
   const build = { kind: 'build' as const, target: 'rego', entrypoints: [] as string[], output: 'bundle.tar.gz', v0Compatible: false, paths: [] as string[] };
@@ -65,6 +81,43 @@ export function parseArgs(argv: string[]): Command {
   return build;
 }
 
+/** Flags of `opa-jwt test` that take a value. */
+const TEST_VALUE_FLAGS: Record<string, 'run' | 'ignore'> = { '-r': 'run', '--run': 'run', '--ignore': 'ignore' };
+
+function parseTestArgs(rest: string[]): TestCommand | { kind: 'help' } {
+  const test: TestCommand = { kind: 'test', verbose: false, v0Compatible: false, ignore: [], exitZeroOnSkipped: false, paths: [] };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--help' || arg === '-h') return { kind: 'help' };
+    if (arg === '-v' || arg === '--verbose') test.verbose = true;
+    else if (arg === '--v0-compatible') test.v0Compatible = true;
+    else if (arg === '-z' || arg === '--exit-zero-on-skipped') test.exitZeroOnSkipped = true;
+    else if (arg === '--') {
+      test.paths.push(...rest.slice(i + 1));
+      break;
+    } else {
+      const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+      const flag = eq > 0 ? arg.slice(0, eq) : arg;
+      const key = TEST_VALUE_FLAGS[flag];
+      if (key) {
+        const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
+        if (value === undefined || value === '') throw new UsageError(`flag ${flag} needs a value`);
+        if (key === 'run') {
+          try {
+            new RegExp(value);
+          } catch (error) {
+            throw new UsageError(`--run: invalid regular expression: ${(error as Error).message}`);
+          }
+          test.run = value;
+        } else test.ignore.push(value);
+      } else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown flag ${flag}`);
+      else test.paths.push(arg);
+    }
+  }
+  if (test.paths.length === 0) throw new UsageError('specify at least one file or directory to test');
+  return test;
+}
+
 /** `data.authz.allow` and `authz.allow` become `authz/allow`, the form OPA's manifest uses. */
 export function normalizeEntrypoint(entrypoint: string): string {
   let path = entrypoint.trim();
@@ -75,10 +128,12 @@ export function normalizeEntrypoint(entrypoint: string): string {
   return path;
 }
 
-export const HELP = `opa-jwt: compile Rego policies to WebAssembly bundles that run on @open-policy-agent/opa-wasm
+export const HELP = `opa-jwt: compile Rego policies to WebAssembly bundles that run on @open-policy-agent/opa-wasm,
+and run their unit tests
 
 Usage:
   opa-jwt build -t wasm -e <entrypoint> [-e <entrypoint> ...] [-o <file>] [--v0-compatible] <path> [<path> ...]
+  opa-jwt test [-v] [--run <regex>] [--v0-compatible] [--ignore <pattern>] [-z] <path> [<path> ...]
   opa-jwt version
   opa-jwt --help
 
@@ -86,7 +141,7 @@ build: like "opa build -t wasm". Each <path> is a .rego file, a data.json file o
 recursively for both. A data.json is placed at its directory's path relative to the <path> that
 contains it (policies/users/data.json under "policies" becomes data.users).
 
-Flags:
+Flags of build:
   -t, --target <wasm>        output target; only "wasm" is supported
   -e, --entrypoint <path>    rule or package to export, e.g. authz/allow (repeatable)
   -o, --output <file>        bundle to write (default "bundle.tar.gz")
@@ -94,4 +149,22 @@ Flags:
   -h, --help                 show this help
 
 The bundle holds /policy.wasm, /data.json, the .rego sources and /.manifest, as "opa build" writes them.
+
+test: like "opa test". Loads <path>s as build does, compiles them to WebAssembly and runs every test
+rule (a rule named test_*, usually in *_test.rego files) on the @open-policy-agent/opa-wasm SDK. A test
+passes when it is defined and true; false or undefined fails; an evaluation error (e.g. a conflict) is
+an error. todo_test_* rules are reported as skipped. Tests defined several times in one package run
+one by one as test_x, test_x#01, ... Lists the tests that did not pass (with -v every test) with
+their location and print() output, then PASS/FAIL/SKIPPED/ERROR counts.
+
+Flags of test:
+  -v, --verbose              list every test and its duration
+  -r, --run <regex>          run only tests whose full name (data.pkg.test_x) matches
+      --v0-compatible        parse policies and tests with Rego v0 syntax
+      --ignore <pattern>     skip files and directories with this name while searching directories,
+                             "*" and "?" wildcards (repeatable), e.g. --ignore v0
+  -z, --exit-zero-on-skipped skipped tests do not fail the run
+
+Exit codes: 0 success (test: every test passed), 1 a policy or data file is wrong (compile errors read
+file:line:col: ...), 2 test: some test failed, errored or was skipped; 2 also for a wrong command line.
 `;

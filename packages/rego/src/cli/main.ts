@@ -1,9 +1,9 @@
-/** `opa-jwt`: the command-line front of the compiler (`opa-jwt build -t wasm ...`, like `opa build`). */
+/** `opa-jwt`: the command-line front of the compiler (`opa-jwt build -t wasm ...` like `opa build`, `opa-jwt test` like `opa test`). */
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeBundle } from '../bundle/bundle';
 import { RegoCompileError } from '../errors';
-import { HELP, parseArgs, UsageError } from './args';
+import { HELP, parseArgs, UsageError, type TestCommand } from './args';
 import { loadSources, SourceError } from './sources';
 
 export interface CliIO {
@@ -18,7 +18,7 @@ const defaultIO: CliIO = {
   cwd: process.cwd(),
 };
 
-/** Exit codes: 0 done, 1 the policy or its files are wrong, 2 the command line is wrong. */
+/** Exit codes: 0 done, 1 the policy or its files are wrong, 2 the command line is wrong or (test) a test did not pass. */
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   let command;
   try {
@@ -38,6 +38,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   }
 
   try {
+    if (command.kind === 'test') return await runTests(command, io);
     const { modules, data } = await loadSources(command.paths, io.cwd);
     // Loaded here so that --help and usage errors do not pay for loading the compiler.
     const { compile } = await import('../index');
@@ -54,6 +55,16 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     if (error instanceof Error && 'code' in error && typeof error.code === 'string' && /^E[A-Z]+$/.test(error.code)) return 1;
     throw error;
   }
+}
+
+/** `opa-jwt test`: exit 0 when every test passed, 2 when one failed, errored or was skipped (as `opa test`). */
+async function runTests(command: TestCommand, io: CliIO): Promise<number> {
+  const { modules, data } = await loadSources(command.paths, io.cwd, { ignore: command.ignore });
+  const { runRegoTests, formatTestReport } = await import('../testing');
+  const results = await runRegoTests({ modules, data, v0Compatible: command.v0Compatible, filter: command.run });
+  io.stdout(formatTestReport(results, { verbose: command.verbose }));
+  const failed = results.some((result) => result.status !== 'pass' && !(result.status === 'skip' && command.exitZeroOnSkipped));
+  return failed ? 2 : 0;
 }
 
 function packageVersion(): string {

@@ -31,12 +31,22 @@ function displayPath(file: string, cwd: string): string {
   return shown.split(path.sep).join('/');
 }
 
-async function walk(dir: string, found: string[]): Promise<void> {
+/** `--ignore` patterns as OPA's loader applies them: to the base name of each file or directory, `*` and `?` wildcards. */
+function nameMatcher(patterns: string[]): (name: string) => boolean {
+  const expressions = patterns.map((pattern) => {
+    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+    return new RegExp(`^${body}$`);
+  });
+  return (name) => expressions.some((expression) => expression.test(name));
+}
+
+async function walk(dir: string, found: string[], ignored: (name: string) => boolean): Promise<void> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
+    if (ignored(entry.name)) continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await walk(full, found);
+    if (entry.isDirectory()) await walk(full, found, ignored);
     else if (entry.isFile()) found.push(full);
   }
 }
@@ -67,7 +77,13 @@ function merge(target: Record<string, unknown>, source: Record<string, unknown>,
   }
 }
 
-export async function loadSources(roots: string[], cwd: string): Promise<LoadedSources> {
+export interface LoadOptions {
+  /** Names of files and directories to skip while searching directories (`opa test --ignore`). */
+  ignore?: string[];
+}
+
+export async function loadSources(roots: string[], cwd: string, options: LoadOptions = {}): Promise<LoadedSources> {
+  const ignored = nameMatcher(options.ignore ?? []);
   const modules: LoadedModule[] = [];
   const data: Record<string, unknown> = {};
   for (const root of roots) {
@@ -79,7 +95,7 @@ export async function loadSources(roots: string[], cwd: string): Promise<LoadedS
       throw new SourceError(`${root}: no such file or directory`);
     }
     const files: string[] = [];
-    if (stat.isDirectory()) await walk(absoluteRoot, files);
+    if (stat.isDirectory()) await walk(absoluteRoot, files, ignored);
     else files.push(absoluteRoot);
     const base = stat.isDirectory() ? absoluteRoot : path.dirname(absoluteRoot);
 
