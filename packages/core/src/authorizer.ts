@@ -12,7 +12,7 @@ import { normaliseEntrypoint } from '@opa-jwt/rego';
 import type { AuthResult, Authorizer, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
 import { denialError, errorOutcome, interpretResult, type Interpretation, type RespondOutcome } from './decision';
 import { elapsedNs, newDecisionId, nowNs, redactInput, redactResult, type DecisionLogEntry } from './decision-log';
-import { OpaJwtError, PolicyEvaluationError, UnauthorizedError } from './errors';
+import { OpaJwtError, PolicyEvaluationError, UnauthorizedError, withoutStack } from './errors';
 import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
 import { errorFields } from './logger';
 import { resolveOptions, type AuthorizerOptions, type ResolvedOptions } from './options';
@@ -115,7 +115,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       verified = await this.verifyBearer(extracted.token, request);
       timings.verifyNs = elapsedNs(verifyStart);
     } else if (this.options.authRequired) {
-      throw new UnauthorizedError();
+      throw withoutStack(() => new UnauthorizedError()); // an answer, not a fault: no stack to capture
     }
 
     const inputStart = nowNs();
@@ -141,8 +141,11 @@ export class OpaJwtAuthorizer implements Authorizer {
     const evalStart = nowNs();
     let evaluation: Evaluation | undefined;
     let failure: Error | undefined;
+    // Serialised once, here, for the SDK and for the decision log (which would otherwise serialise it again). An
+    // input that does not serialise (a hook's BigInt or cycle) takes the SDK's own path, to fail there as before.
+    const json = serialised(input);
     try {
-      evaluation = policy.evaluate(input, entrypoint);
+      evaluation = json === undefined ? policy.evaluate(input, entrypoint) : policy.evaluateJson(json, entrypoint);
     } catch (error) {
       failure = error as Error;
     }
@@ -152,7 +155,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     const decision: Decision = { allowed: interpretation.allowed, result: evaluation?.value, decisionId };
     if (interpretation.externalMessage !== undefined) decision.externalMessage = interpretation.externalMessage;
     if (interpretation.internalMessage !== undefined) decision.internalMessage = interpretation.internalMessage;
-    this.logDecision(request, input, entrypoint, decision, failure, timings);
+    this.logDecision(request, input, json, entrypoint, decision, failure, timings);
     const idHeader: Record<string, string> = this.options.decisionIdHeader ? { [this.options.decisionIdHeader]: decisionId } : {};
 
     if (failure) {
@@ -242,7 +245,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     return shapeDenial(request, outcome, decision, this.options.protocols);
   }
 
-  private logDecision(request: CoreRequest, input: PolicyInput, entrypoint: string, decision: Decision, failure: Error | undefined, timings: Timings): void {
+  private logDecision(request: CoreRequest, input: PolicyInput, json: string | undefined, entrypoint: string, decision: Decision, failure: Error | undefined, timings: Timings): void {
     const { logger, onDecision } = this.options;
     // Building an entry costs a copy of the input: only when someone reads it (pino's level checked per request,
     // since levels can change at run time).
@@ -250,7 +253,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (!toLogger && !onDecision) return;
     let redacted: { input: unknown; masked: string[]; secrets: string[] };
     try {
-      redacted = redactInput(input);
+      redacted = redactInput(input, json);
     } catch (error) {
       redacted = { input: '[input could not be serialised]', masked: [], secrets: [] };
       logger.warn(errorFields(error), 'opa-jwt: decision log input could not be serialised');
@@ -283,6 +286,15 @@ export class OpaJwtAuthorizer implements Authorizer {
         logger.warn(errorFields(error), 'opa-jwt: onDecision failed');
       }
     }
+  }
+}
+
+/** `JSON.stringify(input)`, or undefined when it throws or yields no text. */
+function serialised(input: PolicyInput): string | undefined {
+  try {
+    return JSON.stringify(input) as string | undefined;
+  } catch {
+    return undefined;
   }
 }
 

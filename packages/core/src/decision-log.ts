@@ -43,9 +43,10 @@ const MIN_SECRET_LENGTH = 8;
  * A copy of the input fit for logs, the JSON pointers of what was replaced, and the secret values themselves, so
  * that `redactResult` can keep a policy that echoes one (a token copied into its answer) out of the log too.
  */
-export function redactInput(input: PolicyInput): { input: unknown; masked: string[]; secrets: string[] } {
-  // A JSON round trip: the copy is exactly what the policy saw (the SDK serialises the input the same way).
-  const copy = JSON.parse(JSON.stringify(input)) as PolicyInput;
+export function redactInput(input: PolicyInput, json?: string): { input: unknown; masked: string[]; secrets: string[] } {
+  // A JSON round trip: the copy is exactly what the policy saw. `json`, when given, is the text the policy was
+  // evaluated with (`JSON.stringify(input)`), so that the input is not serialised twice.
+  const copy = JSON.parse(json ?? JSON.stringify(input)) as PolicyInput;
   const masked: string[] = [];
   const secrets = new Set<string>();
   const http = copy.request?.http;

@@ -33,6 +33,21 @@ export interface ErrorBody {
   error_description?: string;
 }
 
+/**
+ * Builds an error with V8's stack capture turned off. For the errors that carry an ordinary answer rather than a
+ * fault (a policy's denial, a request without a token): they never leave the core and nobody reads their stack,
+ * yet capturing one costs more (about 5 µs) than building the rest of the answer (bench/request-path.js).
+ */
+export function withoutStack<T extends Error>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Base of the errors the core turns into responses. */
 export abstract class OpaJwtError extends Error {
   abstract readonly status: number;
@@ -46,7 +61,7 @@ export abstract class OpaJwtError extends Error {
     this.description = description;
   }
 
-  /** Response headers for this error; `realm` names the protected resource in challenges. */
+  /** Response headers for this error; `realm` names the protected resource in challenges. A new object each call: callers add to it. */
   headers(_realm: string): Record<string, string> {
     return {};
   }

@@ -33,6 +33,27 @@ describe('extractToken', () => {
     expect(() => extractToken(req({ headers: { authorization: 'Bearer a b' } }), HEADER_ONLY)).toThrow(InvalidRequestError);
   });
 
+  // The common `Bearer <token>` takes a fast path; every other spelling goes through the general parse. Both must
+  // agree: a list of spellings and what each must give.
+  test.each([
+    ['Bearer abc.def.ghi', 'abc.def.ghi'],
+    ['Bearer abc.def.ghi==', 'abc.def.ghi=='],
+    ['bearer abc.def.ghi', 'abc.def.ghi'],
+    ['BEARER abc.def.ghi', 'abc.def.ghi'],
+    ['Bearer  abc.def.ghi', 'abc.def.ghi'],
+    ['  Bearer abc.def.ghi  ', 'abc.def.ghi'],
+    ['Bearer\tabc.def.ghi', 'abc.def.ghi'],
+    ['Bearer abc.d=ef.ghi', InvalidRequestError],
+    ['Bearer abc def', InvalidRequestError],
+    ['Bearer ', InvalidRequestError],
+    ['Bearerabc.def.ghi', undefined],
+    ['Basic abc.def.ghi', undefined],
+  ] as const)('Authorization: %j', (header, expected) => {
+    const extract = () => extractToken(req({ headers: { authorization: header } }), HEADER_ONLY)?.token;
+    if (expected === InvalidRequestError) expect(extract).toThrow(InvalidRequestError);
+    else expect(extract()).toBe(expected);
+  });
+
   test('query and body tokens only when enabled; a disabled method is a 400, not silently ignored', () => {
     const query = req({ url: '/x?access_token=abc' });
     expect(() => extractToken(query, HEADER_ONLY)).toThrow(/query string are not accepted/);

@@ -43,6 +43,8 @@ export function mergeData(base: Record<string, unknown>, override: Record<string
   return out;
 }
 
+const utf8 = new TextEncoder();
+
 export class PolicyEngine {
   private constructor(
     private readonly policy: LoadedPolicy,
@@ -94,6 +96,21 @@ export class PolicyEngine {
 
   /** Evaluates `entrypoint` (`pkg/rule`, `data.pkg.rule` or `pkg.rule`); throws EvaluationFailure. */
   evaluate(input: unknown, entrypoint: string = this.defaultEntrypoint): Evaluation {
+    return this.run(input, entrypoint);
+  }
+
+  /**
+   * The same for an input already serialised, `JSON.stringify(input)`: the authorizer serialises each input once,
+   * for the SDK and for the decision log, instead of letting the SDK do it again. The SDK takes the encoded text as
+   * an ArrayBuffer, the very bytes it would otherwise make itself.
+   */
+  evaluateJson(json: string, entrypoint: string = this.defaultEntrypoint): Evaluation {
+    const bytes = utf8.encode(json);
+    // The SDK reads the whole ArrayBuffer: it must hold the text and nothing else.
+    return this.run(bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer, entrypoint);
+  }
+
+  private run(input: unknown, entrypoint: string): Evaluation {
     // The request path passes SDK names already; only other spellings need normalising.
     const name = this.entrypoints.has(entrypoint) ? entrypoint : normaliseEntrypoint(entrypoint).name;
     if (!this.entrypoints.has(name)) throw new EvaluationFailure(`entrypoint "${entrypoint}" is not in the policy`);

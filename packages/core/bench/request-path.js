@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/**
+ * Cost of the per-request path in one process, without HTTP: `authorize()` called in a loop with realistic
+ * requests (the headers a node:http server sees from a typical client), one request at a time (each awaited), as
+ * a server's thread would spend it. Prints, per scenario, the median over several rounds of the mean µs per
+ * request in a round. Scenarios are interleaved round by round, so that the machine's noise hits them alike.
+ *
+ * - cached token, allowed:   GET /orders/7 with a reader token already verified (policies/api-authz.rego)
+ * - cached token, denied:    POST /orders with the same reader token (403 insufficient_scope)
+ * - anonymous, denied:       GET /orders/7 without a token, `authRequired: false`, so the policy runs (401)
+ * - anonymous, refused:      the same with the default `authRequired: true`: 401 before the policy runs
+ * - MCP tools/call, allowed: POST /mcp, JSON-RPC tools/call get_ticket_price, tickets:read (policies/mcp-tools.rego)
+ * - cached token, allowed, decision log on: the first scenario with a logger (entries built and redacted)
+ *
+ * Not a test: `node packages/core/bench/request-path.js` after `npm run build` (about 10 s; add `--cpu-prof` to
+ * profile). Environment: REQUEST_PATH_ROUNDS (default 15), REQUEST_PATH_PER_ROUND (requests per scenario and
+ * round, default 4000), REQUEST_PATH_ONLY (a scenario name, to profile one alone), REQUEST_PATH_BASELINE (the
+ * path of another build's index.js, e.g. a copy of an older dist/: each scenario is also run against it,
+ * interleaved in the same rounds, and the ratio printed; give it NODE_PATH=node_modules if it lives elsewhere).
+ */
+'use strict';
+const path = require('node:path');
+const { generateKeyPairSync, sign } = require('node:crypto');
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const ROUNDS = Number(process.env.REQUEST_PATH_ROUNDS || 15);
+const PER_ROUND = Number(process.env.REQUEST_PATH_PER_ROUND || 4000);
+const ONLY = process.env.REQUEST_PATH_ONLY;
+const ISSUER = 'https://issuer.bench.example/';
+const AUDIENCE = 'orders-api';
+
+const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+function mint(claims) {
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64({ alg: 'ES256', kid: 'bench', typ: 'JWT' })}.${b64({ iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 3600, ...claims })}`;
+  return `${input}.${sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+}
+
+/** What node:http puts in `req.headers` for a typical API client. */
+function headers(extra) {
+  return {
+    host: 'api.example.com',
+    'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) bench-client/1.0',
+    accept: 'application/json, text/plain, */*',
+    'accept-encoding': 'gzip, deflate, br',
+    'accept-language': 'en-GB,en;q=0.9',
+    connection: 'keep-alive',
+    'x-request-id': '5b0f7a3e-2c1d-4e8f-9a6b-1c2d3e4f5a6b',
+    ...extra,
+  };
+}
+
+const silentLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** The scenarios, on authorizers created by one build of the core. */
+async function scenariosOf(core, label) {
+  const keys = { issuer: ISSUER, publicKey: publicKey.export({ type: 'spki', format: 'pem' }), audience: AUDIENCE, algorithms: ['ES256'] };
+  const api = { ...keys, policy: path.join(ROOT, 'policies', 'api-authz.rego'), entrypoint: 'authz/decision', authRequired: false };
+  const authorizers = {
+    api: core.createAuthorizer(api),
+    logged: core.createAuthorizer({ ...api, logger: silentLogger }),
+    required: core.createAuthorizer({ ...api, authRequired: true }),
+    mcp: core.createAuthorizer({ ...keys, policy: path.join(ROOT, 'policies', 'mcp-tools.rego'), entrypoint: 'mcp/tools/result' }),
+  };
+  await Promise.all(Object.values(authorizers).map((authorizer) => authorizer.ready()));
+
+  const reader = mint({ sub: 'alice', roles: ['reader'], scope: 'orders:read' });
+  const agent = mint({ sub: 'agent-7', scope: 'tickets:read', client_id: 'mcp-client' });
+  const ip = '::ffff:10.0.0.7';
+  const mcpBody = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'get_ticket_price', arguments: { route: 'SFO-JFK' } } };
+  const scenarios = [
+    { name: 'cached token, allowed', authorizer: authorizers.api, expect: 'allow', request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip } },
+    { name: 'cached token, denied', authorizer: authorizers.api, expect: 403, request: { method: 'POST', url: '/orders', headers: headers({ authorization: `Bearer ${reader}`, 'content-type': 'application/json', 'content-length': '13' }), ip, body: { item: 'x' } } },
+    { name: 'anonymous, denied', authorizer: authorizers.api, expect: 401, request: { method: 'GET', url: '/orders/7', headers: headers({}), ip } },
+    { name: 'anonymous, refused (authRequired)', authorizer: authorizers.required, expect: 401, request: { method: 'GET', url: '/orders/7', headers: headers({}), ip } },
+    {
+      name: 'MCP tools/call, allowed',
+      authorizer: authorizers.mcp,
+      expect: 'allow',
+      request: {
+        method: 'POST',
+        url: '/mcp',
+        headers: headers({ authorization: `Bearer ${agent}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': String(JSON.stringify(mcpBody).length), 'mcp-protocol-version': '2025-06-18' }),
+        ip,
+        body: mcpBody,
+      },
+    },
+    { name: 'cached token, allowed, decision log on', authorizer: authorizers.logged, expect: 'allow', request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip } },
+  ].filter((scenario) => ONLY === undefined || scenario.name === ONLY);
+  if (scenarios.length === 0) throw new Error(`REQUEST_PATH_ONLY="${ONLY}" names no scenario`);
+
+  // Each scenario must give the answer it claims to measure (a broken set-up would time the wrong path).
+  for (const { name, authorizer, expect, request } of scenarios) {
+    const outcome = await authorizer.authorize(request);
+    const got = outcome.type === 'allow' ? 'allow' : outcome.status;
+    if (got !== expect) throw new Error(`${label}, scenario "${name}": expected ${expect}, got ${got} ${JSON.stringify(outcome.body ?? '')}`);
+  }
+  return { scenarios, close: () => Promise.all(Object.values(authorizers).map((authorizer) => authorizer.close())) };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+async function main() {
+  let core;
+  try {
+    core = require('@opa-jwt/core');
+  } catch {
+    console.error('request-path.js needs the built packages: run `npm run build` first');
+    process.exit(1);
+  }
+  const builds = [{ label: 'this build', ...(await scenariosOf(core, 'this build')) }];
+  if (process.env.REQUEST_PATH_BASELINE) {
+    const baseline = require(path.resolve(process.env.REQUEST_PATH_BASELINE));
+    builds.push({ label: 'baseline', ...(await scenariosOf(baseline, 'baseline')) });
+  }
+
+  const samples = new Map();
+  for (let round = -2; round < ROUNDS; round++) {
+    // Rounds -2 and -1 warm up (JIT, caches) and are not counted.
+    for (let index = 0; index < builds[0].scenarios.length; index++) {
+      for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
+        const { name, authorizer, request } = build.scenarios[index];
+        const started = process.hrtime.bigint();
+        for (let i = 0; i < PER_ROUND; i++) await authorizer.authorize(request);
+        const perRequest = Number(process.hrtime.bigint() - started) / 1000 / PER_ROUND;
+        const key = `${build.label}\0${name}`;
+        if (!samples.has(key)) samples.set(key, []);
+        if (round >= 0) samples.get(key).push(perRequest);
+      }
+    }
+  }
+
+  console.log(`node ${process.version}; ${ROUNDS} rounds of ${PER_ROUND} requests per scenario, interleaved; median (min–max) of the rounds' mean µs/request`);
+  const cell = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return `${median(values).toFixed(2).padStart(7)} µs (${sorted[0].toFixed(1)}–${sorted[sorted.length - 1].toFixed(1)})`;
+  };
+  console.log(`  ${'scenario'.padEnd(40)} ${builds.map((build) => build.label.padEnd(24)).join(' ')}${builds.length > 1 ? 'this / baseline' : ''}`);
+  for (const { name } of builds[0].scenarios) {
+    const columns = builds.map((build) => samples.get(`${build.label}\0${name}`));
+    const ratio = columns.length > 1 ? `${(median(columns[0]) / median(columns[1])).toFixed(2)}` : '';
+    console.log(`  ${name.padEnd(40)} ${columns.map((values) => cell(values).padEnd(24)).join(' ')}${ratio}`);
+  }
+  await Promise.all(builds.map((build) => build.close()));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
