@@ -1,35 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
-import { main, type CliIO } from '../../src/cli/main';
 import { normalizeEntrypoint, parseArgs } from '../../src/cli/args';
 import { readBundle } from '../../src/bundle';
 import { readTar } from '../../src/bundle/tar';
+import { BIN, BIN_BUILT, PACKAGE_ROOT, useWorkspace } from './workspace';
 
-const PACKAGE_ROOT = path.resolve(__dirname, '../..');
-
-let work: string;
-beforeEach(() => {
-  work = mkdtempSync(path.join(tmpdir(), 'opa-jwt-cli-'));
-});
-afterEach(() => rmSync(work, { recursive: true, force: true }));
-
-function write(relative: string, content: string): void {
-  const file = path.join(work, relative);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, content);
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: work };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const ws = useWorkspace('opa-jwt-cli-');
+const { write, cli } = ws;
 
 const AUTHZ = `package authz
 
@@ -107,7 +87,7 @@ describe('opa-jwt CLI (in process)', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
 
-    const archive = readFileSync(path.join(work, 'out.tar.gz'));
+    const archive = readFileSync(path.join(ws.dir, 'out.tar.gz'));
     const paths = readTar(gunzipSync(archive)).map((e) => e.path).sort();
     expect(paths).toEqual(['/.manifest', '/data.json', '/policies/authz/api.rego', '/policy.wasm']);
 
@@ -128,7 +108,7 @@ describe('opa-jwt CLI (in process)', () => {
     const result = await cli('build', '-t', 'wasm', '-e', 'legacy/allow', '-e', 'data.legacy.decision', '--v0-compatible', 'v0.rego');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const bundle = readBundle(readFileSync(path.join(work, 'bundle.tar.gz')));
+    const bundle = readBundle(readFileSync(path.join(ws.dir, 'bundle.tar.gz')));
     expect(bundle.entrypoints).toEqual(['legacy/allow', 'legacy/decision']);
     expect(bundle.regoFiles.map((f) => f.path)).toEqual(['v0.rego']);
     const policy = await loadPolicy(bundle.wasm);
@@ -142,7 +122,7 @@ describe('opa-jwt CLI (in process)', () => {
     const result = await cli('build', '-t', 'wasm', '-e', 'authz/allow', 'policies');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^policies\/broken\.rego:\d+:\d+: .+/m);
-    expect(existsSync(path.join(work, 'bundle.tar.gz'))).toBe(false);
+    expect(existsSync(path.join(ws.dir, 'bundle.tar.gz'))).toBe(false);
   });
 
   test('v0 syntax without --v0-compatible is a compile error with a location', async () => {
@@ -162,23 +142,23 @@ describe('opa-jwt CLI (in process)', () => {
 });
 
 // The real executable, as `npx opa-jwt` runs it; needs the compiled dist/ (`npx tsc -b`).
-const built = existsSync(path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js'));
+const built = BIN_BUILT;
 (built ? describe : describe.skip)('bin/opa-jwt.js (spawned; run `npx tsc -b` first)', () => {
-  const bin = path.join(PACKAGE_ROOT, 'bin', 'opa-jwt.js');
+  const bin = BIN;
 
   test('builds a bundle and reports errors with exit codes', () => {
     write('policy/api.rego', AUTHZ);
-    const ok = spawnSync(process.execPath, [bin, 'build', '-t', 'wasm', '-e', 'authz/allow', 'policy'], { cwd: work, encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [bin, 'build', '-t', 'wasm', '-e', 'authz/allow', 'policy'], { cwd: ws.dir, encoding: 'utf8' });
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
-    expect(readBundle(readFileSync(path.join(work, 'bundle.tar.gz'))).entrypoints).toEqual(['authz/allow']);
+    expect(readBundle(readFileSync(path.join(ws.dir, 'bundle.tar.gz'))).entrypoints).toEqual(['authz/allow']);
 
     write('policy/bad.rego', 'package authz\nallow if {\n');
-    const bad = spawnSync(process.execPath, [bin, 'build', '-t', 'wasm', '-e', 'authz/allow', 'policy'], { cwd: work, encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [bin, 'build', '-t', 'wasm', '-e', 'authz/allow', 'policy'], { cwd: ws.dir, encoding: 'utf8' });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^policy\/bad\.rego:\d+:\d+: /m);
 
-    const usage = spawnSync(process.execPath, [bin, 'build'], { cwd: work, encoding: 'utf8' });
+    const usage = spawnSync(process.execPath, [bin, 'build'], { cwd: ws.dir, encoding: 'utf8' });
     expect(usage.status).toBe(2);
     const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);

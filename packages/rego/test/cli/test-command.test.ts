@@ -3,33 +3,11 @@
  * through bin/opa-jwt.js as `npx opa-jwt test` runs it (needs the compiled dist/: `npx tsc -b`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { main, type CliIO } from '../../src/cli/main';
 import { parseArgs } from '../../src/cli/args';
+import { BIN, BIN_BUILT, useWorkspace } from './workspace';
 
-const PACKAGE_ROOT = path.resolve(__dirname, '../..');
-
-let work: string;
-beforeEach(() => {
-  work = mkdtempSync(path.join(tmpdir(), 'opa-jwt-test-cmd-'));
-});
-afterEach(() => rmSync(work, { recursive: true, force: true }));
-
-function write(relative: string, content: string): void {
-  const file = path.join(work, relative);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, content);
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: work };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const ws = useWorkspace('opa-jwt-test-cmd-');
+const { write, cli } = ws;
 
 const POLICY = `package authz
 
@@ -242,10 +220,10 @@ test_admin if role == "admin" with input as {"admin": true}
 });
 
 // The real executable, as `npx opa-jwt test` runs it; needs the compiled dist/ (`npx tsc -b`).
-const built = existsSync(path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js'));
+const built = BIN_BUILT;
 (built ? describe : describe.skip)('bin/opa-jwt.js test (spawned; run `npx tsc -b` first)', () => {
-  const bin = path.join(PACKAGE_ROOT, 'bin', 'opa-jwt.js');
-  const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'test', ...args], { cwd: work, encoding: 'utf8' });
+  const bin = BIN;
+  const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'test', ...args], { cwd: ws.dir, encoding: 'utf8' });
 
   test('passing, failing, erroring and broken suites give the exit codes of `opa test`', () => {
     passingSuite();
