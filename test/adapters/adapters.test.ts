@@ -443,3 +443,37 @@ describe.each(['express', 'koa'] as const)('%s: layered middlewares', (framework
     }
   });
 });
+
+describe('fastify: layered registrations', () => {
+  test('a stricter registration in a child context is enforced behind the parent one; both decide', async () => {
+    const decisions: string[] = [];
+    const record = (entry: { path: string }) => void decisions.push(entry.path);
+    const app = Fastify();
+    await app.register(fastifyOpaJwt, { ...coreOptions(fixtures), onDecision: record });
+    app.get('/orders', async (request) => ({ sub: request.auth?.payload?.sub }));
+    await app.register(
+      async (admin) => {
+        await admin.register(fastifyOpaJwt, { ...coreOptions(fixtures, { entrypoint: 'authz/special' }), onDecision: record });
+        admin.get('/users', async (request) => ({ sub: request.auth?.payload?.sub }));
+      },
+      { prefix: '/admin' },
+    );
+    await app.ready();
+    try {
+      const admin = `Bearer ${await token(fixtures)}`;
+      const adminAndSpecial = `Bearer ${await token(fixtures, { claims: { roles: ['admin', 'special'] } })}`;
+      expect((await request(app.server).get('/orders').set('Authorization', admin)).status).toBe(200);
+      expect(decisions).toEqual(['authz/decision']);
+
+      decisions.length = 0;
+      expect((await request(app.server).get('/admin/users').set('Authorization', admin)).status).toBe(403);
+      expect(decisions).toEqual(['authz/decision', 'authz/special']);
+
+      decisions.length = 0;
+      expect((await request(app.server).get('/admin/users').set('Authorization', adminAndSpecial)).status).toBe(200);
+      expect(decisions).toEqual(['authz/decision', 'authz/special']);
+    } finally {
+      await app.close();
+    }
+  });
+});
