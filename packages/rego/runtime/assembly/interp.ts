@@ -18,7 +18,8 @@ import {
   OP_OBJINSERTONCE, OP_ASSIGNONCE, OP_WITH, OP_PRINT, OP_ERROR,
   CALLH_SET_MASK, CALLH_TEXT_SHIFT, FUNC_WORDS, F_LOCALS, F_RESULT, F_MEMO, F_CODE, F_PATH, funcs, funcCount, stackBytes, withCount,
 } from "./plan";
-import { callNative } from "./natives";
+import { callNative, hostFallbackId, hostFallbackMode } from "./natives";
+import { HOST_FALLBACK } from "./sprintf";
 import { fail, failBytes, opa_builtin0, opa_builtin1, opa_builtin2, opa_builtin3, opa_builtin4, opa_println } from "./host";
 import { outStart, outAscii, outByte, outFinishZ, outFinishStr } from "./json";
 import { outPrintArg, outRego } from "./text";
@@ -246,6 +247,12 @@ function callNativeAt(id: i32, fp: usize, argsPc: usize, n: i32): usize {
   if (n > 1) { b = get(fp, W(argsPc, 1)); if (b == 0) return 0; }
   if (n > 2) { c = get(fp, W(argsPc, 2)); if (c == 0) return 0; }
   let r = callNative(id, V(a), V(b), V(c));
+  if (r === HOST_FALLBACK) {
+    // a rare case the native code leaves to the host implementation of the same builtin
+    let hostId = hostFallbackId(id);
+    if (hostId < 0) fail("internal error: native builtin needs its host implementation, which the module does not list");
+    return callHost(hostId, hostFallbackMode(id), fp, argsPc, n);
+  }
   return r === null ? 0 : changetype<usize>(r);
 }
 

@@ -13,6 +13,7 @@ import { fail } from "./host";
 import { decAdd, decMul, decDiv } from "./decimal";
 import { jsonFilter, jsonRemove, jsonPatch } from "./jsonops";
 import { walk } from "./walk";
+import { sprintf } from "./sprintf";
 
 const NATIVE_NAMES: StaticArray<string> = [
   "equal", "neq", "lt", "lte", "gt", "gte",
@@ -28,7 +29,25 @@ const NATIVE_NAMES: StaticArray<string> = [
   "concat", "startswith", "endswith", "contains", "split", "trim_prefix", "trim_suffix",
   "object.union", "object.union_n", "object.remove", "object.filter",
   "json.filter", "json.remove", "json.patch", "walk",
+  "sprintf",
 ];
+
+/**
+ * Natives that may hand a call to the host implementation of the same builtin (callNative returns
+ * HOST_FALLBACK): the emitter lists them among the host builtins too, and the plan loader records
+ * the host id and call mode of each here.
+ */
+const fallbackHostIds = new StaticArray<i32>(NATIVE_NAMES.length);
+const fallbackModes = new StaticArray<i32>(NATIVE_NAMES.length);
+
+export function setHostFallback(id: i32, hostId: i32, mode: i32): void {
+  fallbackHostIds[id] = hostId + 1;
+  fallbackModes[id] = mode;
+}
+
+/** The host builtin id native `id` falls back to, or -1 when the module lists none. */
+export function hostFallbackId(id: i32): i32 { return fallbackHostIds[id] - 1; }
+export function hostFallbackMode(id: i32): i32 { return fallbackModes[id]; }
 
 /** Native id of a builtin name, or -1 when it runs on the host. */
 export function nativeId(name: StrV): i32 {
@@ -478,6 +497,7 @@ export function callNative(id: i32, a: Value, b: Value, c: Value): Value | null 
     case 54: return jsonRemove(a, b);
     case 55: return jsonPatch(a, b);
     case 56: return walk(a);
+    case 57: return sprintf(a, b);
   }
   fail("unknown native builtin");
   return null;

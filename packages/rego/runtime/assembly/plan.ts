@@ -12,7 +12,7 @@ import {
 } from "./values";
 import { parseJson } from "./json";
 import { fail } from "./host";
-import { nativeId } from "./natives";
+import { nativeId, setHostFallback } from "./natives";
 
 // Op codes. A statement is its op word followed by operand words; local slots are stored as
 // byte offsets into the frame (slot * 4), value operands (constants, messages, paths) as pointers.
@@ -199,16 +199,14 @@ function statement(v: Value): void {
     let name = s.get(1);
     if (name.kind != K_STR) bad("builtin name expected");
     let id = nativeId(asStr(name));
+    let host = objGet(hostIds, name);
     if (id >= 0) {
+      // a native that is also listed as a host builtin hands the calls it cannot finish to the host
+      if (host !== null) setHostFallback(id, intOf(changetype<Value>(host)), hostCallMode(name));
       word(OP_CALLN); word(id); word(slot(s.get(3))); args(s.get(2));
     } else {
-      let host = objGet(hostIds, name);
       if (host === null) fail("builtin " + String.UTF8.decodeUnsafe(asStr(name).ptr, <usize>asStr(name).len) + " is neither native nor listed as a host builtin");
-      let sr = objGet(setResults, name);
-      let ta = objGet(textArgs, name);
-      let mode = (sr === null ? 0 : intOf(changetype<Value>(sr)) & CALLH_SET_MASK) |
-        (ta === null ? 0 : (intOf(changetype<Value>(ta)) + 1) << CALLH_TEXT_SHIFT);
-      word(OP_CALLH); word(intOf(changetype<Value>(host))); word(mode);
+      word(OP_CALLH); word(intOf(changetype<Value>(host))); word(hostCallMode(name));
       word(slot(s.get(3))); args(s.get(2));
     }
   } else if (strEqualsAscii(op, "input")) {
@@ -253,6 +251,14 @@ function statement(v: Value): void {
   } else {
     bad("unknown op");
   }
+}
+
+/** OP_CALLH's mode word for a host builtin: how its result becomes a set, which argument goes as Rego text. */
+function hostCallMode(name: Value): i32 {
+  let sr = objGet(setResults, name);
+  let ta = objGet(textArgs, name);
+  return (sr === null ? 0 : intOf(changetype<Value>(sr)) & CALLH_SET_MASK) |
+    (ta === null ? 0 : (intOf(changetype<Value>(ta)) + 1) << CALLH_TEXT_SHIFT);
 }
 
 /** Decodes the envelope held in [text, text+len). Aborts (failing instantiation) on any mistake. */

@@ -7,11 +7,11 @@
  */
 import type { Program, Stmt } from '../plan/ir';
 import { hostCallName, lookupBuiltin } from '../builtins/catalog';
-import { NATIVE_BUILTINS } from './natives';
+import { NATIVE_BUILTINS, NATIVES_WITH_HOST_FALLBACK } from './natives';
 import { spliceIntoRuntime } from './runtime-module';
 
 export { RuntimeNotBuiltError, RUNTIME_WASM_PATH } from './runtime-module';
-export { NATIVE_BUILTINS } from './natives';
+export { NATIVE_BUILTINS, NATIVES_WITH_HOST_FALLBACK } from './natives';
 
 /** What travels inside the module (runtime/assembly/plan.ts reads it). */
 export interface PlanEnvelope {
@@ -38,6 +38,7 @@ export interface PlanEnvelope {
  * argument that is not a number or a string as the string of its Rego text (`{1, 2}` for a set,
  * `{1: "a"}` for a non-string key), which the JSON a host function receives cannot show. The
  * runtime replaces such elements of that argument (the array) by their text before the call.
+ * (sprintf runs natively; this applies to the calls it hands to the host.)
  */
 const TEXT_ARGS: Readonly<Record<string, number>> = { sprintf: 1 };
 
@@ -78,11 +79,14 @@ function hostCallArity(plan: Program): Map<string, number> {
   return out;
 }
 
-/** Names of the builtins the plan calls on the host, sorted (stable ids for the same policy). */
+/**
+ * Names of the builtins the plan may call on the host, sorted (stable ids for the same policy):
+ * those the runtime lacks, and natives that fall back to the host for rare calls.
+ */
 export function hostBuiltinNames(plan: Program): string[] {
   const called = new Set<string>();
   for (const f of plan.funcs) collectCalls(f.body, called);
-  return [...called].filter((n) => !NATIVE_BUILTINS.has(n)).sort();
+  return [...called].filter((n) => !NATIVE_BUILTINS.has(n) || NATIVES_WITH_HOST_FALLBACK.has(n)).sort();
 }
 
 export function planEnvelope(plan: Program): PlanEnvelope {

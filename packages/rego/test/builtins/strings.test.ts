@@ -109,5 +109,7 @@ describe('string builtins', () => {
     expect(call('sprintf', '%s %d', ['only_one'])).toBe('only_one %!d(MISSING)');
     expect(call('sprintf', '100%%', [])).toBe('100%');
     expect(call('sprintf', '%q', ['a"b'])).toBe('"a\\"b"');
+    // %c of what is not a Unicode scalar value is U+FFFD in Go, not an error.
+    expect(call('sprintf', '%c%c%c|%c', [72, -1, 0xd800, 0x110000])).toBe('H\ufffd\ufffd|\ufffd');
   });
 });

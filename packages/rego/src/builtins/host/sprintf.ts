@@ -8,6 +8,12 @@ import { regoString, toBigInt } from './values';
 
 type GoArg = { kind: 'int'; v: bigint } | { kind: 'float'; v: number } | { kind: 'string'; v: string };
 
+/** The character of code point `v`, as Go's %c writes it: U+FFFD for what is not a Unicode scalar value. */
+function runeText(v: bigint): string {
+  const valid = v >= 0n && v <= 0x10ffffn && !(v >= 0xd800n && v <= 0xdfffn);
+  return String.fromCodePoint(valid ? Number(v) : 0xfffd);
+}
+
 function toGoArg(v: unknown): GoArg {
   if (typeof v === 'number') {
     const big = toBigInt(v);
@@ -131,9 +137,9 @@ function formatInt(v: bigint, spec: Spec): string | undefined {
       if (spec.sharp) prefix = '0X';
       break;
     case 'c':
-      return pad(String.fromCodePoint(Number(v)), spec, false);
+      return pad(runeText(v), spec, false);
     case 'q':
-      return pad(`'${String.fromCodePoint(Number(v))}'`, spec, false);
+      return pad(`'${runeText(v)}'`, spec, false);
     case 'U':
       return pad(`U+${abs.toString(16).toUpperCase().padStart(4, '0')}`, spec, false);
     default:
