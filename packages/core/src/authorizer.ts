@@ -18,7 +18,7 @@ import { errorFields } from './logger';
 import { resolveOptions, type AuthorizerOptions, type ResolvedOptions } from './options';
 import { PolicyStore } from './policy/policy-store';
 import type { Evaluation } from './policy/engine';
-import { enrichProtocolInput, serveWellKnown, shapeDenial } from './protocols';
+import { enrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
 import { extractToken, type ExtractedToken } from './token';
 import { TokenVerifier, type VerifiedToken } from './verify';
 
@@ -89,7 +89,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       return await this.decide(request, route);
     } catch (error) {
       if (error instanceof OpaJwtError) return this.deny(request, error, undefined);
-      this.options.logger.error({ ...errorFields(error), method: request.method, url: pathOnly(request.url) }, 'opa-jwt: authorization failed unexpectedly');
+      this.options.logger.error({ ...errorFields(error), method: request.method, url: pathOf(request.url) }, 'opa-jwt: authorization failed unexpectedly');
       return this.deny(request, new PolicyEvaluationError({ cause: error }), undefined);
     }
   }
@@ -126,11 +126,14 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
     let input = buildInput(request, verified);
     Object.assign(input.request, enrichment.request);
-    try {
-      input = await applyInputHook(this.options.input, input, { request, token: verified });
-    } catch (error) {
-      this.options.logger.error(errorFields(error), 'opa-jwt: the input hook failed; request denied');
-      throw new PolicyEvaluationError({ cause: error });
+    // Without a hook, no await: it would cost every request a promise and a trip through the microtask queue.
+    if (this.options.input) {
+      try {
+        input = await applyInputHook(this.options.input, input, { request, token: verified });
+      } catch (error) {
+        this.options.logger.error(errorFields(error), 'opa-jwt: the input hook failed; request denied');
+        throw new PolicyEvaluationError({ cause: error });
+      }
     }
     timings.inputNs = elapsedNs(inputStart);
 
@@ -213,7 +216,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       description: (error as OpaJwtError).description ?? (error as Error).message,
       cause: (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : undefined,
       method: request.method,
-      path: pathOnly(request.url),
+      path: pathOf(request.url),
       ip: request.ip === undefined ? undefined : normaliseIp(request.ip),
     };
     if ((error as OpaJwtError).status === 503) this.options.logger.error(fields, `opa-jwt: ${what} could not be verified: issuer keys unavailable`);
@@ -230,7 +233,7 @@ export class OpaJwtAuthorizer implements Authorizer {
         description: typeof body.error_description === 'string' ? body.error_description : rpcError?.message,
         status: outcome.status,
         method: request.method,
-        path: pathOnly(request.url),
+        path: pathOf(request.url),
         ip: request.ip === undefined ? undefined : normaliseIp(request.ip),
       },
       'opa-jwt: request refused',
@@ -296,11 +299,6 @@ function serialised(input: PolicyInput): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function pathOnly(url: string): string {
-  const mark = url.search(/[?#]/);
-  return mark === -1 ? url : url.slice(0, mark);
 }
 
 /**

@@ -9,7 +9,8 @@
  * - `shapeDenial(request, denial, decision, protocols)` on every denial: JSON-RPC requests get a JSON-RPC error
  *   object, token requests get RFC 6749 §5.2 errors, Bearer challenges get `resource_metadata`.
  */
-import type { CoreRequest, Decision, Outcome } from './contract';
+import type { CoreRequest, Decision } from './contract';
+import type { RespondOutcome } from './decision';
 import { buildMcpInput, classifyJsonRpcBody, jsonRpcCodeForStatus, jsonRpcError, jsonRpcIdOf, JSONRPC_INVALID_REQUEST, type McpInput } from './mcp';
 import {
   buildOAuthInput,
@@ -24,7 +25,7 @@ import {
 } from './oauth';
 import { resolveResourceMetadata, withResourceMetadata, type ResolvedResourceMetadata, type ResourceMetadataOptions } from './resource-metadata';
 
-export type RespondOutcome = Extract<Outcome, { type: 'respond' }>;
+export type { RespondOutcome } from './decision';
 export type { TokenVerifier } from './oauth';
 
 /** The core options this layer reads (part of the core's options object). */
@@ -54,7 +55,8 @@ export function resolveProtocolOptions(options: ProtocolOptions, configuredIssue
 // ---------------------------------------------------------------------------------------------------------------
 // serveWellKnown
 
-function pathOf(url: string): string {
+/** The URL's path: without query string or fragment. */
+export function pathOf(url: string): string {
   const query = url.search(/[?#]/);
   return query === -1 ? url : url.slice(0, query);
 }

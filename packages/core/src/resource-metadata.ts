@@ -3,8 +3,7 @@
  * the option that describes this resource, the document served at `/.well-known/oauth-protected-resource`,
  * and the `resource_metadata` parameter of `WWW-Authenticate` challenges that points clients to it.
  */
-
-export type BearerMethod = 'header' | 'body' | 'query';
+import type { BearerMethod } from './options';
 
 /** The `resourceMetadata` option. */
 export interface ResourceMetadataOptions {

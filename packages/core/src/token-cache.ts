@@ -70,8 +70,4 @@ export class VerifiedTokenCache {
     }
     return dropped;
   }
-
-  clear(): void {
-    this.entries.clear();
-  }
 }

@@ -26,7 +26,10 @@ declare module 'fastify' {
     opaJwt?: RouteOverrides;
   }
   interface FastifyInstance {
-    /** The authorizer of the nearest opa-jwt registration; `await app.opaJwt.ready` to fail fast. */
+    /**
+     * The authorizer of the outermost opa-jwt registration in scope (a registration in a child context does not
+     * replace an inherited one); `await app.opaJwt.ready` to fail fast.
+     */
     opaJwt?: { ready: Promise<void>; authorizer: Authorizer };
   }
 }
