@@ -1,9 +1,4 @@
 // Types for the tests; the dev issuer itself is plain JavaScript.
-export interface DemoUser {
-  roles: string[];
-  scope: string;
-}
-
 export interface DevIssuer {
   /** `http://127.0.0.1:<port>`: the `iss` of every token. */
   issuer: string;
@@ -15,7 +10,4 @@ export interface DevIssuer {
   close(): Promise<void>;
 }
 
-export declare const DEMO_USERS: Record<'alice' | 'bob' | 'carol', DemoUser>;
-export declare const DEFAULT_AUDIENCE: string;
-export declare const BANNER: string[];
 export declare function startDevIssuer(options?: { port?: number; audience?: string; log?: (line: string) => void }): Promise<DevIssuer>;

@@ -123,4 +123,4 @@ async function startDevIssuer(options = {}) {
   };
 }
 
-module.exports = { startDevIssuer, DEMO_USERS, DEFAULT_AUDIENCE, BANNER };
+module.exports = { startDevIssuer };

@@ -8,7 +8,7 @@
  */
 const http = require('node:http');
 const { createApp } = require('./app');
-const { startDemoIssuer } = require('./demo-issuer');
+const { startDevIssuer } = require('../dev-issuer');
 
 const ACCEPT = 'application/json, text/event-stream'; // Streamable HTTP clients must accept both
 
@@ -25,8 +25,10 @@ function curl(endpoint, token, message) {
 }
 
 function tryIt(endpoint, demo) {
-  const reader = demo.issueToken({ sub: 'alice', scope: 'tickets:read', audience: endpoint });
-  const booker = demo.issueToken({ sub: 'bob', scope: 'tickets:read tickets:write', audience: endpoint });
+  // The dev issuer's demo users, with the scopes of this example and the endpoint as audience (RFC 8707).
+  const mint = (user, scope) => demo.mintToken(user, { scope, aud: endpoint, client_id: 'demo-agent' });
+  const reader = mint('alice', 'tickets:read');
+  const booker = mint('bob', 'tickets:read tickets:write');
   const call = (id, name, args) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
   const examples = [
     ['200: alice (tickets:read) lists the tools', reader, { jsonrpc: '2.0', id: 1, method: 'tools/list' }],
@@ -41,7 +43,7 @@ function tryIt(endpoint, demo) {
 
 async function main() {
   const port = portFromEnv();
-  const demo = process.env.ISSUER && process.env.JWKS_URI ? undefined : await startDemoIssuer();
+  const demo = process.env.ISSUER && process.env.JWKS_URI ? undefined : await startDevIssuer();
   const issuer = process.env.ISSUER || demo.issuer;
   const jwksUri = process.env.JWKS_URI || demo.jwksUri;
 
@@ -72,7 +74,6 @@ async function main() {
   console.log(`ticket MCP server on ${resource}  (policy: policies/mcp-tools.rego, issuer ${issuer})`);
   console.log(`protected resource metadata (RFC 9728): ${origin}/.well-known/oauth-protected-resource/mcp`);
   if (demo) {
-    console.log('\n*** The issuer is a DEVELOPMENT STAND-IN (throwaway key, tokens for anyone): never deploy it. ***');
     console.log('\nTry it (tokens valid for an hour):\n');
     console.log(tryIt(`${origin}/mcp`, demo));
   }

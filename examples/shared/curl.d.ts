@@ -11,5 +11,4 @@ export interface DemoRequest {
 }
 
 export declare function demoRequests(apiUrl: string, issuer: { mintToken(user: string): string }): DemoRequest[];
-export declare function toCurl(request: DemoRequest): string;
 export declare function formatDemoRequests(requests: DemoRequest[]): string;

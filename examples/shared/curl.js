@@ -2,7 +2,7 @@
 /**
  * The requests that show what the policy does, as ready-to-paste curl commands with real tokens inline.
  * Each is printed as a comment line with the expected status (and, for a denial, the message the client sees)
- * followed by one curl command; test/examples/demo.test.ts parses exactly this text and replays it.
+ * followed by one curl command; test/examples/printed-commands.ts parses exactly this text and replays it.
  */
 
 /** @param {string} apiUrl @param {{ mintToken(user: string): string }} issuer */
@@ -62,4 +62,4 @@ function formatDemoRequests(requests) {
     .join('\n');
 }
 
-module.exports = { demoRequests, toCurl, formatDemoRequests };
+module.exports = { demoRequests, formatDemoRequests };

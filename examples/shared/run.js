@@ -81,4 +81,4 @@ function main(name, createApp) {
   );
 }
 
-module.exports = { runExample, main, configFromEnv };
+module.exports = { runExample, main };

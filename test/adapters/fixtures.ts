@@ -1,5 +1,5 @@
 /**
- * Real keys, a real JWKS endpoint on 127.0.0.1 and a token factory, shared by the adapter tests.
+ * Real keys, a real JWKS endpoint on 127.0.0.1 and a token factory, shared by the adapter and MCP/OAuth tests.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +9,7 @@ import type * as JoseModule from 'jose';
 import type { JWK, JWTPayload } from 'jose';
 
 // jose is taken from @opa-jwt/core's own dependency (v5, CommonJS): the root node_modules holds jose 6 (pulled in by
-// the MCP SDK), which is ESM-only and cannot be loaded by jest's CommonJS runtime. Same as test/mcp/keys.ts.
+// the MCP SDK), which is ESM-only and cannot be loaded by jest's CommonJS runtime.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const jose = require(require.resolve('jose', { paths: [path.join(__dirname, '..', '..', 'packages', 'core')] })) as typeof JoseModule;
 const { exportJWK, generateKeyPair, SignJWT } = jose;

@@ -7,15 +7,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startDevIssuer, type DevIssuer } from '../../examples/dev-issuer';
 import { demoRequests } from '../../examples/shared/curl';
+import type { CreateApp } from '../../examples/shared/example-app';
 import * as expressExample from '../../examples/express/app';
 import * as koaExample from '../../examples/koa/app';
 import * as fastifyExample from '../../examples/fastify/app';
 
-type CreateApp = typeof expressExample.createApp;
 const EXAMPLES: Array<[string, CreateApp]> = [
   ['express', expressExample.createApp],
-  ['koa', koaExample.createApp as CreateApp],
-  ['fastify', fastifyExample.createApp as CreateApp],
+  ['koa', koaExample.createApp],
+  ['fastify', fastifyExample.createApp],
 ];
 
 let issuer: DevIssuer;

@@ -7,20 +7,20 @@ import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createApp } from '../../examples/mcp/app';
-import { startIssuer, type Issuer } from './keys';
+import { ISSUER, startFixtures, token, type Fixtures } from '../adapters/fixtures';
 
-let issuer: Issuer;
+let issuer: Fixtures;
 let server: Server;
 let close: () => Promise<void>;
 let resource: string;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  issuer = await startIssuer();
+  issuer = await startFixtures();
   server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   resource = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-  const { app, auth } = createApp({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, resource });
+  const { app, auth } = createApp({ issuer: ISSUER, jwksUri: issuer.jwksUri, resource });
   server.on('request', app);
   await auth.ready;
   close = () => auth.close();
@@ -38,8 +38,8 @@ afterAll(async () => {
 });
 
 async function connect(scope: string, audience = resource): Promise<Client> {
-  const token = await issuer.token({ sub: 'bob', scope, aud: audience });
-  const transport = new StreamableHTTPClientTransport(new URL(resource), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+  const bearer = await token(issuer, { audience, claims: { sub: 'bob', scope, client_id: 'agent-1' } });
+  const transport = new StreamableHTTPClientTransport(new URL(resource), { requestInit: { headers: { Authorization: `Bearer ${bearer}` } } });
   const client = new Client({ name: 'opa-jwt-example-test', version: '1.0.0' });
   clients.push(client);
   await client.connect(transport);
@@ -90,7 +90,7 @@ test('the protected resource metadata names this server and its issuer', async (
   expect(response.status).toBe(200);
   expect(await response.json()).toEqual({
     resource,
-    authorization_servers: [issuer.issuer],
+    authorization_servers: [ISSUER],
     bearer_methods_supported: ['header'],
     scopes_supported: ['tickets:read', 'tickets:write'],
   });

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { FRAMEWORKS, startApp, type OpaJwtOptions, type RunningApp } from './apps';
-import { startIssuer, type Issuer } from './keys';
+import { ISSUER, startFixtures, token, type Fixtures } from '../adapters/fixtures';
 
 const POLICIES = path.join(__dirname, '..', '..', 'policies');
 const RESOURCE = 'https://tickets.example.com/mcp';
@@ -13,11 +13,15 @@ const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
 const MAX_BODY = 4096;
 
-function mcpOptions(issuer: Issuer): OpaJwtOptions {
+/** An access token from the test issuer's RSA key, for `claims.aud` (default: this MCP server). */
+function accessToken(fixtures: Fixtures, claims: { sub: string; scope: string; aud?: string }, key = fixtures.rsa): Promise<string> {
+  return token(fixtures, { key, audience: claims.aud ?? RESOURCE, claims: { sub: claims.sub, scope: claims.scope, client_id: 'agent-1' } });
+}
+
+function mcpOptions(fixtures: Fixtures): OpaJwtOptions {
   return {
-    issuer: issuer.issuer,
-    jwksUri: issuer.jwksUri,
-    algorithms: ['ES256'],
+    issuer: ISSUER,
+    jwksUri: fixtures.jwksUri,
     policy: path.join(POLICIES, 'mcp-tools.rego'),
     entrypoint: 'mcp/tools/result',
     resourceMetadata: { resource: RESOURCE, scopesSupported: ['tickets:read', 'tickets:write'] },
@@ -25,12 +29,11 @@ function mcpOptions(issuer: Issuer): OpaJwtOptions {
   } as OpaJwtOptions;
 }
 
-function tokenOptions(issuer: Issuer): OpaJwtOptions {
+function tokenOptions(fixtures: Fixtures): OpaJwtOptions {
   return {
-    issuer: issuer.issuer,
-    jwksUri: issuer.jwksUri,
+    issuer: ISSUER,
+    jwksUri: fixtures.jwksUri,
     audience: RESOURCE,
-    algorithms: ['ES256'],
     policy: path.join(POLICIES, 'token-exchange.rego'),
     entrypoint: 'oauth/token_exchange/result',
     // A token endpoint is not bearer-authenticated: the grant carries the credentials, the policy decides.
@@ -39,12 +42,12 @@ function tokenOptions(issuer: Issuer): OpaJwtOptions {
 }
 
 describe.each(FRAMEWORKS)('%s: MCP and token exchange behind opa-jwt', (framework) => {
-  let issuer: Issuer;
+  let issuer: Fixtures;
   let mcpApp: RunningApp;
   let tokenApp: RunningApp;
 
   beforeAll(async () => {
-    issuer = await startIssuer();
+    issuer = await startFixtures();
     mcpApp = await startApp(framework, mcpOptions(issuer), 'mcp');
     tokenApp = await startApp(framework, tokenOptions(issuer), 'token');
   });
@@ -62,8 +65,8 @@ describe.each(FRAMEWORKS)('%s: MCP and token exchange behind opa-jwt', (framewor
   }
 
   const call = (id: string | number, name: string, args: Record<string, unknown>) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
-  const reader = () => issuer.token({ sub: 'alice', scope: 'tickets:read', aud: RESOURCE });
-  const writer = () => issuer.token({ sub: 'bob', scope: 'tickets:read tickets:write', aud: RESOURCE });
+  const reader = () => accessToken(issuer, { sub: 'alice', scope: 'tickets:read' });
+  const writer = () => accessToken(issuer, { sub: 'bob', scope: 'tickets:read tickets:write' });
 
   describe('MCP (Streamable HTTP, JSON-RPC 2.0)', () => {
     test('an allowed tool call returns the MCP server result', async () => {
@@ -107,7 +110,7 @@ describe.each(FRAMEWORKS)('%s: MCP and token exchange behind opa-jwt', (framewor
     });
 
     test('a token minted for another server is refused (RFC 8707 audience)', async () => {
-      const foreign = await issuer.token({ sub: 'alice', scope: 'tickets:read', aud: 'https://other.example.com/mcp' });
+      const foreign = await accessToken(issuer, { sub: 'alice', scope: 'tickets:read', aud: 'https://other.example.com/mcp' });
       const response = await rpc(call(12, 'get_ticket_price', { route: 'SFO-JFK' }), foreign);
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toContain(`resource_metadata="${METADATA_URL}"`);
@@ -119,7 +122,7 @@ describe.each(FRAMEWORKS)('%s: MCP and token exchange behind opa-jwt', (framewor
         expect(response.status).toBe(200);
         expect(await response.json()).toEqual({
           resource: RESOURCE,
-          authorization_servers: [issuer.issuer],
+          authorization_servers: [ISSUER],
           bearer_methods_supported: ['header'],
           scopes_supported: ['tickets:read', 'tickets:write'],
         });
@@ -148,14 +151,14 @@ describe.each(FRAMEWORKS)('%s: MCP and token exchange behind opa-jwt', (framewor
     }
 
     test('narrowing the scope passes through to the token endpoint', async () => {
-      const subject = await issuer.token({ sub: 'alice', scope: 'tickets:read tickets:write', aud: RESOURCE });
+      const subject = await accessToken(issuer, { sub: 'alice', scope: 'tickets:read tickets:write' });
       const response = await exchange({ subject_token: subject, scope: 'tickets:read' });
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ access_token: 'issued-by-test-endpoint', scope: 'tickets:read' });
     });
 
     test('widening the scope is a 400 invalid_scope in OAuth error format', async () => {
-      const subject = await issuer.token({ sub: 'alice', scope: 'tickets:read', aud: RESOURCE });
+      const subject = await accessToken(issuer, { sub: 'alice', scope: 'tickets:read' });
       const response = await exchange({ subject_token: subject, scope: 'tickets:read tickets:write' });
       expect(response.status).toBe(400);
       expect(response.headers.get('cache-control')).toBe('no-store');
@@ -163,7 +166,8 @@ describe.each(FRAMEWORKS)('%s: MCP and token exchange behind opa-jwt', (framewor
     });
 
     test('an unverifiable subject token is a 400 invalid_grant, and its claims are not used', async () => {
-      const forged = await issuer.forgedToken({ sub: 'mallory', scope: 'tickets:read tickets:write', aud: RESOURCE });
+      // Same kid as the published RSA key, another private key: the signature does not verify.
+      const forged = await accessToken(issuer, { sub: 'mallory', scope: 'tickets:read tickets:write' }, issuer.impostor);
       const response = await exchange({ subject_token: forged, scope: 'tickets:write' });
       expect(response.status).toBe(400);
       const body = (await response.json()) as { error: string; error_description: string };
