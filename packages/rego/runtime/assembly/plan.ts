@@ -50,13 +50,12 @@ export const OP_PRINT: i32 = 27;       // n, args...
 export const OP_ERROR: i32 = 28;       // message
 
 // Function records, FUNC_WORDS i32 each.
-export const FUNC_WORDS: i32 = 6;
-export const F_PARAMS: i32 = 0;
-export const F_LOCALS: i32 = 1;   // frame size in bytes
-export const F_RESULT: i32 = 2;   // byte offset of the result slot
-export const F_MEMO: i32 = 3;
-export const F_CODE: i32 = 4;     // address of the body
-export const F_PATH: i32 = 5;     // ArrV of StrV, or 0
+export const FUNC_WORDS: i32 = 5;
+export const F_LOCALS: i32 = 0;   // frame size in bytes
+export const F_RESULT: i32 = 1;   // byte offset of the result slot
+export const F_MEMO: i32 = 2;
+export const F_CODE: i32 = 3;     // address of the body
+export const F_PATH: i32 = 4;     // ArrV of StrV, or 0
 
 export let funcs: usize = 0;
 export let funcCount: i32 = 0;
@@ -296,7 +295,6 @@ export function loadPlan(text: usize, len: usize): void {
     let np = intOf(field(f, K_PARAMS));
     if (nl < 1 || np < 0 || np > nl) bad("frame size");
     nlocalsOfCurrent = nl;
-    store<i32>(rec + (F_PARAMS << 2), np);
     store<i32>(rec + (F_LOCALS << 2), nl << 2);
     store<i32>(rec + (F_RESULT << 2), slot(field(f, K_RESULT)));
     let memo = field(f, K_MEMO);

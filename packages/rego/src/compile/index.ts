@@ -9,8 +9,6 @@ import { Planner } from '../plan/planner';
 import { buildRuleTree, type TreeNode } from './ruletree';
 import { compileError } from './errors';
 
-export { compileError } from './errors';
-
 /** `pkg/rule`, `pkg`, `data.pkg.rule`, `pkg.rule` → the path below data and its canonical name `pkg/rule`. */
 export function normaliseEntrypoint(entrypoint: string): { name: string; path: string[] } {
   let e = entrypoint.trim();

@@ -5,6 +5,7 @@
  */
 import type { Import, Location, Module, Rule, Term } from '../parse/ast';
 import { RegoCompileError, RegoCompileErrors } from '../errors';
+import { compileError, compileErrorOf } from './errors';
 
 export type LeafKind = 'complete' | 'set' | 'object' | 'function';
 
@@ -45,15 +46,18 @@ const KEYWORD_IMPORTS = new Set(['future', 'rego']);
 function importAlias(imp: Import): string | undefined {
   if (KEYWORD_IMPORTS.has(imp.path[0])) return undefined;
   if (imp.path[0] !== 'data' && imp.path[0] !== 'input') {
-    throw new RegoCompileError('rego_compile_error', `rego_compile_error: invalid import path ${imp.path.join('.')}: must begin with input or data`, imp.loc);
+    compileError('rego_compile_error', `invalid import path ${imp.path.join('.')}: must begin with input or data`, imp.loc);
   }
   if (imp.alias) return imp.alias;
   if (imp.path.length === 1) return imp.path[0];
   return imp.path[imp.path.length - 1];
 }
 
-/** The ground (constant) prefix of a rule head ref: the rule's document path below its package. */
-function groundPrefix(ref: Term[]): { prefix: string[]; rest: Term[] } {
+/**
+ * The ground (constant) prefix of a rule head ref: the rule's document path below its package
+ * (`a.b[x]` → `a`, `b`; segment i is held by ref[i]), and the terms after it.
+ */
+export function groundPrefix(ref: Term[]): { prefix: string[]; rest: Term[] } {
   const prefix: string[] = [];
   let i = 0;
   for (; i < ref.length; i++) {
@@ -102,7 +106,7 @@ export function buildRuleTree(modules: Module[]): { root: TreeNode; scopes: Modu
       names.add(prefix[0]);
       // v0 lets a rule be named input or data (it is only reachable as data.<package>.input); v1 forbids it.
       if ((prefix[0] === 'input' || prefix[0] === 'data') && module.syntax === 'v1') {
-        errors.push(new RegoCompileError('rego_compile_error', `rego_compile_error: rule name conflicts with built-in: ${prefix[0]} cannot be assigned`, rule.head.loc));
+        errors.push(compileErrorOf('rego_compile_error', `rule name conflicts with built-in: ${prefix[0]} cannot be assigned`, rule.head.loc));
         continue;
       }
       const kind = leafKindOf(rule, rest);
@@ -112,10 +116,10 @@ export function buildRuleTree(modules: Module[]): { root: TreeNode; scopes: Modu
       if (!node.leaf) {
         node.leaf = { path, kind, arity, rules: [], loc: rule.head.loc, node };
       } else if (node.leaf.kind !== kind) {
-        errors.push(new RegoCompileError('rego_type_error', `rego_type_error: conflicting rules data.${path.join('.')} found`, rule.head.loc));
+        errors.push(compileErrorOf('rego_type_error', `conflicting rules data.${path.join('.')} found`, rule.head.loc));
         continue;
       } else if (kind === 'function' && node.leaf.arity !== arity) {
-        errors.push(new RegoCompileError('rego_type_error', `rego_type_error: conflicting rules data.${path.join('.')} found: functions must have the same number of arguments`, rule.head.loc));
+        errors.push(compileErrorOf('rego_type_error', `conflicting rules data.${path.join('.')} found: functions must have the same number of arguments`, rule.head.loc));
         continue;
       }
       node.leaf.rules.push({ rule, module: scope, keyPath: rest });
@@ -143,7 +147,7 @@ function nodeAt(root: TreeNode, path: string[]): TreeNode {
 /** A complete rule or function cannot have rules below it (`a := 1` and `a.b := 2`). */
 function checkLeafNesting(node: TreeNode, errors: RegoCompileError[]): void {
   if (node.leaf && node.children.size > 0 && node.leaf.kind !== 'object') {
-    errors.push(new RegoCompileError('rego_type_error', `rego_type_error: rule data.${node.path.join('.')} conflicts with rules below it`, node.leaf.loc));
+    errors.push(compileErrorOf('rego_type_error', `rule data.${node.path.join('.')} conflicts with rules below it`, node.leaf.loc));
   }
   for (const c of node.children.values()) checkLeafNesting(c, errors);
 }

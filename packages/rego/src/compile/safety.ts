@@ -5,7 +5,7 @@
  * (`var x assigned above`, `var x referenced above`).
  */
 import type { Expr, Term } from '../parse/ast';
-import { RegoCompileError } from '../errors';
+import { compileError } from './errors';
 
 /** Tells module-level names (rules of the package, imports, input, data) from local variables. */
 export type IsGlobal = (name: string) => boolean;
@@ -357,7 +357,7 @@ export function reorderBody(body: Expr[], bound: Set<string>, scope: BodyScope):
       const missing = [...a.needs].filter((n) => !have.has(n) && !a.outputs.has(n));
       const eqMissing = a.eqSides ? [...a.eqSides[0], ...a.eqSides[1]].filter((n) => !have.has(n)) : [];
       const name = [...missing, ...eqMissing].find((n) => !n.startsWith('$')) ?? missing[0] ?? eqMissing[0] ?? '_';
-      throw new RegoCompileError('rego_unsafe_var_error', `rego_unsafe_var_error: var ${name.startsWith('$') ? '_' : name} is unsafe`, e.loc);
+      compileError('rego_unsafe_var_error', `var ${name.startsWith('$') ? '_' : name} is unsafe`, e.loc);
     }
     done[picked] = true;
     out.push(body[picked]);
@@ -376,8 +376,8 @@ export function checkDeclarations(body: Expr[], declaredAbove: Set<string>): voi
   const used = new Set<string>();
   const declare = (name: string, how: 'declared' | 'assigned', e: Expr): void => {
     if (name.startsWith('$')) return;
-    if (declared.has(name)) throw new RegoCompileError('rego_compile_error', `rego_compile_error: var ${name} ${how === 'assigned' ? 'assigned' : 'declared'} above`, e.loc);
-    if (used.has(name)) throw new RegoCompileError('rego_compile_error', `rego_compile_error: var ${name} referenced above`, e.loc);
+    if (declared.has(name)) compileError('rego_compile_error', `var ${name} ${how === 'assigned' ? 'assigned' : 'declared'} above`, e.loc);
+    if (used.has(name)) compileError('rego_compile_error', `var ${name} referenced above`, e.loc);
     declared.add(name);
   };
   const use = (names: Set<string>): void => {

@@ -42,31 +42,11 @@ export interface PlanEnvelope {
  */
 const TEXT_ARGS: Readonly<Record<string, number>> = { sprintf: 1 };
 
-function collectCalls(stmts: Stmt[], into: Set<string>): void {
-  for (const s of stmts) {
-    switch (s[0]) {
-      case 'call':
-        into.add(s[1]);
-        break;
-      case 'scan':
-        collectCalls(s[4], into);
-        break;
-      case 'block':
-        collectCalls(s[1], into);
-        break;
-      case 'with':
-        collectCalls(s[4], into);
-        break;
-      default:
-        break;
-    }
-  }
-}
-
 /** The SDK imports opa_builtin0..opa_builtin4. */
 const MAX_HOST_ARGS = 4;
 
-function hostCallArity(plan: Program): Map<string, number> {
+/** Every builtin the plan calls, with the most arguments any of its calls passes. */
+function calledBuiltins(plan: Program): Map<string, number> {
   const out = new Map<string, number>();
   const walk = (stmts: Stmt[]): void => {
     for (const s of stmts) {
@@ -79,14 +59,17 @@ function hostCallArity(plan: Program): Map<string, number> {
   return out;
 }
 
+/** The host ones among `called`, sorted (stable ids for the same policy). */
+function hostNames(called: Map<string, number>): string[] {
+  return [...called.keys()].filter((n) => !NATIVE_BUILTINS.has(n) || NATIVES_WITH_HOST_FALLBACK.has(n)).sort();
+}
+
 /**
  * Names of the builtins the plan may call on the host, sorted (stable ids for the same policy):
  * those the runtime lacks, and natives that fall back to the host for rare calls.
  */
 export function hostBuiltinNames(plan: Program): string[] {
-  const called = new Set<string>();
-  for (const f of plan.funcs) collectCalls(f.body, called);
-  return [...called].filter((n) => !NATIVE_BUILTINS.has(n) || NATIVES_WITH_HOST_FALLBACK.has(n)).sort();
+  return hostNames(calledBuiltins(plan));
 }
 
 export function planEnvelope(plan: Program): PlanEnvelope {
@@ -102,8 +85,8 @@ export function planEnvelope(plan: Program): PlanEnvelope {
   const hostIds: Record<string, number> = {};
   const setResults: Record<string, number> = {};
   const textArgs: Record<string, number> = {};
-  const arity = hostCallArity(plan);
-  hostBuiltinNames(plan).forEach((name, id) => {
+  const arity = calledBuiltins(plan);
+  hostNames(arity).forEach((name, id) => {
     const sig = lookupBuiltin(name);
     if (!sig) throw new Error(`emitWasm: the plan calls unknown builtin ${name}`);
     if ((arity.get(name) ?? 0) > MAX_HOST_ARGS) {

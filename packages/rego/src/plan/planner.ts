@@ -30,8 +30,16 @@ interface Ctx {
   scope: ModuleScope;
 }
 
+/** What a call runs: a user function or a builtin. */
+type CallTarget = { kind: 'func'; leaf: Leaf } | { kind: 'builtin'; name: string };
+
 /** What a mocked function or builtin is replaced with. */
-type Mock = { kind: 'func'; leaf: Leaf } | { kind: 'builtin'; name: string } | { kind: 'value'; value: unknown };
+type Mock = CallTarget | { kind: 'value'; value: unknown };
+
+/** The number of arguments a call target takes (not counting OPA's extra output argument). */
+function arityOf(target: CallTarget): number {
+  return target.kind === 'func' ? target.leaf.arity : lookupBuiltin(target.name)!.args.length;
+}
 
 /** A reference to a global document: `input...` or `data...`. */
 interface RootRef {
@@ -360,7 +368,7 @@ export class Planner {
     const b = env.get(name);
     if (typeof b === 'number') return false;
     if (b === null) return true;
-    return this.globalRef(ctx, name, env, { file: '', line: 0, col: 0 }) === undefined;
+    return this.globalRef(ctx, name, env, LOC0) === undefined;
   }
 
   // ---------------------------------------------------------------- bodies and expressions
@@ -372,7 +380,10 @@ export class Planner {
     for (const [n, l] of env) if (l !== null) bound.add(n);
     const ordered = reorderBody(body, bound, {
       isGlobal: (n) => !env.has(n) && this.isGlobal(ctx.scope, n),
-      arityOf: (name) => this.arityOf(ctx, name),
+      arityOf: (name) => {
+        const target = this.findCallTarget(ctx, name);
+        return target && arityOf(target);
+      },
     });
     const env2: Env = new Map(env);
     for (const n of declaredVars(body)) env2.set(n, null);
@@ -542,7 +553,7 @@ export class Planner {
   }
 
   /** A name as written (`lib.f`, `data.lib.f`, `count`) to the user function or builtin it calls, if any. */
-  private callable(ctx: Ctx, name: string[], env: Env): { kind: 'func'; leaf: Leaf } | { kind: 'builtin'; name: string } | undefined {
+  private callable(ctx: Ctx, name: string[], env: Env): CallTarget | undefined {
     if (env.has(name[0])) return undefined;
     let path: string[] | undefined;
     const alias = ctx.scope.aliases.get(name[0]);
@@ -568,8 +579,8 @@ export class Planner {
     const valueName = value.type === 'ref' ? refName(value) : value.type === 'var' ? [value.name] : undefined;
     const replacement = valueName && this.callable(ctx, valueName, env);
     if (replacement) {
-      const arity = what.kind === 'func' ? what.leaf.arity : lookupBuiltin(what.name)!.args.length;
-      const arity2 = replacement.kind === 'func' ? replacement.leaf.arity : lookupBuiltin(replacement.name)!.args.length;
+      const arity = arityOf(what);
+      const arity2 = arityOf(replacement);
       if (arity !== arity2) compileError('rego_type_error', `with: ${valueName.join('.')} takes ${arity2} arguments, ${name.join('.')} takes ${arity}`, value.loc);
       return [key, replacement];
     }
@@ -971,16 +982,6 @@ export class Planner {
     });
   }
 
-  /** Input arity of the function or builtin a call names, without reporting errors (safety analysis). */
-  private arityOf(ctx: Ctx, name: string[]): number | undefined {
-    try {
-      const target = this.resolveCall(ctx, { type: 'call', name, args: [], loc: LOC0, nameLoc: LOC0 });
-      return target.kind === 'func' ? target.leaf.arity : lookupBuiltin(target.name)!.args.length;
-    } catch {
-      return undefined;
-    }
-  }
-
   /**
    * A call. `statement`: the call is a whole expression, where OPA accepts one extra argument
    * that receives the result (`count(xs, n)`); inside a term it must have exactly its arity.
@@ -990,7 +991,7 @@ export class Planner {
     const resolved = this.resolveCall(ctx, t);
     const mock = this.mocks.get(resolved.kind === 'func' ? `data.${resolved.leaf.path.join('.')}` : resolved.name);
     if (mock?.kind === 'value') {
-      const nargs = resolved.kind === 'func' ? resolved.leaf.arity : lookupBuiltin(resolved.name)!.args.length;
+      const nargs = arityOf(resolved);
       this.planTerms(ctx, t.args.slice(0, nargs), env, (_args, env2) => {
         const out = fb.constLocal(mock.value);
         if (t.args.length > nargs) this.unify(ctx, t.args[nargs], out, env2, (env3) => k(fb.constLocal(true), env3));
@@ -1033,8 +1034,8 @@ export class Planner {
     });
   }
 
-  private resolveCall(ctx: Ctx, t: Extract<Term, { type: 'call' }>): { kind: 'func'; leaf: Leaf } | { kind: 'builtin'; name: string } {
-    const name = t.name;
+  /** The user function or builtin a call's name (`lib.f`, `data.lib.f`, `count`) resolves to; undefined if none. */
+  private findCallTarget(ctx: Ctx, name: string[]): CallTarget | undefined {
     let path: string[] | undefined;
     const alias = ctx.scope.aliases.get(name[0]);
     if (alias && alias[0] === 'data') path = [...alias.slice(1), ...name.slice(1)];
@@ -1045,7 +1046,13 @@ export class Planner {
       if (node?.leaf?.kind === 'function') return { kind: 'func', leaf: node.leaf };
     }
     const dotted = name.join('.');
-    if (lookupBuiltin(dotted)) return { kind: 'builtin', name: dotted };
+    return lookupBuiltin(dotted) ? { kind: 'builtin', name: dotted } : undefined;
+  }
+
+  private resolveCall(ctx: Ctx, t: Extract<Term, { type: 'call' }>): CallTarget {
+    const target = this.findCallTarget(ctx, t.name);
+    if (target) return target;
+    const dotted = t.name.join('.');
     if (isUnsupportedBuiltin(dotted)) compileError('rego_type_error', `unsupported builtin ${dotted}`, t.nameLoc);
     return compileError('rego_type_error', `undefined function ${dotted}`, t.nameLoc);
   }

@@ -5,6 +5,7 @@
  * as OPA's test runner rewrites them. The parser never accepts `#` in a name, so the new names cannot clash.
  */
 import type { Module, Rule, Term } from '../parse/ast';
+import { groundPrefix } from '../compile/ruletree';
 
 export const TEST_PREFIX = 'test_';
 export const SKIP_TEST_PREFIX = 'todo_test_';
@@ -34,18 +35,6 @@ export interface DiscoveredTest {
   kind: DiscoveredKind;
 }
 
-/** The rule's ground head prefix (`a.b[x]` → `a`, `b`), with the terms that hold each segment. */
-function groundPrefix(ref: Term[]): Array<{ segment: string; index: number }> {
-  const prefix: Array<{ segment: string; index: number }> = [];
-  for (let i = 0; i < ref.length; i++) {
-    const term = ref[i];
-    if (i === 0 && term.type === 'var') prefix.push({ segment: term.name, index: i });
-    else if (i > 0 && term.type === 'string') prefix.push({ segment: term.value, index: i });
-    else break;
-  }
-  return prefix;
-}
-
 function rename(term: Term, name: string): void {
   if (term.type === 'var') term.name = name;
   else if (term.type === 'string') term.value = name;
@@ -62,25 +51,25 @@ export function discoverTests(modules: Module[]): DiscoveredTest[] {
     for (const rule of module.rules) {
       // Functions cannot be evaluated without arguments; OPA's runner has no use for them either.
       if (rule.head.kind === 'function') continue;
-      const prefix = groundPrefix(rule.head.ref);
-      const at = prefix.findIndex(({ segment }) => segment.startsWith(TEST_PREFIX) || segment.startsWith(SKIP_TEST_PREFIX));
+      const { prefix, rest } = groundPrefix(rule.head.ref);
+      const at = prefix.findIndex((segment) => segment.startsWith(TEST_PREFIX) || segment.startsWith(SKIP_TEST_PREFIX));
       if (at < 0) continue;
-      const segments = prefix.slice(0, at + 1).map(({ segment }) => segment);
+      const segments = prefix.slice(0, at + 1);
       const testSegment = prefix[at];
 
-      if (testSegment.segment.startsWith(TEST_PREFIX)) {
+      if (testSegment.startsWith(TEST_PREFIX)) {
         const key = [...module.package, ...segments].join('.');
         const seen = definitions.get(key) ?? 0;
         definitions.set(key, seen + 1);
         if (seen > 0) {
-          const renamed = `${testSegment.segment}#${String(seen).padStart(2, '0')}`;
-          rename(rule.head.ref[testSegment.index], renamed);
+          const renamed = `${testSegment}#${String(seen).padStart(2, '0')}`;
+          rename(rule.head.ref[at], renamed);
           segments[at] = renamed;
         }
       }
 
       const name = segments.join('.');
-      const hasVariables = prefix.length < rule.head.ref.length;
+      const hasVariables = rest.length > 0;
       tests.push({
         package: ['data', ...module.package].join('.'),
         name,
@@ -88,7 +77,7 @@ export function discoverTests(modules: Module[]): DiscoveredTest[] {
         entrypoint: [...module.package, ...segments].join('/'),
         rule,
         module,
-        kind: testSegment.segment.startsWith(SKIP_TEST_PREFIX) ? 'skip' : hasVariables ? 'unsupported' : 'run',
+        kind: testSegment.startsWith(SKIP_TEST_PREFIX) ? 'skip' : hasVariables ? 'unsupported' : 'run',
       });
     }
   }

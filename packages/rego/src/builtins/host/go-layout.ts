@@ -5,6 +5,7 @@
  * a zone *name* in the input never moves the instant (only numeric offsets do).
  */
 import { MONTHS, WEEKDAYS, civilFromDays, daysFromCivil, daysIn, isLeap, weekday, yearDay } from './calendar';
+import { BoundedCache } from './bounded-cache';
 import { Zone } from './zones';
 
 type Std =
@@ -97,12 +98,14 @@ function stdAt(layout: string, i: number): [Chunk, number] | undefined {
   return undefined;
 }
 
-const chunkCache = new Map<string, Chunk[]>();
+const chunkCache = new BoundedCache<Chunk[]>(200);
 
 export function chunks(layout: string): Chunk[] {
-  let out = chunkCache.get(layout);
-  if (out) return out;
-  out = [];
+  return chunkCache.get(layout, () => splitLayout(layout));
+}
+
+function splitLayout(layout: string): Chunk[] {
+  const out: Chunk[] = [];
   let lit = '';
   for (let i = 0; i < layout.length; ) {
     const hit = stdAt(layout, i);
@@ -117,8 +120,6 @@ export function chunks(layout: string): Chunk[] {
     }
   }
   if (lit) out.push({ lit });
-  if (chunkCache.size >= 200) chunkCache.clear();
-  chunkCache.set(layout, out);
   return out;
 }
 

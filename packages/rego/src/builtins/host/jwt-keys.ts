@@ -4,6 +4,7 @@
  * itself says which form it is.
  */
 import { JsonWebKey, KeyObject, X509Certificate, createPublicKey, createSecretKey } from 'node:crypto';
+import { BoundedCache } from './bounded-cache';
 import { fail } from './errors';
 import { isArray, isObject, isString } from './values';
 
@@ -60,16 +61,12 @@ function keysFromJson(builtin: string, text: string): VerificationKey[] {
 }
 
 /** Parsed keys by their text: policies verify many tokens against the same few keys. */
-const cache = new Map<string, VerificationKey[]>();
-const CACHE_LIMIT = 100;
+const cache = new BoundedCache<VerificationKey[]>(100);
 
 /** The keys in `text`; a malformed key is a builtin error (as in OPA), reported under `builtin`. */
 export function verificationKeys(builtin: string, text: string): VerificationKey[] {
-  const hit = cache.get(text);
-  if (hit) return hit;
-  const block = PEM_BLOCK.exec(text);
-  const keys = block ? keysFromPem(builtin, text, block) : keysFromJson(builtin, text);
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(text, keys);
-  return keys;
+  return cache.get(text, () => {
+    const block = PEM_BLOCK.exec(text);
+    return block ? keysFromPem(builtin, text, block) : keysFromJson(builtin, text);
+  });
 }

@@ -4,6 +4,7 @@
  * lookaround) is rejected here too; RE2 features JS lacks (non-leading flag groups, `(?U)`) make
  * the pattern unsupported, reported like an invalid pattern.
  */
+import { BoundedCache } from './bounded-cache';
 
 const POSIX_CLASSES: Record<string, string> = {
   alnum: '0-9A-Za-z',
@@ -231,23 +232,21 @@ function translate(pattern: string): Translation {
 }
 
 /** Compiled patterns, or the reason a pattern was refused; bounded so that user-supplied patterns cannot grow it forever. */
-const cache = new Map<string, RegExp | Error>();
-const CACHE_LIMIT = 1000;
+const cache = new BoundedCache<RegExp | Error>(1000);
+
+function compile(pattern: string): RegExp | Error {
+  try {
+    const t = translate(pattern);
+    return new RegExp(t.source, `${t.flags}g`);
+  } catch (e) {
+    const unsupported = e instanceof Unsupported;
+    const reason = e instanceof Error ? e.message : String(e);
+    return new Error(unsupported ? `RE2 syntax not supported here: ${reason}` : `error parsing regexp: ${reason}`);
+  }
+}
 
 function compileCached(pattern: string): RegExp | Error {
-  let re = cache.get(pattern);
-  if (re === undefined) {
-    try {
-      const t = translate(pattern);
-      re = new RegExp(t.source, `${t.flags}g`);
-    } catch (e) {
-      const unsupported = e instanceof Unsupported;
-      const reason = e instanceof Error ? e.message : String(e);
-      re = new Error(unsupported ? `RE2 syntax not supported here: ${reason}` : `error parsing regexp: ${reason}`);
-    }
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(pattern, re);
-  }
+  const re = cache.get(pattern, () => compile(pattern));
   if (re instanceof RegExp) re.lastIndex = 0;
   return re;
 }

@@ -1,4 +1,5 @@
 /** regex.*, glob.* builtins on top of the RE2 translation. */
+import { BoundedCache } from './bounded-cache';
 import { fail } from './errors';
 import { Match, compileRe2, compileRe2OrThrow, findAll } from './re2';
 import { Impl, isArray, isInteger, isString, isStringArray } from './values';
@@ -120,7 +121,7 @@ function templateRegex(template: string, open: string, close: string): RegExp | 
 }
 
 /** Compiled globs by pattern and delimiters; bounded like the regexp cache. */
-const globCache = new Map<string, RegExp | null>();
+const globCache = new BoundedCache<RegExp | undefined>(1000);
 
 const escapeRegex = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 
@@ -189,14 +190,7 @@ function globRegex(pattern: string, delimiters: string[]): RegExp | undefined {
 }
 
 function cachedGlob(pattern: string, delimiters: string[]): RegExp | undefined {
-  const key = `${delimiters.join('')}\u0000${pattern}`;
-  let re = globCache.get(key);
-  if (re === undefined) {
-    re = globRegex(pattern, delimiters) ?? null;
-    if (globCache.size >= 1000) globCache.clear();
-    globCache.set(key, re);
-  }
-  return re ?? undefined;
+  return globCache.get(`${delimiters.join('')}\u0000${pattern}`, () => globRegex(pattern, delimiters));
 }
 
 export const regexBuiltins: Record<string, Impl> = {

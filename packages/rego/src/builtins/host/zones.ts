@@ -18,11 +18,6 @@ export interface Zone {
 
 export const UTC: Zone = { name: 'UTC', at: () => ({ offset: 0, abbreviation: 'UTC' }) };
 
-/** A zone with a constant offset, as Go's FixedZone (numeric offsets parsed from text). */
-export function fixedZone(offset: number, abbreviation = ''): Zone {
-  return { name: abbreviation, at: () => ({ offset, abbreviation }) };
-}
-
 const PART_ORDER = ['year', 'month', 'day', 'hour', 'minute', 'second'] as const;
 
 /** Intl's "GMT+5:30" style names become what tzdata uses for unnamed offsets ("+0530", "+01"). */
