@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The load generator of the peer benchmark: one autocannon run, described by JSON on standard input, whose summary
+ * is printed as one JSON line. run.js starts it in its own process, pinned to the core the servers do not use.
+ *
+ *   echo '{"url":"http://127.0.0.1:1234","method":"GET","path":"/orders/1",
+ *          "tokens":["eyJ..."],"body":null,"seconds":3,"connections":50}' | node bench/http/load.js
+ *
+ * With several tokens, each request carries the next one in turn (so a server's token cache sees them all).
+ */
+'use strict';
+const autocannon = require('autocannon');
+
+const spec = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+
+const baseHeaders = { accept: 'application/json' };
+if (spec.body !== null && spec.body !== undefined) baseHeaders['content-type'] = 'application/json';
+const body = spec.body === null || spec.body === undefined ? undefined : JSON.stringify(spec.body);
+
+let next = 0;
+const headersFor = (token) => (token ? { ...baseHeaders, authorization: `Bearer ${token}` } : baseHeaders);
+const fixedHeaders = headersFor(spec.tokens[0]);
+const request =
+  spec.tokens.length > 1
+    ? { method: spec.method, path: spec.path, body, setupRequest: (req) => ({ ...req, headers: headersFor(spec.tokens[next++ % spec.tokens.length]) }) }
+    : { method: spec.method, path: spec.path, body, headers: fixedHeaders };
+
+autocannon({ url: spec.url, connections: spec.connections, duration: spec.seconds, requests: [request] }, (error, result) => {
+  if (error) {
+    process.stderr.write(`${error.stack ?? error}\n`);
+    process.exit(1);
+  }
+  const statuses = {};
+  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = count;
+  process.stdout.write(
+    `${JSON.stringify({
+      total: result.requests.total,
+      perSecond: result.requests.total / result.duration,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.errors + result.timeouts,
+      statuses,
+    })}\n`,
+  );
+});

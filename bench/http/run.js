@@ -1,0 +1,255 @@
+#!/usr/bin/env node
+/**
+ * Peer benchmark (`npm run bench:http`): the same API behind opa-jwt and behind what a user would pick instead,
+ * measured in one run on this machine.
+ *
+ * 1. An issuer on 127.0.0.1 serves a JWKS (one RS256 key) and mints tokens: a reader's, an admin's, an MCP
+ *    agent's, and 1,000 distinct readers'.
+ * 2. Each scenario's server (server.js) starts in its own process, pinned to core 0 with `taskset` where it
+ *    exists; the load generator (load.js, autocannon, 50 connections) runs pinned to core 1.
+ * 3. Before measuring, each server must answer correctly: 200 for a reader's GET /orders/1, 401 without a token
+ *    (JWT variants), 403 for a reader's POST /orders (authorization variants), 200 for an allowed MCP tools/call.
+ *    A server that answers wrongly stops the run: a fast wrong answer is no result.
+ * 4. Every scenario is warmed up (discarded), then measured in interleaved rounds (each round runs every scenario
+ *    once, in a rotated order) so that the machine's noise hits them alike.
+ * 5. Printed: a Markdown table with, per scenario, the median req/s (min–max over rounds), the ratio to the bare
+ *    framework's median, the server's CPU µs per request (from the server process's own CPU time) and the extra
+ *    over the bare framework, median p50/p99 latency; then each opa-jwt server's heap at the start and the end.
+ *
+ * Not a test. Environment: BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_SECONDS (per measurement, default 3),
+ * BENCH_HTTP_WARMUP (seconds, default 2), BENCH_HTTP_CONNECTIONS (default 50), BENCH_HTTP_ONLY (comma-separated
+ * scenario names; the bare framework of each is always added).
+ */
+'use strict';
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const http = require('node:http');
+const path = require('node:path');
+const { generateKeyPairSync, sign } = require('node:crypto');
+
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS || 5);
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS || 3);
+const WARMUP = Number(process.env.BENCH_HTTP_WARMUP || 2);
+const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS || 50);
+const ONLY = process.env.BENCH_HTTP_ONLY ? process.env.BENCH_HTTP_ONLY.split(',') : undefined;
+const AUDIENCE = 'orders-api';
+const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const pinned = (core, command, args) => (HAS_TASKSET ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
+
+// ------------------------------------------------------------------------------------------------ scenarios
+
+const READ = { method: 'GET', path: '/orders/1', body: null };
+const MCP_CALL = {
+  method: 'POST',
+  path: '/mcp',
+  body: { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'get_ticket_price', arguments: { route: 'SFO-JFK' } } },
+};
+
+/**
+ * name, server variant, the bare scenario it is compared with, what the load sends, which token(s), and which
+ * answers the correctness check requires (`jwt`: 401 without a token; `authz`: 403 for a reader's write).
+ */
+const SCENARIOS = [
+  { name: 'bare Express', variant: 'express', bare: 'bare Express', load: READ, token: 'reader', checks: [] },
+  { name: 'express-oauth2-jwt-bearer', variant: 'express-oauth2-jwt-bearer', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt'] },
+  { name: 'express-jwt + jwks-rsa', variant: 'express-jwt', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt'] },
+  { name: 'jose jwtVerify', variant: 'jose', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt'] },
+  { name: 'jose + token cache', variant: 'jose-cache', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt'] },
+  { name: 'jose + cache + casbin', variant: 'jose-cache-casbin', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
+  { name: 'jose + cache + Cedar (wasm)', variant: 'jose-cache-cedar', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
+  { name: '**opa-jwt, repeated token**', variant: 'opa-jwt', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
+  { name: 'opa-jwt, 1,000 tokens', variant: 'opa-jwt', bare: 'bare Express', load: READ, token: 'readers', checks: ['jwt', 'authz'] },
+  { name: 'opa-jwt, decision log on', variant: 'opa-jwt-log', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
+  { name: 'bare Express, MCP POST', variant: 'express', bare: 'bare Express, MCP POST', load: MCP_CALL, token: 'agent', checks: [] },
+  { name: 'opa-jwt, MCP tools/call', variant: 'opa-jwt-mcp', bare: 'bare Express, MCP POST', load: MCP_CALL, token: 'agent', checks: ['jwt'] },
+  { name: 'bare Fastify', variant: 'fastify', bare: 'bare Fastify', load: READ, token: 'reader', checks: [] },
+  { name: '@fastify/jwt', variant: 'fastify-jwt', bare: 'bare Fastify', load: READ, token: 'reader', checks: ['jwt'] },
+  { name: 'opa-jwt (Fastify), repeated token', variant: 'fastify-opa-jwt', bare: 'bare Fastify', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
+  { name: 'bare Koa', variant: 'koa', bare: 'bare Koa', load: READ, token: 'reader', checks: [] },
+  { name: 'opa-jwt (Koa), repeated token', variant: 'koa-opa-jwt', bare: 'bare Koa', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
+];
+
+// ------------------------------------------------------------------------------------------------ issuer
+
+function startIssuer() {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'bench-1', alg: 'RS256', use: 'sig' };
+  const server = http.createServer((req, res) => {
+    if (req.url === '/jwks.json') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+    else res.writeHead(404).end();
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const issuer = `http://127.0.0.1:${server.address().port}`;
+      const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const mint = (claims) => {
+        const now = Math.floor(Date.now() / 1000);
+        const input = `${b64({ alg: 'RS256', kid: 'bench-1', typ: 'JWT' })}.${b64({ iss: issuer, aud: AUDIENCE, iat: now, exp: now + 7200, ...claims })}`;
+        return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+      };
+      const tokens = {
+        reader: [mint({ sub: 'bob', roles: ['reader'], scope: 'orders:read' })],
+        readers: Array.from({ length: 1000 }, (_, i) => mint({ sub: `reader-${i}`, roles: ['reader'], scope: 'orders:read' })),
+        agent: [mint({ sub: 'agent-7', scope: 'tickets:read', client_id: 'mcp-client' })],
+        admin: [mint({ sub: 'alice', roles: ['admin'], scope: 'orders:read orders:write' })],
+      };
+      resolve({ issuer, jwksUri: `${issuer}/jwks.json`, tokens, close: () => (server.closeAllConnections(), server.close()) });
+    }),
+  );
+}
+
+// ------------------------------------------------------------------------------------------------ servers
+
+/** Set once the run is over, so that the servers' exits are not reported as crashes. */
+let stopping = false;
+
+function startServer(variant, issuer) {
+  const [command, args] = pinned(0, process.execPath, ['--expose-gc', path.join(__dirname, 'server.js'), variant, issuer.issuer, issuer.jwksUri]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout.on('data', (chunk) => {
+      const match = /LISTENING (\d+)/.exec(String(chunk));
+      if (match) resolve({ child, port: Number(match[1]) });
+    });
+    child.on('exit', (code, signal) => {
+      const message = `${variant} exited (code ${code}, signal ${signal}): ${stderr}`;
+      if (!stopping) process.stderr.write(`${message}\n`);
+      reject(new Error(message));
+    });
+  });
+}
+
+function ask(port, { method, path: target, body, token }) {
+  return new Promise((resolve, reject) => {
+    const payload = body === null || body === undefined ? undefined : JSON.stringify(body);
+    const headers = { accept: 'application/json' };
+    if (payload) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+    if (token) headers.authorization = `Bearer ${token}`;
+    const req = http.request({ host: '127.0.0.1', port, method, path: target, headers, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', (error) => reject(new Error(`${method} ${target} on port ${port}: ${error.message}`)));
+    req.end(payload);
+  });
+}
+
+/** The answers a scenario's server must give before its figures mean anything. */
+async function checkAnswers(scenario, port, tokens) {
+  const token = tokens[scenario.token][0];
+  const expect = [[{ ...scenario.load, token }, 200]];
+  if (scenario.checks.includes('jwt')) expect.push([{ ...scenario.load }, 401], [{ ...scenario.load, token: `${token.slice(0, -4)}AAAA` }, 401]);
+  if (scenario.checks.includes('authz')) {
+    expect.push([{ method: 'POST', path: '/orders', body: { item: 'tea' }, token }, 403]);
+    expect.push([{ method: 'POST', path: '/orders', body: { item: 'tea' }, token: tokens.admin[0] }, 201]);
+  }
+  for (const [request, status] of expect) {
+    const answer = await ask(port, request);
+    if (answer.status !== status) {
+      throw new Error(`${scenario.name}: ${request.method} ${request.path} ${request.token ? 'with' : 'without'} token → ${answer.status}, expected ${status}: ${answer.text.slice(0, 200)}`);
+    }
+  }
+}
+
+/** The server's CPU time and memory; `collect` runs a full GC first, so that heap readings compare. */
+const serverStats = async (port, collect = false) =>
+  JSON.parse((await ask(port, { method: 'GET', path: collect ? '/__stats?gc=1' : '/__stats' })).text);
+
+function runLoad(port, scenario, tokens, seconds) {
+  const spec = { url: `http://127.0.0.1:${port}`, ...scenario.load, tokens: tokens[scenario.token], seconds, connections: CONNECTIONS };
+  const [command, args] = pinned(1, process.execPath, [path.join(__dirname, 'load.js')]);
+  const output = execFileSync(command, args, { input: JSON.stringify(spec), encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(output.trim().split('\n').pop());
+}
+
+async function measure(server, scenario, tokens) {
+  const before = await serverStats(server.port);
+  const result = runLoad(server.port, scenario, tokens, SECONDS);
+  const after = await serverStats(server.port);
+  const expected = String(200);
+  const wrong = Object.entries(result.statuses).filter(([code]) => code !== expected);
+  if (wrong.length > 0 || result.errors > 0) {
+    throw new Error(`${scenario.name}: unexpected answers under load ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
+  }
+  return { ...result, cpuPerRequest: (after.cpuMicros - before.cpuMicros) / Math.max(1, result.total), heapUsed: after.heapUsed };
+}
+
+// ------------------------------------------------------------------------------------------------ report
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const fmt = (value, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function report(scenarios, results, heaps) {
+  const summary = new Map();
+  for (const scenario of scenarios) {
+    const runs = results.get(scenario.name);
+    summary.set(scenario.name, {
+      rps: median(runs.map((r) => r.perSecond)),
+      min: Math.min(...runs.map((r) => r.perSecond)),
+      max: Math.max(...runs.map((r) => r.perSecond)),
+      cpu: median(runs.map((r) => r.cpuPerRequest)),
+      p50: median(runs.map((r) => r.p50)),
+      p99: median(runs.map((r) => r.p99)),
+    });
+  }
+  const lines = [
+    `node ${process.version}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections, ${HAS_TASKSET ? 'server on core 0, load on core 1' : 'not pinned (no taskset)'}`,
+    '',
+    '| server | req/s median (min–max) | ratio | server CPU µs/req | extra µs/req | p50 / p99 ms |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const scenario of scenarios) {
+    const s = summary.get(scenario.name);
+    const bare = summary.get(scenario.bare);
+    lines.push(
+      `| ${scenario.name} | ${fmt(s.rps)} (${fmt(s.min)}–${fmt(s.max)}) | ${(s.rps / bare.rps).toFixed(2)} | ${fmt(s.cpu, 1)} | ${fmt(s.cpu - bare.cpu, 1)} | ${s.p50} / ${s.p99} |`,
+    );
+  }
+  lines.push('', 'Heap of each opa-jwt server (MB, after a full GC), after warm-up → after the last round:');
+  for (const [variant, { start, end }] of heaps) lines.push(`- ${variant}: ${(start / 1e6).toFixed(1)} → ${(end / 1e6).toFixed(1)}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+// ------------------------------------------------------------------------------------------------ main
+
+async function main() {
+  let scenarios = SCENARIOS;
+  if (ONLY) {
+    const wanted = new Set(ONLY.flatMap((name) => [name, SCENARIOS.find((s) => s.name === name)?.bare]).filter(Boolean));
+    scenarios = SCENARIOS.filter((s) => wanted.has(s.name));
+    if (scenarios.length === 0) throw new Error(`BENCH_HTTP_ONLY names no scenario; names: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  }
+  const issuer = await startIssuer();
+  const servers = new Map();
+  try {
+    for (const variant of new Set(scenarios.map((s) => s.variant))) servers.set(variant, await startServer(variant, issuer));
+    for (const scenario of scenarios) await checkAnswers(scenario, servers.get(scenario.variant).port, issuer.tokens);
+    process.stderr.write(`answers checked for ${scenarios.length} scenarios; warming up\n`);
+    for (const scenario of scenarios) runLoad(servers.get(scenario.variant).port, scenario, issuer.tokens, WARMUP);
+    const heaps = new Map();
+    for (const [variant, server] of servers) if (variant.includes('opa-jwt')) heaps.set(variant, { start: (await serverStats(server.port, true)).heapUsed });
+    const results = new Map(scenarios.map((s) => [s.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length]);
+      for (const scenario of order) results.get(scenario.name).push(await measure(servers.get(scenario.variant), scenario, issuer.tokens));
+      process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
+    }
+    for (const [variant, heap] of heaps) heap.end = (await serverStats(servers.get(variant).port, true)).heapUsed;
+    report(scenarios, results, heaps);
+  } finally {
+    stopping = true;
+    for (const server of servers.values()) server.child.kill('SIGTERM');
+    issuer.close();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exitCode = 1;
+});
