@@ -7,7 +7,7 @@
  * `findAll` and `replaceAll` follow Go's Regexp.FindAll and Regexp.ReplaceAllString, including
  * which empty matches they keep.
  */
-import { Matcher, RE2JS } from 're2js';
+import { RE2JS } from 're2js';
 import { BoundedCache } from './bounded-cache';
 
 /** Compiled patterns, or Go's error for an invalid one; bounded so that user-supplied patterns cannot grow it forever. */
@@ -44,56 +44,32 @@ function codePointWidth(s: string, pos: number): number {
   return cp > 0xffff ? 2 : 1;
 }
 
-/** The leftmost-first match starting at or after `pos` (with the text before `pos` as context for `^`, `\b`). */
-function matchFrom(matcher: Matcher, pos: number, groups: number): Match | undefined {
-  if (!matcher.find(pos)) return undefined;
-  const spans: number[] = [];
-  for (let g = 0; g <= groups; g++) spans.push(matcher.start(g), matcher.end(g));
-  return { spans };
-}
-
 /**
- * Go's FindAll(s, n): successive non-overlapping matches, where an empty match right after the
- * previous match is skipped; at most n matches (n < 0: all). With `withGroups`, every group's span.
+ * Go's FindAllSubmatchIndex(s, n): successive non-overlapping matches, where an empty match right
+ * after the previous match is skipped; at most n matches (n < 0: all). re2js's RE2 is a port of
+ * Go's Regexp and has these rules itself.
  */
-export function findAll(re: RE2JS, s: string, n: number, withGroups: boolean): Match[] {
-  const out: Match[] = [];
-  const matcher = re.matcher(s);
-  const groups = withGroups ? re.groupCount() : 0;
-  let pos = 0;
-  let prevEnd = -1;
-  while ((n < 0 || out.length < n) && pos <= s.length) {
-    const m = matchFrom(matcher, pos, groups);
-    if (!m) break;
-    const [start, end] = m.spans;
-    let accept = true;
-    if (end === pos) {
-      // An empty match at pos: not right after the previous match, and the next search starts one code point on.
-      if (start === prevEnd) accept = false;
-      pos += pos < s.length ? codePointWidth(s, pos) : 1;
-    } else {
-      pos = end;
-    }
-    prevEnd = end;
-    if (accept) out.push(m);
-  }
-  return out;
+export function findAll(re: RE2JS, s: string, n: number): Match[] {
+  const found = re.re2().findAllSubmatchIndex(s, n) as number[][] | null;
+  return (found ?? []).map((spans) => ({ spans }));
 }
 
 /**
  * Go's ReplaceAllString-style replacement: every match replaced by `replacement(match)`, except an
  * empty match right after the previous match (so `a*` on "baaac" gives -b-c-, not -b--c-).
  */
-export function replaceAll(re: RE2JS, s: string, withGroups: boolean, replacement: (m: Match) => string): string {
+export function replaceAll(re: RE2JS, s: string, replacement: (m: Match) => string): string {
   const matcher = re.matcher(s);
-  const groups = withGroups ? re.groupCount() : 0;
+  const groups = re.groupCount();
   let out = '';
   let lastMatchEnd = 0;
   let searchPos = 0;
-  while (searchPos <= s.length) {
-    const m = matchFrom(matcher, searchPos, groups);
-    if (!m) break;
-    const [start, end] = m.spans;
+  // Matcher.find(pos) searches the whole text from pos, so `^` and `\b` see what comes before.
+  while (searchPos <= s.length && matcher.find(searchPos)) {
+    const spans: number[] = [];
+    for (let g = 0; g <= groups; g++) spans.push(matcher.start(g), matcher.end(g));
+    const m = { spans };
+    const [start, end] = spans;
     out += s.slice(lastMatchEnd, start);
     if (end > lastMatchEnd || start === 0) out += replacement(m);
     lastMatchEnd = end;

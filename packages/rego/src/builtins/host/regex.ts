@@ -69,7 +69,7 @@ function regexSplit(re: RE2JS, s: string): string[] {
   const out: string[] = [];
   let beg = 0;
   let end = 0;
-  for (const m of findAll(re, s, -1, false)) {
+  for (const m of findAll(re, s, -1)) {
     end = m.spans[0];
     if (m.spans[1] !== 0) out.push(s.slice(beg, end));
     beg = m.spans[1];
@@ -196,7 +196,7 @@ export const regexBuiltins: Record<string, Impl> = {
   'regex.is_valid': (pattern) => isString(pattern) && !(compileRe2(pattern) instanceof Error),
   'regex.find_n': (pattern, value, n) => {
     if (!isString(pattern) || !isString(value) || !isInteger(n)) return undefined;
-    return findAll(regexFor('regex.find_n', pattern), value, n, false).map((m) => groupText(value, m, 0) as string);
+    return findAll(regexFor('regex.find_n', pattern), value, n).map((m) => groupText(value, m, 0) as string);
   },
   'regex.split': (pattern, value) => {
     if (!isString(pattern) || !isString(value)) return undefined;
@@ -205,13 +205,14 @@ export const regexBuiltins: Record<string, Impl> = {
   'regex.replace': (s, pattern, repl) => {
     if (!isString(s) || !isString(pattern) || !isString(repl)) return undefined;
     const re = regexFor('regex.replace', pattern);
-    if (!repl.includes('$')) return replaceAll(re, s, false, () => repl);
-    return replaceAll(re, s, true, (m) => expand(repl, re, s, m));
+    // Without a `$` the template is literal text: Go's replacement loop without group captures.
+    if (!repl.includes('$')) return re.re2().replaceAll(s, repl) as string;
+    return replaceAll(re, s, (m) => expand(repl, re, s, m));
   },
   'regex.find_all_string_submatch_n': (pattern, value, n) => {
     if (!isString(pattern) || !isString(value) || !isInteger(n)) return undefined;
     const re = regexFor('regex.find_all_string_submatch_n', pattern);
-    return findAll(re, value, n, true).map((m) => Array.from({ length: m.spans.length / 2 }, (_, g) => groupText(value, m, g) ?? ''));
+    return findAll(re, value, n).map((m) => Array.from({ length: m.spans.length / 2 }, (_, g) => groupText(value, m, g) ?? ''));
   },
   'regex.template_match': (template, value, open, close) => {
     if (!isString(template) || !isString(value) || !isString(open) || !isString(close)) return undefined;
