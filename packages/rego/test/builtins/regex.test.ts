@@ -77,7 +77,6 @@ describe('regex builtins follow Go regexp in the corners', () => {
     expect(call('regex.is_valid', 'a{1001}')).toBe(false);
     expect(call('regex.is_valid', 'a**')).toBe(false);
     expect(call('regex.is_valid', '\\Z')).toBe(false);
-    expect(call('regex.is_valid', '(?P<x>a)(?P<x>b)')).toBe(false);
     expect(callError('regex.match', '[a-z', 'x').message).toBe('regex.match: error parsing regexp: missing closing ]: `[a-z`');
     expect(callError('regex.find_n', 'a**', 'x', -1).message).toMatch(/^regex\.find_n: error parsing regexp: invalid nested repetition operator/);
   });
@@ -138,6 +137,19 @@ describe('regex builtins follow Go regexp in the corners', () => {
     expect(call('regex.replace', 'k=v', '(?P<key>\\w+)=(?P<value>\\w+)', '${value}=${key} $key')).toBe('v=k k');
     expect(call('regex.replace', 'aaa', '^a', 'b')).toBe('baa');
     expect(call('regex.replace', 'a.b', '\\.', '$$')).toBe('a$b');
+  });
+
+  it('a group name used twice, which Go accepts: $name is the first such group that took part', () => {
+    expect(call('regex.is_valid', '(?P<x>a)|(?P<x>b)')).toBe(true);
+    expect(call('regex.replace', 'ab', '(?P<x>a)|(?P<x>b)', '[$x]')).toBe('[a][b]');
+    expect(call('regex.find_all_string_submatch_n', '(?P<x>a)|(?P<x>b)', 'ba', -1)).toEqual([
+      ['b', '', 'b'],
+      ['a', 'a', ''],
+    ]);
+    // Inside a class or \Q...\E the text opens no group.
+    expect(call('regex.replace', '(?P<x>b', '\\Q(?P<x>\\E|(?P<x>a)|(?P<x>b)', '<$x$2>')).toBe('<><bb>');
+    expect(call('regex.replace', 'b', '[(?P<x>]?(?P<x>a)|(?P<x>b)', '<$x>')).toBe('<b>');
+    expect(callError('regex.match', '(?P<x>a)(?P<x>', 'a').message).toBe('regex.match: error parsing regexp: missing closing ): `(?P<x>a)(?P<x>`');
   });
 
   it('template_match: expressions checked alone, delimiters balanced both ways', () => {

@@ -13,13 +13,80 @@ import { BoundedCache } from './bounded-cache';
 /** Compiled patterns, or Go's error for an invalid one; bounded so that user-supplied patterns cannot grow it forever. */
 const cache = new BoundedCache<RE2JS | Error>(1000);
 
+/** Group names (index: group number) of patterns that use a name twice; see `withoutRepeatedNames`. */
+const repeatedNames = new WeakMap<RE2JS, Array<string | undefined>>();
+
 function compile(pattern: string): RE2JS | Error {
   try {
     return RE2JS.compile(pattern);
   } catch (e) {
     // re2js words its syntax errors as Go does: "error parsing regexp: missing closing ]: `[a`".
-    return e instanceof Error ? new Error(e.message) : new Error(String(e));
+    const error = e instanceof Error ? new Error(e.message) : new Error(String(e));
+    if (!error.message.includes('duplicate capture group name')) return error;
+    const { source, names } = withoutRepeatedNames(pattern);
+    try {
+      const re = RE2JS.compile(source);
+      repeatedNames.set(re, names);
+      return re;
+    } catch (e2) {
+      // Invalid for another reason: that error, quoting the pattern as written.
+      return new Error((e2 instanceof Error ? e2.message : String(e2)).split(source).join(pattern));
+    }
   }
+}
+
+const NAMED_GROUP = /\(\?P?<([^>]*)>/y;
+
+/**
+ * Go accepts a group name used more than once (re2js does not): the pattern with every later use
+ * of a name made an unnamed group (same numbering, same matches), and the name of each group.
+ */
+function withoutRepeatedNames(pattern: string): { source: string; names: Array<string | undefined> } {
+  const names: Array<string | undefined> = [undefined];
+  const seen = new Set<string>();
+  let source = '';
+  let inClass = false;
+  let i = 0;
+  while (i < pattern.length) {
+    let next = i + 1;
+    if (pattern[i] === '\\') {
+      // An escape, or \Q...\E literal text: nothing in it opens a group or a class.
+      const end = pattern[i + 1] === 'Q' ? pattern.indexOf('\\E', i + 2) : -1;
+      next = pattern[i + 1] === 'Q' ? (end < 0 ? pattern.length : end + 2) : i + 2;
+    } else if (inClass) {
+      const posix = pattern.startsWith('[:', i) ? pattern.indexOf(':]', i + 2) : -1;
+      if (posix >= 0) next = posix + 2;
+      else if (pattern[i] === ']') inClass = false;
+    } else if (pattern[i] === '[') {
+      // A `]` right after `[` or `[^` is a literal.
+      if (pattern[next] === '^') next++;
+      if (pattern[next] === ']') next++;
+      inClass = true;
+    } else if (pattern[i] === '(') {
+      NAMED_GROUP.lastIndex = i;
+      const named = NAMED_GROUP.exec(pattern);
+      if (named) {
+        names.push(named[1]);
+        source += seen.has(named[1]) ? '(' : named[0];
+        seen.add(named[1]);
+        i += named[0].length;
+        continue;
+      }
+      if (pattern[i + 1] !== '?') names.push(undefined);
+    }
+    source += pattern.slice(i, next);
+    i = next;
+  }
+  return { source, names };
+}
+
+/** The name of each group (index: group number; undefined for group 0 and unnamed groups), as Go's SubexpNames. */
+export function groupNames(re: RE2JS): Array<string | undefined> {
+  const repeated = repeatedNames.get(re);
+  if (repeated) return repeated;
+  const names: Array<string | undefined> = new Array(re.groupCount() + 1).fill(undefined);
+  for (const [name, index] of Object.entries(re.namedGroups())) names[index] = name;
+  return names;
 }
 
 /** The compiled pattern, or the Error (Go's wording) saying why it is invalid. */

@@ -5,7 +5,7 @@
 import { RE2JS } from 're2js';
 import { BoundedCache } from './bounded-cache';
 import { fail } from './errors';
-import { Match, compileRe2, findAll, groupText, replaceAll } from './re2';
+import { Match, compileRe2, findAll, groupNames, groupText, replaceAll } from './re2';
 import { Impl, isArray, isInteger, isString, isStringArray } from './values';
 
 /** The compiled pattern; an invalid pattern is a builtin error, as in OPA. */
@@ -47,20 +47,20 @@ function expand(template: string, re: RE2JS, s: string, m: Match): string {
       continue;
     }
     i = brace ? j + 1 : j;
-    const group = groupIndex(re, name);
-    if (group !== undefined) out += groupText(s, m, group) ?? '';
+    out += groupValue(re, s, m, name) ?? '';
   }
   return out + template.slice(i);
 }
 
-/** The group a template name refers to, or undefined for none. */
-function groupIndex(re: RE2JS, name: string): number | undefined {
-  if (/^(0|[1-9][0-9]{0,7})$/.test(name)) {
-    const n = Number(name);
-    return n <= re.groupCount() ? n : undefined;
+/** The text a template name stands for: a group number, or the first group of that name that took part in the match. */
+function groupValue(re: RE2JS, s: string, m: Match, name: string): string | undefined {
+  if (/^(0|[1-9][0-9]{0,7})$/.test(name)) return groupText(s, m, Number(name));
+  const names = groupNames(re);
+  for (let g = 1; g < names.length; g++) {
+    const text = names[g] === name ? groupText(s, m, g) : undefined;
+    if (text !== undefined) return text;
   }
-  const named = re.namedGroups()[name];
-  return named === undefined ? undefined : named;
+  return undefined;
 }
 
 /** Go's Regexp.Split(s, -1). */
