@@ -252,7 +252,32 @@ describe('glob builtins', () => {
     expect(call('glob.match', call('glob.quote_meta', '[a]*?') as string, null, 'ab?')).toBe(false);
   });
 
-  it('rejects unbalanced patterns as an error', () => {
-    expect(callError('glob.match', '{a,b', null, 'a').message).toMatch(/invalid glob pattern/);
+  // How gobwas/glob (OPA's glob library) reads the pattern.
+  it.each([
+    ['a{b', null, 'ab', true], // a `{` left open ends with the pattern
+    ['{a,b', null, 'b', true],
+    ['a}b', null, 'a}b', true], // `}` and `,` outside braces are literal
+    ['a,b', null, 'a,b', true],
+    ['{a,{b,c}}d', null, 'cd', true],
+    ['{,a}x', null, 'x', true],
+    ['\\{a,b\\}', null, '{a,b}', true],
+    ['{a\\,b,c}', null, 'a,b', true],
+    ['a\\', null, 'a', true], // a trailing backslash is dropped
+    ['[\\]]', null, ']', true], // `\` escapes inside a list
+    ['[a\\-c]', null, '-', true],
+    ['[a\\-c]', null, 'b', false],
+    ['[-a]', null, '-', true],
+    ['[^a]', null, '^', true], // `^` is not negation in a glob
+    ['[!^a]', null, 'b', true],
+    ['[!.]', ['.'], '.', false],
+    ['[]-a]', null, '_', true], // `]-a` is a range when `-` follows the first character
+    ['*', ['.', ':'], 'a:b', false],
+    ['**', ['.'], 'a.b\n', true],
+  ])('glob.match(%j, %j, %j) is %j (gobwas syntax)', (pattern, delimiters, value, expected) => {
+    expect(call('glob.match', pattern, delimiters, value)).toBe(expected);
+  });
+
+  it.each(['[]', '[]a]', '[!]', '[a-cx]', '[a-]', '[a-]]', '[z-a]', '[abc', '[!', 'x['])('rejects the malformed class %j as an error', (pattern) => {
+    expect(callError('glob.match', pattern, null, 'a').message).toBe(`glob.match: invalid glob pattern ${JSON.stringify(pattern)}`);
   });
 });

@@ -121,8 +121,36 @@ const globCache = new BoundedCache<RE2JS | undefined>(1000);
 const classChar = (c: string): string => (/[\\\[\]^-]/.test(c) ? `\\${c}` : c);
 
 /**
- * glob.match: gobwas/glob syntax (`*`, `**`, `?`, `[...]`, `[!...]`, `{a,b}`, `\`) with delimiters,
- * as an RE2 pattern matched against the whole value; undefined for a malformed glob.
+ * One `[...]` of a glob (`start`: just after the `[`), read as gobwas/glob reads it: `!` first
+ * negates; then either exactly one range `lo-hi` or a list of characters up to the first
+ * unescaped `]`, where `\\` makes the next character literal. Undefined when malformed.
+ */
+function globClass(chars: string[], start: number): { source: string; next: number } | undefined {
+  let i = start;
+  const negated = chars[i] === '!';
+  if (negated) i++;
+  let body = '';
+  if (chars[i + 1] === '-') {
+    const lo = chars[i];
+    const hi = chars[i + 2];
+    if (hi === undefined || chars[i + 3] !== ']' || (hi.codePointAt(0) as number) < (lo.codePointAt(0) as number)) return undefined;
+    body = `${classChar(lo)}-${classChar(hi)}`;
+    i += 3;
+  } else {
+    for (; i < chars.length && chars[i] !== ']'; i++) {
+      if (chars[i] === '\\' && ++i >= chars.length) break;
+      body += classChar(chars[i]);
+    }
+    if (body === '' || chars[i] !== ']') return undefined;
+  }
+  return { source: `[${negated ? '^' : ''}${body}]`, next: i + 1 };
+}
+
+/**
+ * glob.match: gobwas/glob syntax as an RE2 pattern matched against the whole value: `*` any run
+ * of non-delimiters, `**` any run, `?` one non-delimiter, `[...]` one character (see globClass),
+ * `{a,b}` alternatives (a `{` left open ends with the pattern; `,` and `}` outside braces are
+ * literal), `\\` makes the next character literal (a trailing one is dropped). Undefined when malformed.
  */
 function globRegex(pattern: string, delimiters: string[]): RE2JS | undefined {
   const notDelim = delimiters.length > 0 ? `[^${delimiters.map(classChar).join('')}]` : '(?s:.)';
@@ -131,56 +159,33 @@ function globRegex(pattern: string, delimiters: string[]): RE2JS | undefined {
   const chars = Array.from(pattern);
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i];
-    switch (c) {
-      case '\\':
-        if (i + 1 >= chars.length) return undefined;
-        out += RE2JS.quote(chars[++i]);
-        break;
-      case '*':
-        if (chars[i + 1] === '*') {
-          out += '(?s:.)*';
-          i++;
-        } else out += `${notDelim}*`;
-        break;
-      case '?':
-        out += notDelim;
-        break;
-      case '[': {
-        let j = i + 1;
-        let cls = '';
-        if (chars[j] === '!') {
-          cls += '^';
-          j++;
-        }
-        const bodyStart = j;
-        while (j < chars.length && (chars[j] !== ']' || j === bodyStart)) {
-          // `-` stays a range operator, as in the glob.
-          cls += chars[j] === '-' ? '-' : classChar(chars[j]);
-          j++;
-        }
-        if (j >= chars.length) return undefined;
-        out += `[${cls}]`;
-        i = j;
-        break;
-      }
-      case '{':
-        depth++;
-        out += '(?:';
-        break;
-      case '}':
-        if (depth === 0) return undefined;
-        depth--;
-        out += ')';
-        break;
-      case ',':
-        out += depth > 0 ? '|' : ',';
-        break;
-      default:
-        out += RE2JS.quote(c);
+    if (c === '{') {
+      depth++;
+      out += '(?:';
+    } else if (c === ',' && depth > 0) {
+      out += '|';
+    } else if (c === '}' && depth > 0) {
+      depth--;
+      out += ')';
+    } else if (c === '[') {
+      const cls = globClass(chars, i + 1);
+      if (!cls) return undefined;
+      out += cls.source;
+      i = cls.next - 1;
+    } else if (c === '?') {
+      out += notDelim;
+    } else if (c === '*' && chars[i + 1] === '*') {
+      out += '(?s:.)*';
+      i++;
+    } else if (c === '*') {
+      out += `${notDelim}*`;
+    } else if (c === '\\') {
+      if (++i < chars.length) out += RE2JS.quote(chars[i]);
+    } else {
+      out += RE2JS.quote(c);
     }
   }
-  if (depth !== 0) return undefined;
-  const re = compileRe2(`^(?:${out})$`);
+  const re = compileRe2(`^(?:${out}${')'.repeat(depth)})$`);
   return re instanceof Error ? undefined : re;
 }
 
