@@ -37,7 +37,8 @@ function expand(template: string, re: RE2JS, s: string, m: Match): string {
     const brace = template[i] === '{';
     let j = brace ? i + 1 : i;
     const nameStart = j;
-    for (const ch of template.slice(nameStart)) {
+    while (j < template.length) {
+      const ch = String.fromCodePoint(template.codePointAt(j) as number);
       if (!NAME_CHAR.test(ch)) break;
       j += ch.length;
     }
@@ -54,7 +55,7 @@ function expand(template: string, re: RE2JS, s: string, m: Match): string {
 
 /** The text a template name stands for: a group number, or the first group of that name that took part in the match. */
 function groupValue(re: RE2JS, s: string, m: Match, name: string): string | undefined {
-  if (/^(0|[1-9][0-9]{0,7})$/.test(name)) return groupText(s, m, Number(name));
+  if (/^(0|[1-9][0-9]{0,8})$/.test(name)) return groupText(s, m, Number(name));
   const names = groupNames(re);
   for (let g = 1; g < names.length; g++) {
     const text = names[g] === name ? groupText(s, m, g) : undefined;
