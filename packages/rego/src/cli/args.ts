@@ -1,4 +1,5 @@
 /** Command-line parsing for `opa-jwt`, with the flags of `opa build -t wasm` and `opa test`. */
+import { compileRe2 } from '../builtins/host/re2';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -103,11 +104,8 @@ function parseTestArgs(rest: string[]): TestCommand | { kind: 'help' } {
         const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
         if (value === undefined || value === '') throw new UsageError(`flag ${flag} needs a value`);
         if (key === 'run') {
-          try {
-            new RegExp(value);
-          } catch (error) {
-            throw new UsageError(`--run: invalid regular expression: ${(error as Error).message}`);
-          }
+          const re = compileRe2(value);
+          if (re instanceof Error) throw new UsageError(`--run: invalid regular expression: ${re.message}`);
           test.run = value;
         } else test.ignore.push(value);
       } else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown flag ${flag}`);

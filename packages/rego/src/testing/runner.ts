@@ -4,6 +4,7 @@
  */
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { hostBuiltins } from '../builtins';
+import { compileRe2 } from '../builtins/host/re2';
 import { compileModules } from '../compile';
 import { emitWasm } from '../emit';
 import { parseModule } from '../parse';
@@ -51,14 +52,16 @@ export interface RegoTestResult {
   durationNs: number;
 }
 
-function toRegExp(filter: RegExp | string): RegExp {
-  // Without the stateful flags: a /g or /y RegExp's test() would resume at lastIndex and skip matches.
-  if (filter instanceof RegExp) return new RegExp(filter.source, filter.flags.replace(/[gy]/g, ''));
-  try {
-    return new RegExp(filter);
-  } catch (error) {
-    throw new TypeError(`runRegoTests: option "filter" is not a valid regular expression: ${(error as Error).message}`);
+/** The test-name filter: a string is Go (RE2) syntax, as `opa test --run` reads it. */
+function nameFilter(filter: RegExp | string): (name: string) => boolean {
+  if (filter instanceof RegExp) {
+    // Without the stateful flags: a /g or /y RegExp's test() would resume at lastIndex and skip matches.
+    const re = new RegExp(filter.source, filter.flags.replace(/[gy]/g, ''));
+    return (name) => re.test(name);
   }
+  const re = compileRe2(filter);
+  if (re instanceof Error) throw new TypeError(`runRegoTests: option "filter" is not a valid regular expression: ${re.message}`);
+  return (name) => re.test(name);
 }
 
 function locationOf(test: DiscoveredTest): string {
@@ -113,11 +116,11 @@ async function loadTests(wasm: Uint8Array<ArrayBuffer>, data: Record<string, unk
  */
 export async function runRegoTests(options: RegoTestOptions): Promise<RegoTestResult[]> {
   if (!Array.isArray(options.modules)) throw new TypeError('runRegoTests: option "modules" must be an array of { path, source }');
-  const filter = options.filter === undefined ? undefined : toRegExp(options.filter);
+  const filter = options.filter === undefined ? undefined : nameFilter(options.filter);
   const data = options.data ?? {};
 
   const parsed: Module[] = options.modules.map((m) => parseModule(m.source, m.path, { v0Compatible: m.v0Compatible ?? options.v0Compatible }));
-  const selected = discoverTests(parsed).filter((test) => !filter || filter.test(test.fullName));
+  const selected = discoverTests(parsed).filter((test) => !filter || filter(test.fullName));
   const toRun = selected.filter((test) => test.kind === 'run');
 
   // With nothing to run the modules are still compiled, so a broken policy is reported either way.

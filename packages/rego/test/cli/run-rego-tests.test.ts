@@ -70,6 +70,11 @@ test_object_key if {"a": 1}.b
     expect((await runRegoTests({ modules, filter: /^data\.b\./ })).map((r) => `${r.package}.${r.name}`)).toEqual(['data.b.c_test.test_one']);
     expect(await runRegoTests({ modules, filter: 'nothing' })).toEqual([]);
     await expect(runRegoTests({ modules, filter: '(' })).rejects.toThrow(/option "filter" is not a valid regular expression/);
+    // A string is Go (RE2) syntax, as for opa test --run: inline flags anywhere, \z, [[:alpha:]].
+    expect((await runRegoTests({ modules, filter: 'B(?i)\\.C_TEST\\.test_one\\z' })).map((r) => `${r.package}.${r.name}`)).toEqual([]);
+    expect((await runRegoTests({ modules, filter: 'b(?i)\\.C_TEST\\.TEST_ONE\\z' })).map((r) => `${r.package}.${r.name}`)).toEqual(['data.b.c_test.test_one']);
+    expect((await runRegoTests({ modules, filter: '^data\\.[[:alpha:]]_test\\.test_two$' })).map((r) => r.name)).toEqual(['test_two']);
+    await expect(runRegoTests({ modules, filter: '(?<=a)b' })).rejects.toThrow(/not a valid regular expression: error parsing regexp/);
   });
 
   test('repeated definitions run one by one (test_x, test_x#01, ...), across the modules of a package', async () => {

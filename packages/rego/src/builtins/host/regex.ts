@@ -1,195 +1,196 @@
-/** regex.*, glob.* builtins on top of the RE2 translation. */
+/**
+ * regex.*, glob.* builtins on a linear-time RE2 engine (see ./re2): the same syntax, matches and
+ * errors as OPA's Go regexp, and no pattern can make matching take exponential time.
+ */
+import { RE2JS } from 're2js';
 import { BoundedCache } from './bounded-cache';
 import { fail } from './errors';
-import { Match, compileRe2, compileRe2OrThrow, findAll } from './re2';
+import { Match, compileRe2, findAll, groupNames, groupText, replaceAll } from './re2';
 import { Impl, isArray, isInteger, isString, isStringArray } from './values';
 
-/** The compiled pattern; an invalid (or, rarely, JS-inexpressible) pattern is a builtin error, as in OPA. */
-function regexFor(builtin: string, pattern: string): RegExp {
-  try {
-    return compileRe2OrThrow(pattern);
-  } catch (e) {
-    return fail(builtin, (e as Error).message);
-  }
+/** The compiled pattern; an invalid pattern is a builtin error, as in OPA. */
+function regexFor(builtin: string, pattern: string): RE2JS {
+  const re = compileRe2(pattern);
+  return re instanceof Error ? fail(builtin, re.message) : re;
 }
 
-/** Go's Regexp.Expand template: `$1`, `${1}`, `$name`, `${name}`, `$$`; unknown names expand to "". */
-function expand(template: string, re: RegExp, m: Match): string {
+const NAME_CHAR = /[\p{L}\p{Nd}_]/u;
+
+/**
+ * Go's Regexp.Expand: `$name` or `${name}` where name is letters, digits and `_`; all digits
+ * (no leading zero) is a group number, anything else a group name; `$$` is `$`; a malformed
+ * reference is copied as is; an unknown or unmatched group expands to "".
+ */
+function expand(template: string, re: RE2JS, s: string, m: Match): string {
   let out = '';
-  for (let i = 0; i < template.length; i++) {
-    const c = template[i];
-    if (c !== '$' || i + 1 >= template.length) {
-      out += c;
-      continue;
-    }
-    if (template[i + 1] === '$') {
+  let i = 0;
+  while (i < template.length) {
+    const dollar = template.indexOf('$', i);
+    if (dollar < 0) break;
+    out += template.slice(i, dollar);
+    i = dollar + 1;
+    if (template[i] === '$') {
       out += '$';
       i++;
       continue;
     }
-    let name: string;
-    let consumed: number;
-    if (template[i + 1] === '{') {
-      const end = template.indexOf('}', i + 2);
-      const inner = end < 0 ? '' : template.slice(i + 2, end);
-      if (end < 0 || !/^[A-Za-z0-9_]+$/.test(inner)) {
-        out += c; // malformed: Go copies the `$` literally
-        continue;
-      }
-      name = inner;
-      consumed = end - i;
-    } else {
-      const word = /^[A-Za-z0-9_]+/.exec(template.slice(i + 1));
-      if (!word) {
-        out += c;
-        continue;
-      }
-      name = word[0];
-      consumed = word[0].length;
+    const brace = template[i] === '{';
+    let j = brace ? i + 1 : i;
+    const nameStart = j;
+    while (j < template.length) {
+      const ch = String.fromCodePoint(template.codePointAt(j) as number);
+      if (!NAME_CHAR.test(ch)) break;
+      j += ch.length;
     }
-    i += consumed;
-    out += groupValue(re, m, name) ?? '';
-  }
-  return out;
-}
-
-function groupValue(re: RegExp, m: Match, name: string): string | undefined {
-  if (/^\d+$/.test(name)) return m.groups[Number(name)];
-  // Named group: find its index by compiling the names out of the source (RegExp exposes them only per exec).
-  const names = groupNames(re);
-  const idx = names.indexOf(name);
-  return idx >= 0 ? m.groups[idx + 1] : undefined;
-}
-
-function groupNames(re: RegExp): Array<string | undefined> {
-  const names: Array<string | undefined> = [];
-  const src = re.source;
-  for (let i = 0; i < src.length; i++) {
-    if (src[i] === '\\') {
-      i++;
+    const name = template.slice(nameStart, j);
+    if (name === '' || (brace && template[j] !== '}')) {
+      out += '$';
       continue;
     }
-    if (src[i] === '(') {
-      if (src[i + 1] !== '?') names.push(undefined);
-      else {
-        const named = /^\(\?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(src.slice(i));
-        if (named) names.push(named[1]);
-      }
-    }
+    i = brace ? j + 1 : j;
+    out += groupValue(re, s, m, name) ?? '';
   }
-  return names;
+  return out + template.slice(i);
+}
+
+/** The text a template name stands for: a group number, or the first group of that name that took part in the match. */
+function groupValue(re: RE2JS, s: string, m: Match, name: string): string | undefined {
+  if (/^(0|[1-9][0-9]{0,8})$/.test(name)) return groupText(s, m, Number(name));
+  const names = groupNames(re);
+  for (let g = 1; g < names.length; g++) {
+    const text = names[g] === name ? groupText(s, m, g) : undefined;
+    if (text !== undefined) return text;
+  }
+  return undefined;
 }
 
 /** Go's Regexp.Split(s, -1). */
-function regexSplit(re: RegExp, s: string): string[] {
-  if (s === '') return [''];
+function regexSplit(re: RE2JS, s: string): string[] {
+  if (re.pattern() !== '' && s === '') return [''];
   const out: string[] = [];
   let beg = 0;
   let end = 0;
   for (const m of findAll(re, s, -1)) {
-    end = m.index;
-    if (m.end !== 0) out.push(s.slice(beg, end));
-    beg = m.end;
+    end = m.spans[0];
+    if (m.spans[1] !== 0) out.push(s.slice(beg, end));
+    beg = m.spans[1];
   }
   if (end !== s.length) out.push(s.slice(beg));
   return out;
 }
 
-/** regex.template_match: literal text with regular expressions between the delimiters, matched in full. */
-function templateRegex(template: string, open: string, close: string): RegExp | undefined {
-  let source = '';
-  let i = 0;
-  while (i < template.length) {
-    const start = template.indexOf(open, i);
-    if (start < 0) {
-      source += escapeRegex(template.slice(i));
-      break;
+/**
+ * regex.template_match: literal text with regular expressions between the (single-character)
+ * delimiters, which nest; the whole value must match. Each expression must also be valid on its
+ * own, as in OPA.
+ */
+function templateRegex(template: string, open: string, close: string): RE2JS | Error {
+  const bounds: number[] = [];
+  let level = 0;
+  for (let i = 0; i < template.length; i++) {
+    if (template[i] === open) {
+      if (++level === 1) bounds.push(i);
+    } else if (template[i] === close) {
+      if (--level === 0) bounds.push(i);
+      else if (level < 0) break;
     }
-    source += escapeRegex(template.slice(i, start));
-    // Find the matching close delimiter, allowing nesting.
-    let depth = 0;
-    let j = start;
-    for (; j < template.length; j++) {
-      if (template.startsWith(open, j)) depth++;
-      else if (template.startsWith(close, j) && --depth === 0) break;
-    }
-    if (j >= template.length) return undefined;
-    source += `(?:${template.slice(start + open.length, j)})`;
-    i = j + close.length;
   }
-  return compileRe2(`^${source}$`);
+  if (level !== 0) return new Error(`unbalanced braces in ${JSON.stringify(template)}`);
+  let source = '^';
+  let literalStart = 0;
+  for (let k = 0; k < bounds.length; k += 2) {
+    const expr = template.slice(bounds[k] + 1, bounds[k + 1]);
+    const alone = compileRe2(`^${expr}$`);
+    if (alone instanceof Error) return alone;
+    source += `${RE2JS.quote(template.slice(literalStart, bounds[k]))}(${expr})`;
+    literalStart = bounds[k + 1] + 1;
+  }
+  return compileRe2(`${source}${RE2JS.quote(template.slice(literalStart))}$`);
+}
+
+/** Compiled templates by delimiters and template text; bounded like the regexp cache. */
+const templateCache = new BoundedCache<RE2JS | Error>(1000);
+
+function cachedTemplate(template: string, open: string, close: string): RE2JS | Error {
+  return templateCache.get(`${open}${close}${template}`, () => templateRegex(template, open, close));
 }
 
 /** Compiled globs by pattern and delimiters; bounded like the regexp cache. */
-const globCache = new BoundedCache<RegExp | undefined>(1000);
+const globCache = new BoundedCache<RE2JS | undefined>(1000);
 
-const escapeRegex = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+/** A character inside an RE2 class: the class syntax characters escaped. */
+const classChar = (c: string): string => (/[\\\[\]^-]/.test(c) ? `\\${c}` : c);
 
-/** glob.match: gobwas/glob syntax (`*`, `**`, `?`, `[...]`, `[!...]`, `{a,b}`, `\`) with delimiters. */
-function globRegex(pattern: string, delimiters: string[]): RegExp | undefined {
-  const delimClass = delimiters.map((d) => d.replace(/[\\\]^-]/g, '\\$&')).join('');
-  const notDelim = delimClass ? `[^${delimClass}]` : '[\\s\\S]';
+/**
+ * One `[...]` of a glob (`start`: just after the `[`), read as gobwas/glob reads it: `!` first
+ * negates; then either exactly one range `lo-hi` or a list of characters up to the first
+ * unescaped `]`, where `\\` makes the next character literal. Undefined when malformed.
+ */
+function globClass(chars: string[], start: number): { source: string; next: number } | undefined {
+  let i = start;
+  const negated = chars[i] === '!';
+  if (negated) i++;
+  let body = '';
+  if (chars[i + 1] === '-') {
+    const lo = chars[i];
+    const hi = chars[i + 2];
+    if (hi === undefined || chars[i + 3] !== ']' || (hi.codePointAt(0) as number) < (lo.codePointAt(0) as number)) return undefined;
+    body = `${classChar(lo)}-${classChar(hi)}`;
+    i += 3;
+  } else {
+    for (; i < chars.length && chars[i] !== ']'; i++) {
+      if (chars[i] === '\\' && ++i >= chars.length) break;
+      body += classChar(chars[i]);
+    }
+    if (body === '' || chars[i] !== ']') return undefined;
+  }
+  return { source: `[${negated ? '^' : ''}${body}]`, next: i + 1 };
+}
+
+/**
+ * glob.match: gobwas/glob syntax as an RE2 pattern matched against the whole value: `*` any run
+ * of non-delimiters, `**` any run, `?` one non-delimiter, `[...]` one character (see globClass),
+ * `{a,b}` alternatives (a `{` left open ends with the pattern; `,` and `}` outside braces are
+ * literal), `\\` makes the next character literal (a trailing one is dropped). Undefined when malformed.
+ */
+function globRegex(pattern: string, delimiters: string[]): RE2JS | undefined {
+  const notDelim = delimiters.length > 0 ? `[^${delimiters.map(classChar).join('')}]` : '(?s:.)';
   let out = '';
   let depth = 0;
   const chars = Array.from(pattern);
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i];
-    switch (c) {
-      case '\\':
-        if (i + 1 >= chars.length) return undefined;
-        out += escapeRegex(chars[++i]);
-        break;
-      case '*':
-        if (chars[i + 1] === '*') {
-          out += '[\\s\\S]*';
-          i++;
-        } else out += `${notDelim}*`;
-        break;
-      case '?':
-        out += notDelim;
-        break;
-      case '[': {
-        let j = i + 1;
-        let cls = '';
-        if (chars[j] === '!') {
-          cls += '^';
-          j++;
-        }
-        const bodyStart = j;
-        while (j < chars.length && (chars[j] !== ']' || j === bodyStart)) {
-          cls += chars[j] === '\\' || chars[j] === '^' || chars[j] === '[' ? `\\${chars[j]}` : chars[j];
-          j++;
-        }
-        if (j >= chars.length) return undefined;
-        out += `[${cls}]`;
-        i = j;
-        break;
-      }
-      case '{':
-        depth++;
-        out += '(?:';
-        break;
-      case '}':
-        if (depth === 0) return undefined;
-        depth--;
-        out += ')';
-        break;
-      case ',':
-        out += depth > 0 ? '|' : ',';
-        break;
-      default:
-        out += escapeRegex(c);
+    if (c === '{') {
+      depth++;
+      out += '(?:';
+    } else if (c === ',' && depth > 0) {
+      out += '|';
+    } else if (c === '}' && depth > 0) {
+      depth--;
+      out += ')';
+    } else if (c === '[') {
+      const cls = globClass(chars, i + 1);
+      if (!cls) return undefined;
+      out += cls.source;
+      i = cls.next - 1;
+    } else if (c === '?') {
+      out += notDelim;
+    } else if (c === '*' && chars[i + 1] === '*') {
+      out += '(?s:.)*';
+      i++;
+    } else if (c === '*') {
+      out += `${notDelim}*`;
+    } else if (c === '\\') {
+      if (++i < chars.length) out += RE2JS.quote(chars[i]);
+    } else {
+      out += RE2JS.quote(c);
     }
   }
-  if (depth !== 0) return undefined;
-  try {
-    return new RegExp(`^(?:${out})$`, 'u');
-  } catch {
-    return undefined;
-  }
+  const re = compileRe2(`^(?:${out}${')'.repeat(depth)})$`);
+  return re instanceof Error ? undefined : re;
 }
 
-function cachedGlob(pattern: string, delimiters: string[]): RegExp | undefined {
+function cachedGlob(pattern: string, delimiters: string[]): RE2JS | undefined {
   return globCache.get(`${delimiters.join('')}\u0000${pattern}`, () => globRegex(pattern, delimiters));
 }
 
@@ -198,10 +199,10 @@ export const regexBuiltins: Record<string, Impl> = {
     if (!isString(pattern) || !isString(value)) return undefined;
     return regexFor('regex.match', pattern).test(value);
   },
-  'regex.is_valid': (pattern) => isString(pattern) && compileRe2(pattern) !== undefined,
+  'regex.is_valid': (pattern) => isString(pattern) && !(compileRe2(pattern) instanceof Error),
   'regex.find_n': (pattern, value, n) => {
     if (!isString(pattern) || !isString(value) || !isInteger(n)) return undefined;
-    return findAll(regexFor('regex.find_n', pattern), value, n).map((m) => m.groups[0] as string);
+    return findAll(regexFor('regex.find_n', pattern), value, n).map((m) => groupText(value, m, 0) as string);
   },
   'regex.split': (pattern, value) => {
     if (!isString(pattern) || !isString(value)) return undefined;
@@ -210,26 +211,21 @@ export const regexBuiltins: Record<string, Impl> = {
   'regex.replace': (s, pattern, repl) => {
     if (!isString(s) || !isString(pattern) || !isString(repl)) return undefined;
     const re = regexFor('regex.replace', pattern);
-    let out = '';
-    let last = 0;
-    for (const m of findAll(re, s, -1)) {
-      out += s.slice(last, m.index) + expand(repl, re, m);
-      last = m.end;
-    }
-    return out + s.slice(last);
+    // Without a `$` the template is literal text: Go's replacement loop without group captures.
+    if (!repl.includes('$')) return re.re2().replaceAll(s, repl) as string;
+    return replaceAll(re, s, (m) => expand(repl, re, s, m));
   },
   'regex.find_all_string_submatch_n': (pattern, value, n) => {
     if (!isString(pattern) || !isString(value) || !isInteger(n)) return undefined;
     const re = regexFor('regex.find_all_string_submatch_n', pattern);
-    return findAll(re, value, n).map((m) => m.groups.map((g) => g ?? ''));
+    return findAll(re, value, n).map((m) => Array.from({ length: m.spans.length / 2 }, (_, g) => groupText(value, m, g) ?? ''));
   },
   'regex.template_match': (template, value, open, close) => {
     if (!isString(template) || !isString(value) || !isString(open) || !isString(close)) return undefined;
     if (Buffer.byteLength(open) !== 1) fail('regex.template_match', `start delimiter has to be exactly one character long but is ${Buffer.byteLength(open)} long`);
     if (Buffer.byteLength(close) !== 1) fail('regex.template_match', `end delimiter has to be exactly one character long but is ${Buffer.byteLength(close)} long`);
-    const re = templateRegex(template, open, close);
-    if (!re) fail('regex.template_match', `unbalanced delimiters or invalid expression in template ${JSON.stringify(template)}`);
-    re.lastIndex = 0;
+    const re = cachedTemplate(template, open, close);
+    if (re instanceof Error) fail('regex.template_match', re.message);
     return re.test(value);
   },
   // delimiters: null means none; [] means the default ["."].
