@@ -28,6 +28,7 @@ interface Extra {
   setResult?: SetResult;
   needsNativeValues?: boolean;
   hostName?: string;
+  v0Only?: boolean;
 }
 
 /**
@@ -235,6 +236,28 @@ def('bits.negate', [N], N);
 def('bits.lsh', [N, N], N);
 def('bits.rsh', [N, N], N);
 
+// ---- JSON Schema ----
+def('json.verify_schema', [union(S, ANY_OBJECT)], tuple(B, union(NULL, S)));
+def('json.match_schema', [union(S, ANY_OBJECT, ANY_ARRAY), union(S, ANY_OBJECT)], tuple(B, arrayOf(objectOf(S, ANY))));
+
+// ---- debugging ----
+def('trace', [S], B);
+
+// ---- deprecated: removed in Rego v1, callable from v0 modules only ----
+def('re_match', [S, S], B, { v0Only: true });
+def('net.cidr_overlap', [S, S], B, { v0Only: true });
+// The host cannot tell a set from an array: cast_array of a set of sets would give arrays inside.
+def('cast_array', [union(ANY_ARRAY, ANY_SET)], ANY_ARRAY, { v0Only: true, needsNativeValues: true });
+def('cast_set', [union(ANY_ARRAY, ANY_SET)], ANY_SET, { v0Only: true, setResult: 'always', needsNativeValues: true });
+def('cast_string', [ANY], S, { v0Only: true });
+def('cast_boolean', [ANY], B, { v0Only: true });
+def('cast_null', [ANY], NULL, { v0Only: true });
+def('cast_object', [ANY], ANY_OBJECT, { v0Only: true, needsNativeValues: true });
+def('any', [COLLECTION], B, { v0Only: true });
+def('all', [COLLECTION], B, { v0Only: true });
+// Arrays known only at run time reach the host looking like sets (OPA: undefined, here: their difference).
+def('set_diff', [ANY_SET, ANY_SET], ANY_SET, { v0Only: true, setResult: 'always', needsNativeValues: true });
+
 /** Every supported builtin, keyed by its OPA name. */
 export const BUILTINS: Readonly<Record<string, BuiltinSignature>> = Object.freeze(
   Object.fromEntries(table.map((b) => [b.name, Object.freeze(b)])),
@@ -255,10 +278,7 @@ export const UNSUPPORTED_BUILTINS: ReadonlySet<string> = new Set([
   'net.lookup_ip_addr',
   'opa.runtime',
   'rego.parse_module',
-  'rego.metadata.chain',
-  'rego.metadata.rule',
   'internal.test_case',
-  'trace',
   'graph.reachable',
   'graph.reachable_paths',
   'graphql.is_valid',
@@ -278,24 +298,11 @@ export const UNSUPPORTED_BUILTINS: ReadonlySet<string> = new Set([
   'crypto.x509.parse_rsa_private_key',
   'crypto.parse_private_keys',
   'regex.globs_match',
-  'json.verify_schema',
-  'json.match_schema',
   'yaml.marshal',
   'yaml.unmarshal',
   'yaml.is_valid',
   'strings.render_template',
   'net.cidr_contains_matches',
-  'net.cidr_overlap',
-  'cast_array',
-  'cast_set',
-  'cast_string',
-  'cast_boolean',
-  'cast_null',
-  'cast_object',
-  're_match',
-  'set_diff',
-  'all',
-  'any',
 ]);
 
 /** Whether OPA knows this builtin but this compiler does not support it. */

@@ -1,7 +1,9 @@
 /** Every host implementation, keyed by OPA builtin name (not yet by host call name; see ../index.ts). */
 import { collectionBuiltins } from './collections';
 import { cryptoBuiltins } from './crypto';
+import { deprecatedBuiltins } from './deprecated';
 import { encodingBuiltins } from './encoding';
+import { jsonSchemaBuiltins } from './json-schema';
 import { netBuiltins } from './net';
 import { numberBuiltins } from './numbers';
 import { objectBuiltins } from './objects';
@@ -11,6 +13,7 @@ import { semverBuiltins } from './semver';
 import { stringBuiltins } from './strings';
 import { timeBuiltins } from './time';
 import { tokenBuiltins } from './tokens';
+import { traceBuiltins } from './trace';
 import { typeBuiltins } from './type-checks';
 import { unitBuiltins } from './units';
 import { uuidBuiltins } from './uuid';
@@ -44,6 +47,9 @@ export const implementations = merge(
   unitBuiltins,
   semverBuiltins,
   uuidBuiltins,
+  jsonSchemaBuiltins,
+  traceBuiltins,
+  deprecatedBuiltins,
 );
 
 export { BuiltinError } from './errors';
