@@ -240,6 +240,12 @@ def('bits.rsh', [N, N], N);
 def('json.verify_schema', [union(S, ANY_OBJECT)], tuple(B, union(NULL, S)));
 def('json.match_schema', [union(S, ANY_OBJECT, ANY_ARRAY), union(S, ANY_OBJECT)], tuple(B, arrayOf(objectOf(S, ANY))));
 
+// ---- graphs ----
+// Nodes are looked up as object keys, which JSON only carries as strings.
+const GRAPH = objectOf(ANY, union(ANY_ARRAY, ANY_SET));
+def('graph.reachable', [GRAPH, COLLECTION], ANY_SET, { setResult: 'always', needsNativeValues: true });
+def('graph.reachable_paths', [GRAPH, COLLECTION], setOf(ANY_ARRAY), { setResult: 'always', needsNativeValues: true });
+
 // ---- debugging ----
 def('trace', [S], B);
 
@@ -263,9 +269,33 @@ export const BUILTINS: Readonly<Record<string, BuiltinSignature>> = Object.freez
   Object.fromEntries(table.map((b) => [b.name, Object.freeze(b)])),
 );
 
-/** The signature of a supported builtin, or undefined. */
+/** Builtins of the program embedding the compiler, known while withCustomBuiltins() runs. */
+let customBuiltins: Readonly<Record<string, BuiltinSignature>> | undefined;
+
+/** The signature of a supported builtin (or of a custom one while withCustomBuiltins() runs), or undefined. */
 export function lookupBuiltin(name: string): BuiltinSignature | undefined {
+  if (customBuiltins && Object.prototype.hasOwnProperty.call(customBuiltins, name)) return customBuiltins[name];
   return Object.prototype.hasOwnProperty.call(BUILTINS, name) ? BUILTINS[name] : undefined;
+}
+
+/**
+ * Runs `compile` (synchronous: parse, plan, emit) with extra builtins the program provides on the host, as OPA's Go
+ * API registers custom builtins: each takes `arity` arguments of any type and returns any value. Names of supported
+ * builtins keep their signatures.
+ */
+export function withCustomBuiltins<T>(arities: Readonly<Record<string, number>>, compile: () => T): T {
+  const table: Record<string, BuiltinSignature> = {};
+  for (const [name, arity] of Object.entries(arities)) {
+    if (Object.prototype.hasOwnProperty.call(BUILTINS, name)) continue;
+    table[name] = Object.freeze({ name, args: Array.from({ length: arity }, () => ANY), result: ANY });
+  }
+  const saved = customBuiltins;
+  customBuiltins = table;
+  try {
+    return compile();
+  } finally {
+    customBuiltins = saved;
+  }
 }
 
 /**
@@ -279,8 +309,6 @@ export const UNSUPPORTED_BUILTINS: ReadonlySet<string> = new Set([
   'opa.runtime',
   'rego.parse_module',
   'internal.test_case',
-  'graph.reachable',
-  'graph.reachable_paths',
   'graphql.is_valid',
   'graphql.parse',
   'graphql.parse_and_verify',

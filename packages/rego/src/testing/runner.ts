@@ -4,6 +4,7 @@
  */
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { hostBuiltins, type HostBuiltin } from '../builtins';
+import { withCustomBuiltins } from '../builtins/catalog';
 import { compileModules } from '../compile';
 import { emitWasm } from '../emit';
 import { parseModule } from '../parse';
@@ -32,7 +33,8 @@ export interface RegoTestOptions {
   filter?: RegExp | string;
   /**
    * Extra host builtins the policies call (custom builtins of the project under test, as `opa test` gets them from
-   * its embedding program), keyed by name; they win over ours of the same name.
+   * its embedding program), keyed by name; they win over ours of the same name. A name OPA does not know becomes a
+   * builtin taking as many arguments as the function declares (`fn.length`), of any type.
    */
   builtins?: Readonly<Record<string, HostBuiltin>>;
 }
@@ -121,6 +123,11 @@ async function loadTests(wasm: Uint8Array<ArrayBuffer>, data: Record<string, unk
 export async function runRegoTests(options: RegoTestOptions): Promise<RegoTestResult[]> {
   if (!Array.isArray(options.modules)) throw new TypeError('runRegoTests: option "modules" must be an array of { path, source }');
   const filter = options.filter === undefined ? undefined : toRegExp(options.filter);
+  const custom = options.builtins ?? {};
+  for (const [name, impl] of Object.entries(custom)) {
+    if (typeof impl !== 'function') throw new TypeError(`runRegoTests: option "builtins": ${name} is not a function`);
+  }
+  const arities = Object.fromEntries(Object.entries(custom).map(([name, impl]) => [name, impl.length]));
   const data = options.data ?? {};
 
   const parsed: Module[] = options.modules.map((m) => parseModule(m.source, m.path, { v0Compatible: m.v0Compatible ?? options.v0Compatible }));
@@ -128,8 +135,10 @@ export async function runRegoTests(options: RegoTestOptions): Promise<RegoTestRe
   const toRun = selected.filter((test) => test.kind === 'run');
 
   // With nothing to run the modules are still compiled, so a broken policy is reported either way.
-  const { program } = compileModules(parsed, toRun.map((test) => test.entrypoint));
-  const wasm = toRun.length > 0 ? emitWasm(program) : undefined;
+  const wasm = withCustomBuiltins(arities, () => {
+    const { program } = compileModules(parsed, toRun.map((test) => test.entrypoint));
+    return toRun.length > 0 ? emitWasm(program) : undefined;
+  });
   // trace() records its note for the test being run (evaluation is synchronous, so the notes are that test's).
   let notes: string[] = [];
   const builtins: Record<string, HostBuiltin> = {

@@ -3,6 +3,7 @@ import { collectionBuiltins } from './collections';
 import { cryptoBuiltins } from './crypto';
 import { deprecatedBuiltins } from './deprecated';
 import { encodingBuiltins } from './encoding';
+import { graphBuiltins } from './graph';
 import { jsonSchemaBuiltins } from './json-schema';
 import { netBuiltins } from './net';
 import { numberBuiltins } from './numbers';
@@ -48,6 +49,7 @@ export const implementations = merge(
   semverBuiltins,
   uuidBuiltins,
   jsonSchemaBuiltins,
+  graphBuiltins,
   traceBuiltins,
   deprecatedBuiltins,
 );

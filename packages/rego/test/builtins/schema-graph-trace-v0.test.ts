@@ -1,5 +1,5 @@
 /**
- * trace, json.verify_schema / json.match_schema and the deprecated v0 builtins, compiled and run on the stock SDK
+ * trace, json.verify_schema / json.match_schema, graph.reachable(_paths) and the deprecated v0 builtins, compiled and run on the stock SDK
  * (expected values as OPA's topdown gives them), plus the compile error for v0-only builtins in v1 modules.
  */
 import { existsSync } from 'node:fs';
@@ -142,5 +142,25 @@ const SCHEMA = {
   it('match_schema fails with a builtin error for an invalid schema or document', async () => {
     await expect(value('json.match_schema(input.d, input.s)', { d: {}, s: { type: 'no-such-type' } })).rejects.toThrow(/json\.match_schema/);
     await expect(value('json.match_schema(input.d, input.s)', { d: 'not json', s: SCHEMA })).rejects.toThrow(/invalid JSON string/);
+  });
+});
+
+(runtimeBuilt ? describe : describe.skip)('graph.reachable and graph.reachable_paths', () => {
+  it('reachable: the graph nodes reached from the initial ones, cycles included once', async () => {
+    const g = { a: ['b'], b: ['c'], c: ['a'], d: [] };
+    expect(await value('graph.reachable(input.g, ["a"])', { g })).toEqual(['a', 'b', 'c']);
+    expect(await value('graph.reachable(input.g, {"d"})', { g })).toEqual(['d']);
+    expect(await value('graph.reachable(input.g, ["x"])', { g })).toEqual([]);
+    expect(await value('is_set(graph.reachable(input.g, ["a"]))', { g })).toBe(true);
+    // a neighbour that is not a key of the graph is never reached
+    expect(await value('graph.reachable(input.g, ["a"])', { g: { a: ['z'] } })).toEqual(['a']);
+    expect(await value('graph.reachable(input.g, input.start)', { g, start: 'a' })).toBeUndefined();
+  });
+
+  it('reachable_paths: every path from the initial nodes to a leaf or back into the path', async () => {
+    expect(await value('graph.reachable_paths(input.g, ["a"])', { g: { a: ['b', 'c'], b: ['d'], c: [], d: [] } })).toEqual([['a', 'b', 'd'], ['a', 'c']]);
+    expect(await value('graph.reachable_paths(input.g, ["a"])', { g: { a: ['b'], b: ['a'] } })).toEqual([['a', 'b']]);
+    expect(await value('graph.reachable_paths(input.g, ["a"])', { g: { a: ['z'] } })).toEqual([['a']]);
+    expect(await value('graph.reachable_paths(input.g, ["a"])', { g: { a: [] } })).toEqual([['a']]);
   });
 });
