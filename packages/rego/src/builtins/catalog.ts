@@ -33,7 +33,8 @@ interface Extra {
 
 /**
  * Host names for builtins the stock SDK shadows (its own `sprintf` is sprintf-js, its `regex.split`
- * is JavaScript's String.split, which keeps capture groups): a module imports ours under this name.
+ * is JavaScript's String.split, which keeps capture groups, its `yaml.*` read YAML 1.2): a module imports ours
+ * under this name.
  */
 const SDK_SHADOWED_PREFIX = 'opa-jwt:';
 
@@ -236,6 +237,10 @@ def('bits.negate', [N], N);
 def('bits.lsh', [N, N], N);
 def('bits.rsh', [N, N], N);
 
+// ---- YAML (the SDK's own yaml.* follow YAML 1.2 and hide parse errors) ----
+def('yaml.unmarshal', [S], ANY, { hostName: `${SDK_SHADOWED_PREFIX}yaml.unmarshal` });
+def('yaml.is_valid', [S], B, { hostName: `${SDK_SHADOWED_PREFIX}yaml.is_valid` });
+
 // ---- JSON Schema ----
 def('json.verify_schema', [union(S, ANY_OBJECT)], tuple(B, union(NULL, S)));
 def('json.match_schema', [union(S, ANY_OBJECT, ANY_ARRAY), union(S, ANY_OBJECT)], tuple(B, arrayOf(objectOf(S, ANY))));
@@ -327,8 +332,6 @@ export const UNSUPPORTED_BUILTINS: ReadonlySet<string> = new Set([
   'crypto.parse_private_keys',
   'regex.globs_match',
   'yaml.marshal',
-  'yaml.unmarshal',
-  'yaml.is_valid',
   'strings.render_template',
   'net.cidr_contains_matches',
 ]);

@@ -18,6 +18,7 @@ import { traceBuiltins } from './trace';
 import { typeBuiltins } from './type-checks';
 import { unitBuiltins } from './units';
 import { uuidBuiltins } from './uuid';
+import { yamlBuiltins } from './yaml';
 import type { Impl } from './values';
 
 /** Merges the per-area tables; a name defined twice is a programming error, caught at load time. */
@@ -50,6 +51,7 @@ export const implementations = merge(
   uuidBuiltins,
   jsonSchemaBuiltins,
   graphBuiltins,
+  yamlBuiltins,
   traceBuiltins,
   deprecatedBuiltins,
 );

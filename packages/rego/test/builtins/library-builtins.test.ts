@@ -1,5 +1,6 @@
 /**
- * trace, json.verify_schema / json.match_schema, graph.reachable(_paths) and the deprecated v0 builtins, compiled and run on the stock SDK
+ * Builtins policy libraries use: trace, json.verify_schema / json.match_schema, graph.reachable(_paths),
+ * yaml.unmarshal / yaml.is_valid and the deprecated v0 builtins, compiled and run on the stock SDK
  * (expected values as OPA's topdown gives them), plus the compile error for v0-only builtins in v1 modules.
  */
 import { existsSync } from 'node:fs';
@@ -162,5 +163,23 @@ const SCHEMA = {
     expect(await value('graph.reachable_paths(input.g, ["a"])', { g: { a: ['b'], b: ['a'] } })).toEqual([['a', 'b']]);
     expect(await value('graph.reachable_paths(input.g, ["a"])', { g: { a: ['z'] } })).toEqual([['a']]);
     expect(await value('graph.reachable_paths(input.g, ["a"])', { g: { a: [] } })).toEqual([['a']]);
+  });
+});
+
+(runtimeBuilt ? describe : describe.skip)('yaml.unmarshal and yaml.is_valid (go-yaml v2, as OPA reads YAML)', () => {
+  it('reads YAML 1.1 scalars, merge keys and the first document; timestamps stay strings', async () => {
+    const text = 'a: yes\nb: 0777\nc: 2001-12-14\nd: 190:20:30\ne: 1.5\nf: ~\n1: x\nbase: &b {k: 1}\nm:\n  <<: *b\n  j: 2\nh: off\n---\nsecond: doc\n';
+    expect(await value('yaml.unmarshal(input.t)', { t: text })).toEqual({
+      a: true, b: 511, c: '2001-12-14', d: '190:20:30', e: 1.5, f: null, 1: 'x', base: { k: 1 }, m: { k: 1, j: 2 }, h: false,
+    });
+    expect(await value('yaml.unmarshal(input.t)', { t: '' })).toBeNull();
+    expect(await value('yaml.unmarshal(input.t)', { t: '- 1\n- two\n' })).toEqual([1, 'two']);
+  });
+
+  it('invalid YAML: a builtin error from unmarshal, false from is_valid', async () => {
+    await expect(value('yaml.unmarshal(input.t)', { t: 'a: [1\n' })).rejects.toThrow(/yaml\.unmarshal/);
+    expect(await value('yaml.is_valid(input.t)', { t: 'a: [1\n' })).toBe(false);
+    expect(await value('yaml.is_valid(input.t)', { t: 'a: 1\n' })).toBe(true);
+    expect(await value('yaml.is_valid(input.t)', { t: 1 })).toBeUndefined();
   });
 });
