@@ -151,4 +151,12 @@ describe('formatTestReport', () => {
     expect(formatTestReport([result('test_ok', 'pass')])).toBe('PASS: 1/1\n');
     expect(formatTestReport([])).toBe('');
   });
+
+  test('shows trace() notes with verbose only, as opa test -v shows notes', () => {
+    const traced = [result('test_ok', 'pass', { notes: ['checking "x"', 'done'] })];
+    expect(formatTestReport(traced, { verbose: true })).toBe(
+      ['p_test.rego:7:1:', 'data.p.test_ok: PASS (1.417µs)', '', '  Note "checking \\"x\\""', '  Note "done"', '', '-'.repeat(80), 'PASS: 1/1', ''].join('\n'),
+    );
+    expect(formatTestReport(traced)).toBe('PASS: 1/1\n');
+  });
 });
