@@ -28,7 +28,8 @@ export interface ReportOptions {
 
 /**
  * The report: each test that did not pass (every test with `verbose`) under its `file:line:col:`, with its print()
- * output, its trace() notes (with `verbose`, as `opa test -v` shows notes) and error; then a rule and the `PASS: n/m`, `FAIL: n/m`, `SKIPPED: n/m`, `ERROR: n/m` counts.
+ * output, its trace() notes (with `verbose`, as `opa test -v` shows notes) and error; then a rule and the
+ * `PASS: n/m`, `FAIL: n/m`, `SKIPPED: n/m`, `ERROR: n/m` counts.
  */
 export function formatTestReport(results: RegoTestResult[], options: ReportOptions = {}): string {
   let out = '';

@@ -4,7 +4,7 @@
  */
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { hostBuiltins, type HostBuiltin } from '../builtins';
-import { withCustomBuiltins } from '../builtins/catalog';
+import { hostCallName, withCustomBuiltins } from '../builtins/catalog';
 import { compileModules } from '../compile';
 import { emitWasm } from '../emit';
 import { parseModule } from '../parse';
@@ -148,7 +148,8 @@ export async function runRegoTests(options: RegoTestOptions): Promise<RegoTestRe
       notes.push(note);
       return true;
     },
-    ...options.builtins,
+    // Under the names the module imports them by (ours of sprintf, regex.split, ... are not the SDK's).
+    ...Object.fromEntries(Object.entries(custom).map(([name, impl]) => [hostCallName(name), impl])),
   };
   let policy = wasm ? await loadTests(wasm, data, builtins) : undefined;
 
