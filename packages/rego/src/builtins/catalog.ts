@@ -28,11 +28,13 @@ interface Extra {
   setResult?: SetResult;
   needsNativeValues?: boolean;
   hostName?: string;
+  v0Only?: boolean;
 }
 
 /**
  * Host names for builtins the stock SDK shadows (its own `sprintf` is sprintf-js, its `regex.split`
- * is JavaScript's String.split, which keeps capture groups): a module imports ours under this name.
+ * is JavaScript's String.split, which keeps capture groups, its `yaml.*` read YAML 1.2): a module imports ours
+ * under this name.
  */
 const SDK_SHADOWED_PREFIX = 'opa-jwt:';
 
@@ -235,14 +237,70 @@ def('bits.negate', [N], N);
 def('bits.lsh', [N, N], N);
 def('bits.rsh', [N, N], N);
 
+// ---- YAML (the SDK's own yaml.* follow YAML 1.2 and hide parse errors) ----
+def('yaml.unmarshal', [S], ANY, { hostName: `${SDK_SHADOWED_PREFIX}yaml.unmarshal` });
+def('yaml.is_valid', [S], B, { hostName: `${SDK_SHADOWED_PREFIX}yaml.is_valid` });
+
+// ---- JSON Schema ----
+def('json.verify_schema', [union(S, ANY_OBJECT)], tuple(B, union(NULL, S)));
+def('json.match_schema', [union(S, ANY_OBJECT, ANY_ARRAY), union(S, ANY_OBJECT)], tuple(B, arrayOf(objectOf(S, ANY))));
+
+// ---- graphs ----
+// Nodes are looked up as object keys, which JSON only carries as strings.
+const GRAPH = objectOf(ANY, union(ANY_ARRAY, ANY_SET));
+def('graph.reachable', [GRAPH, COLLECTION], ANY_SET, { setResult: 'always', needsNativeValues: true });
+def('graph.reachable_paths', [GRAPH, COLLECTION], setOf(ANY_ARRAY), { setResult: 'always', needsNativeValues: true });
+
+// ---- debugging ----
+def('trace', [S], B);
+
+// ---- deprecated: removed in Rego v1, callable from v0 modules only ----
+def('re_match', [S, S], B, { v0Only: true });
+def('net.cidr_overlap', [S, S], B, { v0Only: true });
+// The host cannot tell a set from an array: cast_array of a set of sets would give arrays inside.
+def('cast_array', [union(ANY_ARRAY, ANY_SET)], ANY_ARRAY, { v0Only: true, needsNativeValues: true });
+def('cast_set', [union(ANY_ARRAY, ANY_SET)], ANY_SET, { v0Only: true, setResult: 'always', needsNativeValues: true });
+def('cast_string', [ANY], S, { v0Only: true });
+def('cast_boolean', [ANY], B, { v0Only: true });
+def('cast_null', [ANY], NULL, { v0Only: true });
+def('cast_object', [ANY], ANY_OBJECT, { v0Only: true, needsNativeValues: true });
+def('any', [COLLECTION], B, { v0Only: true });
+def('all', [COLLECTION], B, { v0Only: true });
+// Arrays known only at run time reach the host looking like sets (OPA: undefined, here: their difference).
+def('set_diff', [ANY_SET, ANY_SET], ANY_SET, { v0Only: true, setResult: 'always', needsNativeValues: true });
+
 /** Every supported builtin, keyed by its OPA name. */
 export const BUILTINS: Readonly<Record<string, BuiltinSignature>> = Object.freeze(
   Object.fromEntries(table.map((b) => [b.name, Object.freeze(b)])),
 );
 
-/** The signature of a supported builtin, or undefined. */
+/** Builtins of the program embedding the compiler, known while withCustomBuiltins() runs. */
+let customBuiltins: Readonly<Record<string, BuiltinSignature>> | undefined;
+
+/** The signature of a supported builtin (or of a custom one while withCustomBuiltins() runs), or undefined. */
 export function lookupBuiltin(name: string): BuiltinSignature | undefined {
+  if (customBuiltins && Object.prototype.hasOwnProperty.call(customBuiltins, name)) return customBuiltins[name];
   return Object.prototype.hasOwnProperty.call(BUILTINS, name) ? BUILTINS[name] : undefined;
+}
+
+/**
+ * Runs `compile` (synchronous: parse, plan, emit) with extra builtins the program provides on the host, as OPA's Go
+ * API registers custom builtins: each takes `arity` arguments of any type and returns any value. Names of supported
+ * builtins keep their signatures.
+ */
+export function withCustomBuiltins<T>(arities: Readonly<Record<string, number>>, compile: () => T): T {
+  const table: Record<string, BuiltinSignature> = {};
+  for (const [name, arity] of Object.entries(arities)) {
+    if (Object.prototype.hasOwnProperty.call(BUILTINS, name)) continue;
+    table[name] = Object.freeze({ name, args: Array.from({ length: arity }, () => ANY), result: ANY });
+  }
+  const saved = customBuiltins;
+  customBuiltins = table;
+  try {
+    return compile();
+  } finally {
+    customBuiltins = saved;
+  }
 }
 
 /**
@@ -255,12 +313,7 @@ export const UNSUPPORTED_BUILTINS: ReadonlySet<string> = new Set([
   'net.lookup_ip_addr',
   'opa.runtime',
   'rego.parse_module',
-  'rego.metadata.chain',
-  'rego.metadata.rule',
   'internal.test_case',
-  'trace',
-  'graph.reachable',
-  'graph.reachable_paths',
   'graphql.is_valid',
   'graphql.parse',
   'graphql.parse_and_verify',
@@ -278,24 +331,9 @@ export const UNSUPPORTED_BUILTINS: ReadonlySet<string> = new Set([
   'crypto.x509.parse_rsa_private_key',
   'crypto.parse_private_keys',
   'regex.globs_match',
-  'json.verify_schema',
-  'json.match_schema',
   'yaml.marshal',
-  'yaml.unmarshal',
-  'yaml.is_valid',
   'strings.render_template',
   'net.cidr_contains_matches',
-  'net.cidr_overlap',
-  'cast_array',
-  'cast_set',
-  'cast_string',
-  'cast_boolean',
-  'cast_null',
-  'cast_object',
-  're_match',
-  'set_diff',
-  'all',
-  'any',
 ]);
 
 /** Whether OPA knows this builtin but this compiler does not support it. */

@@ -49,6 +49,8 @@ export interface BuiltinSignature {
    * custom builtin and does not follow OPA's semantics. See hostCallName().
    */
   hostName?: string;
+  /** Deprecated and removed in Rego v1 (OPA keeps it for v0): only modules parsed with v0 syntax may call it. */
+  v0Only?: boolean;
 }
 
 // Constructors, kept short because the catalog is a long table.

@@ -1,13 +1,14 @@
 /**
  * The compiler stage: resolves modules into the rule tree, checks them and plans the entry points.
- * Safety checks, recursion, type checks of builtin calls and unknown functions are reported while
- * planning (each rule is planned once, all rules are planned).
+ * `rego.metadata.*` calls become the constants they stand for first. Safety checks, recursion, type checks of
+ * builtin calls and unknown functions are reported while planning (each rule is planned once, all rules are planned).
  */
 import type { Location, Module } from '../parse/ast';
 import type { Program } from '../plan/ir';
 import { Planner } from '../plan/planner';
 import { buildRuleTree, type TreeNode } from './ruletree';
 import { compileError } from './errors';
+import { resolveMetadataCalls } from './metadata';
 
 /** `pkg/rule`, `pkg`, `data.pkg.rule`, `pkg.rule` → the path below data and its canonical name `pkg/rule`. */
 export function normaliseEntrypoint(entrypoint: string): { name: string; path: string[] } {
@@ -35,6 +36,7 @@ function definesDocument(root: TreeNode, path: string[]): boolean {
 
 export function compileModules(modules: Module[], entrypoints: string[]): { program: Program; entrypoints: string[] } {
   if (modules.length === 0) compileError('rego_compile_error', 'no modules to compile');
+  resolveMetadataCalls(modules);
   const { root, scopes } = buildRuleTree(modules);
   const planner = new Planner(root, scopes[0]);
   const names: string[] = [];

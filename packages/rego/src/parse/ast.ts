@@ -130,4 +130,22 @@ export interface Module {
   rules: Rule[];
   /** The syntax the module was parsed with (v0 when `v0Compatible` was asked for and no `rego.v1` import). */
   syntax: 'v0' | 'v1';
+  /** `# METADATA` blocks, in source order (absent when there are none). */
+  annotations?: Annotation[];
+}
+
+export type AnnotationScope = 'rule' | 'document' | 'package' | 'subpackages';
+
+/**
+ * A `# METADATA` comment block: YAML attached to the statement after it (the package or a rule). `value` is what
+ * `rego.metadata.rule()` returns for it, OPA's annotation object (scope, title, description, organizations,
+ * related_resources, authors, schemas, entrypoint, custom, as present).
+ */
+export interface Annotation {
+  scope: AnnotationScope;
+  value: Record<string, unknown>;
+  /** The rule it is attached to; absent for package and subpackages scopes. */
+  rule?: Rule;
+  /** Where `# METADATA` stands. */
+  loc: Location;
 }

@@ -25,7 +25,8 @@ import type {
   WithModifier,
 } from './ast';
 import { ParseFailure } from './failure';
-import { tokenize, type Token } from './lexer';
+import { tokenize, type Comment, type Token } from './lexer';
+import { parseAnnotations } from './annotations';
 
 /** Keywords in every Rego version. */
 const BASE_KEYWORDS = ['not', 'package', 'import', 'as', 'default', 'else', 'with', 'null', 'true', 'false', 'some'];
@@ -64,13 +65,14 @@ export class Parser {
   private readonly keywords: Set<string>;
   private syntax: 'v0' | 'v1';
   private readonly facts: RuleFacts[] = [];
+  private readonly comments: Comment[] = [];
 
   constructor(
     source: string,
     private readonly file: string,
     syntax: 'v0' | 'v1',
   ) {
-    this.toks = tokenize(source, file);
+    this.toks = tokenize(source, file, this.comments);
     this.syntax = syntax;
     this.keywords = new Set(syntax === 'v1' ? [...BASE_KEYWORDS, ...FUTURE_KEYWORDS] : BASE_KEYWORDS);
   }
@@ -154,7 +156,9 @@ export class Parser {
       for (const rule of this.parseRules()) rules.push(rule);
     }
     if (this.syntax === 'v1') this.checkV1Facts();
-    return { file: this.file, package: pkg, packageLoc: this.loc(pkgTok), imports, rules, syntax: this.syntax };
+    const module: Module = { file: this.file, package: pkg, packageLoc: this.loc(pkgTok), imports, rules, syntax: this.syntax };
+    const annotations = parseAnnotations(this.comments, module);
+    return annotations.length > 0 ? { ...module, annotations } : module;
   }
 
   /** `package a.b["c"]`: a dotted name whose parts are all strings. */

@@ -1051,8 +1051,11 @@ export class Planner {
 
   private resolveCall(ctx: Ctx, t: Extract<Term, { type: 'call' }>): CallTarget {
     const target = this.findCallTarget(ctx, t.name);
-    if (target) return target;
     const dotted = t.name.join('.');
+    if (target?.kind === 'builtin' && lookupBuiltin(dotted)?.v0Only && ctx.scope.module.syntax !== 'v0') {
+      compileError('rego_type_error', `deprecated builtin ${dotted} was removed in Rego v1: compile with --v0-compatible (v0Compatible) or rewrite the call`, t.nameLoc);
+    }
+    if (target) return target;
     if (isUnsupportedBuiltin(dotted)) compileError('rego_type_error', `unsupported builtin ${dotted}`, t.nameLoc);
     return compileError('rego_type_error', `undefined function ${dotted}`, t.nameLoc);
   }

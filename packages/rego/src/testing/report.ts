@@ -28,7 +28,8 @@ export interface ReportOptions {
 
 /**
  * The report: each test that did not pass (every test with `verbose`) under its `file:line:col:`, with its print()
- * output and error; then a rule and the `PASS: n/m`, `FAIL: n/m`, `SKIPPED: n/m`, `ERROR: n/m` counts.
+ * output, its trace() notes (with `verbose`, as `opa test -v` shows notes) and error; then a rule and the
+ * `PASS: n/m`, `FAIL: n/m`, `SKIPPED: n/m`, `ERROR: n/m` counts.
  */
 export function formatTestReport(results: RegoTestResult[], options: ReportOptions = {}): string {
   let out = '';
@@ -45,6 +46,7 @@ export function formatTestReport(results: RegoTestResult[], options: ReportOptio
       ? `${result.package}.${result.name}: ${OUTCOME.skip}\n`
       : `${result.package}.${result.name}: ${OUTCOME[result.status]} (${formatDuration(result.durationNs)})\n`;
     if (result.output) out += `\n${indent(result.output.trim())}\n\n`;
+    if (options.verbose && result.notes) out += `\n${indent(result.notes.map((note) => `Note ${JSON.stringify(note)}`).join('\n'))}\n\n`;
     if (result.status === 'error' && result.message) out += `  ${result.message}\n`;
   }
   if (out !== '') out += `${RULE}\n`;

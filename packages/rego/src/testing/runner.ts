@@ -3,7 +3,8 @@
  * test is an entry point of ONE compiled module, loaded once, evaluated one entry point at a time without input.
  */
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
-import { hostBuiltins } from '../builtins';
+import { hostBuiltins, type HostBuiltin } from '../builtins';
+import { hostCallName, withCustomBuiltins } from '../builtins/catalog';
 import { compileRe2 } from '../builtins/host/re2';
 import { compileModules } from '../compile';
 import { emitWasm } from '../emit';
@@ -31,6 +32,12 @@ export interface RegoTestOptions {
    * A string is compiled as a regular expression (unanchored, as Go's regexp.MatchString).
    */
   filter?: RegExp | string;
+  /**
+   * Extra host builtins the policies call (custom builtins of the project under test, as `opa test` gets them from
+   * its embedding program), keyed by name; they win over ours of the same name. A name OPA does not know becomes a
+   * builtin taking as many arguments as the function declares (`fn.length`), of any type.
+   */
+  builtins?: Readonly<Record<string, HostBuiltin>>;
 }
 
 export type RegoTestStatus = 'pass' | 'fail' | 'error' | 'skip';
@@ -48,6 +55,8 @@ export interface RegoTestResult {
   message?: string;
   /** Lines written by `print()` during the test, each ending with a newline. */
   output?: string;
+  /** The messages of the `trace(...)` calls the test evaluated, in order (`opa test -v` shows them as notes). */
+  notes?: string[];
   /** Evaluation time of this test alone (0 when not evaluated). */
   durationNs: number;
 }
@@ -104,8 +113,8 @@ function outcome(resultSet: unknown): { status: 'pass' | 'fail'; message?: strin
   return { status: 'fail', message: JSON.stringify(value) };
 }
 
-async function loadTests(wasm: Uint8Array<ArrayBuffer>, data: Record<string, unknown>): Promise<LoadedPolicy> {
-  const policy = await loadPolicy(wasm, undefined, hostBuiltins);
+async function loadTests(wasm: Uint8Array<ArrayBuffer>, data: Record<string, unknown>, builtins: Record<string, HostBuiltin>): Promise<LoadedPolicy> {
+  const policy = await loadPolicy(wasm, undefined, builtins);
   policy.setData(data);
   return policy;
 }
@@ -117,6 +126,11 @@ async function loadTests(wasm: Uint8Array<ArrayBuffer>, data: Record<string, unk
 export async function runRegoTests(options: RegoTestOptions): Promise<RegoTestResult[]> {
   if (!Array.isArray(options.modules)) throw new TypeError('runRegoTests: option "modules" must be an array of { path, source }');
   const filter = options.filter === undefined ? undefined : nameFilter(options.filter);
+  const custom = options.builtins ?? {};
+  for (const [name, impl] of Object.entries(custom)) {
+    if (typeof impl !== 'function') throw new TypeError(`runRegoTests: option "builtins": ${name} is not a function`);
+  }
+  const arities = Object.fromEntries(Object.entries(custom).map(([name, impl]) => [name, impl.length]));
   const data = options.data ?? {};
 
   const parsed: Module[] = options.modules.map((m) => parseModule(m.source, m.path, { v0Compatible: m.v0Compatible ?? options.v0Compatible }));
@@ -124,9 +138,23 @@ export async function runRegoTests(options: RegoTestOptions): Promise<RegoTestRe
   const toRun = selected.filter((test) => test.kind === 'run');
 
   // With nothing to run the modules are still compiled, so a broken policy is reported either way.
-  const { program } = compileModules(parsed, toRun.map((test) => test.entrypoint));
-  const wasm = toRun.length > 0 ? emitWasm(program) : undefined;
-  let policy = wasm ? await loadTests(wasm, data) : undefined;
+  const wasm = withCustomBuiltins(arities, () => {
+    const { program } = compileModules(parsed, toRun.map((test) => test.entrypoint));
+    return toRun.length > 0 ? emitWasm(program) : undefined;
+  });
+  // trace() records its note for the test being run (evaluation is synchronous, so the notes are that test's).
+  let notes: string[] = [];
+  const builtins: Record<string, HostBuiltin> = {
+    ...hostBuiltins,
+    trace: (note: unknown) => {
+      if (typeof note !== 'string') return undefined;
+      notes.push(note);
+      return true;
+    },
+    // Under the names the module imports them by (ours of sprintf, regex.split, ... are not the SDK's).
+    ...Object.fromEntries(Object.entries(custom).map(([name, impl]) => [hostCallName(name), impl])),
+  };
+  let policy = wasm ? await loadTests(wasm, data, builtins) : undefined;
 
   const results: RegoTestResult[] = [];
   for (const test of selected) {
@@ -144,14 +172,15 @@ export async function runRegoTests(options: RegoTestOptions): Promise<RegoTestRe
       });
       continue;
     }
+    notes = [];
     const start = process.hrtime.bigint();
     const run = capturingPrints(() => policy!.evaluate(undefined, test.entrypoint));
     const durationNs = Number(process.hrtime.bigint() - start);
-    const output = run.printed === '' ? {} : { output: run.printed };
+    const output = { ...(run.printed === '' ? {} : { output: run.printed }), ...(notes.length === 0 ? {} : { notes }) };
     if ('error' in run) {
       results.push({ ...base, status: 'error', message: errorText(run.error), ...output, durationNs });
       // An aborted evaluation may leave the instance's state half-updated: the next test gets a fresh one.
-      policy = await loadTests(wasm!, data);
+      policy = await loadTests(wasm!, data, builtins);
     } else {
       results.push({ ...base, ...outcome(run.value), ...output, durationNs });
     }

@@ -114,6 +114,22 @@ test_object_key if {"a": 1}.b
   });
 });
 
+describe('runRegoTests builtins option', () => {
+  test("the project's own host builtins: new names take the function's parameter count, known ones are replaced", async () => {
+    const results = await runRegoTests({
+      modules: [regoModule('c_test.rego', 'package c_test\n\ntest_new if result.new("m", {"line": 3}) == {"msg": "m", "line": 3}\n\ntest_replaced if upper("a") == "custom"\n')],
+      builtins: { 'result.new': (msg: unknown, cause: Record<string, unknown>) => ({ msg, ...cause }), upper: () => 'custom' },
+    });
+    expect(statuses(results)).toEqual({ 'data.c_test.test_new': 'pass', 'data.c_test.test_replaced': 'pass' });
+    // Outside runRegoTests the name is unknown again.
+    await expect(runRegoTests({ modules: [regoModule('c_test.rego', 'package c_test\n\ntest_new if result.new("m", {})\n')] })).rejects.toThrow(/undefined function result\.new/);
+  });
+
+  test('a builtin that is not a function is a TypeError naming the option', async () => {
+    await expect(runRegoTests({ modules: [regoModule('c.rego', 'package c\n')], builtins: { f: 1 as never } })).rejects.toThrow(/option "builtins": f is not a function/);
+  });
+});
+
 describe('formatTestReport', () => {
   const result = (name: string, status: RegoTestResult['status'], extra: Partial<RegoTestResult> = {}): RegoTestResult => ({
     package: 'data.p',
@@ -155,5 +171,13 @@ describe('formatTestReport', () => {
     expect(formatTestReport(results, { verbose: true })).toMatch(/^p_test\.rego:7:1:\ndata\.p\.test_ok: PASS \(1\.417µs\)\n/);
     expect(formatTestReport([result('test_ok', 'pass')])).toBe('PASS: 1/1\n');
     expect(formatTestReport([])).toBe('');
+  });
+
+  test('shows trace() notes with verbose only, as opa test -v shows notes', () => {
+    const traced = [result('test_ok', 'pass', { notes: ['checking "x"', 'done'] })];
+    expect(formatTestReport(traced, { verbose: true })).toBe(
+      ['p_test.rego:7:1:', 'data.p.test_ok: PASS (1.417µs)', '', '  Note "checking \\"x\\""', '  Note "done"', '', '-'.repeat(80), 'PASS: 1/1', ''].join('\n'),
+    );
+    expect(formatTestReport(traced)).toBe('PASS: 1/1\n');
   });
 });

@@ -1,7 +1,10 @@
 /** Every host implementation, keyed by OPA builtin name (not yet by host call name; see ../index.ts). */
 import { collectionBuiltins } from './collections';
 import { cryptoBuiltins } from './crypto';
+import { deprecatedBuiltins } from './deprecated';
 import { encodingBuiltins } from './encoding';
+import { graphBuiltins } from './graph';
+import { jsonSchemaBuiltins } from './json-schema';
 import { netBuiltins } from './net';
 import { numberBuiltins } from './numbers';
 import { objectBuiltins } from './objects';
@@ -11,9 +14,11 @@ import { semverBuiltins } from './semver';
 import { stringBuiltins } from './strings';
 import { timeBuiltins } from './time';
 import { tokenBuiltins } from './tokens';
+import { traceBuiltins } from './trace';
 import { typeBuiltins } from './type-checks';
 import { unitBuiltins } from './units';
 import { uuidBuiltins } from './uuid';
+import { yamlBuiltins } from './yaml';
 import type { Impl } from './values';
 
 /** Merges the per-area tables; a name defined twice is a programming error, caught at load time. */
@@ -44,6 +49,11 @@ export const implementations = merge(
   unitBuiltins,
   semverBuiltins,
   uuidBuiltins,
+  jsonSchemaBuiltins,
+  graphBuiltins,
+  yamlBuiltins,
+  traceBuiltins,
+  deprecatedBuiltins,
 );
 
 export { BuiltinError } from './errors';
