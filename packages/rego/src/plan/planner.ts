@@ -7,6 +7,7 @@
 import type { Expr, Location, RefTerm, Term, VarTerm, WithModifier } from '../parse/ast';
 import type { Func, Local, Program, Stmt } from './ir';
 import { ConstPool, FuncBuilder } from './builder';
+import { CallReach } from './reach';
 import { Leaf, ModuleScope, TreeNode, findNode } from '../compile/ruletree';
 import { checkDeclarations, declaredVars, patternVars, reorderBody } from '../compile/safety';
 import { compileError } from '../compile/errors';
@@ -136,8 +137,11 @@ export class Planner {
   /** Rules and packages being planned: meeting one again means recursion. */
   private readonly inProgress: string[] = [];
   private readonly entrypoints: Record<string, number> = {};
+  private readonly reach: CallReach;
 
-  constructor(private readonly root: TreeNode, private readonly defaultScope: ModuleScope) {}
+  constructor(private readonly root: TreeNode, private readonly defaultScope: ModuleScope) {
+    this.reach = new CallReach(root);
+  }
 
   // ---------------------------------------------------------------- program
 
@@ -205,6 +209,10 @@ export class Planner {
   }
 
   private leafFunc(leaf: Leaf, loc?: Location): number {
+    // A rule that cannot reach the replaced functions is the same under the `with`: plan it once.
+    if (this.mocks.size > 0 && !this.reach.leafReaches(leaf, this.mocks.keys())) {
+      return this.withMocksInEffect(new Map(), '', () => this.leafFunc(leaf, loc));
+    }
     const known = this.cacheFor(this.leafIndex).get(leaf);
     if (known !== undefined) return known;
     const name = `data.${leaf.path.join('.')}`;
@@ -368,6 +376,9 @@ export class Planner {
 
   /** The object of a package (or any inner node): base data at its path merged with its rules' values. */
   private nodeFunc(node: TreeNode, loc: Location): number {
+    if (this.mocks.size > 0 && !this.reach.nodeReaches(node, this.mocks.keys())) {
+      return this.withMocksInEffect(new Map(), '', () => this.nodeFunc(node, loc));
+    }
     const known = this.cacheFor(this.nodeIndex).get(node);
     if (known !== undefined) return known;
     const name = node.path.length ? `data.${node.path.join('.')}` : 'data';

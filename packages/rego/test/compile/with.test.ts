@@ -90,6 +90,36 @@ r := [n, m, n] if {
   });
 });
 
+describe('rules planned again only where a replacement can matter', () => {
+  test('rules that cannot reach a replaced function keep their single plan', () => {
+    const rules = Array.from({ length: 20 }, (_, i) => `r${i} := count(input.xs) + ${i}`).join('\n');
+    const tests = Array.from({ length: 30 }, (_, i) => `test_${i} if [r0, r19, fresh] == [0, 19, ${i}] with time.now_ns as ${i} with input.xs as []`).join('\n');
+    const src = `package p\n\n${rules}\n\nfresh := time.now_ns()\n\n${tests}\n`;
+    const { plan } = planModules({ modules: [{ path: 'p.rego', source: src }], entrypoints: Array.from({ length: 30 }, (_, i) => `p/test_${i}`) });
+    const names = plan.funcs.map((f) => f.name);
+    // Each distinct value replans only `fresh`; r0..r19 are planned once.
+    expect(names.filter((n) => n === 'data.p.fresh').length).toBe(31);
+    expect(names.filter((n) => n === 'data.p.r0').length).toBe(1);
+  });
+
+  test('a local variable named like a rule does not hide what the rule reaches', async () => {
+    const src = `package p
+
+t := time.now_ns()
+
+a := [b, t] if b := 1
+
+b := [a[1]]
+
+test_a if a == [1, 5] with time.now_ns as 5
+
+test_b if b == [5] with time.now_ns as 5
+`;
+    const results = await runRegoTests({ modules: [{ path: 'p.rego', source: src }] });
+    expect(results.map((r) => `${r.name}: ${r.status}`)).toEqual(['test_a: pass', 'test_b: pass']);
+  });
+});
+
 describe('invalid `with` targets and replacements are compile errors', () => {
   const lib = { path: 'lib.rego', source: 'package lib\n\ndouble(x) := 2 * x\n\nlimit := 3\n\ninfo := {"role": "admin"}\n\nsum2(a, b) := a + b\n' };
   test.each([
