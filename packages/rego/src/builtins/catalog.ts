@@ -318,7 +318,7 @@ const UNSUPPORTED_ARITY: Readonly<Record<string, number>> = {
 
 /** The arity of an unsupported builtin (see UNSUPPORTED_BUILTINS), or undefined. */
 export function unsupportedBuiltinArity(name: string): number | undefined {
-  return isUnsupportedBuiltin(name) ? (UNSUPPORTED_ARITY[name] ?? undefined) : undefined;
+  return isUnsupportedBuiltin(name) ? UNSUPPORTED_ARITY[name] : undefined;
 }
 
 /** Whether OPA knows this builtin but this compiler does not support it. */
