@@ -159,9 +159,12 @@ export class Planner {
     for (const c of node.children.values()) this.planAllRules(c);
   }
 
-  /** The plan; fails when an entry point can reach a call of an unsupported builtin that no `with` replaces. */
-  program(): Program {
-    this.checkUnavailableUnreached();
+  /**
+   * The plan. `unsupportedCallsFailCompile`: fail when an entry point can reach a call of an unsupported
+   * builtin that no `with` replaces (else that call fails the evaluation that reaches it).
+   */
+  program(unsupportedCallsFailCompile = true): Program {
+    if (unsupportedCallsFailCompile) this.checkUnavailableUnreached();
     return { consts: this.consts.values, funcs: this.funcs as Func[], entrypoints: this.entrypoints };
   }
 
@@ -1144,7 +1147,7 @@ export class Planner {
         fb.emit(['callfn', index, args, out]);
       } else if (!lookupBuiltin(target.name)) {
         if (!this.unavailableIn.has(fb)) this.unavailableIn.set(fb, { name: target.name, loc: t.nameLoc });
-        fb.emit(['error', `unsupported builtin ${target.name} called at ${where(t.nameLoc)}`]);
+        fb.emit(['error', `${where(t.nameLoc)}: unsupported builtin ${target.name} called with no \`with\` replacing it`]);
       } else fb.emit(['call', target.name, args, out]);
       if (target.kind === 'builtin' && RELATIONS.has(target.name)) {
         // A relation (`walk(x, [path, value])`) has several results: the builtin returns them as an array.
