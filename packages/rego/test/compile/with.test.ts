@@ -31,7 +31,7 @@ async function evaluate(source: string, entrypoint: string, input?: unknown): Pr
 
 test('the mocking suite passes test by test, as under opa test', async () => {
   const results = await runRegoTests({ modules: [fixture('authz.rego'), fixture('authz_test.rego')] });
-  expect(results.length).toBe(21);
+  expect(results.length).toBe(25);
   expect(results.filter((r) => r.status !== 'pass').map((r) => `${r.name}: ${r.status} ${r.message ?? ''}`)).toEqual([]);
 });
 
