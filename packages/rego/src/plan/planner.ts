@@ -1125,7 +1125,9 @@ export class Planner {
     const sig = resolved.kind === 'builtin' ? lookupBuiltin(resolved.name) : undefined;
     if (sig) checkBuiltinCall(sig, t.args, t.loc, statement);
     else if (t.args.length !== nargs && !(statement && t.args.length === nargs + 1)) {
-      compileError('rego_type_error', `function ${t.name.join('.')} called with ${t.args.length} arguments, expects ${nargs}`, t.loc);
+      const dotted = t.name.join('.');
+      if (resolved.kind === 'builtin') compileError('rego_type_error', `${dotted}: too ${t.args.length < nargs ? 'few' : 'many'} arguments`, t.loc);
+      compileError('rego_type_error', `function ${dotted} called with ${t.args.length} arguments, expects ${nargs}`, t.loc);
     }
     const mock = this.mocks.get(mockKeyOf(resolved));
     if (mock?.kind === 'value' || mock?.kind === 'slot') {

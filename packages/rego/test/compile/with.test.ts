@@ -62,6 +62,10 @@ describe('a call of an unsupported builtin that no `with` replaces', () => {
     ]);
   });
 
+  test('its arguments are checked like those of any builtin', () => {
+    expect(compileError('package p\n\nr := http.send({}, {}, 1)\n', 'p/r')).toMatch(/^p\.rego:3:6: rego_type_error: http\.send: too many arguments/);
+  });
+
   test('a replacement that calls the original calls it unreplaced', () => {
     const src = 'package p\n\nsend(req) := http.send(req)\n\nr := http.send({}).body\n\ntest_r if r with http.send as send\n';
     expect(compileError(src, 'p/test_r')).toMatch(/^p\.rego:3:14: rego_type_error: unsupported builtin http\.send/);
