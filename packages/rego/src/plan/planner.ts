@@ -676,17 +676,18 @@ export class Planner {
     if (!name) return undefined;
     const dotted = name.join('.');
     const what = this.callable(ctx, name, env);
-    const builtinTarget = !env.has(name[0]) && !ctx.scope.aliases.has(name[0]) && !ctx.scope.ruleNames.has(name[0]) && name[0] !== 'data' && name[0] !== 'input';
-    if (builtinTarget) {
-      if (IRREPLACEABLE.has(dotted)) compileError('rego_compile_error', `with keyword replacing built-in function: replacement of "${dotted}" invalid`, m.target.loc);
-      if (name[0] === 'internal' && what) compileError('rego_compile_error', `with keyword replacing built-in function: replacement of internal function "${dotted}" invalid`, m.target.loc);
-      if (dotted === 'print') compileError('rego_compile_error', 'with keyword replacing built-in function: target must not be a void function', m.target.loc);
-      if (what && RELATIONS.has(dotted)) compileError('rego_compile_error', 'with keyword replacing built-in function: target must not be a relation', m.target.loc);
+    const global = env.has(name[0]) || ctx.scope.aliases.has(name[0]) || ctx.scope.ruleNames.has(name[0]) || name[0] === 'data' || name[0] === 'input';
+    if (!global) {
+      const invalid = (why: string): never => compileError('rego_compile_error', `with keyword replacing built-in function: ${why}`, m.target.loc);
+      if (IRREPLACEABLE.has(dotted)) invalid(`replacement of "${dotted}" invalid`);
+      if (name[0] === 'internal' && what) invalid(`replacement of internal function "${dotted}" invalid`);
+      if (dotted === 'print') invalid('target must not be a void function');
+      if (what && RELATIONS.has(dotted)) invalid('target must not be a relation');
     }
     if (!what) return undefined;
     const key = mockKeyOf(what);
     const value = m.value;
-    const valueName = value.type === 'ref' ? refName(value) : value.type === 'var' ? [value.name] : undefined;
+    const valueName = functionName(value);
     const replacement = valueName && this.callable(ctx, valueName, env);
     if (replacement) {
       const arity = arityOf(what);
@@ -723,10 +724,9 @@ export class Planner {
         if (!node) break;
         if (node.leaf) compileError('rego_compile_error', 'with keyword cannot partially replace virtual document(s)', target.loc);
       }
-      const leaf = findNode(this.root, path)?.leaf;
-      const valueName = m.value.type === 'ref' ? refName(m.value) : m.value.type === 'var' ? [m.value.name] : undefined;
-      const replacement = valueName && this.callable(ctx, valueName, env);
-      if (replacement && !(leaf?.kind === 'function')) {
+      // (Functions are replaced in functionMock: this document is no function.)
+      const valueName = functionName(m.value);
+      if (valueName && this.callable(ctx, valueName, env)) {
         compileError('rego_type_error', `with keyword: data.${path.join('.')} is not a function, it cannot be replaced by the function ${valueName.join('.')}`, m.loc);
       }
     }
@@ -1257,6 +1257,11 @@ function forEachCallee(stmts: Stmt[], f: (index: number) => void): void {
     else if (s[0] === 'block') forEachCallee(s[1], f);
     else if (s[0] === 'withmock') forEachCallee(s[3], f);
   }
+}
+
+/** The name a term is written as when it may name a function (`g`, `lib.g`, `io.jwt.decode`); undefined otherwise. */
+function functionName(t: Term): string[] | undefined {
+  return t.type === 'ref' ? refName(t) : t.type === 'var' ? [t.name] : undefined;
 }
 
 /** `a.b.c` (a ref of constant string keys on a var) as the name [a, b, c]; undefined for other refs. */
