@@ -15,8 +15,9 @@ import {
   OP_END, OP_CONST, OP_MOVE, OP_INPUT, OP_DATA, OP_DOT, OP_SCAN, OP_BLOCK, OP_BREAK, OP_EQUAL,
   OP_ISDEF, OP_ISUNDEF, OP_RESET, OP_ISTYPE, OP_ARRAYLEN, OP_CALLN, OP_CALLH, OP_CALLFN,
   OP_MAKEARRAY, OP_MAKEOBJECT, OP_MAKESET, OP_ARRAYAPPEND, OP_SETADD, OP_OBJINSERT,
-  OP_OBJINSERTONCE, OP_ASSIGNONCE, OP_WITH, OP_PRINT, OP_ERROR,
+  OP_OBJINSERTONCE, OP_ASSIGNONCE, OP_WITH, OP_PRINT, OP_ERROR, OP_WITHMOCK, OP_MOCKVALUE,
   CALLH_SET_MASK, CALLH_TEXT_SHIFT, FUNC_WORDS, F_LOCALS, F_RESULT, F_MEMO, F_CODE, F_PATH, funcs, funcCount, stackBytes, withCount,
+  mockSlots,
 } from "./plan";
 import { callNative, hostFallbackId, hostFallbackMode } from "./natives";
 import { HOST_FALLBACK } from "./sprintf";
@@ -37,6 +38,8 @@ let withDepth: i32 = 0;
 let ovPaths: usize = 0;
 let ovVals: usize = 0;
 let ovCount: i32 = 0;
+// Values of the mock slots (`with f as v`, v known only at run time); 0 outside their `withmock`.
+let mockVals: usize = 0;
 
 const SMALL_INTS: i32 = 1024;
 let smallInts: usize = 0;
@@ -53,6 +56,9 @@ export function initInterpreter(): void {
   let w = <usize>(withCount + 1) << 2;
   ovPaths = __alloc(w);
   ovVals = __alloc(w);
+  let m = <usize>(mockSlots + 1) << 2;
+  mockVals = __alloc(m);
+  memory.fill(mockVals, 0, m);
   smallInts = __alloc(<usize>SMALL_INTS << 2);
   for (let i = 0; i < SMALL_INTS; i++) store<usize>(smallInts + (<usize>i << 2), changetype<usize>(new NumV(<f64>i)));
 }
@@ -170,6 +176,20 @@ function overridden(f: i32, path: ArrV): usize {
     if (q.len > path.len && pathStartsWith(q, path)) cur = patched(cur, q, path.len, load<usize>(ovVals + (<usize>i << 2)));
   }
   return cur;
+}
+
+/** `withmock`: runs the body with the mock slot holding the value; like `with`, it bypasses memoisation. */
+function withMockStmt(pc: usize, fp: usize): i32 {
+  let v = get(fp, W(pc, 2));
+  if (v == 0) return -1;
+  let at = mockVals + (<usize>W(pc, 1) << 2);
+  let saved = load<usize>(at);
+  store<usize>(at, v);
+  withDepth++;
+  let st = run(pc + 16, fp);
+  withDepth--;
+  store<usize>(at, saved);
+  return st > 1 ? st - 1 : 0;
 }
 
 // ---------------------------------------------------------------- statements
@@ -503,6 +523,19 @@ export function run(pc: usize, fp: usize): i32 {
         let st = withStmt(pc, fp);
         if (st != 0) return st;
         pc += 20 + (<usize>W(pc, 4) << 2);
+        continue;
+      }
+      case OP_WITHMOCK: {
+        let st = withMockStmt(pc, fp);
+        if (st != 0) return st;
+        pc += 16 + (<usize>W(pc, 3) << 2);
+        continue;
+      }
+      case OP_MOCKVALUE: {
+        let v = load<usize>(mockVals + (<usize>W(pc, 1) << 2));
+        if (v == 0) return -1;
+        put(fp, W(pc, 2), v);
+        pc += 12;
         continue;
       }
       case OP_PRINT: {

@@ -48,6 +48,8 @@ export const OP_ASSIGNONCE: i32 = 25;  // dst, src, message
 export const OP_WITH: i32 = 26;        // target (0 input, 1 data), path, value, bodyWords, body..., END
 export const OP_PRINT: i32 = 27;       // n, args...
 export const OP_ERROR: i32 = 28;       // message
+export const OP_WITHMOCK: i32 = 29;    // mock slot, value, bodyWords, body..., END
+export const OP_MOCKVALUE: i32 = 30;   // mock slot, dst
 
 // Function records, FUNC_WORDS i32 each.
 export const FUNC_WORDS: i32 = 5;
@@ -63,6 +65,8 @@ export let funcCount: i32 = 0;
 export let stackBytes: usize = 0;
 /** Number of `with` statements: bounds how many overrides can be in effect at once. */
 export let withCount: i32 = 0;
+/** Number of mock slots (`withmock`/`mockvalue`): the replacement values of functions known only at run time. */
+export let mockSlots: i32 = 0;
 export let entryFuncs: ArrV = new ArrV(0);
 export let entrypointsDoc: Value | null = null;
 export let builtinsDoc: Value | null = null;
@@ -243,6 +247,16 @@ function statement(v: Value): void {
     withCount++;
     word(OP_WITH); word(strEqualsAscii(asStr(target), "input") ? 0 : 1);
     word(<i32>changetype<usize>(path)); word(slot(s.get(3))); body(s.get(4));
+  } else if (strEqualsAscii(op, "withmock")) {
+    let id = intOf(s.get(1));
+    if (id < 0) bad("mock slot expected");
+    if (id >= mockSlots) mockSlots = id + 1;
+    word(OP_WITHMOCK); word(id); word(slot(s.get(2))); body(s.get(3));
+  } else if (strEqualsAscii(op, "mockvalue")) {
+    let id = intOf(s.get(1));
+    if (id < 0) bad("mock slot expected");
+    if (id >= mockSlots) mockSlots = id + 1;
+    word(OP_MOCKVALUE); word(id); word(slot(s.get(2)));
   } else if (strEqualsAscii(op, "print")) {
     word(OP_PRINT); args(s.get(1));
   } else if (strEqualsAscii(op, "error")) {

@@ -34,7 +34,20 @@ function definesDocument(root: TreeNode, path: string[]): boolean {
   return true;
 }
 
-export function compileModules(modules: Module[], entrypoints: string[]): { program: Program; entrypoints: string[] } {
+export interface CompileModulesOptions {
+  /**
+   * What becomes of a call of an unsupported builtin (`http.send`) that an entry point can reach with no `with`
+   * replacing it: a compile error (the default: such an entry point could never run), or an evaluation error
+   * when it is reached (test runs: that test errors, as `opa test` reports a failed call, and the others run).
+   */
+  unsupportedBuiltinCalls?: 'compile-error' | 'evaluation-error';
+}
+
+export function compileModules(
+  modules: Module[],
+  entrypoints: string[],
+  options: CompileModulesOptions = {},
+): { program: Program; entrypoints: string[] } {
   if (modules.length === 0) compileError('rego_compile_error', 'no modules to compile');
   resolveMetadataCalls(modules);
   const { root, scopes } = buildRuleTree(modules);
@@ -50,5 +63,5 @@ export function compileModules(modules: Module[], entrypoints: string[]): { prog
     names.push(name);
   }
   planner.planAllRules();
-  return { program: planner.program(), entrypoints: names };
+  return { program: planner.program(options.unsupportedBuiltinCalls !== 'evaluation-error'), entrypoints: names };
 }

@@ -255,10 +255,18 @@ function hasOutputArg(t: Term, scope: BodyScope): boolean {
   return n !== undefined && t.args.length === n + 1;
 }
 
+/** A `with` value naming a function or builtin (`with f as abs`, `with http.send as io.jwt.decode`): no variable to bind. */
+function namesFunction(t: Term, scope: BodyScope): boolean {
+  if (!scope.arityOf) return false;
+  if (t.type === 'var') return scope.arityOf([t.name]) !== undefined;
+  if (t.type !== 'ref' || t.head.type !== 'var' || !t.path.every((p) => p.type === 'string')) return false;
+  return scope.arityOf([t.head.name, ...t.path.map((p) => (p as { value: string }).value)]) !== undefined;
+}
+
 function analyse(e: Expr, shared: Set<string>, scope: BodyScope): Analysis {
   const needs = new Set<string>();
   const outputs = new Set<string>();
-  for (const w of e.with) valueVars(w.value, needs, outputs, shared);
+  for (const w of e.with) if (!namesFunction(w.value, scope)) valueVars(w.value, needs, outputs, shared);
   if (e.negated) {
     for (const v of exprClosureVars({ ...e, negated: false, with: [] }, new Set())) if (shared.has(v)) needs.add(v);
     return { needs, outputs: new Set() };

@@ -63,3 +63,11 @@ export function checkBuiltinCall(sig: BuiltinSignature, args: Term[], loc: Locat
     compileError('rego_type_error', `${sig.name}: invalid argument(s): have (${have}), want (${want})`, loc);
   }
 }
+
+/** `with b as value` replacing builtin b by a value: as OPA, the value must be of b's result type when that is visible. */
+export function checkReplacementValue(sig: BuiltinSignature, value: Term, loc: Location): void {
+  const have = staticType(value);
+  if (have && !accepts(sig.result, have)) {
+    compileError('rego_type_error', `${sig.name}: return type mismatch: have ${typeToString(have)}, want ${typeToString(sig.result)}`, loc);
+  }
+}

@@ -53,6 +53,7 @@ function calledBuiltins(plan: Program): Map<string, number> {
       if (s[0] === 'call') out.set(s[1], Math.max(out.get(s[1]) ?? 0, s[2].length));
       else if (s[0] === 'scan' || s[0] === 'with') walk(s[4]);
       else if (s[0] === 'block') walk(s[1]);
+      else if (s[0] === 'withmock') walk(s[3]);
     }
   };
   for (const f of plan.funcs) walk(f.body);

@@ -102,6 +102,14 @@ export type Stmt =
    * (`with input.a.b as v`, `with data.x as v`). Memoisation is bypassed while any `with` is active.
    */
   | ['with', 'input' | 'data', string[], Local, Stmt[]]
+  /**
+   * Run body with mock slot `slot` holding locals[value]: a function or builtin replaced (`with f as v`)
+   * by a value known only at run time. The functions planned for that `with` read it with `mockvalue`.
+   * Memoisation is bypassed while it is active, as for `with`.
+   */
+  | ['withmock', number, Local, Stmt[]]
+  /** locals[dst] = the value of mock slot `slot`; fails outside its `withmock` */
+  | ['mockvalue', number, Local]
   /** print(args...): the values joined by spaces (strings unquoted, undefined as <undefined>) through opa_println */
   | ['print', Local[]]
   /** abort evaluation with an error */

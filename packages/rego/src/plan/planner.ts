@@ -4,14 +4,15 @@
  * continuation that emits the rest of the body inside it (inside the scan that binds a variable,
  * after the statement that may fail), so backtracking is just "carry on with the next element".
  */
-import type { Expr, Location, RefTerm, Term, VarTerm } from '../parse/ast';
+import type { Expr, Location, RefTerm, Term, VarTerm, WithModifier } from '../parse/ast';
 import type { Func, Local, Program, Stmt } from './ir';
 import { ConstPool, FuncBuilder } from './builder';
+import { CallReach } from './reach';
 import { Leaf, ModuleScope, TreeNode, findNode } from '../compile/ruletree';
 import { checkDeclarations, declaredVars, patternVars, reorderBody } from '../compile/safety';
 import { compileError } from '../compile/errors';
-import { checkBuiltinCall } from '../compile/typecheck';
-import { isUnsupportedBuiltin, lookupBuiltin } from '../builtins/catalog';
+import { checkBuiltinCall, checkReplacementValue } from '../compile/typecheck';
+import { lookupBuiltin, unsupportedBuiltinArity } from '../builtins/catalog';
 
 /** Variable name → its local slot, or null for a declared (`some x`, `x :=`) but not yet bound variable. */
 type Env = Map<string, Local | null>;
@@ -30,15 +31,36 @@ interface Ctx {
   scope: ModuleScope;
 }
 
-/** What a call runs: a user function or a builtin. */
+/** What a call runs: a user function or a builtin (possibly one of the unsupported builtins, which only `with` can make run). */
 type CallTarget = { kind: 'func'; leaf: Leaf } | { kind: 'builtin'; name: string };
 
-/** What a mocked function or builtin is replaced with. */
-type Mock = CallTarget | { kind: 'value'; value: unknown };
+/**
+ * What a mocked function or builtin is replaced with: another function or builtin, a constant, or a
+ * value computed at run time that the `withmock` statement of its `with` holds in a mock slot.
+ */
+type Mock = CallTarget | { kind: 'value'; value: unknown } | { kind: 'slot'; slot: number };
+
+/** Builtins OPA forbids as `with` targets (besides internal.*, relations and print, checked apart). */
+const IRREPLACEABLE = new Set(['eq', 'rego.metadata.chain', 'rego.metadata.rule']);
+
+/** The number of arguments a builtin takes, supported or not; undefined for a name that is no builtin. */
+function builtinArity(name: string): number | undefined {
+  return lookupBuiltin(name)?.args.length ?? unsupportedBuiltinArity(name);
+}
 
 /** The number of arguments a call target takes (not counting OPA's extra output argument). */
 function arityOf(target: CallTarget): number {
-  return target.kind === 'func' ? target.leaf.arity : lookupBuiltin(target.name)!.args.length;
+  return target.kind === 'func' ? target.leaf.arity : builtinArity(target.name)!;
+}
+
+/** The key of a call target among the mocks in effect: `data.lib.f` or the builtin's name. */
+function mockKeyOf(target: CallTarget): string {
+  return target.kind === 'func' ? `data.${target.leaf.path.join('.')}` : target.name;
+}
+
+/** `file:line:col` of a location, for messages. */
+function where(loc: Location): string {
+  return `${loc.file}:${loc.line}:${loc.col}`;
 }
 
 /** A reference to a global document: `input...` or `data...`. */
@@ -104,11 +126,22 @@ export class Planner {
    */
   private mocks = new Map<string, Mock>();
   private mockKey = '';
+  /** Mock slot of each `with f as v` whose value is known only at run time (one per modifier in the source). */
+  private readonly mockSlots = new Map<WithModifier, number>();
+  /**
+   * Calls of unsupported builtins that no `with` replaces, by the index of the function making them.
+   * They compile to an error statement; an entry point that can reach one is a compile error.
+   */
+  private readonly unavailable = new Map<number, { name: string; loc: Location }>();
+  private readonly unavailableIn = new Map<FuncBuilder, { name: string; loc: Location }>();
   /** Rules and packages being planned: meeting one again means recursion. */
   private readonly inProgress: string[] = [];
   private readonly entrypoints: Record<string, number> = {};
+  private readonly reach: CallReach;
 
-  constructor(private readonly root: TreeNode, private readonly defaultScope: ModuleScope) {}
+  constructor(private readonly root: TreeNode, private readonly defaultScope: ModuleScope) {
+    this.reach = new CallReach(root);
+  }
 
   // ---------------------------------------------------------------- program
 
@@ -126,8 +159,36 @@ export class Planner {
     for (const c of node.children.values()) this.planAllRules(c);
   }
 
-  program(): Program {
+  /**
+   * The plan. `unsupportedCallsFailCompile`: fail when an entry point can reach a call of an unsupported
+   * builtin that no `with` replaces (else that call fails the evaluation that reaches it).
+   */
+  program(unsupportedCallsFailCompile = true): Program {
+    if (unsupportedCallsFailCompile) this.checkUnavailableUnreached();
     return { consts: this.consts.values, funcs: this.funcs as Func[], entrypoints: this.entrypoints };
+  }
+
+  /**
+   * A rule calling `http.send` compiles (tests evaluate it with `with http.send as mock`), but an entry
+   * point whose evaluation can reach such a call unreplaced fails to compile, naming the call: it could
+   * never run. Reachability follows the plan's calls, in which each `with` of functions has its own copies.
+   */
+  private checkUnavailableUnreached(): void {
+    if (this.unavailable.size === 0) return;
+    const seen = new Set<number>();
+    for (const [name, entry] of Object.entries(this.entrypoints)) {
+      const stack = [entry];
+      while (stack.length > 0) {
+        const f = stack.pop()!;
+        if (seen.has(f)) continue;
+        seen.add(f);
+        const u = this.unavailable.get(f);
+        if (u) {
+          compileError('rego_type_error', `unsupported builtin ${u.name} (reached from entrypoint ${name}; only a call replaced with \`with\` can run)`, u.loc);
+        }
+        forEachCallee(this.funcs[f]!.body, (callee) => stack.push(callee));
+      }
+    }
   }
 
   // ---------------------------------------------------------------- rule and package functions
@@ -151,6 +212,10 @@ export class Planner {
   }
 
   private leafFunc(leaf: Leaf, loc?: Location): number {
+    // A rule that cannot reach the replaced functions is the same under the `with`: plan it once.
+    if (this.mocks.size > 0 && !this.reach.leafReaches(leaf, this.mocks.keys())) {
+      return this.withMocksInEffect(new Map(), '', () => this.leafFunc(leaf, loc));
+    }
     const known = this.cacheFor(this.leafIndex).get(leaf);
     if (known !== undefined) return known;
     const name = `data.${leaf.path.join('.')}`;
@@ -206,6 +271,8 @@ export class Planner {
     }
     this.inProgress.pop();
     this.funcs[index] = fb.finish(leaf.arity === 0, leaf.arity === 0 ? leaf.path : undefined);
+    const unavailable = this.unavailableIn.get(fb);
+    if (unavailable) this.unavailable.set(index, unavailable);
     this.cacheFor(this.leafIndex).set(leaf, index);
     return index;
   }
@@ -312,6 +379,9 @@ export class Planner {
 
   /** The object of a package (or any inner node): base data at its path merged with its rules' values. */
   private nodeFunc(node: TreeNode, loc: Location): number {
+    if (this.mocks.size > 0 && !this.reach.nodeReaches(node, this.mocks.keys())) {
+      return this.withMocksInEffect(new Map(), '', () => this.nodeFunc(node, loc));
+    }
     const known = this.cacheFor(this.nodeIndex).get(node);
     if (known !== undefined) return known;
     const name = node.path.length ? `data.${node.path.join('.')}` : 'data';
@@ -467,17 +537,27 @@ export class Planner {
 
   private planWith(ctx: Ctx, e: Expr, env: Env, k: Cont): void {
     const fb = ctx.fb;
-    const mods: typeof e.with = [];
+    // Modifiers that act at run time: document overrides (`with input.x as v`) and function
+    // replacements by values computed at run time (mock slots). The others are resolved here.
+    const runtime: { m: WithModifier; slot?: number; doc?: { root: 'input' | 'data'; path: string[] } }[] = [];
     const mocks: [string, Mock][] = [];
     for (const m of e.with) {
-      const mock = this.functionMock(ctx, m.target, m.value, env);
-      if (mock) mocks.push(mock);
-      else mods.push(m);
+      const mock = this.functionMock(ctx, m, env);
+      if (!mock) {
+        runtime.push({ m, doc: this.withTarget(ctx, m, env) });
+      } else if (mock.mock) {
+        mocks.push([mock.key, mock.mock]);
+      } else {
+        let slot = this.mockSlots.get(m);
+        if (slot === undefined) this.mockSlots.set(m, (slot = this.mockSlots.size));
+        runtime.push({ m, slot });
+        mocks.push([mock.key, { kind: 'slot', slot }]);
+      }
     }
     const values: Local[] = [];
     const planValues = (i: number, env2: Env): void => {
-      if (i < mods.length) {
-        this.planTerm(ctx, mods[i].value, env2, (v, env3) => {
+      if (i < runtime.length) {
+        this.planTerm(ctx, runtime[i].m.value, env2, (v, env3) => {
           values.push(v);
           planValues(i + 1, env3);
         });
@@ -493,7 +573,7 @@ export class Planner {
       let bound: string[] | undefined;
       const wrap = (j: number): Stmt[] =>
         fb.nested(() => {
-          if (j === mods.length) {
+          if (j === runtime.length) {
             this.withMocks(mocks, () =>
               this.planExpr(ctx, { ...e, with: [] }, env2, (env3) => {
                 bound ??= [...env3].filter(([n, l]) => typeof l === 'number' && env2.get(n) !== l).map(([n]) => n);
@@ -507,9 +587,9 @@ export class Planner {
             );
             return;
           }
-          const target = mods[j].target;
-          const root = this.withTarget(ctx, target, env2);
-          fb.emit(['with', root.root, root.path, values[j], wrap(j + 1)]);
+          const { slot, doc } = runtime[j];
+          if (doc) fb.emit(['with', doc.root, doc.path, values[j], wrap(j + 1)]);
+          else fb.emit(['withmock', slot!, values[j], wrap(j + 1)]);
         });
       for (const s of wrap(0)) fb.emit(s);
       fb.emit(['isdef', done]);
@@ -534,18 +614,35 @@ export class Planner {
     planValues(0, env);
   }
 
-  /** Plan `fill` with these function mocks added to those in effect. */
+  /** Plan `fill` with these function mocks added to those in effect (a later one for the same target wins). */
   private withMocks(mocks: [string, Mock][], fill: () => void): void {
     if (mocks.length === 0) {
       fill();
       return;
     }
+    const describe = (m: Mock): string => {
+      switch (m.kind) {
+        case 'func':
+          return `data.${m.leaf.path.join('.')}`;
+        case 'builtin':
+          return m.name;
+        case 'value':
+          return JSON.stringify(m.value);
+        case 'slot':
+          return `<value ${m.slot}>`;
+      }
+    };
+    const all = new Map([...this.mocks, ...mocks]);
+    this.withMocksInEffect(all, [...all].map(([k, m]) => `${k} as ${describe(m)}`).sort().join(', '), fill);
+  }
+
+  private withMocksInEffect<T>(mocks: Map<string, Mock>, key: string, fill: () => T): T {
     const saved = this.mocks;
     const savedKey = this.mockKey;
-    this.mocks = new Map([...saved, ...mocks]);
-    this.mockKey = [...this.mocks].map(([k, m]) => `${k} as ${m.kind === 'func' ? `data.${m.leaf.path.join('.')}` : m.kind === 'builtin' ? m.name : JSON.stringify(m.value)}`).sort().join(', ');
+    this.mocks = mocks;
+    this.mockKey = key;
     try {
-      fill();
+      return fill();
     } finally {
       this.mocks = saved;
       this.mockKey = savedKey;
@@ -566,38 +663,72 @@ export class Planner {
       return undefined;
     }
     const dotted = name.join('.');
-    return lookupBuiltin(dotted) ? { kind: 'builtin', name: dotted } : undefined;
+    return builtinArity(dotted) !== undefined ? { kind: 'builtin', name: dotted } : undefined;
   }
 
-  /** `with f as g` where f is a user function or a builtin: the mock, else undefined (a document override). */
-  private functionMock(ctx: Ctx, target: RefTerm, value: Term, env: Env): [string, Mock] | undefined {
-    const name = refName(target);
+  /**
+   * `with f as g` where f is a user function or a builtin, as OPA's compiler checks it: undefined when f
+   * is a document (input or data), else the replacement (a function, or a constant), or no `mock` when
+   * the replacement is a value computed at run time (`with f as v`, v a variable or a rule's value).
+   */
+  private functionMock(ctx: Ctx, m: WithModifier, env: Env): { key: string; mock?: Mock } | undefined {
+    const name = refName(m.target);
     if (!name) return undefined;
+    const dotted = name.join('.');
     const what = this.callable(ctx, name, env);
+    const global = env.has(name[0]) || ctx.scope.aliases.has(name[0]) || ctx.scope.ruleNames.has(name[0]) || name[0] === 'data' || name[0] === 'input';
+    if (!global) {
+      const invalid = (why: string): never => compileError('rego_compile_error', `with keyword replacing built-in function: ${why}`, m.target.loc);
+      if (IRREPLACEABLE.has(dotted)) invalid(`replacement of "${dotted}" invalid`);
+      if (name[0] === 'internal' && what) invalid(`replacement of internal function "${dotted}" invalid`);
+      if (dotted === 'print') invalid('target must not be a void function');
+      if (what && RELATIONS.has(dotted)) invalid('target must not be a relation');
+    }
     if (!what) return undefined;
-    const key = what.kind === 'func' ? `data.${what.leaf.path.join('.')}` : what.name;
-    const valueName = value.type === 'ref' ? refName(value) : value.type === 'var' ? [value.name] : undefined;
+    const key = mockKeyOf(what);
+    const value = m.value;
+    const valueName = functionName(value);
     const replacement = valueName && this.callable(ctx, valueName, env);
     if (replacement) {
       const arity = arityOf(what);
       const arity2 = arityOf(replacement);
-      if (arity !== arity2) compileError('rego_type_error', `with: ${valueName.join('.')} takes ${arity2} arguments, ${name.join('.')} takes ${arity}`, value.loc);
-      return [key, replacement];
+      if (arity !== arity2) {
+        compileError('rego_type_error', `${key}: arity mismatch: ${valueName.join('.')} takes ${arity2} argument${arity2 === 1 ? '' : 's'}, ${dotted} takes ${arity}`, m.loc);
+      }
+      return { key, mock: replacement };
+    }
+    if (what.kind === 'builtin') {
+      const sig = lookupBuiltin(what.name);
+      if (sig) checkReplacementValue(sig, value, m.loc);
     }
     const c = constValue(value);
-    if (!c) compileError('rego_compile_error', `with: a function can only be replaced by a function or a constant value`, value.loc);
-    return [key, { kind: 'value', value: c.v }];
+    return c ? { key, mock: { kind: 'value', value: c.v } } : { key };
   }
 
-  private withTarget(ctx: Ctx, target: RefTerm, env: Env): { root: 'input' | 'data'; path: string[] } {
+  private withTarget(ctx: Ctx, m: WithModifier, env: Env): { root: 'input' | 'data'; path: string[] } {
+    const target = m.target;
     const head = target.head;
     let ref: RootRef | undefined;
     if (head.type === 'var') ref = this.globalRef(ctx, head.name, env, target.loc);
-    if (!ref) compileError('rego_compile_error', 'with keyword target must reference existing input, data, or a function', target.loc);
+    if (!ref) compileError('rego_type_error', 'with keyword target must reference existing input, data, or a function', target.loc);
     const path: string[] = [];
     for (const p of [...ref.path, ...target.path]) {
       if (p.type !== 'string') compileError('rego_compile_error', 'with keyword target must be a constant path', target.loc);
       path.push(p.value);
+    }
+    if (ref.root === 'data') {
+      // As OPA: a rule's value is replaced whole, never a part of it.
+      let node: TreeNode | undefined = this.root;
+      for (const seg of path.slice(0, -1)) {
+        node = node.children.get(seg);
+        if (!node) break;
+        if (node.leaf) compileError('rego_compile_error', 'with keyword cannot partially replace virtual document(s)', target.loc);
+      }
+      // (Functions are replaced in functionMock: this document is no function.)
+      const valueName = functionName(m.value);
+      if (valueName && this.callable(ctx, valueName, env)) {
+        compileError('rego_type_error', `with keyword: data.${path.join('.')} is not a function, it cannot be replaced by the function ${valueName.join('.')}`, m.loc);
+      }
     }
     return { root: ref.root, path };
   }
@@ -989,32 +1120,37 @@ export class Planner {
   private planCall(ctx: Ctx, t: Extract<Term, { type: 'call' }>, env: Env, k: ValueCont, statement = false): void {
     const fb = ctx.fb;
     const resolved = this.resolveCall(ctx, t);
-    const mock = this.mocks.get(resolved.kind === 'func' ? `data.${resolved.leaf.path.join('.')}` : resolved.name);
-    if (mock?.kind === 'value') {
-      const nargs = arityOf(resolved);
+    // The call is checked against what it names, whatever replaces it (as OPA's type checker does).
+    const nargs = arityOf(resolved);
+    const sig = resolved.kind === 'builtin' ? lookupBuiltin(resolved.name) : undefined;
+    if (sig) checkBuiltinCall(sig, t.args, t.loc, statement);
+    else if (t.args.length !== nargs && !(statement && t.args.length === nargs + 1)) {
+      const dotted = t.name.join('.');
+      if (resolved.kind === 'builtin') compileError('rego_type_error', `${dotted}: too ${t.args.length < nargs ? 'few' : 'many'} arguments`, t.loc);
+      compileError('rego_type_error', `function ${dotted} called with ${t.args.length} arguments, expects ${nargs}`, t.loc);
+    }
+    const mock = this.mocks.get(mockKeyOf(resolved));
+    if (mock?.kind === 'value' || mock?.kind === 'slot') {
       this.planTerms(ctx, t.args.slice(0, nargs), env, (_args, env2) => {
-        const out = fb.constLocal(mock.value);
+        let out: Local;
+        if (mock.kind === 'value') out = fb.constLocal(mock.value);
+        else fb.emit(['mockvalue', mock.slot, (out = fb.newLocal())]);
         if (t.args.length > nargs) this.unify(ctx, t.args[nargs], out, env2, (env3) => k(fb.constLocal(true), env3));
         else k(out, env2);
       });
       return;
     }
     const target = mock ?? resolved;
-    let nargs: number;
-    if (target.kind === 'func') {
-      nargs = target.leaf.arity;
-      if (t.args.length !== nargs && !(statement && t.args.length === nargs + 1)) {
-        compileError('rego_type_error', `function ${t.name.join('.')} called with ${t.args.length} arguments, expects ${nargs}`, t.loc);
-      }
-    } else {
-      const sig = lookupBuiltin(target.name)!;
-      checkBuiltinCall(sig, t.args, t.loc, statement);
-      nargs = sig.args.length;
-    }
     this.planTerms(ctx, t.args.slice(0, nargs), env, (args, env2) => {
       const out = fb.newLocal();
-      if (target.kind === 'func') fb.emit(['callfn', this.leafFunc(target.leaf, t.loc), args, out]);
-      else fb.emit(['call', target.name, args, out]);
+      if (target.kind === 'func') {
+        // As in OPA, a replacement function runs with no replacements in effect: it may call the original.
+        const index = mock ? this.withMocksInEffect(new Map(), '', () => this.leafFunc(target.leaf, t.loc)) : this.leafFunc(target.leaf, t.loc);
+        fb.emit(['callfn', index, args, out]);
+      } else if (!lookupBuiltin(target.name)) {
+        if (!this.unavailableIn.has(fb)) this.unavailableIn.set(fb, { name: target.name, loc: t.nameLoc });
+        fb.emit(['error', `${where(t.nameLoc)}: unsupported builtin ${target.name} called with no \`with\` replacing it`]);
+      } else fb.emit(['call', target.name, args, out]);
       if (target.kind === 'builtin' && RELATIONS.has(target.name)) {
         // A relation (`walk(x, [path, value])`) has several results: the builtin returns them as an array.
         const one = fb.newLocal();
@@ -1046,7 +1182,7 @@ export class Planner {
       if (node?.leaf?.kind === 'function') return { kind: 'func', leaf: node.leaf };
     }
     const dotted = name.join('.');
-    return lookupBuiltin(dotted) ? { kind: 'builtin', name: dotted } : undefined;
+    return builtinArity(dotted) !== undefined ? { kind: 'builtin', name: dotted } : undefined;
   }
 
   private resolveCall(ctx: Ctx, t: Extract<Term, { type: 'call' }>): CallTarget {
@@ -1056,8 +1192,7 @@ export class Planner {
       compileError('rego_type_error', `deprecated builtin ${dotted} was removed in Rego v1: compile with --v0-compatible (v0Compatible) or rewrite the call`, t.nameLoc);
     }
     if (target) return target;
-    if (isUnsupportedBuiltin(dotted)) compileError('rego_type_error', `unsupported builtin ${dotted}`, t.nameLoc);
-    return compileError('rego_type_error', `undefined function ${dotted}`, t.nameLoc);
+    return compileError('rego_type_error', `undefined function ${t.name.join('.')}`, t.nameLoc);
   }
 }
 
@@ -1116,6 +1251,21 @@ function shapeMismatch(a: Term, b: Term): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Calls every function index the statements call (`callfn`), nested bodies included. */
+function forEachCallee(stmts: Stmt[], f: (index: number) => void): void {
+  for (const s of stmts) {
+    if (s[0] === 'callfn') f(s[1]);
+    else if (s[0] === 'scan' || s[0] === 'with') forEachCallee(s[4], f);
+    else if (s[0] === 'block') forEachCallee(s[1], f);
+    else if (s[0] === 'withmock') forEachCallee(s[3], f);
+  }
+}
+
+/** The name a term is written as when it may name a function (`g`, `lib.g`, `io.jwt.decode`); undefined otherwise. */
+function functionName(t: Term): string[] | undefined {
+  return t.type === 'ref' ? refName(t) : t.type === 'var' ? [t.name] : undefined;
 }
 
 /** `a.b.c` (a ref of constant string keys on a var) as the name [a, b, c]; undefined for other refs. */

@@ -10,6 +10,7 @@ import {
 } from '../../src/builtins';
 import { RegoCompileError, planModules } from '../../src';
 import { NATIVE_BUILTINS } from '../../src/emit';
+import { unsupportedBuiltinArity } from '../../src/builtins/catalog';
 
 /** The builtins issue #2 lists, by OPA name. */
 const REQUIRED = [
@@ -115,6 +116,14 @@ describe('builtin calls in policies (compile time)', () => {
     expect(() => compileRule('concat(",", {"a", "b"})')).not.toThrow();
     expect(() => compileRule('time.date([0, "UTC"])')).not.toThrow();
     expect(() => compileRule('indexof(input.s, input.t)')).not.toThrow();
+  });
+
+  it('knows the arity of every unsupported builtin, which `with` may replace', () => {
+    for (const name of UNSUPPORTED_BUILTINS) {
+      if (isUnsupportedBuiltin(name)) expect([name, unsupportedBuiltinArity(name)]).toEqual([name, expect.any(Number)]);
+    }
+    expect(unsupportedBuiltinArity('http.send')).toBe(1);
+    expect(unsupportedBuiltinArity('count')).toBeUndefined();
   });
 
   it('reports unsupported builtins by name', () => {

@@ -189,6 +189,27 @@ test_admin if role == "admin" with input as {"admin": true}
     expect(result.stderr).toMatch(/^policies\/authz\/broken_test\.rego:4:2: .*x/m);
   });
 
+  test('a policy calling http.send is tested with a mock; a test without the mock errors (exit 2)', async () => {
+    write(
+      'remote/remote.rego',
+      'package remote\n\nallow if http.send({"method": "GET", "url": "https://opa.example/allow"}).body.allow == true\n',
+    );
+    write(
+      'remote/remote_test.rego',
+      'package remote_test\n\nimport data.remote\n\nreply(_) := {"body": {"allow": true}}\n\n' +
+        'test_allow if remote.allow with http.send as reply\n\ntest_deny if not remote.allow with http.send as {"body": {}}\n',
+    );
+    const mocked = await cli('test', '-v', 'remote');
+    expect(mocked.code).toBe(0);
+    expect(mocked.stdout).toMatch(/data\.remote_test\.test_allow: PASS/);
+    expect(mocked.stdout).toMatch(/data\.remote_test\.test_deny: PASS/);
+    write('remote/forgot_test.rego', 'package forgot_test\n\nimport data.remote\n\ntest_allow if remote.allow\n');
+    const forgot = await cli('test', 'remote');
+    expect(forgot.code).toBe(2);
+    expect(forgot.stdout).toMatch(/data\.forgot_test\.test_allow: ERROR .*\n.*remote\/remote\.rego:3:10: unsupported builtin http\.send called with no `with` replacing it/);
+    expect(forgot.stdout).toMatch(/PASS: 2\/3\nERROR: 1\/3\n$/);
+  });
+
   test('a test defined twice in a package runs each definition on its own, as test_x and test_x#01', async () => {
     write('dup_test.rego', 'package dup_test\n\ntest_x if 1 == 1\n\ntest_x if 1 == 2\n\ntest_x if 2 == 2\n');
     const result = await cli('test', '-v', 'dup_test.rego');

@@ -41,7 +41,9 @@ describe('compile errors name the file, line and column', () => {
 
   test('unsupported builtin (http.send) names the builtin', () => {
     const e = compileError('package authz\n\nallow if {\n\tresp := http.send({"method": "GET", "url": input.url})\n\tresp.status_code == 200\n}\n');
-    expect(e.message).toBe('policies/authz.rego:4:10: rego_type_error: unsupported builtin http.send');
+    expect(e.message).toBe(
+      'policies/authz.rego:4:10: rego_type_error: unsupported builtin http.send (reached from entrypoint authz/allow; only a call replaced with `with` can run)',
+    );
   });
 
   test('unsafe variable', () => {

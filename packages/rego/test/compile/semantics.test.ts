@@ -112,7 +112,7 @@ none contains y if {
 
   test('a replacement must be a function of the same arity or a constant', () => {
     const src = 'package p\nf(x) := x\ng(x, y) := x\nv := y if {\n  y := f(1) with f as g\n}\n';
-    expect(error(src, 'p/v')).toMatch(/^p\.rego:5:\d+: rego_type_error: with: g takes 2 arguments, f takes 1/);
+    expect(error(src, 'p/v')).toMatch(/^p\.rego:5:13: rego_type_error: data\.p\.f: arity mismatch: g takes 2 arguments, f takes 1/);
   });
 });
 

@@ -177,6 +177,32 @@ w := 2
     expect(evalBoth(p, 't/pkg', input)).toEqual({ v: 6, w: 2 });
   });
 
+  test('withmock and mockvalue: functions replaced by values known at run time, memoised rules around them', async () => {
+    const p = await load(
+      `package t
+f(x) := x
+g := f(1)
+a := g
+vals := [v | some x in input.xs; v := g with f as x]
+around := [g, b, g] if b := g with f as input.k
+every_below if {
+  k := input.k
+  every y in input.xs {
+    y < g with f as k
+  }
+}
+`,
+      ['t/a', 't/vals', 't/around', 't/every_below'],
+    );
+    const input = { xs: [1, 2, 3], k: 10 };
+    expect(evalBoth(p, 't/a', input)).toBe(1);
+    expect(evalBoth(p, 't/vals', input)).toEqual([1, 2, 3]);
+    expect(evalBoth(p, 't/around', input)).toEqual([1, 10, 1]);
+    expect(evalBoth(p, 't/every_below', input)).toBe(true);
+    expect(evalBoth(p, 't/every_below', { xs: [1, 20], k: 10 })).toBeUndefined();
+    expect(evalBoth(p, 't/around', { xs: [] })).toBeUndefined();
+  });
+
   test('print writes through opa_println', async () => {
     const p = await load(
       `package t
