@@ -14,7 +14,7 @@ import { opaJwt as koaOpaJwt } from '@opa-jwt/koa';
 import { opaJwt as fastifyOpaJwt } from '@opa-jwt/fastify';
 import { startFixtures, token, type Fixtures } from './fixtures';
 import { harnesses, type AppHandle, type Harness } from './harnesses';
-import { coreOptions, DECISION_ID_HEADER, scenarios, type Scenario } from './table';
+import { BODY_PARSER_HEADER, coreOptions, DECISION_ID_HEADER, scenarios, type Scenario } from './table';
 
 /** What a pino-compatible logger was told. */
 interface Recorded {
@@ -38,13 +38,13 @@ afterAll(async () => {
   await fixtures.close();
 });
 
-async function send(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'form'>) {
+async function send(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'rawBody' | 'bodyParser' | 'form'>) {
   const { res } = await sendWithCredentials(handle, scenario);
   return res;
 }
 
 /** Sends the scenario's request; also returns every credential it carried, which no log may ever contain. */
-async function sendWithCredentials(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'form'>) {
+async function sendWithCredentials(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'rawBody' | 'bodyParser' | 'form'>) {
   const agent = request(handle.server);
   let req = scenario.method === 'GET' ? agent.get(scenario.path) : agent.post(scenario.path);
   const authorization = await scenario.authorization?.(fixtures);
@@ -60,7 +60,9 @@ async function sendWithCredentials(handle: AppHandle, scenario: Pick<Scenario, '
   const queryToken = new URL(scenario.path, 'http://x').searchParams.get('access_token');
   if (queryToken) credentials.push(queryToken);
   for (const [name, value] of Object.entries(scenario.headers ?? {})) req = req.set(name, value as string);
+  if (scenario.bodyParser) req = req.set(BODY_PARSER_HEADER, scenario.bodyParser);
   if (scenario.body) req = req.send(scenario.body);
+  if (scenario.rawBody !== undefined) req = (scenario.headers?.['Content-Type'] ? req : req.type('application/json')).send(scenario.rawBody);
   if (scenario.form) req = req.type('form').send(scenario.form);
   return { res: await req, credentials };
 }
