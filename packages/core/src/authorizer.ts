@@ -76,6 +76,7 @@ export class OpaJwtAuthorizer implements Authorizer {
   }
 
   async close(): Promise<void> {
+    this.verifier.close();
     await this.policies.close();
   }
 
