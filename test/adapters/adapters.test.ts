@@ -168,6 +168,39 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
     expect(fixtures.jwksHits()).toBe(before);
   });
 
+  test('a cached token whose key the issuer removed is refused (401) right after the background refresh', async () => {
+    // Only timers and Date are faked: the HTTP exchanges (the JWKS fetch, supertest) stay real.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance'] });
+    const records: Recorded[] = [];
+    let handle: AppHandle | undefined;
+    try {
+      handle = await harness.start({ ...coreOptions(fixtures), cacheMaxAge: 60_000, cooldownDuration: 30_000, logger: recordingLogger(records) });
+      await handle.ready;
+      const hitsAtStart = fixtures.jwksHits();
+      const rsaToken = await token(fixtures);
+      const request = { method: 'GET' as const, path: '/api/orders', authorization: () => `Bearer ${rsaToken}` };
+      expect((await send(handle, request)).status).toBe(200);
+
+      fixtures.published = [fixtures.ec]; // the issuer removes rsa-1
+      jest.advanceTimersByTime(59_000);
+      expect((await send(handle, request)).status).toBe(200); // before the refresh: the cached verification
+      jest.advanceTimersByTime(1_000);
+      const deadline = performance.now() + 5000;
+      while (!records.some((r) => /forgot cached tokens/.test(r.message ?? ''))) {
+        if (performance.now() > deadline) throw new Error('the background refresh did not drop the token');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const refused = await send(handle, request);
+      expect(refused.status).toBe(401);
+      expect(refused.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+      expect(fixtures.jwksHits()).toBe(hitsAtStart + 1); // one background fetch; the refusal asked for none (cooldown)
+    } finally {
+      fixtures.published = [fixtures.rsa, fixtures.ec];
+      await handle?.close();
+      jest.useRealTimers();
+    }
+  });
+
   describe('with a policy that fails to compile', () => {
     let dir: string;
     let handle: AppHandle;
