@@ -122,8 +122,10 @@ function readJsonRpcBody(request: CoreRequest): JsonRpcBody | { kind: 'unparsed'
   if (isJsonMediaType(mediaType(request))) {
     if (body === undefined) return declaresBody(request) ? { kind: 'unparsed' } : { kind: 'none' };
     if (typeof body === 'string' || body instanceof Uint8Array) {
+      const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
       try {
-        body = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+        // Without a leading byte order mark, as TextDecoder (which the MCP SDK reads bodies with) drops it.
+        body = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
       } catch {
         return { kind: 'none' }; // not JSON: no JSON-RPC server can act on it either
       }

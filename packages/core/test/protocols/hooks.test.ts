@@ -119,6 +119,7 @@ describe('enrichProtocolInput', () => {
     const expected = { type: 'input', request: { mcp: { type: 'tool', method: 'tools/call', id: 3, tool: { params: { name: 'delete_all' } } } } };
     expect(await enrichProtocolInput(jsonPost(text), protocols, rejectAll)).toEqual(expected);
     expect(await enrichProtocolInput(jsonPost(Buffer.from(text)), protocols, rejectAll)).toEqual(expected);
+    expect(await enrichProtocolInput(jsonPost(Buffer.from(`\ufeff${text}`)), protocols, rejectAll)).toEqual(expected);
     expect(await enrichProtocolInput(jsonPost(`[${text},${text}]`), protocols, rejectAll)).toMatchObject({ status: 400 });
     expect(await enrichProtocolInput(jsonPost('not json'), protocols, rejectAll)).toEqual({ type: 'input', request: {} });
   });
