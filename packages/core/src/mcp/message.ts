@@ -43,8 +43,8 @@ export function isJsonRpcMessage(value: unknown): value is JsonObject {
   return 'result' in value || 'error' in value;
 }
 
-/** Most values walked looking for `__proto__` members; a parsed body within the size limit has far fewer. */
-const MAX_WALKED_VALUES = 1 << 20;
+/** Deeper nesting than any MCP message has; a body nested deeper is refused rather than walked. */
+const MAX_DEPTH = 256;
 
 /**
  * Whether an own `__proto__` member sits anywhere in the body. JSON.parse keeps it as a plain member, but schema
@@ -52,21 +52,16 @@ const MAX_WALKED_VALUES = 1 << 20;
  * prototype: `params: {"__proto__": {"name": "delete_all"}}` is then read by the server as the tool `delete_all`
  * while the policy saw no name at all.
  */
-function hasProtoMember(body: unknown): boolean {
-  const pending: unknown[] = [body];
-  for (let walked = 0; pending.length > 0; walked++) {
-    if (walked > MAX_WALKED_VALUES) return true; // not a parsed JSON body (a cycle?): refuse rather than guess
-    const value = pending.pop();
-    if (typeof value !== 'object' || value === null) continue;
-    if (Array.isArray(value)) {
-      for (const item of value) if (typeof item === 'object' && item !== null) pending.push(item);
-      continue;
-    }
-    if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return true;
-    for (const key in value) {
-      const member = (value as JsonObject)[key];
-      if (typeof member === 'object' && member !== null) pending.push(member);
-    }
+function hasProtoMember(value: object, depth = 0): boolean {
+  if (depth > MAX_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === 'object' && item !== null && hasProtoMember(item, depth + 1)) return true;
+    return false;
+  }
+  if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return true;
+  for (const key in value) {
+    const member = (value as JsonObject)[key];
+    if (typeof member === 'object' && member !== null && hasProtoMember(member, depth + 1)) return true;
   }
   return false;
 }
@@ -94,10 +89,10 @@ export function classifyJsonRpcBody(body: unknown): JsonRpcBody {
     return classifyMessage(body[0], body);
   }
   if (!claimsJsonRpc(body)) return { kind: 'none' };
-  return classifyMessage(body, body);
+  return classifyMessage(body, body as object);
 }
 
-function classifyMessage(candidate: unknown, body: unknown): JsonRpcBody {
+function classifyMessage(candidate: unknown, body: object): JsonRpcBody {
   if (!isJsonRpcMessage(candidate)) {
     const reason = (candidate as JsonObject).jsonrpc !== '2.0'
       ? '"jsonrpc" must be "2.0"'
@@ -106,7 +101,7 @@ function classifyMessage(candidate: unknown, body: unknown): JsonRpcBody {
         : 'a message needs a "method", a "result" or an "error"';
     return { kind: 'invalid', reason };
   }
-  if (hasProtoMember(body)) return { kind: 'invalid', reason: '"__proto__" members are not accepted' };
+  if (hasProtoMember(body)) return { kind: 'invalid', reason: '"__proto__" members (or nesting deeper than 256) are not accepted' };
   return { kind: 'message', message: candidate };
 }
 

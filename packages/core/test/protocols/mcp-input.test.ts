@@ -89,10 +89,13 @@ describe('MCP input from JSON-RPC 2.0 messages', () => {
 
   test('__proto__ members anywhere in a JSON-RPC body are refused: validators that copy them set prototypes', () => {
     const smuggled = JSON.parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"__proto__":{"name":"delete_all"}}}');
-    expect(classifyJsonRpcBody(smuggled)).toEqual({ kind: 'invalid', reason: '"__proto__" members are not accepted' });
+    expect(classifyJsonRpcBody(smuggled)).toEqual({ kind: 'invalid', reason: '"__proto__" members (or nesting deeper than 256) are not accepted' });
     const deep = JSON.parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"list":[{"__proto__":{}}]}}}');
     expect(classifyJsonRpcBody(deep).kind).toBe('invalid');
     expect(classifyJsonRpcBody(JSON.parse('[{"jsonrpc":"2.0","__proto__":{"method":"tools/call"},"id":1}]')).kind).toBe('invalid');
+    // Nesting deeper than any MCP message is refused rather than walked (no stack overflow on hostile bodies).
+    const nested = JSON.parse(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`);
+    expect(classifyJsonRpcBody(nested).kind).toBe('invalid');
     // A member merely named like one is fine, and so is an ordinary body with such a member (not ours to judge).
     expect(classifyJsonRpcBody({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'proto', arguments: { constructor: 1 } } }).kind).toBe('message');
     expect(classifyJsonRpcBody(JSON.parse('{"order":{"__proto__":{}}}')).kind).toBe('none');
