@@ -14,7 +14,7 @@ import { opaJwt as koaOpaJwt } from '@opa-jwt/koa';
 import { opaJwt as fastifyOpaJwt } from '@opa-jwt/fastify';
 import { startFixtures, token, type Fixtures } from './fixtures';
 import { harnesses, type AppHandle, type Harness } from './harnesses';
-import { coreOptions, DECISION_ID_HEADER, scenarios, type Scenario } from './table';
+import { BODY_PARSER_HEADER, coreOptions, DECISION_ID_HEADER, scenarios, type Scenario } from './table';
 
 /** What a pino-compatible logger was told. */
 interface Recorded {
@@ -38,13 +38,13 @@ afterAll(async () => {
   await fixtures.close();
 });
 
-async function send(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'form'>) {
+async function send(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'rawBody' | 'bodyParser' | 'form'>) {
   const { res } = await sendWithCredentials(handle, scenario);
   return res;
 }
 
 /** Sends the scenario's request; also returns every credential it carried, which no log may ever contain. */
-async function sendWithCredentials(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'form'>) {
+async function sendWithCredentials(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'rawBody' | 'bodyParser' | 'form'>) {
   const agent = request(handle.server);
   let req = scenario.method === 'GET' ? agent.get(scenario.path) : agent.post(scenario.path);
   const authorization = await scenario.authorization?.(fixtures);
@@ -60,7 +60,9 @@ async function sendWithCredentials(handle: AppHandle, scenario: Pick<Scenario, '
   const queryToken = new URL(scenario.path, 'http://x').searchParams.get('access_token');
   if (queryToken) credentials.push(queryToken);
   for (const [name, value] of Object.entries(scenario.headers ?? {})) req = req.set(name, value as string);
+  if (scenario.bodyParser) req = req.set(BODY_PARSER_HEADER, scenario.bodyParser);
   if (scenario.body) req = req.send(scenario.body);
+  if (scenario.rawBody !== undefined) req = (scenario.headers?.['Content-Type'] ? req : req.type('application/json')).send(scenario.rawBody);
   if (scenario.form) req = req.type('form').send(scenario.form);
   return { res: await req, credentials };
 }
@@ -164,6 +166,39 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
     const before = fixtures.jwksHits();
     for (let i = 0; i < 3; i++) expect((await send(handle, scenarios[0])).status).toBe(200);
     expect(fixtures.jwksHits()).toBe(before);
+  });
+
+  test('a cached token whose key the issuer removed is refused (401) right after the background refresh', async () => {
+    // Only timers and Date are faked: the HTTP exchanges (the JWKS fetch, supertest) stay real.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance'] });
+    const records: Recorded[] = [];
+    let handle: AppHandle | undefined;
+    try {
+      handle = await harness.start({ ...coreOptions(fixtures), cacheMaxAge: 60_000, cooldownDuration: 30_000, logger: recordingLogger(records) });
+      await handle.ready;
+      const hitsAtStart = fixtures.jwksHits();
+      const rsaToken = await token(fixtures);
+      const request = { method: 'GET' as const, path: '/api/orders', authorization: () => `Bearer ${rsaToken}` };
+      expect((await send(handle, request)).status).toBe(200);
+
+      fixtures.published = [fixtures.ec]; // the issuer removes rsa-1
+      jest.advanceTimersByTime(59_000);
+      expect((await send(handle, request)).status).toBe(200); // before the refresh: the cached verification
+      jest.advanceTimersByTime(1_000);
+      const deadline = performance.now() + 5000;
+      while (!records.some((r) => /forgot cached tokens/.test(r.message ?? ''))) {
+        if (performance.now() > deadline) throw new Error('the background refresh did not drop the token');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const refused = await send(handle, request);
+      expect(refused.status).toBe(401);
+      expect(refused.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+      expect(fixtures.jwksHits()).toBe(hitsAtStart + 1); // one background fetch; the refusal asked for none (cooldown)
+    } finally {
+      fixtures.published = [fixtures.rsa, fixtures.ec];
+      await handle?.close();
+      jest.useRealTimers();
+    }
   });
 
   describe('with a policy that fails to compile', () => {

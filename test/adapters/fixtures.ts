@@ -40,6 +40,8 @@ export interface Fixtures {
   /** Same kid as `rsa` but a different private key: signatures do not verify. */
   impostor: SigningKey;
   jwksUri: string;
+  /** The keys the JWKS publishes (rsa and ec); a test may replace the list, and must put it back. */
+  published: SigningKey[];
   /** How many times the JWKS was fetched. */
   jwksHits(): number;
   close(): Promise<void>;
@@ -51,11 +53,12 @@ export async function startFixtures(): Promise<Fixtures> {
   const stranger = await makeKey('stranger', 'RS256');
   const impostor = { ...(await makeKey('rsa-1', 'RS256')) };
   let hits = 0;
+  const state = { published: [rsa, ec] };
   const server: Server = createServer((req, res) => {
     if (req.url === '/.well-known/jwks.json') {
       hits++;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ keys: [rsa.publicJwk, ec.publicJwk] }));
+      res.end(JSON.stringify({ keys: state.published.map((key) => key.publicJwk) }));
       return;
     }
     res.writeHead(404).end();
@@ -68,6 +71,12 @@ export async function startFixtures(): Promise<Fixtures> {
     stranger,
     impostor,
     jwksUri: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    get published() {
+      return state.published;
+    },
+    set published(keys: SigningKey[]) {
+      state.published = keys;
+    },
     jwksHits: () => hits,
     close: () =>
       new Promise<void>((resolve, reject) => {

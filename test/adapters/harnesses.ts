@@ -22,6 +22,12 @@ export type OpaJwtOptions = Parameters<typeof expressOpaJwt>[0];
 
 export const SPECIAL_ENTRYPOINT = 'authz/special';
 
+/**
+ * Request header choosing how the harness reads a JSON body: absent, parsed (the framework's JSON parser); `text`,
+ * handed on as raw text; `none`, not read at all (an app without a body parser in front of opa-jwt).
+ */
+export const BODY_PARSER_HEADER = 'x-test-body-parser';
+
 export interface AppHandle {
   /** Not listening yet: supertest listens on an ephemeral 127.0.0.1 port itself. */
   server: Server;
@@ -51,7 +57,13 @@ export const expressHarness: Harness = {
   async start(options) {
     const app = express();
     const auth = expressOpaJwt(options);
-    app.use(express.json());
+    const parseJson = express.json();
+    const keepText = express.text({ type: 'application/json' });
+    app.use((req, res, next) => {
+      const mode = req.headers[BODY_PARSER_HEADER];
+      if (mode === 'none') return next();
+      return (mode === 'text' ? keepText : parseJson)(req, res, next);
+    });
     app.use(express.urlencoded({ extended: false }));
     app.use('/public', expressOpaJwt.skip());
     app.use('/special', expressOpaJwt.route({ entrypoint: SPECIAL_ENTRYPOINT }));
@@ -75,7 +87,7 @@ export async function readKoaBody(ctx: Koa.Context): Promise<unknown> {
   for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
   if (text === '') return undefined;
-  if (ctx.is('application/json')) return JSON.parse(text);
+  if (ctx.is('application/json')) return ctx.get(BODY_PARSER_HEADER) === 'text' ? text : JSON.parse(text);
   if (ctx.is('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
   return undefined;
 }
@@ -88,7 +100,7 @@ export const koaHarness: Harness = {
     const skip = koaOpaJwt.skip();
     const special = koaOpaJwt.route({ entrypoint: SPECIAL_ENTRYPOINT });
     app.use(async (ctx, next) => {
-      if (ctx.method !== 'GET' && ctx.method !== 'HEAD') (ctx.request as { body?: unknown }).body = await readKoaBody(ctx);
+      if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.get(BODY_PARSER_HEADER) !== 'none') (ctx.request as { body?: unknown }).body = await readKoaBody(ctx);
       await next();
     });
     app.use((ctx, next) => {
@@ -110,6 +122,15 @@ export const fastifyHarness: Harness = {
   name: 'fastify',
   async start(options) {
     const app = Fastify();
+    // Fastify's own JSON parser (prototype poisoning refused), unless the request asks for raw text or no parsing.
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      const mode = request.headers[BODY_PARSER_HEADER];
+      if (mode === 'none') return done(null, undefined);
+      if (mode === 'text') return done(null, body);
+      return parseJson(request, body as string, done);
+    });
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });

@@ -13,6 +13,7 @@ import {
   type Fixtures,
 } from './fixtures';
 import type { OpaJwtOptions } from './harnesses';
+export { BODY_PARSER_HEADER } from './harnesses';
 
 export const POLICY_DIR = path.join(__dirname, 'policies');
 export const POLICY_FILE = path.join(POLICY_DIR, 'authz.rego');
@@ -87,8 +88,12 @@ export interface Scenario {
   authorization?: (fixtures: Fixtures) => Promise<string | undefined> | string | undefined;
   /** Extra headers; a list is sent as repeated header lines. */
   headers?: Record<string, string | string[]>;
-  /** A JSON body. */
-  body?: Record<string, unknown>;
+  /** A JSON body (an object, or an array: a JSON-RPC batch). */
+  body?: Record<string, unknown> | unknown[];
+  /** A JSON body sent exactly as written (duplicate members, `__proto__`), as application/json. */
+  rawBody?: string;
+  /** How the app reads the JSON body (see BODY_PARSER_HEADER): raw `text`, or `none` (no body parser). Default: parsed. */
+  bodyParser?: 'none' | 'text';
   /** An application/x-www-form-urlencoded body (an OAuth token request). */
   form?: Record<string, string>;
   /** Which entrypoint the app is configured with (default: the object decision). */
@@ -97,6 +102,11 @@ export interface Scenario {
   authRequired?: false;
   expect: Expectation;
 }
+
+const DENYLIST = 'authz/mcp_denylist';
+const callOf = (id: number, name: string) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {} } });
+/** A JSON-RPC error response without an id: valid in the MCP SDK's schema. */
+const ID_LESS_ERROR = { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' } };
 
 const bearer = (make: (fixtures: Fixtures) => Promise<string> | string) => async (fixtures: Fixtures) => `Bearer ${await make(fixtures)}`;
 
@@ -327,6 +337,171 @@ export const scenarios: Scenario[] = [
       mustNotShow: 'caller lacks the admin role',
       decisionIdHeader: true,
     },
+  },
+
+  // ---------------------------------------------------------------- MCP bodies under a deny-list policy
+  // authz/mcp_denylist allows everything but calls of the tool delete_all: whatever the MCP server would run must be
+  // classified, and what cannot be classified must be refused, or such a policy lets the call through.
+  {
+    name: 'deny-list: the listed tool alone is a 403 JSON-RPC error',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    body: callOf(1, 'delete_all'),
+    expect: { status: 403, bodyEquals: { jsonrpc: '2.0', id: 1, error: { code: -32003, message: 'this tool may not be called' } }, decisionIdHeader: true },
+  },
+  {
+    name: 'deny-list: another tool is allowed',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    body: callOf(2, 'get_ticket_price'),
+    expect: { status: 200, body: { route: 'api' } },
+  },
+  {
+    name: 'deny-list: a batch hiding the call behind an id-less error response is refused (400), not passed unclassified',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    body: [callOf(3, 'delete_all'), ID_LESS_ERROR],
+    expect: {
+      status: 400,
+      bodyEquals: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'JSON-RPC batches of 2 messages are not accepted here; send one message per request' } },
+      reason: 'invalid_request',
+    },
+  },
+  {
+    name: 'deny-list: the same batch in the other order is refused too',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    body: [ID_LESS_ERROR, callOf(4, 'delete_all')],
+    expect: { status: 400, body: { id: null, error: { code: -32600 } } },
+  },
+  {
+    name: 'deny-list: a batch of allowed calls is refused as a whole (batches are not accepted)',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    body: [callOf(5, 'get_ticket_price'), callOf(6, 'get_ticket_price')],
+    expect: { status: 400, body: { id: null, error: { code: -32600 } } },
+  },
+  {
+    name: 'deny-list: a batch with a non-object element is refused',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    body: [callOf(7, 'delete_all'), 7],
+    expect: { status: 400, body: { id: null, error: { code: -32600 } } },
+  },
+  {
+    name: 'deny-list: a one-element batch is judged as its element (403)',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    body: [callOf(8, 'delete_all')],
+    expect: { status: 403, body: { id: 8, error: { code: -32003 } } },
+  },
+  {
+    name: 'deny-list: the call sent as a notification (no id) is judged as a tool call (403, id null)',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    body: { jsonrpc: '2.0', method: 'tools/call', params: { name: 'delete_all' } },
+    expect: { status: 403, bodyEquals: { jsonrpc: '2.0', id: null, error: { code: -32003, message: 'this tool may not be called' } } },
+  },
+  {
+    name: 'deny-list: a "method" that is not a string is refused (400)',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    body: { jsonrpc: '2.0', id: 9, method: ['tools/call'], params: { name: 'delete_all' } },
+    expect: { status: 400, body: { id: null, error: { code: -32600 } } },
+  },
+  {
+    name: 'deny-list: a "jsonrpc" other than "2.0" is refused (400)',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    body: { ...callOf(10, 'delete_all'), jsonrpc: '1.0' },
+    expect: { status: 400, body: { id: null, error: { code: -32600 } } },
+  },
+  {
+    name: 'deny-list: a tool name hidden in a __proto__ member (read by the SDK through the prototype) is refused (400)',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    rawBody: '{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"__proto__":{"name":"delete_all"}}}',
+    // Fastify's JSON parser refuses prototype poisoning itself; Express and Koa hand the member on, the core refuses.
+    expect: { status: 400 },
+  },
+  {
+    name: 'deny-list: duplicate members count as JSON.parse reads them (the last one): 403',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    rawBody: '{"jsonrpc":"2.0","id":12,"method":"ping","method":"tools/call","params":{"name":"get_ticket_price","name":"delete_all"}}',
+    expect: { status: 403, body: { id: 12, error: { code: -32003 } } },
+  },
+  {
+    name: 'deny-list: Content-Type variants the MCP SDK accepts are classified (403)',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    headers: { 'Content-Type': 'Application/JSON; charset=utf-8' },
+    rawBody: JSON.stringify(callOf(13, 'delete_all')),
+    expect: { status: 403, body: { id: 13, error: { code: -32003 } } },
+  },
+  {
+    name: 'deny-list: a JSON body handed on as raw text is parsed and classified (403)',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    bodyParser: 'text',
+    body: callOf(14, 'delete_all'),
+    expect: { status: 403, body: { id: 14, error: { code: -32003 } } },
+  },
+  {
+    name: 'deny-list: a JSON body no body parser read is refused (500, logged), never passed unread',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    bodyParser: 'none',
+    body: callOf(15, 'delete_all'),
+    expect: { status: 500, body: { error: 'server_error' }, reason: 'body_not_parsed' },
+  },
+  {
+    name: 'deny-list: an id-less error response alone is a response (allowed), described in request.mcp',
+    entrypoint: 'authz/echo',
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    body: ID_LESS_ERROR,
+    expect: { status: 200, inspect: ({ result }) => expect(result!.input.request.mcp).toEqual({ type: 'response' }) },
+  },
+  {
+    name: 'deny-list: an empty array carries no message: not JSON-RPC, allowed',
+    entrypoint: DENYLIST,
+    method: 'POST',
+    path: '/api/mcp',
+    authorization: bearer((f) => token(f)),
+    body: [],
+    expect: { status: 200, body: { route: 'api' } },
   },
 
   // ---------------------------------------------------------------- the input document, as the policy sees it

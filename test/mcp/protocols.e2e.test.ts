@@ -2,6 +2,8 @@
  * MCP tool calls and OAuth token exchange gated by the same policies through all three adapters, end to end:
  * real HTTP servers on 127.0.0.1, real keys and JWKS, the real MCP SDK server, the compiled Rego policies.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FRAMEWORKS, startApp, type OpaJwtOptions, type RunningApp } from './apps';
 import { ISSUER, startFixtures, token, type Fixtures } from '../adapters/fixtures';
@@ -40,6 +42,64 @@ function tokenOptions(fixtures: Fixtures): OpaJwtOptions {
     authRequired: false,
   } as OpaJwtOptions;
 }
+
+/** A deny-list policy: everything is allowed except calling book_ticket. Only as safe as what it is shown. */
+const DENY_LIST_POLICY = `package mcp.denylist
+
+default result := {"allowed": true}
+
+result := {"allowed": false, "external_message": "book_ticket is disabled"} if {
+\tinput.request.mcp.tool.params.name == "book_ticket"
+}
+`;
+
+describe.each(FRAMEWORKS)('%s: the real MCP server behind a deny-list policy runs no tool the policy did not see', (framework) => {
+  let issuer: Fixtures;
+  let app: RunningApp;
+  let dir: string;
+
+  beforeAll(async () => {
+    issuer = await startFixtures();
+    dir = mkdtempSync(path.join(tmpdir(), 'opa-jwt-denylist-'));
+    writeFileSync(path.join(dir, 'denylist.rego'), DENY_LIST_POLICY);
+    app = await startApp(framework, { ...mcpOptions(issuer), policy: path.join(dir, 'denylist.rego'), entrypoint: 'mcp/denylist/result' } as OpaJwtOptions, 'mcp');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await issuer?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function post(body: string): Promise<{ status: number; text: string }> {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${await accessToken(issuer, { sub: 'bob', scope: 'tickets:write' })}` };
+    const response = await fetch(`${app.url}/mcp`, { method: 'POST', headers, body });
+    return { status: response.status, text: await response.text() };
+  }
+  const booking = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'book_ticket', arguments: { route: 'SFO-JFK', seats: 1 } } });
+  const idLessError = JSON.stringify({ jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' } });
+
+  test('the call alone is refused, and another tool runs', async () => {
+    expect(await post(booking(1))).toMatchObject({ status: 403 });
+    const price = await post(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_ticket_price', arguments: { route: 'SFO-JFK' } } }));
+    expect(price.status).toBe(200);
+    expect(price.text).toContain('costs $329');
+  });
+
+  test('behind an id-less error response in a batch, the call is refused before the server (which accepts batches) sees it', async () => {
+    for (const body of [`[${booking(3)},${idLessError}]`, `[${idLessError},${booking(4)}]`]) {
+      const answer = await post(body);
+      expect(answer.status).toBe(400);
+      expect(answer.text).not.toContain('Booked');
+    }
+  });
+
+  test('a tool name in a __proto__ member (the SDK\'s schemas would read it through the prototype) is refused', async () => {
+    const answer = await post('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"__proto__":{"name":"book_ticket"},"arguments":{"route":"SFO-JFK","seats":1}}}');
+    expect(answer.status).toBe(400);
+    expect(answer.text).not.toContain('Booked');
+  });
+});
 
 describe.each(FRAMEWORKS)('%s: MCP and token exchange behind opa-jwt', (framework) => {
   let issuer: Fixtures;

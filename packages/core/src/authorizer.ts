@@ -76,6 +76,7 @@ export class OpaJwtAuthorizer implements Authorizer {
   }
 
   async close(): Promise<void> {
+    this.verifier.close();
     await this.policies.close();
   }
 
@@ -223,20 +224,21 @@ export class OpaJwtAuthorizer implements Authorizer {
     else this.options.logger.info(fields, `opa-jwt: ${what} refused`);
   }
 
-  /** A body the protocol layer refused before the policy ran (too large, a JSON-RPC batch, a malformed token request). */
+  /** A body the protocol layer refused before the policy ran (too large, a JSON-RPC batch, a malformed token request, unparsed JSON). */
   private logProtocolRefusal(outcome: RespondOutcome, request: CoreRequest): void {
     const body = (outcome.body ?? {}) as { error?: unknown; error_description?: unknown };
     const rpcError = typeof body.error === 'object' && body.error !== null ? (body.error as { message?: unknown }) : undefined;
-    this.options.logger.info(
+    const unparsed = outcome.status === 500;
+    this.options.logger[unparsed ? 'error' : 'info'](
       {
-        reason: outcome.status === 413 ? 'body_too_large' : typeof body.error === 'string' ? body.error : 'invalid_request',
+        reason: outcome.status === 413 ? 'body_too_large' : unparsed ? 'body_not_parsed' : typeof body.error === 'string' ? body.error : 'invalid_request',
         description: typeof body.error_description === 'string' ? body.error_description : rpcError?.message,
         status: outcome.status,
         method: request.method,
         path: pathOf(request.url),
         ip: request.ip === undefined ? undefined : normaliseIp(request.ip),
       },
-      'opa-jwt: request refused',
+      unparsed ? 'opa-jwt: a JSON request body reached opa-jwt unparsed; mount a JSON body parser before it (request refused)' : 'opa-jwt: request refused',
     );
   }
 

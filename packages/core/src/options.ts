@@ -88,7 +88,7 @@ export interface AuthorizerOptions extends IssuerOptions, ProtocolOptions {
   tokenCacheSize?: number;
 
   // ------------------------------------------------------------------ JWKS fetching
-  /** Milliseconds after which fetched keys are refreshed. Default 600000 (10 minutes). */
+  /** Milliseconds after which fetched keys are refreshed, in the background (at most once a second) and on demand. Default 600000 (10 minutes). */
   cacheMaxAge?: number;
   /** Minimum milliseconds between two JWKS fetches triggered by unknown `kid`s or failures, and between two discovery attempts after a failed one. Default 30000. */
   cooldownDuration?: number;

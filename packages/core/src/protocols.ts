@@ -5,13 +5,15 @@
  *   `GET /.well-known/oauth-protected-resource[/<resource path>]` with the RFC 9728 document when configured.
  * - `enrichProtocolInput(request, protocols, verifyToken)` while building the policy input: refuses bodies over the
  *   size limit (413), reads a JSON-RPC 2.0 message into `input.request.mcp` or a token request into
- *   `input.request.oauth` (verifying token-exchange tokens), or answers a malformed one (400).
+ *   `input.request.oauth` (verifying token-exchange tokens), or answers a malformed one (400). What an MCP server
+ *   could act on never passes unclassified: JSON-RPC batches and bodies that claim to be JSON-RPC but are not a
+ *   message we can describe are refused (400), and a JSON body that no body parser read is refused (500).
  * - `shapeDenial(request, denial, decision, protocols)` on every denial: JSON-RPC requests get a JSON-RPC error
  *   object, token requests get RFC 6749 §5.2 errors, Bearer challenges get `resource_metadata`.
  */
 import type { CoreRequest, Decision } from './contract';
 import type { RespondOutcome } from './decision';
-import { buildMcpInput, classifyJsonRpcBody, jsonRpcCodeForStatus, jsonRpcError, jsonRpcIdOf, JSONRPC_INVALID_REQUEST, type McpInput } from './mcp';
+import { buildMcpInput, classifyJsonRpcBody, jsonRpcCodeForStatus, jsonRpcError, jsonRpcIdOf, JSONRPC_INVALID_REQUEST, type JsonRpcBody, type McpInput } from './mcp';
 import {
   buildOAuthInput,
   headerValue,
@@ -81,18 +83,57 @@ export function serveWellKnown(request: CoreRequest, protocols: ResolvedProtocol
 /** Members to add to `input.request`, or a direct answer when the request cannot be evaluated. */
 export type ProtocolEnrichment = { type: 'input'; request: { mcp?: McpInput; oauth?: OAuthInput } } | RespondOutcome;
 
-function isJsonContentType(request: CoreRequest): boolean {
+/** The media type of the request's Content-Type, lower-cased without parameters; undefined when there is none. */
+function mediaType(request: CoreRequest): string | undefined {
   const type = headerValue(request.headers, 'content-type');
-  if (type === undefined) return true; // the framework parsed a body without one; judge by the body itself
-  const mime = type.split(';')[0].trim().toLowerCase();
-  return mime === 'application/json' || mime.endsWith('+json');
+  return type === undefined ? undefined : type.split(';')[0].trim().toLowerCase();
+}
+
+function isJsonMediaType(mime: string | undefined): boolean {
+  return mime !== undefined && (mime === 'application/json' || mime.endsWith('+json'));
+}
+
+/** A value a body parser produced (an object or array), as opposed to raw text or bytes, or nothing. */
+function isParsedValue(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !(body instanceof Uint8Array);
 }
 
 function isInspectable(request: CoreRequest): boolean {
-  const type = headerValue(request.headers, 'content-type');
-  if (type === undefined) return request.body !== undefined;
-  const mime = type.split(';')[0].trim().toLowerCase();
-  return mime === 'application/x-www-form-urlencoded' || mime === 'application/json' || mime.endsWith('+json');
+  const mime = mediaType(request);
+  if (mime === undefined) return request.body !== undefined;
+  return mime === 'application/x-www-form-urlencoded' || isJsonMediaType(mime);
+}
+
+/** Whether the request says it carries a body (RFC 9112 §6.3: a non-zero Content-Length or a Transfer-Encoding). */
+function declaresBody(request: CoreRequest): boolean {
+  if (headerValue(request.headers, 'transfer-encoding') !== undefined) return true;
+  const length = headerValue(request.headers, 'content-length');
+  return length !== undefined && length.trim() !== '0';
+}
+
+/**
+ * What the POSTed body is in JSON-RPC terms (see `classifyJsonRpcBody`), or `unparsed`: a JSON body that no body
+ * parser read, which the MCP server behind us may still read and act on, so it cannot be passed unclassified.
+ * A parsed object or array is classified whatever its Content-Type (a server may parse JSON sent as text/plain);
+ * raw text or bytes only under a JSON Content-Type, parsed here as JSON.parse would (the MCP SDK's own parser).
+ */
+function readJsonRpcBody(request: CoreRequest): JsonRpcBody | { kind: 'unparsed' } {
+  let body = request.body;
+  if (isJsonMediaType(mediaType(request))) {
+    if (body === undefined) return declaresBody(request) ? { kind: 'unparsed' } : { kind: 'none' };
+    if (typeof body === 'string' || body instanceof Uint8Array) {
+      const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+      try {
+        // Without a leading byte order mark, as TextDecoder (which the MCP SDK reads bodies with) drops it.
+        body = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      } catch {
+        return { kind: 'none' }; // not JSON: no JSON-RPC server can act on it either
+      }
+    }
+  } else if (!isParsedValue(body)) {
+    return { kind: 'none' };
+  }
+  return classifyJsonRpcBody(body);
 }
 
 /** The body's size in bytes: Content-Length when sent, else measured from what the framework parsed. */
@@ -124,9 +165,11 @@ function oauthError(error: OAuthRequestError): RespondOutcome {
 }
 
 export async function enrichProtocolInput(request: CoreRequest, protocols: ResolvedProtocolOptions, verifyToken: TokenVerifier): Promise<ProtocolEnrichment> {
-  if (request.method.toUpperCase() !== 'POST' || !isInspectable(request)) return { type: 'input', request: {} };
+  if (request.method.toUpperCase() !== 'POST') return { type: 'input', request: {} };
+  const inspectable = isInspectable(request);
+  if (!inspectable && !isParsedValue(request.body)) return { type: 'input', request: {} };
   // Refused, not passed through unread: an unread body could carry a tool call no policy has seen.
-  if (bodySize(request) > protocols.maxBodySize) return tooLarge(protocols.maxBodySize);
+  if (inspectable && bodySize(request) > protocols.maxBodySize) return tooLarge(protocols.maxBodySize);
 
   try {
     const form = readTokenRequest(request);
@@ -136,19 +179,30 @@ export async function enrichProtocolInput(request: CoreRequest, protocols: Resol
     throw error;
   }
 
-  if (!isJsonContentType(request)) return { type: 'input', request: {} };
-  const rpc = classifyJsonRpcBody(request.body);
-  if (rpc.kind === 'message') return { type: 'input', request: { mcp: buildMcpInput(rpc.message) } };
-  if (rpc.kind === 'batch') {
-    // One policy input describes one message; evaluating only part of a batch would let the rest through unseen.
-    return {
-      type: 'respond',
-      status: 400,
-      headers: {},
-      body: jsonRpcError(null, JSONRPC_INVALID_REQUEST, `JSON-RPC batches of ${rpc.size} messages are not accepted here; send one message per request`),
-    };
+  const rpc = readJsonRpcBody(request);
+  switch (rpc.kind) {
+    case 'message':
+      return { type: 'input', request: { mcp: buildMcpInput(rpc.message) } };
+    case 'batch':
+      // One policy input describes one message; evaluating only part of a batch would let the rest through unseen.
+      return invalidJsonRpc(`JSON-RPC batches of ${rpc.size} messages are not accepted here; send one message per request`);
+    case 'invalid':
+      return invalidJsonRpc(`not a JSON-RPC 2.0 message this server accepts: ${rpc.reason}`);
+    case 'unparsed':
+      // A configuration error, not the client's: the body is there, but nothing parsed it before opa-jwt.
+      return {
+        type: 'respond',
+        status: 500,
+        headers: {},
+        body: { error: 'server_error', error_description: 'the JSON request body was not parsed before authorization (mount a JSON body parser before opa-jwt)' },
+      };
+    default:
+      return { type: 'input', request: {} };
   }
-  return { type: 'input', request: {} };
+}
+
+function invalidJsonRpc(message: string): RespondOutcome {
+  return { type: 'respond', status: 400, headers: {}, body: jsonRpcError(null, JSONRPC_INVALID_REQUEST, message) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -197,8 +251,7 @@ export function shapeDenial(request: CoreRequest, denial: RespondOutcome, decisi
     return { ...denial, headers: { ...headers, ...OAUTH_ERROR_HEADERS } };
   }
 
-  if (!isJsonContentType(request)) return { ...denial, headers };
-  const rpc = classifyJsonRpcBody(request.body);
+  const rpc = readJsonRpcBody(request);
   if (rpc.kind !== 'message') return { ...denial, headers };
   const message =
     denial.status === 403

@@ -7,13 +7,14 @@ import { InvalidTokenError, KeysUnavailableError } from '../src/errors';
 import { resolveOptions, type AuthorizerOptions } from '../src/options';
 import { TokenVerifier } from '../src/verify';
 import { AUDIENCE, makeKey, recordingLogger, sleep, startIssuer, type TestIssuer } from './helpers/issuer';
-import { startVerifier, TEST_POLICY } from './helpers/verifier';
+import { closeStartedVerifiers, startVerifier, TEST_POLICY } from './helpers/verifier';
 
 let issuer: TestIssuer;
 beforeEach(async () => {
   issuer = await startIssuer();
 });
 afterEach(async () => {
+  closeStartedVerifiers();
   await issuer.close();
 });
 
@@ -139,6 +140,96 @@ test('a key that leaves the set takes its cached tokens with it', async () => {
   await verifier.verify(await issuer.sign({ key: issuer.ec, claims: { n: 1 } })); // triggers the refresh
   expect(await reasonOf(verifier.verify(rsaToken))).toBe('unknown_key');
   await expect(verifier.verify(ecToken)).resolves.toBeDefined();
+});
+
+describe('background refresh (fake clock: only timers and Date are faked, so the HTTP exchanges stay real)', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance'] });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  /**
+   * Lets real I/O (the JWKS request) run until `done()` holds, then one more turn of the event loop so that the
+   * refresh has settled (and scheduled the next one); fails after 5 s of real time.
+   */
+  async function until(done: () => boolean): Promise<void> {
+    const deadline = performance.now() + 5000;
+    while (!done()) {
+      if (performance.now() > deadline) throw new Error('timed out waiting for the background refresh');
+      await turn();
+    }
+    await turn();
+  }
+  const forgotten = (records: { message?: string }[]) => records.filter((r) => /forgot cached tokens/.test(r.message ?? '')).length;
+
+  test('every cacheMaxAge without any request; a removed key\'s cached tokens are refused right after the refresh', async () => {
+    const { verifier, records } = await started({ cacheMaxAge: 60_000, cooldownDuration: 30_000 });
+    const rsaToken = await issuer.sign();
+    const ecToken = await issuer.sign({ key: issuer.ec });
+    await verifier.verify(rsaToken);
+    await verifier.verify(ecToken);
+    expect(issuer.hits()).toBe(1);
+
+    issuer.published = [issuer.ec]; // the issuer removes rsa-1
+    jest.advanceTimersByTime(59_999);
+    await expect(verifier.verify(rsaToken)).resolves.toBeDefined(); // not refreshed yet: still served from the cache
+    expect(issuer.hits()).toBe(1);
+
+    jest.advanceTimersByTime(1);
+    await until(() => forgotten(records) === 1);
+    expect(issuer.hits()).toBe(2);
+    expect(await reasonOf(verifier.verify(rsaToken))).toBe('unknown_key');
+    await expect(verifier.verify(ecToken)).resolves.toBeDefined();
+    expect(issuer.hits()).toBe(2); // the refusal asked for no fetch: the cooldown runs from the background refresh
+
+    jest.advanceTimersByTime(60_000);
+    await until(() => issuer.hits() === 3);
+    verifier.close();
+    jest.advanceTimersByTime(10 * 60_000);
+    expect(verifier.issuers[0].remote!.fetches).toBe(3); // counted when a fetch starts: none after close()
+  });
+
+  test('a kid that comes back with another key counts as removed', async () => {
+    const { verifier, records } = await started({ cacheMaxAge: 60_000 });
+    const rsaToken = await issuer.sign();
+    await verifier.verify(rsaToken);
+    issuer.published = [await makeKey('rsa-1', 'RS256'), issuer.ec]; // same kid, new key pair
+    jest.advanceTimersByTime(60_000);
+    await until(() => forgotten(records) === 1);
+    expect(await reasonOf(verifier.verify(rsaToken))).toBe('signature');
+  });
+
+  test('a refresh that fails is retried every cooldownDuration; the removal applies at the first success', async () => {
+    const { verifier, records } = await started({ cacheMaxAge: 60_000, cooldownDuration: 5_000, staleIfErrorDuration: 3_600_000 });
+    const rsaToken = await issuer.sign();
+    await verifier.verify(rsaToken);
+    issuer.setDown(true);
+    issuer.published = [issuer.ec];
+    jest.advanceTimersByTime(60_000);
+    await until(() => records.some((r) => /stale-if-error/.test(r.message ?? '')));
+    expect(issuer.hits()).toBe(2);
+    await expect(verifier.verify(rsaToken)).resolves.toBeDefined(); // stale-if-error: the issuer cannot say otherwise
+
+    jest.advanceTimersByTime(5_000);
+    await until(() => issuer.hits() === 3);
+    issuer.setDown(false);
+    jest.advanceTimersByTime(5_000);
+    await until(() => forgotten(records) === 1);
+    expect(issuer.hits()).toBe(4);
+    expect(await reasonOf(verifier.verify(rsaToken))).toBe('unknown_key');
+  });
+
+  test('an issuer never reached is not polled in the background: its tokens retry on demand', async () => {
+    issuer.setDown(true);
+    const { verifier } = await started({ cacheMaxAge: 60_000, cooldownDuration: 5_000 });
+    expect(issuer.hits()).toBe(1);
+    jest.advanceTimersByTime(10 * 60_000);
+    expect(verifier.issuers[0].remote!.fetches).toBe(1);
+  });
 });
 
 test('a JWKS endpoint that never answers times out (timeoutDuration) and fails closed', async () => {

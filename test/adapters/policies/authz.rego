@@ -47,3 +47,13 @@ special if "special" in claims.roles
 
 # ---- the input document as the policy sees it, handed back to the test (entrypoint authz/echo)
 echo := {"allowed": true, "input": input}
+
+# ---- a deny-list MCP policy (entrypoint authz/mcp_denylist): every request is allowed except calls of listed tools.
+# Only as safe as the classification of what the MCP server will run: the table's smuggling scenarios test that.
+denied_tools := {"delete_all"}
+
+default mcp_denylist := {"allowed": true}
+
+mcp_denylist := {"allowed": false, "external_message": "this tool may not be called"} if {
+	input.request.mcp.tool.params.name in denied_tools
+}

@@ -1,17 +1,21 @@
 /**
  * An issuer's JSON Web Key Set fetched over HTTP, with the caching rules a resource server needs:
  *
- * - fetched once and reused for `cacheMaxAge`, then refreshed on the next use;
+ * - fetched once and reused for `cacheMaxAge`, then refreshed in the background (an unref'd timer, stopped by
+ *   `close()`) and on the next use, whichever comes first. The background refresh is what bounds how long a token
+ *   verified with a key the issuer has removed stays usable from the verified-token cache: such tokens are dropped
+ *   (`onKeysRemoved`) as soon as a refresh no longer finds their key;
  * - a token with an unknown `kid` triggers a refetch (the issuer may have rotated its keys), but at most one fetch
  *   per `cooldownDuration`, whatever the reason: a flood of random `kid`s cannot flood the issuer;
  * - concurrent requests share one fetch in flight;
  * - when the issuer cannot be reached, the cached keys keep working for `staleIfErrorDuration` past `cacheMaxAge`
- *   (stale-if-error); after that, and when no keys were ever fetched, verification fails closed with 503.
+ *   (stale-if-error), and the background refresh is retried every `cooldownDuration`; after that window, and when
+ *   no keys were ever fetched, verification fails closed with 503.
  *
  * Key selection and import are jose's (`createLocalJWKSet` over the current document), so the rules for `kid`,
  * `alg`, `use` and curves are the library's.
  */
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters, type FlattenedJWSInput, type KeyLike } from 'jose';
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWK, type JWSHeaderParameters, type FlattenedJWSInput, type KeyLike } from 'jose';
 import { KeysUnavailableError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import { fetchJson } from './fetch-json';
@@ -22,16 +26,27 @@ export interface RemoteJwksOptions {
   timeoutDuration: number;
   staleIfErrorDuration: number;
   logger: Logger;
-  /** Called after a refresh with the `kid`s that left the set ('' stands for keys without a kid). */
+  /** Called after a refresh with the `kid`s that left the set or now name another key ('' stands for keys without a kid). */
   onKeysRemoved?: (kids: string[]) => void;
   /** Milliseconds clock, replaceable in tests. */
   now?: () => number;
 }
 
+/** Floor of the background refresh interval, so that a cacheMaxAge of 0 cannot turn it into a busy loop. */
+const MIN_BACKGROUND_INTERVAL_MS = 1000;
+/** setTimeout's largest delay; longer ones would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface KeySetDocument {
   resolver: ReturnType<typeof createLocalJWKSet>;
-  kids: Set<string>;
+  /** Each key's identity (see keyIdentity) → its kid. */
+  keys: Map<string, string>;
   fetchedAt: number;
+}
+
+/** A key's kid and public material: a kid that comes back with another key counts as removed, like a kid that left. */
+function keyIdentity(key: JWK, kid: string): string {
+  return `${kid}\u0000${JSON.stringify([key.kty, key.crv, key.n, key.e, key.x, key.y, key.k])}`;
 }
 
 export class RemoteJwks {
@@ -40,6 +55,8 @@ export class RemoteJwks {
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private lastError?: Error;
   private readonly now: () => number;
+  private timer?: ReturnType<typeof setTimeout>;
+  private closed = false;
   /** How many times the endpoint was asked (for tests and metrics). */
   fetches = 0;
 
@@ -72,6 +89,33 @@ export class RemoteJwks {
   /** Fetches now (start-up warm-up). Rejects when the issuer cannot be reached. */
   async prefetch(): Promise<void> {
     await this.refresh();
+  }
+
+  /** Stops the background refresh; a fetch on demand still works, but schedules nothing. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * The next background refresh: `cacheMaxAge` after a successful fetch, `cooldownDuration` after a failed one
+   * while there are cached keys to re-check (with none, tokens fail with 503 and retry on demand), never sooner
+   * than the cooldown allows.
+   */
+  private scheduleRefresh(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.closed) return;
+    const { cacheMaxAge, cooldownDuration } = this.options;
+    const failed = this.lastError !== undefined;
+    if (failed && !this.document) return;
+    const interval = failed ? cooldownDuration : Math.max(cacheMaxAge, cooldownDuration);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.refresh().catch(() => undefined); // logged in load()
+    }, Math.min(Math.max(interval, MIN_BACKGROUND_INTERVAL_MS), MAX_TIMER_MS));
+    this.timer.unref?.(); // never what keeps the process alive
   }
 
   private canAttempt(now: number): boolean {
@@ -109,6 +153,7 @@ export class RemoteJwks {
     this.fetches++;
     const attempt = this.load().finally(() => {
       this.inflight = undefined;
+      this.scheduleRefresh();
     });
     this.inflight = attempt;
     return attempt;
@@ -120,19 +165,23 @@ export class RemoteJwks {
       const jwks = body as JSONWebKeySet;
       const resolver = createLocalJWKSet(jwks); // throws JWKSInvalid for a malformed set
       if (jwks.keys.length === 0) throw new Error('the key set holds no keys');
-      const kids = new Set(jwks.keys.map((key) => (typeof key.kid === 'string' ? key.kid : '')));
+      const keys = new Map<string, string>();
+      for (const key of jwks.keys) {
+        const kid = typeof key.kid === 'string' ? key.kid : '';
+        keys.set(keyIdentity(key, kid), kid);
+      }
       const previous = this.document;
-      const document: KeySetDocument = { resolver, kids, fetchedAt: this.now() };
+      const document: KeySetDocument = { resolver, keys, fetchedAt: this.now() };
       this.document = document;
       this.lastError = undefined;
       if (previous) {
-        const removed = [...previous.kids].filter((kid) => !kids.has(kid));
+        const removed = [...new Set([...previous.keys].filter(([identity]) => !keys.has(identity)).map(([, kid]) => kid))];
         if (removed.length > 0) {
           this.options.logger.info({ jwksUri: this.uri, removedKids: removed }, 'opa-jwt: keys left the issuer\'s key set');
           this.options.onKeysRemoved?.(removed);
         }
       }
-      this.options.logger.debug({ jwksUri: this.uri, keys: kids.size }, 'opa-jwt: fetched the issuer\'s key set');
+      this.options.logger.debug({ jwksUri: this.uri, keys: keys.size }, 'opa-jwt: fetched the issuer\'s key set');
       return document;
     } catch (error) {
       this.lastError = error as Error;

@@ -29,6 +29,7 @@ export class TrustedIssuer {
   private discovering?: Promise<void>;
   private lastDiscoveryAt = Number.NEGATIVE_INFINITY;
   private discoveryError?: Error;
+  private closed = false;
 
   constructor(
     private readonly config: ResolvedIssuer,
@@ -62,7 +63,14 @@ export class TrustedIssuer {
       logger: this.logger,
       onKeysRemoved: (kids) => this.onKeysRemoved(this, kids),
     });
+    if (this.closed) this.remote.close(); // discovered after close(): fetch on demand only, no timer
     this.resolver = this.remote.getKey;
+  }
+
+  /** Stops the background key refresh (the authorizer's close()). */
+  close(): void {
+    this.closed = true;
+    this.remote?.close();
   }
 
   /** False while an `issuerBaseURL` issuer has not been discovered yet: its `iss` and keys are unknown. */

@@ -28,30 +28,81 @@ function isJsonRpcId(value: unknown): value is JsonRpcId {
   return typeof value === 'string' || typeof value === 'number' || value === null;
 }
 
-/** A JSON-RPC 2.0 request, notification or response object (the `jsonrpc: "2.0"` member is what marks it). */
-export function isJsonRpcMessage(value: unknown): value is JsonObject {
-  if (!isObject(value) || value.jsonrpc !== '2.0') return false;
-  if (typeof value.method === 'string') return true;
-  return 'id' in value && ('result' in value || 'error' in value);
+/** Whether a value says it is JSON-RPC: an object with a `jsonrpc` member (whatever its value). */
+function claimsJsonRpc(value: unknown): boolean {
+  return isObject(value) && Object.prototype.hasOwnProperty.call(value, 'jsonrpc');
 }
 
 /**
- * How a parsed body relates to JSON-RPC: not at all, one message, or a batch of several.
- * A one-element batch is the same as its element; larger batches are reported as such so the caller can refuse
- * them: a single policy input cannot describe several tool calls, and evaluating only one would let the rest through.
+ * A JSON-RPC 2.0 request or notification (a string `method`), or a response (no `method`, a `result` or an
+ * `error`; the `id` may be missing, as in the MCP SDK's error-response schema).
+ */
+export function isJsonRpcMessage(value: unknown): value is JsonObject {
+  if (!isObject(value) || value.jsonrpc !== '2.0') return false;
+  if ('method' in value) return typeof value.method === 'string';
+  return 'result' in value || 'error' in value;
+}
+
+/** Deeper nesting than any MCP message has; a body nested deeper is refused rather than walked. */
+const MAX_DEPTH = 256;
+
+/**
+ * Whether an own `__proto__` member sits anywhere in the body. JSON.parse keeps it as a plain member, but schema
+ * validators that copy objects member by member (the MCP SDK's zod schemas) assign it, which makes it the copy's
+ * prototype: `params: {"__proto__": {"name": "delete_all"}}` is then read by the server as the tool `delete_all`
+ * while the policy saw no name at all.
+ */
+function hasProtoMember(value: object, depth = 0): boolean {
+  if (depth > MAX_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === 'object' && item !== null && hasProtoMember(item, depth + 1)) return true;
+    return false;
+  }
+  if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return true;
+  for (const key in value) {
+    const member = (value as JsonObject)[key];
+    if (typeof member === 'object' && member !== null && hasProtoMember(member, depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * How a parsed body relates to JSON-RPC:
+ * - `none`: it does not say it is JSON-RPC (no element carries a `jsonrpc` member): an ordinary body;
+ * - `message`: one message, to describe in `input.request.mcp` (a one-element batch is its element);
+ * - `batch`: several messages: refused, since one policy input describes one message and evaluating only part of
+ *   a batch would let the rest through unseen;
+ * - `invalid`: it says it is JSON-RPC but is not a message we can describe (`jsonrpc` other than "2.0", a
+ *   `method` that is not a string, neither `method` nor `result`/`error`, a `__proto__` member): refused, because
+ *   a server more lenient than this classifier might still act on it.
  */
 export type JsonRpcBody =
   | { kind: 'none' }
   | { kind: 'message'; message: JsonObject }
-  | { kind: 'batch'; size: number };
+  | { kind: 'batch'; size: number }
+  | { kind: 'invalid'; reason: string };
 
 export function classifyJsonRpcBody(body: unknown): JsonRpcBody {
   if (Array.isArray(body)) {
-    if (body.length === 0 || !body.every(isJsonRpcMessage)) return { kind: 'none' };
-    if (body.length === 1) return { kind: 'message', message: body[0] as JsonObject };
-    return { kind: 'batch', size: body.length };
+    if (!body.some(claimsJsonRpc)) return { kind: 'none' };
+    if (body.length > 1) return { kind: 'batch', size: body.length };
+    return classifyMessage(body[0], body);
   }
-  return isJsonRpcMessage(body) ? { kind: 'message', message: body } : { kind: 'none' };
+  if (!claimsJsonRpc(body)) return { kind: 'none' };
+  return classifyMessage(body, body as object);
+}
+
+function classifyMessage(candidate: unknown, body: object): JsonRpcBody {
+  if (!isJsonRpcMessage(candidate)) {
+    const reason = (candidate as JsonObject).jsonrpc !== '2.0'
+      ? '"jsonrpc" must be "2.0"'
+      : 'method' in (candidate as JsonObject)
+        ? '"method" must be a string'
+        : 'a message needs a "method", a "result" or an "error"';
+    return { kind: 'invalid', reason };
+  }
+  if (hasProtoMember(body)) return { kind: 'invalid', reason: '"__proto__" members (or nesting deeper than 256) are not accepted' };
+  return { kind: 'message', message: candidate };
 }
 
 /** The id a JSON-RPC error answer must echo: the request's id, or null when there is none (notifications). */

@@ -7,6 +7,13 @@ import { AUDIENCE, recordingLogger, type Recorded, type TestIssuer } from './iss
 /** The adapters' shared test policy; resolving options needs a policy even where none is evaluated. */
 export const TEST_POLICY = path.join(__dirname, '..', '..', '..', '..', 'test', 'adapters', 'policies', 'authz.rego');
 
+const running: TokenVerifier[] = [];
+
+/** Stops the background key refresh of every verifier started since the last call (for `afterEach`). */
+export function closeStartedVerifiers(): void {
+  for (const verifier of running.splice(0)) verifier.close();
+}
+
 /**
  * Resolves options for `issuer` (its issuer URL and JWKS, AUDIENCE, a recording logger; `options` override any of
  * them) and starts a verifier, which fetches the key set or runs discovery before this resolves.
@@ -23,6 +30,7 @@ export async function startVerifier(issuer: TestIssuer, options: Partial<Authori
     ...options,
   } as AuthorizerOptions);
   const verifier = new TokenVerifier(resolved, resolved.logger);
+  running.push(verifier);
   await verifier.start();
   return { verifier, records };
 }

@@ -100,6 +100,52 @@ describe('enrichProtocolInput', () => {
     expect(result).toMatchObject({ type: 'respond', status: 400, body: { jsonrpc: '2.0', id: null, error: { code: -32600 } } });
   });
 
+  test('a batch hiding a tool call behind an id-less error response is refused, not passed without request.mcp', async () => {
+    const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'delete_all' } };
+    const idLessError = { jsonrpc: '2.0', error: { code: -32600, message: 'x' } };
+    for (const batch of [[call, idLessError], [idLessError, call]]) {
+      expect(await enrichProtocolInput(jsonPost(batch), protocols, rejectAll)).toMatchObject({ type: 'respond', status: 400, body: { error: { code: -32600 } } });
+    }
+  });
+
+  test('a body that claims JSON-RPC but is no message we can describe is a 400 JSON-RPC invalid request', async () => {
+    for (const body of [{ jsonrpc: '2.0', id: 1, method: 7 }, { jsonrpc: '1.0', id: 1, method: 'tools/call' }, { jsonrpc: '2.0', id: 1 }]) {
+      expect(await enrichProtocolInput(jsonPost(body), protocols, rejectAll)).toMatchObject({ type: 'respond', status: 400, body: { jsonrpc: '2.0', id: null, error: { code: -32600 } } });
+    }
+  });
+
+  test('raw JSON text or bytes (a text/raw parser ran) is parsed and classified like a parsed body', async () => {
+    const text = '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"delete_all"}}';
+    const expected = { type: 'input', request: { mcp: { type: 'tool', method: 'tools/call', id: 3, tool: { params: { name: 'delete_all' } } } } };
+    expect(await enrichProtocolInput(jsonPost(text), protocols, rejectAll)).toEqual(expected);
+    expect(await enrichProtocolInput(jsonPost(Buffer.from(text)), protocols, rejectAll)).toEqual(expected);
+    expect(await enrichProtocolInput(jsonPost(Buffer.from(`\ufeff${text}`)), protocols, rejectAll)).toEqual(expected);
+    expect(await enrichProtocolInput(jsonPost(`[${text},${text}]`), protocols, rejectAll)).toMatchObject({ status: 400 });
+    expect(await enrichProtocolInput(jsonPost('not json'), protocols, rejectAll)).toEqual({ type: 'input', request: {} });
+  });
+
+  test('content-type variants: a parsed JSON-RPC body is classified whatever its Content-Type says', async () => {
+    const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'delete_all' } };
+    for (const type of ['Application/JSON; charset=utf-8', 'application/json;', 'text/plain', 'application/vnd.api+json']) {
+      expect(await enrichProtocolInput(jsonPost(call, { 'content-type': type }), protocols, rejectAll)).toMatchObject({ type: 'input', request: { mcp: { type: 'tool' } } });
+    }
+    const untyped: CoreRequest = { method: 'POST', url: '/mcp', headers: {}, body: call };
+    expect(await enrichProtocolInput(untyped, protocols, rejectAll)).toMatchObject({ request: { mcp: { type: 'tool' } } });
+  });
+
+  test('a JSON body no body parser read is refused (500): the server behind could still read and act on it', async () => {
+    const unparsed = (headers: Record<string, string>): CoreRequest => ({ method: 'POST', url: '/mcp', headers: { 'content-type': 'application/json', ...headers } });
+    const refusal = { type: 'respond', status: 500, body: { error: 'server_error' } };
+    expect(await enrichProtocolInput(unparsed({ 'content-length': '80' }), protocols, rejectAll)).toMatchObject(refusal);
+    expect(await enrichProtocolInput(unparsed({ 'transfer-encoding': 'chunked' }), protocols, rejectAll)).toMatchObject(refusal);
+    expect(await enrichProtocolInput(unparsed({ 'content-type': 'application/json; charset=utf-8', 'content-length': '80' }), protocols, rejectAll)).toMatchObject(refusal);
+    // No body at all: nothing to classify.
+    expect(await enrichProtocolInput(unparsed({ 'content-length': '0' }), protocols, rejectAll)).toEqual({ type: 'input', request: {} });
+    expect(await enrichProtocolInput(unparsed({}), protocols, rejectAll)).toEqual({ type: 'input', request: {} });
+    // Not JSON: not this layer's to read (uploads).
+    expect(await enrichProtocolInput(unparsed({ 'content-type': 'text/plain', 'content-length': '80' }), protocols, rejectAll)).toEqual({ type: 'input', request: {} });
+  });
+
   test('bodies over the limit are refused with 413, by Content-Length or by measured size', async () => {
     const small = resolveProtocolOptions({ maxBodySize: 64 });
     const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: { text: 'y'.repeat(100) } } };

@@ -43,24 +43,69 @@ describe('MCP input from JSON-RPC 2.0 messages', () => {
     expect(buildMcpInput({ jsonrpc: '2.0', id: 2, method: 'tools/call' }).tool).toEqual({ params: {} });
   });
 
-  test('only jsonrpc "2.0" objects with a method, or an id with result/error, are JSON-RPC messages', () => {
+  test('JSON-RPC messages: jsonrpc "2.0" with a string method, or a response with result/error (id optional)', () => {
     expect(isJsonRpcMessage({ jsonrpc: '2.0', method: 'ping', id: 1 })).toBe(true);
     expect(isJsonRpcMessage({ jsonrpc: '2.0', id: 1, error: { code: 1, message: 'x' } })).toBe(true);
+    // The MCP SDK's error-response schema makes the id optional: such a response is still a message.
+    expect(isJsonRpcMessage({ jsonrpc: '2.0', error: { code: -32600, message: 'x' } })).toBe(true);
+    expect(isJsonRpcMessage({ jsonrpc: '2.0', result: {} })).toBe(true);
     expect(isJsonRpcMessage({ jsonrpc: '1.0', method: 'ping' })).toBe(false);
+    expect(isJsonRpcMessage({ jsonrpc: '2.0', method: 42, id: 1 })).toBe(false);
     expect(isJsonRpcMessage({ method: 'ping' })).toBe(false);
     expect(isJsonRpcMessage({ jsonrpc: '2.0', id: 1 })).toBe(false);
     expect(isJsonRpcMessage(null)).toBe(false);
     expect(isJsonRpcMessage('{"jsonrpc":"2.0"}')).toBe(false);
   });
 
-  test('bodies are classified: one message, a one-element batch, a larger batch, or not JSON-RPC', () => {
+  test('bodies are classified: one message, a one-element batch, a larger batch, not JSON-RPC, or invalid', () => {
     const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'a' } };
     expect(classifyJsonRpcBody(call)).toEqual({ kind: 'message', message: call });
     expect(classifyJsonRpcBody([call])).toEqual({ kind: 'message', message: call });
     expect(classifyJsonRpcBody([call, { ...call, id: 2 }])).toEqual({ kind: 'batch', size: 2 });
+    // A batch is refused whatever its other elements are: an id-less error response, a non-object, a stranger.
+    const idLessError = { jsonrpc: '2.0', error: { code: -32600, message: 'x' } };
+    expect(classifyJsonRpcBody([call, idLessError])).toEqual({ kind: 'batch', size: 2 });
+    expect(classifyJsonRpcBody([idLessError, call])).toEqual({ kind: 'batch', size: 2 });
+    expect(classifyJsonRpcBody([call, { hello: 1 }])).toEqual({ kind: 'batch', size: 2 });
+    expect(classifyJsonRpcBody([call, 7, null])).toEqual({ kind: 'batch', size: 3 });
+    expect(classifyJsonRpcBody([idLessError])).toEqual({ kind: 'message', message: idLessError });
+    // Nothing says JSON-RPC: an ordinary body (REST arrays and objects, the empty array).
     expect(classifyJsonRpcBody([])).toEqual({ kind: 'none' });
-    expect(classifyJsonRpcBody([call, { hello: 1 }])).toEqual({ kind: 'none' });
-    expect(classifyJsonRpcBody({ orderId: 7 })).toEqual({ kind: 'none' });
+    expect(classifyJsonRpcBody([{ item: 'tea' }, 3])).toEqual({ kind: 'none' });
+    expect(classifyJsonRpcBody({ orderId: 7, method: 'card' })).toEqual({ kind: 'none' });
+    expect(classifyJsonRpcBody('{"jsonrpc":"2.0"}')).toEqual({ kind: 'none' });
+  });
+
+  test('a body that says it is JSON-RPC but cannot be described is invalid (refused), never "none"', () => {
+    const kinds = (body: unknown) => classifyJsonRpcBody(body).kind;
+    expect(kinds({ jsonrpc: '2.0', id: 1, method: 42 })).toBe('invalid');
+    expect(kinds({ jsonrpc: '2.0', id: 1, method: null })).toBe('invalid');
+    expect(kinds({ jsonrpc: '1.0', id: 1, method: 'tools/call' })).toBe('invalid');
+    expect(kinds({ jsonrpc: 2, id: 1, method: 'tools/call' })).toBe('invalid');
+    expect(kinds({ jsonrpc: '2.0', id: 1 })).toBe('invalid');
+    expect(kinds([{ jsonrpc: '2.0', id: 1, method: ['tools/call'] }])).toBe('invalid');
+    expect(kinds([7])).toBe('none');
+  });
+
+  test('__proto__ members anywhere in a JSON-RPC body are refused: validators that copy them set prototypes', () => {
+    const smuggled = JSON.parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"__proto__":{"name":"delete_all"}}}');
+    expect(classifyJsonRpcBody(smuggled)).toEqual({ kind: 'invalid', reason: '"__proto__" members (or nesting deeper than 256) are not accepted' });
+    const deep = JSON.parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"list":[{"__proto__":{}}]}}}');
+    expect(classifyJsonRpcBody(deep).kind).toBe('invalid');
+    expect(classifyJsonRpcBody(JSON.parse('[{"jsonrpc":"2.0","__proto__":{"method":"tools/call"},"id":1}]')).kind).toBe('invalid');
+    // Nesting deeper than any MCP message is refused rather than walked (no stack overflow on hostile bodies).
+    const nested = JSON.parse(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`);
+    expect(classifyJsonRpcBody(nested).kind).toBe('invalid');
+    // A member merely named like one is fine, and so is an ordinary body with such a member (not ours to judge).
+    expect(classifyJsonRpcBody({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'proto', arguments: { constructor: 1 } } }).kind).toBe('message');
+    expect(classifyJsonRpcBody(JSON.parse('{"order":{"__proto__":{}}}')).kind).toBe('none');
+  });
+
+  test('duplicate members: the last one counts, as in JSON.parse (the parser the MCP SDK and the frameworks use)', () => {
+    const body = JSON.parse('{"jsonrpc":"2.0","id":1,"method":"ping","method":"tools/call","params":{"name":"a","name":"delete_all"}}');
+    const rpc = classifyJsonRpcBody(body);
+    expect(rpc.kind).toBe('message');
+    expect(buildMcpInput((rpc as { message: Record<string, unknown> }).message)).toMatchObject({ type: 'tool', tool: { params: { name: 'delete_all' } } });
   });
 
   test('the id echoed in errors is the request id, or null for notifications', () => {
