@@ -124,7 +124,7 @@ interface Analysis {
  * Variables of a closure (comprehension, `every`, negated expression) that are not its own:
  * everything it mentions minus what its bodies declare (`some x`, `x :=`, `some x in`).
  */
-function closureVars(t: Term, out: Set<string>): Set<string> {
+export function closureVars(t: Term, out: Set<string>): Set<string> {
   switch (t.type) {
     case 'var':
       out.add(t.name);

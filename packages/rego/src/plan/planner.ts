@@ -8,7 +8,8 @@ import type { Expr, Location, RefTerm, Term, VarTerm } from '../parse/ast';
 import type { Func, Local, Program, Stmt } from './ir';
 import { ConstPool, FuncBuilder } from './builder';
 import { Leaf, ModuleScope, TreeNode, findNode } from '../compile/ruletree';
-import { checkDeclarations, declaredVars, patternVars, reorderBody } from '../compile/safety';
+import { checkDeclarations, closureVars, declaredVars, patternVars, reorderBody } from '../compile/safety';
+import { hoistOperands } from '../compile/dynamics';
 import { compileError } from '../compile/errors';
 import { checkBuiltinCall } from '../compile/typecheck';
 import { isUnsupportedBuiltin, lookupBuiltin } from '../builtins/catalog';
@@ -107,6 +108,8 @@ export class Planner {
   /** Rules and packages being planned: meeting one again means recursion. */
   private readonly inProgress: string[] = [];
   private readonly entrypoints: Record<string, number> = {};
+  /** Counter of the variables that operands moved out of negated expressions are bound to. */
+  private dynamics = 0;
 
   constructor(private readonly root: TreeNode, private readonly defaultScope: ModuleScope) {}
 
@@ -401,11 +404,7 @@ export class Planner {
       return;
     }
     if (e.negated) {
-      const flag = fb.newLocal();
-      fb.emit(['reset', flag]);
-      fb.block(() => this.planExpr(ctx, { ...e, negated: false }, env, () => fb.emit(['const', flag, this.consts.add(true)])));
-      fb.emit(['isundef', flag]);
-      k(env);
+      this.planNegation(ctx, e, env, k);
       return;
     }
     switch (e.type) {
@@ -439,6 +438,33 @@ export class Planner {
         this.planTermExpr(ctx, e.term, env, k);
         return;
     }
+  }
+
+  /** `not expr`: its dynamic operands are evaluated first, outside the negation (see compile/dynamics). */
+  private planNegation(ctx: Ctx, e: Expr, env: Env, k: Cont): void {
+    const fb = ctx.fb;
+    const generated = new Set<string>();
+    const { hoisted, expr } = hoistOperands(e, {
+      isRefName: (n) => n !== 'input' && n !== 'data' && !env.has(n) && this.globalRef(ctx, n, env, LOC0) !== undefined,
+      canHoist: (t) => [...closureVars(t, new Set())].every((n) => generated.has(n) || !this.isUnbound(ctx, n, env)),
+      fresh: () => {
+        const name = `$dyn${this.dynamics++}`;
+        generated.add(name);
+        return name;
+      },
+    });
+    const step = (i: number, env2: Env): void => {
+      if (i < hoisted.length) {
+        this.planTerm(ctx, hoisted[i].term, env2, (v, env3) => step(i + 1, new Map(env3).set(hoisted[i].name, v)));
+        return;
+      }
+      const flag = fb.newLocal();
+      fb.emit(['reset', flag]);
+      fb.block(() => this.planExpr(ctx, { ...expr, negated: false }, env2, () => fb.emit(['const', flag, this.consts.add(true)])));
+      fb.emit(['isundef', flag]);
+      k(env);
+    };
+    step(0, env);
   }
 
   private planEvery(ctx: Ctx, e: Extract<Expr, { type: 'every' }>, env: Env, k: Cont): void {

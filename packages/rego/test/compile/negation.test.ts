@@ -1,0 +1,98 @@
+/**
+ * `not` over expressions whose operands are undefined, end to end on the stock SDK. OPA evaluates a
+ * call's ref and call arguments, refs inside composite arguments and dynamic ref keys before the
+ * expression, outside the negation: an undefined operand leaves the body undefined. Unification
+ * (`=`, `==`) keeps its ref operands inside the negation.
+ */
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { compile, hostBuiltins } from '../../src';
+
+async function evaluate(source: string, entrypoint: string, input: unknown, data: object = {}): Promise<unknown> {
+  const { wasm } = compile({ modules: [{ path: 'negation.rego', source }], entrypoints: [entrypoint] });
+  const policy = await loadPolicy(wasm, undefined, hostBuiltins);
+  policy.setData(data);
+  const rs = policy.evaluate(input, entrypoint) as Array<{ result: unknown }>;
+  return rs.length ? rs[0].result : undefined;
+}
+
+const policy = `package neg
+is_set(_) := true
+same(x) := x
+missing_rule := 1 if false
+present_rule := 1
+
+call_of_missing if not is_set(input.absent)
+builtin_of_missing if not startswith(input.absent, "a")
+object_arg_of_missing if not is_set({"k": input.absent})
+comparison_of_missing if not input.absent > 1
+inequality_of_missing if not input.absent != "a"
+membership_in_missing if not "a" in input.absent
+nested_call_of_missing if not count(input.absent) > 1
+call_in_array_arg if not is_set([same(input.absent)])
+missing_rule_arg if not is_set(missing_rule)
+dynamic_key_missing if not input.obj[input.absent]
+array_term_of_missing_rule if not [missing_rule]
+
+equality_with_missing if not input.absent == "a"
+unification_with_missing if not input.absent = "a"
+negated_missing_ref if not input.absent
+negated_missing_rule if not missing_rule
+negated_missing_key if not input.obj.absent
+negated_path_through_scalar if not input.n.b
+dynamic_key_present if not input.obj[input.key] == 1
+present_rule_arg_false if not same(present_rule) == 2
+
+with_applies_to_the_moved_operand if not same(input.absent) with input.absent as false
+in_comprehension := [1 | not is_set(input.absent)]
+in_every if every x in [1] { not is_set(input.absent) }
+`;
+
+const input = { obj: { z: 2 }, key: 'z', n: 1 };
+
+describe('not over an undefined operand is undefined, as in OPA', () => {
+  test.each([
+    'call_of_missing',
+    'builtin_of_missing',
+    'object_arg_of_missing',
+    'comparison_of_missing',
+    'inequality_of_missing',
+    'membership_in_missing',
+    'nested_call_of_missing',
+    'call_in_array_arg',
+    'missing_rule_arg',
+    'dynamic_key_missing',
+    'array_term_of_missing_rule',
+    'in_every',
+  ])('%s', async (rule) => {
+    expect(await evaluate(policy, `neg/${rule}`, input)).toBeUndefined();
+  });
+
+  test('inside a comprehension the body has no solution', async () => {
+    expect(await evaluate(policy, 'neg/in_comprehension', input)).toEqual([]);
+  });
+});
+
+describe('not still succeeds where OPA evaluates the operand inside the negation', () => {
+  test.each([
+    'equality_with_missing',
+    'unification_with_missing',
+    'negated_missing_ref',
+    'negated_missing_rule',
+    'negated_missing_key',
+    'negated_path_through_scalar',
+    'dynamic_key_present',
+    'present_rule_arg_false',
+    'with_applies_to_the_moved_operand',
+  ])('%s', async (rule) => {
+    expect(await evaluate(policy, `neg/${rule}`, input)).toBe(true);
+  });
+});
+
+test('the operand moved out of the negation sees the expression\'s with', async () => {
+  const src = `package neg
+same(x) := x
+p if not same(input.flag) with input.flag as true
+`;
+  expect(await evaluate(src, 'neg/p', {})).toBeUndefined();
+  expect(await evaluate(src, 'neg/p', { flag: false })).toBeUndefined();
+});
