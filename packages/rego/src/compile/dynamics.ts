@@ -26,8 +26,8 @@ export interface HoistScope {
 
 const UNIFICATION = new Set(['eq', 'equal']);
 
-function isUnification(t: Term): t is Extract<Term, { type: 'call' }> {
-  return t.type === 'call' && t.name.length === 1 && UNIFICATION.has(t.name[0]) && t.args.length === 2;
+function isUnification(t: Extract<Term, { type: 'call' }>): boolean {
+  return t.name.length === 1 && UNIFICATION.has(t.name[0]) && t.args.length === 2;
 }
 
 /** The expression with its dynamic operands replaced by fresh variables, and the terms those are bound to (in order). */
