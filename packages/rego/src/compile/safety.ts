@@ -208,7 +208,7 @@ function valueVars(t: Term, needs: Set<string>, outputs: Set<string>, shared: Se
       valueVars(t.head, needs, outputs, shared);
       for (const p of t.path) {
         if (p.type === 'var') outputs.add(p.name);
-        else if (p.type === 'array') patternAnalysis(p, needs, outputs, shared);
+        else if (p.type === 'array' || p.type === 'object') patternAnalysis(p, needs, outputs, shared);
         else valueVars(p, needs, outputs, shared);
       }
       break;
@@ -368,7 +368,8 @@ export function reorderBody(body: Expr[], bound: Set<string>, scope: BodyScope):
 
 /**
  * OPA's checks of declared variables, in written order: a variable may be declared (`some x`,
- * `x :=`, `some x in xs`) only once per body and not after it was used. `declaredAbove`: names the
+ * `x :=`, `some x in xs`) only once per body and not after it was used. Comprehensions and `every`
+ * are scopes of their own: what they declare is not a use in the enclosing body. `declaredAbove`: names the
  * body cannot redeclare (a function's parameters).
  */
 export function checkDeclarations(body: Expr[], declaredAbove: Set<string>): void {
@@ -385,30 +386,30 @@ export function checkDeclarations(body: Expr[], declaredAbove: Set<string>): voi
   };
   for (const e of body) {
     if (e.negated) {
-      use(exprVars(e, new Set()));
+      use(exprClosureVars(e, new Set()));
       continue;
     }
     if (e.type === 'some') {
       for (const v of e.vars) declare(v.name, 'declared', e);
     } else if (e.type === 'somein') {
-      use(termVars(e.collection, new Set()));
+      use(closureVars(e.collection, new Set()));
       const names = new Set<string>();
       if (e.key) patternVars(e.key, names);
       patternVars(e.value, names);
       for (const n of names) declare(n, 'declared', e);
       // Non-variable parts of the patterns (`some [x, y.z] in xs`) read their variables.
       const all = new Set<string>();
-      if (e.key) termVars(e.key, all);
-      termVars(e.value, all);
+      if (e.key) closureVars(e.key, all);
+      closureVars(e.value, all);
       for (const n of names) all.delete(n);
       use(all);
     } else if (e.type === 'term' && e.term.type === 'call' && e.term.name.length === 1 && e.term.name[0] === 'assign') {
       const [lhs, rhs] = e.term.args;
-      use(termVars(rhs, new Set()));
-      for (const w of e.with) use(termVars(w.value, new Set()));
+      use(closureVars(rhs, new Set()));
+      for (const w of e.with) use(closureVars(w.value, new Set()));
       for (const n of patternVars(lhs, new Set())) declare(n, 'assigned', e);
     } else {
-      use(exprVars(e, new Set()));
+      use(exprClosureVars(e, new Set()));
     }
   }
 }

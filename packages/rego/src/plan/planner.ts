@@ -993,8 +993,8 @@ export class Planner {
       fb.emit(['scan', base, key, val, body]);
       return;
     }
-    if (seg.type === 'array' && this.hasUnbound(ctx, seg, env)) {
-      // x[[a, b]]: iterate and destructure the key.
+    if ((seg.type === 'array' || seg.type === 'object') && this.hasUnbound(ctx, seg, env)) {
+      // x[[a, b]], x[{"k": v}]: iterate and unify each key with the pattern.
       const key = fb.newLocal();
       const val = fb.newLocal();
       const body = fb.nested(() => this.unify(ctx, seg, key, env, (env2) => this.planPath(ctx, val, path, i + 1, env2, k)));
