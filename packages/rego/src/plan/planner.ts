@@ -98,6 +98,7 @@ export class Planner {
   /** Planned functions per rule and per tree node, for each set of function mocks in effect ('' = none). */
   private readonly leafIndex = new Map<string, Map<Leaf, number>>();
   private readonly nodeIndex = new Map<string, Map<TreeNode, number>>();
+  private readonly projectedIndex = new Map<string, Map<string, number>>();
   /**
    * Function and builtin replacements of the `with` being planned (`with data.lib.f as g`), keyed by
    * `data.lib.f` or the builtin's name. Mocks are resolved at compile time: every rule reached while
@@ -348,6 +349,54 @@ export class Planner {
     this.inProgress.pop();
     this.funcs[index] = fb.finish(true, node.path);
     this.cacheFor(this.nodeIndex).set(node, index);
+    return index;
+  }
+
+  /**
+   * The object of `node`'s children projected on a constant path: { key: doc[key][suffix...] } for
+   * each key of the node (rules and packages below it, and its base data) where that document exists.
+   */
+  private projectedNodeFunc(node: TreeNode, suffix: string[], loc: Location): number {
+    const id = `${node.path.length ? `data.${node.path.join('.')}` : 'data'}[_].${suffix.join('.')}`;
+    const cache = this.cacheFor(this.projectedIndex);
+    const known = cache.get(id);
+    if (known !== undefined) return known;
+    this.enter(this.mockKey ? `${id} (with ${this.mockKey})` : id, loc);
+    const index = this.funcs.length;
+    this.funcs.push(null);
+    const fb = new FuncBuilder(id, 0, this.consts);
+    const ctx: Ctx = { fb, scope: this.defaultScope };
+    fb.emit(['makeobject', fb.result]);
+    fb.block(() => {
+      let cur = fb.newLocal();
+      fb.emit(['data', cur]);
+      for (const seg of node.path) {
+        const next = fb.newLocal();
+        fb.emit(['dot', cur, fb.constLocal(seg), next]);
+        cur = next;
+      }
+      const key = fb.newLocal();
+      const doc = fb.newLocal();
+      fb.emit(['istype', cur, 'object']);
+      const body = fb.nested(() => {
+        let at = doc;
+        for (const seg of suffix) {
+          const next = fb.newLocal();
+          fb.emit(['dot', at, fb.constLocal(seg), next]);
+          at = next;
+        }
+        fb.emit(['objectinsert', fb.result, key, at]);
+      });
+      fb.emit(['scan', cur, key, doc, body]);
+    });
+    const terms = suffix.map((seg) => str(seg, loc));
+    for (const [seg, child] of node.children) {
+      if (child.leaf?.kind === 'function') continue;
+      fb.block(() => this.planDataPath(ctx, terms, new Map(), (v) => fb.emit(['objectinsert', fb.result, fb.constLocal(seg), v]), child));
+    }
+    this.inProgress.pop();
+    this.funcs[index] = fb.finish(true);
+    cache.set(id, index);
     return index;
   }
 
@@ -930,10 +979,10 @@ export class Planner {
     this.planDataPath(ctx, ref.path, env, k);
   }
 
-  /** Walk a ref below `data` through the rule tree: rules become calls, the rest base-document lookups. */
-  private planDataPath(ctx: Ctx, path: Term[], env: Env, k: ValueCont): void {
+  /** Walk a ref below `data` (from `start`) through the rule tree: rules become calls, the rest base-document lookups. */
+  private planDataPath(ctx: Ctx, path: Term[], env: Env, k: ValueCont, start: TreeNode = this.root): void {
     const fb = ctx.fb;
-    let node = this.root;
+    let node = start;
     const loc = path[0]?.loc ?? { file: ctx.scope.module.file, line: 1, col: 1 };
     for (let i = 0; ; i++) {
       if (node.leaf) {
@@ -969,10 +1018,20 @@ export class Planner {
         this.planPath(ctx, cur, path, i + 1, env, k);
         return;
       }
-      // A variable or computed key: look it up in the node's whole object.
+      // A variable or computed key: look it up in the node's object. When constant keys follow
+      // (`data.pkg[x].deny`), only the documents at those keys below each child are computed, as OPA
+      // reaches only those rules: a rule elsewhere below the node may itself use this ref.
+      let ground = 0;
+      while (path[i + 1 + ground]?.type === 'string') ground++;
       const v = fb.newLocal();
-      fb.emit(['callfn', this.nodeFunc(node, seg.loc), [], v]);
-      this.planPath(ctx, v, path, i, env, k);
+      if (ground === 0) {
+        fb.emit(['callfn', this.nodeFunc(node, seg.loc), [], v]);
+        this.planPath(ctx, v, path, i, env, k);
+        return;
+      }
+      const suffix = path.slice(i + 1, i + 1 + ground).map((t) => (t as Extract<Term, { type: 'string' }>).value);
+      fb.emit(['callfn', this.projectedNodeFunc(node, suffix, seg.loc), [], v]);
+      this.planPath(ctx, v, [seg, ...path.slice(i + 1 + ground)], 0, env, k);
       return;
     }
   }
