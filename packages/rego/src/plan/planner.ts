@@ -583,7 +583,7 @@ export class Planner {
             return;
           }
           const target = mods[j].target;
-          const root = this.withTarget(ctx, target, env2);
+          const root = this.withTarget(ctx, target);
           fb.emit(['with', root.root, root.path, values[j], wrap(j + 1)]);
         });
       for (const s of wrap(0)) fb.emit(s);
@@ -648,7 +648,8 @@ export class Planner {
   private functionMock(ctx: Ctx, target: RefTerm, value: Term, env: Env): [string, Mock] | undefined {
     const name = refName(target);
     if (!name) return undefined;
-    const what = this.callable(ctx, name, env);
+    // A target names a global document or function; locals (v0 `input := ...`) do not shadow it.
+    const what = this.callable(ctx, name, new Map());
     if (!what) return undefined;
     const key = what.kind === 'func' ? `data.${what.leaf.path.join('.')}` : what.name;
     const valueName = value.type === 'ref' ? refName(value) : value.type === 'var' ? [value.name] : undefined;
@@ -664,10 +665,10 @@ export class Planner {
     return [key, { kind: 'value', value: c.v }];
   }
 
-  private withTarget(ctx: Ctx, target: RefTerm, env: Env): { root: 'input' | 'data'; path: string[] } {
+  private withTarget(ctx: Ctx, target: RefTerm): { root: 'input' | 'data'; path: string[] } {
     const head = target.head;
     let ref: RootRef | undefined;
-    if (head.type === 'var') ref = this.globalRef(ctx, head.name, env, target.loc);
+    if (head.type === 'var') ref = this.globalRef(ctx, head.name, new Map(), target.loc);
     if (!ref) compileError('rego_compile_error', 'with keyword target must reference existing input, data, or a function', target.loc);
     const path: string[] = [];
     for (const p of [...ref.path, ...target.path]) {
