@@ -4,16 +4,9 @@
  * expression, outside the negation: an undefined operand leaves the body undefined. Unification
  * (`=`, `==`) keeps its ref operands inside the negation.
  */
-import { loadPolicy } from '@open-policy-agent/opa-wasm';
-import { compile, hostBuiltins } from '../../src';
+import { evaluate as evaluateAll } from './helpers';
 
-async function evaluate(source: string, entrypoint: string, input: unknown, data: object = {}): Promise<unknown> {
-  const { wasm } = compile({ modules: [{ path: 'negation.rego', source }], entrypoints: [entrypoint] });
-  const policy = await loadPolicy(wasm, undefined, hostBuiltins);
-  policy.setData(data);
-  const rs = policy.evaluate(input, entrypoint) as Array<{ result: unknown }>;
-  return rs.length ? rs[0].result : undefined;
-}
+const evaluate = (source: string, entrypoint: string, input: unknown): Promise<unknown> => evaluateAll(source, entrypoint, { input });
 
 const policy = `package neg
 is_set(_) := true
