@@ -198,6 +198,34 @@ function bodyClosureVars(body: Expr[], out: Set<string>): Set<string> {
   return out;
 }
 
+/** The variables of a term outside the comprehensions in it. */
+function directVars(t: Term, out: Set<string>): void {
+  switch (t.type) {
+    case 'var':
+      out.add(t.name);
+      break;
+    case 'ref':
+      directVars(t.head, out);
+      for (const p of t.path) directVars(p, out);
+      break;
+    case 'array':
+    case 'set':
+      for (const i of t.items) directVars(i, out);
+      break;
+    case 'object':
+      for (const [k, v] of t.items) {
+        directVars(k, out);
+        directVars(v, out);
+      }
+      break;
+    case 'call':
+      for (const a of t.args) directVars(a, out);
+      break;
+    default:
+      break;
+  }
+}
+
 /** Vars a term reads when evaluated as a value; vars in ref brackets go to `outputs` (refs iterate). */
 function valueVars(t: Term, needs: Set<string>, outputs: Set<string>, shared: Set<string>): void {
   switch (t.type) {
@@ -260,7 +288,10 @@ function analyse(e: Expr, shared: Set<string>, scope: BodyScope): Analysis {
   const outputs = new Set<string>();
   for (const w of e.with) valueVars(w.value, needs, outputs, shared);
   if (e.negated) {
+    // A negated expression binds nothing: its variables must be bound by the others (OPA), except
+    // those local to the comprehensions inside it.
     for (const v of exprClosureVars({ ...e, negated: false, with: [] }, new Set())) if (shared.has(v)) needs.add(v);
+    if (e.type === 'term') directVars(e.term, needs);
     return { needs, outputs: new Set() };
   }
   switch (e.type) {

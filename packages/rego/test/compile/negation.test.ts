@@ -4,7 +4,7 @@
  * expression, outside the negation: an undefined operand leaves the body undefined. Unification
  * (`=`, `==`) keeps its ref operands inside the negation.
  */
-import { evaluate as evaluateAll } from './helpers';
+import { compileErrorOf, evaluate as evaluateAll } from './helpers';
 
 const evaluate = (source: string, entrypoint: string, input: unknown): Promise<unknown> => evaluateAll(source, entrypoint, { input });
 
@@ -88,4 +88,28 @@ p if not same(input.flag) with input.flag as true
 `;
   expect(await evaluate(src, 'neg/p', {})).toBeUndefined();
   expect(await evaluate(src, 'neg/p', { flag: false })).toBeUndefined();
+});
+
+describe('variables of a negated expression must be bound by the rest of the body, as OPA requires', () => {
+  test.each([
+    ['not input.xs[_]', /var _ is unsafe/],
+    ['some i\n  not input.xs[i]', /var i is unsafe/],
+    ['not input.xs[_] == 2', /var _ is unsafe/],
+    ['not input.xs[i]', /var i is unsafe/],
+  ])('%s', (body, message) => {
+    expect(compileErrorOf(`package neg\np if {\n  ${body}\n}\n`, 'neg/p')).toMatch(message);
+  });
+
+  test('bound elsewhere, or local to a comprehension inside the negation', async () => {
+    const src = `package neg
+bound_later if {
+  not input.xs[i] == 1
+  input.ys[i]
+}
+comprehension_local if not [x | x := input.xs[_]; x > 5][0]
+`;
+    expect(await evaluate(src, 'neg/bound_later', { xs: [1, 2], ys: [true, true] })).toBe(true);
+    expect(await evaluate(src, 'neg/bound_later', { xs: [1, 2], ys: [true] })).toBeUndefined();
+    expect(await evaluate(src, 'neg/comprehension_local', { xs: [1, 2] })).toBe(true);
+  });
 });
