@@ -4,7 +4,7 @@
  * inputs, and the `var x is unsafe` error when no order works; also OPA's checks of declarations
  * (`var x assigned above`, `var x referenced above`).
  */
-import type { Expr, Term } from '../parse/ast';
+import type { Expr, Term, VarTerm } from '../parse/ast';
 import { compileError } from './errors';
 
 /** Tells module-level names (rules of the package, imports, input, data) from local variables. */
@@ -388,13 +388,132 @@ export function reorderBody(body: Expr[], bound: Set<string>, scope: BodyScope):
       const missing = [...a.needs].filter((n) => !have.has(n) && !a.outputs.has(n));
       const eqMissing = a.eqSides ? [...a.eqSides[0], ...a.eqSides[1]].filter((n) => !have.has(n)) : [];
       const name = [...missing, ...eqMissing].find((n) => !n.startsWith('$')) ?? missing[0] ?? eqMissing[0] ?? '_';
-      compileError('rego_unsafe_var_error', `var ${name.startsWith('$') ? '_' : name} is unsafe`, e.loc);
+      compileError('rego_unsafe_var_error', `var ${displayName(name)} is unsafe`, e.loc);
     }
     done[picked] = true;
     out.push(body[picked]);
     for (const n of analyses[picked].outputs) have.add(n);
   }
   return out;
+}
+
+/** A variable's name as written: `_` for wildcards and generated names, without the `#n` of a closure's own copy. */
+export function displayName(name: string): string {
+  if (name.startsWith('$')) return '_';
+  const at = name.indexOf('#');
+  return at < 0 ? name : name.slice(0, at);
+}
+
+let closureCopies = 0;
+
+/** A term with variables renamed (all occurrences, bodies of comprehensions included). */
+function renameTerm(t: Term, names: Map<string, string>): Term {
+  const r = (x: Term): Term => renameTerm(x, names);
+  switch (t.type) {
+    case 'var':
+      return names.has(t.name) ? { ...t, name: names.get(t.name)! } : t;
+    case 'ref':
+      return { ...t, head: r(t.head), path: t.path.map(r) };
+    case 'array':
+    case 'set':
+      return { ...t, items: t.items.map(r) };
+    case 'object':
+      return { ...t, items: t.items.map(([k, v]) => [r(k), r(v)] as [Term, Term]) };
+    case 'call':
+      return { ...t, args: t.args.map(r) };
+    case 'arraycompr':
+    case 'setcompr':
+      return { ...t, term: r(t.term), body: t.body.map((e) => renameExpr(e, names)) };
+    case 'objectcompr':
+      return { ...t, key: r(t.key), value: r(t.value), body: t.body.map((e) => renameExpr(e, names)) };
+    default:
+      return t;
+  }
+}
+
+function renameExpr(e: Expr, names: Map<string, string>): Expr {
+  const r = (x: Term): Term => renameTerm(x, names);
+  const v = (x: VarTerm): VarTerm => r(x) as VarTerm;
+  const withs = e.with.map((w) => ({ ...w, value: r(w.value) }));
+  switch (e.type) {
+    case 'term':
+      return { ...e, with: withs, term: r(e.term) };
+    case 'some':
+      return { ...e, with: withs, vars: e.vars.map(v) };
+    case 'somein':
+      return { ...e, with: withs, key: e.key && r(e.key), value: r(e.value), collection: r(e.collection) };
+    case 'every':
+      return { ...e, with: withs, key: e.key && v(e.key), value: v(e.value), domain: r(e.domain), body: e.body.map((x) => renameExpr(x, names)) };
+  }
+}
+
+/** Names an expression declares (`some x`, `x :=`, `some x in xs`). */
+function declaredBy(e: Expr): Set<string> {
+  return declaredVars([e]);
+}
+
+/**
+ * OPA resolves declared variables in written order, each closure (comprehension, `every`) in a
+ * scope of its own: a closure's variable that the enclosing body declares only at or after the
+ * closure (`ys := [x | x = xs[_]]; x := 1`) is the closure's own, not the later one. Such variables
+ * get a name of their own (`x#1`) inside the closure. `isDeclaredAbove`: names declared before the body.
+ */
+export function localiseClosureVars(body: Expr[], isDeclaredAbove: (name: string) => boolean): Expr[] {
+  const later = body.map(declaredBy);
+  const before = new Set<string>();
+  return body.map((e, i) => {
+    const pending = new Set<string>();
+    for (let j = i; j < body.length; j++) for (const n of later[j]) if (!before.has(n) && !isDeclaredAbove(n)) pending.add(n);
+    for (const n of later[i]) before.add(n);
+    if (pending.size === 0) return e;
+    const localise = (free: Set<string>, rename: (names: Map<string, string>) => void): void => {
+      const names = new Map<string, string>();
+      for (const n of free) if (pending.has(n)) names.set(n, `${n}#${closureCopies++}`);
+      if (names.size > 0) rename(names);
+    };
+    // Rename inside the closures of the expression only (not descending into closures' own closures:
+    // renaming every occurrence in a closure keeps the inner scopes consistent).
+    const inTerm = (t: Term): Term => {
+      switch (t.type) {
+        case 'ref':
+          return { ...t, head: inTerm(t.head), path: t.path.map(inTerm) };
+        case 'array':
+        case 'set':
+          return { ...t, items: t.items.map(inTerm) };
+        case 'object':
+          return { ...t, items: t.items.map(([k, v]) => [inTerm(k), inTerm(v)] as [Term, Term]) };
+        case 'call':
+          return { ...t, args: t.args.map(inTerm) };
+        case 'arraycompr':
+        case 'setcompr':
+        case 'objectcompr': {
+          let out: Term = t;
+          localise(closureVars(t, new Set()), (names) => (out = renameTerm(t, names)));
+          return out;
+        }
+        default:
+          return t;
+      }
+    };
+    const withs = e.with.map((w) => ({ ...w, value: inTerm(w.value) }));
+    switch (e.type) {
+      case 'term':
+        return { ...e, with: withs, term: inTerm(e.term) };
+      case 'some':
+        return e;
+      case 'somein':
+        return { ...e, with: withs, key: e.key && inTerm(e.key), value: inTerm(e.value), collection: inTerm(e.collection) };
+      case 'every': {
+        let out: Expr = { ...e, with: withs, domain: inTerm(e.domain) };
+        const free = exprClosureVars({ ...e, domain: { type: 'null', loc: e.loc }, with: [] }, new Set());
+        const base = out;
+        localise(free, (names) => {
+          out = { ...base, body: base.body.map((x) => renameExpr(x, names)) };
+        });
+        return out;
+      }
+    }
+  });
 }
 
 /**
@@ -408,8 +527,8 @@ export function checkDeclarations(body: Expr[], declaredAbove: Set<string>): voi
   const used = new Set<string>();
   const declare = (name: string, how: 'declared' | 'assigned', e: Expr): void => {
     if (name.startsWith('$')) return;
-    if (declared.has(name)) compileError('rego_compile_error', `var ${name} ${how === 'assigned' ? 'assigned' : 'declared'} above`, e.loc);
-    if (used.has(name)) compileError('rego_compile_error', `var ${name} referenced above`, e.loc);
+    if (declared.has(name)) compileError('rego_compile_error', `var ${displayName(name)} ${how === 'assigned' ? 'assigned' : 'declared'} above`, e.loc);
+    if (used.has(name)) compileError('rego_compile_error', `var ${displayName(name)} referenced above`, e.loc);
     declared.add(name);
   };
   const use = (names: Set<string>): void => {

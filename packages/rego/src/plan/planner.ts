@@ -8,7 +8,7 @@ import type { Expr, Location, RefTerm, Term, VarTerm } from '../parse/ast';
 import type { Func, Local, Program, Stmt } from './ir';
 import { ConstPool, FuncBuilder } from './builder';
 import { Leaf, ModuleScope, TreeNode, findNode } from '../compile/ruletree';
-import { checkDeclarations, closureVars, declaredVars, patternVars, reorderBody } from '../compile/safety';
+import { checkDeclarations, closureVars, declaredVars, displayName, localiseClosureVars, patternVars, reorderBody } from '../compile/safety';
 import { hoistOperands } from '../compile/dynamics';
 import { compileError } from '../compile/errors';
 import { checkBuiltinCall } from '../compile/typecheck';
@@ -426,7 +426,8 @@ export class Planner {
   // ---------------------------------------------------------------- bodies and expressions
 
   /** `declaredAbove`: names the body may not declare again (function parameters). */
-  private planBody(ctx: Ctx, body: Expr[], env: Env, after: Term[], k: Cont, declaredAbove: Set<string> = new Set()): void {
+  private planBody(ctx: Ctx, written: Expr[], env: Env, after: Term[], k: Cont, declaredAbove: Set<string> = new Set()): void {
+    const body = localiseClosureVars(written, (n) => env.has(n) || declaredAbove.has(n));
     checkDeclarations(body, declaredAbove);
     const bound = new Set<string>();
     for (const [n, l] of env) if (l !== null) bound.add(n);
@@ -895,7 +896,7 @@ export class Planner {
           return;
         }
         const ref = this.globalRef(ctx, t.name, env, t.loc);
-        if (!ref) compileError('rego_unsafe_var_error', `var ${t.name.startsWith('$') ? '_' : t.name} is unsafe`, t.loc);
+        if (!ref) compileError('rego_unsafe_var_error', `var ${displayName(t.name)} is unsafe`, t.loc);
         this.planRootRef(ctx, ref, env, k);
         return;
       }
@@ -963,7 +964,7 @@ export class Planner {
         return;
       }
       const ref = this.globalRef(ctx, head.name, env, head.loc);
-      if (!ref) compileError('rego_unsafe_var_error', `var ${head.name} is unsafe`, head.loc);
+      if (!ref) compileError('rego_unsafe_var_error', `var ${displayName(head.name)} is unsafe`, head.loc);
       this.planRootRef(ctx, { root: ref.root, path: [...ref.path, ...t.path], loc: t.loc }, env, k);
       return;
     }

@@ -43,6 +43,30 @@ above := y if { limit := 1; y := [z | some z in [1, 2, 3]; z > limit] }`;
     expect(await evaluate(src, 'scopes/above')).toEqual([2, 3]);
   });
 
+  test('a variable the body declares only after the comprehension is not the comprehension\'s', async () => {
+    const src = `package scopes
+xs := [1, 2, 3]
+assigned_after := [ys, x] if { ys := [x | x = xs[_]]; x := 1 }
+some_after := [ys, x] if { ys := [x | x = xs[_]]; some x in [2] }
+own_target := x if { x := [x | x = xs[_]] }
+assigned_before := [ys, x] if { x := 1; ys := [x | x = xs[_]] }
+unified := [ys, x] if { ys := [x | xs[_] = x]; x = 1 }`;
+    expect(await evaluate(src, 'scopes/assigned_after')).toEqual([[1, 2, 3], 1]);
+    expect(await evaluate(src, 'scopes/some_after')).toEqual([[1, 2, 3], 2]);
+    expect(await evaluate(src, 'scopes/own_target')).toEqual([1, 2, 3]);
+    expect(await evaluate(src, 'scopes/assigned_before')).toEqual([[1], 1]);
+    expect(await evaluate(src, 'scopes/unified')).toEqual([[1], 1]);
+  });
+
+  test('inside every, a variable declared only later by the body is unbound', () => {
+    expect(compileErrorOf('package scopes
+p if {
+  every y in [1] { y == x }
+  x := 1
+}
+', 'scopes/p')).toMatch(/var x is unsafe/);
+  });
+
   test('every declares its variables in its own scope', async () => {
     const src = `package scopes
 before if { every x in [1] { x == 1 }; x := 2; x == 2 }
