@@ -59,12 +59,7 @@ unified := [ys, x] if { ys := [x | xs[_] = x]; x = 1 }`;
   });
 
   test('inside every, a variable declared only later by the body is unbound', () => {
-    expect(compileErrorOf('package scopes
-p if {
-  every y in [1] { y == x }
-  x := 1
-}
-', 'scopes/p')).toMatch(/var x is unsafe/);
+    expect(compileErrorOf('package scopes\np if {\n  every y in [1] { y == x }\n  x := 1\n}\n', 'scopes/p')).toMatch(/var x is unsafe/);
   });
 
   test('every declares its variables in its own scope', async () => {
