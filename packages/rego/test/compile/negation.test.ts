@@ -13,6 +13,8 @@ is_set(_) := true
 same(x) := x
 missing_rule := 1 if false
 present_rule := 1
+a_set contains "in"
+an_obj[k] := v if some k, v in {"t": true, "f": false, "zero": 0}
 
 call_of_missing if not is_set(input.absent)
 builtin_of_missing if not startswith(input.absent, "a")
@@ -34,6 +36,11 @@ negated_missing_key if not input.obj.absent
 negated_path_through_scalar if not input.n.b
 dynamic_key_present if not input.obj[input.key] == 1
 present_rule_arg_false if not same(present_rule) == 2
+missing_set_member if not a_set["out"]
+missing_object_key if not an_obj.nope
+false_value if not an_obj.f
+present_set_member if not a_set["in"]
+zero_value if not an_obj.zero
 
 with_applies_to_the_moved_operand if not same(input.absent) with input.absent as false
 in_comprehension := [1 | not is_set(input.absent)]
@@ -56,6 +63,8 @@ describe('not over an undefined operand is undefined, as in OPA', () => {
     'dynamic_key_missing',
     'array_term_of_missing_rule',
     'in_every',
+    'present_set_member',
+    'zero_value',
   ])('%s', async (rule) => {
     expect(await evaluate(policy, `neg/${rule}`, input)).toBeUndefined();
   });
@@ -75,6 +84,9 @@ describe('not still succeeds where OPA evaluates the operand inside the negation
     'negated_path_through_scalar',
     'dynamic_key_present',
     'present_rule_arg_false',
+    'missing_set_member',
+    'missing_object_key',
+    'false_value',
     'with_applies_to_the_moved_operand',
   ])('%s', async (rule) => {
     expect(await evaluate(policy, `neg/${rule}`, input)).toBe(true);
