@@ -536,6 +536,9 @@ export function checkDeclarations(body: Expr[], declaredAbove: Set<string>): voi
   };
   for (const e of body) {
     if (e.negated) {
+      if (e.type === 'term' && e.term.type === 'call' && e.term.name.length === 1 && e.term.name[0] === 'assign') {
+        compileError('rego_compile_error', 'cannot assign vars inside negated expression', e.loc);
+      }
       use(exprClosureVars(e, new Set()));
       continue;
     }

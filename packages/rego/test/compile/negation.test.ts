@@ -108,6 +108,7 @@ describe('variables of a negated expression must be bound by the rest of the bod
     ['some i\n  not input.xs[i]', /var i is unsafe/],
     ['not input.xs[_] == 2', /var _ is unsafe/],
     ['not input.xs[i]', /var i is unsafe/],
+    ['not x := 1', /rego_compile_error: cannot assign vars inside negated expression/],
   ])('%s', (body, message) => {
     expect(compileErrorOf(`package neg\np if {\n  ${body}\n}\n`, 'neg/p')).toMatch(message);
   });
