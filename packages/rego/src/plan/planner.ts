@@ -391,7 +391,10 @@ export class Planner {
     });
     const terms = suffix.map((seg) => str(seg, loc));
     for (const [seg, child] of node.children) {
-      if (child.leaf?.kind === 'function') continue;
+      // Functions are not documents: a path that names one has no value.
+      let at: TreeNode | undefined = child;
+      for (const s of suffix) if (at && !at.leaf) at = at.children.get(s);
+      if (at?.leaf?.kind === 'function') continue;
       fb.block(() => this.planDataPath(ctx, terms, new Map(), (v) => fb.emit(['objectinsert', fb.result, fb.constLocal(seg), v]), child));
     }
     this.inProgress.pop();

@@ -18,6 +18,9 @@ const b = `package checks.by_name.b
 deny := 2
 allow := 3
 `;
+const withFunction = `package checks.by_name.f
+deny(x) := x
+`;
 const root = `package roots
 packages_with_b_deny contains n if data[n].by_name.b.deny
 `;
@@ -28,8 +31,9 @@ test('a rule below the package a function reads from is not recursive', async ()
   expect(await evaluate([lib, a, b], 'checks/by_name/a/test_all', { data })).toBe(true);
 });
 
-test('the documents at the keys come from rules and base data alike', async () => {
+test('the documents at the keys come from rules and base data alike; functions are not documents', async () => {
   expect(await evaluate([lib, a, b], 'checks/all_denies', { data })).toEqual({ a: 1, b: 2, c: 3 });
+  expect(await evaluate([lib, a, b, withFunction], 'checks/all_denies', { data })).toEqual({ a: 1, b: 2, c: 3 });
 });
 
 test('a ref from the root of data', async () => {
