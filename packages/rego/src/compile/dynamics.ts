@@ -3,9 +3,10 @@
  * expression's operands (stage RewriteExprTerms), then refs and comprehensions among a call's
  * arguments, refs nested in composite arguments and dynamic ref keys (stage RewriteDynamicTerms)
  * become separate expressions `$dynN = term` placed before the expression, with its `with`
- * modifiers. For a negated expression they sit outside the `not`: `not f(input.missing)` is
- * undefined rather than true. Unification (`=`, and `==`, which OPA turns into `=`) keeps a ref
- * operand in place, so `not input.missing == "a"` holds.
+ * modifiers. The order shows only where the expression is negated: the operands sit outside the
+ * `not`, so `not f(input.missing)` is undefined rather than true; the planner applies this there.
+ * Unification (`=`, and `==`, which OPA turns into `=`) keeps a ref operand in place, so
+ * `not input.missing == "a"` holds.
  */
 import type { Expr, Term } from '../parse/ast';
 
