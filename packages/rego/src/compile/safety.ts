@@ -117,7 +117,7 @@ interface Analysis {
   needs: Set<string>;
   outputs: Set<string>;
   /** for `=`: the two sides' pattern vars; one side must be fully bound (or both sides arrays/objects) */
-  eqSides?: [Set<string>, Set<string>];
+  eqSides?: Array<[Set<string>, Set<string>]>;
 }
 
 /**
@@ -320,8 +320,7 @@ function analyse(e: Expr, shared: Set<string>, scope: BodyScope): Analysis {
         patternAnalysis(t.args[1], needs, r, shared);
         for (const v of l) outputs.add(v);
         for (const v of r) outputs.add(v);
-        const pairwise = (t.args[0].type === 'array' && t.args[1].type === 'array') || (t.args[0].type === 'object' && t.args[1].type === 'object');
-        return { needs, outputs, eqSides: pairwise ? undefined : [patternVars(t.args[0], new Set()), patternVars(t.args[1], new Set())] };
+        return { needs, outputs, eqSides: unificationPairs(t.args[0], t.args[1], []) };
       }
       if (t.type === 'call' && hasOutputArg(t, scope)) {
         for (const a of t.args.slice(0, -1)) valueVars(a, needs, outputs, shared);
@@ -332,6 +331,39 @@ function analyse(e: Expr, shared: Set<string>, scope: BodyScope): Analysis {
       return { needs, outputs };
     }
   }
+}
+
+/**
+ * The pairs of terms a unification matches: arrays of equal length and objects with the same
+ * constant keys element by element, anything else as a whole; each pair as its two sides' pattern vars.
+ */
+function unificationPairs(a: Term, b: Term, out: Array<[Set<string>, Set<string>]>): Array<[Set<string>, Set<string>]> {
+  if (a.type === 'array' && b.type === 'array' && a.items.length === b.items.length) {
+    a.items.forEach((item, i) => unificationPairs(item, b.items[i], out));
+    return out;
+  }
+  const keyText = (k: Term): string | undefined => {
+    if (k.type === 'string' || k.type === 'boolean') return `${k.type}:${k.value}`;
+    if (k.type === 'number') return `number:${Number(k.raw)}`;
+    return k.type === 'null' ? 'null' : undefined;
+  };
+  if (a.type === 'object' && b.type === 'object' && a.items.length === b.items.length) {
+    const byKey = new Map<string, Term>();
+    for (const [k, v] of b.items) {
+      const key = keyText(k);
+      if (key !== undefined) byKey.set(key, v);
+    }
+    const matched = a.items.every(([k]) => {
+      const key = keyText(k);
+      return key !== undefined && byKey.has(key);
+    });
+    if (matched && byKey.size === b.items.length) {
+      for (const [k, v] of a.items) unificationPairs(v, byKey.get(keyText(k)!)!, out);
+      return out;
+    }
+  }
+  out.push([patternVars(a, new Set()), patternVars(b, new Set())]);
+  return out;
 }
 
 function localOnly(set: Set<string>, isLocal: (n: string) => boolean): string[] {
@@ -356,7 +388,7 @@ export function reorderBody(body: Expr[], bound: Set<string>, scope: BodyScope):
     return {
       needs: new Set(localOnly(a.needs, isLocal)),
       outputs: new Set(localOnly(a.outputs, isLocal)),
-      eqSides: a.eqSides && [new Set(localOnly(a.eqSides[0], isLocal)), new Set(localOnly(a.eqSides[1], isLocal))],
+      eqSides: a.eqSides?.map(([l, r]) => [new Set(localOnly(l, isLocal)), new Set(localOnly(r, isLocal))] as [Set<string>, Set<string>]),
     };
   });
   const have = new Set(bound);
@@ -366,10 +398,21 @@ export function reorderBody(body: Expr[], bound: Set<string>, scope: BodyScope):
     const a = analyses[i];
     for (const n of a.needs) if (!have.has(n) && !a.outputs.has(n)) return false;
     // Vars needed and also output (e.g. `x[i] == i`): at least the ref binds them.
+    // Each pair of unified terms needs one side bound; a pair binds the other side for the next ones.
     if (a.eqSides) {
-      const [l, r] = a.eqSides;
-      const allBound = (s: Set<string>): boolean => [...s].every((n) => have.has(n));
-      if (!allBound(l) && !allBound(r)) return false;
+      const known = new Set(have);
+      const allBound = (s: Set<string>): boolean => [...s].every((n) => known.has(n));
+      const open = new Set(a.eqSides);
+      for (let progress = true; progress && open.size > 0; ) {
+        progress = false;
+        for (const pair of open) {
+          if (!allBound(pair[0]) && !allBound(pair[1])) continue;
+          for (const n of [...pair[0], ...pair[1]]) known.add(n);
+          open.delete(pair);
+          progress = true;
+        }
+      }
+      if (open.size > 0) return false;
     }
     return true;
   };
@@ -386,7 +429,7 @@ export function reorderBody(body: Expr[], bound: Set<string>, scope: BodyScope):
       const a = analyses[i];
       const e = body[i];
       const missing = [...a.needs].filter((n) => !have.has(n) && !a.outputs.has(n));
-      const eqMissing = a.eqSides ? [...a.eqSides[0], ...a.eqSides[1]].filter((n) => !have.has(n)) : [];
+      const eqMissing = (a.eqSides ?? []).flatMap(([l, r]) => [...l, ...r]).filter((n) => !have.has(n));
       const name = [...missing, ...eqMissing].find((n) => !n.startsWith('$')) ?? missing[0] ?? eqMissing[0] ?? '_';
       compileError('rego_unsafe_var_error', `var ${displayName(name)} is unsafe`, e.loc);
     }

@@ -791,20 +791,11 @@ export class Planner {
     if (constKeys(a) && constKeys(b) && a.type === 'object' && b.type === 'object') {
       // Same constant keys (shapeMismatch checked): unify value by value.
       const byKey = new Map(b.items.map(([key, val]) => [JSON.stringify(constValue(key)?.v), val]));
-      const pairs = a.items.map(([key, val]) => [val, byKey.get(JSON.stringify(constValue(key)?.v))!] as const);
-      const step = (i: number, e: Env): void => {
-        if (i === pairs.length) k(e);
-        else this.unifyTerms(ctx, pairs[i][0], pairs[i][1], e, (e2) => step(i + 1, e2));
-      };
-      step(0, env);
+      this.unifyPairs(ctx, a.items.map(([key, val]) => [val, byKey.get(JSON.stringify(constValue(key)?.v))!] as const), env, k);
       return;
     }
     if (a.type === 'array' && b.type === 'array') {
-      const step = (i: number, e: Env): void => {
-        if (i === a.items.length) k(e);
-        else this.unifyTerms(ctx, a.items[i], b.items[i], e, (e2) => step(i + 1, e2));
-      };
-      step(0, env);
+      this.unifyPairs(ctx, a.items.map((item, i) => [item, b.items[i]] as const), env, k);
       return;
     }
     if (this.hasUnbound(ctx, a, env) && !this.hasUnbound(ctx, b, env)) {
@@ -812,6 +803,16 @@ export class Planner {
     } else {
       this.planTerm(ctx, a, env, (v, env2) => this.unify(ctx, b, v, env2, k));
     }
+  }
+
+  /** Unify term pairs, each as soon as one of its sides is bound (`[a, b] = [b, 1]` does the second first). */
+  private unifyPairs(ctx: Ctx, pairs: ReadonlyArray<readonly [Term, Term]>, env: Env, k: Cont): void {
+    if (pairs.length === 0) {
+      k(env);
+      return;
+    }
+    const i = Math.max(0, pairs.findIndex(([x, y]) => !this.hasUnbound(ctx, x, env) || !this.hasUnbound(ctx, y, env)));
+    this.unifyTerms(ctx, pairs[i][0], pairs[i][1], env, (env2) => this.unifyPairs(ctx, pairs.filter((_, j) => j !== i), env2, k));
   }
 
   /** Unify a pattern term with a value in a local: binds unbound vars, compares the rest. */
