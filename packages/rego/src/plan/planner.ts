@@ -353,11 +353,13 @@ export class Planner {
   }
 
   /**
-   * The object of `node`'s children projected on a constant path: { key: doc[key][suffix...] } for
-   * each key of the node (rules and packages below it, and its base data) where that document exists.
+   * The object of `node`'s children projected on a path pattern (constant keys, and null for any
+   * key): { key: project(doc[key], pattern) } for each key of the node (rules and packages below
+   * it, and its base data) where that exists. Projecting on `null` gives an object of the
+   * projections of each member; on a key, the projection of the document at that key.
    */
-  private projectedNodeFunc(node: TreeNode, suffix: string[], loc: Location): number {
-    const id = `${node.path.length ? `data.${node.path.join('.')}` : 'data'}[_].${suffix.join('.')}`;
+  private projectedNodeFunc(node: TreeNode, pattern: (string | null)[], loc: Location): number {
+    const id = `${node.path.length ? `data.${node.path.join('.')}` : 'data'}[_]${pattern.map((p) => (p === null ? '[_]' : `.${p}`)).join('')}`;
     const cache = this.cacheFor(this.projectedIndex);
     const known = cache.get(id);
     if (known !== undefined) return known;
@@ -365,42 +367,86 @@ export class Planner {
     const index = this.funcs.length;
     this.funcs.push(null);
     const fb = new FuncBuilder(id, 0, this.consts);
-    const ctx: Ctx = { fb, scope: this.defaultScope };
     fb.emit(['makeobject', fb.result]);
     fb.block(() => {
-      let cur = fb.newLocal();
-      fb.emit(['data', cur]);
-      for (const seg of node.path) {
-        const next = fb.newLocal();
-        fb.emit(['dot', cur, fb.constLocal(seg), next]);
-        cur = next;
-      }
+      const cur = this.baseDocument(fb, node.path);
       const key = fb.newLocal();
       const doc = fb.newLocal();
       fb.emit(['istype', cur, 'object']);
-      const body = fb.nested(() => {
-        let at = doc;
-        for (const seg of suffix) {
-          const next = fb.newLocal();
-          fb.emit(['dot', at, fb.constLocal(seg), next]);
-          at = next;
-        }
-        fb.emit(['objectinsert', fb.result, key, at]);
-      });
+      const body = fb.nested(() => this.projectValue(fb, doc, pattern, (v) => fb.emit(['objectinsert', fb.result, key, v])));
       fb.emit(['scan', cur, key, doc, body]);
     });
-    const terms = suffix.map((seg) => str(seg, loc));
     for (const [seg, child] of node.children) {
-      // Functions are not documents: a path that names one has no value.
-      let at: TreeNode | undefined = child;
-      for (const s of suffix) if (at && !at.leaf) at = at.children.get(s);
-      if (at?.leaf?.kind === 'function') continue;
-      fb.block(() => this.planDataPath(ctx, terms, new Map(), (v) => fb.emit(['objectinsert', fb.result, fb.constLocal(seg), v]), child));
+      fb.block(() => this.projectNode(fb, child, pattern, loc, (v) => fb.emit(['objectinsert', fb.result, fb.constLocal(seg), v])));
     }
     this.inProgress.pop();
     this.funcs[index] = fb.finish(true);
     cache.set(id, index);
     return index;
+  }
+
+  /** The base document at `path` below data (fails where there is none). */
+  private baseDocument(fb: FuncBuilder, path: string[]): Local {
+    let cur = fb.newLocal();
+    fb.emit(['data', cur]);
+    for (const seg of path) {
+      const next = fb.newLocal();
+      fb.emit(['dot', cur, fb.constLocal(seg), next]);
+      cur = next;
+    }
+    return cur;
+  }
+
+  /** The projection of the document at a tree node; functions are not documents (no value). */
+  private projectNode(fb: FuncBuilder, node: TreeNode, pattern: (string | null)[], loc: Location, k: (v: Local) => void): void {
+    if (node.leaf) {
+      if (node.leaf.kind === 'function') return;
+      const v = fb.newLocal();
+      fb.emit(['callfn', this.leafFunc(node.leaf, loc), [], v]);
+      this.projectValue(fb, v, pattern, k);
+      return;
+    }
+    if (pattern.length === 0) {
+      const v = fb.newLocal();
+      fb.emit(['callfn', this.nodeFunc(node, loc), [], v]);
+      k(v);
+      return;
+    }
+    const [first, ...rest] = pattern;
+    if (first === null) {
+      const v = fb.newLocal();
+      fb.emit(['callfn', rest.length === 0 ? this.nodeFunc(node, loc) : this.projectedNodeFunc(node, rest, loc), [], v]);
+      k(v);
+      return;
+    }
+    const child = node.children.get(first);
+    if (child) {
+      this.projectNode(fb, child, rest, loc, k);
+      return;
+    }
+    this.projectValue(fb, this.baseDocument(fb, [...node.path, first]), rest, k);
+  }
+
+  /** The projection of a value: keys looked up, each `null` an object of the members' projections. */
+  private projectValue(fb: FuncBuilder, v: Local, pattern: (string | null)[], k: (v: Local) => void): void {
+    let at = v;
+    for (let i = 0; i < pattern.length; i++) {
+      const seg = pattern[i];
+      if (seg === null) {
+        const obj = fb.newLocal();
+        fb.emit(['makeobject', obj]);
+        const key = fb.newLocal();
+        const member = fb.newLocal();
+        const body = fb.nested(() => this.projectValue(fb, member, pattern.slice(i + 1), (x) => fb.emit(['objectinsert', obj, key, x])));
+        fb.emit(['block', [['scan', at, key, member, body]]]);
+        k(obj);
+        return;
+      }
+      const next = fb.newLocal();
+      fb.emit(['dot', at, fb.constLocal(seg), next]);
+      at = next;
+    }
+    k(at);
   }
 
   // ---------------------------------------------------------------- names
@@ -1025,19 +1071,21 @@ export class Planner {
         return;
       }
       // A variable or computed key: look it up in the node's object. When constant keys follow
-      // (`data.pkg[x].deny`), only the documents at those keys below each child are computed, as OPA
-      // reaches only those rules: a rule elsewhere below the node may itself use this ref.
-      let ground = 0;
-      while (path[i + 1 + ground]?.type === 'string') ground++;
+      // (`data.pkg[x].deny`, `data.pkg[x][y].deny`), only the documents at those keys below each
+      // child are computed, as OPA reaches only those rules: a rule elsewhere below the node may
+      // itself use this ref.
+      let end = i + 1;
+      while (path[end]?.type === 'string' || path[end]?.type === 'var') end++;
+      while (end > i + 1 && path[end - 1].type !== 'string') end--;
       const v = fb.newLocal();
-      if (ground === 0) {
+      if (end === i + 1) {
         fb.emit(['callfn', this.nodeFunc(node, seg.loc), [], v]);
         this.planPath(ctx, v, path, i, env, k);
         return;
       }
-      const suffix = path.slice(i + 1, i + 1 + ground).map((t) => (t as Extract<Term, { type: 'string' }>).value);
-      fb.emit(['callfn', this.projectedNodeFunc(node, suffix, seg.loc), [], v]);
-      this.planPath(ctx, v, [seg, ...path.slice(i + 1 + ground)], 0, env, k);
+      const pattern = path.slice(i + 1, end).map((t) => (t.type === 'string' ? t.value : null));
+      fb.emit(['callfn', this.projectedNodeFunc(node, pattern, seg.loc), [], v]);
+      this.planPath(ctx, v, [seg, ...path.slice(i + 1, end).filter((t) => t.type !== 'string'), ...path.slice(end)], 0, env, k);
       return;
     }
   }

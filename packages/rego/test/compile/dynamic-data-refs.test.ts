@@ -48,3 +48,26 @@ test_mocked := x if {
 `;
   expect(await evaluate([lib, a, b, mocked], 'checks/by_name/e/test_mocked', { data })).toBe(9);
 });
+
+test('several variable keys before the constant ones', async () => {
+  const registry = `package reg
+denies contains [team, svc, d] if { d := data.reg.teams[team][svc].deny }
+`;
+  const x = `package reg.teams.x.s1
+deny := "x-s1"
+test_counts if count(data.reg.denies) == 4
+`;
+  const y = `package reg.teams.y
+s2.deny := "y-s2"
+s3 := {"deny": "y-s3", "other": 1}
+f(x) := x
+`;
+  const base = { reg: { teams: { z: { s4: { deny: 'z-s4' }, s5: 3 } } } };
+  expect(await evaluate([registry, x, y], 'reg/denies', { data: base })).toEqual([
+    ['x', 's1', 'x-s1'],
+    ['y', 's2', 'y-s2'],
+    ['y', 's3', 'y-s3'],
+    ['z', 's4', 'z-s4'],
+  ]);
+  expect(await evaluate([registry, x, y], 'reg/teams/x/s1/test_counts', { data: base })).toBe(true);
+});
