@@ -116,7 +116,7 @@ export interface BodyScope {
 interface Analysis {
   needs: Set<string>;
   outputs: Set<string>;
-  /** for `=`: the two sides' pattern vars; one side must be fully bound (or both sides arrays/objects) */
+  /** for `=`: the pairs of terms it unifies, as their sides' pattern vars; each pair needs one side fully bound */
   eqSides?: Array<[Set<string>, Set<string>]>;
 }
 
