@@ -126,3 +126,14 @@ comprehension_local if not [x | x := input.xs[_]; x > 5][0]
     expect(await evaluate(src, 'neg/comprehension_local', { xs: [1, 2] })).toBe(true);
   });
 });
+
+test('a ref through a local variable moves out too: a missing field does not count as a mismatch', async () => {
+  const src = `package neg
+unapproved contains c.name if {
+  some c in input.containers
+  not startswith(c.image, "registry.example/")
+}
+`;
+  const containers = [{ name: 'a', image: 'registry.example/a' }, { name: 'b', image: 'docker.io/b' }, { name: 'c' }];
+  expect(await evaluate(src, 'neg/unapproved', { containers })).toEqual(['b']);
+});
