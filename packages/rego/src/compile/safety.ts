@@ -4,7 +4,7 @@
  * inputs, and the `var x is unsafe` error when no order works; also OPA's checks of declarations
  * (`var x assigned above`, `var x referenced above`).
  */
-import type { Expr, Term } from '../parse/ast';
+import type { Expr, Term, VarTerm } from '../parse/ast';
 import { compileError } from './errors';
 
 /** Tells module-level names (rules of the package, imports, input, data) from local variables. */
@@ -116,15 +116,15 @@ export interface BodyScope {
 interface Analysis {
   needs: Set<string>;
   outputs: Set<string>;
-  /** for `=`: the two sides' pattern vars; one side must be fully bound (or both sides arrays/objects) */
-  eqSides?: [Set<string>, Set<string>];
+  /** for `=`: the pairs of terms it unifies, as their sides' pattern vars; each pair needs one side fully bound */
+  eqSides?: Array<[Set<string>, Set<string>]>;
 }
 
 /**
  * Variables of a closure (comprehension, `every`, negated expression) that are not its own:
  * everything it mentions minus what its bodies declare (`some x`, `x :=`, `some x in`).
  */
-function closureVars(t: Term, out: Set<string>): Set<string> {
+export function closureVars(t: Term, out: Set<string>): Set<string> {
   switch (t.type) {
     case 'var':
       out.add(t.name);
@@ -198,6 +198,34 @@ function bodyClosureVars(body: Expr[], out: Set<string>): Set<string> {
   return out;
 }
 
+/** The variables of a term outside the comprehensions in it. */
+function directVars(t: Term, out: Set<string>): void {
+  switch (t.type) {
+    case 'var':
+      out.add(t.name);
+      break;
+    case 'ref':
+      directVars(t.head, out);
+      for (const p of t.path) directVars(p, out);
+      break;
+    case 'array':
+    case 'set':
+      for (const i of t.items) directVars(i, out);
+      break;
+    case 'object':
+      for (const [k, v] of t.items) {
+        directVars(k, out);
+        directVars(v, out);
+      }
+      break;
+    case 'call':
+      for (const a of t.args) directVars(a, out);
+      break;
+    default:
+      break;
+  }
+}
+
 /** Vars a term reads when evaluated as a value; vars in ref brackets go to `outputs` (refs iterate). */
 function valueVars(t: Term, needs: Set<string>, outputs: Set<string>, shared: Set<string>): void {
   switch (t.type) {
@@ -208,7 +236,7 @@ function valueVars(t: Term, needs: Set<string>, outputs: Set<string>, shared: Se
       valueVars(t.head, needs, outputs, shared);
       for (const p of t.path) {
         if (p.type === 'var') outputs.add(p.name);
-        else if (p.type === 'array') patternAnalysis(p, needs, outputs, shared);
+        else if (p.type === 'array' || p.type === 'object') patternAnalysis(p, needs, outputs, shared);
         else valueVars(p, needs, outputs, shared);
       }
       break;
@@ -268,7 +296,10 @@ function analyse(e: Expr, shared: Set<string>, scope: BodyScope): Analysis {
   const outputs = new Set<string>();
   for (const w of e.with) if (!namesFunction(w.value, scope)) valueVars(w.value, needs, outputs, shared);
   if (e.negated) {
+    // A negated expression binds nothing: its variables must be bound by the others (OPA), except
+    // those local to the comprehensions inside it.
     for (const v of exprClosureVars({ ...e, negated: false, with: [] }, new Set())) if (shared.has(v)) needs.add(v);
+    if (e.type === 'term') directVars(e.term, needs);
     return { needs, outputs: new Set() };
   }
   switch (e.type) {
@@ -297,8 +328,7 @@ function analyse(e: Expr, shared: Set<string>, scope: BodyScope): Analysis {
         patternAnalysis(t.args[1], needs, r, shared);
         for (const v of l) outputs.add(v);
         for (const v of r) outputs.add(v);
-        const pairwise = (t.args[0].type === 'array' && t.args[1].type === 'array') || (t.args[0].type === 'object' && t.args[1].type === 'object');
-        return { needs, outputs, eqSides: pairwise ? undefined : [patternVars(t.args[0], new Set()), patternVars(t.args[1], new Set())] };
+        return { needs, outputs, eqSides: unificationPairs(t.args[0], t.args[1], []) };
       }
       if (t.type === 'call' && hasOutputArg(t, scope)) {
         for (const a of t.args.slice(0, -1)) valueVars(a, needs, outputs, shared);
@@ -309,6 +339,39 @@ function analyse(e: Expr, shared: Set<string>, scope: BodyScope): Analysis {
       return { needs, outputs };
     }
   }
+}
+
+/**
+ * The pairs of terms a unification matches: arrays of equal length and objects with the same
+ * constant keys element by element, anything else as a whole; each pair as its two sides' pattern vars.
+ */
+function unificationPairs(a: Term, b: Term, out: Array<[Set<string>, Set<string>]>): Array<[Set<string>, Set<string>]> {
+  if (a.type === 'array' && b.type === 'array' && a.items.length === b.items.length) {
+    a.items.forEach((item, i) => unificationPairs(item, b.items[i], out));
+    return out;
+  }
+  const keyText = (k: Term): string | undefined => {
+    if (k.type === 'string' || k.type === 'boolean') return `${k.type}:${k.value}`;
+    if (k.type === 'number') return `number:${Number(k.raw)}`;
+    return k.type === 'null' ? 'null' : undefined;
+  };
+  if (a.type === 'object' && b.type === 'object' && a.items.length === b.items.length) {
+    const byKey = new Map<string, Term>();
+    for (const [k, v] of b.items) {
+      const key = keyText(k);
+      if (key !== undefined) byKey.set(key, v);
+    }
+    const matched = a.items.every(([k]) => {
+      const key = keyText(k);
+      return key !== undefined && byKey.has(key);
+    });
+    if (matched && byKey.size === b.items.length) {
+      for (const [k, v] of a.items) unificationPairs(v, byKey.get(keyText(k)!)!, out);
+      return out;
+    }
+  }
+  out.push([patternVars(a, new Set()), patternVars(b, new Set())]);
+  return out;
 }
 
 function localOnly(set: Set<string>, isLocal: (n: string) => boolean): string[] {
@@ -333,7 +396,7 @@ export function reorderBody(body: Expr[], bound: Set<string>, scope: BodyScope):
     return {
       needs: new Set(localOnly(a.needs, isLocal)),
       outputs: new Set(localOnly(a.outputs, isLocal)),
-      eqSides: a.eqSides && [new Set(localOnly(a.eqSides[0], isLocal)), new Set(localOnly(a.eqSides[1], isLocal))],
+      eqSides: a.eqSides?.map(([l, r]) => [new Set(localOnly(l, isLocal)), new Set(localOnly(r, isLocal))] as [Set<string>, Set<string>]),
     };
   });
   const have = new Set(bound);
@@ -343,10 +406,21 @@ export function reorderBody(body: Expr[], bound: Set<string>, scope: BodyScope):
     const a = analyses[i];
     for (const n of a.needs) if (!have.has(n) && !a.outputs.has(n)) return false;
     // Vars needed and also output (e.g. `x[i] == i`): at least the ref binds them.
+    // Each pair of unified terms needs one side bound; a pair binds the other side for the next ones.
     if (a.eqSides) {
-      const [l, r] = a.eqSides;
-      const allBound = (s: Set<string>): boolean => [...s].every((n) => have.has(n));
-      if (!allBound(l) && !allBound(r)) return false;
+      const known = new Set(have);
+      const allBound = (s: Set<string>): boolean => [...s].every((n) => known.has(n));
+      const open = new Set(a.eqSides);
+      for (let progress = true; progress && open.size > 0; ) {
+        progress = false;
+        for (const pair of open) {
+          if (!allBound(pair[0]) && !allBound(pair[1])) continue;
+          for (const n of [...pair[0], ...pair[1]]) known.add(n);
+          open.delete(pair);
+          progress = true;
+        }
+      }
+      if (open.size > 0) return false;
     }
     return true;
   };
@@ -363,9 +437,9 @@ export function reorderBody(body: Expr[], bound: Set<string>, scope: BodyScope):
       const a = analyses[i];
       const e = body[i];
       const missing = [...a.needs].filter((n) => !have.has(n) && !a.outputs.has(n));
-      const eqMissing = a.eqSides ? [...a.eqSides[0], ...a.eqSides[1]].filter((n) => !have.has(n)) : [];
+      const eqMissing = (a.eqSides ?? []).flatMap(([l, r]) => [...l, ...r]).filter((n) => !have.has(n));
       const name = [...missing, ...eqMissing].find((n) => !n.startsWith('$')) ?? missing[0] ?? eqMissing[0] ?? '_';
-      compileError('rego_unsafe_var_error', `var ${name.startsWith('$') ? '_' : name} is unsafe`, e.loc);
+      compileError('rego_unsafe_var_error', `var ${displayName(name)} is unsafe`, e.loc);
     }
     done[picked] = true;
     out.push(body[picked]);
@@ -374,9 +448,129 @@ export function reorderBody(body: Expr[], bound: Set<string>, scope: BodyScope):
   return out;
 }
 
+/** A variable's name as written: `_` for wildcards and generated names, without the `#n` of a closure's own copy. */
+export function displayName(name: string): string {
+  if (name.startsWith('$')) return '_';
+  const at = name.indexOf('#');
+  return at < 0 ? name : name.slice(0, at);
+}
+
+let closureCopies = 0;
+
+/** A term with variables renamed (all occurrences, bodies of comprehensions included). */
+function renameTerm(t: Term, names: Map<string, string>): Term {
+  const r = (x: Term): Term => renameTerm(x, names);
+  switch (t.type) {
+    case 'var':
+      return names.has(t.name) ? { ...t, name: names.get(t.name)! } : t;
+    case 'ref':
+      return { ...t, head: r(t.head), path: t.path.map(r) };
+    case 'array':
+    case 'set':
+      return { ...t, items: t.items.map(r) };
+    case 'object':
+      return { ...t, items: t.items.map(([k, v]) => [r(k), r(v)] as [Term, Term]) };
+    case 'call':
+      return { ...t, args: t.args.map(r) };
+    case 'arraycompr':
+    case 'setcompr':
+      return { ...t, term: r(t.term), body: t.body.map((e) => renameExpr(e, names)) };
+    case 'objectcompr':
+      return { ...t, key: r(t.key), value: r(t.value), body: t.body.map((e) => renameExpr(e, names)) };
+    default:
+      return t;
+  }
+}
+
+function renameExpr(e: Expr, names: Map<string, string>): Expr {
+  const r = (x: Term): Term => renameTerm(x, names);
+  const v = (x: VarTerm): VarTerm => r(x) as VarTerm;
+  const withs = e.with.map((w) => ({ ...w, value: r(w.value) }));
+  switch (e.type) {
+    case 'term':
+      return { ...e, with: withs, term: r(e.term) };
+    case 'some':
+      return { ...e, with: withs, vars: e.vars.map(v) };
+    case 'somein':
+      return { ...e, with: withs, key: e.key && r(e.key), value: r(e.value), collection: r(e.collection) };
+    case 'every':
+      return { ...e, with: withs, key: e.key && v(e.key), value: v(e.value), domain: r(e.domain), body: e.body.map((x) => renameExpr(x, names)) };
+  }
+}
+
+/** Names an expression declares (`some x`, `x :=`, `some x in xs`). */
+function declaredBy(e: Expr): Set<string> {
+  return declaredVars([e]);
+}
+
+/**
+ * OPA resolves declared variables in written order, each closure (comprehension, `every`) in a
+ * scope of its own: a closure's variable that the enclosing body declares only at or after the
+ * closure (`ys := [x | x = xs[_]]; x := 1`) is the closure's own, not the later one. Such variables
+ * get a name of their own (`x#1`) inside the closure. `isDeclaredAbove`: names declared before the body.
+ */
+export function localiseClosureVars(body: Expr[], isDeclaredAbove: (name: string) => boolean): Expr[] {
+  const later = body.map(declaredBy);
+  const before = new Set<string>();
+  return body.map((e, i) => {
+    const pending = new Set<string>();
+    for (let j = i; j < body.length; j++) for (const n of later[j]) if (!before.has(n) && !isDeclaredAbove(n)) pending.add(n);
+    for (const n of later[i]) before.add(n);
+    if (pending.size === 0) return e;
+    const localise = (free: Set<string>, rename: (names: Map<string, string>) => void): void => {
+      const names = new Map<string, string>();
+      for (const n of free) if (pending.has(n)) names.set(n, `${n}#${closureCopies++}`);
+      if (names.size > 0) rename(names);
+    };
+    // Rename inside the closures of the expression only (not descending into closures' own closures:
+    // renaming every occurrence in a closure keeps the inner scopes consistent).
+    const inTerm = (t: Term): Term => {
+      switch (t.type) {
+        case 'ref':
+          return { ...t, head: inTerm(t.head), path: t.path.map(inTerm) };
+        case 'array':
+        case 'set':
+          return { ...t, items: t.items.map(inTerm) };
+        case 'object':
+          return { ...t, items: t.items.map(([k, v]) => [inTerm(k), inTerm(v)] as [Term, Term]) };
+        case 'call':
+          return { ...t, args: t.args.map(inTerm) };
+        case 'arraycompr':
+        case 'setcompr':
+        case 'objectcompr': {
+          let out: Term = t;
+          localise(closureVars(t, new Set()), (names) => (out = renameTerm(t, names)));
+          return out;
+        }
+        default:
+          return t;
+      }
+    };
+    const withs = e.with.map((w) => ({ ...w, value: inTerm(w.value) }));
+    switch (e.type) {
+      case 'term':
+        return { ...e, with: withs, term: inTerm(e.term) };
+      case 'some':
+        return e;
+      case 'somein':
+        return { ...e, with: withs, key: e.key && inTerm(e.key), value: inTerm(e.value), collection: inTerm(e.collection) };
+      case 'every': {
+        let out: Expr = { ...e, with: withs, domain: inTerm(e.domain) };
+        const free = exprClosureVars({ ...e, domain: { type: 'null', loc: e.loc }, with: [] }, new Set());
+        const base = out;
+        localise(free, (names) => {
+          out = { ...base, body: base.body.map((x) => renameExpr(x, names)) };
+        });
+        return out;
+      }
+    }
+  });
+}
+
 /**
  * OPA's checks of declared variables, in written order: a variable may be declared (`some x`,
- * `x :=`, `some x in xs`) only once per body and not after it was used. `declaredAbove`: names the
+ * `x :=`, `some x in xs`) only once per body and not after it was used. Comprehensions and `every`
+ * are scopes of their own: what they declare is not a use in the enclosing body. `declaredAbove`: names the
  * body cannot redeclare (a function's parameters).
  */
 export function checkDeclarations(body: Expr[], declaredAbove: Set<string>): void {
@@ -384,8 +578,8 @@ export function checkDeclarations(body: Expr[], declaredAbove: Set<string>): voi
   const used = new Set<string>();
   const declare = (name: string, how: 'declared' | 'assigned', e: Expr): void => {
     if (name.startsWith('$')) return;
-    if (declared.has(name)) compileError('rego_compile_error', `var ${name} ${how === 'assigned' ? 'assigned' : 'declared'} above`, e.loc);
-    if (used.has(name)) compileError('rego_compile_error', `var ${name} referenced above`, e.loc);
+    if (declared.has(name)) compileError('rego_compile_error', `var ${displayName(name)} ${how === 'assigned' ? 'assigned' : 'declared'} above`, e.loc);
+    if (used.has(name)) compileError('rego_compile_error', `var ${displayName(name)} referenced above`, e.loc);
     declared.add(name);
   };
   const use = (names: Set<string>): void => {
@@ -393,30 +587,33 @@ export function checkDeclarations(body: Expr[], declaredAbove: Set<string>): voi
   };
   for (const e of body) {
     if (e.negated) {
-      use(exprVars(e, new Set()));
+      if (e.type === 'term' && e.term.type === 'call' && e.term.name.length === 1 && e.term.name[0] === 'assign') {
+        compileError('rego_compile_error', 'cannot assign vars inside negated expression', e.loc);
+      }
+      use(exprClosureVars(e, new Set()));
       continue;
     }
     if (e.type === 'some') {
       for (const v of e.vars) declare(v.name, 'declared', e);
     } else if (e.type === 'somein') {
-      use(termVars(e.collection, new Set()));
+      use(closureVars(e.collection, new Set()));
       const names = new Set<string>();
       if (e.key) patternVars(e.key, names);
       patternVars(e.value, names);
       for (const n of names) declare(n, 'declared', e);
       // Non-variable parts of the patterns (`some [x, y.z] in xs`) read their variables.
       const all = new Set<string>();
-      if (e.key) termVars(e.key, all);
-      termVars(e.value, all);
+      if (e.key) closureVars(e.key, all);
+      closureVars(e.value, all);
       for (const n of names) all.delete(n);
       use(all);
     } else if (e.type === 'term' && e.term.type === 'call' && e.term.name.length === 1 && e.term.name[0] === 'assign') {
       const [lhs, rhs] = e.term.args;
-      use(termVars(rhs, new Set()));
-      for (const w of e.with) use(termVars(w.value, new Set()));
+      use(closureVars(rhs, new Set()));
+      for (const w of e.with) use(closureVars(w.value, new Set()));
       for (const n of patternVars(lhs, new Set())) declare(n, 'assigned', e);
     } else {
-      use(exprVars(e, new Set()));
+      use(exprClosureVars(e, new Set()));
     }
   }
 }

@@ -9,13 +9,17 @@ import type { Func, Local, Program, Stmt } from './ir';
 import { ConstPool, FuncBuilder } from './builder';
 import { CallReach } from './reach';
 import { Leaf, ModuleScope, TreeNode, findNode } from '../compile/ruletree';
-import { checkDeclarations, declaredVars, patternVars, reorderBody } from '../compile/safety';
+import { checkDeclarations, closureVars, declaredVars, displayName, localiseClosureVars, patternVars, reorderBody } from '../compile/safety';
+import { hoistOperands } from '../compile/dynamics';
 import { compileError } from '../compile/errors';
 import { checkBuiltinCall, checkReplacementValue } from '../compile/typecheck';
 import { lookupBuiltin, unsupportedBuiltinArity } from '../builtins/catalog';
 
 /** Variable name → its local slot, or null for a declared (`some x`, `x :=`) but not yet bound variable. */
 type Env = Map<string, Local | null>;
+
+/** The environment in which a name can only mean a global (a `with` target). */
+const NO_LOCALS: Env = new Map();
 type Cont = (env: Env) => void;
 type ValueCont = (value: Local, env: Env) => void;
 
@@ -119,6 +123,7 @@ export class Planner {
   /** Planned functions per rule and per tree node, for each set of function mocks in effect ('' = none). */
   private readonly leafIndex = new Map<string, Map<Leaf, number>>();
   private readonly nodeIndex = new Map<string, Map<TreeNode, number>>();
+  private readonly projectedIndex = new Map<string, Map<string, number>>();
   /**
    * Function and builtin replacements of the `with` being planned (`with data.lib.f as g`), keyed by
    * `data.lib.f` or the builtin's name. Mocks are resolved at compile time: every rule reached while
@@ -138,6 +143,8 @@ export class Planner {
   private readonly inProgress: string[] = [];
   private readonly entrypoints: Record<string, number> = {};
   private readonly reach: CallReach;
+  /** Counter of the variables that operands moved out of negated expressions are bound to. */
+  private dynamics = 0;
 
   constructor(private readonly root: TreeNode, private readonly defaultScope: ModuleScope) {
     this.reach = new CallReach(root);
@@ -418,6 +425,103 @@ export class Planner {
     return index;
   }
 
+  /**
+   * The object of `node`'s children projected on a path pattern (constant keys, and null for any
+   * key): { key: project(doc[key], pattern) } for each key of the node (rules and packages below
+   * it, and its base data) where that exists. Projecting on `null` gives an object of the
+   * projections of each member; on a key, the projection of the document at that key.
+   */
+  private projectedNodeFunc(node: TreeNode, pattern: (string | null)[], loc: Location): number {
+    const id = `${node.path.length ? `data.${node.path.join('.')}` : 'data'}[_]${pattern.map((p) => (p === null ? '[_]' : `.${p}`)).join('')}`;
+    const cache = this.cacheFor(this.projectedIndex);
+    const known = cache.get(id);
+    if (known !== undefined) return known;
+    this.enter(this.mockKey ? `${id} (with ${this.mockKey})` : id, loc);
+    const index = this.funcs.length;
+    this.funcs.push(null);
+    const fb = new FuncBuilder(id, 0, this.consts);
+    fb.emit(['makeobject', fb.result]);
+    fb.block(() => {
+      const cur = this.baseDocument(fb, node.path);
+      const key = fb.newLocal();
+      const doc = fb.newLocal();
+      fb.emit(['istype', cur, 'object']);
+      const body = fb.nested(() => this.projectValue(fb, doc, pattern, (v) => fb.emit(['objectinsert', fb.result, key, v])));
+      fb.emit(['scan', cur, key, doc, body]);
+    });
+    for (const [seg, child] of node.children) {
+      fb.block(() => this.projectNode(fb, child, pattern, loc, (v) => fb.emit(['objectinsert', fb.result, fb.constLocal(seg), v])));
+    }
+    this.inProgress.pop();
+    this.funcs[index] = fb.finish(true);
+    cache.set(id, index);
+    return index;
+  }
+
+  /** The base document at `path` below data (fails where there is none). */
+  private baseDocument(fb: FuncBuilder, path: string[]): Local {
+    let cur = fb.newLocal();
+    fb.emit(['data', cur]);
+    for (const seg of path) {
+      const next = fb.newLocal();
+      fb.emit(['dot', cur, fb.constLocal(seg), next]);
+      cur = next;
+    }
+    return cur;
+  }
+
+  /** The projection of the document at a tree node; functions are not documents (no value). */
+  private projectNode(fb: FuncBuilder, node: TreeNode, pattern: (string | null)[], loc: Location, k: (v: Local) => void): void {
+    if (node.leaf) {
+      if (node.leaf.kind === 'function') return;
+      const v = fb.newLocal();
+      fb.emit(['callfn', this.leafFunc(node.leaf, loc), [], v]);
+      this.projectValue(fb, v, pattern, k);
+      return;
+    }
+    if (pattern.length === 0) {
+      const v = fb.newLocal();
+      fb.emit(['callfn', this.nodeFunc(node, loc), [], v]);
+      k(v);
+      return;
+    }
+    const [first, ...rest] = pattern;
+    if (first === null) {
+      const v = fb.newLocal();
+      fb.emit(['callfn', rest.length === 0 ? this.nodeFunc(node, loc) : this.projectedNodeFunc(node, rest, loc), [], v]);
+      k(v);
+      return;
+    }
+    const child = node.children.get(first);
+    if (child) {
+      this.projectNode(fb, child, rest, loc, k);
+      return;
+    }
+    this.projectValue(fb, this.baseDocument(fb, [...node.path, first]), rest, k);
+  }
+
+  /** The projection of a value: keys looked up, each `null` an object of the members' projections. */
+  private projectValue(fb: FuncBuilder, v: Local, pattern: (string | null)[], k: (v: Local) => void): void {
+    let at = v;
+    for (let i = 0; i < pattern.length; i++) {
+      const seg = pattern[i];
+      if (seg === null) {
+        const obj = fb.newLocal();
+        fb.emit(['makeobject', obj]);
+        const key = fb.newLocal();
+        const member = fb.newLocal();
+        const body = fb.nested(() => this.projectValue(fb, member, pattern.slice(i + 1), (x) => fb.emit(['objectinsert', obj, key, x])));
+        fb.emit(['block', [['scan', at, key, member, body]]]);
+        k(obj);
+        return;
+      }
+      const next = fb.newLocal();
+      fb.emit(['dot', at, fb.constLocal(seg), next]);
+      at = next;
+    }
+    k(at);
+  }
+
   // ---------------------------------------------------------------- names
 
   private isGlobal(scope: ModuleScope, name: string): boolean {
@@ -444,7 +548,8 @@ export class Planner {
   // ---------------------------------------------------------------- bodies and expressions
 
   /** `declaredAbove`: names the body may not declare again (function parameters). */
-  private planBody(ctx: Ctx, body: Expr[], env: Env, after: Term[], k: Cont, declaredAbove: Set<string> = new Set()): void {
+  private planBody(ctx: Ctx, written: Expr[], env: Env, after: Term[], k: Cont, declaredAbove: Set<string> = new Set()): void {
+    const body = localiseClosureVars(written, (n) => env.has(n) || declaredAbove.has(n));
     checkDeclarations(body, declaredAbove);
     const bound = new Set<string>();
     for (const [n, l] of env) if (l !== null) bound.add(n);
@@ -471,11 +576,7 @@ export class Planner {
       return;
     }
     if (e.negated) {
-      const flag = fb.newLocal();
-      fb.emit(['reset', flag]);
-      fb.block(() => this.planExpr(ctx, { ...e, negated: false }, env, () => fb.emit(['const', flag, this.consts.add(true)])));
-      fb.emit(['isundef', flag]);
-      k(env);
+      this.planNegation(ctx, e, env, k);
       return;
     }
     switch (e.type) {
@@ -509,6 +610,33 @@ export class Planner {
         this.planTermExpr(ctx, e.term, env, k);
         return;
     }
+  }
+
+  /** `not expr`: its dynamic operands are evaluated first, outside the negation (see compile/dynamics). */
+  private planNegation(ctx: Ctx, e: Expr, env: Env, k: Cont): void {
+    const fb = ctx.fb;
+    const generated = new Set<string>();
+    const { hoisted, expr } = hoistOperands(e, {
+      isRefName: (n) => n !== 'input' && n !== 'data' && !env.has(n) && this.globalRef(ctx, n, env, LOC0) !== undefined,
+      canHoist: (t) => [...closureVars(t, new Set())].every((n) => generated.has(n) || !this.isUnbound(ctx, n, env)),
+      fresh: () => {
+        const name = `$dyn${this.dynamics++}`;
+        generated.add(name);
+        return name;
+      },
+    });
+    const step = (i: number, env2: Env): void => {
+      if (i < hoisted.length) {
+        this.planTerm(ctx, hoisted[i].term, env2, (v, env3) => step(i + 1, new Map(env3).set(hoisted[i].name, v)));
+        return;
+      }
+      const flag = fb.newLocal();
+      fb.emit(['reset', flag]);
+      fb.block(() => this.planExpr(ctx, { ...expr, negated: false }, env2, () => fb.emit(['const', flag, this.consts.add(true)])));
+      fb.emit(['isundef', flag]);
+      k(env);
+    };
+    step(0, env);
   }
 
   private planEvery(ctx: Ctx, e: Extract<Expr, { type: 'every' }>, env: Env, k: Cont): void {
@@ -675,8 +803,9 @@ export class Planner {
     const name = refName(m.target);
     if (!name) return undefined;
     const dotted = name.join('.');
-    const what = this.callable(ctx, name, env);
-    const global = env.has(name[0]) || ctx.scope.aliases.has(name[0]) || ctx.scope.ruleNames.has(name[0]) || name[0] === 'data' || name[0] === 'input';
+    // A target names a global document or function; locals (v0 `input := ...`) do not shadow it.
+    const what = this.callable(ctx, name, NO_LOCALS);
+    const global = ctx.scope.aliases.has(name[0]) || ctx.scope.ruleNames.has(name[0]) || name[0] === 'data' || name[0] === 'input';
     if (!global) {
       const invalid = (why: string): never => compileError('rego_compile_error', `with keyword replacing built-in function: ${why}`, m.target.loc);
       if (IRREPLACEABLE.has(dotted)) invalid(`replacement of "${dotted}" invalid`);
@@ -709,7 +838,7 @@ export class Planner {
     const target = m.target;
     const head = target.head;
     let ref: RootRef | undefined;
-    if (head.type === 'var') ref = this.globalRef(ctx, head.name, env, target.loc);
+    if (head.type === 'var') ref = this.globalRef(ctx, head.name, NO_LOCALS, target.loc);
     if (!ref) compileError('rego_type_error', 'with keyword target must reference existing input, data, or a function', target.loc);
     const path: string[] = [];
     for (const p of [...ref.path, ...target.path]) {
@@ -842,20 +971,11 @@ export class Planner {
     if (constKeys(a) && constKeys(b) && a.type === 'object' && b.type === 'object') {
       // Same constant keys (shapeMismatch checked): unify value by value.
       const byKey = new Map(b.items.map(([key, val]) => [JSON.stringify(constValue(key)?.v), val]));
-      const pairs = a.items.map(([key, val]) => [val, byKey.get(JSON.stringify(constValue(key)?.v))!] as const);
-      const step = (i: number, e: Env): void => {
-        if (i === pairs.length) k(e);
-        else this.unifyTerms(ctx, pairs[i][0], pairs[i][1], e, (e2) => step(i + 1, e2));
-      };
-      step(0, env);
+      this.unifyPairs(ctx, a.items.map(([key, val]) => [val, byKey.get(JSON.stringify(constValue(key)?.v))!] as const), env, k);
       return;
     }
     if (a.type === 'array' && b.type === 'array') {
-      const step = (i: number, e: Env): void => {
-        if (i === a.items.length) k(e);
-        else this.unifyTerms(ctx, a.items[i], b.items[i], e, (e2) => step(i + 1, e2));
-      };
-      step(0, env);
+      this.unifyPairs(ctx, a.items.map((item, i) => [item, b.items[i]] as const), env, k);
       return;
     }
     if (this.hasUnbound(ctx, a, env) && !this.hasUnbound(ctx, b, env)) {
@@ -863,6 +983,16 @@ export class Planner {
     } else {
       this.planTerm(ctx, a, env, (v, env2) => this.unify(ctx, b, v, env2, k));
     }
+  }
+
+  /** Unify term pairs, each as soon as one of its sides is bound (`[a, b] = [b, 1]` does the second first). */
+  private unifyPairs(ctx: Ctx, pairs: ReadonlyArray<readonly [Term, Term]>, env: Env, k: Cont): void {
+    if (pairs.length === 0) {
+      k(env);
+      return;
+    }
+    const i = Math.max(0, pairs.findIndex(([x, y]) => !this.hasUnbound(ctx, x, env) || !this.hasUnbound(ctx, y, env)));
+    this.unifyTerms(ctx, pairs[i][0], pairs[i][1], env, (env2) => this.unifyPairs(ctx, pairs.filter((_, j) => j !== i), env2, k));
   }
 
   /** Unify a pattern term with a value in a local: binds unbound vars, compares the rest. */
@@ -950,7 +1080,7 @@ export class Planner {
           return;
         }
         const ref = this.globalRef(ctx, t.name, env, t.loc);
-        if (!ref) compileError('rego_unsafe_var_error', `var ${t.name.startsWith('$') ? '_' : t.name} is unsafe`, t.loc);
+        if (!ref) compileError('rego_unsafe_var_error', `var ${displayName(t.name)} is unsafe`, t.loc);
         this.planRootRef(ctx, ref, env, k);
         return;
       }
@@ -1018,7 +1148,7 @@ export class Planner {
         return;
       }
       const ref = this.globalRef(ctx, head.name, env, head.loc);
-      if (!ref) compileError('rego_unsafe_var_error', `var ${head.name} is unsafe`, head.loc);
+      if (!ref) compileError('rego_unsafe_var_error', `var ${displayName(head.name)} is unsafe`, head.loc);
       this.planRootRef(ctx, { root: ref.root, path: [...ref.path, ...t.path], loc: t.loc }, env, k);
       return;
     }
@@ -1035,10 +1165,10 @@ export class Planner {
     this.planDataPath(ctx, ref.path, env, k);
   }
 
-  /** Walk a ref below `data` through the rule tree: rules become calls, the rest base-document lookups. */
-  private planDataPath(ctx: Ctx, path: Term[], env: Env, k: ValueCont): void {
+  /** Walk a ref below `data` (from `start`) through the rule tree: rules become calls, the rest base-document lookups. */
+  private planDataPath(ctx: Ctx, path: Term[], env: Env, k: ValueCont, start: TreeNode = this.root): void {
     const fb = ctx.fb;
-    let node = this.root;
+    let node = start;
     const loc = path[0]?.loc ?? { file: ctx.scope.module.file, line: 1, col: 1 };
     for (let i = 0; ; i++) {
       if (node.leaf) {
@@ -1074,10 +1204,22 @@ export class Planner {
         this.planPath(ctx, cur, path, i + 1, env, k);
         return;
       }
-      // A variable or computed key: look it up in the node's whole object.
+      // A variable or computed key: look it up in the node's object. When constant keys follow
+      // (`data.pkg[x].deny`, `data.pkg[x][y].deny`), only the documents at those keys below each
+      // child are computed, as OPA reaches only those rules: a rule elsewhere below the node may
+      // itself use this ref.
+      let end = i + 1;
+      while (path[end]?.type === 'string' || path[end]?.type === 'var') end++;
+      while (end > i + 1 && path[end - 1].type !== 'string') end--;
       const v = fb.newLocal();
-      fb.emit(['callfn', this.nodeFunc(node, seg.loc), [], v]);
-      this.planPath(ctx, v, path, i, env, k);
+      if (end === i + 1) {
+        fb.emit(['callfn', this.nodeFunc(node, seg.loc), [], v]);
+        this.planPath(ctx, v, path, i, env, k);
+        return;
+      }
+      const pattern = path.slice(i + 1, end).map((t) => (t.type === 'string' ? t.value : null));
+      fb.emit(['callfn', this.projectedNodeFunc(node, pattern, seg.loc), [], v]);
+      this.planPath(ctx, v, [seg, ...path.slice(i + 1, end).filter((t) => t.type !== 'string'), ...path.slice(end)], 0, env, k);
       return;
     }
   }
@@ -1098,8 +1240,8 @@ export class Planner {
       fb.emit(['scan', base, key, val, body]);
       return;
     }
-    if (seg.type === 'array' && this.hasUnbound(ctx, seg, env)) {
-      // x[[a, b]]: iterate and destructure the key.
+    if ((seg.type === 'array' || seg.type === 'object') && this.hasUnbound(ctx, seg, env)) {
+      // x[[a, b]], x[{"k": v}]: iterate and unify each key with the pattern.
       const key = fb.newLocal();
       const val = fb.newLocal();
       const body = fb.nested(() => this.unify(ctx, seg, key, env, (env2) => this.planPath(ctx, val, path, i + 1, env2, k)));
