@@ -209,6 +209,7 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
       if (want.status === 200) expect(res.body.decisionId).toBe(res.headers[DECISION_ID_HEADER]);
     }
     if (want.inspect) want.inspect(res.body);
+    if (want.noErrorLog) expect(records.filter((r) => r.level === 'error')).toEqual([]);
 
     // Every refusal is logged with its reason; no log record ever holds a credential the request carried.
     if (want.reason) expect(records.filter((r) => r.fields.reason === want.reason)).toHaveLength(1);

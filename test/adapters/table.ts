@@ -57,6 +57,8 @@ export interface Expectation {
   decisionIdHeader?: boolean;
   /** The refusal must be logged with this reason (and, like every log record, without the token). */
   reason?: string;
+  /** No error-level log record: a client's malformed input is not a fault of ours. */
+  noErrorLog?: true;
   /** Further checks of the JSON body, e.g. of the input document the `authz/echo` entrypoint hands back. */
   inspect?: (body: AnswerBody) => void;
 }
@@ -115,6 +117,11 @@ const bearer = (make: (fixtures: Fixtures) => Promise<string> | string) => async
 
 const reader = bearer((f) => token(f, { claims: { sub: 'rita', roles: ['reader'] } }));
 const admin = bearer((f) => token(f));
+
+/** `depth` nested arrays around an empty one. */
+function nested(depth: number): unknown {
+  return JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+}
 
 export const scenarios: Scenario[] = [
   // ---------------------------------------------------------------- allowed
@@ -609,10 +616,44 @@ function http_(http: EchoedInput['request']['http']) {
   return route === undefined ? { path: canonical, raw_target, query } : { path: canonical, raw_target, route, query };
 }
 
-/** Keys a client chooses (query parameters, header names) are data, whatever their name. */
+/** Keys a client chooses (query parameters, header names) are data, whatever their name; deep JSON is a 4xx. */
 function untrustedKeyScenarios(): Scenario[] {
   const query = '?constructor=1&__proto__=2&toString=3&hasOwnProperty=4&valueOf=5&constructor=6';
   return [
+    {
+      name: 'a token whose claims nest deeper than the policy can read: 401 invalid_token, no error log',
+      method: 'GET',
+      path: '/api/orders',
+      authorization: bearer((f) => token(f, { claims: { deep: nested(300) } })),
+      expect: { status: 401, challenge: 'invalid_token', reason: 'nested_too_deep', noErrorLog: true },
+    },
+    {
+      name: 'claims nested as deep as the limit allows are used as usual',
+      method: 'GET',
+      path: '/api/orders',
+      authorization: bearer((f) => token(f, { claims: { deep: nested(250) } })),
+      expect: { status: 200, body: { sub: 'alice' } },
+    },
+    {
+      name: 'a JSON-RPC body nested deeper than the policy can read: 400 JSON-RPC invalid request, no error log',
+      method: 'POST',
+      path: '/api/mcp',
+      authorization: bearer((f) => token(f)),
+      body: { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'x', arguments: { a: nested(400) } } },
+      expect: {
+        status: 400,
+        bodyEquals: { jsonrpc: '2.0', id: 5, error: { code: -32600, message: 'the JSON-RPC message is nested more than 256 levels deep' } },
+        noErrorLog: true,
+      },
+    },
+    {
+      name: 'a JSON-RPC body nested 2500 levels deep (more than the policy module reads): 400, no error log',
+      method: 'POST',
+      path: '/api/mcp',
+      authorization: bearer((f) => token(f)),
+      body: { jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'x', arguments: { a: nested(2_500) } } },
+      expect: { status: 400, body: { id: 6, error: { code: -32600 } }, noErrorLog: true },
+    },
     {
       name: 'query parameters named like Object.prototype members: allowed as usual (not a 500)',
       method: 'GET',

@@ -232,6 +232,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       ip: request.ip === undefined ? undefined : normaliseIp(request.ip),
     };
     if ((error as OpaJwtError).status === 503) this.options.logger.error(fields, `opa-jwt: ${what} could not be verified: issuer keys unavailable`);
+    else if (fields.reason === 'nested_too_deep') this.malformedLog.log(fields.reason, fields, `opa-jwt: ${what} refused`);
     else this.options.logger.info(fields, `opa-jwt: ${what} refused`);
   }
 
@@ -241,13 +242,16 @@ export class OpaJwtAuthorizer implements Authorizer {
     this.malformedLog.log(reason, fields, 'opa-jwt: malformed request refused (400); further ones for this reason are counted, not logged, for a minute');
   }
 
-  /** A body the protocol layer refused before the policy ran (too large, a JSON-RPC batch, a malformed token request). */
+  /** A body the protocol layer refused before the policy ran (too large, too deep, a JSON-RPC batch, a malformed token request). */
   private logProtocolRefusal(outcome: RespondOutcome, request: CoreRequest): void {
     const body = (outcome.body ?? {}) as { error?: unknown; error_description?: unknown };
     const rpcError = typeof body.error === 'object' && body.error !== null ? (body.error as { message?: unknown }) : undefined;
-    this.options.logger.info(
+    const reason = outcome.status === 413 ? 'body_too_large' : typeof body.error === 'string' ? body.error : 'invalid_request';
+    // Rate-limited: the body is the client's to get wrong, as often as it likes.
+    this.malformedLog.log(
+      `body:${reason}`,
       {
-        reason: outcome.status === 413 ? 'body_too_large' : typeof body.error === 'string' ? body.error : 'invalid_request',
+        reason,
         description: typeof body.error_description === 'string' ? body.error_description : rpcError?.message,
         status: outcome.status,
         method: request.method,

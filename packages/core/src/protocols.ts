@@ -11,6 +11,7 @@
  */
 import type { CoreRequest, Decision } from './contract';
 import type { RespondOutcome } from './decision';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
 import { buildMcpInput, classifyJsonRpcBody, jsonRpcCodeForStatus, jsonRpcError, jsonRpcIdOf, JSONRPC_INVALID_REQUEST, type McpInput } from './mcp';
 import {
   buildOAuthInput,
@@ -138,7 +139,14 @@ export async function enrichProtocolInput(request: CoreRequest, protocols: Resol
 
   if (!isJsonContentType(request)) return { type: 'input', request: {} };
   const rpc = classifyJsonRpcBody(request.body);
-  if (rpc.kind === 'message') return { type: 'input', request: { mcp: buildMcpInput(rpc.message) } };
+  if (rpc.kind === 'message') {
+    // The policy could not read it (see json-depth.ts): the client's fault, not a failed evaluation.
+    if (nestedDeeperThan(rpc.message)) {
+      // Shaped as a JSON-RPC error with the message's id by shapeDenial, like every denial of a message.
+      return { type: 'respond', status: 400, headers: {}, body: { error: 'invalid_request', error_description: `the JSON-RPC message is nested more than ${MAX_JSON_DEPTH} levels deep` } };
+    }
+    return { type: 'input', request: { mcp: buildMcpInput(rpc.message) } };
+  }
   if (rpc.kind === 'batch') {
     // One policy input describes one message; evaluating only part of a batch would let the rest through unseen.
     return {
