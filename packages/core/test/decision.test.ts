@@ -62,7 +62,13 @@ describe('decision log redaction', () => {
     const text = JSON.stringify(logged);
     for (const secret of ['abc.def.ghi', 's3cr3t', 'k3y', 't0k', 'access_token=abc']) expect(text).not.toContain(secret);
     expect(logged).toMatchObject({
-      request: { http: { headers: { Authorization: `Bearer ${REDACTED}`, Cookie: REDACTED, Accept: 'application/json' }, query: { access_token: [REDACTED], page: ['1'] } } },
+      request: {
+        http: {
+          headers: { Authorization: `Bearer ${REDACTED}`, Cookie: REDACTED, Accept: 'application/json' },
+          query: { access_token: [REDACTED], page: ['1'] },
+          raw_target: `/x?access_token=${REDACTED}&page=1`,
+        },
+      },
       jwt: { payload: { sub: 'alice' } },
     });
     expect(masked.sort()).toEqual([
@@ -71,6 +77,7 @@ describe('decision log redaction', () => {
       '/input/request/http/headers/X-Api-Key',
       '/input/request/http/headers/X-Auth-Token',
       '/input/request/http/query/access_token',
+      '/input/request/http/raw_target',
     ]);
     // The policy's own input is untouched.
     expect(input.request.http.headers.Authorization).toBe('Bearer abc.def.ghi');
