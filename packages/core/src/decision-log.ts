@@ -6,7 +6,7 @@
  * headers, any header whose name says token/secret/api-key, and `access_token` query parameters are replaced.
  */
 import { randomUUID } from 'node:crypto';
-import type { PolicyInput } from './input';
+import { newDictionary, type PolicyInput } from './input';
 
 export interface DecisionLogEntry {
   decision_id: string;
@@ -122,7 +122,7 @@ export function redactResult(result: unknown, secrets: readonly string[], masked
     }
     if (Array.isArray(value)) return value.map((item, index) => scrub(item, `${pointer}/${index}`));
     if (typeof value === 'object' && value !== null) {
-      const out: Record<string, unknown> = {};
+      const out = newDictionary<unknown>(); // keys are the policy's (or the client's): `__proto__` too
       for (const [key, item] of Object.entries(value)) out[key] = scrub(item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
       return out;
     }

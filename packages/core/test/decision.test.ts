@@ -3,7 +3,7 @@
  * gets, and the decision log's redaction.
  */
 import { denialError, errorOutcome, interpretResult } from '../src/decision';
-import { REDACTED, redactInput } from '../src/decision-log';
+import { REDACTED, redactInput, redactResult } from '../src/decision-log';
 import { buildInput } from '../src/input';
 
 describe('interpretResult', () => {
@@ -82,4 +82,12 @@ describe('decision log redaction', () => {
     // The policy's own input is untouched.
     expect(input.request.http.headers.Authorization).toBe('Bearer abc.def.ghi');
   });
+});
+
+test('a result with a __proto__ member keeps it as a member when scrubbed for the log', () => {
+  const result = JSON.parse('{"allowed":true,"__proto__":{"token":"abc.def.ghi-secret"}}');
+  const masked: string[] = [];
+  const scrubbed = redactResult(result, ['abc.def.ghi-secret'], masked);
+  expect(JSON.stringify(scrubbed)).toBe(`{"allowed":true,"__proto__":{"token":"${REDACTED}"}}`);
+  expect(masked).toEqual(['/result/__proto__/token']);
 });
