@@ -59,6 +59,8 @@ const ABSOLUTE_FORM = /^https?:\/\//i;
 /** Host, port and userinfo without anything a URL parser could read as the end of the authority. */
 const AUTHORITY = /^(?:[A-Za-z0-9\-._~:]*@)?(?:[A-Za-z0-9\-._~]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?$/;
 const UPPER = /[A-Z]/;
+const PATH_END = /[?#]/;
+const PATH_END_SEMICOLON = /[?#;]/;
 const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
 
 export function requestTarget(raw: string, routing: RoutingOptions = DEFAULT_ROUTING): RequestTarget {
@@ -74,22 +76,13 @@ export function requestTarget(raw: string, routing: RoutingOptions = DEFAULT_ROU
   }
 
   // Where the path ends: `?` (and `#`, which no framework routes on); `;` too where the router says so.
-  let pathEnd = rest.length;
-  let queryStart = -1;
-  for (let i = 1; i < rest.length; i++) {
-    const c = rest.charCodeAt(i);
-    if (c === 0x3f /* ? */ || c === 0x23 /* # */ || (c === 0x3b /* ; */ && routing.semicolonEndsPath)) {
-      pathEnd = i;
-      if (c !== 0x23) queryStart = i + 1;
-      break;
-    }
-  }
+  const pathEnd = routing.semicolonEndsPath ? rest.search(PATH_END_SEMICOLON) : rest.search(PATH_END);
   let query: string | undefined;
-  if (queryStart !== -1) {
-    const hash = rest.indexOf('#', queryStart);
-    query = hash === -1 ? rest.slice(queryStart) : rest.slice(queryStart, hash);
+  if (pathEnd !== -1 && rest.charCodeAt(pathEnd) !== 0x23 /* # */) {
+    const hash = rest.indexOf('#', pathEnd + 1);
+    query = hash === -1 ? rest.slice(pathEnd + 1) : rest.slice(pathEnd + 1, hash);
   }
-  let path = pathEnd === rest.length ? rest : rest.slice(0, pathEnd);
+  let path = pathEnd === -1 ? rest : rest.slice(0, pathEnd);
 
   if (path !== '/' && !PLAIN_PATH.test(path)) {
     if (!PATH_CHARS.test(path)) throw new MalformedTargetError('target_characters', 'the path holds characters that must be percent-encoded');
