@@ -402,6 +402,28 @@ describe('express: per-route form without a global middleware', () => {
   });
 });
 
+describe('fastify: the router options that change what reaches a route', () => {
+  test('with ignoreTrailingSlash, ignoreDuplicateSlashes and useSemicolonDelimiter, the policy sees the path Fastify routes on', async () => {
+    const app = Fastify({ routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, useSemicolonDelimiter: true } });
+    await app.register(fastifyOpaJwt, coreOptions(fixtures, { entrypoint: 'authz/echo' }));
+    app.get('/admin', async (request) => ({ route: 'admin', input: (request.auth?.decision.result as { input: unknown }).input }));
+    await app.ready();
+    try {
+      const authorization = `Bearer ${await token(fixtures)}`;
+      for (const [target, path] of [['/admin/', '/admin'], ['//admin', '/admin'], ['/admin;x=1', '/admin'], ['//admin//;x', '/admin']] as const) {
+        const res = await sendRaw(app.server, 'GET', target, { Authorization: authorization });
+        expect({ target, status: res.status }).toEqual({ target, status: 200 });
+        expect((res.body as { input: { path: string; request: { http: { raw_target: string; route: string } } } }).input).toMatchObject({
+          path,
+          request: { http: { raw_target: target, route: '/admin' } },
+        });
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('fastify: encapsulation', () => {
   test('the plugin is wrapped by fastify-plugin (its hook and decorators belong to the context that registers it)', () => {
     const meta = fastifyOpaJwt as unknown as Record<symbol, unknown>;
