@@ -54,7 +54,10 @@ export function routingOf(fastify: FastifyInstance): RoutingOptions {
   };
 }
 
-/** The preHandler runs for matched routes only: the route pattern (with any prefix) is always known. */
+/**
+ * The hook runs after routing: the route pattern (with any prefix) is known, except for requests no route matched
+ * (Fastify runs the hooks for its 404 handler too).
+ */
 export function toCoreRequest(request: FastifyRequest, routing?: RoutingOptions): CoreRequest {
   const core: CoreRequest = { method: request.method, url: request.url, headers: request.headers, ip: request.ip, body: request.body, routing: routing ?? routingOf(request.server) };
   const route = request.routeOptions.url;
