@@ -5,13 +5,18 @@
  *   ANY /api/...       protected with the configured entrypoint
  *   GET /public/health skipped (no authentication, no policy)
  *   ANY /special/...   protected with the SPECIAL_ENTRYPOINT override
+ *   GET /admin, GET /admin/settings   protected (the policy keeps readers out), routed by the framework's router
+ *   GET /items/:id     protected by a middleware on the route itself, so the adapter knows the route pattern
  *
+ * `settings.caseSensitive` sets the app's own case-sensitivity (Express `case sensitive routing`, @koa/router
+ * `sensitive`, Fastify `routerOptions.caseSensitive`); left out, each framework routes with its default.
  * Every handler answers `{ route, sub, anonymous, authenticated, decisionId, result }` from the request's AuthResult
  * (`result` is the policy's value, which the `authz/echo` entrypoint makes the input document itself).
  */
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import Koa from 'koa';
+import Router from '@koa/router';
 import Fastify from 'fastify';
 import { opaJwt as expressOpaJwt } from '@opa-jwt/express';
 import { opaJwt as koaOpaJwt } from '@opa-jwt/koa';
@@ -36,9 +41,15 @@ export interface AppHandle {
   close(): Promise<void>;
 }
 
+export type HarnessName = 'express' | 'koa' | 'fastify';
+
+export interface RoutingSettings {
+  caseSensitive?: boolean;
+}
+
 export interface Harness {
-  name: 'express' | 'koa' | 'fastify';
-  start(options: OpaJwtOptions): Promise<AppHandle>;
+  name: HarnessName;
+  start(options: OpaJwtOptions, settings?: RoutingSettings): Promise<AppHandle>;
 }
 
 function answer(route: string, auth: AuthResult | undefined): Record<string, unknown> {
@@ -54,8 +65,9 @@ function answer(route: string, auth: AuthResult | undefined): Record<string, unk
 
 export const expressHarness: Harness = {
   name: 'express',
-  async start(options) {
+  async start(options, settings = {}) {
     const app = express();
+    if (settings.caseSensitive !== undefined) app.set('case sensitive routing', settings.caseSensitive);
     const auth = expressOpaJwt(options);
     const parseJson = express.json();
     const keepText = express.text({ type: 'application/json' });
@@ -65,6 +77,9 @@ export const expressHarness: Harness = {
       return (mode === 'text' ? keepText : parseJson)(req, res, next);
     });
     app.use(express.urlencoded({ extended: false }));
+    app.get('/items/:id', auth, (req, res) => {
+      res.json(answer('items', req.auth));
+    });
     app.use('/public', expressOpaJwt.skip());
     app.use('/special', expressOpaJwt.route({ entrypoint: SPECIAL_ENTRYPOINT }));
     app.use(auth);
@@ -76,6 +91,12 @@ export const expressHarness: Harness = {
     });
     app.use('/api', (req, res) => {
       res.json(answer('api', req.auth));
+    });
+    app.get('/admin', (req, res) => {
+      res.json(answer('admin', req.auth));
+    });
+    app.get('/admin/settings', (req, res) => {
+      res.json(answer('admin', req.auth));
     });
     return { server: createServer(app), ready: auth.ready, close: () => auth.close() };
   },
@@ -94,7 +115,7 @@ export async function readKoaBody(ctx: Koa.Context): Promise<unknown> {
 
 export const koaHarness: Harness = {
   name: 'koa',
-  async start(options) {
+  async start(options, settings = {}) {
     const app = new Koa();
     const auth = koaOpaJwt(options);
     const skip = koaOpaJwt.skip();
@@ -103,6 +124,19 @@ export const koaHarness: Harness = {
       if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.get(BODY_PARSER_HEADER) !== 'none') (ctx.request as { body?: unknown }).body = await readKoaBody(ctx);
       await next();
     });
+    // @koa/router for the admin pages and the items: the middleware mounted on the router runs for its routes only.
+    const router = new Router(settings.caseSensitive === undefined ? {} : { sensitive: settings.caseSensitive });
+    router.use(auth);
+    router.get('/admin', (ctx) => {
+      ctx.body = answer('admin', ctx.state.auth);
+    });
+    router.get('/admin/settings', (ctx) => {
+      ctx.body = answer('admin', ctx.state.auth);
+    });
+    router.get('/items/:id', (ctx) => {
+      ctx.body = answer('items', ctx.state.auth);
+    });
+    app.use(router.routes());
     app.use((ctx, next) => {
       if (ctx.path.startsWith('/public/')) return skip(ctx, next);
       if (ctx.path.startsWith('/special/')) return special(ctx, next);
@@ -120,8 +154,8 @@ export const koaHarness: Harness = {
 
 export const fastifyHarness: Harness = {
   name: 'fastify',
-  async start(options) {
-    const app = Fastify();
+  async start(options, settings = {}) {
+    const app = Fastify(settings.caseSensitive === undefined ? {} : { routerOptions: { caseSensitive: settings.caseSensitive } });
     // Fastify's own JSON parser (prototype poisoning refused), unless the request asks for raw text or no parsing.
     const parseJson = app.getDefaultJsonParser('error', 'error');
     app.removeContentTypeParser('application/json');
@@ -138,6 +172,9 @@ export const fastifyHarness: Harness = {
     app.get('/public/health', { config: { opaJwt: { skip: true } } }, async (request) => answer('public', request.auth));
     app.all('/special/*', { config: { opaJwt: { entrypoint: SPECIAL_ENTRYPOINT } } }, async (request) => answer('special', request.auth));
     app.all('/api/*', async (request) => answer('api', request.auth));
+    app.get('/admin', async (request) => answer('admin', request.auth));
+    app.get('/admin/settings', async (request) => answer('admin', request.auth));
+    app.get('/items/:id', async (request) => answer('items', request.auth));
     await app.ready();
     return { server: app.server, ready: app.opaJwt!.ready, close: () => app.close() };
   },

@@ -12,7 +12,7 @@ import {
   withForeignSignature,
   type Fixtures,
 } from './fixtures';
-import type { OpaJwtOptions } from './harnesses';
+import type { HarnessName, OpaJwtOptions } from './harnesses';
 export { BODY_PARSER_HEADER } from './harnesses';
 
 export const POLICY_DIR = path.join(__dirname, 'policies');
@@ -58,6 +58,8 @@ export interface Expectation {
   decisionIdHeader?: boolean;
   /** The refusal must be logged with this reason (and, like every log record, without the token). */
   reason?: string;
+  /** No error-level log record: a client's malformed input is not a fault of ours. */
+  noErrorLog?: true;
   /** Further checks of the JSON body, e.g. of the input document the `authz/echo` entrypoint hands back. */
   inspect?: (body: AnswerBody) => void;
 }
@@ -74,7 +76,11 @@ export interface AnswerBody {
 
 export interface EchoedInput {
   source: { ip?: string };
-  request: { http: { host: string; method: string; path: string; headers: Record<string, string>; query: Record<string, string[]> }; mcp?: unknown; oauth?: unknown };
+  request: {
+    http: { host: string; method: string; path: string; raw_target: string; route?: string; headers: Record<string, string>; query: Record<string, string[]> };
+    mcp?: unknown;
+    oauth?: unknown;
+  };
   jwt?: { header: Record<string, unknown>; payload: Record<string, unknown> };
   method: string;
   path: string;
@@ -84,6 +90,15 @@ export interface Scenario {
   name: string;
   method: 'GET' | 'POST';
   path: string;
+  /**
+   * Send `path` as the request target exactly as written, over a real socket (absolute-form, odd encodings, dot
+   * segments, which HTTP clients would normalise); `{port}` is replaced by the server's port.
+   */
+  raw?: true;
+  /** The app's own case-sensitivity setting; left out, each framework's default (Express and Koa: no, Fastify: yes). */
+  caseSensitive?: boolean;
+  /** What differs on one framework, because its router routes this request elsewhere (replaces `expect`'s fields). */
+  expectOn?: Partial<Record<HarnessName, Partial<Expectation>>>;
   /** The Authorization header value to send, if any. */
   authorization?: (fixtures: Fixtures) => Promise<string | undefined> | string | undefined;
   /** Extra headers; a list is sent as repeated header lines. */
@@ -109,6 +124,14 @@ const callOf = (id: number, name: string) => ({ jsonrpc: '2.0', id, method: 'too
 const ID_LESS_ERROR = { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' } };
 
 const bearer = (make: (fixtures: Fixtures) => Promise<string> | string) => async (fixtures: Fixtures) => `Bearer ${await make(fixtures)}`;
+
+const reader = bearer((f) => token(f, { claims: { sub: 'rita', roles: ['reader'] } }));
+const admin = bearer((f) => token(f));
+
+/** `depth` nested arrays around an empty one. */
+function nested(depth: number): unknown {
+  return JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+}
 
 export const scenarios: Scenario[] = [
   // ---------------------------------------------------------------- allowed
@@ -607,4 +630,228 @@ export const scenarios: Scenario[] = [
     authorization: () => 'Bearer not-a-jwt',
     expect: { status: 200, body: { route: 'public', authenticated: false } },
   },
+
+  ...routingScenarios(),
+  ...untrustedKeyScenarios(),
 ];
+
+/**
+ * The policy must see the path the framework routes on. The policy keeps readers out of `/admin…` (a lower-case
+ * rule): no spelling of a target may get a reader to the admin handler. Statuses differ where a router sends a
+ * request nowhere (404) that another routes to `/admin`; a reader never gets a 200 from `route: 'admin'`. The
+ * Express and Koa apps' middleware runs before routing and Fastify runs its hooks for unmatched requests too, so
+ * many requests that route nowhere are decided by the policy first (403) rather than answered 404.
+ */
+function routingScenarios(): Scenario[] {
+  type Row = [target: string, status: number, on?: Partial<Record<HarnessName, number>>, why?: string];
+  const fastify404: Partial<Record<HarnessName, number>> = { fastify: 404 };
+  const rows: Row[] = [
+    ['/admin', 403],
+    ['/ADMIN', 403, fastify404, 'Express and @koa/router ignore case by default (Fastify does not route it)'],
+    ['/aDmIn', 403, fastify404],
+    ['/Admin/settings', 403, fastify404],
+    ['/ADMIN/', 403, fastify404, 'a trailing slash is ignored by Express and @koa/router by default'],
+    ['/admin/', 403, undefined, 'Fastify: no route, but its 404 handler runs the hooks too, and /admin/ is under /admin'],
+    ['/%61dmin', 403, undefined, 'Fastify decodes before routing; Express and Koa do not route it but the policy still sees /admin'],
+    ['/%61dmin/settings', 403],
+    ['/adm%69n', 403],
+    ['/admin;x=1', 403, undefined, 'no router ends the path at ";" by default: the policy sees /admin;x=1'],
+    ['//admin', 404, undefined, 'no router merges slashes by default: it routes nowhere'],
+    ['http://127.0.0.1:{port}/admin', 403, undefined, 'absolute-form (RFC 9112 §3.2.2) is routed on its path'],
+    ['http://evil.example/admin/settings', 403],
+    ['HTTPS://x/admin?y=1', 403],
+    ['/api/../admin', 400, undefined, 'dot segments are refused: no router resolves them'],
+    ['/api/%2e%2e/admin', 400],
+    ['/api/%2E%2E/admin', 400],
+    ['/api/./orders', 400],
+    ['/admin/../api/orders', 400],
+    ['/api/x\\y', 400, undefined, 'characters a path may not hold raw are refused'],
+    ['/api/x%zz', 400, undefined, 'a malformed percent-escape is refused (by Fastify itself before any hook)'],
+    ['ftp://x/admin', 400, undefined, 'absolute-form other than http(s) is refused'],
+  ];
+  const scenarios: Scenario[] = rows.map(([target, status, on, why]) => ({
+    name: `routing: a reader's GET ${target}: ${status}${why ? ` (${why})` : ''}`,
+    method: 'GET',
+    path: target,
+    raw: true,
+    authorization: reader,
+    expect: { status, ...(status === 400 ? { body: { error: 'invalid_request' } } : {}) },
+    expectOn: target.includes('%zz')
+      ? { fastify: { status: 400, body: undefined } } // Fastify's own answer
+      : on && Object.fromEntries(Object.entries(on).map(([name, code]) => [name, { status: code, body: undefined }])),
+  }));
+  scenarios.push(
+    {
+      name: 'routing: an admin reaches /admin through /ADMIN where the router ignores case, and through absolute-form',
+      method: 'GET',
+      path: '/ADMIN',
+      raw: true,
+      authorization: admin,
+      expect: { status: 200, body: { route: 'admin', sub: 'alice' } },
+      expectOn: { fastify: { status: 404, body: undefined } },
+    },
+    {
+      name: 'routing: absolute-form with another host reaches the handler of its path (for an admin)',
+      method: 'GET',
+      path: 'http://evil.example/admin/settings',
+      raw: true,
+      authorization: admin,
+      expect: { status: 200, body: { route: 'admin' } },
+    },
+    {
+      name: 'routing, case-sensitive app: /ADMIN routes nowhere; /admin is still denied to a reader',
+      caseSensitive: true,
+      method: 'GET',
+      path: '/ADMIN',
+      raw: true,
+      authorization: reader,
+      // The policy sees /ADMIN (the app routes case-sensitively) and lets the reader through to... no route.
+      expect: { status: 404 },
+    },
+    {
+      name: 'routing, case-sensitive app: /admin is denied to a reader',
+      caseSensitive: true,
+      method: 'GET',
+      path: '/admin',
+      raw: true,
+      authorization: reader,
+      expect: { status: 403 },
+    },
+    {
+      name: 'routing, case-insensitive app (Fastify too): /Admin/settings is denied to a reader',
+      caseSensitive: false,
+      method: 'GET',
+      path: '/Admin/settings',
+      raw: true,
+      authorization: reader,
+      expect: { status: 403 },
+    },
+    {
+      name: 'routing, case-insensitive app (Fastify too): an admin reaches /ADMIN',
+      caseSensitive: false,
+      method: 'GET',
+      path: '/ADMIN',
+      raw: true,
+      authorization: admin,
+      expect: { status: 200, body: { route: 'admin' } },
+    },
+    {
+      name: 'input: path is the canonical path, raw_target the target as received, route the matched pattern',
+      entrypoint: 'authz/echo',
+      method: 'GET',
+      path: '/items/Ab%43?x=1',
+      raw: true,
+      authorization: admin,
+      expect: {
+        status: 200,
+        inspect: ({ route, result }) => {
+          expect(route).toBe('items');
+          const { http } = result!.input.request;
+          expect(http_(http)).toEqual({ path: '/items/abc', raw_target: '/items/Ab%43?x=1', route: '/items/:id', query: { x: ['1'] } });
+          expect(result!.input.path).toBe(http.path);
+        },
+      },
+      expectOn: {
+        fastify: {
+          inspect: ({ result }) => {
+            expect(http_(result!.input.request.http)).toEqual({ path: '/items/AbC', raw_target: '/items/Ab%43?x=1', route: '/items/:id', query: { x: ['1'] } });
+          },
+        },
+      },
+    },
+    {
+      name: 'input: an absolute-form target gives the policy its path and query; raw_target keeps the URL',
+      entrypoint: 'authz/echo',
+      method: 'GET',
+      path: 'http://evil.example/api/Orders?expand=1',
+      raw: true,
+      authorization: admin,
+      expect: {
+        status: 200,
+        inspect: ({ result }) => {
+          // No route on Express and Koa: the middleware runs on the app, before any route is chosen.
+          expect(http_(result!.input.request.http)).toEqual({ path: '/api/orders', raw_target: 'http://evil.example/api/Orders?expand=1', query: { expand: ['1'] } });
+        },
+      },
+      expectOn: {
+        fastify: {
+          inspect: ({ result }) => {
+            expect(http_(result!.input.request.http)).toEqual({ path: '/api/Orders', raw_target: 'http://evil.example/api/Orders?expand=1', route: '/api/*', query: { expand: ['1'] } });
+          },
+        },
+      },
+    },
+  );
+  return scenarios;
+}
+
+/** The routing-related members of `request.http`. */
+function http_(http: EchoedInput['request']['http']) {
+  const { path: canonical, raw_target, route, query } = http;
+  return route === undefined ? { path: canonical, raw_target, query } : { path: canonical, raw_target, route, query };
+}
+
+/** Keys a client chooses (query parameters, header names) are data, whatever their name; deep JSON is a 4xx. */
+function untrustedKeyScenarios(): Scenario[] {
+  const query = '?constructor=1&__proto__=2&toString=3&hasOwnProperty=4&valueOf=5&constructor=6';
+  return [
+    {
+      name: 'a token whose claims nest deeper than the policy can read: 401 invalid_token, no error log',
+      method: 'GET',
+      path: '/api/orders',
+      authorization: bearer((f) => token(f, { claims: { deep: nested(300) } })),
+      expect: { status: 401, challenge: 'invalid_token', reason: 'nested_too_deep', noErrorLog: true },
+    },
+    {
+      name: 'claims nested as deep as the limit allows are used as usual',
+      method: 'GET',
+      path: '/api/orders',
+      authorization: bearer((f) => token(f, { claims: { deep: nested(250) } })),
+      expect: { status: 200, body: { sub: 'alice' } },
+    },
+    {
+      name: 'a JSON-RPC body nested deeper than the policy can read: 400 JSON-RPC invalid request, no error log',
+      method: 'POST',
+      path: '/api/mcp',
+      authorization: bearer((f) => token(f)),
+      body: { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'x', arguments: { a: nested(400) } } },
+      expect: {
+        status: 400,
+        bodyEquals: { jsonrpc: '2.0', id: 5, error: { code: -32600, message: 'not a JSON-RPC 2.0 message this server accepts: nested more than 256 levels deep' } },
+        noErrorLog: true,
+      },
+    },
+    {
+      name: 'a JSON-RPC body nested 2500 levels deep (more than the policy module reads): 400, no error log',
+      method: 'POST',
+      path: '/api/mcp',
+      authorization: bearer((f) => token(f)),
+      body: { jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'x', arguments: { a: nested(2_500) } } },
+      expect: { status: 400, body: { id: 6, error: { code: -32600 } }, noErrorLog: true },
+    },
+    {
+      name: 'query parameters named like Object.prototype members: allowed as usual (not a 500)',
+      method: 'GET',
+      path: `/api/orders${query}`,
+      authorization: reader,
+      expect: { status: 200, body: { route: 'api', sub: 'rita' } },
+    },
+    {
+      name: 'input: query parameters and headers named like Object.prototype members are ordinary members',
+      entrypoint: 'authz/echo',
+      method: 'GET',
+      path: `/api/orders${query}`,
+      raw: true,
+      headers: { constructor: 'c', ['__proto__']: 'p', Hasownproperty: 'h' },
+      authorization: admin,
+      expect: {
+        status: 200,
+        inspect: ({ result }) => {
+          const { query: q, headers } = result!.input.request.http;
+          expect(JSON.parse(JSON.stringify(q))).toEqual(JSON.parse('{"constructor":["1","6"],"__proto__":["2"],"toString":["3"],"hasOwnProperty":["4"],"valueOf":["5"]}'));
+          expect(headers).toMatchObject({ Constructor: 'c', Hasownproperty: 'h' });
+        },
+      },
+    },
+  ];
+}

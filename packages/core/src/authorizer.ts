@@ -14,9 +14,10 @@ import { denialError, errorOutcome, interpretResult, type Interpretation, type R
 import { elapsedNs, newDecisionId, nowNs, redactInput, redactResult, type DecisionLogEntry } from './decision-log';
 import { OpaJwtError, PolicyEvaluationError, UnauthorizedError, withoutStack } from './errors';
 import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
-import { errorFields } from './logger';
+import { errorFields, RateLimitedLog } from './logger';
 import { resolveOptions, type AuthorizerOptions, type ResolvedOptions } from './options';
 import { PolicyStore } from './policy/policy-store';
+import { MalformedTargetError, requestTarget, type RequestTarget } from './request-target';
 import type { Evaluation } from './policy/engine';
 import { enrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
 import { extractToken, type ExtractedToken } from './token';
@@ -42,6 +43,10 @@ export class OpaJwtAuthorizer implements Authorizer {
   private readonly loggerGiven: boolean;
   /** Per-route entrypoints (`data.pkg.rule`, `pkg.rule`) as the SDK names them, normalised once per spelling. */
   private readonly routeEntrypoints = new Map<string, string>();
+  /** Refusals of malformed input (targets, bodies, claims): logged at most once a minute per reason. */
+  private readonly malformedLog: RateLimitedLog;
+  /** Refusals caused by the app's own set-up (e.g. no body parser before opa-jwt), as often as clients send them. */
+  private readonly configErrorLog: RateLimitedLog;
 
   constructor(options: AuthorizerOptions) {
     this.options = resolveOptions(options);
@@ -56,6 +61,8 @@ export class OpaJwtAuthorizer implements Authorizer {
       logger,
     });
     this.loggerGiven = options.logger !== undefined;
+    this.malformedLog = new RateLimitedLog((fields, message) => logger.info(fields, message));
+    this.configErrorLog = new RateLimitedLog((fields, message) => logger.error(fields, message));
     const policyStart = this.policies.start();
     // Reported once, here, for every adapter. What happens next is decided per request by what is in force, not by
     // this promise: with `watch`, a good version saved later is put in force (logged as recovered).
@@ -102,6 +109,14 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
     const wellKnown = serveWellKnown(request, this.options.protocols);
     if (wellKnown) return wellKnown;
+    // First: a target the policy could not be shown faithfully is refused before anything else is spent on it.
+    let target: RequestTarget;
+    try {
+      target = requestTarget(request.url, request.routing);
+    } catch (error) {
+      if (error instanceof MalformedTargetError) this.logMalformed(error.reason, error.description, request);
+      throw error;
+    }
 
     let extracted: ExtractedToken | undefined;
     try {
@@ -125,7 +140,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       this.logProtocolRefusal(enrichment, request);
       return this.shape(request, enrichment, undefined);
     }
-    let input = buildInput(request, verified);
+    let input = buildInput(request, verified, target);
     Object.assign(input.request, enrichment.request);
     // Without a hook, no await: it would cost every request a promise and a trip through the microtask queue.
     if (this.options.input) {
@@ -221,17 +236,30 @@ export class OpaJwtAuthorizer implements Authorizer {
       ip: request.ip === undefined ? undefined : normaliseIp(request.ip),
     };
     if ((error as OpaJwtError).status === 503) this.options.logger.error(fields, `opa-jwt: ${what} could not be verified: issuer keys unavailable`);
+    else if (fields.reason === 'nested_too_deep') this.malformedLog.log(fields.reason, fields, `opa-jwt: ${what} refused`);
     else this.options.logger.info(fields, `opa-jwt: ${what} refused`);
   }
 
-  /** A body the protocol layer refused before the policy ran (too large, a JSON-RPC batch, a malformed token request, unparsed JSON). */
+  /** Input a client controls and got wrong: rate-limited, without the raw target (it may carry a query token). */
+  private logMalformed(reason: string, description: string, request: CoreRequest): void {
+    const fields = { reason, description, method: request.method, ip: request.ip === undefined ? undefined : normaliseIp(request.ip) };
+    this.malformedLog.log(reason, fields, 'opa-jwt: malformed request refused (400); further ones for this reason are counted, not logged, for a minute');
+  }
+
+  /**
+   * A body the protocol layer refused before the policy ran (too large, too deep, a JSON-RPC batch, a malformed token
+   * request, or unparsed JSON: the app's configuration error, logged as an error).
+   */
   private logProtocolRefusal(outcome: RespondOutcome, request: CoreRequest): void {
     const body = (outcome.body ?? {}) as { error?: unknown; error_description?: unknown };
     const rpcError = typeof body.error === 'object' && body.error !== null ? (body.error as { message?: unknown }) : undefined;
     const unparsed = outcome.status === 500;
-    this.options.logger[unparsed ? 'error' : 'info'](
+    const reason = outcome.status === 413 ? 'body_too_large' : unparsed ? 'body_not_parsed' : typeof body.error === 'string' ? body.error : 'invalid_request';
+    // Rate-limited: the body is the client's to get wrong, as often as it likes.
+    (unparsed ? this.configErrorLog : this.malformedLog).log(
+      `body:${reason}`,
       {
-        reason: outcome.status === 413 ? 'body_too_large' : unparsed ? 'body_not_parsed' : typeof body.error === 'string' ? body.error : 'invalid_request',
+        reason,
         description: typeof body.error_description === 'string' ? body.error_description : rpcError?.message,
         status: outcome.status,
         method: request.method,

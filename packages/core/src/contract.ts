@@ -4,12 +4,20 @@
  * and either continues with `outcome.auth` attached or writes `outcome.status/headers/body` as JSON.
  */
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
+import type { RoutingOptions } from './request-target';
 
 /** What the core needs to know about an incoming HTTP request. */
 export interface CoreRequest {
   method: string;
-  /** Path and query string as received, e.g. `/orders/7?expand=1`. */
+  /** The request target as received: `/orders/7?expand=1`, or absolute-form `http://host/orders/7`. */
   url: string;
+  /**
+   * How the framework's router matches paths (case, trailing slash...), so that the policy's `path` is the path
+   * the router matches; see `RoutingOptions` for the defaults when absent.
+   */
+  routing?: RoutingOptions;
+  /** The route pattern the framework matched (`/orders/:id`), when the adapter knows it; the policy's `request.http.route`. */
+  route?: string;
   /** Header names as the framework gives them (lower case in Node); values as Node gives them. */
   headers: Record<string, string | string[] | undefined>;
   /** Remote address of the peer. */

@@ -6,7 +6,7 @@
  * headers, any header whose name says token/secret/api-key, and `access_token` query parameters are replaced.
  */
 import { randomUUID } from 'node:crypto';
-import type { PolicyInput } from './input';
+import { newDictionary, type PolicyInput } from './input';
 
 export interface DecisionLogEntry {
   decision_id: string;
@@ -64,13 +64,48 @@ export function redactInput(input: PolicyInput, json?: string): { input: unknown
       masked.push(`/input/request/http/headers/${name}`);
     }
     for (const name of Object.keys(http.query ?? {})) {
-      if (!/^access_token$|token|secret|password/i.test(name)) continue;
+      if (!SECRET_PARAMETER.test(name)) continue;
       for (const value of http.query[name]) secrets.add(value);
       http.query[name] = http.query[name].map(() => REDACTED);
       masked.push(`/input/request/http/query/${name}`);
     }
+    // The raw target holds the same parameters, still encoded.
+    if (typeof http.raw_target === 'string') {
+      const redacted = redactRawQuery(http.raw_target);
+      if (redacted !== http.raw_target) {
+        http.raw_target = redacted;
+        masked.push('/input/request/http/raw_target');
+      }
+    }
   }
   return { input: copy, masked, secrets: [...secrets].filter((secret) => secret.length >= MIN_SECRET_LENGTH) };
+}
+
+const SECRET_PARAMETER = /^access_token$|token|secret|password/i;
+
+/** `/x?access_token=abc&page=1` → `/x?access_token=[REDACTED]&page=1`: names as URLSearchParams reads them. */
+function redactRawQuery(target: string): string {
+  const mark = target.indexOf('?');
+  if (mark === -1) return target;
+  const hash = target.indexOf('#', mark);
+  const end = hash === -1 ? target.length : hash;
+  const pairs = target.slice(mark + 1, end).split('&');
+  let changed = false;
+  for (let i = 0; i < pairs.length; i++) {
+    const equals = pairs[i].indexOf('=');
+    const rawName = equals === -1 ? pairs[i] : pairs[i].slice(0, equals);
+    let name: string;
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+    } catch {
+      name = rawName;
+    }
+    if (equals !== -1 && SECRET_PARAMETER.test(name)) {
+      pairs[i] = `${rawName}=${REDACTED}`;
+      changed = true;
+    }
+  }
+  return changed ? `${target.slice(0, mark + 1)}${pairs.join('&')}${target.slice(end)}` : target;
 }
 
 /**
@@ -87,7 +122,7 @@ export function redactResult(result: unknown, secrets: readonly string[], masked
     }
     if (Array.isArray(value)) return value.map((item, index) => scrub(item, `${pointer}/${index}`));
     if (typeof value === 'object' && value !== null) {
-      const out: Record<string, unknown> = {};
+      const out = newDictionary<unknown>(); // keys are the policy's (or the client's): `__proto__` too
       for (const [key, item] of Object.entries(value)) out[key] = scrub(item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
       return out;
     }

@@ -12,6 +12,8 @@ export type { AuthorizerOptions, AuthorizerOptions as OpaJwtOptions, BearerMetho
 export { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS } from './options';
 export type { PolicyInput, HttpInput, InputHook, InputHookContext } from './input';
 export { canonicalHeaderName } from './input';
+export type { RoutingOptions, RequestTarget } from './request-target';
+export { requestTarget, MalformedTargetError } from './request-target';
 export type { DecisionLogEntry } from './decision-log';
 export type { Logger, LogFn } from './logger';
 export type { VerifiedToken } from './verify';

@@ -5,6 +5,8 @@
  *     "source":  { "ip": "192.168.1.100" },
  *     "request": {
  *       "http": { "host": "mcp.example.com", "method": "POST", "path": "/mcp",
+ *                 "raw_target": "/MCP/?expand=1",      // the request target exactly as received
+ *                 "route": "/mcp",                      // the matched route pattern, when the adapter knows it
  *                 "headers": { "Authorization": "Bearer eyJ...", "Content-Type": "application/json" },
  *                 "query": { "expand": ["1"] } },
  *       "mcp":   { ... },      // JSON-RPC (MCP) requests only, see mcp/message.ts
@@ -16,11 +18,14 @@
  *   }
  *
  * Header names are in Go's canonical MIME form (`Content-Type`, `User-Agent`), as OPA's and the seed's policies
- * expect; repeated headers are joined with ", ". The path is as received, without the query string; query
- * parameters are lists (as in OPA's Envoy plugin), so a policy reads `input.request.http.query.page[0]`.
+ * expect; repeated headers are joined with ", ". The path is the one the framework routes on (request-target.ts:
+ * origin-form, decoded, lower-cased under case-insensitive routing); query parameters are lists (as in OPA's Envoy
+ * plugin), so a policy reads `input.request.http.query.page[0]`. Headers and query are objects without
+ * `Object.prototype`: their keys are the client's (`__proto__`, `constructor` are ordinary names here).
  */
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import type { CoreRequest } from './contract';
+import { requestTarget, type RequestTarget } from './request-target';
 import type { McpInput } from './mcp';
 import type { OAuthInput } from './oauth';
 import type { VerifiedToken } from './token-cache';
@@ -28,7 +33,12 @@ import type { VerifiedToken } from './token-cache';
 export interface HttpInput {
   host: string;
   method: string;
+  /** The canonical path the framework routes on (see request-target.ts). */
   path: string;
+  /** The request target exactly as received (path and query, or the absolute-form URL): for audit, not for rules. */
+  raw_target: string;
+  /** The route pattern the framework matched (`/orders/:id`); absent when the adapter cannot know it. */
+  route?: string;
   headers: Record<string, string>;
   query: Record<string, string[]>;
 }
@@ -84,27 +94,42 @@ export function canonicalHeaderName(name: string): string {
   return out;
 }
 
+/**
+ * A new object for keys a client chooses: `Object.prototype` is not in its chain, so `__proto__`, `constructor` or
+ * `toString` are plain keys, not inherited members. Made by a constructor whose prototype has no prototype rather
+ * than by `Object.create(null)`, which V8 keeps in its slower dictionary mode.
+ */
+export const newDictionary: <T>() => Record<string, T> = (() => {
+  function Dictionary(): void {}
+  Dictionary.prototype = Object.create(null) as object;
+  return () => new (Dictionary as unknown as new () => Record<string, never>)();
+})();
+
+/** Header names are the client's: the result has no `Object.prototype`, so `__proto__` is a name like any other. */
 export function canonicalHeaders(headers: CoreRequest['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  const out = newDictionary<string>();
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     if (value === undefined || name.startsWith(':')) continue; // HTTP/2 pseudo-headers are not headers
     const canonical = canonicalHeaderName(name);
     const joined = Array.isArray(value) ? value.join(', ') : String(value);
-    out[canonical] = canonical in out ? `${out[canonical]}, ${joined}` : joined;
+    const earlier = out[canonical];
+    out[canonical] = earlier === undefined ? joined : `${earlier}, ${joined}`;
   }
   return out;
 }
 
-function splitUrl(url: string): { path: string; query: Record<string, string[]> } {
-  const hash = url.indexOf('#');
-  const withoutHash = hash === -1 ? url : url.slice(0, hash);
-  const mark = withoutHash.indexOf('?');
-  const path = mark === -1 ? withoutHash : withoutHash.slice(0, mark);
-  const query: Record<string, string[]> = {};
-  if (mark !== -1) {
-    for (const [key, value] of new URLSearchParams(withoutHash.slice(mark + 1))) (query[key] ??= []).push(value);
+/** Parameter names are the client's: the result has no `Object.prototype` (`?constructor=1` is a parameter like any other). */
+export function queryParameters(query: string | undefined): Record<string, string[]> {
+  const out = newDictionary<string[]>();
+  if (query) {
+    for (const [key, value] of new URLSearchParams(query)) {
+      const values = out[key];
+      if (values === undefined) out[key] = [value];
+      else values.push(value);
+    }
   }
-  return { path: path === '' ? '/' : path, query };
+  return out;
 }
 
 /** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) → `10.0.0.1`, so CIDR rules written for IPv4 match. */
@@ -113,12 +138,19 @@ export function normaliseIp(ip: string): string {
   return mapped ? mapped[1] : ip;
 }
 
-/** The document before protocol enrichment and the user's hook. */
-export function buildInput(request: CoreRequest, token: VerifiedToken | undefined): PolicyInput {
+/**
+ * The document before protocol enrichment and the user's hook. `target` is `requestTarget(request.url,
+ * request.routing)` when the caller has it already; without it, a target that cannot be accepted throws
+ * `MalformedTargetError` (400).
+ */
+export function buildInput(request: CoreRequest, token: VerifiedToken | undefined, target: RequestTarget = requestTarget(request.url, request.routing)): PolicyInput {
   const headers = canonicalHeaders(request.headers);
-  const { path, query } = splitUrl(request.url);
+  const { path } = target;
+  const query = queryParameters(target.query);
   const method = request.method.toUpperCase();
-  const http: HttpInput = { host: headers.Host ?? (typeof request.headers[':authority'] === 'string' ? request.headers[':authority'] : ''), method, path, headers, query };
+  const host = headers.Host ?? (typeof request.headers[':authority'] === 'string' ? request.headers[':authority'] : '');
+  const http: HttpInput = { host, method, path, raw_target: request.url, headers, query };
+  if (request.route !== undefined) http.route = request.route;
   const input: PolicyInput = { source: request.ip ? { ip: normaliseIp(request.ip) } : {}, request: { http }, method, path };
   if (token) input.jwt = { header: token.header, payload: token.payload };
   return input;

@@ -59,3 +59,27 @@ export function errorFields(error: unknown): Record<string, unknown> {
   if (error.cause !== undefined) fields.cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
   return fields;
 }
+
+/**
+ * At most one record per kind and interval, then how many were left out: for refusals of input a client controls
+ * (malformed targets, bodies, tokens), which must not let one client flood the log. Kinds are a fixed set of reasons.
+ */
+export class RateLimitedLog {
+  private readonly open = new Map<string, { until: number; suppressed: number }>();
+
+  constructor(
+    private readonly write: LogFn,
+    private readonly intervalMs = 60_000,
+  ) {}
+
+  log(kind: string, fields: object, message: string): void {
+    const now = Date.now();
+    const window = this.open.get(kind);
+    if (window && now < window.until) {
+      window.suppressed++;
+      return;
+    }
+    this.open.set(kind, { until: now + this.intervalMs, suppressed: 0 });
+    this.write({ ...fields, suppressed_since_last: window?.suppressed ?? 0 }, message);
+  }
+}

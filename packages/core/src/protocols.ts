@@ -13,7 +13,7 @@
  */
 import type { CoreRequest, Decision } from './contract';
 import type { RespondOutcome } from './decision';
-import { buildMcpInput, classifyJsonRpcBody, jsonRpcCodeForStatus, jsonRpcError, jsonRpcIdOf, JSONRPC_INVALID_REQUEST, type JsonRpcBody, type McpInput } from './mcp';
+import { buildMcpInput, classifyJsonRpcBody, jsonRpcCodeForStatus, jsonRpcError, jsonRpcIdOf, JSONRPC_INVALID_REQUEST, type JsonRpcBody, type JsonRpcId, type McpInput } from './mcp';
 import {
   buildOAuthInput,
   headerValue,
@@ -187,7 +187,7 @@ export async function enrichProtocolInput(request: CoreRequest, protocols: Resol
       // One policy input describes one message; evaluating only part of a batch would let the rest through unseen.
       return invalidJsonRpc(`JSON-RPC batches of ${rpc.size} messages are not accepted here; send one message per request`);
     case 'invalid':
-      return invalidJsonRpc(`not a JSON-RPC 2.0 message this server accepts: ${rpc.reason}`);
+      return invalidJsonRpc(`not a JSON-RPC 2.0 message this server accepts: ${rpc.reason}`, rpc.id);
     case 'unparsed':
       // A configuration error, not the client's: the body is there, but nothing parsed it before opa-jwt.
       return {
@@ -201,8 +201,8 @@ export async function enrichProtocolInput(request: CoreRequest, protocols: Resol
   }
 }
 
-function invalidJsonRpc(message: string): RespondOutcome {
-  return { type: 'respond', status: 400, headers: {}, body: jsonRpcError(null, JSONRPC_INVALID_REQUEST, message) };
+function invalidJsonRpc(message: string, id: JsonRpcId = null): RespondOutcome {
+  return { type: 'respond', status: 400, headers: {}, body: jsonRpcError(id, JSONRPC_INVALID_REQUEST, message) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

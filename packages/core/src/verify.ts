@@ -12,6 +12,7 @@ import { errorFields, type Logger } from './logger';
 import type { ResolvedOptions } from './options';
 import { TrustedIssuer } from './keys/trusted-issuer';
 import { VerifiedTokenCache, type VerifiedToken } from './token-cache';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
 
 export type { VerifiedToken } from './token-cache';
 
@@ -95,6 +96,10 @@ export class TokenVerifier {
       ({ payload, protectedHeader } = await jwtVerify(token, issuer.getKey, this.verifyOptions(issuer)));
     } catch (error) {
       throw this.refusal(error);
+    }
+    // Verified but unusable: the policy could not read it (see json-depth.ts). Not cached, like every refusal.
+    if (nestedDeeperThan(payload) || nestedDeeperThan(protectedHeader)) {
+      throw new InvalidTokenError('nested_too_deep', `the token's claims or header are nested more than ${MAX_JSON_DEPTH} levels deep`);
     }
     const verified: VerifiedToken = { header: protectedHeader, payload, issuerLabel: issuer.label };
     this.remember(token, verified);

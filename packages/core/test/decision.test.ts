@@ -3,7 +3,7 @@
  * gets, and the decision log's redaction.
  */
 import { denialError, errorOutcome, interpretResult } from '../src/decision';
-import { REDACTED, redactInput } from '../src/decision-log';
+import { REDACTED, redactInput, redactResult } from '../src/decision-log';
 import { buildInput } from '../src/input';
 
 describe('interpretResult', () => {
@@ -62,7 +62,13 @@ describe('decision log redaction', () => {
     const text = JSON.stringify(logged);
     for (const secret of ['abc.def.ghi', 's3cr3t', 'k3y', 't0k', 'access_token=abc']) expect(text).not.toContain(secret);
     expect(logged).toMatchObject({
-      request: { http: { headers: { Authorization: `Bearer ${REDACTED}`, Cookie: REDACTED, Accept: 'application/json' }, query: { access_token: [REDACTED], page: ['1'] } } },
+      request: {
+        http: {
+          headers: { Authorization: `Bearer ${REDACTED}`, Cookie: REDACTED, Accept: 'application/json' },
+          query: { access_token: [REDACTED], page: ['1'] },
+          raw_target: `/x?access_token=${REDACTED}&page=1`,
+        },
+      },
       jwt: { payload: { sub: 'alice' } },
     });
     expect(masked.sort()).toEqual([
@@ -71,8 +77,17 @@ describe('decision log redaction', () => {
       '/input/request/http/headers/X-Api-Key',
       '/input/request/http/headers/X-Auth-Token',
       '/input/request/http/query/access_token',
+      '/input/request/http/raw_target',
     ]);
     // The policy's own input is untouched.
     expect(input.request.http.headers.Authorization).toBe('Bearer abc.def.ghi');
   });
+});
+
+test('a result with a __proto__ member keeps it as a member when scrubbed for the log', () => {
+  const result = JSON.parse('{"allowed":true,"__proto__":{"token":"abc.def.ghi-secret"}}');
+  const masked: string[] = [];
+  const scrubbed = redactResult(result, ['abc.def.ghi-secret'], masked);
+  expect(JSON.stringify(scrubbed)).toBe(`{"allowed":true,"__proto__":{"token":"${REDACTED}"}}`);
+  expect(masked).toEqual(['/result/__proto__/token']);
 });

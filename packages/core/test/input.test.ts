@@ -3,6 +3,9 @@
  */
 import type { CoreRequest } from '../src/contract';
 import { applyInputHook, buildInput, canonicalHeaderName, canonicalHeaders } from '../src/input';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../src/json-depth';
+import { RateLimitedLog } from '../src/logger';
+import { MalformedTargetError } from '../src/request-target';
 import type { VerifiedToken } from '../src/verify';
 
 const verified: VerifiedToken = {
@@ -50,6 +53,7 @@ test('the document matches the seed schema, plus shortcuts and the verified toke
         host: 'mcp.example.com',
         method: 'POST',
         path: '/mcp/tools',
+        raw_target: '/mcp/tools?page=2&tag=a&tag=b',
         headers: {
           Host: 'mcp.example.com',
           Authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.sig',
@@ -72,7 +76,7 @@ test('the document matches the seed schema, plus shortcuts and the verified toke
 test('anonymous requests have no jwt member at all', () => {
   const input = buildInput({ method: 'GET', url: '/', headers: {} }, undefined);
   expect('jwt' in input).toBe(false);
-  expect(input.request.http).toEqual({ host: '', method: 'GET', path: '/', headers: {}, query: {} });
+  expect(input.request.http).toEqual({ host: '', method: 'GET', path: '/', raw_target: '/', headers: {}, query: {} });
   expect(input.source).toEqual({});
 });
 
@@ -100,5 +104,69 @@ describe('the input hook', () => {
 
   test('must produce an object', async () => {
     await expect(applyInputHook(() => 42 as never, buildInput(request, undefined), { request })).rejects.toThrow(/must return an object/);
+  });
+});
+
+describe('keys chosen by the client', () => {
+  test('query parameters named like Object.prototype members are ordinary lists', () => {
+    const input = buildInput({ ...request, url: '/x?constructor=1&__proto__=2&toString=3&hasOwnProperty=4&constructor=5' }, undefined);
+    const { query } = input.request.http;
+    expect(Object.prototype.isPrototypeOf(query)).toBe(false);
+    expect(Object.keys(query)).toEqual(['constructor', '__proto__', 'toString', 'hasOwnProperty']);
+    expect(query.constructor).toEqual(['1', '5']);
+    expect(query['__proto__']).toEqual(['2']);
+    expect(JSON.parse(JSON.stringify(query))).toEqual(JSON.parse('{"constructor":["1","5"],"__proto__":["2"],"toString":["3"],"hasOwnProperty":["4"]}'));
+  });
+
+  test('header names too, including a __proto__ header (as an object parsed from JSON can hold one)', () => {
+    const headers = canonicalHeaders(JSON.parse('{"__proto__":"p","constructor":"c","hasownproperty":"h"}'));
+    expect(Object.prototype.isPrototypeOf(headers)).toBe(false);
+    expect(JSON.stringify(headers)).toBe('{"__proto__":"p","Constructor":"c","Hasownproperty":"h"}');
+  });
+});
+
+describe('the path: canonical, with the raw target and the route beside it', () => {
+  test('absolute-form, case and a trailing slash: path is what the router matches, raw_target what was received', () => {
+    const input = buildInput({ ...request, url: 'http://evil.example/Admin/Settings/?a=1', route: '/admin/settings' }, undefined);
+    expect(input.request.http).toMatchObject({ path: '/admin/settings', raw_target: 'http://evil.example/Admin/Settings/?a=1', route: '/admin/settings', query: { a: ['1'] } });
+    expect(input.path).toBe('/admin/settings');
+  });
+
+  test('the app\'s own settings are followed', () => {
+    const input = buildInput({ ...request, url: '/Admin/', routing: { caseSensitive: true, strictTrailingSlash: true } }, undefined);
+    expect(input.path).toBe('/Admin/');
+    expect(input.request.http).not.toHaveProperty('route');
+  });
+
+  test('a target that cannot be shown faithfully throws a 400', () => {
+    expect(() => buildInput({ ...request, url: '/public/../admin' }, undefined)).toThrow(MalformedTargetError);
+  });
+});
+
+describe('nesting depth of client JSON', () => {
+  const nested = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+  test('counts object and array levels and stops at the limit', () => {
+    expect(nestedDeeperThan(nested(3), 3)).toBe(false);
+    expect(nestedDeeperThan(nested(4), 3)).toBe(true);
+    expect(nestedDeeperThan({ a: { b: [1] } }, 3)).toBe(false);
+    expect(nestedDeeperThan({ a: { b: [{}] } }, 3)).toBe(true);
+    expect(nestedDeeperThan('x', 0)).toBe(false);
+    expect(nestedDeeperThan(nested(100_000))).toBe(true); // no stack overflow: the walk stops at the limit
+    expect(nestedDeeperThan(nested(MAX_JSON_DEPTH))).toBe(false);
+  });
+});
+
+describe('RateLimitedLog', () => {
+  afterEach(() => jest.useRealTimers());
+  test('one record per kind and interval, then the count of those left out', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const written: Array<[object, string | undefined]> = [];
+    const log = new RateLimitedLog((fields, message) => written.push([fields, message]), 60_000);
+    for (let i = 0; i < 5; i++) log.log('a', { i }, 'm');
+    log.log('b', { i: 9 }, 'm');
+    expect(written).toEqual([[{ i: 0, suppressed_since_last: 0 }, 'm'], [{ i: 9, suppressed_since_last: 0 }, 'm']]);
+    jest.setSystemTime(1_000_000 + 60_000);
+    log.log('a', { i: 6 }, 'm');
+    expect(written[2]).toEqual([{ i: 6, suppressed_since_last: 4 }, 'm']);
   });
 });

@@ -30,8 +30,18 @@ const OVERRIDES = Symbol.for('opa-jwt.express.overrides');
 
 type MarkedRequest = Request & { [OVERRIDES]?: RouteOverrides };
 
+/**
+ * The routing settings are the app's (`case sensitive routing`, `strict routing`: both off by default, so the core
+ * lower-cases the policy's path and drops a trailing `/`); the route is known when the middleware runs on a route
+ * (`app.get('/orders/:id', auth, handler)`), as the mount path matched followed by the route's pattern.
+ */
 export function toCoreRequest(req: Request): CoreRequest {
-  return { method: req.method, url: req.originalUrl ?? req.url, headers: req.headers, ip: req.ip ?? req.socket?.remoteAddress, body: req.body as unknown };
+  const request: CoreRequest = { method: req.method, url: req.originalUrl ?? req.url, headers: req.headers, ip: req.ip ?? req.socket?.remoteAddress, body: req.body as unknown };
+  const app = req.app as Request['app'] | undefined;
+  if (app) request.routing = { caseSensitive: app.get('case sensitive routing') === true, strictTrailingSlash: app.get('strict routing') === true };
+  const routePath = (req.route as { path?: unknown } | undefined)?.path;
+  if (typeof routePath === 'string') request.route = (req.baseUrl ?? '') + routePath;
+  return request;
 }
 
 function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {

@@ -9,7 +9,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { createAuthorizer } from '@opa-jwt/core';
-import type { AuthResult, Authorizer, AuthorizerOptions, CoreRequest, RouteOverrides } from '@opa-jwt/core';
+import type { AuthResult, Authorizer, AuthorizerOptions, CoreRequest, RouteOverrides, RoutingOptions } from '@opa-jwt/core';
 
 export type { AuthResult, RouteOverrides } from '@opa-jwt/core';
 
@@ -34,8 +34,35 @@ declare module 'fastify' {
   }
 }
 
-export function toCoreRequest(request: FastifyRequest): CoreRequest {
-  return { method: request.method, url: request.url, headers: request.headers, ip: request.ip, body: request.body };
+/** find-my-way's options as the app set them (`routerOptions`, or the older top-level spelling). */
+interface RouterSettings {
+  caseSensitive?: boolean;
+  ignoreTrailingSlash?: boolean;
+  ignoreDuplicateSlashes?: boolean;
+  useSemicolonDelimiter?: boolean;
+}
+
+/** Fastify's defaults are case-sensitive and strict about a trailing `/`, the opposite of the core's. */
+export function routingOf(fastify: FastifyInstance): RoutingOptions {
+  const config = fastify.initialConfig as RouterSettings & { routerOptions?: RouterSettings };
+  const settings = config.routerOptions ?? config;
+  return {
+    caseSensitive: settings.caseSensitive !== false,
+    strictTrailingSlash: settings.ignoreTrailingSlash !== true,
+    mergeSlashes: settings.ignoreDuplicateSlashes === true,
+    semicolonEndsPath: settings.useSemicolonDelimiter === true,
+  };
+}
+
+/**
+ * The hook runs after routing: the route pattern (with any prefix) is known, except for requests no route matched
+ * (Fastify runs the hooks for its 404 handler too).
+ */
+export function toCoreRequest(request: FastifyRequest, routing?: RoutingOptions): CoreRequest {
+  const core: CoreRequest = { method: request.method, url: request.url, headers: request.headers, ip: request.ip, body: request.body, routing: routing ?? routingOf(request.server) };
+  const route = request.routeOptions.url;
+  if (typeof route === 'string') core.route = route;
+  return core;
 }
 
 const plugin: FastifyPluginAsync<OpaJwtOptions> = async (fastify: FastifyInstance, options: OpaJwtOptions) => {
@@ -43,11 +70,12 @@ const plugin: FastifyPluginAsync<OpaJwtOptions> = async (fastify: FastifyInstanc
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined);
   if (!fastify.hasDecorator('opaJwt')) fastify.decorate('opaJwt', { ready: authorizer.ready(), authorizer });
   fastify.addHook('onClose', async () => authorizer.close());
+  const routing = routingOf(fastify); // fixed when the instance was created
 
   fastify.addHook('preHandler', async (request, reply) => {
     const overrides = request.routeOptions.config?.opaJwt;
     if (overrides?.skip) return;
-    const outcome = await authorizer.authorize(toCoreRequest(request), overrides);
+    const outcome = await authorizer.authorize(toCoreRequest(request, routing), overrides);
     reply.headers(outcome.headers);
     if (outcome.type === 'respond') return reply.code(outcome.status).type('application/json').send(JSON.stringify(outcome.body));
     request.auth = outcome.auth;

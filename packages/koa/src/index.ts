@@ -27,9 +27,33 @@ const OVERRIDES = Symbol.for('opa-jwt.koa.overrides');
 
 type MarkedState = Record<PropertyKey, unknown> & { [OVERRIDES]?: RouteOverrides };
 
+/** What @koa/router leaves on the context while it dispatches (the middleware mounted on a router or a route). */
+interface RouterContext {
+  router?: { opts?: { sensitive?: unknown; strict?: unknown } };
+  matched?: Array<{ path?: unknown; methods?: unknown[] }>;
+}
+
+/**
+ * Koa itself does not route: mounted on an @koa/router router (`router.use(auth)`, `router.get(path, auth, handler)`)
+ * the router's `sensitive` / `strict` options and the matched route are known; mounted on the app, the core's
+ * defaults apply, which are @koa/router's (case-insensitive, a trailing `/` ignored).
+ */
 export function toCoreRequest(ctx: Context): CoreRequest {
   // `body` is present only when a body parser (e.g. @koa/bodyparser) ran before this middleware.
-  return { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, ip: ctx.ip, body: (ctx.request as { body?: unknown }).body };
+  const request: CoreRequest = { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, ip: ctx.ip, body: (ctx.request as { body?: unknown }).body };
+  const { router, matched } = ctx as Context & RouterContext;
+  if (router?.opts) request.routing = { caseSensitive: router.opts.sensitive === true, strictTrailingSlash: router.opts.strict === true };
+  if (matched) {
+    // The last matched layer with methods is the route; `use()` layers have none.
+    for (let i = matched.length - 1; i >= 0; i--) {
+      const layer = matched[i];
+      if (typeof layer.path === 'string' && Array.isArray(layer.methods) && layer.methods.length > 0) {
+        request.route = layer.path;
+        break;
+      }
+    }
+  }
+  return request;
 }
 
 function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {

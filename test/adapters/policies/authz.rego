@@ -15,8 +15,15 @@ allow if {
 
 allow if {
 	http.method == "GET"
-	some role in claims.roles
-	role in {"admin", "reader"}
+	"admin" in claims.roles
+}
+
+# Readers may read all but the admin pages. Written in lower case: where the app routes case-insensitively, the
+# path the policy sees is lower-cased.
+allow if {
+	http.method == "GET"
+	"reader" in claims.roles
+	not startswith(http.path, "/admin")
 }
 
 # ---- object entrypoint: authz/decision (the seed's output schema)

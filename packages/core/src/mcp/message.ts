@@ -1,7 +1,8 @@
 /**
  * Recognises JSON-RPC 2.0 messages as MCP's Streamable HTTP transport POSTs them, and turns one into
- * the `input.request.mcp` document policies read (see the seed schema: `mcp.tool.params.{name, arguments}`).
+ * the `input.request.mcp` document policies read (`mcp.tool.params.{name, arguments}`).
  */
+import { MAX_JSON_DEPTH } from '../json-depth';
 
 export type JsonRpcId = string | number | null;
 
@@ -43,27 +44,30 @@ export function isJsonRpcMessage(value: unknown): value is JsonObject {
   return 'result' in value || 'error' in value;
 }
 
-/** Deeper nesting than any MCP message has; a body nested deeper is refused rather than walked. */
-const MAX_DEPTH = 256;
 
 /**
- * Whether an own `__proto__` member sits anywhere in the body. JSON.parse keeps it as a plain member, but schema
+ * Why the body cannot be passed on: an own `__proto__` member anywhere, or nesting deeper than any MCP message has
+ * (walking stops there). JSON.parse keeps it as a plain member, but schema
  * validators that copy objects member by member (the MCP SDK's zod schemas) assign it, which makes it the copy's
  * prototype: `params: {"__proto__": {"name": "delete_all"}}` is then read by the server as the tool `delete_all`
  * while the policy saw no name at all.
  */
-function hasProtoMember(value: object, depth = 0): boolean {
-  if (depth > MAX_DEPTH) return true;
+function refusedMember(value: object, depth = 0): string | undefined {
+  if (depth > MAX_JSON_DEPTH) return `nested more than ${MAX_JSON_DEPTH} levels deep`; // deeper than any MCP message
   if (Array.isArray(value)) {
-    for (const item of value) if (typeof item === 'object' && item !== null && hasProtoMember(item, depth + 1)) return true;
-    return false;
+    for (const item of value) {
+      const refused = typeof item === 'object' && item !== null ? refusedMember(item, depth + 1) : undefined;
+      if (refused) return refused;
+    }
+    return undefined;
   }
-  if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return true;
+  if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return '"__proto__" members are not accepted';
   for (const key in value) {
     const member = (value as JsonObject)[key];
-    if (typeof member === 'object' && member !== null && hasProtoMember(member, depth + 1)) return true;
+    const refused = typeof member === 'object' && member !== null ? refusedMember(member, depth + 1) : undefined;
+    if (refused) return refused;
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -80,7 +84,7 @@ export type JsonRpcBody =
   | { kind: 'none' }
   | { kind: 'message'; message: JsonObject }
   | { kind: 'batch'; size: number }
-  | { kind: 'invalid'; reason: string };
+  | { kind: 'invalid'; reason: string; id?: JsonRpcId };
 
 export function classifyJsonRpcBody(body: unknown): JsonRpcBody {
   if (Array.isArray(body)) {
@@ -101,7 +105,9 @@ function classifyMessage(candidate: unknown, body: object): JsonRpcBody {
         : 'a message needs a "method", a "result" or an "error"';
     return { kind: 'invalid', reason };
   }
-  if (hasProtoMember(body)) return { kind: 'invalid', reason: '"__proto__" members (or nesting deeper than 256) are not accepted' };
+  const refused = refusedMember(body);
+  // A well-formed message refused for its content: the error answers its id.
+  if (refused) return { kind: 'invalid', reason: refused, id: body === candidate ? jsonRpcIdOf(candidate) : null };
   return { kind: 'message', message: candidate };
 }
 

@@ -89,7 +89,7 @@ describe('MCP input from JSON-RPC 2.0 messages', () => {
 
   test('__proto__ members anywhere in a JSON-RPC body are refused: validators that copy them set prototypes', () => {
     const smuggled = JSON.parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"__proto__":{"name":"delete_all"}}}');
-    expect(classifyJsonRpcBody(smuggled)).toEqual({ kind: 'invalid', reason: '"__proto__" members (or nesting deeper than 256) are not accepted' });
+    expect(classifyJsonRpcBody(smuggled)).toEqual({ kind: 'invalid', reason: '"__proto__" members are not accepted', id: 1 });
     const deep = JSON.parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"list":[{"__proto__":{}}]}}}');
     expect(classifyJsonRpcBody(deep).kind).toBe('invalid');
     expect(classifyJsonRpcBody(JSON.parse('[{"jsonrpc":"2.0","__proto__":{"method":"tools/call"},"id":1}]')).kind).toBe('invalid');
