@@ -12,6 +12,7 @@ import { checkDeclarations, declaredVars, patternVars, reorderBody } from '../co
 import { compileError } from '../compile/errors';
 import { checkBuiltinCall } from '../compile/typecheck';
 import { isUnsupportedBuiltin, lookupBuiltin } from '../builtins/catalog';
+import { numberConstant } from './number-literal';
 
 /** Variable name → its local slot, or null for a declared (`some x`, `x :=`) but not yet bound variable. */
 type Env = Map<string, Local | null>;
@@ -63,7 +64,7 @@ function constValue(t: Term): { v: unknown } | undefined {
       // Values are IEEE doubles at run time: a literal beyond their range would silently become null in JSON.
       const n = Number(t.raw);
       if (!Number.isFinite(n)) compileError('rego_compile_error', `number ${t.raw} is out of range (at most about 1.8e308)`, t.loc);
-      return { v: n };
+      return { v: numberConstant(t.raw) };
     }
     case 'string':
       return { v: t.value };
