@@ -8,7 +8,7 @@ import {
   NumV, BoolV, TRUE, FALSE, mkBool, mkNum, mkInt, numOf, asNum, asStr, asArr, asColl, equal, compare, collFind, objGet,
   newObj, newSet, setAdd, objPut, ensureSorted, sortValues, isInt, newStr, strFrom, runeCount, indexOfAscii,
 } from "./values";
-import { dumpStr, numberFromText } from "./json";
+import { dumpStr, numberFromText, parseJson } from "./json";
 import { fail } from "./host";
 import { decAdd, decMul, decDiv } from "./decimal";
 import { jsonFilter, jsonRemove, jsonPatch } from "./jsonops";
@@ -29,7 +29,7 @@ const NATIVE_NAMES: StaticArray<string> = [
   "concat", "startswith", "endswith", "contains", "split", "trim_prefix", "trim_suffix",
   "object.union", "object.union_n", "object.remove", "object.filter",
   "json.filter", "json.remove", "json.patch", "walk",
-  "sprintf", "to_number",
+  "sprintf", "to_number", "json.unmarshal",
 ];
 
 /**
@@ -568,6 +568,12 @@ export function callNative(id: i32, a: Value, b: Value, c: Value): Value | null 
     case 56: return walk(a);
     case 57: return sprintf(a, b);
     case 58: return toNumber(a);
+    case 59: {
+      // numbers keep their text, as OPA's decoder keeps json.Number; the host reports malformed text
+      if (!isStr(a)) return null;
+      let v = parseJson(asStr(a).ptr, <usize>asStr(a).len);
+      return v === null ? HOST_FALLBACK : v;
+    }
   }
   fail("unknown native builtin");
   return null;

@@ -109,6 +109,14 @@ test('untouched numbers print as written; computed ones in canonical form', asyn
   );
 });
 
+test('json.unmarshal keeps the text of the numbers it reads, as OPA (json.Number)', async () => {
+  expect(
+    await value('[json.marshal(json.unmarshal("{\\"a\\": 1.50, \\"b\\": [1700000000000000001, 1e0]}")), sprintf("%.1f|%d", [json.unmarshal("2.0"), json.unmarshal("2")]), json.unmarshal("[1.0]")[0] == 1]'),
+  ).toEqual(['{"a":1.50,"b":[1700000000000000001,1e0]}', '2.0|2', true]);
+  const p = await load('package t\nx := json.unmarshal(input.s)\n', ['t/x']);
+  expect(evalErrors(p, 't/x', { s: '{"a": 1' })).toEqual([expect.stringMatching(/json\.unmarshal/), expect.stringMatching(/json\.unmarshal/)]);
+});
+
 test('numbers compare by value whatever their spelling: 1, 1.0 and 1e0 are one number', async () => {
   expect(
     await value(
