@@ -429,9 +429,28 @@ function outDouble(n: f64): void {
   // Past the double range (1e300 * 1e300), where OPA's decimals still hold the value: a number
   // just as far out of range, which JSON readers (the SDK's JSON.parse, our parser) read as ±Infinity.
   if (!isFinite(n)) { outAscii(n > 0 ? "1e+400" : "-1e+400"); return; }
+  // an integer past 64 bits: all its digits, as OPA writes integers
+  if (Math.floor(n) == n) { outAscii(integerDigits(n)); return; }
   let s = n.toString();
   if (s.endsWith(".0")) s = s.substring(0, s.length - 2);
   outAscii(s);
+}
+
+/**
+ * An integral double's decimal digits (with its sign) without an exponent: the shortest digits
+ * that read back as it, padded with zeros. OPA holds integers past 64 bits exactly (1e30 * 1 is
+ * 1 and 30 zeros); where the exact result had at most 17 significant digits this is it.
+ */
+export function integerDigits(x: f64): string {
+  let s = x.toString();
+  let e = s.indexOf("e");
+  if (e < 0) return s.endsWith(".0") ? s.substring(0, s.length - 2) : s;
+  let mant = s.substring(0, e);
+  let exp = I32.parseInt(s.substring(e + 1));
+  let dot = mant.indexOf(".");
+  let frac = dot < 0 ? 0 : mant.length - dot - 1;
+  if (dot >= 0) mant = mant.substring(0, dot) + mant.substring(dot + 1);
+  return mant + "0".repeat(exp - frac);
 }
 
 const HEX = "0123456789abcdef";

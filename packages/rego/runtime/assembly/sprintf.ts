@@ -6,12 +6,12 @@
 // past 64 bits), any other number a float64 (so 101.00 and 1e0 are floats, as written), strings
 // as themselves, every other value as the string of its Rego text. Calls whose exact output would
 // need machinery out of proportion to how rare they are return HOST_FALLBACK and are run on the
-// host instead (which sees numbers only as JSON doubles): computed integers past 64 bits,
-// verbs other than %d/%v on big integers, non-finite numbers, %c/%q/%U of integers, %q of
+// host instead (which sees numbers only as JSON doubles): verbs other than %d/%v on integers
+// past 64 bits, non-finite numbers, %c/%q/%U of integers, %q of
 // non-ASCII strings (Unicode printability tables), huge widths or precisions, and a set instead
 // of an array of values.
 import { Value, StrV, ArrV, NumV, K_NUM, K_STR, K_ARR, K_SET, K_NULL, asStr, asArr, asNum, numOf } from "./values";
-import { outStart, outByte, outBytes, outAscii, outFinishStr } from "./json";
+import { outStart, outByte, outBytes, outAscii, outFinishStr, integerDigits } from "./json";
 import { outRego } from "./text";
 
 /** Returned by sprintf when the host implementation must run this call. */
@@ -123,8 +123,6 @@ function goArgs(values: ArrV): ArrV | null {
     if (x.kind == K_NUM) {
       let n = numOf(x);
       if (!isFinite(n)) return null;
-      let c = numClass(asNum(x));
-      if (c == NUM_BIG && asNum(x).text == 0) return null;
       out.push(x);
     } else if (x.kind == K_STR) out.push(x);
     else {
@@ -136,9 +134,9 @@ function goArgs(values: ArrV): ArrV | null {
   return out;
 }
 
-const NUM_FLOAT = 0;
-const NUM_INT = 1; // a Go int: the value is in the NumV's exact integer
-const NUM_BIG = 2; // a *big.Int: an integer beyond 64 bits
+export const NUM_FLOAT = 0;
+export const NUM_INT = 1; // a Go int: the value is in the NumV's exact integer
+export const NUM_BIG = 2; // a *big.Int: an integer beyond 64 bits
 
 /**
  * How OPA hands a number to Go's fmt: an int when its text is an integer that fits 64 bits
@@ -146,7 +144,7 @@ const NUM_BIG = 2; // a *big.Int: an integer beyond 64 bits
  * literal keeps its text (101.00 and 1e0 are floats); a computed number's text is its canonical
  * form (integers as digits).
  */
-function numClass(v: NumV): i32 {
+export function numClass(v: NumV): i32 {
   if (v.text == 0) return v.exact ? NUM_INT : (Math.floor(v.n) == v.n ? NUM_BIG : NUM_FLOAT);
   for (let i = 0; i < v.textLen; i++) {
     let c = load<u8>(v.text + <usize>i);
@@ -168,7 +166,7 @@ function outArgText(a: Value): void {
   let v = asNum(a);
   let c = numClass(v);
   if (c == NUM_INT) { outAscii(v.i.toString()); return; }
-  if (c == NUM_BIG) { outBytes(v.text, v.textLen); return; }
+  if (c == NUM_BIG) { outAscii(bigDigits(v)); return; }
   outAscii(formatG(v.n, -1, false));
 }
 
@@ -190,11 +188,17 @@ function formatArg(a: Value): void {
   else formatFloat(a, v.n);
 }
 
-/** A big integer (its literal text) under %d and %v; other verbs are left to the host. */
+/** A big integer's digits with its sign: its literal text, or a computed one's exact double value. */
+function bigDigits(v: NumV): string {
+  return v.text != 0 ? String.UTF8.decodeUnsafe(v.text, v.textLen, false) : integerDigits(v.n);
+}
+
+/** A big integer under %d and %v; other verbs are left to the host. */
 function formatBig(a: Value, v: NumV): void {
   if (verb != 0x64 && verb != 0x76) { fallback = true; return; }
-  let neg = load<u8>(v.text) == 0x2d;
-  let digits = String.UTF8.decodeUnsafe(v.text + (neg ? 1 : 0), v.textLen - (neg ? 1 : 0), false);
+  let text = bigDigits(v);
+  let neg = text.startsWith("-");
+  let digits = neg ? text.substring(1) : text;
   if (prec >= 0) {
     emitPaddedAscii(signPrefix(neg) + digits.padStart(prec, "0"), true, false);
     return;

@@ -17,12 +17,12 @@ export const NATIVE_BUILTINS: ReadonlySet<string> = new Set([
   'concat', 'startswith', 'endswith', 'contains', 'split', 'trim_prefix', 'trim_suffix',
   'object.union', 'object.union_n', 'object.remove', 'object.filter',
   'json.filter', 'json.remove', 'json.patch', 'walk',
-  'sprintf', 'to_number', 'json.unmarshal',
+  'sprintf', 'to_number', 'json.unmarshal', 'format_int',
 ]);
 
 /**
  * Natives that hand rare calls to the host implementation of the same builtin (runtime/assembly/
- * sprintf.ts, and to_number and json.unmarshal in natives.ts, say which): they are also listed
+ * sprintf.ts, and to_number, json.unmarshal and format_int in natives.ts, say which): they are also listed
  * among the module's host builtins, so the SDK user still passes `hostBuiltins`.
  */
-export const NATIVES_WITH_HOST_FALLBACK: ReadonlySet<string> = new Set(['sprintf', 'to_number', 'json.unmarshal']);
+export const NATIVES_WITH_HOST_FALLBACK: ReadonlySet<string> = new Set(['sprintf', 'to_number', 'json.unmarshal', 'format_int']);

@@ -41,7 +41,7 @@ test('number text: literals as written, computed integers with all their digits,
   expect(await value('json.marshal([1152921504606846976, -4611686018427387904, 1e21, 0.1 + 0.2, 1e-7, 0.000001, -0, 0 * -1, 123456789, -2.5, 1e300 * 1e300])')).toBe(
     '[1152921504606846976,-4611686018427387904,1e21,0.3,1e-7,0.000001,-0,0,123456789,-2.5,1e+400]',
   );
-  expect(await value('json.marshal([1e21 * 1, 1e-7 * 1, 0.000001 * 1, 4 / 2])')).toBe('[1e+21,1e-7,0.000001,2]');
+  expect(await value('json.marshal([1e21 * 1, 1e-7 * 1, 0.000001 * 1, 4 / 2])')).toBe('[1000000000000000000000,1e-7,0.000001,2]');
   // the result document itself: what the SDK's JSON.parse reads from it
   expect(await value('[1e300 * 1e300, -1e300 * 1e300, 1e21, 5e-324 * 1]')).toEqual([Infinity, -Infinity, 1e21, 5e-324]);
 });
@@ -151,11 +151,23 @@ test('integers are exact to 64 bits', async () => {
   expect(
     await value(
       '[sprintf("%d", [9223372036854775807]), sprintf("%x", [9223372036854775807]), sprintf("%d", [-9223372036854775808]), ' +
-        'sprintf("%v", [1700000000000000001 + 1]), sprintf("%d", [12345678901234567890123]), sprintf("%v", [-12345678901234567890123])]',
+        'sprintf("%v", [1700000000000000001 + 1]), sprintf("%d", [12345678901234567890123]), sprintf("%v", [-12345678901234567890123]), ' +
+        'sprintf("%d|%v", [1e21 * 1, -1e30 * 1])]',
     ),
-  ).toEqual(['9223372036854775807', '7fffffffffffffff', '-9223372036854775808', '1700000000000000002', '12345678901234567890123', '-12345678901234567890123']);
+  ).toEqual(['9223372036854775807', '7fffffffffffffff', '-9223372036854775808', '1700000000000000002', '12345678901234567890123', '-12345678901234567890123', '1000000000000000000000|-1000000000000000000000000000000']);
   const p = await load('package t\nx := json.marshal([input.t + 1, input.t * 2, input.t % 7])\n', ['t/x']);
   expect(evalBoth(p, 't/x', jsonInput('{"t": 1700000000000000001}'))).toBe('[1700000000000000002,3400000000000000002,2]');
+});
+
+test('format_int is exact for 64-bit integers and takes the base as written', async () => {
+  expect(
+    await value(
+      '[format_int(1700000000000000001, 10), format_int(-9223372036854775808, 16), format_int(9223372036854775807, 2), format_int(-3.9, 10), ' +
+        'format_int(to_number("1e2"), 8), format_int(18446744073709551617, 10), format_int(1e21 * 1, 10), format_int(-0.5, 10)]',
+    ),
+  ).toEqual(['1700000000000000001', '-8000000000000000', '1'.repeat(63), '-3', '144', '18446744073709551617', '1000000000000000000000', '0']);
+  const p = await load('package t\nx := format_int(5, 10.0)\n', ['t/x']);
+  expect(evalErrors(p, 't/x')).toEqual([expect.stringMatching(/format_int: operand 2 must be one of \{2, 8, 10, 16\}/), expect.stringMatching(/operand 2/)]);
 });
 
 test('% takes integers only, whatever their spelling', async () => {
