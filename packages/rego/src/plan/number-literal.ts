@@ -42,3 +42,10 @@ export function planJson(value: unknown): string {
   }
   return out + '}';
 }
+
+/** Whether a plan value holds a NumberLiteral anywhere (most plans have none, and JSON.stringify is faster). */
+export function containsNumberLiteral(value: unknown): boolean {
+  if (value instanceof NumberLiteral) return true;
+  if (value === null || typeof value !== 'object') return false;
+  return (Array.isArray(value) ? value : Object.values(value)).some(containsNumberLiteral);
+}
