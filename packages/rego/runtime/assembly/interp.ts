@@ -7,7 +7,7 @@
 // State that outlives one evaluation (stack, memo tables, override stack) is allocated at start,
 // below the heap base; everything an evaluation allocates is dropped by the SDK's heap reset.
 import {
-  Value, StrV, ArrV, CollV, NumV, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, NULL,
+  Value, StrV, ArrV, CollV, NumV, mkInt, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, NULL,
   asArr, asColl, asStr, numOf, isInt, equal, collFind, objGet, objPut, setAdd, ensureSorted,
   newObj, newSet, objCopy, arrToSet, strEqual,
 } from "./values";
@@ -54,11 +54,11 @@ export function initInterpreter(): void {
   ovPaths = __alloc(w);
   ovVals = __alloc(w);
   smallInts = __alloc(<usize>SMALL_INTS << 2);
-  for (let i = 0; i < SMALL_INTS; i++) store<usize>(smallInts + (<usize>i << 2), changetype<usize>(new NumV(<f64>i)));
+  for (let i = 0; i < SMALL_INTS; i++) store<usize>(smallInts + (<usize>i << 2), changetype<usize>(mkInt(<i64>i)));
 }
 
 @inline function intValue(i: i32): usize {
-  return i < SMALL_INTS ? load<usize>(smallInts + (<usize>i << 2)) : changetype<usize>(new NumV(<f64>i));
+  return i < SMALL_INTS ? load<usize>(smallInts + (<usize>i << 2)) : changetype<usize>(mkInt(<i64>i));
 }
 
 @inline function W(pc: usize, i: i32): i32 { return load<i32>(pc + (<usize>i << 2)); }

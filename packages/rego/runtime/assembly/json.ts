@@ -2,7 +2,7 @@
 // the SDK keeps alive below the heap pointer for as long as the value is used).
 import {
   Value, StrV, ArrV, NULL, TRUE, FALSE, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ,
-  BoolV, NumV, numOf, asNum, asStr, asArr, asColl, mkInt, newObj, objPut, ensureSorted,
+  BoolV, NumV, numOf, asNum, asStr, asArr, asColl, mkInt, mkNum, newObj, objPut, ensureSorted,
 } from "./values";
 
 let pos: usize = 0;
@@ -317,7 +317,7 @@ function scanNumber(): NumV | null {
       // rare: many digits or large exponents; let the standard library do the exact conversion
       r = parseFloat(String.UTF8.decodeUnsafe(start, pos - start, false));
     }
-    v = new NumV(r);
+    v = mkNum(r);
   }
   v.text = text; v.textLen = textLen;
   return v;

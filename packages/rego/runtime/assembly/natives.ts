@@ -280,7 +280,7 @@ function numAdd(a: NumV, b: NumV, negate: bool): NumV {
     let overflow = negate ? ((x ^ y) & (x ^ r)) < 0 : ((x ^ r) & (y ^ r)) < 0;
     if (!overflow) return mkInt(r);
   }
-  return new NumV(decAdd(a.n, b.n, negate));
+  return mkNum(decAdd(a.n, b.n, negate));
 }
 
 function numMul(a: NumV, b: NumV): NumV {
@@ -291,7 +291,7 @@ function numMul(a: NumV, b: NumV): NumV {
     let r = x * y;
     if (!(x == -1 && y == i64.MIN_VALUE) && !(y == -1 && x == i64.MIN_VALUE) && r / y == x) return mkInt(r);
   }
-  return new NumV(decMul(a.n, b.n));
+  return mkNum(decMul(a.n, b.n));
 }
 
 /** a / b for b != 0: an integer when it divides exactly (4 / 2 is 2), else the decimal quotient. */
@@ -300,26 +300,26 @@ function numDiv(a: NumV, b: NumV): NumV {
     let x = a.i, y = b.i;
     if (!(x == i64.MIN_VALUE && y == -1) && x % y == 0) return mkInt(x / y);
   }
-  return new NumV(decDiv(a.n, b.n));
+  return mkNum(decDiv(a.n, b.n));
 }
 
 function numRem(a: NumV, b: NumV): NumV {
   if (Math.floor(a.n) != a.n || Math.floor(b.n) != b.n) fail("rem: modulo on floating-point number");
   if (b.n == 0) fail("rem: modulo by zero");
   if (a.exact && b.exact) return b.i == -1 ? mkInt(0) : mkInt(a.i % b.i);
-  return new NumV(a.n % b.n);
+  return mkNum(a.n % b.n);
 }
 
 function numAbs(a: NumV): NumV {
   if (a.exact && a.i != i64.MIN_VALUE) return mkInt(a.i < 0 ? -a.i : a.i);
-  return new NumV(Math.abs(a.n));
+  return mkNum(Math.abs(a.n));
 }
 
 /** ceil, floor, round: integers stay exact (as computed numbers, not keeping a literal's spelling). */
 function numRound(a: NumV, how: i32): NumV {
   if (a.exact) return mkInt(a.i);
   let n = a.n;
-  return new NumV(how == 0 ? Math.ceil(n) : (how == 1 ? Math.floor(n) : roundHalfAway(n)));
+  return mkNum(how == 0 ? Math.ceil(n) : (how == 1 ? Math.floor(n) : roundHalfAway(n)));
 }
 
 function numbersFold(v: Value, product: bool): Value | null {

@@ -42,25 +42,26 @@ export const K_SET: i32 = 6;
   i: i64;
   text: usize;
   textLen: i32;
-  constructor(n: f64) {
+  constructor(n: f64, i: i64, exact: bool) {
     super(K_NUM);
+    this.exact = exact;
     this.n = n;
-    // integral and within [-2^63, 2^63): i is the double's value
-    let ok = Math.floor(n) == n && n >= -9223372036854775808.0 && n < 9223372036854775808.0;
-    this.exact = ok;
-    this.i = ok ? <i64>n : 0;
+    this.i = i;
     this.text = 0;
     this.textLen = 0;
   }
 }
 
+/** A number from a double: an exact integer when it is integral and within [-2^63, 2^63). */
+export function mkNum(n: f64): NumV {
+  let ok = Math.floor(n) == n && n >= -9223372036854775808.0 && n < 9223372036854775808.0;
+  return new NumV(n, ok ? <i64>n : 0, ok);
+}
+
 /** An exact 64-bit integer. */
-export function mkInt(i: i64): NumV {
-  let v = new NumV(0);
-  v.n = <f64>i;
-  v.i = i;
-  v.exact = true;
-  return v;
+// @ts-ignore: decorator
+@inline export function mkInt(i: i64): NumV {
+  return new NumV(<f64>i, i, true);
 }
 
 @unmanaged export class StrV extends Value {
@@ -118,7 +119,6 @@ export const TRUE = new BoolV(true);
 export const FALSE = new BoolV(false);
 
 @inline export function mkBool(b: bool): Value { return b ? TRUE : FALSE; }
-@inline export function mkNum(n: f64): Value { return new NumV(n); }
 @inline export function numOf(v: Value): f64 { return changetype<NumV>(v).n; }
 @inline export function asNum(v: Value): NumV { return changetype<NumV>(v); }
 @inline export function asStr(v: Value): StrV { return changetype<StrV>(v); }
