@@ -7,8 +7,8 @@
 // State that outlives one evaluation (stack, memo tables, override stack) is allocated at start,
 // below the heap base; everything an evaluation allocates is dropped by the SDK's heap reset.
 import {
-  Value, StrV, ArrV, CollV, NumV, mkInt, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, NULL,
-  asArr, asColl, asStr, numOf, isInt, equal, collFind, objGet, objPut, setAdd, ensureSorted,
+  Value, StrV, ArrV, CollV, NumV, mkInt, arrayIndex, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, NULL,
+  asArr, asColl, asStr, numOf, equal, collFind, objGet, objPut, setAdd, ensureSorted,
   newObj, newSet, objCopy, arrToSet, strEqual,
 } from "./values";
 import {
@@ -181,11 +181,9 @@ function dot(src: Value, key: Value): usize {
       return v === null ? 0 : changetype<usize>(v);
     }
     case K_ARR: {
-      if (key.kind != K_NUM) return 0;
-      let n = numOf(key);
       let a = asArr(src);
-      if (!isInt(n) || n < 0 || n >= <f64>a.len) return 0;
-      return changetype<usize>(a.get(<i32>n));
+      let i = arrayIndex(key, a.len);
+      return i < 0 ? 0 : changetype<usize>(a.get(i));
     }
     case K_SET: {
       let c = asColl(src);

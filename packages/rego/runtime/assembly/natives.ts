@@ -6,7 +6,7 @@
 import {
   Value, StrV, ArrV, CollV, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET,
   NumV, BoolV, TRUE, FALSE, mkBool, mkNum, mkInt, numOf, asNum, asStr, asArr, asColl, equal, compare, collFind, objGet,
-  newObj, newSet, setAdd, objPut, ensureSorted, sortValues, isInt, newStr, strFrom, runeCount, indexOfAscii,
+  newObj, newSet, setAdd, objPut, ensureSorted, sortValues, isInt, arrayIndex, newStr, strFrom, runeCount, indexOfAscii,
 } from "./values";
 import { dumpStr, numberFromText, parseJson, integerDigits } from "./json";
 import { fail } from "./host";
@@ -92,11 +92,9 @@ function member(x: Value, coll: Value): bool {
 function memberWithKey(k: Value, v: Value, coll: Value): bool {
   switch (coll.kind) {
     case K_ARR: {
-      if (!isNum(k)) return false;
-      let n = numOf(k);
       let a = asArr(coll);
-      if (!isInt(n) || n < 0 || n >= <f64>a.len) return false;
-      return equal(a.get(<i32>n), v);
+      let i = arrayIndex(k, a.len);
+      return i >= 0 && equal(a.get(i), v);
     }
     case K_OBJ: {
       let got = objGet(asColl(coll), k);
@@ -192,11 +190,10 @@ function getPath(obj: Value, path: ArrV, dflt: Value): Value {
       if (v === null) return dflt;
       cur = v;
     } else if (cur.kind == K_ARR) {
-      if (!isNum(k)) return dflt;
-      let n = numOf(k);
       let a = asArr(cur);
-      if (!isInt(n) || n < 0 || n >= <f64>a.len) return dflt;
-      cur = a.get(<i32>n);
+      let i = arrayIndex(k, a.len);
+      if (i < 0) return dflt;
+      cur = a.get(i);
     } else if (cur.kind == K_SET) {
       let j = collFind(asColl(cur), k);
       if (j < 0) return dflt;

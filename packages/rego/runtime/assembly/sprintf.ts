@@ -10,7 +10,7 @@
 // past 64 bits, non-finite numbers, %c/%q/%U of integers, %q of
 // non-ASCII strings (Unicode printability tables), huge widths or precisions, and a set instead
 // of an array of values.
-import { Value, StrV, ArrV, NumV, K_NUM, K_STR, K_ARR, K_SET, K_NULL, asStr, asArr, asNum, numOf } from "./values";
+import { Value, StrV, ArrV, NumV, K_NUM, K_STR, K_ARR, K_SET, K_NULL, asStr, asArr, asNum, numOf, isIntText } from "./values";
 import { outStart, outByte, outBytes, outAscii, outFinishStr, integerDigits } from "./json";
 import { outRego } from "./text";
 
@@ -146,10 +146,7 @@ export const NUM_BIG = 2; // a *big.Int: an integer beyond 64 bits
  */
 export function numClass(v: NumV): i32 {
   if (v.text == 0) return v.exact ? NUM_INT : (Math.floor(v.n) == v.n ? NUM_BIG : NUM_FLOAT);
-  for (let i = 0; i < v.textLen; i++) {
-    let c = load<u8>(v.text + <usize>i);
-    if (c == 0x2e || c == 0x65 || c == 0x45) return NUM_FLOAT;
-  }
+  if (!isIntText(v)) return NUM_FLOAT;
   return v.exact ? NUM_INT : NUM_BIG;
 }
 

@@ -135,6 +135,23 @@ export function newStr(len: i32): StrV {
   return new StrV(__alloc(len > 0 ? <usize>len : 1), len);
 }
 
+/** Whether a number's text (if it keeps one) spells an integer: no fraction, no exponent. */
+export function isIntText(v: NumV): bool {
+  for (let i = 0; i < v.textLen; i++) {
+    let c = load<u8>(v.text + <usize>i);
+    if (c == 0x2e || c == 0x65 || c == 0x45) return false;
+  }
+  return true;
+}
+
+/** The array position `key` names, or -1: OPA indexes arrays by integers as written (arr[1.0] is undefined). */
+export function arrayIndex(key: Value, len: i32): i32 {
+  if (key.kind != K_NUM) return -1;
+  let v = asNum(key);
+  if (!v.exact || v.i < 0 || v.i >= <i64>len || !isIntText(v)) return -1;
+  return <i32>v.i;
+}
+
 /** Integer-valued (and exactly representable as such). */
 export function isInt(n: f64): bool {
   return Math.floor(n) == n && Math.abs(n) <= 9007199254740992.0;

@@ -128,6 +128,14 @@ test('numbers compare by value whatever their spelling: 1, 1.0 and 1e0 are one n
   expect(evalBoth(p, 't/x', jsonInput('{"a": 1.0, "b": 1, "c": 1700000000000000001}'))).toEqual([true, 1, true, false]);
 });
 
+test('arrays are indexed by integers as written: arr[1.0] is undefined, as in OPA', async () => {
+  const p = await load(
+    'package t\nx := [[v | v := input.a[1]], [v | v := input.a[1.0]], [v | v := input.a[1e0]], object.get(input, ["a", 1.0], "none"), object.get(input, ["a", 1], "none"), [v | v := input.a[2 - 1.0]]]\n',
+    ['t/x'],
+  );
+  expect(evalBoth(p, 't/x', { a: [10, 20] })).toEqual([[20], [], [], 'none', 20, [20]]);
+});
+
 test('integers are exact to 64 bits', async () => {
   expect(
     await value(
