@@ -1,15 +1,14 @@
-// OPA's sprintf inside the module: Go's fmt.Sprintf over Rego values, producing exactly what the
-// host implementation (src/builtins/host/sprintf.ts) produces from the same values, so a call no
+// OPA's sprintf inside the module: Go's fmt.Sprintf over Rego values, producing what the host
+// implementation (src/builtins/host/sprintf.ts) produces from the same values, so a call no
 // longer pays the host round trip (JSON dump of every argument, JS call, parse of the result).
 //
 // Arguments are classified as OPA does: a number whose text is an integer is a Go int (a big.Int
-// past 64 bits), any other number a float64 (so 101.00 and 1e0 are floats, as written), strings
-// as themselves, every other value as the string of its Rego text. Calls whose exact output would
-// need machinery out of proportion to how rare they are return HOST_FALLBACK and are run on the
-// host instead (which sees numbers only as JSON doubles): verbs other than %d/%v on integers
-// past 64 bits, non-finite numbers, %c/%q/%U of integers, %q of
-// non-ASCII strings (Unicode printability tables), huge widths or precisions, and a set instead
-// of an array of values.
+// past 64 bits), any other number a float64 (so 101.00 and 1e0 are floats, as written; the host
+// sees only JSON doubles and cannot tell), strings as themselves, every other value as the string
+// of its Rego text. Calls whose exact output would need machinery out of proportion to how rare
+// they are return HOST_FALLBACK and are run on the host instead: verbs other than %d/%v on
+// integers past 64 bits, non-finite numbers, %c/%q/%U of integers, %q of non-ASCII strings
+// (Unicode printability tables), huge widths or precisions, and a set instead of an array.
 import { Value, StrV, ArrV, NumV, K_NUM, K_STR, K_ARR, K_SET, K_NULL, asStr, asArr, asNum, numOf, isIntText } from "./values";
 import { outStart, outByte, outBytes, outAscii, outFinishStr, integerDigits } from "./json";
 import { outRego } from "./text";
