@@ -30,26 +30,29 @@ export const K_SET: i32 = 6;
 }
 
 /**
- * A number. `n` is always the nearest double. `exact` says `i` holds the value exactly: every
- * integral value within the 64-bit range has it (so integers compute, compare and print exactly).
- * `text`/`textLen` hold the literal's spelling when the number came from policy text, JSON or
- * to_number (OPA keeps a number as written: `101.00` prints as written and formats as a float),
- * 0 for computed numbers.
+ * A number. `n` is the nearest double. `exact` says `i` holds the value exactly: every integral
+ * value within the 64-bit range is exact (so integers compute, compare and print exactly).
+ * `text`/`textLen` hold the spelling when the number came from policy text, JSON, to_number or
+ * json.unmarshal (OPA keeps a number as written: `101.00` prints as written and formats as a
+ * float), 0 for computed numbers.
  */
 @unmanaged export class NumV extends Value {
-  exact: bool;
-  n: f64;
-  i: i64;
-  text: usize;
   textLen: i32;
+  // the i64 when exact, else the double's bits: one word, so a number takes 24 bytes
+  bits: u64;
+  text: usize;
+  exact: bool;
   constructor(n: f64, i: i64, exact: bool) {
     super(K_NUM);
-    this.exact = exact;
-    this.n = n;
-    this.i = i;
-    this.text = 0;
     this.textLen = 0;
+    this.bits = exact ? <u64>i : reinterpret<u64>(n);
+    this.text = 0;
+    this.exact = exact;
   }
+  // @ts-ignore: decorator
+  @inline get n(): f64 { return this.exact ? <f64><i64>this.bits : reinterpret<f64>(this.bits); }
+  // @ts-ignore: decorator
+  @inline get i(): i64 { return <i64>this.bits; }
 }
 
 /** A number from a double: an exact integer when it is integral and within [-2^63, 2^63). */
