@@ -1,6 +1,6 @@
 /** Builtin functions: the catalog of signatures for the compiler, and JS host implementations for the SDK. */
 import { BUILTINS, hostCallName } from './catalog';
-import { implementations, type Impl } from './host';
+import { BIGINT_RESULTS, implementations, type Impl } from './host';
 
 export * from './types';
 export { BUILTINS, UNSUPPORTED_BUILTINS, lookupBuiltin, isUnsupportedBuiltin, infixOperator, hostCallName } from './catalog';
@@ -37,6 +37,9 @@ export const hostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.freeze
   Object.fromEntries(
     Object.keys(BUILTINS)
       .filter((name) => Object.prototype.hasOwnProperty.call(implementations, name))
-      .map((name) => [hostCallName(name), withExactIntegers(implementations[name])]),
+      .map((name) => {
+        const impl = implementations[name];
+        return [hostCallName(name), BIGINT_RESULTS.has(name) ? withExactIntegers(impl) : impl];
+      }),
   ),
 );

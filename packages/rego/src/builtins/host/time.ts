@@ -199,6 +199,11 @@ function diff(a: ZonedTime, b: ZonedTime): number[] {
   return [year, month, day, hour, min, sec];
 }
 
+/** The builtins here whose integer results may be a bigint (exactInt). */
+export const BIGINT_RESULTS: ReadonlySet<string> = new Set([
+  'time.now_ns', 'time.parse_ns', 'time.parse_rfc3339_ns', 'time.parse_duration_ns', 'time.add_date',
+]);
+
 export const timeBuiltins: Record<string, Impl> = {
   'time.now_ns': () => exactInt(BigInt(nowMs()) * 1_000_000n),
   'time.parse_ns': (layout, value) => (isString(layout) && isString(value) ? parseWith('time.parse_ns', layoutFor(layout), value) : undefined),
