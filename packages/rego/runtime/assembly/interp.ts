@@ -7,8 +7,8 @@
 // State that outlives one evaluation (stack, memo tables, override stack) is allocated at start,
 // below the heap base; everything an evaluation allocates is dropped by the SDK's heap reset.
 import {
-  Value, StrV, ArrV, CollV, NumV, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, NULL,
-  asArr, asColl, asStr, numOf, isInt, equal, collFind, objGet, objPut, setAdd, ensureSorted,
+  Value, StrV, ArrV, CollV, NumV, mkInt, arrayIndex, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, NULL,
+  asArr, asColl, asStr, numOf, equal, collFind, objGet, objPut, setAdd, ensureSorted,
   newObj, newSet, objCopy, arrToSet, strEqual,
 } from "./values";
 import {
@@ -60,11 +60,11 @@ export function initInterpreter(): void {
   mockVals = __alloc(m);
   memory.fill(mockVals, 0, m);
   smallInts = __alloc(<usize>SMALL_INTS << 2);
-  for (let i = 0; i < SMALL_INTS; i++) store<usize>(smallInts + (<usize>i << 2), changetype<usize>(new NumV(<f64>i)));
+  for (let i = 0; i < SMALL_INTS; i++) store<usize>(smallInts + (<usize>i << 2), changetype<usize>(mkInt(<i64>i)));
 }
 
 @inline function intValue(i: i32): usize {
-  return i < SMALL_INTS ? load<usize>(smallInts + (<usize>i << 2)) : changetype<usize>(new NumV(<f64>i));
+  return i < SMALL_INTS ? load<usize>(smallInts + (<usize>i << 2)) : changetype<usize>(mkInt(<i64>i));
 }
 
 @inline function W(pc: usize, i: i32): i32 { return load<i32>(pc + (<usize>i << 2)); }
@@ -201,11 +201,9 @@ function dot(src: Value, key: Value): usize {
       return v === null ? 0 : changetype<usize>(v);
     }
     case K_ARR: {
-      if (key.kind != K_NUM) return 0;
-      let n = numOf(key);
       let a = asArr(src);
-      if (!isInt(n) || n < 0 || n >= <f64>a.len) return 0;
-      return changetype<usize>(a.get(<i32>n));
+      let i = arrayIndex(key, a.len);
+      return i < 0 ? 0 : changetype<usize>(a.get(i));
     }
     case K_SET: {
       let c = asColl(src);

@@ -2,7 +2,7 @@
 // the SDK keeps alive below the heap pointer for as long as the value is used).
 import {
   Value, StrV, ArrV, NULL, TRUE, FALSE, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ,
-  BoolV, numOf, asStr, asArr, asColl, mkNum, newObj, objPut, ensureSorted,
+  BoolV, NumV, numOf, asNum, asStr, asArr, asColl, mkInt, mkNum, newObj, objPut, ensureSorted,
 } from "./values";
 
 let pos: usize = 0;
@@ -210,12 +210,31 @@ const POW10: StaticArray<f64> = [
 ];
 
 function parseNumber(): Value {
+  let v = scanNumber();
+  if (v === null) { bad = true; return NULL; }
+  return v;
+}
+
+// Powers of ten that fit an i64.
+const POW10_INT: StaticArray<i64> = [
+  1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000,
+  100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000,
+  10000000000000000, 100000000000000000, 1000000000000000000,
+];
+
+/**
+ * Reads a JSON number at pos (advancing it): a value keeping its text, with an exact integer
+ * where the value is integral and fits 64 bits; null when the syntax is not JSON's.
+ */
+function scanNumber(): NumV | null {
   let start = pos;
   let neg = false;
   if (peek() == 0x2d) { neg = true; pos++; }
   let mant: u64 = 0;
   let digits = 0;
   let exp10 = 0;
+  let dropped = false; // a nonzero digit past the 19 kept in mant
+  let plain = true; // no fraction or exponent
   let c = peek();
   if (c == 0x30) {
     pos++;
@@ -223,30 +242,31 @@ function parseNumber(): Value {
     while (true) {
       c = peek();
       if (c < 0x30 || c > 0x39) break;
-      if (digits < 19) { mant = mant * 10 + <u64>(c - 0x30); if (mant != 0) digits++; } else exp10++;
+      if (digits < 19) { mant = mant * 10 + <u64>(c - 0x30); if (mant != 0) digits++; } else { exp10++; if (c != 0x30) dropped = true; }
       pos++;
     }
-  } else { bad = true; return NULL; }
+  } else return null;
   if (peek() == 0x2e) {
+    plain = false;
     pos++;
     c = peek();
-    if (c < 0x30 || c > 0x39) { bad = true; return NULL; }
+    if (c < 0x30 || c > 0x39) return null;
     while (true) {
       c = peek();
       if (c < 0x30 || c > 0x39) break;
-      if (digits < 19) { mant = mant * 10 + <u64>(c - 0x30); if (mant != 0) digits++; exp10--; }
+      if (digits < 19) { mant = mant * 10 + <u64>(c - 0x30); if (mant != 0) digits++; exp10--; } else if (c != 0x30) dropped = true;
       pos++;
     }
   }
   c = peek();
-  let slow = digits > 15;
   if (c == 0x65 || c == 0x45) {
+    plain = false;
     pos++;
     let eneg = false;
     c = peek();
     if (c == 0x2b || c == 0x2d) { eneg = c == 0x2d; pos++; }
     c = peek();
-    if (c < 0x30 || c > 0x39) { bad = true; return NULL; }
+    if (c < 0x30 || c > 0x39) return null;
     let e = 0;
     while (true) {
       c = peek();
@@ -256,16 +276,64 @@ function parseNumber(): Value {
     }
     exp10 += eneg ? -e : e;
   }
-  let r: f64;
-  if (!slow && exp10 >= -22 && exp10 <= 22) {
-    r = <f64>mant;
-    r = exp10 >= 0 ? r * POW10[exp10] : r / POW10[-exp10];
-    if (neg) r = -r;
-  } else {
-    // rare: many digits or large exponents; let the standard library do the exact conversion
-    r = parseFloat(String.UTF8.decodeUnsafe(start, pos - start, false));
+  let text = start;
+  let textLen = <i32>(pos - start);
+  // The common case: a short integer.
+  if (plain && digits <= 18 && !dropped) {
+    let v = mkInt(neg ? -<i64>mant : <i64>mant);
+    v.text = text; v.textLen = textLen;
+    return v;
   }
-  return mkNum(r);
+  // An integral value that fits 64 bits, however spelled (1e3, 101.00, 9223372036854775807).
+  let exact = false;
+  let iv: i64 = 0;
+  if (!dropped) {
+    if (exp10 >= 0) {
+      if (exp10 <= 18) {
+        let p = <u64>unchecked(POW10_INT[exp10]);
+        let limit: u64 = neg ? 0x8000000000000000 : 0x7fffffffffffffff;
+        if (mant == 0 || mant <= limit / p) {
+          let m = mant * p;
+          if (m <= limit) { exact = true; iv = neg ? <i64>(0 - m) : <i64>m; }
+        }
+      }
+    } else if (-exp10 <= 18) {
+      let p = <u64>unchecked(POW10_INT[-exp10]);
+      if (mant % p == 0) {
+        let m = mant / p; // below 10^19 / 10: fits
+        exact = true; iv = neg ? -<i64>m : <i64>m;
+      }
+    } else if (mant == 0) exact = true;
+  }
+  let v: NumV;
+  if (exact) v = mkInt(iv);
+  else {
+    let r: f64;
+    if (digits <= 15 && exp10 >= -22 && exp10 <= 22) {
+      r = <f64>mant;
+      r = exp10 >= 0 ? r * POW10[exp10] : r / POW10[-exp10];
+      if (neg) r = -r;
+    } else {
+      // rare: many digits or large exponents; let the standard library do the exact conversion
+      r = parseFloat(String.UTF8.decodeUnsafe(start, pos - start, false));
+    }
+    v = mkNum(r);
+  }
+  v.text = text; v.textLen = textLen;
+  return v;
+}
+
+/**
+ * The number a whole string spells in JSON's number syntax (keeping the string's bytes as its
+ * text), or null when the string is not exactly one JSON number.
+ */
+export function numberFromText(ptr: usize, len: i32): NumV | null {
+  let savePos = pos, saveEnd = end;
+  pos = ptr; end = ptr + <usize>len;
+  let v = len > 0 ? scanNumber() : null;
+  let whole = pos == end;
+  pos = savePos; end = saveEnd;
+  return whole ? v : null;
 }
 
 // ---------- output ----------
@@ -326,25 +394,63 @@ export function outFinishStr(): StrV {
  */
 export function outNumber(n: f64): void {
   if (n == Math.floor(n) && Math.abs(n) < 9223372036854775808.0) {
-    let i = <i64>n;
-    if (i == 0) { outByte(0x30); return; }
-    reserve(21);
-    if (i < 0) { store<u8>(outBuf + <usize>outLen, 0x2d); outLen++; i = -i; }
-    let tmp = outBuf + <usize>outLen;
-    let nd = 0;
-    let t = i;
-    while (t > 0) { nd++; t /= 10; }
-    for (let k = nd - 1; k >= 0; k--) { store<u8>(tmp + <usize>k, <u8>(0x30 + <i32>(i % 10))); i /= 10; }
-    outLen += nd;
+    outInt(<i64>n);
     return;
   }
+  outDouble(n);
+}
+
+/**
+ * A number value as JSON text: as written when it has a literal text (OPA prints a json.Number as
+ * written), an exact integer with all its digits, others as outNumber does.
+ */
+export function outNum(v: NumV): void {
+  if (v.text != 0) { outBytes(v.text, v.textLen); return; }
+  if (v.exact) { outInt(v.i); return; }
+  outDouble(v.n);
+}
+
+/** An integer in decimal. */
+export function outInt(i: i64): void {
+  if (i == 0) { outByte(0x30); return; }
+  if (i == i64.MIN_VALUE) { outAscii("-9223372036854775808"); return; }
+  reserve(21);
+  if (i < 0) { store<u8>(outBuf + <usize>outLen, 0x2d); outLen++; i = -i; }
+  let tmp = outBuf + <usize>outLen;
+  let nd = 0;
+  let t = i;
+  while (t > 0) { nd++; t /= 10; }
+  for (let k = nd - 1; k >= 0; k--) { store<u8>(tmp + <usize>k, <u8>(0x30 + <i32>(i % 10))); i /= 10; }
+  outLen += nd;
+}
+
+function outDouble(n: f64): void {
   if (isNaN(n)) { outAscii("null"); return; }
   // Past the double range (1e300 * 1e300), where OPA's decimals still hold the value: a number
   // just as far out of range, which JSON readers (the SDK's JSON.parse, our parser) read as ±Infinity.
   if (!isFinite(n)) { outAscii(n > 0 ? "1e+400" : "-1e+400"); return; }
+  // an integer past 64 bits: all its digits, as OPA writes integers
+  if (Math.floor(n) == n) { outAscii(integerDigits(n)); return; }
   let s = n.toString();
   if (s.endsWith(".0")) s = s.substring(0, s.length - 2);
   outAscii(s);
+}
+
+/**
+ * An integral double's decimal digits (with its sign) without an exponent: the shortest digits
+ * that read back as it, padded with zeros. OPA holds integers past 64 bits exactly (1e30 * 1 is
+ * 1 and 30 zeros); where the exact result had at most 17 significant digits this is it.
+ */
+export function integerDigits(x: f64): string {
+  let s = x.toString();
+  let e = s.indexOf("e");
+  if (e < 0) return s.endsWith(".0") ? s.substring(0, s.length - 2) : s;
+  let mant = s.substring(0, e);
+  let exp = I32.parseInt(s.substring(e + 1));
+  let dot = mant.indexOf(".");
+  let frac = dot < 0 ? 0 : mant.length - dot - 1;
+  if (dot >= 0) mant = mant.substring(0, dot) + mant.substring(dot + 1);
+  return mant + "0".repeat(exp - frac);
 }
 
 const HEX = "0123456789abcdef";
@@ -405,7 +511,7 @@ export function outSpelled(v: Value, how: i32): void {
   switch (v.kind) {
     case K_NULL: outAscii("null"); return;
     case K_BOOL: outAscii(changetype<BoolV>(v).b ? "true" : "false"); return;
-    case K_NUM: outNumber(numOf(v)); return;
+    case K_NUM: outNum(asNum(v)); return;
     case K_STR: outString(asStr(v)); return;
     case K_ARR: {
       let a = asArr(v);

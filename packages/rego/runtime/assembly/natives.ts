@@ -5,15 +5,15 @@
 // go to the host); a test checks that they agree.
 import {
   Value, StrV, ArrV, CollV, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET,
-  TRUE, FALSE, mkBool, mkNum, numOf, asStr, asArr, asColl, equal, compare, collFind, objGet,
-  newObj, newSet, setAdd, objPut, ensureSorted, sortValues, isInt, newStr, strFrom, runeCount, indexOfAscii,
+  NumV, BoolV, TRUE, FALSE, mkBool, mkNum, mkInt, numOf, asNum, asStr, asArr, asColl, equal, compare, collFind, objGet,
+  newObj, newSet, setAdd, objPut, ensureSorted, sortValues, isInt, arrayIndex, newStr, strFrom, runeCount, indexOfAscii,
 } from "./values";
-import { dumpStr } from "./json";
+import { dumpStr, numberFromText, parseJson, integerDigits } from "./json";
 import { fail } from "./host";
 import { decAdd, decMul, decDiv } from "./decimal";
 import { jsonFilter, jsonRemove, jsonPatch } from "./jsonops";
 import { walk } from "./walk";
-import { sprintf } from "./sprintf";
+import { sprintf, HOST_FALLBACK, numClass, NUM_INT, NUM_FLOAT } from "./sprintf";
 
 const NATIVE_NAMES: StaticArray<string> = [
   "equal", "neq", "lt", "lte", "gt", "gte",
@@ -29,7 +29,7 @@ const NATIVE_NAMES: StaticArray<string> = [
   "concat", "startswith", "endswith", "contains", "split", "trim_prefix", "trim_suffix",
   "object.union", "object.union_n", "object.remove", "object.filter",
   "json.filter", "json.remove", "json.patch", "walk",
-  "sprintf",
+  "sprintf", "to_number", "json.unmarshal", "format_int",
 ];
 
 /**
@@ -92,11 +92,9 @@ function member(x: Value, coll: Value): bool {
 function memberWithKey(k: Value, v: Value, coll: Value): bool {
   switch (coll.kind) {
     case K_ARR: {
-      if (!isNum(k)) return false;
-      let n = numOf(k);
       let a = asArr(coll);
-      if (!isInt(n) || n < 0 || n >= <f64>a.len) return false;
-      return equal(a.get(<i32>n), v);
+      let i = arrayIndex(k, a.len);
+      return i >= 0 && equal(a.get(i), v);
     }
     case K_OBJ: {
       let got = objGet(asColl(coll), k);
@@ -192,11 +190,10 @@ function getPath(obj: Value, path: ArrV, dflt: Value): Value {
       if (v === null) return dflt;
       cur = v;
     } else if (cur.kind == K_ARR) {
-      if (!isNum(k)) return dflt;
-      let n = numOf(k);
       let a = asArr(cur);
-      if (!isInt(n) || n < 0 || n >= <f64>a.len) return dflt;
-      cur = a.get(<i32>n);
+      let i = arrayIndex(k, a.len);
+      if (i < 0) return dflt;
+      cur = a.get(i);
     } else if (cur.kind == K_SET) {
       let j = collFind(asColl(cur), k);
       if (j < 0) return dflt;
@@ -268,16 +265,70 @@ function endsWith(s: StrV, p: StrV): bool {
   return p.len <= s.len && memory.compare(s.ptr + <usize>(s.len - p.len), p.ptr, <usize>p.len) == 0;
 }
 
+// Arithmetic: exact on 64-bit integers (OPA computes with arbitrary precision); past that range,
+// and for fractions, on doubles read as the decimals they spell (decimal.ts).
+
+/** a + b, or a - b when `negate`. */
+function numAdd(a: NumV, b: NumV, negate: bool): NumV {
+  if (a.exact && b.exact) {
+    let x = a.i, y = b.i;
+    let r = negate ? x - y : x + y;
+    // two's complement overflow: the result's sign differs from what both operands imply
+    let overflow = negate ? ((x ^ y) & (x ^ r)) < 0 : ((x ^ r) & (y ^ r)) < 0;
+    if (!overflow) return mkInt(r);
+  }
+  return mkNum(decAdd(a.n, b.n, negate));
+}
+
+function numMul(a: NumV, b: NumV): NumV {
+  if (a.exact && b.exact) {
+    let x = a.i, y = b.i;
+    if ((x >= -2147483648 && x <= 2147483647 && y >= -2147483648 && y <= 2147483647)) return mkInt(x * y);
+    if (x == 0 || y == 0) return mkInt(0);
+    let r = x * y;
+    if (!(x == -1 && y == i64.MIN_VALUE) && !(y == -1 && x == i64.MIN_VALUE) && r / y == x) return mkInt(r);
+  }
+  return mkNum(decMul(a.n, b.n));
+}
+
+/** a / b for b != 0: an integer when it divides exactly (4 / 2 is 2), else the decimal quotient. */
+function numDiv(a: NumV, b: NumV): NumV {
+  if (a.exact && b.exact) {
+    let x = a.i, y = b.i;
+    if (!(x == i64.MIN_VALUE && y == -1) && x % y == 0) return mkInt(x / y);
+  }
+  return mkNum(decDiv(a.n, b.n));
+}
+
+function numRem(a: NumV, b: NumV): NumV {
+  if (Math.floor(a.n) != a.n || Math.floor(b.n) != b.n) fail("rem: modulo on floating-point number");
+  if (b.n == 0) fail("rem: modulo by zero");
+  if (a.exact && b.exact) return b.i == -1 ? mkInt(0) : mkInt(a.i % b.i);
+  return mkNum(a.n % b.n);
+}
+
+function numAbs(a: NumV): NumV {
+  if (a.exact && a.i != i64.MIN_VALUE) return mkInt(a.i < 0 ? -a.i : a.i);
+  return mkNum(Math.abs(a.n));
+}
+
+/** ceil, floor, round: integers stay exact (as computed numbers, not keeping a literal's spelling). */
+function numRound(a: NumV, how: i32): NumV {
+  if (a.exact) return mkInt(a.i);
+  let n = a.n;
+  return mkNum(how == 0 ? Math.ceil(n) : (how == 1 ? Math.floor(n) : roundHalfAway(n)));
+}
+
 function numbersFold(v: Value, product: bool): Value | null {
   let items = elements(v);
   if (items === null) return null;
-  let acc: f64 = product ? 1 : 0;
+  let acc = mkInt(product ? 1 : 0);
   for (let i = 0; i < items.len; i++) {
     let x = items.get(i);
     if (!isNum(x)) return null;
-    acc = product ? decMul(acc, numOf(x)) : decAdd(acc, numOf(x), false);
+    acc = product ? numMul(acc, asNum(x)) : numAdd(acc, asNum(x), false);
   }
-  return mkNum(acc);
+  return acc;
 }
 
 function extreme(v: Value, wantMax: bool): Value | null {
@@ -358,6 +409,52 @@ function unionObjects(a: CollV, b: CollV): CollV {
   return out;
 }
 
+/**
+ * to_number: a string in JSON's number syntax becomes that number keeping the string as its text
+ * (OPA keeps the string as the number's spelling: to_number("101.00") formats as a float); other
+ * spellings Go's ParseFloat takes (+1, .5, 1.) and the errors are the host's.
+ */
+function toNumber(a: Value): Value | null {
+  switch (a.kind) {
+    case K_NULL: return mkInt(0);
+    case K_BOOL: return mkInt(changetype<BoolV>(a).b ? 1 : 0);
+    case K_NUM: return a;
+    case K_STR: {
+      let s = asStr(a);
+      let v = numberFromText(s.ptr, s.len);
+      if (v === null || !isFinite(v.n)) return HOST_FALLBACK;
+      if (v.exact && v.i == 0 && v.textLen == 2) return mkInt(0); // "-0": OPA reads small integers as integers
+      return v;
+    }
+  }
+  return null;
+}
+
+/**
+ * format_int(number, base): the number truncated toward zero, in base 2, 8, 10 or 16 (OPA compares
+ * the base's text, so 10.0 is not a base). Exact for 64-bit integers such as ns timestamps;
+ * integers past that in bases other than 10 are the host's.
+ */
+function formatIntBase(a: Value, b: Value): Value | null {
+  if (!isNum(a) || !isNum(b)) return null;
+  let nb = asNum(b);
+  let base = numClass(nb) == NUM_INT ? nb.i : 0;
+  if (base != 2 && base != 8 && base != 10 && base != 16) fail("format_int: operand 2 must be one of {2, 8, 10, 16}");
+  let x = asNum(a);
+  // an integer literal past 64 bits: its own digits
+  if (base == 10 && !x.exact && x.text != 0 && numClass(x) != NUM_FLOAT) return new StrV(x.text, x.textLen);
+  let i: i64;
+  if (x.exact) i = x.i;
+  else {
+    let t = Math.trunc(x.n);
+    if (!isFinite(t)) return HOST_FALLBACK;
+    if (t >= -9223372036854775808.0 && t < 9223372036854775808.0) i = <i64>t;
+    else return base == 10 ? strFrom(integerDigits(t)) : HOST_FALLBACK;
+  }
+  let abs = <u64>(i < 0 ? -i : i);
+  return strFrom((i < 0 ? "-" : "") + abs.toString(<i32>base));
+}
+
 /** Runs native builtin `id`; null means undefined (including wrong argument types). */
 export function callNative(id: i32, a: Value, b: Value, c: Value): Value | null {
   switch (id) {
@@ -369,37 +466,31 @@ export function callNative(id: i32, a: Value, b: Value, c: Value): Value | null 
     case 5: return mkBool(compare(a, b) >= 0);
     case 6: return mkBool(member(a, b));
     case 7: return mkBool(memberWithKey(a, b, c));
-    case 8: return isNum(a) && isNum(b) ? mkNum(decAdd(numOf(a), numOf(b), false)) : null;
+    case 8: return isNum(a) && isNum(b) ? numAdd(asNum(a), asNum(b), false) : null;
     case 9: {
-      if (isNum(a) && isNum(b)) return mkNum(decAdd(numOf(a), numOf(b), true));
+      if (isNum(a) && isNum(b)) return numAdd(asNum(a), asNum(b), true);
       if (a.kind == K_SET && b.kind == K_SET) return setOp(asColl(a), asColl(b), 0);
       return null;
     }
-    case 10: return isNum(a) && isNum(b) ? mkNum(decMul(numOf(a), numOf(b))) : null;
+    case 10: return isNum(a) && isNum(b) ? numMul(asNum(a), asNum(b)) : null;
     case 11: {
       if (!isNum(a) || !isNum(b)) return null;
       if (numOf(b) == 0) fail("div: divide by zero");
-      return mkNum(decDiv(numOf(a), numOf(b)));
+      return numDiv(asNum(a), asNum(b));
     }
-    case 12: {
-      if (!isNum(a) || !isNum(b)) return null;
-      let x = numOf(a), y = numOf(b);
-      if (!isInt(x) || !isInt(y)) fail("rem: modulo on floating-point number");
-      if (y == 0) fail("rem: modulo by zero");
-      return mkNum(x % y);
-    }
-    case 13: return isNum(a) ? mkNum(Math.abs(numOf(a))) : null;
-    case 14: return isNum(a) ? mkNum(Math.ceil(numOf(a))) : null;
-    case 15: return isNum(a) ? mkNum(Math.floor(numOf(a))) : null;
-    case 16: return isNum(a) ? mkNum(roundHalfAway(numOf(a))) : null;
+    case 12: return isNum(a) && isNum(b) ? numRem(asNum(a), asNum(b)) : null;
+    case 13: return isNum(a) ? numAbs(asNum(a)) : null;
+    case 14: return isNum(a) ? numRound(asNum(a), 0) : null;
+    case 15: return isNum(a) ? numRound(asNum(a), 1) : null;
+    case 16: return isNum(a) ? numRound(asNum(a), 2) : null;
     case 17: return a.kind == K_SET && b.kind == K_SET ? setOp(asColl(a), asColl(b), 1) : null;
     case 18: return a.kind == K_SET && b.kind == K_SET ? setOp(asColl(a), asColl(b), 2) : null;
     case 19: {
       switch (a.kind) {
-        case K_STR: return mkNum(<f64>runeCount(asStr(a)));
-        case K_ARR: return mkNum(<f64>asArr(a).len);
+        case K_STR: return mkInt(runeCount(asStr(a)));
+        case K_ARR: return mkInt(asArr(a).len);
         case K_OBJ:
-        case K_SET: return mkNum(<f64>asColl(a).len);
+        case K_SET: return mkInt(asColl(a).len);
       }
       return null;
     }
@@ -498,6 +589,14 @@ export function callNative(id: i32, a: Value, b: Value, c: Value): Value | null 
     case 55: return jsonPatch(a, b);
     case 56: return walk(a);
     case 57: return sprintf(a, b);
+    case 58: return toNumber(a);
+    case 59: {
+      // numbers keep their text, as OPA's decoder keeps json.Number; the host reports malformed text
+      if (!isStr(a)) return null;
+      let v = parseJson(asStr(a).ptr, <usize>asStr(a).len);
+      return v === null ? HOST_FALLBACK : v;
+    }
+    case 60: return formatIntBase(a, b);
   }
   fail("unknown native builtin");
   return null;

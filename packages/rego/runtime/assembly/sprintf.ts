@@ -1,22 +1,21 @@
-// OPA's sprintf inside the module: Go's fmt.Sprintf over Rego values, producing exactly what the
-// host implementation (src/builtins/host/sprintf.ts) produces from the same values, so a call no
+// OPA's sprintf inside the module: Go's fmt.Sprintf over Rego values, producing what the host
+// implementation (src/builtins/host/sprintf.ts) produces from the same values, so a call no
 // longer pays the host round trip (JSON dump of every argument, JS call, parse of the result).
 //
-// The host sees the arguments as the SDK hands them over: numbers through JSON (integers become
-// Go ints, others float64), strings as themselves, every other value as the string of its Rego
-// text. The same classification happens here. Calls whose exact host output would need machinery
-// out of proportion to how rare they are return HOST_FALLBACK and are run on the host instead:
-// integers beyond 2^53 (the host reads their shortest JSON text back as a big integer), non-finite
-// numbers, %c/%q/%U of integers, %q of non-ASCII strings (Unicode printability tables), huge
-// widths or precisions, and a set instead of an array of values.
-import { Value, StrV, ArrV, K_NUM, K_STR, K_ARR, K_SET, K_NULL, asStr, asArr, numOf } from "./values";
-import { outStart, outByte, outBytes, outAscii, outFinishStr } from "./json";
+// Arguments are classified as OPA does: a number whose text is an integer is a Go int (a big.Int
+// past 64 bits), any other number a float64 (so 101.00 and 1e0 are floats, as written; the host
+// sees only JSON doubles and cannot tell), strings as themselves, every other value as the string
+// of its Rego text. Calls whose exact output would need machinery out of proportion to how rare
+// they are return HOST_FALLBACK and are run on the host instead: verbs other than %d/%v on
+// integers past 64 bits, non-finite numbers, %c/%q/%U of integers, %q of non-ASCII strings
+// (Unicode printability tables), huge widths or precisions, and a set instead of an array.
+import { Value, StrV, ArrV, NumV, K_NUM, K_STR, K_ARR, K_SET, K_NULL, asStr, asArr, asNum, numOf, isIntText } from "./values";
+import { outStart, outByte, outBytes, outAscii, outFinishStr, integerDigits } from "./json";
 import { outRego } from "./text";
 
 /** Returned by sprintf when the host implementation must run this call. */
 export const HOST_FALLBACK = new Value(K_NULL);
 
-const INT_LIMIT: f64 = 9007199254740992.0; // 2^53: up to here a double's integer value is its JSON text
 const SIZE_LIMIT: i32 = 10000; // widths and precisions beyond this go to the host
 
 // The directive being formatted (module state: sprintf never re-enters itself).
@@ -123,7 +122,6 @@ function goArgs(values: ArrV): ArrV | null {
     if (x.kind == K_NUM) {
       let n = numOf(x);
       if (!isFinite(n)) return null;
-      if (Math.floor(n) == n && Math.abs(n) > INT_LIMIT) return null;
       out.push(x);
     } else if (x.kind == K_STR) out.push(x);
     else {
@@ -135,18 +133,37 @@ function goArgs(values: ArrV): ArrV | null {
   return out;
 }
 
-@inline function isIntegral(n: f64): bool { return Math.floor(n) == n; }
+export const NUM_FLOAT = 0;
+export const NUM_INT = 1; // a Go int: the value is in the NumV's exact integer
+export const NUM_BIG = 2; // a *big.Int: an integer beyond 64 bits
+
+/**
+ * How OPA hands a number to Go's fmt: an int when its text is an integer that fits 64 bits
+ * (json.Number.Int64), a big integer when its text is a longer integer, otherwise a float64. A
+ * literal keeps its text (101.00 and 1e0 are floats); a computed number's text is its canonical
+ * form (integers as digits).
+ */
+export function numClass(v: NumV): i32 {
+  if (v.text == 0) return v.exact ? NUM_INT : (Math.floor(v.n) == v.n ? NUM_BIG : NUM_FLOAT);
+  if (!isIntText(v)) return NUM_FLOAT;
+  return v.exact ? NUM_INT : NUM_BIG;
+}
 
 function outTypeName(a: Value): void {
   if (a.kind == K_STR) outAscii("string");
-  else outAscii(isIntegral(numOf(a)) ? "int" : "float64");
+  else {
+    let c = numClass(asNum(a));
+    outAscii(c == NUM_INT ? "int" : (c == NUM_BIG ? "*big.Int" : "float64"));
+  }
 }
 
 function outArgText(a: Value): void {
   if (a.kind == K_STR) { let s = asStr(a); outBytes(s.ptr, s.len); return; }
-  let n = numOf(a);
-  if (isIntegral(n)) { outAscii((<i64>n).toString()); return; }
-  outAscii(formatG(n, -1, false));
+  let v = asNum(a);
+  let c = numClass(v);
+  if (c == NUM_INT) { outAscii(v.i.toString()); return; }
+  if (c == NUM_BIG) { outAscii(bigDigits(v)); return; }
+  outAscii(formatG(v.n, -1, false));
 }
 
 /** Go's %!verb(type=value) for a verb the argument's type has no meaning for. */
@@ -160,8 +177,29 @@ function badVerb(a: Value): void {
 
 function formatArg(a: Value): void {
   if (a.kind == K_STR) { formatString(asStr(a)); return; }
-  let n = numOf(a);
-  if (isIntegral(n)) formatInt(a, <i64>n); else formatFloat(a, n);
+  let v = asNum(a);
+  let c = numClass(v);
+  if (c == NUM_INT) formatInt(a, v.i);
+  else if (c == NUM_BIG) formatBig(a, v);
+  else formatFloat(a, v.n);
+}
+
+/** A big integer's digits with its sign: its literal text, or a computed one's exact double value. */
+function bigDigits(v: NumV): string {
+  return v.text != 0 ? String.UTF8.decodeUnsafe(v.text, v.textLen, false) : integerDigits(v.n);
+}
+
+/** A big integer under %d and %v; other verbs are left to the host. */
+function formatBig(a: Value, v: NumV): void {
+  if (verb != 0x64 && verb != 0x76) { fallback = true; return; }
+  let text = bigDigits(v);
+  let neg = text.startsWith("-");
+  let digits = neg ? text.substring(1) : text;
+  if (prec >= 0) {
+    emitPaddedAscii(signPrefix(neg) + digits.padStart(prec, "0"), true, false);
+    return;
+  }
+  emitPaddedAscii(signPrefix(neg) + digits, true, fZero);
 }
 
 // ---------------------------------------------------------------- padding

@@ -29,9 +29,42 @@ export const K_SET: i32 = 6;
   constructor(b: bool) { super(K_BOOL); this.b = b; }
 }
 
+/**
+ * A number. `n` is the nearest double. `exact` says `i` holds the value exactly: every integral
+ * value within the 64-bit range is exact (so integers compute, compare and print exactly).
+ * `text`/`textLen` hold the spelling when the number came from policy text, JSON, to_number or
+ * json.unmarshal (OPA keeps a number as written: `101.00` prints as written and formats as a
+ * float), 0 for computed numbers.
+ */
 @unmanaged export class NumV extends Value {
-  n: f64;
-  constructor(n: f64) { super(K_NUM); this.n = n; }
+  textLen: i32;
+  // the i64 when exact, else the double's bits: one word, so a number takes 24 bytes
+  bits: u64;
+  text: usize;
+  exact: bool;
+  constructor(n: f64, i: i64, exact: bool) {
+    super(K_NUM);
+    this.textLen = 0;
+    this.bits = exact ? <u64>i : reinterpret<u64>(n);
+    this.text = 0;
+    this.exact = exact;
+  }
+  // @ts-ignore: decorator
+  @inline get n(): f64 { return this.exact ? <f64><i64>this.bits : reinterpret<f64>(this.bits); }
+  // @ts-ignore: decorator
+  @inline get i(): i64 { return <i64>this.bits; }
+}
+
+/** A number from a double: an exact integer when it is integral and within [-2^63, 2^63). */
+export function mkNum(n: f64): NumV {
+  let ok = Math.floor(n) == n && n >= -9223372036854775808.0 && n < 9223372036854775808.0;
+  return new NumV(n, ok ? <i64>n : 0, ok);
+}
+
+/** An exact 64-bit integer. */
+// @ts-ignore: decorator
+@inline export function mkInt(i: i64): NumV {
+  return new NumV(<f64>i, i, true);
 }
 
 @unmanaged export class StrV extends Value {
@@ -89,8 +122,8 @@ export const TRUE = new BoolV(true);
 export const FALSE = new BoolV(false);
 
 @inline export function mkBool(b: bool): Value { return b ? TRUE : FALSE; }
-@inline export function mkNum(n: f64): Value { return new NumV(n); }
 @inline export function numOf(v: Value): f64 { return changetype<NumV>(v).n; }
+@inline export function asNum(v: Value): NumV { return changetype<NumV>(v); }
 @inline export function asStr(v: Value): StrV { return changetype<StrV>(v); }
 @inline export function asArr(v: Value): ArrV { return changetype<ArrV>(v); }
 @inline export function asColl(v: Value): CollV { return changetype<CollV>(v); }
@@ -105,12 +138,46 @@ export function newStr(len: i32): StrV {
   return new StrV(__alloc(len > 0 ? <usize>len : 1), len);
 }
 
+/** Whether a number's text (if it keeps one) spells an integer: no fraction, no exponent. */
+export function isIntText(v: NumV): bool {
+  for (let i = 0; i < v.textLen; i++) {
+    let c = load<u8>(v.text + <usize>i);
+    if (c == 0x2e || c == 0x65 || c == 0x45) return false;
+  }
+  return true;
+}
+
+/** The array position `key` names, or -1: OPA indexes arrays by integers as written (arr[1.0] is undefined). */
+export function arrayIndex(key: Value, len: i32): i32 {
+  if (key.kind != K_NUM) return -1;
+  let v = asNum(key);
+  if (!v.exact || v.i < 0 || v.i >= <i64>len || !isIntText(v)) return -1;
+  return <i32>v.i;
+}
+
 /** Integer-valued (and exactly representable as such). */
 export function isInt(n: f64): bool {
   return Math.floor(n) == n && Math.abs(n) <= 9007199254740992.0;
 }
 
 // ---------- equality, order, hashing ----------
+
+/**
+ * Numbers by value (OPA compares json.Number values exactly, whatever their spelling): exact
+ * integers as integers, others as doubles. A double that is not an exact integer is either
+ * fractional (below 2^52) or at least 2^63 in size, so where an exact integer rounds to the same
+ * double, the integer is the smaller in size.
+ */
+export function numCompare(a: NumV, b: NumV): i32 {
+  if (a.exact && b.exact) return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
+  let x = a.n, y = b.n;
+  if (x < y) return -1;
+  if (x > y) return 1;
+  if (a.exact == b.exact) return 0;
+  let big = a.exact ? y : x; // the non-integer side, as large as 2^63 or more
+  let c = big > 0 ? -1 : 1;
+  return a.exact ? c : -c;
+}
 
 function bytesCompare(a: usize, al: i32, b: usize, bl: i32): i32 {
   let n = al < bl ? al : bl;
@@ -152,7 +219,7 @@ export function equal(a: Value, b: Value): bool {
   switch (k) {
     case K_NULL: return true;
     case K_BOOL: return changetype<BoolV>(a).b == changetype<BoolV>(b).b;
-    case K_NUM: return numOf(a) == numOf(b);
+    case K_NUM: return numCompare(asNum(a), asNum(b)) == 0;
     case K_STR: return strEqual(asStr(a), asStr(b));
     case K_ARR: {
       let x = asArr(a), y = asArr(b);
@@ -184,10 +251,7 @@ export function compare(a: Value, b: Value): i32 {
       let x = changetype<BoolV>(a).b, y = changetype<BoolV>(b).b;
       return x == y ? 0 : (x ? 1 : -1);
     }
-    case K_NUM: {
-      let x = numOf(a), y = numOf(b);
-      return x < y ? -1 : (x > y ? 1 : 0);
-    }
+    case K_NUM: return numCompare(asNum(a), asNum(b));
     case K_STR: {
       let x = asStr(a), y = asStr(b);
       return bytesCompare(x.ptr, x.len, y.ptr, y.len);
@@ -231,9 +295,10 @@ export function hashValue(v: Value): u32 {
     case K_NULL: return 0x9e3779b9;
     case K_BOOL: return changetype<BoolV>(v).b ? 0x1234567 : 0x7654321;
     case K_NUM: {
-      let n = numOf(v);
-      if (isInt(n)) { let i = <i64>n; return mix(<u32>i ^ <u32>(i >>> 32) ^ 0x2545f491); }
-      let bits = reinterpret<u64>(n);
+      // by value: 1, 1.0 and 1e0 hash alike (they are equal)
+      let x = asNum(v);
+      if (x.exact) { let i = x.i; return mix(<u32>i ^ <u32>(i >>> 32) ^ 0x2545f491); }
+      let bits = reinterpret<u64>(x.n);
       return mix(<u32>bits ^ <u32>(bits >>> 32));
     }
     case K_STR: {

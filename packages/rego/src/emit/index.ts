@@ -9,6 +9,7 @@ import type { Program, Stmt } from '../plan/ir';
 import { hostCallName, lookupBuiltin } from '../builtins/catalog';
 import { NATIVE_BUILTINS, NATIVES_WITH_HOST_FALLBACK } from './natives';
 import { spliceIntoRuntime } from './runtime-module';
+import { containsNumberLiteral, planJson } from '../plan/number-literal';
 
 export { RuntimeNotBuiltError, RUNTIME_WASM_PATH } from './runtime-module';
 export { NATIVE_BUILTINS, NATIVES_WITH_HOST_FALLBACK } from './natives';
@@ -104,6 +105,7 @@ export function planEnvelope(plan: Program): PlanEnvelope {
 
 /** The wasm module for a plan. Throws RuntimeNotBuiltError when runtime/build/runtime.wasm is missing. */
 export function emitWasm(plan: Program): Uint8Array<ArrayBuffer> {
-  const text = JSON.stringify(planEnvelope(plan));
+  const envelope = planEnvelope(plan);
+  const text = containsNumberLiteral(plan.consts) ? planJson(envelope) : JSON.stringify(envelope);
   return spliceIntoRuntime(new TextEncoder().encode(text));
 }

@@ -17,12 +17,12 @@ export const NATIVE_BUILTINS: ReadonlySet<string> = new Set([
   'concat', 'startswith', 'endswith', 'contains', 'split', 'trim_prefix', 'trim_suffix',
   'object.union', 'object.union_n', 'object.remove', 'object.filter',
   'json.filter', 'json.remove', 'json.patch', 'walk',
-  'sprintf',
+  'sprintf', 'to_number', 'json.unmarshal', 'format_int',
 ]);
 
 /**
  * Natives that hand rare calls to the host implementation of the same builtin (runtime/assembly/
- * sprintf.ts says which): they are also listed among the module's host builtins, so the SDK user
- * still passes `hostBuiltins`.
+ * sprintf.ts, and to_number, json.unmarshal and format_int in natives.ts, say which): they are also listed
+ * among the module's host builtins, so the SDK user still passes `hostBuiltins`.
  */
-export const NATIVES_WITH_HOST_FALLBACK: ReadonlySet<string> = new Set(['sprintf']);
+export const NATIVES_WITH_HOST_FALLBACK: ReadonlySet<string> = new Set(['sprintf', 'to_number', 'json.unmarshal', 'format_int']);

@@ -3,6 +3,7 @@
  * frame (local slots) with a "current block" that nested statements (scan, block, with) swap.
  */
 import type { Func, Local, Stmt } from './ir';
+import { planJson } from './number-literal';
 
 export class ConstPool {
   readonly values: unknown[] = [];
@@ -10,7 +11,7 @@ export class ConstPool {
 
   /** Index of a JSON constant, shared between equal constants. */
   add(value: unknown): number {
-    const key = JSON.stringify(value);
+    const key = planJson(value); // 1 and 1.0 are different constants: OPA keeps their spelling
     let i = this.index.get(key);
     if (i === undefined) {
       i = this.values.length;

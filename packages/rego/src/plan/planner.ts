@@ -14,6 +14,7 @@ import { hoistOperands } from '../compile/dynamics';
 import { compileError } from '../compile/errors';
 import { checkBuiltinCall, checkReplacementValue } from '../compile/typecheck';
 import { lookupBuiltin, unsupportedBuiltinArity } from '../builtins/catalog';
+import { numberConstant } from './number-literal';
 
 /** Variable name → its local slot, or null for a declared (`some x`, `x :=`) but not yet bound variable. */
 type Env = Map<string, Local | null>;
@@ -89,7 +90,7 @@ function constValue(t: Term): { v: unknown } | undefined {
       // Values are IEEE doubles at run time: a literal beyond their range would silently become null in JSON.
       const n = Number(t.raw);
       if (!Number.isFinite(n)) compileError('rego_compile_error', `number ${t.raw} is out of range (at most about 1.8e308)`, t.loc);
-      return { v: n };
+      return { v: numberConstant(t.raw) };
     }
     case 'string':
       return { v: t.value };

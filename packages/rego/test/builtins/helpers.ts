@@ -1,11 +1,13 @@
 /**
  * Calls host builtins the way the SDK does: each argument goes through JSON (sets would arrive as
  * sorted arrays), the function is looked up in hostBuiltins under its host call name, and the result
- * goes back through JSON (undefined stays undefined: "no result").
+ * goes back through JSON (undefined stays undefined: "no result"; an ArrayBuffer is JSON text already).
  */
 import { BuiltinError, hostBuiltins, hostCallName } from '../../src/builtins';
 
-const viaJson = (v: unknown): unknown => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
+/** What the module receives: JSON text of the value, or the text itself when it is an ArrayBuffer (as the SDK does). */
+const viaJson = (v: unknown): unknown =>
+  v === undefined ? undefined : JSON.parse(v instanceof ArrayBuffer ? new TextDecoder().decode(v) : JSON.stringify(v));
 
 export function call(name: string, ...args: unknown[]): unknown {
   const impl = hostBuiltins[hostCallName(name)];

@@ -56,10 +56,9 @@ const VALUES: unknown[] = [
   0.5, -0.5, 1.5, 2.5, -2.5, 3.14159, -2.675, 0.1, 123456.789, 1 / 3, 2 / 3, 1e-7, 2.5e-5, 99.95, 0.000012345,
   1e15 + 0.5, 4503599627370495.5, 5e-324, 1.23e-20, 2 ** -1022, 0.1 + 0.2, 179769313.48623157, 1.7976931348623157e308 / 1e300, 1234.5678e-10, 1e-300,
   null, true, false, [1, 'a', null], [], { b: 1, a: [true, { c: 'd' }] }, {}, [[1.5, -0]],
+  // integers past 2^53 are exact 64-bit integers in the module
+  2 ** 53 + 2, -(2 ** 60), 1e18 + 64,
 ];
-
-/** Values the host path alone formats (big integers and other rare cases, see sprintf.ts). */
-const FALLBACK_VALUES: unknown[] = [2 ** 53 + 2, -(2 ** 60), 1e20, 1e21, 1e300];
 
 function allCases(values: unknown[]): Array<[string, unknown[]]> {
   const cases: Array<[string, unknown[]]> = [];
@@ -90,7 +89,7 @@ test('native sprintf equals the host implementation on formats × values, withou
 });
 
 test('calls the native code leaves to the host give the host result', async () => {
-  const cases = [...allCases(FALLBACK_VALUES), ...allCases(VALUES).filter(([f, vs]) => needsHost(f, vs))];
+  const cases = allCases(VALUES).filter(([f, vs]) => needsHost(f, vs));
   const { out, hostCalls } = await nativeResults(cases);
   expectAgreesWithHost(cases, out);
   expect(hostCalls).toBeGreaterThan(0);

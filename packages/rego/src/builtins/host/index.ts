@@ -57,4 +57,5 @@ export const implementations = merge(
 );
 
 export { BuiltinError } from './errors';
+export { BIGINT_RESULTS } from './time';
 export type { Impl } from './values';

@@ -1,21 +1,26 @@
 /**
- * time.* builtins. Nanosecond timestamps beyond 2^53 arrive as doubles; their shortest decimal text is
- * the integer the policy wrote, so they are read exactly through that text (toBigInt).
+ * time.* builtins. Nanosecond timestamps beyond 2^53 arrive as doubles (the SDK passes arguments
+ * through JSON.parse) and are read through their shortest decimal text (toBigInt), which is the
+ * integer the policy wrote when that has at most 17 significant digits. Results are exact
+ * integers (exactInt).
  */
 import { WEEKDAYS, civilFromDays, daysFromCivil, weekday } from './calendar';
 import { perEvaluation } from './evaluation-cache';
 import { fail } from './errors';
 import { LayoutParseError, Moment, formatTime, parseTime } from './go-layout';
-import { Impl, fromBigInt, isArray, isInteger, isNumber, isString, toBigInt } from './values';
+import { Impl, exactInt, isArray, isInteger, isNumber, isString, toBigInt } from './values';
 import { UTC, Zone, loadZone } from './zones';
 
 const NS_PER_SECOND = 1_000_000_000n;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 
-/** time.now_ns: one reading of the wall clock per evaluation, shared with io.jwt.decode_verify. */
+/** One reading of the wall clock (ms) per evaluation, shared by time.now_ns and io.jwt.decode_verify. */
+const nowMs = (): number => perEvaluation('time.now_ns', () => Date.now());
+
+/** The evaluation's time in ns as a double (for comparisons with token times). */
 export function currentTimeNs(): number {
-  return perEvaluation('time.now_ns', () => Date.now() * 1e6);
+  return nowMs() * 1e6;
 }
 
 /** Go's named layouts that OPA accepts in place of a layout string. */
@@ -102,7 +107,7 @@ function localFields(t: ZonedTime): Fields {
   };
 }
 
-function parseWith(builtin: string, layout: string, value: string): number {
+function parseWith(builtin: string, layout: string, value: string): number | bigint {
   let m: Moment;
   try {
     m = parseTime(layout, value);
@@ -112,7 +117,7 @@ function parseWith(builtin: string, layout: string, value: string): number {
   }
   const ns = nsOfMoment(m);
   if (!inInt64(ns)) fail(builtin, 'time outside of valid range');
-  return Number(ns);
+  return exactInt(ns);
 }
 
 // ---- Go's time.ParseDuration ----
@@ -194,14 +199,19 @@ function diff(a: ZonedTime, b: ZonedTime): number[] {
   return [year, month, day, hour, min, sec];
 }
 
+/** The builtins here whose integer results may be a bigint (exactInt). */
+export const BIGINT_RESULTS: ReadonlySet<string> = new Set([
+  'time.now_ns', 'time.parse_ns', 'time.parse_rfc3339_ns', 'time.parse_duration_ns', 'time.add_date',
+]);
+
 export const timeBuiltins: Record<string, Impl> = {
-  'time.now_ns': () => currentTimeNs(),
+  'time.now_ns': () => exactInt(BigInt(nowMs()) * 1_000_000n),
   'time.parse_ns': (layout, value) => (isString(layout) && isString(value) ? parseWith('time.parse_ns', layoutFor(layout), value) : undefined),
   'time.parse_rfc3339_ns': (value) => (isString(value) ? parseWith('time.parse_rfc3339_ns', NAMED_LAYOUTS.RFC3339, value) : undefined),
   'time.parse_duration_ns': (s) => {
     if (!isString(s)) return undefined;
     const d = parseDuration(s);
-    return d === undefined ? fail('time.parse_duration_ns', `time: invalid duration ${JSON.stringify(s)}`) : fromBigInt(d);
+    return d === undefined ? fail('time.parse_duration_ns', `time: invalid duration ${JSON.stringify(s)}`) : exactInt(d);
   },
   'time.date': (x) => {
     const t = zonedTime('time.date', x);
@@ -232,7 +242,7 @@ export const timeBuiltins: Record<string, Impl> = {
       if (!isInteger(n)) fail('time.add_date', `operand ${i + 2} must be integer number but got floating-point number`);
     }
     const ns = addDate(t, years, months, days);
-    return inInt64(ns) ? Number(ns) : undefined;
+    return inInt64(ns) ? exactInt(ns) : undefined;
   },
   'time.diff': (a, b) => {
     const x = zonedTime('time.diff', a);

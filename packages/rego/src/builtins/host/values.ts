@@ -135,6 +135,16 @@ export function toBigInt(n: number): bigint | undefined {
   return BigInt(n);
 }
 
+/**
+ * An integer result kept exact: a JS number while it is exactly one, else the bigint, which
+ * hostBuiltins hands to the module as its JSON text (all its digits).
+ */
+export function exactInt(b: bigint): number | bigint {
+  return b >= -MAX_SAFE && b <= MAX_SAFE ? Number(b) : b;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** A BigInt result as a JSON number; undefined when it is beyond float64 range (no JSON form). */
 export function fromBigInt(b: bigint): number | undefined {
   const n = Number(b);
