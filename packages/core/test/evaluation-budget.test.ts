@@ -104,6 +104,7 @@ test('an evaluation that grows the memory past maxPolicyMemory gets a fresh inst
     expect(replaced).toHaveLength(1);
     // The memory the evaluation grew to, and after the swap what a fresh instance holds.
     expect(replaced[0].fields.memoryBytes).toBeGreaterThan(fresh + 4 * MiB);
+    expect(replaced[0].fields.freshMemoryBytes).toBe(fresh);
     expect(engine.memoryBytes).toBe(fresh);
     expect(engine.renewals).toBe(1);
     // Same data: the decision that reads data.authz.users is unchanged.

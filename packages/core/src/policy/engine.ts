@@ -221,7 +221,7 @@ export class PolicyEngine {
       this.baselineBytes = memoryOf(fresh);
       this.renewals++;
       this.logger?.warn(
-        { policy: this.description, memoryBytes: grownBytes, maxPolicyMemory: this.limits.maxPolicyMemory },
+        { policy: this.description, memoryBytes: grownBytes, freshMemoryBytes: this.baselineBytes, maxPolicyMemory: this.limits.maxPolicyMemory },
         'opa-jwt: an evaluation grew the policy\'s memory past maxPolicyMemory; the policy instance was replaced by a fresh one to give the memory back',
       );
     } catch (error) {
