@@ -212,6 +212,7 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
     }
     if (want.inspect) want.inspect(res.body);
     if (want.noErrorLog) expect(records.filter((r) => r.level === 'error')).toEqual([]);
+    if (want.logs) want.logs(records);
 
     // Every refusal is logged with its reason; no log record ever holds a credential the request carried.
     if (want.reason) expect(records.filter((r) => r.fields.reason === want.reason)).toHaveLength(1);
@@ -245,6 +246,32 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
     expect(a.status).toBe(200);
     expect(a.headers[DECISION_ID_HEADER]).not.toBe(b.headers[DECISION_ID_HEADER]);
   });
+
+  test('requests arriving while a policy loop runs are answered once it is stopped at the evaluation budget', async () => {
+    // A server of its own, listening, so that the requests are in flight at once (supertest would listen per request).
+    const records: Recorded[] = [];
+    const handle = await harness.start({ ...coreOptions(fixtures), logger: recordingLogger(records) });
+    await handle.ready;
+    await new Promise<void>((resolve) => handle.server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const base = `http://127.0.0.1:${(handle.server.address() as AddressInfo).port}`;
+      const authorization = `Bearer ${await token(fixtures)}`;
+      // Without the budget the loop would take minutes, and this test would time out.
+      const [spin, orders, health] = await Promise.all([
+        request(base).get('/api/spin').set('Authorization', authorization),
+        request(base).get('/api/orders').set('Authorization', authorization),
+        request(base).get('/public/health'),
+      ]);
+      expect([spin.status, orders.status, health.status]).toEqual([500, 200, 200]);
+      expect(records.filter((r) => r.fields.errorName === 'EvaluationBudgetExceeded')).toHaveLength(1);
+    } finally {
+      if (harness.name !== 'fastify') {
+        handle.server.closeAllConnections();
+        await new Promise<void>((resolve) => handle.server.close(() => resolve()));
+      }
+      await handle.close(); // Fastify's closes its server too
+    }
+  }, 30_000);
 
   test('keys are fetched from the JWKS endpoint once and reused', async () => {
     const { handle } = await appFor('authz/decision');

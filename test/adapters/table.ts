@@ -33,10 +33,21 @@ export function coreOptions(
     policy: overrides.policyPath ?? POLICY_FILE,
     entrypoint: overrides.entrypoint ?? 'authz/decision',
     watch: overrides.watch ?? false,
+    // The smallest allowed: the /api/grow scenario's few megabytes are past it, ordinary requests are not.
+    maxPolicyMemory: MAX_POLICY_MEMORY,
   };
   // Left out unless a scenario needs it, so that the default (authRequired: true) is what most scenarios run with.
   if (overrides.authRequired !== undefined) options.authRequired = overrides.authRequired;
   return options;
+}
+
+export const MAX_POLICY_MEMORY = 1024 * 1024;
+
+/** What a pino-compatible logger was told. */
+export interface LogRecord {
+  level: string;
+  fields: Record<string, unknown>;
+  message?: string;
 }
 
 /** Header carrying the decision id on every decided answer. */
@@ -62,6 +73,8 @@ export interface Expectation {
   noErrorLog?: true;
   /** Further checks of the JSON body, e.g. of the input document the `authz/echo` entrypoint hands back. */
   inspect?: (body: AnswerBody) => void;
+  /** Checks of what this request logged. */
+  logs?: (records: LogRecord[]) => void;
 }
 
 /** What the harness handlers answer (see harnesses.ts); `result.input` for the `authz/echo` entrypoint. */
@@ -324,6 +337,42 @@ export const scenarios: Scenario[] = [
     path: '/api/explode',
     authorization: bearer((f) => token(f)),
     expect: { status: 500, bodyEquals: { error: 'server_error', error_description: 'the authorization decision could not be made' }, mustNotShow: 'conflict', decisionIdHeader: true },
+  },
+
+  // ---------------------------------------------------------------- evaluation budget and memory
+  {
+    name: 'a policy loop longer than evaluationTimeout is stopped: 500, logged as budget exceeded',
+    method: 'GET',
+    path: '/api/spin',
+    authorization: bearer((f) => token(f)),
+    expect: {
+      status: 500,
+      bodyEquals: { error: 'server_error', error_description: 'the authorization decision could not be made' },
+      mustNotShow: 'budget',
+      decisionIdHeader: true,
+      logs: (records) => {
+        const failed = records.filter((r) => r.level === 'error' && r.fields.errorName === 'EvaluationBudgetExceeded');
+        expect(failed).toHaveLength(1);
+        expect(failed[0].fields.error).toMatch(/evaluation budget exceeded: the policy ran longer than evaluationTimeout \(250 ms\)/);
+      },
+    },
+  },
+  {
+    name: 'an evaluation that grows the policy memory past maxPolicyMemory is decided, then the instance is replaced',
+    method: 'GET',
+    path: '/api/grow',
+    authorization: bearer((f) => token(f)),
+    expect: {
+      status: 200,
+      body: { route: 'api', sub: 'alice' },
+      logs: (records) => {
+        const replaced = records.filter((r) => r.level === 'warn' && /replaced by a fresh one/.test(r.message ?? ''));
+        expect(replaced).toHaveLength(1);
+        const { memoryBytes, freshMemoryBytes } = replaced[0].fields as { memoryBytes: number; freshMemoryBytes: number };
+        expect(memoryBytes - freshMemoryBytes).toBeGreaterThan(MAX_POLICY_MEMORY);
+        expect(freshMemoryBytes).toBeLessThan(MAX_POLICY_MEMORY);
+      },
+    },
   },
 
   // ---------------------------------------------------------------- protocol shapes of a denial (MCP, OAuth)

@@ -59,6 +59,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       v0Compatible: this.options.v0Compatible,
       watch: this.options.watch,
       logger,
+      limits: { evaluationTimeout: this.options.evaluationTimeout, maxPolicyMemory: this.options.maxPolicyMemory },
     });
     this.loggerGiven = options.logger !== undefined;
     this.malformedLog = new RateLimitedLog((fields, message) => logger.info(fields, message));

@@ -64,6 +64,17 @@ export interface AuthorizerOptions extends IssuerOptions, ProtocolOptions {
   watch?: boolean;
   /** Accept Rego v0 syntax in modules that do not `import rego.v1` (`.rego` sources only). Default false. */
   v0Compatible?: boolean;
+  /**
+   * Milliseconds one policy evaluation may take; a longer one is stopped and the request answered 500 (logged).
+   * Evaluation blocks the process, so this also bounds how long other requests wait. Modules built by `opa build`
+   * cannot be stopped part-way: theirs is checked between host builtin calls and at the end. Default 250.
+   */
+  evaluationTimeout?: number;
+  /**
+   * Bytes of memory one evaluation may leave the policy's WebAssembly instance holding, beyond its plan and data,
+   * before the instance is replaced by a fresh one (WebAssembly memory never shrinks). Default 67108864 (64 MiB).
+   */
+  maxPolicyMemory?: number;
 
   // ------------------------------------------------------------------ tokens
   /** Several trusted issuers, each with its own keys; tokens are routed by their `iss`. Excludes the top-level issuer options. */
@@ -144,6 +155,8 @@ export interface ResolvedOptions {
   data?: Record<string, unknown>;
   watch: boolean;
   v0Compatible: boolean;
+  evaluationTimeout: number;
+  maxPolicyMemory: number;
   issuers: ResolvedIssuer[];
   clockTolerance: number;
   maxTokenAge?: number;
@@ -175,6 +188,8 @@ export const DEFAULTS = {
   staleIfErrorDuration: 60 * 60_000,
   realm: 'api',
   decisionIdHeader: 'X-Decision-Id',
+  evaluationTimeout: 250,
+  maxPolicyMemory: 64 * 1024 * 1024,
 } as const;
 
 /**
@@ -188,7 +203,7 @@ const ISSUER_OPTION_FLAGS = {
 /** Every top-level option: any other name is refused at start-up (a typo must not silently change nothing). */
 const OPTION_FLAGS = {
   ...ISSUER_OPTION_FLAGS,
-  policy: true, entrypoint: true, data: true, watch: true, v0Compatible: true, issuers: true,
+  policy: true, entrypoint: true, data: true, watch: true, v0Compatible: true, evaluationTimeout: true, maxPolicyMemory: true, issuers: true,
   clockTolerance: true, maxTokenAge: true, strict: true, authRequired: true, bearerMethods: true, maxTokenSize: true, tokenCacheSize: true,
   cacheMaxAge: true, cooldownDuration: true, timeoutDuration: true, staleIfErrorDuration: true,
   realm: true, decisionIdHeader: true, logger: true, onDecision: true, input: true,
@@ -464,6 +479,8 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
     data: raw.data as Record<string, unknown> | undefined,
     watch,
     v0Compatible,
+    evaluationTimeout: optionalNumber(raw.evaluationTimeout, 'evaluationTimeout', DEFAULTS.evaluationTimeout, { min: 1, integer: true })!,
+    maxPolicyMemory: optionalNumber(raw.maxPolicyMemory, 'maxPolicyMemory', DEFAULTS.maxPolicyMemory, { min: 1024 * 1024, integer: true })!,
     issuers,
     clockTolerance: optionalNumber(raw.clockTolerance, 'clockTolerance', DEFAULTS.clockTolerance)!,
     maxTokenAge,

@@ -43,6 +43,8 @@ describe('defaults', () => {
     expect(resolved.protocols.maxBodySize).toBe(1024 * 1024); // 1 MiB (issue 5)
     expect(resolved.tokenCacheSize).toBe(1000);
     expect(resolved.maxTokenSize).toBe(8192);
+    expect(resolved.evaluationTimeout).toBe(250);
+    expect(resolved.maxPolicyMemory).toBe(64 * 1024 * 1024);
   });
 
   test('the resource identifier of resourceMetadata is an accepted audience (RFC 8707)', () => {
@@ -175,6 +177,13 @@ describe('bad options name themselves', () => {
     expectOptionError({ ...base, staleIfErrorDuration: '1h' }, 'staleIfErrorDuration');
     expectOptionError({ ...base, maxTokenSize: 10 }, 'maxTokenSize');
     expectOptionError({ ...base, tokenCacheSize: 1.5 }, 'tokenCacheSize');
+    expectOptionError({ ...base, evaluationTimeout: 0 }, 'evaluationTimeout', /integer >= 1/);
+    expectOptionError({ ...base, evaluationTimeout: 2.5 }, 'evaluationTimeout');
+    expectOptionError({ ...base, evaluationTimeout: '100ms' }, 'evaluationTimeout');
+    expectOptionError({ ...base, evaluationTimeout: Infinity }, 'evaluationTimeout');
+    expectOptionError({ ...base, maxPolicyMemory: 4096 }, 'maxPolicyMemory', /integer >= 1048576/);
+    expectOptionError({ ...base, maxPolicyMemory: '64MiB' }, 'maxPolicyMemory');
+    expect(resolveOptions({ ...base, evaluationTimeout: 50, maxPolicyMemory: 8 * 1024 * 1024 })).toMatchObject({ evaluationTimeout: 50, maxPolicyMemory: 8 * 1024 * 1024 });
   });
 
   test('bearerMethods, realm, decisionIdHeader', () => {

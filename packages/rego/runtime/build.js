@@ -65,7 +65,7 @@ function checkModule(bytes) {
     'opa_wasm_abi_version', 'opa_wasm_abi_minor_version', 'builtins', 'entrypoints', 'opa_malloc', 'opa_free',
     'opa_heap_ptr_get', 'opa_heap_ptr_set', 'opa_json_parse', 'opa_json_dump', 'opa_eval_ctx_new',
     'opa_eval_ctx_set_input', 'opa_eval_ctx_set_data', 'opa_eval_ctx_set_entrypoint', 'opa_eval_ctx_get_result',
-    'eval', 'opa_eval', '__opa_load_plan',
+    'eval', 'opa_eval', '__opa_load_plan', 'opajwt_arm_budget',
   ];
   const missing = required.filter((n) => !exports.has(n));
   if (missing.length) throw new Error(`build:runtime: runtime.wasm lacks exports ${missing.join(', ')}`);

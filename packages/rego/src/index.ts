@@ -15,6 +15,8 @@ export { hostBuiltins } from './builtins';
 export { normaliseEntrypoint } from './compile';
 // Thrown by compile() when runtime/build/runtime.wasm was not built (`npm run build:runtime`).
 export { RuntimeNotBuiltError } from './emit';
+// How a host bounds evaluations of the modules this compiler makes (see src/emit/budget.ts).
+export { EVALUATION_BUDGET_BUILTIN, EVALUATION_BUDGET_ARM } from './emit';
 export type { Program } from './plan/ir';
 // OPA bundle (.tar.gz) reading and writing, for loaders such as @opa-jwt/core's `policy:` option.
 export { readBundle, writeBundle, BundleError } from './bundle';

@@ -47,6 +47,19 @@ decision := {"allowed": true, "conflict": 1} if http.path == "/api/explode"
 
 decision := {"allowed": true, "conflict": 2} if http.path == "/api/explode"
 
+# About 900 million loop iterations, minutes of work: stopped at the evaluation budget (a 500), never decided.
+decision := {"allowed": true} if {
+	http.path == "/api/spin"
+	count([1 | some i in numbers.range(1, 30000); some j in numbers.range(1, 30000); i == j]) > 0
+}
+
+# A few megabytes of values in milliseconds: past the table apps' maxPolicyMemory, so the instance is replaced.
+decision := {"allowed": true} if {
+	http.path == "/api/grow"
+	rows := [[i, j, i, j, i, j, i, j, i, j, i, j, i, j, i, j] | some i in numbers.range(1, 100); some j in numbers.range(1, 100)]
+	count(rows) == 10000
+}
+
 # ---- per-route override: authz/special
 default special := false
 

@@ -1,12 +1,24 @@
 /**
- * One instantiated policy: the module loaded once through the stock @open-policy-agent/opa-wasm SDK, its data set,
- * and evaluation by entrypoint name. The instance is reused for every request; the SDK resets the module's heap
- * before each evaluation, so memory stays flat. Evaluation is synchronous: nothing else runs on the instance
- * while it evaluates, which is what makes sharing it between concurrent requests safe.
+ * One instantiated policy: the module compiled once and instantiated through the stock @open-policy-agent/opa-wasm
+ * SDK, its data set, and evaluation by entrypoint name. The instance is reused for every request; the SDK resets the
+ * module's heap before each evaluation. Evaluation is synchronous: nothing else runs on the instance while it
+ * evaluates, which is what makes sharing it between concurrent requests safe.
+ *
+ * Evaluation is bounded, because it blocks the process while it runs:
+ * - time: each evaluation gets a deadline (`evaluationTimeout`). Modules of @opa-jwt/rego are armed to ask for the
+ *   budget builtin every few thousand interpreter steps and whenever their memory grows; it throws past the
+ *   deadline, which unwinds the evaluation. Host builtins check the deadline before and after they run. Modules
+ *   built by `opa build` cannot be interrupted: for them the deadline is checked between host builtin calls and
+ *   when the evaluation returns. Either way an evaluation that ran past its deadline fails (500, fail closed).
+ * - memory: wasm memory never shrinks. An evaluation that leaves the module with more than `maxPolicyMemory` bytes
+ *   beyond what the plan and data occupy gets the instance replaced by a fresh one of the same compiled module,
+ *   with the same data, so one hostile request cannot keep the process at gigabytes. The memory also has a
+ *   maximum below 2 GiB, where the SDK's pointers would turn negative: growing past it fails the evaluation.
  */
-import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
-import { hostBuiltins, normaliseEntrypoint } from '@opa-jwt/rego';
+import { loadPolicy, loadPolicySync, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { EVALUATION_BUDGET_ARM, EVALUATION_BUDGET_BUILTIN, hostBuiltins, normaliseEntrypoint } from '@opa-jwt/rego';
 import { PolicyLoadError } from '../errors';
+import { errorFields, type Logger } from '../logger';
 import type { PolicyArtifact } from './source';
 
 /** The policy's answer: `defined: false` when the rule was undefined (the SDK's empty result set). */
@@ -17,8 +29,30 @@ export interface Evaluation {
 
 /** The SDK throws strings and plain objects as well as Errors; give callers an Error with the text. */
 export class EvaluationFailure extends Error {
-  override readonly name = 'EvaluationFailure';
+  override readonly name: string = 'EvaluationFailure';
 }
+
+/** The evaluation ran past its deadline and was stopped (or, for a module that cannot be stopped, refused). */
+export class EvaluationBudgetExceeded extends EvaluationFailure {
+  override readonly name = 'EvaluationBudgetExceeded';
+}
+
+export interface EvaluationLimits {
+  /** Milliseconds one evaluation may take. */
+  evaluationTimeout: number;
+  /** Bytes of memory an evaluation may leave behind (beyond the plan and data) before the instance is replaced. */
+  maxPolicyMemory: number;
+}
+
+/** A compiled module, as the SDK takes it (@types/node 20 does not declare the WebAssembly API; the DOM library does). */
+type CompiledModule = Parameters<typeof loadPolicySync>[0];
+type MemoryDescriptor = Exclude<Parameters<typeof loadPolicySync>[1], number | undefined>;
+const webAssembly = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<CompiledModule> } }).WebAssembly;
+
+/** Interpreter steps (function calls, loop iterations) between two deadline checks: well under a millisecond of work. */
+const BUDGET_CHECK_INTERVAL = 8192;
+/** Memory pages (64 KiB) the module may grow to: 2 GiB minus one page, below where the SDK's addresses turn negative. */
+const MAX_MEMORY_PAGES = 32767;
 
 function failureOf(thrown: unknown): EvaluationFailure {
   if (thrown instanceof Error) return new EvaluationFailure(thrown.message, { cause: thrown });
@@ -46,21 +80,51 @@ export function mergeData(base: Record<string, unknown>, override: Record<string
 const utf8 = new TextEncoder();
 
 export class PolicyEngine {
+  /** The instance in use; replaced by a fresh one after an evaluation that grew its memory too much. */
+  private policy: LoadedPolicy;
+  /** Memory bytes of a fresh instance with the data set: the baseline `maxPolicyMemory` is measured from. */
+  private baselineBytes: number;
+  /** The running evaluation's deadline (performance.now() milliseconds); undefined between evaluations. */
+  private deadline: number | undefined;
+  /** True when the module is one of @opa-jwt/rego's, whose evaluation is stopped at the deadline. */
+  readonly interruptible: boolean;
+  /** Instances replaced to give memory back (for tests and logs). */
+  renewals = 0;
+
   private constructor(
-    private readonly policy: LoadedPolicy,
+    private readonly module: CompiledModule,
+    private readonly builtins: Record<string, (...args: unknown[]) => unknown>,
+    private readonly data: Record<string, unknown>,
+    private readonly limits: EvaluationLimits,
+    private readonly logger: Logger | undefined,
+    first: LoadedPolicy,
     /** Entrypoint names (`pkg/rule`) the module exports. */
     readonly entrypoints: ReadonlySet<string>,
     /** The configured entrypoint, or the bundle's / module's first. */
     readonly defaultEntrypoint: string,
     readonly description: string,
     readonly fingerprint: string,
-  ) {}
+  ) {
+    this.policy = first;
+    this.interruptible = armBudget(first);
+    this.baselineBytes = memoryOf(first);
+  }
 
-  static async load(artifact: PolicyArtifact, options: { entrypoint?: string; data?: Record<string, unknown> }): Promise<PolicyEngine> {
+  static async load(
+    artifact: PolicyArtifact,
+    options: { entrypoint?: string; data?: Record<string, unknown>; limits?: EvaluationLimits; logger?: Logger },
+  ): Promise<PolicyEngine> {
+    const limits = options.limits ?? { evaluationTimeout: Infinity, maxPolicyMemory: Infinity };
+    // The budget builtin and the host builtins close over the engine, which exists only after the first instance:
+    // they reach it through this holder.
+    const holder: { engine?: PolicyEngine } = {};
+    const builtins = budgetedBuiltins(() => holder.engine?.checkDeadline());
+    let module: CompiledModule;
     let policy: LoadedPolicy;
     try {
+      module = await webAssembly.compile(artifact.wasm);
       // Builtins the module leaves to the host (the compiler's `builtins()` list) are implemented by @opa-jwt/rego.
-      policy = await loadPolicy(artifact.wasm, undefined, hostBuiltins as Record<string, (...args: unknown[]) => unknown>);
+      policy = await loadPolicy(module, memoryDescriptor(), builtins);
     } catch (error) {
       throw new PolicyLoadError(`${artifact.description}: the module cannot be loaded by the OPA Wasm SDK: ${failureOf(error).message}`, { cause: error });
     }
@@ -86,12 +150,14 @@ export class PolicyEngine {
     } catch (error) {
       throw new PolicyLoadError(`${artifact.description}: the data document was refused: ${failureOf(error).message}`, { cause: error });
     }
-    return new PolicyEngine(policy, names, defaultEntrypoint, artifact.description, artifact.fingerprint);
+    const engine = new PolicyEngine(module, builtins, data, limits, options.logger, policy, names, defaultEntrypoint, artifact.description, artifact.fingerprint);
+    holder.engine = engine;
+    return engine;
   }
 
-  /** Bytes of the module's linear memory: flat across evaluations, since the SDK resets the heap before each one. */
+  /** Bytes of the module's linear memory (it never shrinks; a replaced instance starts small again). */
   get memoryBytes(): number {
-    return (this.policy as unknown as { mem: { buffer: ArrayBuffer } }).mem.buffer.byteLength;
+    return memoryOf(this.policy);
   }
 
   /** Evaluates `entrypoint` (`pkg/rule`, `data.pkg.rule` or `pkg.rule`); throws EvaluationFailure. */
@@ -115,15 +181,88 @@ export class PolicyEngine {
     const name = this.entrypoints.has(entrypoint) ? entrypoint : normaliseEntrypoint(entrypoint).name;
     if (!this.entrypoints.has(name)) throw new EvaluationFailure(`entrypoint "${entrypoint}" is not in the policy`);
     let resultSet: unknown;
+    const deadline = performance.now() + this.limits.evaluationTimeout;
+    this.deadline = deadline;
     try {
       resultSet = this.policy.evaluate(input, name);
     } catch (thrown) {
-      throw failureOf(thrown);
+      throw thrown instanceof EvaluationBudgetExceeded ? thrown : failureOf(thrown);
+    } finally {
+      this.deadline = undefined;
+      if (this.memoryBytes - this.baselineBytes > this.limits.maxPolicyMemory) this.renew();
     }
+    // A module that cannot be stopped (or the last stretch of one that can) is held to the same deadline.
+    if (performance.now() > deadline) throw this.budgetExceeded();
     if (!Array.isArray(resultSet)) throw new EvaluationFailure('the module returned something other than a result set');
     if (resultSet.length === 0) return { defined: false, value: undefined };
     if (resultSet.length > 1) throw new EvaluationFailure('the entrypoint produced more than one result');
     const first = resultSet[0] as { result?: unknown };
     return { defined: true, value: first.result };
   }
+
+  /** Throws EvaluationBudgetExceeded when the running evaluation is past its deadline. */
+  private checkDeadline(): void {
+    if (this.deadline !== undefined && performance.now() > this.deadline) throw this.budgetExceeded();
+  }
+
+  private budgetExceeded(): EvaluationBudgetExceeded {
+    const how = this.interruptible ? 'stopped' : 'refused (a module built by opa build cannot be stopped earlier)';
+    return new EvaluationBudgetExceeded(`evaluation budget exceeded: the policy ran longer than evaluationTimeout (${this.limits.evaluationTimeout} ms) and was ${how}`);
+  }
+
+  /** Replaces the instance by a fresh one of the same module with the same data: the only way wasm memory shrinks. */
+  private renew(): void {
+    const grownBytes = this.memoryBytes;
+    try {
+      const fresh = loadPolicySync(this.module, memoryDescriptor(), this.builtins);
+      armBudget(fresh);
+      fresh.setData(this.data);
+      this.policy = fresh;
+      this.baselineBytes = memoryOf(fresh);
+      this.renewals++;
+      this.logger?.warn(
+        { policy: this.description, memoryBytes: grownBytes, freshMemoryBytes: this.baselineBytes, maxPolicyMemory: this.limits.maxPolicyMemory },
+        'opa-jwt: an evaluation grew the policy\'s memory past maxPolicyMemory; the policy instance was replaced by a fresh one to give the memory back',
+      );
+    } catch (error) {
+      // Not expected (the same module and data loaded before); the grown instance still evaluates correctly.
+      this.logger?.error({ policy: this.description, ...errorFields(error) }, 'opa-jwt: the policy instance could not be replaced; its memory stays grown');
+    }
+  }
+}
+
+function memoryOf(policy: LoadedPolicy): number {
+  return (policy as unknown as { mem: { buffer: ArrayBuffer } }).mem.buffer.byteLength;
+}
+
+/** A fresh descriptor each time: the SDK writes its default `initial` into the object it is given. */
+function memoryDescriptor(): MemoryDescriptor {
+  return { initial: 5, maximum: MAX_MEMORY_PAGES };
+}
+
+/** Arms the deadline checks of a @opa-jwt/rego module; false for other modules (no such export). */
+function armBudget(policy: LoadedPolicy): boolean {
+  const arm = (policy as unknown as { wasmInstance: { exports: Record<string, unknown> } }).wasmInstance.exports[EVALUATION_BUDGET_ARM];
+  return typeof arm === 'function' && (arm as (interval: number) => number)(BUDGET_CHECK_INTERVAL) === 1;
+}
+
+/**
+ * @opa-jwt/rego's host builtins, each checking the deadline before and after it runs (one call cannot be
+ * interrupted, but the next step of the evaluation does not start past the deadline), and the budget builtin.
+ */
+function budgetedBuiltins(checkDeadline: () => void): Record<string, (...args: unknown[]) => unknown> {
+  const out: Record<string, (...args: unknown[]) => unknown> = {};
+  for (const [name, impl] of Object.entries(hostBuiltins as Record<string, (...args: unknown[]) => unknown>)) {
+    out[name] = (...args: unknown[]) => {
+      checkDeadline();
+      const result = impl(...args);
+      checkDeadline();
+      return result;
+    };
+  }
+  out[EVALUATION_BUDGET_BUILTIN] = () => {
+    checkDeadline();
+    return undefined;
+  };
+  return out;
 }

@@ -15,7 +15,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import { errorFields, type Logger } from '../logger';
 import type { PolicySpec } from '../options';
-import { PolicyEngine } from './engine';
+import { PolicyEngine, type EvaluationLimits } from './engine';
 import { displayPath, loadArtifact } from './source';
 
 export interface PolicyStoreOptions {
@@ -25,6 +25,8 @@ export interface PolicyStoreOptions {
   v0Compatible: boolean;
   watch: boolean;
   logger: Logger;
+  /** Time and memory bounds of each evaluation (see engine.ts); unbounded when absent. */
+  limits?: EvaluationLimits;
   /** Quiet time after the last file event before reloading, in ms. */
   debounceMs?: number;
 }
@@ -63,10 +65,10 @@ export class PolicyStore {
 
   /** Reads, compiles and instantiates; undefined when the sources are byte for byte those of `unchanged`. */
   private async load(unchanged?: PolicyEngine): Promise<PolicyEngine | undefined> {
-    const { spec, entrypoint, data, v0Compatible } = this.options;
+    const { spec, entrypoint, data, v0Compatible, limits, logger } = this.options;
     const artifact = await loadArtifact(spec, { entrypoint, v0Compatible });
     if (unchanged && artifact.fingerprint === unchanged.fingerprint) return undefined;
-    return PolicyEngine.load(artifact, { entrypoint, data });
+    return PolicyEngine.load(artifact, { entrypoint, data, limits, logger });
   }
 
   private startWatching(): void {

@@ -44,3 +44,43 @@ export function failBytes(ptr: usize, len: i32): void {
 export function asAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
   fail("internal error: " + (message !== null ? message : "abort"));
 }
+
+// ---------------------------------------------------------------- evaluation budget
+// A host that wants to bound evaluations arms the budget (opa_budget_arm in index.ts): from then on
+// the interpreter counts ticks (function calls, scan iterations) and, every `budgetInterval` ticks
+// and every time the memory grows, calls the host's budget builtin. The builtin returns nothing
+// while there is budget left and throws once the host's deadline has passed, which unwinds the
+// evaluation through the SDK to the caller. Unarmed (the default, e.g. a plain SDK user), no call is
+// made, so a host without the builtin runs the module as before.
+
+let budgetHostId: i32 = -1;
+let budgetInterval: i32 = 0;
+export let budgetTicksLeft: i32 = i32.MAX_VALUE;
+
+/** Arms (interval > 0) or disarms (0) the budget checks; `hostId` is the budget builtin's id in builtins(). */
+export function armBudget(hostId: i32, interval: i32): void {
+  budgetHostId = hostId;
+  budgetInterval = hostId >= 0 && interval > 0 ? interval : 0;
+  budgetTicksLeft = budgetInterval > 0 ? budgetInterval : i32.MAX_VALUE;
+}
+
+/** Called at the start of each evaluation: the count restarts. */
+export function resetBudgetTicks(): void {
+  budgetTicksLeft = budgetInterval > 0 ? budgetInterval : i32.MAX_VALUE;
+}
+
+/** Asks the host whether the evaluation may go on (it throws when not); restarts the count. */
+export function checkBudget(): void {
+  if (budgetInterval <= 0) {
+    budgetTicksLeft = i32.MAX_VALUE;
+    return;
+  }
+  budgetTicksLeft = budgetInterval;
+  opa_builtin0(budgetHostId, 0);
+}
+
+/** One unit of interpreter work; every `budgetInterval` of them the host is asked. */
+// @ts-ignore: decorator
+@inline export function budgetTick(): void {
+  if (--budgetTicksLeft < 0) checkBudget();
+}

@@ -1,9 +1,9 @@
 // The OPA Wasm ABI (1.2, with the 1.1 context exports) over the plan interpreter. See
 // shared/design/opa-wasm-abi.md for what the stock SDK calls and when.
-import { Value, ArrV, StrV, newObj, objPut, strFrom, numOf } from "./values";
+import { Value, ArrV, StrV, K_NUM, K_OBJ, asColl, newObj, objGet, objPut, strFrom, numOf } from "./values";
 import { parseJson, outStart, outAscii, outValue, outFinishZ, dumpZ } from "./json";
 import { outLiteral } from "./text";
-import { fail } from "./host";
+import { fail, armBudget } from "./host";
 import { loadPlan, entryFuncs, entrypointsDoc, builtinsDoc } from "./plan";
 import { initNatives } from "./natives";
 import { initInterpreter, evaluate } from "./interp";
@@ -72,6 +72,26 @@ export function builtins(): usize {
 
 export function entrypoints(): usize {
   return changetype<usize>(entrypointsDoc);
+}
+
+// ---------------------------------------------------------------- evaluation budget
+
+// The builtin the emitter lists in every module's builtins() for the budget checks (src/emit).
+let BUDGET_BUILTIN: StrV = strFrom("opa-jwt:evaluation_budget");
+
+/**
+ * Arms the evaluation budget (host.ts): the module then calls the host's budget builtin every
+ * `interval` ticks and whenever its memory grows; 0 disarms. Returns 1 when armed, 0 when the
+ * module does not list the builtin or `interval` is 0.
+ */
+export function opajwt_arm_budget(interval: i32): i32 {
+  let id = builtinsDoc !== null && builtinsDoc!.kind == K_OBJ ? objGet(asColl(builtinsDoc!), BUDGET_BUILTIN) : null;
+  if (id === null || id.kind != K_NUM || interval <= 0) {
+    armBudget(-1, 0);
+    return 0;
+  }
+  armBudget(<i32>numOf(id), interval);
+  return 1;
 }
 
 // ---------------------------------------------------------------- evaluation

@@ -21,7 +21,7 @@ import {
 } from "./plan";
 import { callNative, hostFallbackId, hostFallbackMode } from "./natives";
 import { HOST_FALLBACK } from "./sprintf";
-import { fail, failBytes, opa_builtin0, opa_builtin1, opa_builtin2, opa_builtin3, opa_builtin4, opa_println } from "./host";
+import { fail, failBytes, budgetTick, resetBudgetTicks, opa_builtin0, opa_builtin1, opa_builtin2, opa_builtin3, opa_builtin4, opa_println } from "./host";
 import { outStart, outAscii, outByte, outFinishZ, outFinishStr } from "./json";
 import { outPrintArg, outRego } from "./text";
 
@@ -84,6 +84,7 @@ export function evaluate(f: i32, data: usize, input: usize): usize {
     gen = 0;
   }
   gen++;
+  resetBudgetTicks();
   sp = stackBase;
   withDepth = 0;
   ovCount = 0;
@@ -109,6 +110,7 @@ function callFunc(f: i32, callerFp: usize, argsPc: usize, nargs: i32): usize {
 }
 
 function invoke(f: i32, callerFp: usize, argsPc: usize, nargs: i32): usize {
+  budgetTick();
   let rec = funcRec(f);
   let size = <usize>load<i32>(rec + (F_LOCALS << 2));
   let fp = sp;
@@ -295,6 +297,7 @@ function scan(src: Value, keyOff: i32, valOff: i32, body: usize, fp: usize): i32
   if (kind == K_ARR) {
     let a = asArr(src);
     for (let i = 0; i < a.len; i++) {
+      budgetTick();
       if (keyOff >= 0) put(fp, keyOff, intValue(i));
       if (valOff >= 0) put(fp, valOff, changetype<usize>(a.get(i)));
       let st = run(body, fp);
@@ -308,6 +311,7 @@ function scan(src: Value, keyOff: i32, valOff: i32, body: usize, fp: usize): i32
     ensureSorted(c);
     let isObj = kind == K_OBJ;
     for (let i = 0; i < c.len; i++) {
+      budgetTick();
       let k = changetype<usize>(c.key(i));
       if (keyOff >= 0) put(fp, keyOff, k);
       if (valOff >= 0) put(fp, valOff, isObj ? changetype<usize>(c.val(i)) : k);

@@ -2,6 +2,7 @@
 // memory that the SDK resets with opa_heap_ptr_set. Every AssemblyScript allocation goes through
 // here, so nothing survives a reset except what lies below the pointer.
 import { BLOCK, OBJECT, BLOCK_OVERHEAD, OBJECT_OVERHEAD } from "~lib/rt/common";
+import { checkBudget } from "./host";
 
 // Blocks are 8-aligned (f64 fields need no more); the 4-byte size word sits just before a block.
 // @ts-ignore: decorator
@@ -11,13 +12,19 @@ import { BLOCK, OBJECT, BLOCK_OVERHEAD, OBJECT_OVERHEAD } from "~lib/rt/common";
 @inline function align8(n: usize): usize { return (n + 7) & ~7; }
 
 /** Grows the memory so that [0, end) is addressable; the SDK gives no maximum. */
-function ensureMemory(end: usize): void {
+// @ts-ignore: decorator
+@inline function ensureMemory(end: usize): void {
+  if (end > (<usize>memory.size() << 16)) growMemory(end);
+}
+
+// The rare path, kept out of line so that the allocator stays small enough to be inlined where it is called.
+function growMemory(end: usize): void {
   let have = <usize>memory.size() << 16;
-  if (end > have) {
-    let needed = <i32>((end - have + 0xffff) >>> 16);
-    let wanted = max(needed, min(memory.size(), 64));
-    if (memory.grow(wanted) < 0 && memory.grow(needed) < 0) unreachable();
-  }
+  let needed = <i32>((end - have + 0xffff) >>> 16);
+  let wanted = max(needed, min(memory.size(), 64));
+  if (memory.grow(wanted) < 0 && memory.grow(needed) < 0) unreachable();
+  // Work that allocates much (a large value built by one builtin) is bounded by the budget too.
+  checkBudget();
 }
 
 // @ts-ignore: decorator

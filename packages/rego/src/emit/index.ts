@@ -10,9 +10,11 @@ import { hostCallName, lookupBuiltin } from '../builtins/catalog';
 import { NATIVE_BUILTINS, NATIVES_WITH_HOST_FALLBACK } from './natives';
 import { spliceIntoRuntime } from './runtime-module';
 import { containsNumberLiteral, planJson } from '../plan/number-literal';
+import { EVALUATION_BUDGET_BUILTIN } from './budget';
 
 export { RuntimeNotBuiltError, RUNTIME_WASM_PATH } from './runtime-module';
 export { NATIVE_BUILTINS, NATIVES_WITH_HOST_FALLBACK } from './natives';
+export { EVALUATION_BUDGET_BUILTIN, EVALUATION_BUDGET_ARM } from './budget';
 
 /** What travels inside the module (runtime/assembly/plan.ts reads it). */
 export interface PlanEnvelope {
@@ -24,6 +26,7 @@ export interface PlanEnvelope {
   /**
    * The module's `builtins()` export: import name → id passed to opa_builtinN. The import name is
    * hostCallName(name): OPA's name, except where the SDK's own builtin would shadow hostBuiltins'.
+   * The last id is EVALUATION_BUDGET_BUILTIN's (./budget), which only a host that arms the budget is asked for.
    */
   builtins: Record<string, number>;
   /** The same ids by the name plan `call` statements use (OPA's name). */
@@ -100,6 +103,7 @@ export function planEnvelope(plan: Program): PlanEnvelope {
     else if (sig.setResult === 'when-first-arg-is-set') setResults[name] = 2;
     if (Object.prototype.hasOwnProperty.call(TEXT_ARGS, name)) textArgs[name] = TEXT_ARGS[name];
   });
+  builtins[EVALUATION_BUDGET_BUILTIN] = Object.keys(builtins).length;
   return { plan, entrypoints, entrypointFuncs, builtins, hostIds, setResults, textArgs };
 }
 

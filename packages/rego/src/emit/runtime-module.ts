@@ -21,6 +21,7 @@ import {
   writeModule,
   writeSizedVector,
 } from './binary';
+import { EVALUATION_BUDGET_ARM } from './budget';
 
 /** The runtime export that decodes the plan (see runtime/assembly/index.ts); not exported by policy modules. */
 const LOAD_PLAN = '__opa_load_plan';
@@ -45,6 +46,7 @@ const ABI_EXPORTS = new Set([
   'opa_eval_ctx_get_result',
   'eval',
   'opa_eval',
+  EVALUATION_BUDGET_ARM,
 ]);
 
 export const RUNTIME_WASM_PATH = path.join(__dirname, '..', '..', 'runtime', 'build', 'runtime.wasm');

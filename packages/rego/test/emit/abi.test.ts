@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadPolicy, loadPolicySync } from '@open-policy-agent/opa-wasm';
 import { compile } from '../../src';
-import { NATIVE_BUILTINS, NATIVES_WITH_HOST_FALLBACK, hostBuiltinNames } from '../../src/emit';
+import { EVALUATION_BUDGET_ARM, EVALUATION_BUDGET_BUILTIN, NATIVE_BUILTINS, NATIVES_WITH_HOST_FALLBACK, hostBuiltinNames } from '../../src/emit';
 import { Reader, SECTION, readSections } from '../../src/emit/binary';
 import { evalBoth, evalErrors, hostBuiltins, load, modules } from './sdk-helpers';
 
@@ -52,6 +52,7 @@ describe('module shape', () => {
         'builtins', 'entrypoints', 'eval', 'opa_eval', 'opa_eval_ctx_get_result', 'opa_eval_ctx_new', 'opa_eval_ctx_set_data',
         'opa_eval_ctx_set_entrypoint', 'opa_eval_ctx_set_input', 'opa_free', 'opa_heap_ptr_get', 'opa_heap_ptr_set', 'opa_json_dump',
         'opa_json_parse', 'opa_malloc', 'opa_value_dump', 'opa_wasm_abi_minor_version', 'opa_wasm_abi_version',
+        EVALUATION_BUDGET_ARM,
       ].sort(),
     );
   });
@@ -69,7 +70,8 @@ describe('module shape', () => {
       while (bytes[end] !== 0) end++;
       return JSON.parse(new TextDecoder().decode(bytes.subarray(at, end)));
     };
-    expect(dump((e.builtins as () => number)())).toEqual({ upper: 0 });
+    // The budget builtin comes last; the module asks for it only once a host armed the budget.
+    expect(dump((e.builtins as () => number)())).toEqual({ upper: 0, [EVALUATION_BUDGET_BUILTIN]: 1 });
     expect(p.entrypoints).toEqual({ 't/x': 0, 't/y': 1 });
     // The SDK's default entry point is id 0.
     expect(p.evaluate({ s: 'ab' })).toEqual([{ result: 'AB' }]);
