@@ -24,7 +24,7 @@
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const http = require('node:http');
 const path = require('node:path');
-const { generateKeyPairSync, sign } = require('node:crypto');
+const { startJwksIssuer } = require('../jwks-issuer');
 
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS || 5);
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS || 3);
@@ -70,31 +70,16 @@ const SCENARIOS = [
 
 // ------------------------------------------------------------------------------------------------ issuer
 
-function startIssuer() {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'bench-1', alg: 'RS256', use: 'sig' };
-  const server = http.createServer((req, res) => {
-    if (req.url === '/jwks.json') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
-    else res.writeHead(404).end();
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const issuer = `http://127.0.0.1:${server.address().port}`;
-      const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-      const mint = (claims) => {
-        const now = Math.floor(Date.now() / 1000);
-        const input = `${b64({ alg: 'RS256', kid: 'bench-1', typ: 'JWT' })}.${b64({ iss: issuer, aud: AUDIENCE, iat: now, exp: now + 7200, ...claims })}`;
-        return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
-      };
-      const tokens = {
-        reader: [mint({ sub: 'bob', roles: ['reader'], scope: 'orders:read' })],
-        readers: Array.from({ length: 1000 }, (_, i) => mint({ sub: `reader-${i}`, roles: ['reader'], scope: 'orders:read' })),
-        agent: [mint({ sub: 'agent-7', scope: 'tickets:read', client_id: 'mcp-client' })],
-        admin: [mint({ sub: 'alice', roles: ['admin'], scope: 'orders:read orders:write' })],
-      };
-      resolve({ issuer, jwksUri: `${issuer}/jwks.json`, tokens, close: () => (server.closeAllConnections(), server.close()) });
-    }),
-  );
+/** The shared benchmark issuer, and the tokens the scenarios send. */
+async function startIssuer() {
+  const issuer = await startJwksIssuer({ audience: AUDIENCE });
+  issuer.tokens = {
+    reader: [issuer.mint({ sub: 'bob', roles: ['reader'], scope: 'orders:read' })],
+    readers: Array.from({ length: 1000 }, (_, i) => issuer.mint({ sub: `reader-${i}`, roles: ['reader'], scope: 'orders:read' })),
+    agent: [issuer.mint({ sub: 'agent-7', scope: 'tickets:read', client_id: 'mcp-client' })],
+    admin: [issuer.mint({ sub: 'alice', roles: ['admin'], scope: 'orders:read orders:write' })],
+  };
+  return issuer;
 }
 
 // ------------------------------------------------------------------------------------------------ servers

@@ -23,7 +23,8 @@
 const { spawn, spawnSync } = require('node:child_process');
 const http = require('node:http');
 const path = require('node:path');
-const { generateKeyPairSync, sign, randomUUID } = require('node:crypto');
+const { randomUUID } = require('node:crypto');
+const { startJwksIssuer } = require('../../../bench/jwks-issuer');
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const POLICY = path.join(ROOT, 'policies', 'api-authz.rego');
@@ -102,33 +103,11 @@ function checkFlag() {
 
 // ----------------------------------------------------------------------------------------------- parent: issuer + load
 
-function startIssuer() {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const kid = `soak-${randomUUID()}`;
-  const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
-  const server = http.createServer((req, res) => {
-    if (req.url === '/jwks.json') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
-    else res.writeHead(404).end();
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const issuer = `http://127.0.0.1:${server.address().port}`;
-      const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
-      const mint = (sub, roles) => {
-        const now = Math.floor(Date.now() / 1000);
-        const input = `${b64({ alg: 'RS256', kid, typ: 'JWT' })}.${b64({ iss: issuer, aud: AUDIENCE, sub, roles, iat: now, exp: now + 3600 })}`;
-        return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
-      };
-      resolve({ issuer, jwksUri: `${issuer}/jwks.json`, mint, close: () => (server.closeAllConnections(), server.close()) });
-    }),
-  );
-}
-
 /** Requests that take different paths through the policy (allowed, denied, uncovered), so types and shapes vary. */
 function requestMix(issuer) {
   const roleSets = [['admin'], ['reader'], [], ['reader', 'admin'], ['auditor']];
   const tokens = [];
-  for (let i = 0; i < 40; i++) tokens.push(issuer.mint(`user-${i}`, roleSets[i % roleSets.length]));
+  for (let i = 0; i < 40; i++) tokens.push(issuer.mint({ sub: `user-${i}`, roles: roleSets[i % roleSets.length] }));
   const mix = [];
   for (let i = 0; i < 400; i++) {
     const method = i % 3 === 0 ? 'POST' : 'GET';
@@ -228,7 +207,7 @@ async function main() {
   console.log(`--no-turbo-inline-js-wasm-calls set at runtime by @opa-jwt/core takes effect: ${flag.effective === undefined ? 'unknown' : flag.effective ? 'yes' : 'NO'}`);
   console.log(`  builtins called by TurboFan code of a JS->Wasm caller: ${flag.detail}`);
 
-  const issuer = await startIssuer();
+  const issuer = await startJwksIssuer({ audience: AUDIENCE, kid: `soak-${randomUUID()}`, lifetime: 3600 });
   const mix = requestMix(issuer);
   const results = [];
   try {
