@@ -341,6 +341,20 @@ export const scenarios: Scenario[] = [
 
   // ---------------------------------------------------------------- evaluation budget and memory
   {
+    name: 'a catastrophic-backtracking regex over a 5,000-character value is matched in linear time: 403, not a timeout',
+    method: 'GET',
+    path: `/api/validate?name=${'a'.repeat(5000)}b`,
+    authorization: bearer((f) => token(f, { claims: { sub: 'vera', roles: ['auditor'] } })),
+    expect: { status: 403, challenge: 'insufficient_scope', noErrorLog: true },
+  },
+  {
+    name: 'the same pattern matching a 5,000-character value: allowed',
+    method: 'GET',
+    path: `/api/validate?name=${'a'.repeat(5000)}`,
+    authorization: bearer((f) => token(f, { claims: { sub: 'vera', roles: ['auditor'] } })),
+    expect: { status: 200 },
+  },
+  {
     name: 'a policy loop longer than evaluationTimeout is stopped: 500, logged as budget exceeded',
     method: 'GET',
     path: '/api/spin',
