@@ -50,7 +50,15 @@ function isDigit(c: number): boolean {
 const TWO_CHAR_OPS = new Set([':=', '==', '!=', '<=', '>=']);
 const ONE_CHAR_OPS = new Set(['.', ',', ';', ':', '(', ')', '[', ']', '{', '}', '|', '&', '+', '-', '*', '/', '%', '=', '<', '>']);
 
-export function tokenize(source: string, file: string): Token[] {
+/** A `# ...` comment: its text from the `#` to the end of the line, and where it starts. */
+export interface Comment {
+  text: string;
+  line: number;
+  col: number;
+}
+
+/** `comments`, when given, receives every comment in source order (the formatter keeps them). */
+export function tokenize(source: string, file: string, comments?: Comment[]): Token[] {
   const tokens: Token[] = [];
   const n = source.length;
   let i = 0;
@@ -82,7 +90,9 @@ export function tokenize(source: string, file: string): Token[] {
       continue;
     }
     if (c === HASH) {
+      const start = i;
       while (i < n && source.charCodeAt(i) !== LF) i++;
+      comments?.push({ text: source.slice(start, i).replace(/\r$/, ''), line, col: start - lineStart + 1 });
       spaced = true;
       continue;
     }
