@@ -343,7 +343,7 @@ export class RegoFormatter {
       this.writeTerm(head.value);
     }
     this.writeRuleBody(rule.body);
-    if (rule.else) this.writeElse(rule.else);
+    if (rule.else) this.writeElse(rule.else, rule.loc.line);
   }
 
   private writeHeadRef(ref: Term[], kind: string): void {
@@ -402,10 +402,14 @@ export class RegoFormatter {
     return before.line;
   }
 
-  private writeElse(clause: ElseClause): void {
+  /**
+   * `} else ... {` stays on the closing brace's line when the source had it so; an `else` that starts a line, or
+   * one on the line where its rule starts, goes on a line of its own after a blank line, as opa fmt writes it.
+   */
+  private writeElse(clause: ElseClause, ruleLine: number): void {
     const w = this.w;
     const before = w.previous(clause.loc);
-    const wasInline = before !== undefined && before.line === clause.loc.line;
+    const wasInline = clause.loc.line > ruleLine && before !== undefined && before.line === clause.loc.line;
     if (wasInline) w.write(' ');
     else {
       w.blankLine();
@@ -418,7 +422,7 @@ export class RegoFormatter {
       this.writeTerm(clause.value);
     }
     this.writeRuleBody(clause.body);
-    if (clause.else) this.writeElse(clause.else);
+    if (clause.else) this.writeElse(clause.else, clause.loc.line);
   }
 
   /** Expressions on lines of their own; a blank line where the source had one or more. */

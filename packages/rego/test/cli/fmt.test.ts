@@ -1,0 +1,350 @@
+/**
+ * `opa-jwt fmt`: the formatter against inputs written badly on purpose (the expected text is what `opa fmt` writes
+ * for them), idempotence and meaning preservation on the repository's own policies, and the command's flags.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { formatModule } from '../../src/format';
+import { planModules } from '../../src/index';
+import { parseModule } from '../../src/parse';
+import { useWorkspace } from './workspace';
+
+const REPO_ROOT = path.resolve(__dirname, '../../../..');
+
+function regoFilesUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) found.push(...regoFilesUnder(full));
+    else if (name.endsWith('.rego')) found.push(full);
+  }
+  return found;
+}
+
+/** The plan of a module, compiled with its whole package as the entry point. */
+function planOf(source: string, v0Compatible = false): string {
+  const module = parseModule(source, 'policy.rego', { v0Compatible });
+  const { plan } = planModules({ modules: [{ path: 'policy.rego', source }], entrypoints: [module.package.join('/')], v0Compatible });
+  return JSON.stringify(plan);
+}
+
+interface Golden {
+  name: string;
+  input: string;
+  expected: string;
+  v0?: boolean;
+}
+
+const GOLDEN: Golden[] = [
+  {
+    name: 'v0 rules become v1 (if, contains, :=), future imports go, imports sort within their group',
+    v0: true,
+    input: `package   example
+import future.keywords.if
+import future.keywords.in
+import data.lib.b
+import data.lib.a
+
+# group two
+import input.x as y
+allow   =   true   {   input.user   ==   "alice"   }
+roles[r]   {   r := input.roles[_]   }
+`,
+    expected: `package example
+
+import data.lib.a
+import data.lib.b
+
+# group two
+import input.x as y
+
+allow := true if input.user == "alice"
+roles contains r if r := input.roles[_]
+`,
+  },
+  {
+    name: 'comments keep their place: above a rule, at the end of a line, inside a body, at the end of the file',
+    input: `package example
+
+# Comment block about the rule,
+# spanning two lines.
+
+decision := {
+  "allow": allow,   # why
+  "reasons": input.reasons,
+}
+
+allow if {
+	# first check
+	input.method == "GET"
+	# last thing in the body
+}
+   # trailing, indented
+`,
+    expected: `package example
+
+# Comment block about the rule,
+# spanning two lines.
+
+decision := {
+	"allow": allow, # why
+	"reasons": input.reasons,
+}
+
+allow if {
+	# first check
+	input.method == "GET"
+	# last thing in the body
+}
+
+# trailing, indented
+`,
+  },
+  {
+    name: 'rego.v1 import dropped, adjacent one-liners stay together, one-expression bodies on the head line',
+    input: `package example
+
+import rego.v1
+
+a := 1
+b := 2
+c if { a == 1 }
+
+d := x if {
+    x := [ y | some y in input.list ;  y > 0 ]
+}
+e := {k: v | some k , v in input.obj}
+f if {
+	every i in input.items {
+		i.ok
+	}
+	not input.blocked with input.blocked as false
+}
+`,
+    expected: `package example
+
+a := 1
+b := 2
+c if a == 1
+
+d := x if {
+	x := [y | some y in input.list; y > 0]
+}
+
+e := {k: v | some k, v in input.obj}
+
+f if {
+	every i in input.items {
+		i.ok
+	}
+	not input.blocked with input.blocked as false
+}
+`,
+  },
+  {
+    name: 'operators: nested infix calls in parentheses, set unions in lists, refs, raw strings, empty set',
+    input: `package example
+
+n := ((1 + 2) * 3) - -4
+m := count(input.x) + 1 == 2
+s := {1} | {2}
+u := [{1} | {2}, 3]
+q := input["a"]["if"]["b-c"][0]
+r := \`raw\\n\`${' '}
+t := "tab\\there"
+v := {"k": {1,2,3}, "e": set(), "o": {}}
+`,
+    expected: `package example
+
+n := ((1 + 2) * 3) - -4
+m := (count(input.x) + 1) == 2
+s := {1} | {2}
+u := [({1} | {2}), 3]
+q := input.a["if"]["b-c"][0]
+r := \`raw\\n\`
+t := "tab\\there"
+v := {"k": {1, 2, 3}, "e": set(), "o": {}}
+`,
+  },
+  {
+    name: 'else: after a closing brace it stays there, at the start of a line it gets its own paragraph',
+    input: `package example
+
+f(x, y) := z if {
+	z := x + y
+} else := 0
+
+g(x) := 1 if {
+	x > 0
+}
+else := 2
+
+w := input.value if input.flag else := "none"
+
+h := object.union(
+  {"a": 1},
+  {"b": 2}
+)
+
+k := [1, 2, 3] # eol
+
+# before default
+default l := {}
+`,
+    expected: `package example
+
+f(x, y) := z if {
+	z := x + y
+} else := 0
+
+g(x) := 1 if {
+	x > 0
+}
+
+else := 2
+
+w := input.value if input.flag
+
+else := "none"
+
+h := object.union(
+	{"a": 1},
+	{"b": 2},
+)
+
+k := [1, 2, 3] # eol
+
+# before default
+default l := {}
+`,
+  },
+  {
+    name: 'bodies: one expression per line, blank lines kept (one at most), spaces around operators',
+    input: `package example
+
+default   allow  =  false
+allow if { input.method=="GET" ; input.path[0]=="public" }
+allow if {
+    some role in input.roles  # eol comment
+    role in data.admins
+
+
+    x := 1+2*3
+    y := -x
+    not   deny
+    count({1,2}|{3})>0
+}
+deny contains msg if {input.user=="bad"; msg := sprintf("bad user %s",[input.user])}
+obj := {"a":1,"b":[1,2,
+  3]}
+`,
+    expected: `package example
+
+default allow := false
+
+allow if {
+	input.method == "GET"
+	input.path[0] == "public"
+}
+
+allow if {
+	some role in input.roles # eol comment
+	role in data.admins
+
+	x := 1 + (2 * 3)
+	y := -x
+	not deny
+	count({1, 2} | {3}) > 0
+}
+
+deny contains msg if {
+	input.user == "bad"
+	msg := sprintf("bad user %s", [input.user])
+}
+
+obj := {"a": 1, "b": [
+	1, 2,
+	3,
+]}
+`,
+  },
+];
+
+describe('formatModule', () => {
+  test.each(GOLDEN.map((g) => [g.name, g] as const))('%s', (_name, golden) => {
+    const formatted = formatModule(golden.input, 'policy.rego', { v0Compatible: golden.v0 });
+    expect(formatted).toBe(golden.expected);
+    // Formatting is idempotent and keeps the meaning: the formatted module compiles to the same plan.
+    expect(formatModule(formatted, 'policy.rego')).toBe(formatted);
+    expect(planOf(formatted)).toBe(planOf(golden.input, golden.v0));
+  });
+
+  const files = regoFilesUnder(REPO_ROOT).filter((file) => !file.includes(`${path.sep}packages${path.sep}`) || file.includes(`${path.sep}test${path.sep}`));
+  test('finds the repository policies', () => {
+    expect(files.filter((f) => f.includes(`${path.sep}policies${path.sep}`)).length).toBeGreaterThanOrEqual(6);
+  });
+
+  test.each(files.map((file) => [path.relative(REPO_ROOT, file), file]))('%s: idempotent, same plan', (shown, file) => {
+    const source = readFileSync(file, 'utf8');
+    const v0 = shown.includes('v0');
+    const once = formatModule(source, shown, { v0Compatible: v0 });
+    expect(formatModule(once, shown)).toBe(once);
+    expect(planOf(once)).toBe(planOf(source, v0));
+  });
+
+  test('a module that does not parse is a compile error with file:line:col', () => {
+    expect(() => formatModule('package p\n\nallow if {\n', 'bad.rego')).toThrow(/^bad\.rego:4:1: /);
+  });
+});
+
+describe('opa-jwt fmt', () => {
+  const ws = useWorkspace('opa-jwt-fmt-');
+  const MESSY = 'package p\n\nallow   if {   input.x==1   }\n';
+  const TIDY = 'package p\n\nallow if input.x == 1\n';
+
+  test('prints the formatted source', async () => {
+    ws.write('p.rego', MESSY);
+    expect(await ws.cli('fmt', 'p.rego')).toEqual({ code: 0, stdout: TIDY, stderr: '' });
+  });
+
+  test('--list names the files that would change; --fail makes that exit 2', async () => {
+    ws.write('dir/messy.rego', MESSY);
+    ws.write('dir/tidy.rego', TIDY);
+    expect(await ws.cli('fmt', '-l', 'dir')).toEqual({ code: 0, stdout: 'dir/messy.rego\n', stderr: '' });
+    expect((await ws.cli('fmt', '--list', '--fail', 'dir')).code).toBe(2);
+    expect(await ws.cli('fmt', '-l', '--fail', 'dir/tidy.rego')).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  test('--diff prints a unified diff', async () => {
+    ws.write('p.rego', MESSY);
+    const result = await ws.cli('fmt', '--diff', 'p.rego');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('--- p.rego\n+++ p.rego (formatted)\n@@ -1,3 +1,3 @@\n package p\n \n-allow   if {   input.x==1   }\n+allow if input.x == 1\n');
+  });
+
+  test('--write rewrites only the files that change', async () => {
+    ws.write('p.rego', MESSY);
+    const result = await ws.cli('fmt', '-w', 'p.rego');
+    expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(readFileSync(path.join(ws.dir, 'p.rego'), 'utf8')).toBe(TIDY);
+  });
+
+  test('--v0-compatible reads v0 and writes v1', async () => {
+    ws.write('v0.rego', 'package p\n\nallow { input.x == 1 }\n');
+    expect((await ws.cli('fmt', 'v0.rego')).code).toBe(1);
+    expect(await ws.cli('fmt', '--v0-compatible', 'v0.rego')).toEqual({ code: 0, stdout: TIDY, stderr: '' });
+  });
+
+  test('errors: a parse error exits 1 with file:line:col, a missing file names the resolved path, bad flags exit 2', async () => {
+    ws.write('bad.rego', 'package p\n\nallow if {\n');
+    const bad = await ws.cli('fmt', 'bad.rego');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^bad\.rego:4:1: /);
+    const missing = await ws.cli('fmt', 'nowhere.rego');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(path.join(ws.dir, 'nowhere.rego'));
+    expect((await ws.cli('fmt', '-l', '-w', 'bad.rego')).code).toBe(2);
+    expect((await ws.cli('fmt')).code).toBe(2);
+  });
+});
