@@ -129,6 +129,15 @@ class Writer {
     this.out += text;
   }
 
+  /** The output length, to look back at what was written since. */
+  get length(): number {
+    return this.out.length;
+  }
+
+  writtenSince(mark: number): string {
+    return this.out.slice(mark);
+  }
+
   get isInline(): boolean {
     return this.inline;
   }
@@ -315,11 +324,14 @@ export class RegoFormatter {
     const w = this.w;
     rules.forEach((rule, i) => {
       w.insertComments(rule.loc.line);
+      const start = w.length;
       w.startLine();
       this.writeRule(rule);
+      // Adjacent one-line rules stay together only when they are still one line each once formatted.
+      const oneLine = !w.writtenSince(start).includes('\n');
       if (w.isInline) w.endLine();
       const next = rules[i + 1];
-      if (next && groupableOneLiner(rule) && groupableOneLiner(next) && next.loc.line === rule.loc.line + 1) return;
+      if (next && oneLine && groupableOneLiner(rule) && groupableOneLiner(next) && next.loc.line === rule.loc.line + 1) return;
       w.blankLine();
     });
   }
@@ -368,7 +380,7 @@ export class RegoFormatter {
     const w = this.w;
     if (body.length === 0) return;
     w.write(' if');
-    if (body.length === 1 && body[0].loc.line === this.headEndLine(body[0]) && !isSetTerm(body[0])) {
+    if (body.length === 1 && body[0].loc.line === this.headEndLine(body[0]) && !rendersBraceLead(body[0])) {
       w.write(' ');
       w.insertComments(body[0].loc.line);
       this.writeExpr(body[0]);
@@ -710,7 +722,10 @@ export class RegoFormatter {
       w.endLine();
       w.startLine();
     }
-    if (isUnionCall(term)) {
+    // A union there would read as the comprehension's bar; an operator the source parenthesized stays so.
+    const before = w.previous(term.loc);
+    const parenthesized = term.type === 'call' && before?.kind === 'punct' && before.text === '(';
+    if (isUnionCall(term) || parenthesized) {
       w.write('(');
       this.writeTerm(term);
       w.write(')');
@@ -752,8 +767,26 @@ function groupableOneLiner(rule: Rule): boolean {
   return rule.body.length <= 1 && !rule.default;
 }
 
-function isSetTerm(expr: Expr): boolean {
-  return expr.type === 'term' && !expr.negated && expr.term.type === 'set';
+/** Whether `term` is written starting with `{`: after `if` that would read as a body. */
+function termRendersBraceLead(term: Term): boolean {
+  switch (term.type) {
+    case 'set':
+      return term.items.length > 0;
+    case 'object':
+    case 'setcompr':
+    case 'objectcompr':
+      return true;
+    case 'ref':
+      return termRendersBraceLead(term.head);
+    case 'call':
+      return (infixOf(term) !== undefined || isMember(term)) && !isUnaryMinus(term) && termRendersBraceLead(term.args[0]);
+    default:
+      return false;
+  }
+}
+
+function rendersBraceLead(expr: Expr): boolean {
+  return expr.type === 'term' && !expr.negated && termRendersBraceLead(expr.term);
 }
 
 /** Formats one Rego module; throws RegoCompileError (with `file:line:col`) when it does not parse. */
