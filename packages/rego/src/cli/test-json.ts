@@ -21,17 +21,26 @@ function locationOf(location: string): JsonTestResult['location'] {
   return match ? { file: match[1], row: Number(match[2]), col: Number(match[3]) } : { file: location, row: 0, col: 0 };
 }
 
+/** `eval_conflict_error: complete rules ...` → its code and message, as OPA's evaluation errors are encoded. */
+function errorOf(message: string): { code: string; message: string } {
+  const match = /^([a-z_]+_error): ([\s\S]*)$/.exec(message);
+  return match ? { code: match[1], message: match[2] } : { code: 'eval_error', message };
+}
+
 export function formatTestJson(results: RegoTestResult[]): string {
   const list = results.map((result) => {
-    const entry: JsonTestResult = { location: locationOf(result.location), package: result.package, name: result.name, duration: result.durationNs };
     // Keys in the order opa writes them.
-    const ordered: JsonTestResult = { location: entry.location, package: entry.package, name: entry.name } as JsonTestResult;
-    if (result.status === 'fail') ordered.fail = true;
-    if (result.status === 'error') ordered.error = { code: 'eval_error', message: result.message ?? '' };
-    if (result.status === 'skip') ordered.skip = true;
-    ordered.duration = entry.duration;
-    if (result.output) ordered.output = Buffer.from(result.output, 'utf8').toString('base64');
-    return ordered;
+    const entry: JsonTestResult = {
+      location: locationOf(result.location),
+      package: result.package,
+      name: result.name,
+      ...(result.status === 'fail' ? { fail: true as const } : {}),
+      ...(result.status === 'error' ? { error: errorOf(result.message ?? '') } : {}),
+      ...(result.status === 'skip' ? { skip: true as const } : {}),
+      duration: result.durationNs,
+    };
+    if (result.output) entry.output = Buffer.from(result.output, 'utf8').toString('base64');
+    return entry;
   });
   return `${JSON.stringify(list, null, 2)}\n`;
 }
