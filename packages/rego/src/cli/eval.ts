@@ -9,8 +9,9 @@
  */
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { hostBuiltins } from '../builtins';
+import { buildRuleTree, type TreeNode } from '../compile/ruletree';
 import { compile } from '../index';
-import { parseQuery } from '../parse';
+import { parseModule, parseQuery } from '../parse';
 import type { Expr, Term } from '../parse/ast';
 import { RegoCompileError } from '../errors';
 import type { EvalCommand } from './args';
@@ -142,6 +143,11 @@ export interface EvalOptions {
 /** Evaluates the query: one result per way the query holds (none when undefined). */
 export async function evaluateQuery(query: string, options: EvalOptions): Promise<EvalResult[]> {
   const planned = planQuery(query);
+  // The whole data document would include the query's own package: it is evaluated as an entry point of its own.
+  if (query.trim() === 'data') {
+    const value = options.modules.length === 0 ? options.data : await evaluateEntrypoint(options, 'data');
+    return value === undefined ? [] : [{ expressions: [{ value, text: planned.texts[0], location: planned.locations[0] }] }];
+  }
   const modules = [...options.modules.map((m) => ({ path: m.path, source: m.source })), { path: QUERY_FILE, source: planned.module, v0Compatible: false }];
   let compiled;
   try {
@@ -155,14 +161,7 @@ export async function evaluateQuery(query: string, options: EvalOptions): Promis
   }
   const policy = await loadPolicy(compiled.wasm, undefined, hostBuiltins);
   policy.setData(options.data);
-  const original = console.log;
-  console.log = (...args: unknown[]) => options.print(`${args.map(String).join(' ')}\n`);
-  let resultSet: unknown;
-  try {
-    resultSet = policy.evaluate(options.input, `${QUERY_PACKAGE}/${RESULTS_RULE}`);
-  } finally {
-    console.log = original;
-  }
+  const resultSet = withPrints(options.print, () => policy.evaluate(options.input, `${QUERY_PACKAGE}/${RESULTS_RULE}`));
   const rows = Array.isArray(resultSet) && resultSet.length > 0 ? ((resultSet[0] as { result?: unknown }).result as unknown[]) : [];
   return (rows ?? []).map((row) => {
     const { expressions, bindings } = row as { expressions: unknown[]; bindings: Record<string, unknown> };
@@ -172,6 +171,70 @@ export async function evaluateQuery(query: string, options: EvalOptions): Promis
     if (Object.keys(bindings).length > 0) result.bindings = bindings;
     return result;
   });
+}
+
+/** The SDK writes print() output with console.log: it is sent to `print` while `run` runs. */
+function withPrints<T>(print: (line: string) => void, run: () => T): T {
+  const original = console.log;
+  console.log = (...args: unknown[]) => print(`${args.map(String).join(' ')}\n`);
+  try {
+    return run();
+  } finally {
+    console.log = original;
+  }
+}
+
+/**
+ * Why a query that names a document (`data.a.b`) is undefined, for `--format pretty`: no rule and no data defines
+ * it (a typo in the package or rule name), or rules define it but none of them applies to this input.
+ */
+export function undefinedReason(query: string, modules: LoadedModule[], data: Record<string, unknown>, v0Compatible: boolean): string | undefined {
+  let exprs: Expr[];
+  try {
+    exprs = parseQuery(query, QUERY_FILE);
+  } catch {
+    return undefined;
+  }
+  const [expr] = exprs;
+  if (exprs.length !== 1 || expr.type !== 'term' || expr.negated || expr.term.type !== 'ref') return undefined;
+  const ref = expr.term;
+  if (ref.head.type !== 'var' || ref.head.name !== 'data' || ref.path.some((p) => p.type !== 'string')) return undefined;
+  const path = ref.path.map((p) => (p as { value: string }).value);
+  const shown = `data.${path.join('.')}`;
+  let node: TreeNode | undefined;
+  try {
+    node = buildRuleTree(modules.map((m) => parseModule(m.source, m.path, { v0Compatible }))).root;
+  } catch {
+    return undefined;
+  }
+  let base: unknown = data;
+  let baseDefined = true;
+  for (const [i, segment] of path.entries()) {
+    if (node?.leaf) {
+      const where = node.leaf.rules.map((r) => `${r.rule.loc.file}:${r.rule.loc.line}`).join(', ');
+      const rest = path.slice(i);
+      return rest.length === 0
+        ? `no rule of data.${node.path.join('.')} applies to this input (rules at ${where}; a default rule would give it a value)`
+        : `no value at ${shown}: the rules of data.${node.path.join('.')} (at ${where}) give no value for this input, or one without ${rest.join('.')}`;
+    }
+    node = node?.children.get(segment);
+    if (baseDefined && typeof base === 'object' && base !== null && segment in base) base = (base as Record<string, unknown>)[segment];
+    else baseDefined = false;
+  }
+  if (node?.leaf) {
+    const where = node.leaf.rules.map((r) => `${r.rule.loc.file}:${r.rule.loc.line}`).join(', ');
+    return `no rule of ${shown} applies to this input (rules at ${where}; a default rule would give it a value)`;
+  }
+  if (!node && !baseDefined) return `nothing defines ${shown}: no rule and no data document has this path (check the package and rule names)`;
+  return undefined;
+}
+
+async function evaluateEntrypoint(options: EvalOptions, entrypoint: string): Promise<unknown> {
+  const compiled = compile({ modules: options.modules, entrypoints: [entrypoint], v0Compatible: options.v0Compatible });
+  const policy = await loadPolicy(compiled.wasm, undefined, hostBuiltins);
+  policy.setData(options.data);
+  const resultSet = withPrints(options.print, () => policy.evaluate(options.input, entrypoint)) as Array<{ result?: unknown }>;
+  return Array.isArray(resultSet) && resultSet.length > 0 ? resultSet[0].result : undefined;
 }
 
 /** `--format json`: OPA's result set; `{}` when undefined. */

@@ -94,7 +94,7 @@ async function runTests(command: TestCommand, io: CliIO): Promise<number> {
 
 /** `opa-jwt eval`: exit 0, or 1 on an error, or with --fail (--fail-defined) when the result is (not) undefined. */
 async function runEval(command: EvalCommand, io: CliIO): Promise<number> {
-  const { evaluateQuery, formatEvalJson, formatEvalPretty, planQuery } = await import('./eval');
+  const { evaluateQuery, formatEvalJson, formatEvalPretty, planQuery, undefinedReason } = await import('./eval');
   // A malformed query is a usage error before any file is read.
   planQuery(command.query);
   const { modules, data } = command.data.length > 0 ? await loadSources(command.data, io.cwd, { jsonFilesAsData: true, allowNoModules: true }) : { modules: [], data: {} };
@@ -106,6 +106,10 @@ async function runEval(command: EvalCommand, io: CliIO): Promise<number> {
   }
   const results = await evaluateQuery(command.query, { modules, data, input, v0Compatible: command.v0Compatible, print: io.stderr });
   io.stdout(command.format === 'pretty' ? formatEvalPretty(results) : formatEvalJson(results));
+  if (command.format === 'pretty' && results.length === 0) {
+    const reason = undefinedReason(command.query, modules, data, command.v0Compatible);
+    if (reason) io.stderr(`${reason}\n`);
+  }
   if (command.fail === 'undefined' && results.length === 0) return 1;
   if (command.fail === 'defined' && results.length > 0) return 1;
   return 0;

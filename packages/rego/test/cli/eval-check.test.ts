@@ -112,6 +112,28 @@ describe('opa-jwt eval', () => {
     expect((await cli('eval', '-f', 'pretty', '-d', 'policy', 'data.authz.none')).stdout).toBe('undefined\n');
   });
 
+  test('--format pretty says why a document is undefined: a misspelt name, or no rule that applies', async () => {
+    write('q.rego', 'package authz\n\nallow if input.method == "POST"\n\ndecision := {"a": 1} if input.x\n');
+    const noRule = await cli('eval', '-f', 'pretty', '-d', 'q.rego', 'data.authz.allow');
+    expect(noRule).toEqual({
+      code: 0,
+      stdout: 'undefined\n',
+      stderr: 'no rule of data.authz.allow applies to this input (rules at q.rego:3; a default rule would give it a value)\n',
+    });
+    const typo = await cli('eval', '-f', 'pretty', '-d', 'q.rego', 'data.authz.alow');
+    expect(typo.stderr).toBe('nothing defines data.authz.alow: no rule and no data document has this path (check the package and rule names)\n');
+    const inside = await cli('eval', '-f', 'pretty', '-d', 'q.rego', 'data.authz.decision.a');
+    expect(inside.stderr).toMatch(/^no value at data\.authz\.decision\.a: the rules of data\.authz\.decision \(at q\.rego:5\)/);
+    // The JSON format stays exactly OPA's.
+    expect(await cli('eval', '-d', 'q.rego', 'data.authz.alow')).toEqual({ code: 0, stdout: '{}\n', stderr: '' });
+  });
+
+  test('the whole data document', async () => {
+    authzFiles();
+    const result = await cli('eval', '-f', 'pretty', '-d', 'policy', 'data');
+    expect(JSON.parse(result.stdout)).toEqual({ authz: { admin_roles: ['admin'], allow: false, decision: { allow: false, reasons: [] }, reasons: [] } });
+  });
+
   test('print() output goes to stderr', async () => {
     write('p.rego', 'package p\n\nx := 1 if print("checking", input.a)\n');
     const result = await cli('eval', '-d', 'p.rego', 'data.p.x');
