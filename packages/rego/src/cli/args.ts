@@ -254,11 +254,14 @@ export function normalizeEntrypoint(entrypoint: string): string {
 }
 
 export const HELP = `opa-jwt: compile Rego policies to WebAssembly bundles that run on @open-policy-agent/opa-wasm,
-and run their unit tests
+run their unit tests, evaluate queries, check and format them, as the opa commands of the same names do
 
 Usage:
-  opa-jwt build -t wasm -e <entrypoint> [-e <entrypoint> ...] [-o <file>] [--v0-compatible] <path> [<path> ...]
-  opa-jwt test [-v] [--run <regex>] [--v0-compatible] [--ignore <pattern>] [-z] <path> [<path> ...]
+  opa-jwt build [-t wasm] -e <entrypoint> [-e <entrypoint> ...] [-o <file>] [--v0-compatible] <path> [<path> ...]
+  opa-jwt test [-v] [--run <regex>] [--v0-compatible] [--ignore <pattern>] [-z] [--format pretty|json] <path> [<path> ...]
+  opa-jwt eval [-d <path> ...] [-i <input.json> | -I] [--format json|pretty] [--fail | --fail-defined] [--v0-compatible] <query>
+  opa-jwt check [--format pretty|json] [--v0-compatible] [--ignore <pattern>] <path> [<path> ...]
+  opa-jwt fmt [-l | -d | -w] [--fail] [--v0-compatible] <path> [<path> ...]
   opa-jwt version
   opa-jwt --help
 
@@ -267,7 +270,7 @@ recursively for both. A data.json is placed at its directory's path relative to 
 contains it (policies/users/data.json under "policies" becomes data.users).
 
 Flags of build:
-  -t, --target <wasm>        output target; only "wasm" is supported
+  -t, --target <wasm>        output target; only "wasm" is supported (the default)
   -e, --entrypoint <path>    rule or package to export, e.g. authz/allow (repeatable)
   -o, --output <file>        bundle to write (default "bundle.tar.gz")
       --v0-compatible        parse policies with Rego v0 syntax (no "if"/"contains" keywords required)
@@ -289,7 +292,37 @@ Flags of test:
       --ignore <pattern>     skip files and directories with this name while searching directories,
                              "*" and "?" wildcards (repeatable), e.g. --ignore v0
   -z, --exit-zero-on-skipped skipped tests do not fail the run
+  -f, --format <pretty|json> the report, or opa test's JSON array of results (location, package, name,
+                             fail/error/skip, duration in ns, output in base64)
 
-Exit codes: 0 success (test: every test passed), 1 a policy or data file is wrong (compile errors read
-file:line:col: ...), 2 test: some test failed, errored or was skipped; 2 also for a wrong command line.
+eval: like "opa eval". Compiles the query with the policies and evaluates it on the SDK. The query is
+a reference (data.authz.decision, data.authz.decision.allow, data) or any Rego query
+('some r in input.roles; r == "admin"'). print() output goes to stderr.
+
+Flags of eval:
+  -d, --data <path>          .rego file, .json file (merged at the root of data) or directory (repeatable)
+  -i, --input <file>         the input document, a JSON file
+  -I, --stdin-input          read the input document from stdin
+  -f, --format <json|pretty> json (default): {"result":[{"expressions":[{"value","text","location"}],
+                             "bindings"}]}, {} when undefined; pretty: the value as indented JSON, or
+                             "undefined" and, on stderr, why (no such rule or data, or no rule applies)
+      --fail                 exit 1 when the result is undefined
+      --fail-defined         exit 1 when the result is defined
+      --v0-compatible        parse policies with Rego v0 syntax
+
+check: like "opa check". Compiles without writing anything and reports every error of every file,
+one "file:line:col: code: message" line each (--format json: {"errors":[{message, code, location}]}).
+Exit 0 when everything compiles, 1 otherwise.
+
+fmt: like "opa fmt". Writes Rego v1 in opa fmt's layout (tabs, if/contains, spacing, sorted imports,
+comments kept). Prints the formatted source unless one of:
+  -l, --list                 list the files whose formatting would change
+  -d, --diff                 print a unified diff of the changes
+  -w, --write                rewrite the files that change
+      --fail                 exit 2 when a file is not formatted
+      --v0-compatible        read Rego v0 (the output is Rego v1)
+
+Exit codes: 0 success (test: every test passed), 1 a policy or data file is wrong or missing (compile
+errors read file:line:col: ...; eval: also --fail/--fail-defined), 2 test: some test failed, errored or
+was skipped, fmt --fail: a file is not formatted; 2 also for a wrong command line or query.
 `;

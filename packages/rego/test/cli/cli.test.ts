@@ -48,7 +48,8 @@ describe('opa-jwt CLI (in process)', () => {
   test('--help and version', async () => {
     const help = await cli('--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/opa-jwt build -t wasm -e <entrypoint>/);
+    expect(help.stdout).toMatch(/opa-jwt build \[-t wasm\] -e <entrypoint>/);
+    for (const command of ['test', 'eval', 'check', 'fmt']) expect(help.stdout).toContain(`\n  opa-jwt ${command} [`);
     const version = await cli('version');
     expect(version.code).toBe(0);
     expect(version.stdout).toBe(`opa-jwt ${JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')).version}\n`);
