@@ -239,7 +239,7 @@ function parseFmtArgs(rest: string[]): FmtCommand | { kind: 'help' } {
   if (scanned.help) return { kind: 'help' };
   const modes = (['diff', 'list', 'write'] as const).filter((mode) => scanned.switches.has(mode));
   if (modes.length > 1) throw new UsageError(`specify only one of --diff, --list and --write (got ${modes.map((m) => `--${m}`).join(', ')})`);
-  if (scanned.positional.length === 0) throw new UsageError('specify at least one file or directory to format');
+  if (scanned.positional.length === 0 && modes[0] === 'write') throw new UsageError('--write needs files or directories (the source is read from stdin otherwise)');
   return { kind: 'fmt', mode: modes[0] ?? 'print', fail: scanned.switches.has('fail'), v0Compatible: scanned.switches.has('v0'), paths: scanned.positional };
 }
 
@@ -261,7 +261,7 @@ Usage:
   opa-jwt test [-v] [--run <regex>] [--v0-compatible] [--ignore <pattern>] [-z] [--format pretty|json] <path> [<path> ...]
   opa-jwt eval [-d <path> ...] [-i <input.json> | -I] [--format json|pretty] [--fail | --fail-defined] [--v0-compatible] <query>
   opa-jwt check [--format pretty|json] [--v0-compatible] [--ignore <pattern>] <path> [<path> ...]
-  opa-jwt fmt [-l | -d | -w] [--fail] [--v0-compatible] <path> [<path> ...]
+  opa-jwt fmt [-l | -d | -w] [--fail] [--v0-compatible] [<path> ...]
   opa-jwt version
   opa-jwt --help
 
@@ -315,7 +315,7 @@ one "file:line:col: code: message" line each (--format json: {"errors":[{message
 Exit 0 when everything compiles, 1 otherwise.
 
 fmt: like "opa fmt". Writes Rego v1 in opa fmt's layout (tabs, if/contains, spacing, sorted imports,
-comments kept). Prints the formatted source unless one of:
+comments kept); without a path it formats stdin. Prints the formatted source unless one of:
   -l, --list                 list the files whose formatting would change
   -d, --diff                 print a unified diff of the changes
   -w, --write                rewrite the files that change

@@ -39,11 +39,15 @@ async function regoFiles(roots: string[], cwd: string): Promise<Array<{ absolute
 
 /** Exit codes: 0 done, 1 a file does not parse or cannot be read, 2 with `--fail` when a file is not formatted. */
 export async function runFmt(command: FmtCommand, io: CliIO): Promise<number> {
-  const files = await regoFiles(command.paths, io.cwd);
+  // Without paths the source comes from stdin, as `opa fmt` reads it.
+  const files = command.paths.length > 0 ? await regoFiles(command.paths, io.cwd) : [{ absolute: '', shown: 'stdin' }];
   let failed = false;
   let changed = false;
   for (const file of files) {
-    const source = await fs.readFile(file.absolute, 'utf8');
+    let source: string;
+    if (file.absolute) source = await fs.readFile(file.absolute, 'utf8');
+    else if (io.readStdin) source = await io.readStdin();
+    else throw new SourceError('standard input is not available');
     let formatted: string;
     try {
       formatted = formatModule(source, file.shown, { v0Compatible: command.v0Compatible });

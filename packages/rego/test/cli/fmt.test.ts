@@ -2,13 +2,14 @@
  * `opa-jwt fmt`: the formatter against inputs written badly on purpose (the expected text is what `opa fmt` writes
  * for them), idempotence and meaning preservation on the repository's own policies, and the command's flags.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { formatModule } from '../../src/format';
 import { planModules } from '../../src/index';
 import { parseModule } from '../../src/parse';
 import { loadCases } from '../conformance/cases';
-import { useWorkspace } from './workspace';
+import { BIN, BIN_BUILT, useWorkspace } from './workspace';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const CONFORMANCE_ROOT = path.resolve(REPO_ROOT, process.env.REGO_CONFORMANCE_DIR ?? '../shared/conformance/regorus');
@@ -375,6 +376,13 @@ describe('opa-jwt fmt', () => {
     expect(readFileSync(path.join(ws.dir, 'p.rego'), 'utf8')).toBe(TIDY);
   });
 
+  (BIN_BUILT ? test : test.skip)('without a path it formats stdin (through the bin)', () => {
+    const run = spawnSync(process.execPath, [BIN, 'fmt', '--fail'], { cwd: ws.dir, input: MESSY, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe(TIDY);
+  });
+
   test('--v0-compatible reads v0 and writes v1', async () => {
     ws.write('v0.rego', 'package p\n\nallow { input.x == 1 }\n');
     expect((await ws.cli('fmt', 'v0.rego')).code).toBe(1);
@@ -390,6 +398,6 @@ describe('opa-jwt fmt', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(path.join(ws.dir, 'nowhere.rego'));
     expect((await ws.cli('fmt', '-l', '-w', 'bad.rego')).code).toBe(2);
-    expect((await ws.cli('fmt')).code).toBe(2);
+    expect((await ws.cli('fmt', '-w')).code).toBe(2);
   });
 });
