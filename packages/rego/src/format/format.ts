@@ -252,7 +252,7 @@ class Writer {
   }
 }
 
-export class RegoFormatter {
+class RegoFormatter {
   private readonly w: Writer;
   /** Whether rule heads are written as refs (`a.b.c := 1`), as opa fmt does when any head needs it. */
   private refHeads = false;
@@ -711,7 +711,7 @@ export class RegoFormatter {
   private bracketLine(loc: Location, bracket: string): number {
     const t = this.w.token(loc);
     if (t && t.kind === 'punct' && t.text === bracket) return t.line;
-    // A call: its name may be followed by the `(` on the same line only.
+    // A call or a function head: the `(` follows the name on the name's line.
     return loc.line;
   }
 

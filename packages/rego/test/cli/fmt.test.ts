@@ -272,6 +272,73 @@ obj := {"a": 1, "b": [
 ]}
 `,
   },
+  {
+    name: 'comments inside collections, argument lists, bodies and after closing braces',
+    input: `package example # pkg
+
+import data.a # first
+# between
+import data.b
+
+p := [
+	1, # one
+	# before two
+	2,
+	# before close
+]
+
+q if { # opening
+	true # t
+} # closing
+
+r(x) := y if {
+	y := x
+} else := 0 # else comment
+
+s if {
+	every x in [1] { # every open
+		x > 0 # inner
+	}
+}
+
+t := object.union(
+	{"a": 1}, # arg
+	{"b": 2})
+`,
+    expected: `package example # pkg
+
+import data.a # first
+
+# between
+import data.b
+
+p := [
+	1, # one
+	# before two
+	2,
+	# before close
+]
+
+q if { # opening
+	true # t
+} # closing
+
+r(x) := y if {
+	y := x
+} else := 0 # else comment
+
+s if {
+	every x in [1] { # every open
+		x > 0 # inner
+	}
+}
+
+t := object.union(
+	{"a": 1}, # arg
+	{"b": 2},
+)
+`,
+  },
 ];
 
 describe('formatModule', () => {
