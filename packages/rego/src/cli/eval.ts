@@ -82,10 +82,12 @@ function queryVars(exprs: Expr[]): string[] {
 }
 
 /** The source text of each expression: from its start to the start of the next one, without separators. */
+function offsetIn(query: string, line: number, col: number): number {
+  return query.split('\n').slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + col - 1;
+}
+
 function expressionTexts(query: string, exprs: Expr[]): string[] {
-  const lines = query.split('\n');
-  const offset = (line: number, col: number): number => lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + col - 1;
-  const starts = exprs.map((e) => offset(e.loc.line, e.loc.col));
+  const starts = exprs.map((e) => offsetIn(query, e.loc.line, e.loc.col));
   return starts.map((start, i) => {
     const end = i + 1 < starts.length ? starts[i + 1] : query.length;
     return query.slice(start, end).replace(/[\s;]+$/, '');
@@ -94,7 +96,7 @@ function expressionTexts(query: string, exprs: Expr[]): string[] {
 
 function isCondition(expr: Expr): boolean {
   if (expr.type !== 'term') return true;
-  if (expr.negated || expr.with.length > 0) return true;
+  if (expr.negated) return true;
   return expr.term.type === 'call' && CONDITIONS.has(expr.term.name.join('.'));
 }
 
@@ -115,7 +117,11 @@ export function planQuery(query: string): PlannedQuery {
       literals.push(text);
       values.push('true');
     } else {
-      literals.push(`__value${i}__ := (${text})`);
+      // `data.x with input as {...}`: the modifiers apply to the capturing assignment as a whole.
+      const withs = exprs[i].with;
+      const split = withs.length > 0 ? offsetIn(query, withs[0].loc.line, withs[0].loc.col) - offsetIn(query, exprs[i].loc.line, exprs[i].loc.col) : text.length;
+      const modifiers = text.slice(split).trim();
+      literals.push(`__value${i}__ := (${text.slice(0, split).trim()})${modifiers ? ` ${modifiers}` : ''}`);
       values.push(`__value${i}__`);
     }
   });

@@ -69,6 +69,10 @@ describe('opa-jwt eval', () => {
     expect(JSON.parse(inner.stdout).result[0].expressions[0].value).toBe('only POST is allowed');
     const member = await cli('eval', '-d', 'policy', '-i', 'input.json', 'data.authz.decision.reasons["nope"]');
     expect(member.stdout).toBe('{}\n');
+    const withInput = await cli('eval', '-d', 'policy', 'data.authz.allow with input as {"method": "POST", "roles": ["admin"]}');
+    expect(JSON.parse(withInput.stdout).result[0].expressions[0].value).toBe(true);
+    const withFalse = await cli('eval', '-d', 'policy', 'data.authz.allow with input as {"method": "GET"}');
+    expect(JSON.parse(withFalse.stdout).result[0].expressions[0].value).toBe(false);
     const base = await cli('eval', '-d', 'users.json', 'data.users.alice.admin');
     expect(JSON.parse(base.stdout).result[0].expressions[0].value).toBe(true);
   });
