@@ -45,9 +45,13 @@ export interface FmtCommand {
   kind: 'fmt';
   /** What to do with each formatted file: print it, print a diff, print its name when it changes, or rewrite it. */
   mode: 'print' | 'diff' | 'list' | 'write';
-  /** `--fail`: exit 1 when a file is not formatted. */
+  /** `--fail`: exit 2 when a file is not formatted. */
   fail: boolean;
   v0Compatible: boolean;
+  /** `--drop-v0-imports`: drop `rego.v1` and `future.keywords` imports. */
+  dropV0Imports: boolean;
+  /** `--v0-v1`: add `import rego.v1` so that v0 parsers read the output too. */
+  v0v1: boolean;
   paths: string[];
 }
 
@@ -234,13 +238,33 @@ function parseFmtArgs(rest: string[]): FmtCommand | { kind: 'help' } {
   const scanned = scanFlags(
     rest,
     {},
-    { '-d': 'diff', '--diff': 'diff', '-l': 'list', '--list': 'list', '-w': 'write', '--write': 'write', '--fail': 'fail', '--v0-compatible': 'v0' },
+    {
+      '-d': 'diff',
+      '--diff': 'diff',
+      '-l': 'list',
+      '--list': 'list',
+      '-w': 'write',
+      '--write': 'write',
+      '--fail': 'fail',
+      '--v0-compatible': 'v0',
+      '--drop-v0-imports': 'drop',
+      '--v0-v1': 'v0v1',
+    },
   );
   if (scanned.help) return { kind: 'help' };
   const modes = (['diff', 'list', 'write'] as const).filter((mode) => scanned.switches.has(mode));
   if (modes.length > 1) throw new UsageError(`specify only one of --diff, --list and --write (got ${modes.map((m) => `--${m}`).join(', ')})`);
   if (scanned.positional.length === 0 && modes[0] === 'write') throw new UsageError('--write needs files or directories (the source is read from stdin otherwise)');
-  return { kind: 'fmt', mode: modes[0] ?? 'print', fail: scanned.switches.has('fail'), v0Compatible: scanned.switches.has('v0'), paths: scanned.positional };
+  if (scanned.switches.has('drop') && scanned.switches.has('v0v1')) throw new UsageError('specify --drop-v0-imports or --v0-v1 but not both');
+  return {
+    kind: 'fmt',
+    mode: modes[0] ?? 'print',
+    fail: scanned.switches.has('fail'),
+    v0Compatible: scanned.switches.has('v0'),
+    dropV0Imports: scanned.switches.has('drop'),
+    v0v1: scanned.switches.has('v0v1'),
+    paths: scanned.positional,
+  };
 }
 
 /** `data.authz.allow` and `authz.allow` become `authz/allow`, the form OPA's manifest uses. */
@@ -261,7 +285,7 @@ Usage:
   opa-jwt test [-v] [--run <regex>] [--v0-compatible] [--ignore <pattern>] [-z] [--format pretty|json] <path> [<path> ...]
   opa-jwt eval [-d <path> ...] [-i <input.json> | -I] [--format json|pretty] [--fail | --fail-defined] [--v0-compatible] <query>
   opa-jwt check [--format pretty|json] [--v0-compatible] [--ignore <pattern>] <path> [<path> ...]
-  opa-jwt fmt [-l | -d | -w] [--fail] [--v0-compatible] [<path> ...]
+  opa-jwt fmt [-l | -d | -w] [--fail] [--v0-compatible] [--drop-v0-imports | --v0-v1] [<path> ...]
   opa-jwt version
   opa-jwt --help
 
@@ -321,6 +345,9 @@ comments kept); without a path it formats stdin. Prints the formatted source unl
   -w, --write                rewrite the files that change
       --fail                 exit 2 when a file is not formatted
       --v0-compatible        read Rego v0 (the output is Rego v1)
+      --drop-v0-imports      drop the rego.v1 and future.keywords imports (kept by default; future
+                             imports go anyway when rego.v1 is imported, as it covers them)
+      --v0-v1                add "import rego.v1" so that Rego v0 parsers read the output too
 
 Exit codes: 0 success (test: every test passed), 1 a policy or data file is wrong or missing (compile
 errors read file:line:col: ...; eval: also --fail/--fail-defined), 2 test: some test failed, errored or

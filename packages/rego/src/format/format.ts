@@ -3,8 +3,8 @@
  *
  * The module is parsed (v1, or v0 with `v0Compatible`) and written back from its syntax tree: tabs, `if` and
  * `contains`, `:=` in rule heads, one space around operators, `set()` for the empty set, nested infix calls in
- * parentheses, `rego.v1` and `future.keywords` imports dropped (v1 needs neither), imports sorted within each group
- * of adjacent lines. Layout decisions follow the source the way `opa fmt` follows it: elements written on one line
+ * parentheses, `p if true` as the constant `p := true`, imports sorted within each group of adjacent lines
+ * (`future.keywords` imports dropped when `rego.v1` is imported, as it covers them). Layout decisions follow the source the way `opa fmt` follows it: elements written on one line
  * stay on one line, elements on several lines get one line per source line with a trailing comma, a one-expression
  * body on the head's line stays there (`p if x`), blank lines between expressions are kept (one at most), adjacent
  * one-line rules stay together and other rules are separated by one blank line. Long lines are not wrapped.
@@ -30,6 +30,30 @@ import { tokenize, type Comment, type Token } from '../parse/lexer';
 export interface FormatOptions {
   /** Read the source as Rego v0 (`p { ... }`, `p[x] { ... }`); the output is Rego v1 either way. */
   v0Compatible?: boolean;
+  /** Drop the `rego.v1` and `future.keywords` imports, which Rego v1 does not need (`opa fmt --drop-v0-imports`). */
+  dropV0Imports?: boolean;
+  /**
+   * Make the output readable by Rego v0 parsers too: add `import rego.v1` (and drop the `future.keywords` imports
+   * it covers), as `opa fmt --v0-v1` does.
+   */
+  v0v1?: boolean;
+}
+
+const isRegoV1Import = (i: Import): boolean => i.path.length === 2 && i.path[0] === 'rego' && i.path[1] === 'v1';
+const isFutureImport = (i: Import): boolean => i.path[0] === 'future';
+
+/**
+ * The imports written: as opa fmt, `future.keywords` imports go when `rego.v1` is imported (it covers them), both
+ * go with `dropV0Imports`, and `v0v1` adds `rego.v1` after the last future import (or in a group of its own first).
+ */
+function importsToWrite(imports: Import[], options: FormatOptions, file: string): Import[] {
+  if (options.dropV0Imports) return imports.filter((i) => !isRegoV1Import(i) && !isFutureImport(i));
+  let kept = imports;
+  if (options.v0v1 && !imports.some(isRegoV1Import)) {
+    const lastFuture = Math.max(0, ...imports.filter(isFutureImport).map((i) => i.loc.line));
+    kept = [...imports, { path: ['rego', 'v1'], loc: { file, line: lastFuture === 0 ? 0 : lastFuture + 1, col: 0 } }];
+  }
+  return kept.some(isRegoV1Import) ? kept.filter((i) => !isFutureImport(i)) : kept;
 }
 
 /** Infix operators as OPA writes them, by the builtin each one calls. */
@@ -261,6 +285,7 @@ class RegoFormatter {
     private readonly module: Module,
     tokens: Token[],
     comments: Comment[],
+    private readonly options: FormatOptions,
   ) {
     this.w = new Writer(tokens, comments);
   }
@@ -275,7 +300,7 @@ class RegoFormatter {
     w.blankLine();
 
     // Imports and rules in source order, each run of imports written as groups of adjacent lines.
-    const imports = m.imports.filter((i) => i.path[0] !== 'future' && !(i.path[0] === 'rego' && i.path[1] === 'v1'));
+    const imports = importsToWrite(m.imports, this.options, m.file);
     type Item = { kind: 'import'; node: Import } | { kind: 'rule'; node: Rule };
     const items: Item[] = [
       ...imports.map((node): Item => ({ kind: 'import', node })),
@@ -310,8 +335,8 @@ class RegoFormatter {
       w.insertComments(group[0].loc.line);
       const sorted = [...group].sort(compareImports);
       for (const imp of sorted) {
-        // A comment on an import's line stays with that import.
-        w.insertComments(imp.loc.line);
+        // A comment on an import's line stays with that import (an added import has no line of its own).
+        if (imp.loc.col > 0) w.insertComments(imp.loc.line);
         w.startLine();
         w.write(`import ${this.pathText(imp.path)}${imp.alias ? ` as ${imp.alias}` : ''}`);
         w.endLine();
@@ -350,11 +375,13 @@ class RegoFormatter {
       w.write(' contains ');
       this.writeTerm(head.key);
     }
+    // `p if true` is the constant `p := true`, and `p := 1 if true` is `p := 1`, as opa fmt writes them.
+    const constant = !rule.else && isTrueBody(rule.body);
     if (head.value) {
       w.write(' := ');
       this.writeTerm(head.value);
-    }
-    this.writeRuleBody(rule.body);
+    } else if (constant && head.kind !== 'partial-set') w.write(' := true');
+    this.writeRuleBody(constant ? [] : rule.body);
     if (rule.else) this.writeElse(rule.else, rule.loc.line);
   }
 
@@ -433,7 +460,7 @@ class RegoFormatter {
       w.write(' := ');
       this.writeTerm(clause.value);
     }
-    this.writeRuleBody(clause.body);
+    this.writeRuleBody(!clause.else && isTrueBody(clause.body) ? [] : clause.body);
     if (clause.else) this.writeElse(clause.else, clause.loc.line);
   }
 
@@ -762,6 +789,13 @@ function compareImports(a: Import, b: Import): number {
   return (a.alias ?? '') < (b.alias ?? '') ? -1 : (a.alias ?? '') > (b.alias ?? '') ? 1 : 0;
 }
 
+/** A body that is only `true`. */
+function isTrueBody(body: Expr[]): boolean {
+  if (body.length !== 1) return false;
+  const [e] = body;
+  return e.type === 'term' && !e.negated && e.with.length === 0 && e.term.type === 'boolean' && e.term.value;
+}
+
 /** Rules that opa fmt keeps on adjacent lines when the source had them so: one-line, not default. */
 function groupableOneLiner(rule: Rule): boolean {
   return rule.body.length <= 1 && !rule.default;
@@ -794,5 +828,5 @@ export function formatModule(source: string, file: string, options: FormatOption
   const module = parseModule(source, file, { v0Compatible: options.v0Compatible });
   const comments: Comment[] = [];
   const tokens = tokenize(source, file, comments);
-  return new RegoFormatter(module, tokens, comments).format();
+  return new RegoFormatter(module, tokens, comments, options).format();
 }
