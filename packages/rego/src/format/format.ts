@@ -318,9 +318,9 @@ class RegoFormatter {
     return w.result();
   }
 
-  /** `a.b["c-d"]`: names as dotted parts, other strings in brackets. */
+  /** `a.b["c-d"]["if"]`: names as dotted parts, other strings and keywords in brackets. */
   private pathText(path: string[]): string {
-    return path.map((p, i) => (i === 0 ? p : VAR_NAME.test(p) ? `.${p}` : `[${quote(p)}]`)).join('');
+    return path.map((p, i) => (i === 0 ? p : VAR_NAME.test(p) && !KEYWORDS.has(p) ? `.${p}` : `[${quote(p)}]`)).join('');
   }
 
   private writeImports(imports: Import[]): void {
@@ -620,10 +620,6 @@ class RegoFormatter {
         return;
       case 'objectcompr':
         w.write('{');
-        if (term.key.loc.line - term.loc.line > 1) {
-          w.endLine();
-          w.startLine();
-        }
         this.writeListItem(term.key);
         w.write(': ');
         this.writeComprehension(term.value, term.body, term.loc, '{', term.key.loc);
@@ -687,7 +683,8 @@ class RegoFormatter {
     }
     w.write(call.name.map((p, i) => (i === 0 || VAR_NAME.test(p) ? (i === 0 ? p : `.${p}`) : `[${quote(p)}]`)).join(''));
     w.write('(');
-    this.writeIterable(call.args, call.loc, '(', (t) => this.writeTerm(t));
+    // As opa fmt: call arguments all on one source line stay on one line, even after a line break after `(`.
+    this.writeIterable(call.args, call.loc, '(', (t) => this.writeTerm(t), false);
     w.write(')');
   }
 
@@ -695,7 +692,7 @@ class RegoFormatter {
    * Items of a collection or argument list: on one line when the source had them on one line (and the first right
    * after the opening bracket), otherwise one line per source line, each ending with a comma, indented.
    */
-  private writeIterable(items: Term[], open: Location, bracket: string, writeItem: (t: Term, i: number) => void): void {
+  private writeIterable(items: Term[], open: Location, bracket: string, writeItem: (t: Term, i: number) => void, breakAfterOpen = true): void {
     const w = this.w;
     if (items.length === 0) {
       w.insertComments(w.closingLine(open, bracket));
@@ -709,7 +706,7 @@ class RegoFormatter {
       lastLine = item.loc.line;
     });
     const openLine = this.bracketLine(open, bracket);
-    const multiline = lines.length > 1 || items[0].loc.line > openLine;
+    const multiline = lines.length > 1 || (breakAfterOpen && items[0].loc.line > openLine);
     if (!multiline) {
       items.forEach((item, i) => {
         if (i > 0) w.write(', ');
@@ -744,11 +741,6 @@ class RegoFormatter {
 
   private writeComprehension(term: Term, body: Expr[], loc: Location, bracket: string, termLoc: Location = term.loc): void {
     const w = this.w;
-    // The value of an object comprehension follows its key on the key's line.
-    if (termLoc === term.loc && termLoc.line - loc.line >= 1) {
-      w.endLine();
-      w.startLine();
-    }
     // A union there would read as the comprehension's bar; an operator the source parenthesized stays so.
     const before = w.previous(term.loc);
     const parenthesized = term.type === 'call' && before?.kind === 'punct' && before.text === '(';
@@ -758,13 +750,14 @@ class RegoFormatter {
       w.write(')');
     } else this.writeTerm(term);
     w.write(' |');
-    this.writeComprehensionBody(body, termLoc, loc, bracket);
+    // A term written below the opening bracket moves up to it, and the body then goes on lines of its own.
+    this.writeComprehensionBody(body, termLoc, loc, bracket, termLoc.line > loc.line);
   }
 
   /** `open` is where the bracket that the body's closing bracket matches is. */
-  private writeComprehensionBody(body: Expr[], termLoc: Location, open: Location | undefined, bracket: string): void {
+  private writeComprehensionBody(body: Expr[], termLoc: Location, open: Location | undefined, bracket: string, forceMultiline = false): void {
     const w = this.w;
-    const multiline = body[0].loc.line - termLoc.line > 0 || body.some((e) => e.loc.line !== body[0].loc.line);
+    const multiline = forceMultiline || body[0].loc.line - termLoc.line > 0 || body.some((e) => e.loc.line !== body[0].loc.line);
     if (multiline) {
       w.endLine();
       w.up();
