@@ -296,7 +296,7 @@ class RegoFormatter {
     this.refHeads = m.rules.some((r) => r.head.ref.length > 2 || (r.head.ref.length === 2 && r.head.kind === 'partial-set'));
     w.insertComments(m.packageLoc.line);
     w.startLine();
-    w.write(`package ${this.pathText(m.package)}`);
+    w.write(`package ${this.pathText(m.package, true)}`);
     w.blankLine();
 
     // Imports and rules in source order, each run of imports written as groups of adjacent lines.
@@ -318,9 +318,10 @@ class RegoFormatter {
     return w.result();
   }
 
-  /** `a.b["c-d"]["if"]`: names as dotted parts, other strings and keywords in brackets. */
-  private pathText(path: string[]): string {
-    return path.map((p, i) => (i === 0 ? p : VAR_NAME.test(p) && !KEYWORDS.has(p) ? `.${p}` : `[${quote(p)}]`)).join('');
+  /** `a.b["c-d"]`: names as dotted parts, other strings (and keywords in package names) in brackets. */
+  private pathText(path: string[], bracketKeywords = false): string {
+    const dotted = (p: string) => VAR_NAME.test(p) && !(bracketKeywords && KEYWORDS.has(p));
+    return path.map((p, i) => (i === 0 ? p : dotted(p) ? `.${p}` : `[${quote(p)}]`)).join('');
   }
 
   private writeImports(imports: Import[]): void {
