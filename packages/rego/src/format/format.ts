@@ -408,7 +408,7 @@ class RegoFormatter {
     const w = this.w;
     if (body.length === 0) return;
     w.write(' if');
-    if (body.length === 1 && body[0].loc.line === this.headEndLine(body[0]) && !rendersBraceLead(body[0])) {
+    if (body.length === 1 && body[0].loc.line === this.headEndLine(body[0]) && !needsBracedBody(body[0])) {
       w.write(' ');
       w.insertComments(body[0].loc.line);
       this.writeExpr(body[0]);
@@ -795,26 +795,22 @@ function groupableOneLiner(rule: Rule): boolean {
   return rule.body.length <= 1 && !rule.default;
 }
 
-/** Whether `term` is written starting with `{`: after `if` that would read as a body. */
-function termRendersBraceLead(term: Term): boolean {
-  switch (term.type) {
-    case 'set':
-      return term.items.length > 0;
-    case 'object':
-    case 'setcompr':
-    case 'objectcompr':
-      return true;
-    case 'ref':
-      return termRendersBraceLead(term.head);
-    case 'call':
-      return (infixOf(term) !== undefined || isMember(term)) && !isUnaryMinus(term) && termRendersBraceLead(term.args[0]);
-    default:
-      return false;
-  }
+/** The term written first in `term`: the leftmost operand of infix operators, the head of a ref. */
+function leadingTerm(term: Term): Term {
+  if (term.type === 'ref') return leadingTerm(term.head);
+  if (term.type === 'call' && (infixOf(term) !== undefined || isMember(term)) && !isUnaryMinus(term)) return leadingTerm(term.args[0]);
+  return term;
 }
 
-function rendersBraceLead(expr: Expr): boolean {
-  return expr.type === 'term' && !expr.negated && termRendersBraceLead(expr.term);
+/**
+ * Whether a one-expression body must keep its braces: a lone set (`p if { {1, 2} }` is not `p if {1, 2}`, as
+ * opa fmt knows), or an expression that starts with a set comprehension and goes on (`{x | ...} == y`), which
+ * would read back as a body.
+ */
+function needsBracedBody(expr: Expr): boolean {
+  if (expr.type !== 'term' || expr.negated) return false;
+  if (expr.term.type === 'set') return true;
+  return expr.term !== leadingTerm(expr.term) && leadingTerm(expr.term).type === 'setcompr';
 }
 
 /** Formats one Rego module; throws RegoCompileError (with `file:line:col`) when it does not parse. */
