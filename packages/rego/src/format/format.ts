@@ -482,13 +482,22 @@ class RegoFormatter {
     w.insertComments(expr.loc.line);
     if (expr.negated) w.write('not ');
     switch (expr.type) {
-      case 'some':
+      case 'some': {
+        // Names the source spread over several lines keep their lines, one indent deeper.
         w.write('some ');
+        let line = expr.loc.line;
         expr.vars.forEach((v, i) => {
-          if (i > 0) w.write(', ');
+          if (v.loc.line > line) {
+            w.endLine();
+            w.startLine();
+            w.write('\t');
+            line = v.loc.line;
+          } else if (i > 0) w.write(' ');
           this.writeTerm(v);
+          if (i < expr.vars.length - 1) w.write(',');
         });
         break;
+      }
       case 'somein':
         w.write('some ');
         if (expr.key) {

@@ -360,6 +360,56 @@ t := object.union(
 )
 `,
   },
+  {
+    name: 'one-expression bodies: a lone set keeps its braces; some over several lines; comprehension layouts',
+    input: `package example
+
+lone_set if { {1, 2} }
+object_term if { {"a": 1} }
+
+names if {
+	some a, b, # first two
+	  c
+	a := 1; b := 2; c := 3
+}
+
+squares := [y | some x in input.numbers; y := x * x]
+evens := {x |
+    some x in input.numbers
+    x % 2 == 0
+}
+by_name := {
+	u.name: u | some u in input.users
+}
+`,
+    expected: `package example
+
+lone_set if {
+	{1, 2}
+}
+
+object_term if {"a": 1}
+
+names if {
+	some a, b, # first two
+		c
+	a := 1
+	b := 2
+	c := 3
+}
+
+squares := [y | some x in input.numbers; y := x * x]
+
+evens := {x |
+	some x in input.numbers
+	x % 2 == 0
+}
+
+by_name := {u.name: u |
+	some u in input.users
+}
+`,
+  },
 ];
 
 describe('formatModule', () => {
