@@ -399,7 +399,6 @@ names if {
 }
 
 squares := [y | some x in input.numbers; y := x * x]
-
 evens := {x |
 	some x in input.numbers
 	x % 2 == 0
