@@ -370,7 +370,7 @@ object_term if { {"a": 1} }
 names if {
 	some a, b, # first two
 	  c
-	a := 1; b := 2; c := 3
+	a = 1; b = 2; c = 3
 }
 
 squares := [y | some x in input.numbers; y := x * x]
@@ -393,9 +393,9 @@ object_term if {"a": 1}
 names if {
 	some a, b, # first two
 		c
-	a := 1
-	b := 2
-	c := 3
+	a = 1
+	b = 2
+	c = 3
 }
 
 squares := [y | some x in input.numbers; y := x * x]
