@@ -14,7 +14,6 @@ import { compile } from '../index';
 import { parseModule, parseQuery } from '../parse';
 import type { Expr, Term } from '../parse/ast';
 import { RegoCompileError } from '../errors';
-import type { EvalCommand } from './args';
 import { UsageError } from './args';
 import type { LoadedModule } from './sources';
 
@@ -265,5 +264,3 @@ export function formatEvalPretty(results: EvalResult[]): string {
   });
   return `${blocks.join('\n\n')}\n`;
 }
-
-export type { EvalCommand };
