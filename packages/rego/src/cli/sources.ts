@@ -80,6 +80,10 @@ function merge(target: Record<string, unknown>, source: Record<string, unknown>,
 export interface LoadOptions {
   /** Names of files and directories to skip while searching directories (`opa test --ignore`). */
   ignore?: string[];
+  /** A .json file named on the command line is data at the root, whatever its name (as `opa eval -d` loads it). */
+  jsonFilesAsData?: boolean;
+  /** Data files alone are fine (`opa eval -d data.json`); otherwise at least one .rego file is required. */
+  allowNoModules?: boolean;
 }
 
 export async function loadSources(roots: string[], cwd: string, options: LoadOptions = {}): Promise<LoadedSources> {
@@ -92,7 +96,7 @@ export async function loadSources(roots: string[], cwd: string, options: LoadOpt
     try {
       stat = await fs.stat(absoluteRoot);
     } catch {
-      throw new SourceError(`${root}: no such file or directory`);
+      throw new SourceError(`${root}: no such file or directory (looked for ${absoluteRoot})`);
     }
     const files: string[] = [];
     if (stat.isDirectory()) await walk(absoluteRoot, files, ignored);
@@ -104,7 +108,7 @@ export async function loadSources(roots: string[], cwd: string, options: LoadOpt
       const shown = displayPath(file, cwd);
       if (name.endsWith('.rego')) {
         modules.push({ path: shown, source: await fs.readFile(file, 'utf8') });
-      } else if (name === 'data.json') {
+      } else if (name === 'data.json' || (options.jsonFilesAsData && !stat.isDirectory() && name.endsWith('.json'))) {
         let value: unknown;
         try {
           value = JSON.parse(await fs.readFile(file, 'utf8'));
@@ -121,6 +125,6 @@ export async function loadSources(roots: string[], cwd: string, options: LoadOpt
       // Other files inside a directory are ignored, as OPA ignores them.
     }
   }
-  if (modules.length === 0) throw new SourceError(`no .rego files found in ${roots.join(', ')}`);
+  if (modules.length === 0 && !options.allowNoModules) throw new SourceError(`no .rego files found in ${roots.join(', ')}`);
   return { modules, data };
 }

@@ -57,7 +57,7 @@ export interface Comment {
   col: number;
 }
 
-/** `comments`, when given, receives every comment in source order (METADATA annotations live in them). */
+/** `comments`, when given, receives every comment in source order (METADATA annotations live in them; the formatter keeps them). */
 export function tokenize(source: string, file: string, comments?: Comment[]): Token[] {
   const tokens: Token[] = [];
   const n = source.length;

@@ -49,6 +49,7 @@ describe('argument parsing', () => {
       v0Compatible: true,
       ignore: ['v0', '*.bak'],
       exitZeroOnSkipped: true,
+      format: 'pretty',
       paths: ['a', 'b'],
     });
     expect(parseArgs(['test', '-r', 'x', 'p'])).toMatchObject({ run: 'x', verbose: false, v0Compatible: false, exitZeroOnSkipped: false });

@@ -1,0 +1,3 @@
+/** Formatting of Rego source in the canonical style of `opa fmt`. */
+export { formatModule } from './format';
+export type { FormatOptions } from './format';
