@@ -51,8 +51,8 @@ beforeAll(async () => {
   });
   const app = express();
   app.use(middleware);
-  app.get('/orders', (req, res) => res.json({ caller: req.auth?.payload.sub }));
-  app.post('/orders', (req, res) => res.status(201).json({ caller: req.auth?.payload.sub }));
+  app.get('/orders', (req, res) => res.json({ caller: req.auth?.payload?.sub }));
+  app.post('/orders', (req, res) => res.status(201).json({ caller: req.auth?.payload?.sub }));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   api = { server, middleware, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };

@@ -50,8 +50,8 @@ async function ordersApi(options: Partial<OpaJwtOptions>, orders: Record<string,
   const middleware = opaJwt({ ...options, policy: policyDir, entrypoint: 'orders/allow', data: { access: orders }, logger: quiet } as OpaJwtOptions);
   const app = express();
   app.use(middleware);
-  app.get('/orders', (req, res) => res.json({ caller: req.auth?.payload.sub }));
-  app.post('/orders', (req, res) => res.status(201).json({ caller: req.auth?.payload.sub }));
+  app.get('/orders', (req, res) => res.json({ caller: req.auth?.payload?.sub }));
+  app.post('/orders', (req, res) => res.status(201).json({ caller: req.auth?.payload?.sub }));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   apps.push({ server, middleware });
@@ -118,13 +118,17 @@ describe('Auth0', () => {
 describe('Keycloak', () => {
   // https://HOST/realms/REALM, no trailing slash (Keycloak before 17 had an /auth prefix: /auth/realms/REALM).
   let key: SigningKey;
+  let encryption: SigningKey;
   let kc: LocalServer;
   beforeAll(async () => {
     key = await rsaKey('kc-rsa-generated');
+    // Keycloak's certs endpoint also lists the realm's encryption key (use "enc", RSA-OAEP): never a verification key.
+    encryption = await rsaKey('kc-rsa-enc-generated');
+    const encryptionJwk = { ...encryption.publicJwk, alg: 'RSA-OAEP', use: 'enc' };
     kc = await provider(() => ({
       '/realms/demo/.well-known/openid-configuration': (origin) =>
         discoveryDocument(`${origin}/realms/demo`, `${origin}/realms/demo/protocol/openid-connect/certs`),
-      '/realms/demo/protocol/openid-connect/certs': () => jwks(key),
+      '/realms/demo/protocol/openid-connect/certs': () => ({ keys: [encryptionJwk, key.publicJwk] }),
     }));
   });
   const token = (claims: Record<string, unknown>) =>
@@ -140,6 +144,12 @@ describe('Keycloak', () => {
       ...claims,
     });
   const orders = { client: 'orders-api', read: { roles: ['reader'] }, write: { client_roles: ['orders-admin'] } };
+
+  test('a token signed with the realm encryption key is refused (the key set marks it use "enc")', async () => {
+    const { url } = await ordersApi({ issuerBaseURL: `${kc.origin}/realms/demo`, audience: 'orders-api', algorithms: ['RS256'] }, orders);
+    const forged = await mint(encryption, { typ: 'JWT' }, { iss: `${kc.origin}/realms/demo`, aud: 'orders-api', realm_access: { roles: ['reader'] } });
+    expect((await call(url, 'GET', forged)).status).toBe(401);
+  });
 
   test.each([['without', ''], ['with', '/']])('issuerBaseURL %s a trailing slash: realm roles and this client\'s roles decide', async (_label, slash) => {
     const { url } = await ordersApi({ issuerBaseURL: `${kc.origin}/realms/demo${slash}`, audience: 'orders-api', algorithms: ['RS256'] }, orders);
@@ -208,13 +218,16 @@ describe('Microsoft Entra ID', () => {
   let sts: LocalServer;
   beforeAll(async () => {
     key = await rsaKey('nOo3ZDrODXEK1jKWhXslHR_KXEg');
+    // Entra ID's keys carry no "alg"; each names the issuer it signs for (a template on the multi-tenant endpoints).
+    const { alg: _alg, ...withoutAlg } = key.publicJwk;
+    const entraKeys = (issuer: string) => ({ keys: [{ ...withoutAlg, x5t: key.kid, issuer }] });
     sts = await provider(() => ({}));
     login = await provider(() => ({
       [`/${TENANT}/v2.0/.well-known/openid-configuration`]: (origin) => discoveryDocument(`${origin}/${TENANT}/v2.0`, `${origin}/${TENANT}/discovery/v2.0/keys`),
-      [`/${TENANT}/discovery/v2.0/keys`]: () => jwks(key),
+      [`/${TENANT}/discovery/v2.0/keys`]: (origin) => entraKeys(`${origin}/${TENANT}/v2.0`),
       // v1.0 metadata names the sts.windows.net issuer: it is not the URL it is served from.
       [`/${TENANT}/.well-known/openid-configuration`]: (origin) => discoveryDocument(`${sts.origin}/${TENANT}/`, `${origin}/${TENANT}/discovery/keys`),
-      [`/${TENANT}/discovery/keys`]: () => jwks(key),
+      [`/${TENANT}/discovery/keys`]: () => entraKeys(`${sts.origin}/${TENANT}/`),
       // The multi-tenant endpoint's metadata holds a template, never a token's issuer.
       '/common/v2.0/.well-known/openid-configuration': (origin) => discoveryDocument(`${origin}/{tenantid}/v2.0`, `${origin}/common/discovery/v2.0/keys`),
     }));
