@@ -12,6 +12,7 @@ import { main as cli } from '../../packages/rego/src/cli/main';
 const ROOT = path.join(__dirname, '..', '..');
 const DOCS = [
   'README.md',
+  'docs/identity-providers.md',
   'policies/README.md',
   'policies/api-authz.md',
   'policies/mcp-tools.md',
