@@ -179,7 +179,11 @@ async function measureCorpus(root, options = {}) {
     const ran = results.filter((r) => r.status !== 'skip');
     const ok = ran.filter((r) => r.status === 'pass').length;
     for (const r of ran) {
-      if (r.status === 'fail') note(`test failed (${r.message === 'undefined' || r.message === 'false' ? r.message : 'other value'})`, r.location);
+      if (r.status === 'fail') {
+        const builtinError = /^(undefined|false) \(builtin error: (.*)\)$/s.exec(r.message ?? '');
+        if (builtinError) note(`test failed (${builtinError[1]} after builtin error: ${reasonOf(builtinError[2])})`, r.location);
+        else note(`test failed (${r.message === 'undefined' || r.message === 'false' ? r.message : 'other value'})`, r.location);
+      }
       else if (r.status === 'error') note(reasonOf(r.message ?? 'error'), `${r.location}: ${(r.message ?? '').split('\n')[0].slice(0, 200)}`);
     }
     passed += ok;
