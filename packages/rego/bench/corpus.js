@@ -5,7 +5,8 @@
  *
  * Every directory holding `_test.rego` files is one group: the .rego files of that directory, plus (transitively)
  * the non-test modules elsewhere under <dir> whose packages they reference (`data.x.y`, `import data.x`): examples
- * that share a package name (`package main`) but not a directory stay apart;
+ * that share a package name (`package main`) but not a directory stay apart; a test's own package counts as a
+ * reference when only one directory defines it;
  * the base document is every data.json / data.yaml / data.yml under <dir>, placed at its directory's path, as
  * `opa test <dir>` loads it. Each group is compiled once and its tests run with runRegoTests. A group that does not
  * compile counts all its tests as failed, with the compile error as their reason.
@@ -100,6 +101,14 @@ function findGroups(root) {
   const dataFiles = files.filter((f) => DATA_FILES.has(path.basename(f)));
   const libraries = modules.filter((m) => !m.isTest);
   const testDirs = [...new Set(modules.filter((m) => m.isTest).map((m) => m.dir))];
+  // A test's own package may be defined beside the policy rather than beside the test (regula: rules/x.rego,
+  // tests/rules/x_test.rego); it belongs to the group when no other directory defines that package too.
+  const packageDirs = new Map();
+  for (const lib of libraries) {
+    const key = lib.pkg.join('.');
+    packageDirs.set(key, (packageDirs.get(key) ?? new Set()).add(lib.dir));
+  }
+  const samePackage = (lib, module) => lib.pkg.length > 0 && lib.pkg.join('.') === module.pkg.join('.') && packageDirs.get(lib.pkg.join('.')).size === 1;
   const groups = testDirs.map((dir) => {
     const members = new Set(modules.filter((m) => m.dir === dir));
     const queue = [...members];
@@ -107,7 +116,8 @@ function findGroups(root) {
       const module = queue.pop();
       for (const lib of libraries) {
         if (members.has(lib)) continue;
-        const needed = lib.pkg.length > 0 && module.refs.some((ref) => isPrefix(lib.pkg, ref) || isPrefix(ref, lib.pkg));
+        const needed =
+          (lib.pkg.length > 0 && module.refs.some((ref) => isPrefix(lib.pkg, ref) || isPrefix(ref, lib.pkg))) || samePackage(lib, module);
         if (needed) {
           members.add(lib);
           queue.push(lib);
@@ -179,7 +189,11 @@ async function measureCorpus(root, options = {}) {
     const ran = results.filter((r) => r.status !== 'skip');
     const ok = ran.filter((r) => r.status === 'pass').length;
     for (const r of ran) {
-      if (r.status === 'fail') note(`test failed (${r.message === 'undefined' || r.message === 'false' ? r.message : 'other value'})`, r.location);
+      if (r.status === 'fail') {
+        const builtinError = /^(undefined|false) \(builtin error: (.*)\)$/s.exec(r.message ?? '');
+        if (builtinError) note(`test failed (${builtinError[1]} after builtin error: ${reasonOf(builtinError[2])})`, r.location);
+        else note(`test failed (${r.message === 'undefined' || r.message === 'false' ? r.message : 'other value'})`, r.location);
+      }
       else if (r.status === 'error') note(reasonOf(r.message ?? 'error'), `${r.location}: ${(r.message ?? '').split('\n')[0].slice(0, 200)}`);
     }
     passed += ok;

@@ -293,7 +293,9 @@ export class Parser {
       hasBody,
       usesContains,
       partialSet: head.kind === 'partial-set',
-      bare: !hasBody && !usesContains && head.value === undefined && head.key === undefined,
+      // A function head with arguments and neither value nor body (`f("a", 0)`) is true for those arguments:
+      // OPA's v1 check only refuses a rule whose value and body are both generated, and a function's `true` is not.
+      bare: !hasBody && !usesContains && head.value === undefined && head.key === undefined && !(head.args && head.args.length > 0),
     });
 
     const rule: Rule = { head, body, default: false, loc: ruleLoc };

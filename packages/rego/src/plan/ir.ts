@@ -50,67 +50,67 @@ export interface Func {
 
 export type Stmt =
   /** locals[dst] = consts[index] */
-  | ['const', Local, number]
+  | [op: 'const', dst: Local, index: number]
   /** locals[dst] = locals[src]; fails if src is undefined */
-  | ['move', Local, Local]
+  | [op: 'move', dst: Local, src: Local]
   /** locals[dst] = the input document; fails if there is no input */
-  | ['input', Local]
+  | [op: 'input', dst: Local]
   /** locals[dst] = the base data document (as set through the SDK's setData) */
-  | ['data', Local]
+  | [op: 'data', dst: Local]
   /** locals[dst] = locals[src][locals[key]]: object member, array element (integer index), set member (the element itself). Fails if absent or src is not a collection. */
-  | ['dot', Local, Local, Local]
+  | [op: 'dot', src: Local, key: Local, dst: Local]
   /** for each element of locals[src] (array: index/elem, object: key/value in key order, set: elem/elem): set locals[key], locals[value] (-1 = don't store) and run body. Fails (without running body) if src is not a collection. */
-  | ['scan', Local, Local, Local, Stmt[]]
+  | [op: 'scan', src: Local, key: Local, value: Local, body: Stmt[]]
   /** run body; a failure inside only ends body */
-  | ['block', Stmt[]]
+  | [op: 'block', body: Stmt[]]
   /** leave the n+1 innermost enclosing block/scan/with */
-  | ['break', number]
+  | [op: 'break', levels: number]
   /** fails unless locals[a] and locals[b] are equal Rego values (1 == 1.0) */
-  | ['equal', Local, Local]
+  | [op: 'equal', a: Local, b: Local]
   /** fails if locals[src] is defined / undefined */
-  | ['isdef', Local]
-  | ['isundef', Local]
+  | [op: 'isdef', src: Local]
+  | [op: 'isundef', src: Local]
   /** make locals[dst] undefined again (flags reused across loop iterations) */
-  | ['reset', Local]
+  | [op: 'reset', dst: Local]
   /** fails unless locals[src] is of the type: 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'set' */
-  | ['istype', Local, string]
+  | [op: 'istype', src: Local, type: string]
   /** fails unless locals[src] is an array of exactly n elements (destructuring) */
-  | ['arraylen', Local, number]
+  | [op: 'arraylen', src: Local, length: number]
   /** locals[dst] = builtin(name)(args...); fails if the builtin's result is undefined (including wrong argument types) */
-  | ['call', string, Local[], Local]
+  | [op: 'call', builtin: string, args: Local[], dst: Local]
   /** locals[dst] = funcs[index](args...); fails if the function's result is undefined */
-  | ['callfn', number, Local[], Local]
+  | [op: 'callfn', func: number, args: Local[], dst: Local]
   /** locals[dst] = new empty array / object / set */
-  | ['makearray', Local]
-  | ['makeobject', Local]
-  | ['makeset', Local]
+  | [op: 'makearray', dst: Local]
+  | [op: 'makeobject', dst: Local]
+  | [op: 'makeset', dst: Local]
   /** append locals[value] to the array in locals[arr] (in place; the array is still being built) */
-  | ['arrayappend', Local, Local]
+  | [op: 'arrayappend', arr: Local, value: Local]
   /** add locals[value] to the set in locals[set] */
-  | ['setadd', Local, Local]
+  | [op: 'setadd', set: Local, value: Local]
   /** object[key] = value, overwriting */
-  | ['objectinsert', Local, Local, Local]
+  | [op: 'objectinsert', object: Local, key: Local, value: Local]
   /** object[key] = value; error `message` if key exists with a different value (partial object rules) */
-  | ['objectinsertonce', Local, Local, Local, string]
+  | [op: 'objectinsertonce', object: Local, key: Local, value: Local, message: string]
   /**
    * locals[dst] = locals[src] if dst is undefined; nothing if equal; otherwise error `message`
    * (complete rules and functions whose bodies produce different values).
    */
-  | ['assignonce', Local, Local, string]
+  | [op: 'assignonce', dst: Local, src: Local, message: string]
   /**
    * Run body with the document at `path` below `target` replaced by locals[value]
    * (`with input.a.b as v`, `with data.x as v`). Memoisation is bypassed while any `with` is active.
    */
-  | ['with', 'input' | 'data', string[], Local, Stmt[]]
+  | [op: 'with', target: 'input' | 'data', path: string[], value: Local, body: Stmt[]]
   /**
    * Run body with mock slot `slot` holding locals[value]: a function or builtin replaced (`with f as v`)
    * by a value known only at run time. The functions planned for that `with` read it with `mockvalue`.
    * Memoisation is bypassed while it is active, as for `with`.
    */
-  | ['withmock', number, Local, Stmt[]]
+  | [op: 'withmock', slot: number, value: Local, body: Stmt[]]
   /** locals[dst] = the value of mock slot `slot`; fails outside its `withmock` */
-  | ['mockvalue', number, Local]
+  | [op: 'mockvalue', slot: number, dst: Local]
   /** print(args...): the values joined by spaces (strings unquoted, undefined as <undefined>) through opa_println */
-  | ['print', Local[]]
+  | [op: 'print', args: Local[]]
   /** abort evaluation with an error */
-  | ['error', string];
+  | [op: 'error', message: string];

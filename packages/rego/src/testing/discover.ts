@@ -16,10 +16,10 @@ export type DiscoveredKind =
   /** `todo_test_...`: reported as skipped, never evaluated. */
   | 'skip'
   /**
-   * Variables after the test name (`test_cases[name] if ...`): OPA reports such table tests per case by tracing the
-   * evaluation, which the wasm target cannot do; a case whose body fails would silently vanish, so they are refused.
+   * Variables after the test name (`test_cases[name] if ...`, an object of cases): OPA runs such table tests case by
+   * case: a case fails when its value is not `true`, or when its body fails after the case's name was bound.
    */
-  | 'unsupported';
+  | 'table';
 
 export interface DiscoveredTest {
   /** `data.<package>`, as `opa test` prints it. */
@@ -32,6 +32,8 @@ export interface DiscoveredTest {
   entrypoint: string;
   rule: Rule;
   module: Module;
+  /** Index of the test segment in the rule's head ref. */
+  segment: number;
   kind: DiscoveredKind;
 }
 
@@ -69,7 +71,8 @@ export function discoverTests(modules: Module[]): DiscoveredTest[] {
       }
 
       const name = segments.join('.');
-      const hasVariables = rest.length > 0;
+      // A v0 `test_x[name] { ... }` is a partial set: `opa test` runs it as any test, and a set is not `true`.
+      const isTable = rest.length > 0 && rule.head.kind !== 'partial-set';
       tests.push({
         package: ['data', ...module.package].join('.'),
         name,
@@ -77,7 +80,8 @@ export function discoverTests(modules: Module[]): DiscoveredTest[] {
         entrypoint: [...module.package, ...segments].join('/'),
         rule,
         module,
-        kind: testSegment.startsWith(SKIP_TEST_PREFIX) ? 'skip' : hasVariables ? 'unsupported' : 'run',
+        segment: at,
+        kind: testSegment.startsWith(SKIP_TEST_PREFIX) ? 'skip' : isTable ? 'table' : 'run',
       });
     }
   }

@@ -11,6 +11,7 @@ import { emitWasm } from '../emit';
 import { parseModule } from '../parse';
 import type { Module } from '../parse/ast';
 import { discoverTests, type DiscoveredTest } from './discover';
+import { addCaseRules, tableOutcome } from './table';
 
 export interface RegoTestModule {
   /** File name used in locations and error messages. */
@@ -106,6 +107,11 @@ function capturingPrints<T>(fn: () => T): { value?: T; error?: unknown; printed:
   }
 }
 
+/** The value of an entry point's result set; undefined when it has none. */
+function resultOf(resultSet: unknown): unknown {
+  return Array.isArray(resultSet) && resultSet.length > 0 ? (resultSet[0] as { result: unknown }).result : undefined;
+}
+
 function outcome(resultSet: unknown): { status: 'pass' | 'fail'; message?: string } {
   if (!Array.isArray(resultSet) || resultSet.length === 0) return { status: 'fail', message: 'undefined' };
   const value = (resultSet[0] as { result: unknown }).result;
@@ -135,25 +141,55 @@ export async function runRegoTests(options: RegoTestOptions): Promise<RegoTestRe
 
   const parsed: Module[] = options.modules.map((m) => parseModule(m.source, m.path, { v0Compatible: m.v0Compatible ?? options.v0Compatible }));
   const selected = discoverTests(parsed).filter((test) => !filter || filter(test.fullName));
-  const toRun = selected.filter((test) => test.kind === 'run');
+  const toRun = selected.filter((test) => test.kind === 'run' || test.kind === 'table');
+  const tables = toRun.filter((test) => test.kind === 'table');
+  const cases = addCaseRules(tables);
 
   // With nothing to run the modules are still compiled, so a broken policy is reported either way.
-  const wasm = withCustomBuiltins(arities, () => {
-    // A test reaching http.send (or another unsupported builtin) with no mock errors alone, as under `opa test`.
-    const { program } = compileModules(parsed, toRun.map((test) => test.entrypoint), { unsupportedBuiltinCalls: 'evaluation-error' });
-    return toRun.length > 0 ? emitWasm(program) : undefined;
-  });
+  const build = (): Uint8Array<ArrayBuffer> | undefined =>
+    withCustomBuiltins(arities, () => {
+      const entrypoints = [...toRun.map((test) => test.entrypoint), ...cases.entrypoints.values()];
+      // A test reaching http.send (or another unsupported builtin) with no mock errors alone, as under `opa test`.
+      const { program } = compileModules(parsed, entrypoints, { unsupportedBuiltinCalls: 'evaluation-error' });
+      return toRun.length > 0 ? emitWasm(program) : undefined;
+    });
+  let wasm: Uint8Array<ArrayBuffer> | undefined;
+  let tableError: string | undefined;
+  try {
+    wasm = build();
+  } catch (error) {
+    if (cases.entrypoints.size === 0) throw error;
+    // A companion rule that does not compile on its own (its body cut short): the modules themselves are
+    // compiled again without them, and those table tests are reported as errors.
+    cases.undo();
+    cases.entrypoints.clear();
+    tableError = `table test cases could not be followed: ${errorText(error).split('\n')[0]}`;
+    wasm = build();
+  }
   // trace() records its note for the test being run (evaluation is synchronous, so the notes are that test's).
   let notes: string[] = [];
+  // `opa test` evaluates without strict builtin errors: a builtin that fails makes its expression undefined and
+  // the test goes on (it then usually fails as undefined). The errors are kept for the test's message.
+  let builtinErrors: string[] = [];
+  const nonStrict =
+    (impl: HostBuiltin): HostBuiltin =>
+    (...args: unknown[]) => {
+      try {
+        return impl(...args);
+      } catch (error) {
+        builtinErrors.push(errorText(error));
+        return undefined;
+      }
+    };
   const builtins: Record<string, HostBuiltin> = {
-    ...hostBuiltins,
+    ...Object.fromEntries(Object.entries(hostBuiltins).map(([name, impl]) => [name, nonStrict(impl)])),
     trace: (note: unknown) => {
       if (typeof note !== 'string') return undefined;
       notes.push(note);
       return true;
     },
     // Under the names the module imports them by (ours of sprintf, regex.split, ... are not the SDK's).
-    ...Object.fromEntries(Object.entries(custom).map(([name, impl]) => [hostCallName(name), impl])),
+    ...Object.fromEntries(Object.entries(custom).map(([name, impl]) => [hostCallName(name), nonStrict(impl)])),
   };
   let policy = wasm ? await loadTests(wasm, data, builtins) : undefined;
 
@@ -164,18 +200,19 @@ export async function runRegoTests(options: RegoTestOptions): Promise<RegoTestRe
       results.push({ ...base, status: 'skip', durationNs: 0 });
       continue;
     }
-    if (test.kind === 'unsupported') {
-      results.push({
-        ...base,
-        status: 'error',
-        message: 'test rules with variables in the head (table tests) are not supported: write one test_ rule per case',
-        durationNs: 0,
-      });
+    const casesEntrypoint = cases.entrypoints.get(test);
+    if (test.kind === 'table' && casesEntrypoint === undefined) {
+      const message = tableError ?? 'table test cases could not be followed: no expression names the case';
+      results.push({ ...base, status: 'error', message, durationNs: 0 });
       continue;
     }
     notes = [];
+    builtinErrors = [];
     const start = process.hrtime.bigint();
-    const run = capturingPrints(() => policy!.evaluate(undefined, test.entrypoint));
+    const run = capturingPrints(() => {
+      const value = policy!.evaluate(undefined, test.entrypoint);
+      return casesEntrypoint === undefined ? { value } : { value, started: policy!.evaluate(undefined, casesEntrypoint) };
+    });
     const durationNs = Number(process.hrtime.bigint() - start);
     const output = { ...(run.printed === '' ? {} : { output: run.printed }), ...(notes.length === 0 ? {} : { notes }) };
     if ('error' in run) {
@@ -183,7 +220,13 @@ export async function runRegoTests(options: RegoTestOptions): Promise<RegoTestRe
       // An aborted evaluation may leave the instance's state half-updated: the next test gets a fresh one.
       policy = await loadTests(wasm!, data, builtins);
     } else {
-      results.push({ ...base, ...outcome(run.value), ...output, durationNs });
+      const result =
+        casesEntrypoint === undefined
+          ? outcome(run.value!.value)
+          : tableOutcome(resultOf(run.value!.value), resultOf(run.value!.started), test.rule.head.ref.length - test.segment - 1);
+      // Like `opa test`'s report of a failed test's builtin errors: why the expression was undefined.
+      if (result.status === 'fail' && builtinErrors.length > 0) result.message = `${result.message} (builtin error: ${builtinErrors.join('; ')})`;
+      results.push({ ...base, ...result, ...output, durationNs });
     }
   }
   return results;

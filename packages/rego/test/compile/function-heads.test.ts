@@ -14,8 +14,15 @@ not_empty { not empty([1]) }`;
   expect(await evaluate(src, 'heads/not_empty', { v0Compatible: true })).toBe(true);
 });
 
-test('v1 requires a value or a body on a function head, as OPA does', () => {
-  expect(compileErrorOf('package heads\nempty(null)\n', 'heads')).toMatch(/function must have value assignment and\/or body declaration/);
+test('v1: a bodyless function head is true for its arguments, as in OPA (only generated value and body are refused)', async () => {
+  const src = `package heads
+is_name("var", 0)
+is_name("string", pos) if pos > 0
+results := [is_name("var", 0), is_name("string", 2)]
+misses := [x | some x in [["var", 1], ["string", 0], ["ref", 0]]; is_name(x[0], x[1])]`;
+  expect(await evaluate(src, 'heads/results')).toEqual([true, true]);
+  expect(await evaluate(src, 'heads/misses')).toEqual([]);
+  expect(compileErrorOf('package heads\np.a.b\n', 'heads')).toMatch(/rule must have value assignment and\/or body declaration/);
 });
 
 test('constant and pattern parameters with values', async () => {

@@ -1,0 +1,4 @@
+# entrypoint: app/allow
+package app
+
+allow if input.user == "admin"

@@ -1,0 +1,4 @@
+# entrypoint: app/names
+package app
+
+names := [n | some u in input.users; n := u.name]

@@ -1,0 +1,7 @@
+# entrypoint: app/roles
+package app
+
+roles contains r if {
+	some r in input.roles
+	r != "guest"
+}
