@@ -8,7 +8,8 @@ import './v8-hazard'; // before anything can instantiate or call a policy module
 export { createAuthorizer, OpaJwtAuthorizer } from './authorizer';
 export type { AuthResult, Authorizer, AuthorizerHandle, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
 export { withAuthorizerHandle } from './adapter';
-export type { AuthorizerOptions, AuthorizerOptions as OpaJwtOptions, BearerMethod, IssuerOptions } from './options';
+export type { AuthorizerOptions, IssuerOptions, ResourceMetadataOptions } from './options';
+export type { BearerMethod } from './token';
 export { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS } from './options';
 export type { PolicyInput, HttpInput, InputHook, InputHookContext } from './input';
 export { canonicalHeaderName } from './input';
@@ -32,5 +33,5 @@ export {
 export type { ErrorBody } from './errors';
 export type { McpInput } from './mcp';
 export type { OAuthInput } from './oauth';
-export type { ResourceMetadataOptions, ProtectedResourceMetadata } from './resource-metadata';
+export type { ProtectedResourceMetadata } from './resource-metadata';
 export { WELL_KNOWN_PATH } from './resource-metadata';
