@@ -15,11 +15,12 @@ export type { PolicyInput, HttpInput, InputHook, InputHookContext } from './inpu
 export { canonicalHeaderName } from './input';
 export type { RoutingOptions, RequestTarget } from './request-target';
 export { requestTarget, MalformedTargetError } from './request-target';
+export type { MalformedTargetReason } from './request-target';
 export type { DecisionLogEntry } from './decision-log';
 export type { Logger, LogFn } from './logger';
 export type { VerifiedToken } from './verify';
 export {
-  OpaJwtError,
+  HttpError,
   InvalidRequestError,
   InvalidTokenError,
   UnauthorizedError,
@@ -30,7 +31,7 @@ export {
   InvalidOptionError,
   DiscoveryError,
 } from './errors';
-export type { ErrorBody } from './errors';
+export type { CheckedClaim, ErrorBody, InvalidTokenReason } from './errors';
 export type { McpInput } from './mcp';
 export type { OAuthInput } from './oauth';
 export type { ProtectedResourceMetadata } from './resource-metadata';
