@@ -106,7 +106,7 @@ export class OpaJwtAuthorizer implements Authorizer {
   private async decide(request: CoreRequest, route: RouteOverrides | undefined): Promise<Outcome> {
     const timings: Timings = { start: nowNs(), verifyNs: 0, inputNs: 0, evalNs: 0 };
     if (route?.skip) {
-      return { type: 'allow', auth: { decision: { allowed: true, result: undefined, decisionId: newDecisionId() } }, headers: {} };
+      return { type: 'allow', auth: { payload: {}, decision: { allowed: true, result: undefined, decisionId: newDecisionId() } }, headers: {} };
     }
     const wellKnown = serveWellKnown(request, this.options.protocols);
     if (wellKnown) return wellKnown;
@@ -183,7 +183,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       return this.deny(request, new PolicyEvaluationError({ cause: failure }), decision, idHeader);
     }
     if (decision.allowed) {
-      const auth: AuthResult = { decision };
+      const auth: AuthResult = { payload: {}, decision };
       if (extracted && verified) Object.assign(auth, { token: extracted.token, header: verified.header, payload: verified.payload });
       return { type: 'allow', auth, headers: idHeader };
     }
