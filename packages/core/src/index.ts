@@ -20,7 +20,7 @@ import './v8-hazard'; // before anything can instantiate or call a policy module
  * `request.auth.payload.roles` (Fastify) are `string[]`. The claims are not checked against it: declare what your
  * issuer's tokens carry (as optional members when some tokens, or anonymous requests, lack them).
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-empty-object-type
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty until the application augments it
 export interface OpaJwtClaims {}
 
 export { createAuthorizer } from './authorizer';
