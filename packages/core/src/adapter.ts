@@ -1,4 +1,8 @@
-/** For adapters whose middleware is a plain function (Express, Koa): the authorizer exposed on that function. */
+/**
+ * `@opa-jwt/core/adapter`: what framework adapters need beyond the public API. An adapter turns its framework's
+ * request into a `CoreRequest`, calls `Authorizer.authorize` and writes the outcome; Express and Koa, whose
+ * middleware is a plain function, expose the authorizer on that function with `withAuthorizerHandle`.
+ */
 import type { Authorizer, AuthorizerHandle } from './contract';
 
 /**

@@ -12,7 +12,7 @@ import { normaliseEntrypoint } from '@opa-jwt/rego';
 import type { AuthResult, Authorizer, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
 import { denialError, errorOutcome, interpretResult, type Interpretation, type RespondOutcome } from './decision';
 import { elapsedNs, newDecisionId, nowNs, redactInput, redactResult, type DecisionLogEntry } from './decision-log';
-import { OpaJwtError, PolicyEvaluationError, UnauthorizedError, withoutStack } from './errors';
+import { HttpError, PolicyEvaluationError, UnauthorizedError, withoutStack } from './errors';
 import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
 import { errorFields, RateLimitedLog } from './logger';
 import { resolveOptions, type AuthorizerOptions, type ResolvedOptions } from './options';
@@ -97,7 +97,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     try {
       return await this.decide(request, route);
     } catch (error) {
-      if (error instanceof OpaJwtError) return this.deny(request, error, undefined);
+      if (error instanceof HttpError) return this.deny(request, error, undefined);
       this.options.logger.error({ ...errorFields(error), method: request.method, url: pathOf(request.url) }, 'opa-jwt: authorization failed unexpectedly');
       return this.deny(request, new PolicyEvaluationError({ cause: error }), undefined);
     }
@@ -106,7 +106,7 @@ export class OpaJwtAuthorizer implements Authorizer {
   private async decide(request: CoreRequest, route: RouteOverrides | undefined): Promise<Outcome> {
     const timings: Timings = { start: nowNs(), verifyNs: 0, inputNs: 0, evalNs: 0 };
     if (route?.skip) {
-      return { type: 'allow', auth: { decision: { allowed: true, result: undefined, decisionId: newDecisionId() } }, headers: {} };
+      return { type: 'allow', auth: { payload: {}, decision: { allowed: true, result: undefined, decisionId: newDecisionId() } }, headers: {} };
     }
     const wellKnown = serveWellKnown(request, this.options.protocols);
     if (wellKnown) return wellKnown;
@@ -183,7 +183,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       return this.deny(request, new PolicyEvaluationError({ cause: failure }), decision, idHeader);
     }
     if (decision.allowed) {
-      const auth: AuthResult = { decision };
+      const auth: AuthResult = { payload: {}, decision };
       if (extracted && verified) Object.assign(auth, { token: extracted.token, header: verified.header, payload: verified.payload });
       return { type: 'allow', auth, headers: idHeader };
     }
@@ -220,7 +220,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       return (await this.verifier.verify(token)).payload;
     } catch (error) {
       this.logRefusal(error, request, 'token-exchange token');
-      throw error instanceof OpaJwtError ? new Error(error.description) : error;
+      throw error instanceof HttpError ? new Error(error.description) : error;
     }
   }
 
@@ -230,13 +230,13 @@ export class OpaJwtAuthorizer implements Authorizer {
     const code = (error as { code?: unknown }).code;
     const fields = {
       reason: typeof reason === 'string' ? reason : typeof code === 'string' ? code : (error as Error).name,
-      description: (error as OpaJwtError).description ?? (error as Error).message,
+      description: (error as HttpError).description ?? (error as Error).message,
       cause: (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : undefined,
       method: request.method,
       path: pathOf(request.url),
       ip: request.ip === undefined ? undefined : normaliseIp(request.ip),
     };
-    if ((error as OpaJwtError).status === 503) this.options.logger.error(fields, `opa-jwt: ${what} could not be verified: issuer keys unavailable`);
+    if ((error as HttpError).status === 503) this.options.logger.error(fields, `opa-jwt: ${what} could not be verified: issuer keys unavailable`);
     else if (fields.reason === 'nested_too_deep') this.malformedLog.log(fields.reason, fields, `opa-jwt: ${what} refused`);
     else this.options.logger.info(fields, `opa-jwt: ${what} refused`);
   }
@@ -271,7 +271,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     );
   }
 
-  private deny(request: CoreRequest, error: OpaJwtError, decision: Decision | undefined, extraHeaders: Record<string, string> = {}): RespondOutcome {
+  private deny(request: CoreRequest, error: HttpError, decision: Decision | undefined, extraHeaders: Record<string, string> = {}): RespondOutcome {
     return this.shape(request, errorOutcome(error, this.options.realm, extraHeaders), decision);
   }
 

@@ -4,6 +4,7 @@
  * and either continues with `outcome.auth` attached or writes `outcome.status/headers/body` as JSON.
  */
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
+import type { OpaJwtClaims } from './index';
 import type { RoutingOptions } from './request-target';
 
 /** What the core needs to know about an incoming HTTP request. */
@@ -45,12 +46,17 @@ export interface Decision {
   decisionId: string;
 }
 
+/** A verified token's claims: jose's `JWTPayload` with the application's own claims (see `OpaJwtClaims`). */
+export type OpaJwtPayload = JWTPayload & OpaJwtClaims;
+
 /** Attached to the request (`req.auth`, `ctx.state.auth`, `request.auth`) when a request is allowed. */
 export interface AuthResult {
-  /** The raw bearer token; undefined for anonymous requests that the policy allowed. */
+  /** The raw bearer token; undefined for anonymous requests that the policy allowed (`authRequired: false`) and skipped routes. */
   token?: string;
+  /** The token's protected header; undefined when there is no token. */
   header?: JWTHeaderParameters;
-  payload?: JWTPayload;
+  /** The verified claims; an empty object when there is no token (so `payload.sub` is then undefined). */
+  payload: OpaJwtPayload;
   decision: Decision;
 }
 

@@ -6,7 +6,7 @@
  * a number, a string, an object without `allowed: true` all deny (fail closed).
  */
 import type { Outcome } from './contract';
-import { InsufficientScopeError, UnauthorizedError, withoutStack, type OpaJwtError } from './errors';
+import { InsufficientScopeError, UnauthorizedError, withoutStack, type HttpError } from './errors';
 
 export type RespondOutcome = Extract<Outcome, { type: 'respond' }>;
 
@@ -36,14 +36,14 @@ export function interpretResult(value: unknown): Interpretation {
  * The error for a denial. Without credentials the answer is 401 (a token could change it, RFC 6750 §3.1);
  * with them it is 403 `insufficient_scope` carrying the policy's `external_message`.
  */
-export function denialError(interpretation: Interpretation, hasCredentials: boolean): OpaJwtError {
+export function denialError(interpretation: Interpretation, hasCredentials: boolean): HttpError {
   // A denial is an answer, not a fault: no stack (see withoutStack).
   if (!hasCredentials) return withoutStack(() => new UnauthorizedError(interpretation.externalMessage ?? 'a bearer token is required'));
   return withoutStack(() => new InsufficientScopeError(interpretation.externalMessage ?? 'access denied by policy'));
 }
 
 /** An error as the JSON response the adapters write. Error answers are never cached. */
-export function errorOutcome(error: OpaJwtError, realm: string, extraHeaders: Record<string, string> = {}): RespondOutcome {
+export function errorOutcome(error: HttpError, realm: string, extraHeaders: Record<string, string> = {}): RespondOutcome {
   // Completed in place (same keys, same order as spreading them into a new object, ~1 µs less per denial):
   // `headers()` returns a new object on every call.
   const headers = error.headers(realm);

@@ -48,8 +48,12 @@ export function withoutStack<T extends Error>(make: () => T): T {
   }
 }
 
-/** Base of the errors the core turns into responses. */
-export abstract class OpaJwtError extends Error {
+/**
+ * Base of the errors the core answers a request with: each has its HTTP status, OAuth error code, headers and
+ * body. Start-up errors (`InvalidOptionError`, `PolicyLoadError`, `DiscoveryError`) are not answers and do not
+ * extend it.
+ */
+export abstract class HttpError extends Error {
   abstract readonly status: number;
   /** The OAuth / RFC 6750 error code, e.g. `invalid_token`. */
   abstract readonly code: string;
@@ -72,7 +76,7 @@ export abstract class OpaJwtError extends Error {
 }
 
 /** An error answered with a Bearer challenge that names its code and description (RFC 6750 §3). */
-export abstract class BearerChallengeError extends OpaJwtError {
+export abstract class BearerChallengeError extends HttpError {
   override headers(realm: string): Record<string, string> {
     return { 'WWW-Authenticate': bearerChallenge(realm, this.code, this.description) };
   }
@@ -86,7 +90,7 @@ export class InvalidRequestError extends BearerChallengeError {
 }
 
 /** 401 with a bare challenge: the request carried no credentials and needs some. */
-export class UnauthorizedError extends OpaJwtError {
+export class UnauthorizedError extends HttpError {
   readonly status = 401;
   readonly code = 'unauthorized';
   override readonly name = 'UnauthorizedError';
@@ -101,17 +105,54 @@ export class UnauthorizedError extends OpaJwtError {
   }
 }
 
+/** The registered claims a token is checked for (RFC 7519 §4.1, and `client_id` of RFC 9068). */
+export type CheckedClaim = 'iss' | 'sub' | 'aud' | 'exp' | 'nbf' | 'iat' | 'jti' | 'client_id';
+
+/** Why a token was refused: a short machine-readable cause for logs and for code that tells the cases apart. */
+export type InvalidTokenReason =
+  /** Larger than `maxTokenSize`. */
+  | 'oversized'
+  /** Not a compact JWS (three base64url JSON parts), or an encrypted (JWE) token. */
+  | 'malformed'
+  /** Claims or header nested deeper than the core reads. */
+  | 'nested_too_deep'
+  /** `alg: none`. */
+  | 'alg_none'
+  /** An algorithm not accepted from this issuer. */
+  | 'alg_not_allowed'
+  /** No `iss`, an untrusted one, or not the one expected. */
+  | 'issuer'
+  /** Not meant for this API (`aud`). */
+  | 'audience'
+  /** Not an access token (`typ` is not `at+jwt` under `strict`). */
+  | 'type'
+  | 'expired'
+  | 'not_yet_valid'
+  /** Older than `maxTokenAge`. */
+  | 'too_old'
+  | 'signature'
+  /** No key of the issuer matches the token's `kid`. */
+  | 'unknown_key'
+  /** The issuer's key cannot verify this token (wrong type or size). */
+  | 'unusable_key'
+  /** Any other verification failure. */
+  | 'unverifiable'
+  /** A required claim is absent (`strict`, `maxTokenAge`). */
+  | `missing_${CheckedClaim}`
+  /** A claim of the wrong type or value. */
+  | `claim_${CheckedClaim}`;
+
 /**
  * 401 `invalid_token`: malformed, badly signed, expired, not yet valid, wrong issuer or audience, disallowed
- * algorithm, unknown key, oversized. `reason` is a short machine-readable cause for logs (`expired`, `signature`...).
+ * algorithm, unknown key, oversized. `reason` tells which (see `InvalidTokenReason`).
  */
 export class InvalidTokenError extends BearerChallengeError {
   readonly status = 401;
   readonly code = 'invalid_token';
   override readonly name = 'InvalidTokenError';
-  readonly reason: string;
+  readonly reason: InvalidTokenReason;
 
-  constructor(reason: string, description: string, options?: { cause?: unknown }) {
+  constructor(reason: InvalidTokenReason, description: string, options?: { cause?: unknown }) {
     super(description, options);
     this.reason = reason;
   }
@@ -132,7 +173,7 @@ export class InsufficientScopeError extends BearerChallengeError {
  * 503: the issuer's keys cannot be obtained (never fetched, or the cached ones are past their stale-if-error
  * window). Requests fail closed; `Retry-After` tells clients when the next fetch attempt may happen.
  */
-export class KeysUnavailableError extends OpaJwtError {
+export class KeysUnavailableError extends HttpError {
   readonly status = 503;
   readonly code = 'temporarily_unavailable';
   override readonly name = 'KeysUnavailableError';
@@ -149,7 +190,7 @@ export class KeysUnavailableError extends OpaJwtError {
 }
 
 /** 500: the policy could not be evaluated (conflict, abort, missing entrypoint, failing `input` hook). Fail closed. */
-export class PolicyEvaluationError extends OpaJwtError {
+export class PolicyEvaluationError extends HttpError {
   readonly status = 500;
   readonly code = 'server_error';
   override readonly name = 'PolicyEvaluationError';

@@ -25,34 +25,11 @@ import {
   type OAuthInput,
   type TokenVerifier,
 } from './oauth';
-import { resolveResourceMetadata, withResourceMetadata, type ResolvedResourceMetadata, type ResourceMetadataOptions } from './resource-metadata';
+import type { ResolvedProtocolOptions } from './options';
+import { withResourceMetadata, type ResolvedResourceMetadata } from './resource-metadata';
 
 export type { RespondOutcome } from './decision';
 export type { TokenVerifier } from './oauth';
-
-/** The core options this layer reads (part of the core's options object). */
-export interface ProtocolOptions {
-  /** Serve RFC 9728 metadata and require tokens to name this resource (see `ResourceMetadataOptions`). */
-  resourceMetadata?: ResourceMetadataOptions;
-  /** Largest JSON or form body, in bytes, read for MCP/OAuth input; larger ones are refused with 413. Default 1 MiB. */
-  maxBodySize?: number;
-}
-
-export interface ResolvedProtocolOptions {
-  resourceMetadata?: ResolvedResourceMetadata;
-  maxBodySize: number;
-}
-
-export const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
-
-/** Validates the protocol options at start-up; throws a TypeError naming the bad option. */
-export function resolveProtocolOptions(options: ProtocolOptions, configuredIssuers: readonly string[] = []): ResolvedProtocolOptions {
-  const { maxBodySize = DEFAULT_MAX_BODY_SIZE } = options;
-  if (typeof maxBodySize !== 'number' || !Number.isSafeInteger(maxBodySize) || maxBodySize <= 0) {
-    throw new TypeError(`opa-jwt: option "maxBodySize" must be a positive integer number of bytes, got ${String(maxBodySize)}`);
-  }
-  return { resourceMetadata: resolveResourceMetadata(options.resourceMetadata, configuredIssuers), maxBodySize };
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // serveWellKnown

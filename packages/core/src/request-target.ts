@@ -13,7 +13,7 @@
  * `/public/*` route), so a resolved path would name a route the request does not reach. Decoding more than Express
  * and Koa do (they match the encoded path) only shows the policy what the handler's parameters hold.
  */
-import { OpaJwtError } from './errors';
+import { HttpError } from './errors';
 
 /** How the framework's router matches paths; adapters fill it in from the app's own settings. */
 export interface RoutingOptions {
@@ -34,15 +34,27 @@ export interface RequestTarget {
   query: string | undefined;
 }
 
+/** Why a request target was refused. */
+export type MalformedTargetReason =
+  /** Neither origin-form (`/path`) nor http(s) absolute-form. */
+  | 'target_form'
+  | 'target_authority'
+  /** Characters that must be percent-encoded. */
+  | 'target_characters'
+  /** A `.` or `..` segment. */
+  | 'target_dot_segment'
+  /** A malformed percent-escape. */
+  | 'target_encoding';
+
 /** 400 for a request target the policy could not be shown faithfully; no Bearer challenge: credentials would not help. */
-export class MalformedTargetError extends OpaJwtError {
+export class MalformedTargetError extends HttpError {
   readonly status = 400;
   readonly code = 'invalid_request';
   override readonly name = 'MalformedTargetError';
   /** Short machine-readable cause for logs. */
-  readonly reason: string;
+  readonly reason: MalformedTargetReason;
 
-  constructor(reason: string, description: string) {
+  constructor(reason: MalformedTargetReason, description: string) {
     super(`the request target cannot be accepted: ${description}`);
     this.reason = reason;
   }

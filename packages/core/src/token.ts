@@ -6,7 +6,9 @@
 import type { CoreRequest } from './contract';
 import { InvalidRequestError } from './errors';
 import { headerValue, isFormContentType, readFormParams } from './oauth/form';
-import type { BearerMethod } from './options';
+
+/** Where the bearer token may be read from (RFC 6750 §2): the header always; the others only when listed. */
+export type BearerMethod = 'header' | 'query' | 'body';
 
 /** RFC 6750 §2.1 `b64token`. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;

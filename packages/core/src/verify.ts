@@ -7,7 +7,7 @@
  * to the client; an issuer whose keys cannot be fetched gives a `KeysUnavailableError` (503, fail closed).
  */
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import { InvalidTokenError, KeysUnavailableError } from './errors';
+import { InvalidTokenError, KeysUnavailableError, type CheckedClaim } from './errors';
 import { errorFields, type Logger } from './logger';
 import type { ResolvedOptions } from './options';
 import { TrustedIssuer } from './keys/trusted-issuer';
@@ -203,9 +203,13 @@ function safeAlg(alg: string): string {
   return alg.slice(0, 20).replace(/[^A-Za-z0-9+_.-]/g, '?');
 }
 
+const CHECKED_CLAIMS: ReadonlySet<string> = new Set<CheckedClaim>(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id']);
+
 function claimRefusal(error: InstanceType<typeof errors.JWTClaimValidationFailed>): InvalidTokenError {
   const { claim, reason } = error;
-  if (reason === 'missing') return new InvalidTokenError(`missing_${claim}`, `the token has no ${claim} claim`, { cause: error });
+  if (!CHECKED_CLAIMS.has(claim) && claim !== 'typ') return new InvalidTokenError('unverifiable', 'the token could not be verified', { cause: error });
+  const checked = claim as CheckedClaim;
+  if (reason === 'missing' && claim !== 'typ') return new InvalidTokenError(`missing_${checked}`, `the token has no ${claim} claim`, { cause: error });
   switch (claim) {
     case 'nbf':
       return new InvalidTokenError('not_yet_valid', 'the token is not valid yet (nbf)', { cause: error });
@@ -218,6 +222,6 @@ function claimRefusal(error: InstanceType<typeof errors.JWTClaimValidationFailed
     case 'typ':
       return new InvalidTokenError('type', 'the token is not an access token (typ must be at+jwt)', { cause: error });
     default:
-      return new InvalidTokenError(`claim_${claim}`, `the token's ${claim} claim is invalid`, { cause: error });
+      return new InvalidTokenError(`claim_${checked}`, `the token's ${claim} claim is invalid`, { cause: error });
   }
 }

@@ -2,6 +2,7 @@
  * Every option is checked at start-up; a bad one throws an InvalidOptionError (a TypeError) naming it.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { runInNewContext } from 'node:vm';
 import { InvalidOptionError } from '../src/errors';
 import { ASYMMETRIC_ALGORITHMS, resolveOptions, type AuthorizerOptions } from '../src/options';
 import { TEST_POLICY as POLICY } from './helpers/verifier';
@@ -199,8 +200,29 @@ describe('bad options name themselves', () => {
     expectOptionError({ ...base, input: { extra: 1 } }, 'input');
   });
 
-  test('protocol options keep their own names', () => {
-    expect(bad({ ...base, maxBodySize: 0 })).toThrow(/option "maxBodySize"/);
-    expect(bad({ ...base, resourceMetadata: { resource: 'http://example.com' } })).toThrow(/resourceMetadata\.resource/);
+  test('protocol options are InvalidOptionErrors too, nested ones named by their path', () => {
+    expectOptionError({ ...base, maxBodySize: 0 }, 'maxBodySize');
+    expectOptionError({ ...base, maxBodySize: '1mb' }, 'maxBodySize');
+    expectOptionError({ ...base, resourceMetadata: 'https://example.com' }, 'resourceMetadata', /must be an object/);
+    expectOptionError({ ...base, resourceMetadata: { resource: 'http://example.com' } }, 'resourceMetadata.resource', /https/);
+    expectOptionError({ ...base, resourceMetadata: { resource: 'https://example.com', scopesSupported: 'read' } }, 'resourceMetadata.scopesSupported');
+    expectOptionError({ ...base, resourceMetadata: { resource: 'https://example.com', bearerMethodsSupported: ['cookie'] } }, 'resourceMetadata.bearerMethodsSupported');
+  });
+
+  test('objects are plain objects: not a Date, a Map, an array or a class instance', () => {
+    class Settings {
+      policy = POLICY;
+    }
+    expectOptionError(new Settings() as unknown as Record<string, unknown>, 'options');
+    expectOptionError({ ...base, data: new Date(0) }, 'data');
+    expectOptionError({ ...base, data: new Map([['a', 1]]) }, 'data');
+    expectOptionError({ policy: POLICY, entrypoint: 'authz/allow', audience: 'api', issuers: [new Map()] }, 'issuers[0]');
+    expectOptionError({ ...base, resourceMetadata: [] }, 'resourceMetadata');
+    // An object without a prototype is still a plain object.
+    const data = Object.assign(Object.create(null) as Record<string, unknown>, { roles: ['admin'] });
+    expect(resolveOptions({ ...base, data }).data).toBe(data);
+    // So is an object literal made in another realm (a vm context, a JWK Node exported).
+    const foreign = runInNewContext('({ roles: ["admin"] })') as Record<string, unknown>;
+    expect(resolveOptions({ ...base, data: foreign }).data).toBe(foreign);
   });
 });

@@ -4,7 +4,7 @@
 import type { CoreRequest } from '../src/contract';
 import { errorOutcome } from '../src/decision';
 import { bearerChallenge, InsufficientScopeError, InvalidRequestError, InvalidTokenError, KeysUnavailableError, UnauthorizedError } from '../src/errors';
-import type { BearerMethod } from '../src/options';
+import type { BearerMethod } from '../src/token';
 import { extractToken } from '../src/token';
 
 const HEADER_ONLY = new Set<BearerMethod>(['header']);

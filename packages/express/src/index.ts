@@ -4,20 +4,36 @@
  * failures, evaluation errors, protocol shapes — is the core's: `authorize()` never rejects and fails closed.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createAuthorizer, withAuthorizerHandle } from '@opa-jwt/core';
+import { createAuthorizer } from '@opa-jwt/core';
 import type { AuthResult, AuthorizerHandle, AuthorizerOptions, CoreRequest, RouteOverrides } from '@opa-jwt/core';
+import { withAuthorizerHandle } from '@opa-jwt/core/adapter';
 
-export type { AuthResult, RouteOverrides } from '@opa-jwt/core';
-
-/** The core's options (see the @opa-jwt/core README). */
-export type OpaJwtOptions = AuthorizerOptions;
+// The errors an application may meet (start-up and request ones), so that it need not depend on @opa-jwt/core.
+export {
+  HttpError,
+  InvalidRequestError,
+  InvalidTokenError,
+  UnauthorizedError,
+  InsufficientScopeError,
+  KeysUnavailableError,
+  PolicyEvaluationError,
+  PolicyLoadError,
+  InvalidOptionError,
+  DiscoveryError,
+  MalformedTargetError,
+} from '@opa-jwt/core';
+export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RouteOverrides } from '@opa-jwt/core';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** Set by opa-jwt when the request was authenticated and the policy allowed it. */
-      auth?: AuthResult;
+      /**
+       * Set by opa-jwt when the policy allowed the request: in a handler mounted after the opa-jwt middleware it is
+       * always there (a refused request never reaches it). Undefined on routes opa-jwt does not run for (mounted
+       * before it, or `opaJwt.skip()`), which is the application's to know, as with any middleware's property.
+       */
+      auth: AuthResult;
     }
   }
 }
@@ -35,7 +51,7 @@ type MarkedRequest = Request & { [OVERRIDES]?: RouteOverrides };
  * lower-cases the policy's path and drops a trailing `/`); the route is known when the middleware runs on a route
  * (`app.get('/orders/:id', auth, handler)`), as the mount path matched followed by the route's pattern.
  */
-export function toCoreRequest(req: Request): CoreRequest {
+function toCoreRequest(req: Request): CoreRequest {
   const request: CoreRequest = { method: req.method, url: req.originalUrl ?? req.url, headers: req.headers, ip: req.ip ?? req.socket?.remoteAddress, body: req.body as unknown };
   const app = req.app as Request['app'] | undefined;
   if (app) request.routing = { caseSensitive: app.get('case sensitive routing') === true, strictTrailingSlash: app.get('strict routing') === true };
@@ -44,7 +60,7 @@ export function toCoreRequest(req: Request): CoreRequest {
   return request;
 }
 
-function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {
+function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
   const authorizer = createAuthorizer(options); // throws at once for a bad option
   // The same middleware mounted twice on a request's way (app and router) decides it once. Another opa-jwt
   // middleware, with its own policy, decides it again: layered policies must all allow.

@@ -11,15 +11,30 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import { createAuthorizer } from '@opa-jwt/core';
 import type { AuthResult, Authorizer, AuthorizerOptions, CoreRequest, RouteOverrides, RoutingOptions } from '@opa-jwt/core';
 
-export type { AuthResult, RouteOverrides } from '@opa-jwt/core';
-
-/** The core's options (see the @opa-jwt/core README). */
-export type OpaJwtOptions = AuthorizerOptions;
+// The errors an application may meet (start-up and request ones), so that it need not depend on @opa-jwt/core.
+export {
+  HttpError,
+  InvalidRequestError,
+  InvalidTokenError,
+  UnauthorizedError,
+  InsufficientScopeError,
+  KeysUnavailableError,
+  PolicyEvaluationError,
+  PolicyLoadError,
+  InvalidOptionError,
+  DiscoveryError,
+  MalformedTargetError,
+} from '@opa-jwt/core';
+export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RouteOverrides } from '@opa-jwt/core';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by opa-jwt when the request was authenticated and the policy allowed it. */
-    auth?: AuthResult;
+    /**
+     * Set by opa-jwt when the policy allowed the request: in a handler of a route opa-jwt protects it is always
+     * there (a refused request never reaches it). Undefined on routes outside the registration's context or with
+     * `{ opaJwt: { skip: true } }`, which is the application's to know, as with any decorator.
+     */
+    auth: AuthResult;
   }
   interface FastifyContextConfig {
     /** Per-route choices: `{ config: { opaJwt: { entrypoint: 'authz/admin' } } }` or `{ opaJwt: { skip: true } }`. */
@@ -30,7 +45,7 @@ declare module 'fastify' {
      * The authorizer of the outermost opa-jwt registration in scope (a registration in a child context does not
      * replace an inherited one); `await app.opaJwt.ready` to fail fast.
      */
-    opaJwt?: { ready: Promise<void>; authorizer: Authorizer };
+    opaJwt: { ready: Promise<void>; authorizer: Authorizer };
   }
 }
 
@@ -43,7 +58,7 @@ interface RouterSettings {
 }
 
 /** Fastify's defaults are case-sensitive and strict about a trailing `/`, the opposite of the core's. */
-export function routingOf(fastify: FastifyInstance): RoutingOptions {
+function routingOf(fastify: FastifyInstance): RoutingOptions {
   const config = fastify.initialConfig as RouterSettings & { routerOptions?: RouterSettings };
   const settings = config.routerOptions ?? config;
   return {
@@ -58,16 +73,16 @@ export function routingOf(fastify: FastifyInstance): RoutingOptions {
  * The hook runs after routing: the route pattern (with any prefix) is known, except for requests no route matched
  * (Fastify runs the hooks for its 404 handler too).
  */
-export function toCoreRequest(request: FastifyRequest, routing?: RoutingOptions): CoreRequest {
+function toCoreRequest(request: FastifyRequest, routing?: RoutingOptions): CoreRequest {
   const core: CoreRequest = { method: request.method, url: request.url, headers: request.headers, ip: request.ip, body: request.body, routing: routing ?? routingOf(request.server) };
   const route = request.routeOptions.url;
   if (typeof route === 'string') core.route = route;
   return core;
 }
 
-const plugin: FastifyPluginAsync<OpaJwtOptions> = async (fastify: FastifyInstance, options: OpaJwtOptions) => {
+const plugin: FastifyPluginAsync<AuthorizerOptions> = async (fastify: FastifyInstance, options: AuthorizerOptions) => {
   const authorizer = createAuthorizer(options); // throws at once for a bad option: register() rejects
-  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined);
+  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined as unknown as AuthResult); // set by the hook before any handler reads it
   if (!fastify.hasDecorator('opaJwt')) fastify.decorate('opaJwt', { ready: authorizer.ready(), authorizer });
   fastify.addHook('onClose', async () => authorizer.close());
   const routing = routingOf(fastify); // fixed when the instance was created

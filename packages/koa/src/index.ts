@@ -4,18 +4,34 @@
  * failures, evaluation errors, protocol shapes — is the core's: `authorize()` never rejects and fails closed.
  */
 import type { Context, Middleware, Next } from 'koa';
-import { createAuthorizer, withAuthorizerHandle } from '@opa-jwt/core';
+import { createAuthorizer } from '@opa-jwt/core';
 import type { AuthResult, AuthorizerHandle, AuthorizerOptions, CoreRequest, RouteOverrides } from '@opa-jwt/core';
+import { withAuthorizerHandle } from '@opa-jwt/core/adapter';
 
-export type { AuthResult, RouteOverrides } from '@opa-jwt/core';
-
-/** The core's options (see the @opa-jwt/core README). */
-export type OpaJwtOptions = AuthorizerOptions;
+// The errors an application may meet (start-up and request ones), so that it need not depend on @opa-jwt/core.
+export {
+  HttpError,
+  InvalidRequestError,
+  InvalidTokenError,
+  UnauthorizedError,
+  InsufficientScopeError,
+  KeysUnavailableError,
+  PolicyEvaluationError,
+  PolicyLoadError,
+  InvalidOptionError,
+  DiscoveryError,
+  MalformedTargetError,
+} from '@opa-jwt/core';
+export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RouteOverrides } from '@opa-jwt/core';
 
 declare module 'koa' {
   interface DefaultState {
-    /** Set by opa-jwt when the request was authenticated and the policy allowed it. */
-    auth?: AuthResult;
+    /**
+     * Set by opa-jwt when the policy allowed the request: in a middleware that runs after the opa-jwt middleware it
+     * is always there (a refused request never reaches it). Undefined where opa-jwt does not run (before it, or
+     * `opaJwt.skip()`), which is the application's to know, as with any middleware's state.
+     */
+    auth: AuthResult;
   }
 }
 
@@ -38,7 +54,7 @@ interface RouterContext {
  * the router's `sensitive` / `strict` options and the matched route are known; mounted on the app, the core's
  * defaults apply, which are @koa/router's (case-insensitive, a trailing `/` ignored).
  */
-export function toCoreRequest(ctx: Context): CoreRequest {
+function toCoreRequest(ctx: Context): CoreRequest {
   // `body` is present only when a body parser (e.g. @koa/bodyparser) ran before this middleware.
   const request: CoreRequest = { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, ip: ctx.ip, body: (ctx.request as { body?: unknown }).body };
   const { router, matched } = ctx as Context & RouterContext;
@@ -56,7 +72,7 @@ export function toCoreRequest(ctx: Context): CoreRequest {
   return request;
 }
 
-function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {
+function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
   const authorizer = createAuthorizer(options); // throws at once for a bad option
   // The same middleware mounted twice on a request's way (app and router) decides it once. Another opa-jwt
   // middleware, with its own policy, decides it again: layered policies must all allow.
@@ -64,7 +80,7 @@ function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     if (decided.has(ctx)) return next();
     decided.add(ctx);
-    const state = ctx.state as MarkedState;
+    const state = ctx.state as unknown as MarkedState;
     const overrides = state[OVERRIDES];
     delete state[OVERRIDES]; // they were for this middleware only
     if (overrides?.skip) return next();
@@ -88,7 +104,7 @@ function opaJwtFactory(options: OpaJwtOptions): OpaJwtMiddleware {
  */
 function route(overrides: RouteOverrides): Middleware {
   return async (ctx, next) => {
-    (ctx.state as MarkedState)[OVERRIDES] = { ...overrides };
+    (ctx.state as unknown as MarkedState)[OVERRIDES] = { ...overrides };
     await next();
   };
 }

@@ -1,16 +1,19 @@
 import type { Location } from './parse/ast';
 
+/** OPA's error codes, as `opa build` reports them. */
+export type RegoErrorCode = 'rego_parse_error' | 'rego_compile_error' | 'rego_type_error' | 'rego_recursion_error' | 'rego_unsafe_var_error';
+
 /**
  * A problem in a policy's source found while parsing, checking or planning it.
  * `message` reads `file:line:col: text`, the form editors and CI logs link to.
  */
 export class RegoCompileError extends Error {
-  readonly code: string;
+  readonly code: RegoErrorCode;
   readonly location?: Location;
   /** The message without its location prefix. */
   readonly text: string;
 
-  constructor(code: string, text: string, location?: Location) {
+  constructor(code: RegoErrorCode, text: string, location?: Location) {
     super(location ? `${location.file}:${location.line}:${location.col}: ${text}` : text);
     this.name = 'RegoCompileError';
     this.code = code;

@@ -11,6 +11,7 @@ import { RegoCompileError } from './errors';
 
 export { parseModule, parseQuery } from './parse';
 export { RegoCompileError, RegoCompileErrors } from './errors';
+export type { RegoErrorCode } from './errors';
 export { hostBuiltins } from './builtins';
 export { normaliseEntrypoint } from './compile';
 // Thrown by compile() when runtime/build/runtime.wasm was not built (`npm run build:runtime`).
@@ -37,8 +38,6 @@ export interface CompileOptions {
   modules: CompileSource[];
   /** `pkg/rule`, a whole package `pkg`, or `data.pkg.rule`. */
   entrypoints: string[];
-  /** Base data the policy is meant for (not embedded; pass it to the SDK's setData). */
-  data?: unknown;
   /** Accept v0 syntax in modules that do not import rego.v1. */
   v0Compatible?: boolean;
 }
@@ -48,11 +47,10 @@ export interface CompileResult {
   /** Entry point names as the SDK knows them (`pkg/rule`). */
   entrypoints: string[];
   plan: Program;
-  warnings?: string[];
 }
 
 /** Parse and plan, without emitting wasm (for tools and tests of the planner). */
-export function planModules(opts: Omit<CompileOptions, 'data'>): { plan: Program; entrypoints: string[] } {
+export function planModules(opts: CompileOptions): { plan: Program; entrypoints: string[] } {
   if (!Array.isArray(opts.modules)) throw new RegoCompileError('rego_compile_error', 'compile: option "modules" must be an array of { path, source }');
   if (!Array.isArray(opts.entrypoints) || opts.entrypoints.length === 0) {
     throw new RegoCompileError('rego_compile_error', 'compile: option "entrypoints" must name at least one entry point');

@@ -1,15 +1,15 @@
 import { generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import type { CoreRequest, Decision } from '../../src/contract';
+import { InvalidOptionError } from '../../src/errors';
+import { DEFAULTS, resolveProtocolOptions, resolveResourceMetadata } from '../../src/options';
 import {
-  DEFAULT_MAX_BODY_SIZE,
   enrichProtocolInput,
-  resolveProtocolOptions,
   serveWellKnown,
   shapeDenial,
   type RespondOutcome,
   type TokenVerifier,
 } from '../../src/protocols';
-import { acceptedAudiences, resolveResourceMetadata, withResourceMetadata } from '../../src/resource-metadata';
+import { acceptedAudiences, withResourceMetadata } from '../../src/resource-metadata';
 
 const METADATA = { resource: 'https://mcp.example.com/mcp', scopesSupported: ['tickets:read', 'tickets:write'] };
 const protocols = resolveProtocolOptions({ resourceMetadata: METADATA }, ['https://issuer.example.com']);
@@ -48,7 +48,26 @@ describe('resource metadata option (RFC 9728)', () => {
     expect(() => resolveResourceMetadata('https://a', ['https://i'])).toThrow(/"resourceMetadata" must be an object/);
     expect(() => resolveProtocolOptions({ maxBodySize: 0 })).toThrow(/maxBodySize/);
     expect(() => resolveProtocolOptions({ maxBodySize: 1.5 })).toThrow(/maxBodySize/);
-    expect(resolveProtocolOptions({}).maxBodySize).toBe(DEFAULT_MAX_BODY_SIZE);
+    expect(resolveProtocolOptions({}).maxBodySize).toBe(DEFAULTS.maxBodySize);
+  });
+
+  test('every bad member is an InvalidOptionError that names it by its path', () => {
+    const optionOf = (run: () => unknown): unknown => {
+      try {
+        run();
+      } catch (error) {
+        return error instanceof InvalidOptionError ? error.option : error;
+      }
+      return 'no error';
+    };
+    expect(optionOf(() => resolveResourceMetadata({ resource: 'mcp' }, ['https://i']))).toBe('resourceMetadata.resource');
+    expect(optionOf(() => resolveResourceMetadata({ resource: 'https://a', authorizationServers: 'https://i' }, []))).toBe('resourceMetadata.authorizationServers');
+    expect(optionOf(() => resolveResourceMetadata({ resource: 'https://a', authorizationServers: ['ftp://i'] }, []))).toBe('resourceMetadata.authorizationServers[0]');
+    expect(optionOf(() => resolveResourceMetadata({ resource: 'https://a', scopesSupported: [''] }, ['https://i']))).toBe('resourceMetadata.scopesSupported');
+    expect(optionOf(() => resolveResourceMetadata({ resource: 'https://a', resourceName: 7 }, ['https://i']))).toBe('resourceMetadata.resourceName');
+    expect(optionOf(() => resolveResourceMetadata({ resource: 'https://a', nope: 1 }, ['https://i']))).toBe('resourceMetadata.nope');
+    expect(optionOf(() => resolveResourceMetadata(new Map([['resource', 'https://a']]), ['https://i']))).toBe('resourceMetadata');
+    expect(optionOf(() => resolveProtocolOptions({ maxBodySize: -1 }))).toBe('maxBodySize');
   });
 
   test('http is accepted for loopback resources (local development)', () => {

@@ -1,178 +1,32 @@
 /**
- * The options of `createAuthorizer` (and so of every adapter), documented where they are declared, and their
- * validation: every option is checked at start-up and a bad one throws an `InvalidOptionError` (a TypeError)
- * that names it. Names follow `express-oauth2-jwt-bearer` where the two overlap.
+ * Turns the options of `createAuthorizer` (declared in `types.ts`) into `ResolvedOptions`: every option is checked
+ * at start-up, and a bad one throws an `InvalidOptionError` (a TypeError) that names it, nested ones by their path
+ * (`issuers[1].jwksUri`, `resourceMetadata.resource`). Unknown names are refused too.
  */
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { createPublicKey, KeyObject } from 'node:crypto';
-import type { JSONWebKeySet, JWK } from 'jose';
-import type { DecisionLogEntry } from './decision-log';
-import { InvalidOptionError } from './errors';
-import type { InputHook } from './input';
-import { consoleLogger, safeLogger, type Logger } from './logger';
-import { resolveProtocolOptions, type ProtocolOptions, type ResolvedProtocolOptions } from './protocols';
-import { acceptedAudiences } from './resource-metadata';
-
-/** Where the bearer token may be read from (RFC 6750 §2): the header always; the others only when listed. */
-export type BearerMethod = 'header' | 'query' | 'body';
-
-/** How one trusted issuer's tokens are verified. Give exactly one key source: `jwksUri`, `issuerBaseURL`, `publicKey`, `jwks` or `secret`. */
-export interface IssuerOptions {
-  /**
-   * The issuer's base URL: its metadata is discovered at start-up from `/.well-known/openid-configuration`
-   * (OpenID Connect Discovery), falling back to `/.well-known/oauth-authorization-server` (RFC 8414). Gives `issuer`
-   * and `jwksUri` unless they are set explicitly. A failed discovery rejects `ready()` and is retried when this
-   * issuer's tokens arrive, at most once per `cooldownDuration`; they are answered 503 meanwhile.
-   */
-  issuerBaseURL?: string;
-  /** The exact `iss` value tokens must carry. Required unless `issuerBaseURL` is given. */
-  issuer?: string;
-  /** URL of the issuer's JSON Web Key Set. Keys are fetched once, cached and refreshed (see `cacheMaxAge`). */
-  jwksUri?: string;
-  /** One public key: PEM (SPKI or X.509 certificate), a `KeyObject`, or a public JWK. */
-  publicKey?: string | KeyObject | JWK;
-  /** A local JSON Web Key Set (`{ keys: [...] }`), for issuers whose keys you ship with the application. */
-  jwks?: JSONWebKeySet;
-  /**
-   * A shared secret for HS256/HS384/HS512 tokens (at least 32 bytes). Symmetric algorithms are accepted only for an
-   * issuer configured with a secret, never for one with public keys (that would allow the RS256-to-HS256 attack).
-   */
-  secret?: string | Uint8Array;
-  /** Audiences accepted from this issuer; default: the top-level `audience`. */
-  audience?: string | string[];
-  /** Algorithms accepted from this issuer; default: the top-level `algorithms`. */
-  algorithms?: string[];
-}
-
-export interface AuthorizerOptions extends IssuerOptions, ProtocolOptions {
-  // ------------------------------------------------------------------ policy
-  /**
-   * The policy: a path to a `.rego` file or a folder of them (compiled in-process by @opa-jwt/rego, `data.json`
-   * files in the folder included), a `.wasm` module, an OPA bundle (`.tar.gz` as made by `opa build -t wasm` or
-   * `opa-jwt build`), or the bytes of a `.wasm` module or bundle.
-   */
-  policy: string | Uint8Array;
-  /** The rule that decides, e.g. `authz/decision`. Default: the bundle's (or module's) first entrypoint. Required for `.rego` sources. */
-  entrypoint?: string;
-  /** Base document (`data`) for the policy, merged over the bundle's own data. */
-  data?: Record<string, unknown>;
-  /**
-   * Reload the policy when its file or folder changes; a broken edit keeps the last good policy. Watching goes on
-   * after a policy that failed to load at start-up: the first version that loads is put in force. Default false.
-   */
-  watch?: boolean;
-  /** Accept Rego v0 syntax in modules that do not `import rego.v1` (`.rego` sources only). Default false. */
-  v0Compatible?: boolean;
-  /**
-   * Milliseconds one policy evaluation may take; a longer one is stopped and the request answered 500 (logged).
-   * Evaluation blocks the process, so this also bounds how long other requests wait. Modules built by `opa build`
-   * cannot be stopped part-way: theirs is checked between host builtin calls and at the end. Default 250.
-   */
-  evaluationTimeout?: number;
-  /**
-   * Bytes of memory one evaluation may leave the policy's WebAssembly instance holding, beyond its plan and data,
-   * before the instance is replaced by a fresh one (WebAssembly memory never shrinks). Default 67108864 (64 MiB).
-   */
-  maxPolicyMemory?: number;
-
-  // ------------------------------------------------------------------ tokens
-  /** Several trusted issuers, each with its own keys; tokens are routed by their `iss`. Excludes the top-level issuer options. */
-  issuers?: IssuerOptions[];
-  /** Accepted `aud` values (RFC 7519 §4.1.3). Required, unless `resourceMetadata.resource` names this resource (RFC 8707). */
-  audience?: string | string[];
-  /** Accepted signing algorithms. Default: the asymmetric ones (RS*, PS*, ES*, EdDSA); HS* only with `secret`; never `none`. */
-  algorithms?: string[];
-  /** Seconds of clock skew tolerated for `exp`, `nbf` and `iat`. Default 5. */
-  clockTolerance?: number;
-  /** Maximum age in seconds of a token, measured from its `iat` (which then becomes required). */
-  maxTokenAge?: number;
-  /** RFC 9068 profile: require `typ: at+jwt` and the claims iss, exp, aud, sub, client_id, iat, jti. Default false. */
-  strict?: boolean;
-  /** Requests without a token are refused (401) before the policy runs. Default true; false lets the policy decide anonymous requests. */
-  authRequired?: boolean;
-  /** Where tokens may be sent besides the header (RFC 6750 §2.2, §2.3). Default `['header']`; a token elsewhere is then a 400. */
-  bearerMethods?: BearerMethod[];
-  /** Largest accepted token, in bytes; larger ones are refused before any parsing. Default 8192. */
-  maxTokenSize?: number;
-  /** How many verified tokens are remembered (exact token → claims), so a repeated token skips the signature check. Default 1000; 0 disables. */
-  tokenCacheSize?: number;
-
-  // ------------------------------------------------------------------ JWKS fetching
-  /** Milliseconds after which fetched keys are refreshed, in the background (at most once a second) and on demand. Default 600000 (10 minutes). */
-  cacheMaxAge?: number;
-  /** Minimum milliseconds between two JWKS fetches triggered by unknown `kid`s or failures, and between two discovery attempts after a failed one. Default 30000. */
-  cooldownDuration?: number;
-  /** Milliseconds to wait for the issuer (discovery and JWKS requests). Default 5000. */
-  timeoutDuration?: number;
-  /**
-   * Milliseconds past `cacheMaxAge` during which cached keys keep working while the issuer cannot be reached
-   * (stale-if-error). After that requests fail closed with 503. Default 3600000 (1 hour); 0 disables.
-   */
-  staleIfErrorDuration?: number;
-
-  // ------------------------------------------------------------------ responses and observability
-  /** Realm named in `WWW-Authenticate` challenges. Default `api`. */
-  realm?: string;
-  /** Response header that carries the decision id of every policy decision; `false` to omit it. Default `X-Decision-Id`. */
-  decisionIdHeader?: string | false;
-  /** pino-compatible logger (`info/warn/error/debug(fields, message)`). Default: warnings and errors on the console. */
-  logger?: Logger;
-  /** Receives every decision log entry (OPA's decision-log shape, credentials redacted). Errors it throws are logged and ignored. */
-  onDecision?: (entry: DecisionLogEntry) => void | Promise<void>;
-  /** Enriches the policy input (resource attributes, risk signals): return a new document or change the given one. */
-  input?: InputHook;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// What the rest of the core works with
-
-export type PolicySpec =
-  | { kind: 'file'; path: string; format: 'rego' | 'wasm' | 'bundle' }
-  | { kind: 'directory'; path: string }
-  | { kind: 'bytes'; bytes: Uint8Array };
-
-export type KeySource =
-  | { type: 'remote'; jwksUri?: string }
-  | { type: 'jwks'; jwks: JSONWebKeySet }
-  | { type: 'public-key'; key: KeyObject }
-  | { type: 'secret'; key: Uint8Array };
-
-export interface ResolvedIssuer {
-  /** Shown in logs and errors: `issuers[1]` or `issuer`. */
-  label: string;
-  /** Known now, or after discovery for `issuerBaseURL`-only issuers. */
-  issuer?: string;
-  issuerBaseURL?: string;
-  keys: KeySource;
-  audience: string[];
-  algorithms: string[];
-}
-
-export interface ResolvedOptions {
-  policy: PolicySpec;
-  entrypoint?: string;
-  data?: Record<string, unknown>;
-  watch: boolean;
-  v0Compatible: boolean;
-  evaluationTimeout: number;
-  maxPolicyMemory: number;
-  issuers: ResolvedIssuer[];
-  clockTolerance: number;
-  maxTokenAge?: number;
-  strict: boolean;
-  authRequired: boolean;
-  bearerMethods: ReadonlySet<BearerMethod>;
-  maxTokenSize: number;
-  tokenCacheSize: number;
-  jwks: { cacheMaxAge: number; cooldownDuration: number; timeoutDuration: number; staleIfErrorDuration: number };
-  realm: string;
-  decisionIdHeader?: string;
-  logger: Logger;
-  onDecision?: (entry: DecisionLogEntry) => void | Promise<void>;
-  input?: InputHook;
-  protocols: ResolvedProtocolOptions;
-}
+import type { JSONWebKeySet } from 'jose';
+import { InvalidOptionError } from '../errors';
+import type { InputHook } from '../input';
+import { consoleLogger, safeLogger, type Logger } from '../logger';
+import { acceptedAudiences, WELL_KNOWN_PATH, type ProtectedResourceMetadata, type ResolvedResourceMetadata } from '../resource-metadata';
+import type { BearerMethod } from '../token';
+import {
+  checkKnownKeys,
+  describe,
+  fail,
+  httpUrl,
+  isPlainObject,
+  nonEmptyString,
+  oneOrMoreStrings,
+  optionalBoolean,
+  optionalFunction,
+  optionalNumber,
+  secureUrl,
+  stringArray,
+} from './checks';
+import type { AuthorizerOptions, IssuerOptions, KeySource, PolicySpec, ResolvedIssuer, ResolvedOptions, ResolvedProtocolOptions, ResourceMetadataOptions } from './types';
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export const SYMMETRIC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
@@ -190,6 +44,7 @@ export const DEFAULTS = {
   decisionIdHeader: 'X-Decision-Id',
   evaluationTimeout: 250,
   maxPolicyMemory: 64 * 1024 * 1024,
+  maxBodySize: 1024 * 1024,
 } as const;
 
 /**
@@ -214,65 +69,6 @@ const OPTION_FLAGS = {
 export const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(OPTION_FLAGS));
 /** The names an `issuers` entry accepts: only the options that describe one issuer may differ between issuers. */
 export const ISSUER_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(ISSUER_OPTION_FLAGS));
-
-// ---------------------------------------------------------------------------------------------------------------
-// Small checkers, each naming the option it checks
-
-function fail(option: string, problem: string): never {
-  throw new InvalidOptionError(option, problem);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
-
-function optionalBoolean(value: unknown, option: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') fail(option, `must be true or false, got ${describe(value)}`);
-  return value;
-}
-
-function optionalNumber(value: unknown, option: string, fallback: number | undefined, { min = 0, integer = false } = {}): number | undefined {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    fail(option, `must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function nonEmptyString(value: unknown, option: string): string {
-  if (typeof value !== 'string' || value.trim() === '') fail(option, `must be a non-empty string, got ${describe(value)}`);
-  return value;
-}
-
-function httpUrl(value: unknown, option: string): string {
-  const text = nonEmptyString(value, option);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    fail(option, `must be an absolute URL, got ${JSON.stringify(text)}`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(option, `must be an http(s) URL, got ${JSON.stringify(text)}`);
-  return text;
-}
-
-function describe(value: unknown): string {
-  if (value instanceof Uint8Array) return `${value.byteLength} bytes`;
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  return typeof value === 'object' ? 'an object' : String(value);
-}
-
-function stringList(value: unknown, option: string): string[] {
-  const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === 'string' && item !== '')) {
-    fail(option, 'must be a non-empty string or a non-empty array of non-empty strings');
-  }
-  return [...list];
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // policy
@@ -345,7 +141,7 @@ function secretBytes(value: unknown, option: string): Uint8Array {
 }
 
 function algorithmList(value: unknown, option: string, symmetric: boolean): string[] {
-  const list = stringList(value, option);
+  const list = oneOrMoreStrings(value, option);
   for (const alg of list) {
     if (alg.toLowerCase() === 'none') fail(option, 'must not contain "none": unsigned tokens are never accepted');
     if (!ALL_ALGORITHMS.has(alg)) fail(option, `contains unknown algorithm ${JSON.stringify(alg)}; supported: ${[...ALL_ALGORITHMS].join(', ')}`);
@@ -382,18 +178,13 @@ function resolveIssuer(raw: Record<string, unknown>, prefix: string, defaults: {
   const algorithms =
     algorithmsValue === undefined ? [...(symmetric ? SYMMETRIC_ALGORITHMS : ASYMMETRIC_ALGORITHMS)] : algorithmList(algorithmsValue, algorithmsOption, symmetric);
 
-  const audience = raw.audience === undefined ? defaults.audience : stringList(raw.audience, name('audience'));
+  const audience = raw.audience === undefined ? defaults.audience : oneOrMoreStrings(raw.audience, name('audience'));
   if (audience === undefined || audience.length === 0) {
     fail(name('audience'), 'is required: the audience (aud) your tokens carry for this API, or set resourceMetadata.resource (RFC 8707)');
   }
   return { label: prefix === '' ? 'issuer' : prefix.slice(0, -1), issuer, issuerBaseURL, keys, audience, algorithms };
 }
 
-function checkKnownKeys(raw: Record<string, unknown>, known: ReadonlySet<string>, prefix: string): void {
-  for (const key of Object.keys(raw)) {
-    if (!known.has(key)) fail(`${prefix}${key}`, `is not a known option (known: ${[...known].join(', ')})`);
-  }
-}
 
 function bearerMethods(value: unknown): ReadonlySet<BearerMethod> {
   if (value === undefined) return new Set(['header']);
@@ -412,11 +203,6 @@ function loggerOption(value: unknown): Logger {
   return safeLogger(value as Logger);
 }
 
-function optionalFunction<T>(value: unknown, option: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'function') fail(option, `must be a function, got ${describe(value)}`);
-  return value as T;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -453,11 +239,8 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
   }
 
   const configuredIssuers = issuerEntries.map(({ raw: entry }) => (entry.issuer ?? entry.issuerBaseURL) as unknown).filter((v): v is string => typeof v === 'string');
-  const protocols = resolveProtocolOptions(
-    { resourceMetadata: withBearerMethods(raw.resourceMetadata, raw.bearerMethods), maxBodySize: raw.maxBodySize as number | undefined },
-    configuredIssuers,
-  );
-  const topAudience = raw.audience === undefined ? undefined : stringList(raw.audience, 'audience');
+  const protocols = resolveProtocolOptions({ resourceMetadata: withBearerMethods(raw.resourceMetadata, raw.bearerMethods), maxBodySize: raw.maxBodySize }, configuredIssuers);
+  const topAudience = raw.audience === undefined ? undefined : oneOrMoreStrings(raw.audience, 'audience');
   const audience = acceptedAudiences(topAudience, protocols.resourceMetadata);
   const issuers = issuerEntries.map(({ raw: entry, prefix }) => {
     const resolved = resolveIssuer(entry, prefix, { audience, algorithms: prefix === '' ? undefined : raw.algorithms });
@@ -513,9 +296,63 @@ function decisionIdHeader(value: unknown): string | undefined {
 }
 
 /** The RFC 9728 document advertises the bearer methods this middleware accepts, unless the user said otherwise. */
-function withBearerMethods(resourceMetadata: unknown, methods: unknown): ProtocolOptions['resourceMetadata'] {
-  if (!isPlainObject(resourceMetadata) || resourceMetadata.bearerMethodsSupported !== undefined || methods === undefined) {
-    return resourceMetadata as ProtocolOptions['resourceMetadata'];
+function withBearerMethods(resourceMetadata: unknown, methods: unknown): unknown {
+  if (!isPlainObject(resourceMetadata) || resourceMetadata.bearerMethodsSupported !== undefined || methods === undefined) return resourceMetadata;
+  return { ...resourceMetadata, bearerMethodsSupported: [...bearerMethods(methods)] };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// MCP and OAuth: resourceMetadata (RFC 9728) and maxBodySize
+
+/**
+ * Checks the protocol layer's options and prepares what its request path needs. `configuredIssuers` are the
+ * middleware's own issuer settings, the default authorization servers of the RFC 9728 document.
+ */
+export function resolveProtocolOptions(options: { resourceMetadata?: unknown; maxBodySize?: unknown }, configuredIssuers: readonly string[] = []): ResolvedProtocolOptions {
+  const maxBodySize = optionalNumber(options.maxBodySize, 'maxBodySize', DEFAULTS.maxBodySize, { min: 1, integer: true })!;
+  return { resourceMetadata: resolveResourceMetadata(options.resourceMetadata, configuredIssuers), maxBodySize };
+}
+
+/** Every member of `resourceMetadata`, checked against the interface like `OPTION_FLAGS`. */
+const RESOURCE_METADATA_FLAGS = {
+  resource: true, authorizationServers: true, scopesSupported: true, bearerMethodsSupported: true, resourceName: true, resourceDocumentation: true,
+} as const satisfies Record<keyof ResourceMetadataOptions, true>;
+const RESOURCE_METADATA_NAMES: ReadonlySet<string> = new Set(Object.keys(RESOURCE_METADATA_FLAGS));
+
+const BEARER_METHODS: readonly BearerMethod[] = ['header', 'body', 'query'];
+
+/** The `resourceMetadata` option, checked member by member (`resourceMetadata.resource`...), ready to serve. */
+export function resolveResourceMetadata(option: unknown, configuredIssuers: readonly string[] = []): ResolvedResourceMetadata | undefined {
+  if (option === undefined) return undefined;
+  if (!isPlainObject(option)) fail('resourceMetadata', `must be an object like { resource: "https://mcp.example.com/mcp" }, got ${describe(option)}`);
+  const name = (member: string) => `resourceMetadata.${member}`;
+  checkKnownKeys(option, RESOURCE_METADATA_NAMES, 'resourceMetadata.');
+
+  const resourceUrl = secureUrl(option.resource, name('resource'));
+  const resource = option.resource as string;
+
+  const authorizationServers = option.authorizationServers === undefined ? [...configuredIssuers] : stringArray(option.authorizationServers, name('authorizationServers'));
+  if (authorizationServers.length === 0) fail(name('authorizationServers'), 'is required when no issuer is configured (clients must learn where to get tokens)');
+  authorizationServers.forEach((server, index) => secureUrl(server, `${name('authorizationServers')}[${index}]`));
+
+  const bearerMethodsSupported = (option.bearerMethodsSupported === undefined ? ['header'] : stringArray(option.bearerMethodsSupported, name('bearerMethodsSupported'))) as BearerMethod[];
+  for (const method of bearerMethodsSupported) {
+    if (!BEARER_METHODS.includes(method)) fail(name('bearerMethodsSupported'), `contains ${JSON.stringify(method)}; allowed: ${BEARER_METHODS.join(', ')}`);
   }
-  return { ...(resourceMetadata as unknown as NonNullable<ProtocolOptions['resourceMetadata']>), bearerMethodsSupported: [...bearerMethods(methods)] };
+
+  const document: ProtectedResourceMetadata = { resource, authorization_servers: authorizationServers, bearer_methods_supported: bearerMethodsSupported };
+  if (option.scopesSupported !== undefined) document.scopes_supported = stringArray(option.scopesSupported, name('scopesSupported'));
+  if (option.resourceName !== undefined) {
+    if (typeof option.resourceName !== 'string') fail(name('resourceName'), `must be a string, got ${describe(option.resourceName)}`);
+    document.resource_name = option.resourceName;
+  }
+  if (option.resourceDocumentation !== undefined) {
+    secureUrl(option.resourceDocumentation, name('resourceDocumentation'));
+    document.resource_documentation = option.resourceDocumentation as string;
+  }
+
+  // RFC 9728 §3.1: the well-known segment goes between the host and the resource's path.
+  const resourcePath = resourceUrl.pathname === '/' ? '' : resourceUrl.pathname.replace(/\/$/, '');
+  const wellKnownPath = `${WELL_KNOWN_PATH}${resourcePath}`;
+  return { document, metadataUrl: `${resourceUrl.origin}${wellKnownPath}`, paths: new Set([wellKnownPath, WELL_KNOWN_PATH]) };
 }
