@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import express from 'express';
-import { opaJwt, type OpaJwtMiddleware, type OpaJwtOptions } from '@opa-jwt/express';
+import { opaJwt, type OpaJwtMiddleware, type AuthorizerOptions } from '@opa-jwt/express';
 import { discoveryDocument, jwks, mint, rsaKey, serveJson, type LocalServer, type SigningKey } from './local-providers';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -46,8 +46,8 @@ async function provider(routes: () => Record<string, (origin: string) => unknown
 }
 
 /** The orders API behind opa-jwt with `options` (the recipe's) and `orders` (which claims grant what). */
-async function ordersApi(options: Partial<OpaJwtOptions>, orders: Record<string, unknown>): Promise<{ url: string; middleware: OpaJwtMiddleware }> {
-  const middleware = opaJwt({ ...options, policy: policyDir, entrypoint: 'orders/allow', data: { access: orders }, logger: quiet } as OpaJwtOptions);
+async function ordersApi(options: Partial<AuthorizerOptions>, orders: Record<string, unknown>): Promise<{ url: string; middleware: OpaJwtMiddleware }> {
+  const middleware = opaJwt({ ...options, policy: policyDir, entrypoint: 'orders/allow', data: { access: orders }, logger: quiet } as AuthorizerOptions);
   const app = express();
   app.use(middleware);
   app.get('/orders', (req, res) => res.json({ caller: req.auth?.payload?.sub }));
