@@ -70,7 +70,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     this.loggerGiven = options.logger !== undefined;
     this.malformedLog = new RateLimitedLog((fields, message) => logger.info(fields, message));
     this.configErrorLog = new RateLimitedLog((fields, message) => logger.error(fields, message));
-    this.refusalDebug = RefusalDebug.fromEnvironment(logger, this.verifier.issuers, this.options);
+    this.refusalDebug = RefusalDebug.fromEnvironment(logger, this.loggerGiven, this.verifier.issuers, this.options);
     this.resultShapes = new ResultShapeWarnings((fields, message) => logger.warn(fields, message));
     const policyStart = this.policies.start();
     // Reported once, here, for every adapter. What happens next is decided per request by what is in force, not by

@@ -13,7 +13,7 @@ import type { CoreRequest, Decision } from './contract';
 import { debugEnabled } from './debug';
 import { InvalidTokenError } from './errors';
 import type { TrustedIssuer } from './keys/trusted-issuer';
-import { consoleLogger, type LogFn, type Logger } from './logger';
+import type { LogFn, Logger } from './logger';
 import { pathOf } from './protocols';
 
 /** What the explanation needs of the verifier's configuration. */
@@ -108,9 +108,9 @@ export class RefusalDebug {
    * The instance when `DEBUG` turns opa-jwt on, else undefined. Records go to the given logger's `debug`; without
    * one, to stderr (the default console logger drops `debug`).
    */
-  static fromEnvironment(logger: Logger, issuers: readonly TrustedIssuer[], settings: VerificationSettings, env: string | undefined = process.env.DEBUG): RefusalDebug | undefined {
+  static fromEnvironment(logger: Logger, loggerGiven: boolean, issuers: readonly TrustedIssuer[], settings: VerificationSettings, env: string | undefined = process.env.DEBUG): RefusalDebug | undefined {
     if (!debugEnabled(env)) return undefined;
-    const write: LogFn = logger !== consoleLogger ? (fields, message) => logger.debug(fields, message) : (fields, message) => console.error(message, fields);
+    const write: LogFn = loggerGiven ? (fields, message) => logger.debug(fields, message) : (fields, message) => console.error(message, fields);
     return new RefusalDebug(write, issuers, settings);
   }
 

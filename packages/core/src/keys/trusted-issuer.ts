@@ -130,7 +130,7 @@ export class TrustedIssuer {
       await this.discover().then(
         () => {
           // At `warn`: the default console logger shows only warnings and errors, and reported the outage.
-          if (failedBefore) this.logger.warn(this.where(), `opa-jwt: issuer discovery for ${this.config.issuerBaseURL} recovered; this issuer's tokens are verified again`);
+          if (failedBefore) this.logger.warn(this.where(), `opa-jwt: issuer discovery recovered for ${this.config.issuerBaseURL}; this issuer's tokens are verified again`);
         },
         (error: unknown) =>
           this.logger.error({ ...this.where(), ...errorFields(error) }, `opa-jwt: issuer discovery failed for ${this.config.issuerBaseURL}; this issuer's tokens are answered 503 until it succeeds`),
