@@ -97,6 +97,17 @@ describe('an entrypoint the policy does not define', () => {
   });
 });
 
+test('a per-route entrypoint the policy does not define: 500, and the log suggests the closest rule', async () => {
+  const { logger, records } = recordingLogger();
+  const authorizer = createAuthorizer({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger, policy: file('route.rego', POLICY), entrypoint: 'app/allow' });
+  await authorizer.ready();
+  const outcome = await authorizer.authorize({ method: 'GET', url: '/', headers: { authorization: `Bearer ${await issuer.sign()}` } }, { entrypoint: 'app/decisoin' });
+  await authorizer.close();
+  expect(outcome.type === 'respond' && outcome.status).toBe(500);
+  const logged = records.find((record) => record.level === 'error' && record.message?.includes('policy evaluation failed'));
+  expect(logged?.fields.error).toBe('entrypoint "app/decisoin" is not in the policy (did you mean "app/decision"? the policy defines: app/allow, app/decision)');
+});
+
 describe('Rego v0 syntax without v0Compatible', () => {
   test.each([
     ['a rule body without `if`', 'package app\n\ndefault allow = false\n\nallow {\n\tinput.jwt.payload.sub == "alice"\n}\n', 'v0.rego:5:1: rego_parse_error: `if` keyword is required before rule body'],

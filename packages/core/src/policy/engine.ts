@@ -179,7 +179,7 @@ export class PolicyEngine {
   private run(input: unknown, entrypoint: string): Evaluation {
     // The request path passes SDK names already; only other spellings need normalising.
     const name = this.entrypoints.has(entrypoint) ? entrypoint : normaliseEntrypoint(entrypoint).name;
-    if (!this.entrypoints.has(name)) throw new EvaluationFailure(`entrypoint "${entrypoint}" is not in the policy`);
+    if (!this.entrypoints.has(name)) throw new EvaluationFailure(`entrypoint "${entrypoint}" is not in the policy${entrypointHint(name, [...this.entrypoints])}`);
     let resultSet: unknown;
     const deadline = performance.now() + this.limits.evaluationTimeout;
     this.deadline = deadline;
