@@ -39,6 +39,7 @@ const EXPORTS: Record<string, string[]> = {
     'RegoCompileErrors',
     'RuntimeNotBuiltError',
     'compile',
+    'entrypointHint',
     'formatTestReport',
     'hostBuiltins',
     'normaliseEntrypoint',

@@ -17,7 +17,9 @@ import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './inp
 import { errorFields, RateLimitedLog } from './logger';
 import { resolveOptions, type AuthorizerOptions, type ResolvedOptions } from './options';
 import { PolicyStore } from './policy/policy-store';
+import { RefusalDebug } from './refusal-debug';
 import { MalformedTargetError, requestTarget, type RequestTarget } from './request-target';
+import { ResultShapeWarnings } from './result-shape';
 import type { Evaluation } from './policy/engine';
 import { enrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
 import { extractToken, type ExtractedToken } from './token';
@@ -47,6 +49,10 @@ export class OpaJwtAuthorizer implements Authorizer {
   private readonly malformedLog: RateLimitedLog;
   /** Refusals caused by the app's own set-up (e.g. no body parser before opa-jwt), as often as clients send them. */
   private readonly configErrorLog: RateLimitedLog;
+  /** `DEBUG=opa-jwt`: a debug record of every refusal and why; undefined (no cost) when the switch is off. */
+  private readonly refusalDebug?: RefusalDebug;
+  /** Policy results of the wrong shape (`"yes"`, `{"allowed": "true"}`): denied, and reported once per shape. */
+  private readonly resultShapes: ResultShapeWarnings;
 
   constructor(options: AuthorizerOptions) {
     this.options = resolveOptions(options);
@@ -64,6 +70,8 @@ export class OpaJwtAuthorizer implements Authorizer {
     this.loggerGiven = options.logger !== undefined;
     this.malformedLog = new RateLimitedLog((fields, message) => logger.info(fields, message));
     this.configErrorLog = new RateLimitedLog((fields, message) => logger.error(fields, message));
+    this.refusalDebug = RefusalDebug.fromEnvironment(logger, this.loggerGiven, this.verifier.issuers, this.options);
+    this.resultShapes = new ResultShapeWarnings((fields, message) => logger.warn(fields, message));
     const policyStart = this.policies.start();
     // Reported once, here, for every adapter. What happens next is decided per request by what is in force, not by
     // this promise: with `watch`, a good version saved later is put in force (logged as recovered).
@@ -124,6 +132,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       extracted = extractToken(request, this.options.bearerMethods);
     } catch (error) {
       this.logRefusal(error, request, 'request');
+      this.refusalDebug?.requestRefused(error, request, (error as { reason?: string }).reason ?? (error as HttpError).code);
       throw error;
     }
     let verified: VerifiedToken | undefined;
@@ -132,7 +141,9 @@ export class OpaJwtAuthorizer implements Authorizer {
       verified = await this.verifyBearer(extracted.token, request);
       timings.verifyNs = elapsedNs(verifyStart);
     } else if (this.options.authRequired) {
-      throw withoutStack(() => new UnauthorizedError()); // an answer, not a fault: no stack to capture
+      const missing = withoutStack(() => new UnauthorizedError()); // an answer, not a fault: no stack to capture
+      this.refusalDebug?.requestRefused(missing, request, 'token_missing');
+      throw missing;
     }
 
     const inputStart = nowNs();
@@ -190,7 +201,10 @@ export class OpaJwtAuthorizer implements Authorizer {
     // A token request (RFC 6749 §3.2) carries its own credentials (the grant, the client's): its denial is a
     // refusal of the grant (shaped to 400 by the OAuth layer), not a request for a bearer token.
     const hasCredentials = verified !== undefined || input.request.oauth !== undefined;
-    return this.deny(request, denialError(interpretation, hasCredentials), decision, idHeader);
+    const denial = denialError(interpretation, hasCredentials);
+    if (evaluation) this.resultShapes.check(entrypoint, evaluation.defined, evaluation.value, decisionId);
+    this.refusalDebug?.policyDenied(denial.status, decision, entrypoint, request);
+    return this.deny(request, denial, decision, idHeader);
   }
 
   /** `data.pkg.rule`, `pkg.rule` and `pkg/rule` all name the same rule; logs and the SDK use `pkg/rule`. */
@@ -210,6 +224,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       return await this.verifier.verify(token);
     } catch (error) {
       this.logRefusal(error, request, 'bearer token');
+      this.refusalDebug?.tokenRefused(error, token, request, 'bearer token');
       throw error;
     }
   }
@@ -220,6 +235,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       return (await this.verifier.verify(token)).payload;
     } catch (error) {
       this.logRefusal(error, request, 'token-exchange token');
+      this.refusalDebug?.tokenRefused(error, token, request, 'token-exchange token');
       throw error instanceof HttpError ? new Error(error.description) : error;
     }
   }

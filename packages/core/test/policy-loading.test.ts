@@ -197,7 +197,7 @@ describe('start-up errors reject ready()', () => {
 
   test('an entrypoint the module does not export', async () => {
     const policy = file('missing/policy.wasm', compiled(['authz/allow']));
-    expect(await startupError({ policy, entrypoint: 'authz/nope' })).toMatch(/entrypoint "authz\/nope" is not in the policy \(it has authz\/allow\)/);
+    expect(await startupError({ policy, entrypoint: 'authz/nope' })).toMatch(/entrypoint "authz\/nope" is not in the policy \(the policy defines: authz\/allow\)/);
   });
 
   test('bytes that are neither a module nor a bundle', async () => {

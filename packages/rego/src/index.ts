@@ -14,6 +14,7 @@ export { RegoCompileError, RegoCompileErrors } from './errors';
 export type { RegoErrorCode } from './errors';
 export { hostBuiltins } from './builtins';
 export { normaliseEntrypoint } from './compile';
+export { entrypointHint } from './compile/suggest';
 // Thrown by compile() when runtime/build/runtime.wasm was not built (`npm run build:runtime`).
 export { RuntimeNotBuiltError } from './emit';
 // How a host bounds evaluations of the modules this compiler makes (see src/emit/budget.ts).

@@ -89,14 +89,22 @@ export class TrustedIssuer {
     return base === undefined || base.includes('/.well-known/') || withoutTrailingSlash(base) === withoutTrailingSlash(iss);
   }
 
+  /**
+   * Log fields naming this issuer: its URL (the `iss` once known, else the base URL discovery starts from) and the
+   * option that configured it (`issuer`, `issuers[1]`), never the option's name alone.
+   */
+  private where(): Record<string, unknown> {
+    return { issuer: this.issuer ?? this.config.issuerBaseURL, issuerBaseURL: this.config.issuerBaseURL, option: this.label };
+  }
+
   /** Discovery (when configured) and a first JWKS fetch. Rejects only when discovery fails (logged here, at error). */
   async start(): Promise<void> {
     try {
       await this.discover();
     } catch (error) {
       this.logger.error(
-        { issuer: this.label, issuerBaseURL: this.config.issuerBaseURL, ...errorFields(error) },
-        `opa-jwt: issuer discovery failed at start-up; this issuer's tokens are answered 503 until it succeeds (retried on demand, at most every ${this.jwksOptions.cooldownDuration} ms)`,
+        { ...this.where(), ...errorFields(error) },
+        `opa-jwt: issuer discovery failed at start-up for ${this.config.issuerBaseURL}; this issuer's tokens are answered 503 until it succeeds (retried on demand, at most every ${this.jwksOptions.cooldownDuration} ms)`,
       );
       throw error;
     }
@@ -119,13 +127,13 @@ export class TrustedIssuer {
       await this.discovering.catch(() => undefined);
     } else if (Date.now() - this.lastDiscoveryAt >= this.jwksOptions.cooldownDuration) {
       const failedBefore = this.discoveryError !== undefined;
-      const where = { issuerBaseURL: this.config.issuerBaseURL };
       await this.discover().then(
         () => {
           // At `warn`: the default console logger shows only warnings and errors, and reported the outage.
-          if (failedBefore) this.logger.warn({ issuer: this.issuer, ...where }, 'opa-jwt: issuer discovery recovered; this issuer\'s tokens are verified again');
+          if (failedBefore) this.logger.warn(this.where(), `opa-jwt: issuer discovery recovered for ${this.config.issuerBaseURL}; this issuer's tokens are verified again`);
         },
-        (error: unknown) => this.logger.error({ issuer: this.label, ...where, ...errorFields(error) }, 'opa-jwt: issuer discovery failed; this issuer\'s tokens are answered 503 until it succeeds'),
+        (error: unknown) =>
+          this.logger.error({ ...this.where(), ...errorFields(error) }, `opa-jwt: issuer discovery failed for ${this.config.issuerBaseURL}; this issuer's tokens are answered 503 until it succeeds`),
       );
     }
     if (this.resolver) return;
@@ -166,7 +174,7 @@ export class TrustedIssuer {
   /** The jose key resolver for this issuer's tokens. */
   getKey: KeyResolver = (header, token) => {
     // The verifier calls ensureDiscovered() first; reaching this would be a bug, and it still fails closed.
-    if (!this.resolver) throw new KeysUnavailableError(`issuer ${this.label} is not discovered yet`, this.jwksOptions.cooldownDuration / 1000);
+    if (!this.resolver) throw new KeysUnavailableError(`issuer ${this.config.issuerBaseURL ?? this.label} is not discovered yet`, this.jwksOptions.cooldownDuration / 1000);
     return this.resolver(header, token);
   };
 

@@ -87,7 +87,7 @@ function policySpec(value: unknown): PolicySpec {
   try {
     stat = statSync(resolved);
   } catch {
-    fail('policy', `names ${JSON.stringify(given)}, which does not exist`);
+    fail('policy', `names ${JSON.stringify(given)}, which does not exist (looked for ${resolved}, from the working directory ${process.cwd()})`);
   }
   if (stat.isDirectory()) return { kind: 'directory', path: resolved };
   if (!stat.isFile()) fail('policy', `names ${JSON.stringify(given)}, which is not a file or folder`);

@@ -16,7 +16,7 @@
  *   maximum below 2 GiB, where the SDK's pointers would turn negative: growing past it fails the evaluation.
  */
 import { loadPolicy, loadPolicySync, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
-import { EVALUATION_BUDGET_ARM, EVALUATION_BUDGET_BUILTIN, hostBuiltins, normaliseEntrypoint } from '@opa-jwt/rego';
+import { EVALUATION_BUDGET_ARM, EVALUATION_BUDGET_BUILTIN, hostBuiltins, entrypointHint, normaliseEntrypoint } from '@opa-jwt/rego';
 import { PolicyLoadError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import type { PolicyArtifact } from './source';
@@ -136,7 +136,7 @@ export class PolicyEngine {
     if (options.entrypoint !== undefined) {
       defaultEntrypoint = normaliseEntrypoint(options.entrypoint).name;
       if (!names.has(defaultEntrypoint)) {
-        throw new PolicyLoadError(`${artifact.description}: entrypoint "${options.entrypoint}" is not in the policy (it has ${[...names].sort().join(', ')})`);
+        throw new PolicyLoadError(`${artifact.description}: entrypoint "${options.entrypoint}" is not in the policy${entrypointHint(defaultEntrypoint, [...names])}`);
       }
     } else {
       // The bundle's first, as its manifest lists them; else the module's entrypoint 0.
@@ -179,7 +179,7 @@ export class PolicyEngine {
   private run(input: unknown, entrypoint: string): Evaluation {
     // The request path passes SDK names already; only other spellings need normalising.
     const name = this.entrypoints.has(entrypoint) ? entrypoint : normaliseEntrypoint(entrypoint).name;
-    if (!this.entrypoints.has(name)) throw new EvaluationFailure(`entrypoint "${entrypoint}" is not in the policy`);
+    if (!this.entrypoints.has(name)) throw new EvaluationFailure(`entrypoint "${entrypoint}" is not in the policy${entrypointHint(name, [...this.entrypoints])}`);
     let resultSet: unknown;
     const deadline = performance.now() + this.limits.evaluationTimeout;
     this.deadline = deadline;

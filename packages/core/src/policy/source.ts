@@ -60,7 +60,8 @@ async function readFile(file: string): Promise<Buffer> {
   try {
     return await fs.readFile(file);
   } catch (error) {
-    throw new PolicyLoadError(`cannot read policy file ${displayPath(file)}: ${(error as Error).message}`, { cause: error });
+    // The absolute path: a relative one leaves the reader guessing which working directory it was taken from.
+    throw new PolicyLoadError(`cannot read policy file ${path.resolve(file)}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -113,7 +114,7 @@ async function readRegoSources(spec: Extract<PolicySpec, { kind: 'file' | 'direc
     try {
       await walk(spec.path, files);
     } catch (error) {
-      throw new PolicyLoadError(`cannot read policy folder ${displayPath(spec.path)}: ${(error as Error).message}`, { cause: error });
+      throw new PolicyLoadError(`cannot read policy folder ${path.resolve(spec.path)}: ${(error as Error).message}`, { cause: error });
     }
   } else {
     files.push(spec.path);

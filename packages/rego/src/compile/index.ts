@@ -9,6 +9,7 @@ import { Planner } from '../plan/planner';
 import { buildRuleTree, type TreeNode } from './ruletree';
 import { compileError } from './errors';
 import { resolveMetadataCalls } from './metadata';
+import { entrypointHint } from './suggest';
 
 /** `pkg/rule`, `pkg`, `data.pkg.rule`, `pkg.rule` → the path below data and its canonical name `pkg/rule`. */
 export function normaliseEntrypoint(entrypoint: string): { name: string; path: string[] } {
@@ -34,6 +35,17 @@ function definesDocument(root: TreeNode, path: string[]): boolean {
   return true;
 }
 
+/** Every rule of the tree as `pkg/rule`, for the hint of an entrypoint that names none. */
+function ruleNames(root: TreeNode): string[] {
+  const names: string[] = [];
+  const visit = (node: TreeNode): void => {
+    if (node.leaf) names.push(node.path.join('/'));
+    else for (const child of node.children.values()) visit(child);
+  };
+  visit(root);
+  return names;
+}
+
 export interface CompileModulesOptions {
   /**
    * What becomes of a call of an unsupported builtin (`http.send`) that an entry point can reach with no `with`
@@ -57,7 +69,8 @@ export function compileModules(
   for (const e of entrypoints) {
     const { name, path } = normaliseEntrypoint(e);
     if (!definesDocument(root, path)) {
-      compileError('rego_compile_error', `entrypoint "${e}" does not refer to a rule or package (no rule defines data.${path.join('.')})`);
+      const hint = entrypointHint(name, ruleNames(root));
+      compileError('rego_compile_error', `entrypoint "${e}" does not refer to a rule or package (no rule defines data.${path.join('.')})${hint}`);
     }
     planner.addEntrypoint(name, path, loc);
     names.push(name);

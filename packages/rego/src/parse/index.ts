@@ -21,7 +21,30 @@ export const PARSE_ERROR_CODE = 'rego_parse_error';
 
 /** Parses one Rego module (`package ...`, imports, rules). */
 export function parseModule(source: string, file: string, opts: ParseModuleOptions = {}): Module {
-  return withCompileErrors(file, () => new Parser(source, file, opts.v0Compatible ? 'v0' : 'v1').parseModule());
+  if (opts.v0Compatible) return withCompileErrors(file, () => new Parser(source, file, 'v0').parseModule());
+  try {
+    return withCompileErrors(file, () => new Parser(source, file, 'v1').parseModule());
+  } catch (error) {
+    throw error instanceof RegoCompileError && error.code === PARSE_ERROR_CODE && parsesAsV0(source, file) ? withV0Hint(error) : error;
+  }
+}
+
+/** Only asked after a v1 parse failed: whether the module is valid Rego v0 (so the fix is an option, not an edit). */
+function parsesAsV0(source: string, file: string): boolean {
+  try {
+    new Parser(source, file, 'v0').parseModule();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Appended to a v1 parse error of a module that is valid Rego v0. */
+export const V0_SYNTAX_HINT =
+  'this is Rego v0 syntax: set `v0Compatible: true` (`--v0-compatible` on the command line) or rewrite it in Rego v1';
+
+function withV0Hint(error: RegoCompileError): RegoCompileError {
+  return new RegoCompileError(error.code, `${error.text}; ${V0_SYNTAX_HINT}`, error.location);
 }
 
 /** Parses a query: literals separated by `;` or new lines (`x := split("a", ""); x == 1`), in v1 syntax. */
@@ -38,9 +61,10 @@ function withCompileErrors<T>(file: string, parse: () => T): T {
   try {
     return parse();
   } catch (e) {
-    if (e instanceof ParseFailure) throw new RegoCompileError(PARSE_ERROR_CODE, e.text, e.location);
+    // The text starts with OPA's code, as every other compile error's does (`file:line:col: rego_parse_error: ...`).
+    if (e instanceof ParseFailure) throw new RegoCompileError(PARSE_ERROR_CODE, `${PARSE_ERROR_CODE}: ${e.text}`, e.location);
     // Recursive descent: absurdly deep nesting exhausts the stack; report it as a parse error.
-    if (e instanceof RangeError) throw new RegoCompileError(PARSE_ERROR_CODE, `${file}: expression nested too deeply`);
+    if (e instanceof RangeError) throw new RegoCompileError(PARSE_ERROR_CODE, `${file}: ${PARSE_ERROR_CODE}: expression nested too deeply`);
     throw e;
   }
 }

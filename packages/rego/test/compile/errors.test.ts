@@ -95,8 +95,13 @@ describe('compile errors name the file, line and column', () => {
   test('an entry point that no rule defines (a typo) is a compile error, not an always-undefined decision', () => {
     const src = 'package authz\n\nallow if input.x\n';
     expect(compileError(src, 'authz/alow').message).toBe(
-      'rego_compile_error: entrypoint "authz/alow" does not refer to a rule or package (no rule defines data.authz.alow)',
+      'rego_compile_error: entrypoint "authz/alow" does not refer to a rule or package (no rule defines data.authz.alow) (did you mean "authz/allow"? the policy defines: authz/allow)',
     );
+    // The closest by edit distance among every rule; none suggested when nothing is close.
+    const two = 'package authz\n\nallow if input.x\n\ndecision := {"allowed": allow}\n\ndeny contains "x" if false\n';
+    expect(compileError(two, 'authz/decison').message).toContain('(did you mean "authz/decision"? the policy defines: authz/allow, authz/decision, authz/deny)');
+    expect(compileError(two, 'data.authz.Allow').message).toContain('(did you mean "authz/allow"?');
+    expect(compileError(two, 'authz/zzzzzzzzz').message).toContain('(the policy defines: authz/allow, authz/decision, authz/deny)');
     expect(() => planModules({ modules: [{ path: 'a.rego', source: src }], entrypoints: ['authz', 'data.authz.allow', 'data'] })).not.toThrow();
   });
 

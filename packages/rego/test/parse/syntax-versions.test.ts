@@ -1,5 +1,5 @@
 import { RegoCompileError } from '../../src/errors';
-import { parseModule } from '../../src/parse';
+import { parseModule, V0_SYNTAX_HINT } from '../../src/parse';
 import { call, lit, n, rule, shape, v } from './helpers';
 
 const parse = (source: string, v0Compatible = false) => parseModule(source, 'm.rego', { v0Compatible });
@@ -29,17 +29,19 @@ describe('syntax of the module', () => {
 
 describe('v1 requires if and contains (as OPA 1.x)', () => {
   test.each([
-    ['p { true }', 'm.rego:2:1: `if` keyword is required before rule body'],
-    ['p.a { true }', 'm.rego:2:1: `if` keyword is required before rule body'],
-    ['p[x] { x := 1 }', 'm.rego:2:1: `if` keyword is required before rule body'],
-    ['f(x) = 1 { true }', 'm.rego:2:1: `if` keyword is required before function body'],
-    ['p := 1 if { false } else := 2 { true }', 'm.rego:2:21: `if` keyword is required before rule body'],
-    ['p[x]', 'm.rego:2:1: `contains` keyword is required for partial set rules'],
-    ['p.a', 'm.rego:2:1: `contains` keyword is required for partial set rules'],
-    ['p.a.b', 'm.rego:2:1: rule must have value assignment and/or body declaration'],
+    ['p { true }', 'm.rego:2:1: rego_parse_error: `if` keyword is required before rule body'],
+    ['p.a { true }', 'm.rego:2:1: rego_parse_error: `if` keyword is required before rule body'],
+    ['p[x] { x := 1 }', 'm.rego:2:1: rego_parse_error: `if` keyword is required before rule body'],
+    ['f(x) = 1 { true }', 'm.rego:2:1: rego_parse_error: `if` keyword is required before function body'],
+    ['p := 1 if { false } else := 2 { true }', 'm.rego:2:21: rego_parse_error: `if` keyword is required before rule body'],
+    ['p[x]', 'm.rego:2:1: rego_parse_error: `contains` keyword is required for partial set rules'],
+    ['p.a', 'm.rego:2:1: rego_parse_error: `contains` keyword is required for partial set rules'],
+    ['p.a.b', 'm.rego:2:1: rego_parse_error: rule must have value assignment and/or body declaration'],
   ])('%s', (body, message) => {
-    expect(errorOf(`package a\n${body}`)).toBe(message);
-    // The same checks apply to a v0-compatible module that imports rego.v1.
+    // Valid Rego v0 (all but the `else` case): the error says how to compile it as such.
+    const v0 = !body.includes('else');
+    expect(errorOf(`package a\n${body}`)).toBe(v0 ? `${message}; ${V0_SYNTAX_HINT}` : message);
+    // The same checks apply to a v0-compatible module that imports rego.v1 (no hint: v0 is on, the import opts out).
     expect(errorOf(`package a\nimport rego.v1\n${body}`, true)).toBe(message.replace('m.rego:2:', 'm.rego:3:'));
   });
 
@@ -84,13 +86,13 @@ describe('future keywords', () => {
 
   test('importing one keyword does not enable the others', () => {
     expect(errorOf('package a\nimport future.keywords.in\np if { true }', true)).toBe(
-      'm.rego:3:3: unexpected identifier \'if\': `if` is a keyword only with `import rego.v1` or `import future.keywords.if`',
+      'm.rego:3:3: rego_parse_error: unexpected identifier \'if\': `if` is a keyword only with `import rego.v1` or `import future.keywords.if`',
     );
   });
 
   test('v0 without imports explains why `in` is not understood', () => {
     expect(errorOf('package a\np { x := 1\n  x in [1] }', true)).toBe(
-      'm.rego:3:5: unexpected identifier \'in\': `in` is a keyword only with `import rego.v1` or `import future.keywords.in`',
+      'm.rego:3:5: rego_parse_error: unexpected identifier \'in\': `in` is a keyword only with `import rego.v1` or `import future.keywords.in`',
     );
   });
 
@@ -99,7 +101,7 @@ describe('future keywords', () => {
   });
 
   test('in v1 keywords cannot be rule names, but are fine in refs', () => {
-    expect(errorOf('package a\nif := 1')).toBe("m.rego:2:1: unexpected 'if', expected rule, import or end of file");
+    expect(errorOf('package a\nif := 1')).toBe(`m.rego:2:1: rego_parse_error: unexpected 'if', expected rule, import or end of file; ${V0_SYNTAX_HINT}`);
     expect(() => parse('package a\np := input.if.contains.in')).not.toThrow();
     expect(() => parse('package a\np if contains("abc", "b")')).not.toThrow();
   });
