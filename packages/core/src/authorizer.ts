@@ -19,7 +19,7 @@ import { resolveOptions, type AuthorizerOptions, type ResolvedOptions } from './
 import { PolicyStore } from './policy/policy-store';
 import { MalformedTargetError, requestTarget, type RequestTarget } from './request-target';
 import type { Evaluation } from './policy/engine';
-import { enrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
+import { enrichProtocolInput, mayEnrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
 import { extractToken, type ExtractedToken } from './token';
 import { TokenVerifier, type VerifiedToken } from './verify';
 
@@ -39,6 +39,8 @@ export class OpaJwtAuthorizer implements Authorizer {
   private readonly starting: Promise<void>;
   /** Resolves when every part of the start-up attempt settled: requests arriving earlier wait, then look at what is in force. */
   private readonly startedOrFailed: Promise<void>;
+  /** `startedOrFailed` has resolved: requests need not wait for it. */
+  private settled = false;
   /** A `logger` was given: decision log entries go to its `info` (the default console logger drops them). */
   private readonly loggerGiven: boolean;
   /** Per-route entrypoints (`data.pkg.rule`, `pkg.rule`) as the SDK names them, normalised once per spelling. */
@@ -76,7 +78,9 @@ export class OpaJwtAuthorizer implements Authorizer {
     this.starting = Promise.all([policyStart, verifierStart]).then(() => undefined);
     this.starting.catch(() => undefined); // logged above: an unawaited ready() must not crash the process
     // Both settled, not the first failure: a policy still compiling when discovery fails must not look missing.
-    this.startedOrFailed = Promise.allSettled([policyStart, verifierStart]).then(() => undefined);
+    this.startedOrFailed = Promise.allSettled([policyStart, verifierStart]).then(() => {
+      this.settled = true;
+    });
   }
 
   ready(): Promise<void> {
@@ -88,23 +92,39 @@ export class OpaJwtAuthorizer implements Authorizer {
     await this.policies.close();
   }
 
-  async authorize(request: CoreRequest, route?: RouteOverrides): Promise<Outcome> {
-    await this.startedOrFailed;
+  authorize(request: CoreRequest, route?: RouteOverrides): Promise<Outcome> {
+    if (!this.settled) return this.startedOrFailed.then(() => this.authorizeNow(request, route));
+    const outcome = this.authorizeNow(request, route);
+    return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+  }
+
+  /**
+   * `authorize`, answering synchronously when nothing has to be waited for (a remembered token or none, no body to
+   * read, no input hook, start-up settled): the common request then costs no promise. Never throws or rejects.
+   */
+  authorizeNow(request: CoreRequest, route?: RouteOverrides): Outcome | Promise<Outcome> {
+    if (!this.settled) return this.authorize(request, route);
     // No policy in force (it failed to load at start-up and, without `watch` or until a good version is saved, none
     // has since): fail closed. The cause was logged once, at start-up. An issuer that could not be discovered is
     // the verifier's business: its tokens are answered 503 while discovery is retried.
     if (!this.policies.current) return this.deny(request, new PolicyEvaluationError(), undefined);
     try {
-      return await this.decide(request, route);
+      const outcome = this.decide(request, route);
+      return outcome instanceof Promise ? outcome.catch((error: unknown) => this.failed(request, error)) : outcome;
     } catch (error) {
-      if (error instanceof OpaJwtError) return this.deny(request, error, undefined);
-      this.options.logger.error({ ...errorFields(error), method: request.method, url: pathOf(request.url) }, 'opa-jwt: authorization failed unexpectedly');
-      return this.deny(request, new PolicyEvaluationError({ cause: error }), undefined);
+      return this.failed(request, error);
     }
   }
 
-  private async decide(request: CoreRequest, route: RouteOverrides | undefined): Promise<Outcome> {
-    const timings: Timings = { start: nowNs(), verifyNs: 0, inputNs: 0, evalNs: 0 };
+  private failed(request: CoreRequest, error: unknown): Outcome {
+    if (error instanceof OpaJwtError) return this.deny(request, error, undefined);
+    this.options.logger.error({ ...errorFields(error), method: request.method, url: pathOf(request.url) }, 'opa-jwt: authorization failed unexpectedly');
+    return this.deny(request, new PolicyEvaluationError({ cause: error }), undefined);
+  }
+
+  /** Up to the token's verification: synchronous when the token is remembered (or absent). */
+  private decide(request: CoreRequest, route: RouteOverrides | undefined): Outcome | Promise<Outcome> {
+    const start = nowNs();
     if (route?.skip) {
       return { type: 'allow', auth: { decision: { allowed: true, result: undefined, decisionId: newDecisionId() } }, headers: {} };
     }
@@ -126,15 +146,45 @@ export class OpaJwtAuthorizer implements Authorizer {
       this.logRefusal(error, request, 'request');
       throw error;
     }
-    let verified: VerifiedToken | undefined;
     if (extracted) {
       const verifyStart = nowNs();
-      verified = await this.verifyBearer(extracted.token, request);
-      timings.verifyNs = elapsedNs(verifyStart);
-    } else if (this.options.authRequired) {
-      throw withoutStack(() => new UnauthorizedError()); // an answer, not a fault: no stack to capture
+      const remembered = this.verifier.cached(extracted.token);
+      if (remembered !== undefined) return this.decideFor(request, route, target, extracted, remembered, { start, verifyNs: elapsedNs(verifyStart), inputNs: 0, evalNs: 0 });
+      const bearer = extracted;
+      return this.verifyBearer(bearer.token, request).then((verified) =>
+        this.decideFor(request, route, target, bearer, verified, { start, verifyNs: elapsedNs(verifyStart), inputNs: 0, evalNs: 0 }),
+      );
     }
+    if (this.options.authRequired) throw withoutStack(() => new UnauthorizedError()); // an answer, not a fault: no stack to capture
+    return this.decideFor(request, route, target, undefined, undefined, { start, verifyNs: 0, inputNs: 0, evalNs: 0 });
+  }
 
+  /** The input document, then the decision: synchronous unless a body must be read or an input hook runs. */
+  private decideFor(
+    request: CoreRequest,
+    route: RouteOverrides | undefined,
+    target: RequestTarget,
+    extracted: ExtractedToken | undefined,
+    verified: VerifiedToken | undefined,
+    timings: Timings,
+  ): Outcome | Promise<Outcome> {
+    if (this.options.input || mayEnrichProtocolInput(request)) return this.decideEnriched(request, route, target, extracted, verified, timings);
+    const inputStart = nowNs();
+    const input = buildInput(request, verified, target);
+    // The document is exactly what buildInput made: its token part may be the text remembered with the token.
+    const json = serialisedWithToken(input, verified);
+    timings.inputNs = elapsedNs(inputStart);
+    return this.evaluateAndAnswer(request, route, input, json, extracted, verified, timings);
+  }
+
+  private async decideEnriched(
+    request: CoreRequest,
+    route: RouteOverrides | undefined,
+    target: RequestTarget,
+    extracted: ExtractedToken | undefined,
+    verified: VerifiedToken | undefined,
+    timings: Timings,
+  ): Promise<Outcome> {
     const inputStart = nowNs();
     const enrichment = await enrichProtocolInput(request, this.options.protocols, (token) => this.verifyExchanged(token, request));
     if (enrichment.type === 'respond') {
@@ -143,7 +193,6 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
     let input = buildInput(request, verified, target);
     Object.assign(input.request, enrichment.request);
-    // Without a hook, no await: it would cost every request a promise and a trip through the microtask queue.
     if (this.options.input) {
       try {
         input = await applyInputHook(this.options.input, input, { request, token: verified });
@@ -152,8 +201,22 @@ export class OpaJwtAuthorizer implements Authorizer {
         throw new PolicyEvaluationError({ cause: error });
       }
     }
+    // A hook may have changed any part, the token's too: serialised whole. One that does not serialise (a hook's
+    // BigInt or cycle) takes the SDK's own path, to fail there as before.
+    const json = this.options.input ? serialised(input) : serialisedWithToken(input, verified);
     timings.inputNs = elapsedNs(inputStart);
+    return this.evaluateAndAnswer(request, route, input, json, extracted, verified, timings);
+  }
 
+  private evaluateAndAnswer(
+    request: CoreRequest,
+    route: RouteOverrides | undefined,
+    input: PolicyInput,
+    json: string | undefined,
+    extracted: ExtractedToken | undefined,
+    verified: VerifiedToken | undefined,
+    timings: Timings,
+  ): Outcome {
     const policy = this.policies.current;
     if (!policy) throw new PolicyEvaluationError({ cause: new Error('no policy is loaded') });
     const entrypoint = route?.entrypoint === undefined ? policy.defaultEntrypoint : this.routeEntrypoint(route.entrypoint);
@@ -161,9 +224,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     const evalStart = nowNs();
     let evaluation: Evaluation | undefined;
     let failure: Error | undefined;
-    // Serialised once, here, for the SDK and for the decision log (which would otherwise serialise it again). An
-    // input that does not serialise (a hook's BigInt or cycle) takes the SDK's own path, to fail there as before.
-    const json = serialised(input);
+    // Serialised once, for the policy and for the decision log (which would otherwise serialise it again).
     try {
       evaluation = json === undefined ? policy.evaluate(input, entrypoint) : policy.evaluateJson(json, entrypoint);
     } catch (error) {
@@ -321,6 +382,25 @@ export class OpaJwtAuthorizer implements Authorizer {
       }
     }
   }
+}
+
+/** `JSON.stringify({header, payload})` of each verified token, made once: the token cache keeps handing out the same object. */
+const tokenJson = new WeakMap<VerifiedToken, string>();
+
+/**
+ * `JSON.stringify(input)` for a document as `buildInput` made it (its `jwt` member last, holding the token's own
+ * header and payload), the same text, with the token's part serialised once per token rather than per request.
+ */
+function serialisedWithToken(input: PolicyInput, verified: VerifiedToken | undefined): string | undefined {
+  const jwt = input.jwt;
+  if (verified === undefined || jwt === undefined || jwt.header !== verified.header || jwt.payload !== verified.payload) return serialised(input);
+  let tokenText = tokenJson.get(verified);
+  if (tokenText === undefined) {
+    tokenText = JSON.stringify(jwt);
+    tokenJson.set(verified, tokenText);
+  }
+  const rest = JSON.stringify({ source: input.source, request: input.request, method: input.method, path: input.path });
+  return `${rest.slice(0, -1)},"jwt":${tokenText}}`;
 }
 
 /** `JSON.stringify(input)`, or undefined when it throws or yields no text. */
