@@ -11,7 +11,7 @@ import './v8-hazard'; // first: before any policy module is instantiated or call
 import { normaliseEntrypoint } from '@opa-jwt/rego';
 import type { AuthResult, Authorizer, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
 import { denialError, errorOutcome, interpretResult, type Interpretation, type RespondOutcome } from './decision';
-import { elapsedNs, newDecisionId, nowNs, redactInput, redactResult, type DecisionLogEntry } from './decision-log';
+import { elapsedNs, newDecisionId, nowNs, redactInPlace, redactInput, redactResult, type DecisionLogEntry } from './decision-log';
 import { OpaJwtError, PolicyEvaluationError, UnauthorizedError, withoutStack } from './errors';
 import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
 import { errorFields, RateLimitedLog } from './logger';
@@ -174,7 +174,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     // The document is exactly what buildInput made: its token part may be the text remembered with the token.
     const json = serialisedWithToken(input, verified);
     timings.inputNs = elapsedNs(inputStart);
-    return this.evaluateAndAnswer(request, route, input, json, extracted, verified, timings);
+    return this.evaluateAndAnswer(request, route, input, json, extracted, verified, timings, true);
   }
 
   private async decideEnriched(
@@ -216,6 +216,8 @@ export class OpaJwtAuthorizer implements Authorizer {
     extracted: ExtractedToken | undefined,
     verified: VerifiedToken | undefined,
     timings: Timings,
+    /** The document is buildInput's alone: fresh objects, apart from the token's (see `logDecision`). */
+    ownInput = false,
   ): Outcome {
     const policy = this.policies.current;
     if (!policy) throw new PolicyEvaluationError({ cause: new Error('no policy is loaded') });
@@ -236,7 +238,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     const decision: Decision = { allowed: interpretation.allowed, result: evaluation?.value, decisionId };
     if (interpretation.externalMessage !== undefined) decision.externalMessage = interpretation.externalMessage;
     if (interpretation.internalMessage !== undefined) decision.internalMessage = interpretation.internalMessage;
-    this.logDecision(request, input, json, entrypoint, decision, failure, timings);
+    this.logDecision(request, input, json, entrypoint, decision, failure, timings, ownInput ? verified : null);
     const idHeader: Record<string, string> = this.options.decisionIdHeader ? { [this.options.decisionIdHeader]: decisionId } : {};
 
     if (failure) {
@@ -340,7 +342,21 @@ export class OpaJwtAuthorizer implements Authorizer {
     return shapeDenial(request, outcome, decision, this.options.protocols);
   }
 
-  private logDecision(request: CoreRequest, input: PolicyInput, json: string | undefined, entrypoint: string, decision: Decision, failure: Error | undefined, timings: Timings): void {
+  /**
+   * `owned`: not null when `input` is buildInput's document, which nothing holds after this decision: the entry
+   * then takes it over (redacted in place) instead of a copy made by a JSON round trip; only its token part, shared
+   * with the token cache and the application (`auth.payload`), is copied, from the token's own JSON text.
+   */
+  private logDecision(
+    request: CoreRequest,
+    input: PolicyInput,
+    json: string | undefined,
+    entrypoint: string,
+    decision: Decision,
+    failure: Error | undefined,
+    timings: Timings,
+    owned: VerifiedToken | undefined | null = null,
+  ): void {
     const { logger, onDecision } = this.options;
     // Building an entry costs a copy of the input: only when someone reads it (pino's level checked per request,
     // since levels can change at run time).
@@ -348,7 +364,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (!toLogger && !onDecision) return;
     let redacted: { input: unknown; masked: string[]; secrets: string[] };
     try {
-      redacted = redactInput(input, json);
+      redacted = owned === null || json === undefined ? redactInput(input, json) : redactInPlace(ownedCopy(input, owned));
     } catch (error) {
       redacted = { input: '[input could not be serialised]', masked: [], secrets: [] };
       logger.warn(errorFields(error), 'opa-jwt: decision log input could not be serialised');
@@ -401,6 +417,16 @@ function serialisedWithToken(input: PolicyInput, verified: VerifiedToken | undef
   }
   const rest = JSON.stringify({ source: input.source, request: input.request, method: input.method, path: input.path });
   return `${rest.slice(0, -1)},"jwt":${tokenText}}`;
+}
+
+/** buildInput's document for a log entry: its own members as they are, the token's part parsed from its JSON text. */
+function ownedCopy(input: PolicyInput, verified: VerifiedToken | undefined): PolicyInput {
+  const copy: PolicyInput = { source: input.source, request: input.request, method: input.method, path: input.path };
+  if (input.jwt !== undefined) {
+    const tokenText = verified === undefined ? undefined : tokenJson.get(verified);
+    copy.jwt = JSON.parse(tokenText ?? JSON.stringify(input.jwt)) as PolicyInput['jwt'];
+  }
+  return copy;
 }
 
 /** `JSON.stringify(input)`, or undefined when it throws or yields no text. */

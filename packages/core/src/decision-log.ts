@@ -46,7 +46,14 @@ const MIN_SECRET_LENGTH = 8;
 export function redactInput(input: PolicyInput, json?: string): { input: unknown; masked: string[]; secrets: string[] } {
   // A JSON round trip: the copy is exactly what the policy saw. `json`, when given, is the text the policy was
   // evaluated with (`JSON.stringify(input)`), so that the input is not serialised twice.
-  const copy = JSON.parse(json ?? JSON.stringify(input)) as PolicyInput;
+  return redactInPlace(JSON.parse(json ?? JSON.stringify(input)) as PolicyInput);
+}
+
+/**
+ * The same for a document nothing else holds a reference to (made for this entry, of JSON values only): redacted
+ * in place, without a copy.
+ */
+export function redactInPlace(copy: PolicyInput): { input: unknown; masked: string[]; secrets: string[] } {
   const masked: string[] = [];
   const secrets = new Set<string>();
   const http = copy.request?.http;
