@@ -241,7 +241,8 @@ export class PolicyEngine {
     const memory = policy.mem;
     const inputAddr = policy.dataHeapPtr;
     let view = this.memoryView;
-    if (view === undefined || view.buffer !== memory.buffer) view = this.memoryView = new Uint8Array(memory.buffer);
+    // Growing the memory detaches its buffer, which empties views of it: a cheaper test than reading `memory.buffer`.
+    if (view === undefined || view.byteLength === 0) view = this.memoryView = new Uint8Array(memory.buffer);
     // UTF-8 takes at most 3 bytes per UTF-16 unit: with that much room, one encodeInto always writes it all.
     // Short of it, the memory grows by what the text needs, as the SDK's own path grows it.
     if (inputAddr + json.length * 3 > view.byteLength) {
@@ -253,8 +254,8 @@ export class PolicyEngine {
     }
     const inputLen = utf8.encodeInto(json, view.subarray(inputAddr)).written;
     const resultAddr = policy.wasmInstance.exports.opa_eval(0, policy.entrypoints[name], policy.dataAddr, inputAddr, inputLen, inputAddr + inputLen, 0);
-    // Builtins may have grown the memory during the evaluation.
-    if (view.buffer !== memory.buffer) view = this.memoryView = new Uint8Array(memory.buffer);
+    // The evaluation may have grown the memory.
+    if (view.byteLength === 0) view = this.memoryView = new Uint8Array(memory.buffer);
     const end = view.indexOf(0, resultAddr);
     if (end === -1) throw new EvaluationFailure('the module returned an unterminated result');
     const length = end - resultAddr;
@@ -281,6 +282,7 @@ export class PolicyEngine {
       armBudget(fresh);
       fresh.setData(this.data);
       this.policy = fresh;
+      this.memoryView = undefined; // a view of the old instance's memory
       this.baselineBytes = memoryOf(fresh);
       this.renewals++;
       this.logger?.warn(
