@@ -89,11 +89,14 @@ export function redactInPlace(copy: PolicyInput): { input: unknown; masked: stri
 }
 
 const SECRET_PARAMETER = /^access_token$|token|secret|password/i;
+const MAYBE_SECRET_QUERY = /%|token|secret|password/i;
 
 /** `/x?access_token=abc&page=1` → `/x?access_token=[REDACTED]&page=1`: names as URLSearchParams reads them. */
 function redactRawQuery(target: string): string {
   const mark = target.indexOf('?');
   if (mark === -1) return target;
+  // No parameter name can match without one of these words spelled out, or percent-encoded ('+' only makes spaces).
+  if (!MAYBE_SECRET_QUERY.test(target.slice(mark + 1))) return target;
   const hash = target.indexOf('#', mark);
   const end = hash === -1 ? target.length : hash;
   const pairs = target.slice(mark + 1, end).split('&');
@@ -121,21 +124,31 @@ function redactRawQuery(target: string): string {
  */
 export function redactResult(result: unknown, secrets: readonly string[], masked: string[]): unknown {
   if (secrets.length === 0) return result;
-  const scrub = (value: unknown, pointer: string): unknown => {
+  // The pointer of a member is only spelled out when it is masked or holds members of its own.
+  const scrub = (value: unknown, parent: string, key: string): unknown => {
     if (typeof value === 'string') {
-      if (!secrets.some((secret) => value.includes(secret))) return value;
-      masked.push(pointer);
+      if (!includesSecret(value, secrets)) return value;
+      masked.push(`${parent}/${key}`);
       return REDACTED;
     }
-    if (Array.isArray(value)) return value.map((item, index) => scrub(item, `${pointer}/${index}`));
+    if (Array.isArray(value)) {
+      const pointer = `${parent}/${key}`;
+      return value.map((item, index) => scrub(item, pointer, String(index)));
+    }
     if (typeof value === 'object' && value !== null) {
+      const pointer = `${parent}/${key}`;
       const out = newDictionary<unknown>(); // keys are the policy's (or the client's): `__proto__` too
-      for (const [key, item] of Object.entries(value)) out[key] = scrub(item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      for (const [name, item] of Object.entries(value)) out[name] = scrub(item, pointer, name.replace(/~/g, '~0').replace(/\//g, '~1'));
       return out;
     }
     return value;
   };
-  return scrub(result, '/result');
+  return scrub(result, '', 'result');
+}
+
+function includesSecret(value: string, secrets: readonly string[]): boolean {
+  for (let i = 0; i < secrets.length; i++) if (value.includes(secrets[i])) return true;
+  return false;
 }
 
 /** Monotonic nanoseconds, for the `timer_*_ns` metrics. */
