@@ -17,8 +17,9 @@
  *    over the bare framework, median p50/p99 latency; then each opa-jwt server's heap at the start and the end.
  *
  * Not a test. Environment: BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_SECONDS (per measurement, default 3),
- * BENCH_HTTP_WARMUP (seconds, default 2), BENCH_HTTP_CONNECTIONS (default 50), BENCH_HTTP_ONLY (comma-separated
- * scenario names; the bare framework of each is always added).
+ * BENCH_HTTP_WARMUP (seconds, default 2), BENCH_HTTP_CONNECTIONS (default 50), BENCH_HTTP_ONLY (scenario names
+ * separated by commas, or by semicolons when a name holds a comma, e.g. `opa-jwt, 1,000 tokens`; the bare framework
+ * of each is always added).
  */
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
@@ -30,7 +31,7 @@ const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS || 5);
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS || 3);
 const WARMUP = Number(process.env.BENCH_HTTP_WARMUP || 2);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS || 50);
-const ONLY = process.env.BENCH_HTTP_ONLY ? process.env.BENCH_HTTP_ONLY.split(',') : undefined;
+const ONLY = process.env.BENCH_HTTP_ONLY ? process.env.BENCH_HTTP_ONLY.split(process.env.BENCH_HTTP_ONLY.includes(';') ? ';' : ',') : undefined;
 const AUDIENCE = 'orders-api';
 const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const pinned = (core, command, args) => (HAS_TASKSET ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
