@@ -1,8 +1,9 @@
 /**
  * One instantiated policy: the module compiled once and instantiated through the stock @open-policy-agent/opa-wasm
- * SDK, its data set, and evaluation by entrypoint name. The instance is reused for every request; the SDK resets the
- * module's heap before each evaluation. Evaluation is synchronous: nothing else runs on the instance while it
- * evaluates, which is what makes sharing it between concurrent requests safe.
+ * SDK, its data set, and evaluation by entrypoint name. The instance is reused for every request; each evaluation
+ * starts from the heap's end after the data (the SDK resets it; for modules of ABI 1.2, whose `opa_eval` the request
+ * path calls itself with the input already serialised, `opa_eval` does). Evaluation is synchronous: nothing else runs
+ * on the instance while it evaluates, which is what makes sharing it between concurrent requests safe.
  *
  * Evaluation is bounded, because it blocks the process while it runs:
  * - time: each evaluation gets a deadline (`evaluationTimeout`). Modules of @opa-jwt/rego are armed to ask for the
