@@ -225,6 +225,16 @@ async function koaApp() {
   const Koa = require('koa');
   const app = new Koa();
   app.use(async (ctx, next) => (ctx.path === '/__stats' ? void (ctx.body = stats('gc' in ctx.query)) : next()));
+  // Koa has no body parser of its own: JSON bodies are read here, as express.json() does for the Express servers
+  // (opa-jwt refuses a JSON body that nothing parsed before it).
+  app.use(async (ctx, next) => {
+    if (ctx.is('application/json')) {
+      const chunks = [];
+      for await (const chunk of ctx.req) chunks.push(chunk);
+      ctx.request.body = chunks.length === 0 ? undefined : JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    }
+    return next();
+  });
   if (variant === 'koa-opa-jwt') {
     const middleware = require('@opa-jwt/koa').opaJwt(opaJwtOptions());
     await middleware.ready;

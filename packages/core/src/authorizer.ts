@@ -11,7 +11,7 @@ import './v8-hazard'; // first: before any policy module is instantiated or call
 import { normaliseEntrypoint } from '@opa-jwt/rego';
 import type { AuthResult, Authorizer, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
 import { denialError, errorOutcome, interpretResult, type Interpretation, type RespondOutcome } from './decision';
-import { elapsedNs, newDecisionId, nowNs, redactInput, redactResult, type DecisionLogEntry } from './decision-log';
+import { elapsedNs, newDecisionId, nowNs, redactInPlace, redactInput, redactResult, type DecisionLogEntry } from './decision-log';
 import { HttpError, PolicyEvaluationError, UnauthorizedError, withoutStack } from './errors';
 import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
 import { errorFields, RateLimitedLog } from './logger';
@@ -21,7 +21,7 @@ import { RefusalDebug } from './refusal-debug';
 import { MalformedTargetError, requestTarget, type RequestTarget } from './request-target';
 import { ResultShapeWarnings } from './result-shape';
 import type { Evaluation } from './policy/engine';
-import { enrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
+import { enrichProtocolInput, mayEnrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
 import { extractToken, type ExtractedToken } from './token';
 import { TokenVerifier, type VerifiedToken } from './verify';
 
@@ -41,6 +41,8 @@ export class OpaJwtAuthorizer implements Authorizer {
   private readonly starting: Promise<void>;
   /** Resolves when every part of the start-up attempt settled: requests arriving earlier wait, then look at what is in force. */
   private readonly startedOrFailed: Promise<void>;
+  /** `startedOrFailed` has resolved: requests need not wait for it. */
+  private settled = false;
   /** A `logger` was given: decision log entries go to its `info` (the default console logger drops them). */
   private readonly loggerGiven: boolean;
   /** Per-route entrypoints (`data.pkg.rule`, `pkg.rule`) as the SDK names them, normalised once per spelling. */
@@ -84,7 +86,9 @@ export class OpaJwtAuthorizer implements Authorizer {
     this.starting = Promise.all([policyStart, verifierStart]).then(() => undefined);
     this.starting.catch(() => undefined); // logged above: an unawaited ready() must not crash the process
     // Both settled, not the first failure: a policy still compiling when discovery fails must not look missing.
-    this.startedOrFailed = Promise.allSettled([policyStart, verifierStart]).then(() => undefined);
+    this.startedOrFailed = Promise.allSettled([policyStart, verifierStart]).then(() => {
+      this.settled = true;
+    });
   }
 
   ready(): Promise<void> {
@@ -96,23 +100,39 @@ export class OpaJwtAuthorizer implements Authorizer {
     await this.policies.close();
   }
 
-  async authorize(request: CoreRequest, route?: RouteOverrides): Promise<Outcome> {
-    await this.startedOrFailed;
+  authorize(request: CoreRequest, route?: RouteOverrides): Promise<Outcome> {
+    if (!this.settled) return this.startedOrFailed.then(() => this.authorizeNow(request, route));
+    const outcome = this.authorizeNow(request, route);
+    return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+  }
+
+  /**
+   * `authorize`, answering synchronously when nothing has to be waited for (a remembered token or none, no body to
+   * read, no input hook, start-up settled): the common request then costs no promise. Never throws or rejects.
+   */
+  authorizeNow(request: CoreRequest, route?: RouteOverrides): Outcome | Promise<Outcome> {
+    if (!this.settled) return this.authorize(request, route);
     // No policy in force (it failed to load at start-up and, without `watch` or until a good version is saved, none
     // has since): fail closed. The cause was logged once, at start-up. An issuer that could not be discovered is
     // the verifier's business: its tokens are answered 503 while discovery is retried.
     if (!this.policies.current) return this.deny(request, new PolicyEvaluationError(), undefined);
     try {
-      return await this.decide(request, route);
+      const outcome = this.decide(request, route);
+      return outcome instanceof Promise ? outcome.catch((error: unknown) => this.failed(request, error)) : outcome;
     } catch (error) {
-      if (error instanceof HttpError) return this.deny(request, error, undefined);
-      this.options.logger.error({ ...errorFields(error), method: request.method, url: pathOf(request.url) }, 'opa-jwt: authorization failed unexpectedly');
-      return this.deny(request, new PolicyEvaluationError({ cause: error }), undefined);
+      return this.failed(request, error);
     }
   }
 
-  private async decide(request: CoreRequest, route: RouteOverrides | undefined): Promise<Outcome> {
-    const timings: Timings = { start: nowNs(), verifyNs: 0, inputNs: 0, evalNs: 0 };
+  private failed(request: CoreRequest, error: unknown): Outcome {
+    if (error instanceof HttpError) return this.deny(request, error, undefined);
+    this.options.logger.error({ ...errorFields(error), method: request.method, url: pathOf(request.url) }, 'opa-jwt: authorization failed unexpectedly');
+    return this.deny(request, new PolicyEvaluationError({ cause: error }), undefined);
+  }
+
+  /** Up to the token's verification: synchronous when the token is remembered (or absent). */
+  private decide(request: CoreRequest, route: RouteOverrides | undefined): Outcome | Promise<Outcome> {
+    const start = nowNs();
     if (route?.skip) {
       return { type: 'allow', auth: { payload: {}, decision: { allowed: true, result: undefined, decisionId: newDecisionId() } }, headers: {} };
     }
@@ -135,17 +155,49 @@ export class OpaJwtAuthorizer implements Authorizer {
       this.refusalDebug?.requestRefused(error, request, (error as { reason?: string }).reason ?? (error as HttpError).code);
       throw error;
     }
-    let verified: VerifiedToken | undefined;
     if (extracted) {
       const verifyStart = nowNs();
-      verified = await this.verifyBearer(extracted.token, request);
-      timings.verifyNs = elapsedNs(verifyStart);
-    } else if (this.options.authRequired) {
+      const remembered = this.verifier.cached(extracted.token);
+      if (remembered !== undefined) return this.decideFor(request, route, target, extracted, remembered, { start, verifyNs: elapsedNs(verifyStart), inputNs: 0, evalNs: 0 });
+      const bearer = extracted;
+      return this.verifyBearer(bearer.token, request).then((verified) =>
+        this.decideFor(request, route, target, bearer, verified, { start, verifyNs: elapsedNs(verifyStart), inputNs: 0, evalNs: 0 }),
+      );
+    }
+    if (this.options.authRequired) {
       const missing = withoutStack(() => new UnauthorizedError()); // an answer, not a fault: no stack to capture
       this.refusalDebug?.requestRefused(missing, request, 'token_missing');
       throw missing;
     }
+    return this.decideFor(request, route, target, undefined, undefined, { start, verifyNs: 0, inputNs: 0, evalNs: 0 });
+  }
 
+  /** The input document, then the decision: synchronous unless a body must be read or an input hook runs. */
+  private decideFor(
+    request: CoreRequest,
+    route: RouteOverrides | undefined,
+    target: RequestTarget,
+    extracted: ExtractedToken | undefined,
+    verified: VerifiedToken | undefined,
+    timings: Timings,
+  ): Outcome | Promise<Outcome> {
+    if (this.options.input || mayEnrichProtocolInput(request)) return this.decideEnriched(request, route, target, extracted, verified, timings);
+    const inputStart = nowNs();
+    const input = buildInput(request, verified, target);
+    // The document is exactly what buildInput made: its token part may be the text remembered with the token.
+    const json = serialisedWithToken(input, verified);
+    timings.inputNs = elapsedNs(inputStart);
+    return this.evaluateAndAnswer(request, route, input, json, extracted, verified, timings, true);
+  }
+
+  private async decideEnriched(
+    request: CoreRequest,
+    route: RouteOverrides | undefined,
+    target: RequestTarget,
+    extracted: ExtractedToken | undefined,
+    verified: VerifiedToken | undefined,
+    timings: Timings,
+  ): Promise<Outcome> {
     const inputStart = nowNs();
     const enrichment = await enrichProtocolInput(request, this.options.protocols, (token) => this.verifyExchanged(token, request));
     if (enrichment.type === 'respond') {
@@ -154,7 +206,6 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
     let input = buildInput(request, verified, target);
     Object.assign(input.request, enrichment.request);
-    // Without a hook, no await: it would cost every request a promise and a trip through the microtask queue.
     if (this.options.input) {
       try {
         input = await applyInputHook(this.options.input, input, { request, token: verified });
@@ -163,8 +214,24 @@ export class OpaJwtAuthorizer implements Authorizer {
         throw new PolicyEvaluationError({ cause: error });
       }
     }
+    // A hook may have changed any part, the token's too: serialised whole. One that does not serialise (a hook's
+    // BigInt or cycle) takes the SDK's own path, to fail there as before.
+    const json = this.options.input ? serialised(input) : serialisedWithToken(input, verified);
     timings.inputNs = elapsedNs(inputStart);
+    return this.evaluateAndAnswer(request, route, input, json, extracted, verified, timings);
+  }
 
+  private evaluateAndAnswer(
+    request: CoreRequest,
+    route: RouteOverrides | undefined,
+    input: PolicyInput,
+    json: string | undefined,
+    extracted: ExtractedToken | undefined,
+    verified: VerifiedToken | undefined,
+    timings: Timings,
+    /** The document is buildInput's alone: fresh objects, apart from the token's (see `logDecision`). */
+    ownInput = false,
+  ): Outcome {
     const policy = this.policies.current;
     if (!policy) throw new PolicyEvaluationError({ cause: new Error('no policy is loaded') });
     const entrypoint = route?.entrypoint === undefined ? policy.defaultEntrypoint : this.routeEntrypoint(route.entrypoint);
@@ -172,9 +239,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     const evalStart = nowNs();
     let evaluation: Evaluation | undefined;
     let failure: Error | undefined;
-    // Serialised once, here, for the SDK and for the decision log (which would otherwise serialise it again). An
-    // input that does not serialise (a hook's BigInt or cycle) takes the SDK's own path, to fail there as before.
-    const json = serialised(input);
+    // Serialised once, for the policy and for the decision log (which would otherwise serialise it again).
     try {
       evaluation = json === undefined ? policy.evaluate(input, entrypoint) : policy.evaluateJson(json, entrypoint);
     } catch (error) {
@@ -186,7 +251,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     const decision: Decision = { allowed: interpretation.allowed, result: evaluation?.value, decisionId };
     if (interpretation.externalMessage !== undefined) decision.externalMessage = interpretation.externalMessage;
     if (interpretation.internalMessage !== undefined) decision.internalMessage = interpretation.internalMessage;
-    this.logDecision(request, input, json, entrypoint, decision, failure, timings);
+    this.logDecision(request, input, json, entrypoint, decision, failure, timings, ownInput ? verified : null);
     const idHeader: Record<string, string> = this.options.decisionIdHeader ? { [this.options.decisionIdHeader]: decisionId } : {};
 
     if (failure) {
@@ -295,7 +360,21 @@ export class OpaJwtAuthorizer implements Authorizer {
     return shapeDenial(request, outcome, decision, this.options.protocols);
   }
 
-  private logDecision(request: CoreRequest, input: PolicyInput, json: string | undefined, entrypoint: string, decision: Decision, failure: Error | undefined, timings: Timings): void {
+  /**
+   * `owned`: not null when `input` is buildInput's document, which nothing holds after this decision: the entry
+   * then takes it over (redacted in place) instead of a copy made by a JSON round trip; only its token part, shared
+   * with the token cache and the application (`auth.payload`), is copied, from the token's own JSON text.
+   */
+  private logDecision(
+    request: CoreRequest,
+    input: PolicyInput,
+    json: string | undefined,
+    entrypoint: string,
+    decision: Decision,
+    failure: Error | undefined,
+    timings: Timings,
+    owned: VerifiedToken | undefined | null = null,
+  ): void {
     const { logger, onDecision } = this.options;
     // Building an entry costs a copy of the input: only when someone reads it (pino's level checked per request,
     // since levels can change at run time).
@@ -303,7 +382,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (!toLogger && !onDecision) return;
     let redacted: { input: unknown; masked: string[]; secrets: string[] };
     try {
-      redacted = redactInput(input, json);
+      redacted = owned === null || json === undefined ? redactInput(input, json) : redactInPlace(ownedCopy(input, owned));
     } catch (error) {
       redacted = { input: '[input could not be serialised]', masked: [], secrets: [] };
       logger.warn(errorFields(error), 'opa-jwt: decision log input could not be serialised');
@@ -337,6 +416,35 @@ export class OpaJwtAuthorizer implements Authorizer {
       }
     }
   }
+}
+
+/** `JSON.stringify({header, payload})` of each verified token, made once: the token cache keeps handing out the same object. */
+const tokenJson = new WeakMap<VerifiedToken, string>();
+
+/**
+ * `JSON.stringify(input)` for a document as `buildInput` made it (its `jwt` member last, holding the token's own
+ * header and payload), the same text, with the token's part serialised once per token rather than per request.
+ */
+function serialisedWithToken(input: PolicyInput, verified: VerifiedToken | undefined): string | undefined {
+  const jwt = input.jwt;
+  if (verified === undefined || jwt === undefined || jwt.header !== verified.header || jwt.payload !== verified.payload) return serialised(input);
+  let tokenText = tokenJson.get(verified);
+  if (tokenText === undefined) {
+    tokenText = JSON.stringify(jwt);
+    tokenJson.set(verified, tokenText);
+  }
+  const rest = JSON.stringify({ source: input.source, request: input.request, method: input.method, path: input.path });
+  return `${rest.slice(0, -1)},"jwt":${tokenText}}`;
+}
+
+/** buildInput's document for a log entry: its own members as they are, the token's part parsed from its JSON text. */
+function ownedCopy(input: PolicyInput, verified: VerifiedToken | undefined): PolicyInput {
+  const copy: PolicyInput = { source: input.source, request: input.request, method: input.method, path: input.path };
+  if (input.jwt !== undefined) {
+    const tokenText = verified === undefined ? undefined : tokenJson.get(verified);
+    copy.jwt = JSON.parse(tokenText ?? JSON.stringify(input.jwt)) as PolicyInput['jwt'];
+  }
+  return copy;
 }
 
 /** `JSON.stringify(input)`, or undefined when it throws or yields no text. */

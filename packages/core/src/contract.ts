@@ -74,6 +74,12 @@ export interface Authorizer {
   ready(): Promise<void>;
   /** Decide one request. Never rejects: internal failures become a fail-closed `deny` outcome (500/503). */
   authorize(request: CoreRequest, route?: RouteOverrides): Promise<Outcome>;
+  /**
+   * The same decision, returned synchronously when nothing had to be waited for (a remembered token or none, no
+   * body to read, no async input hook): adapters use it to spare the common request a promise. Never throws or
+   * rejects. Optional, for other implementations of this interface.
+   */
+  authorizeNow?(request: CoreRequest, route?: RouteOverrides): Outcome | Promise<Outcome>;
   /** Stop file watchers and timers. */
   close(): Promise<void>;
 }

@@ -46,7 +46,14 @@ const MIN_SECRET_LENGTH = 8;
 export function redactInput(input: PolicyInput, json?: string): { input: unknown; masked: string[]; secrets: string[] } {
   // A JSON round trip: the copy is exactly what the policy saw. `json`, when given, is the text the policy was
   // evaluated with (`JSON.stringify(input)`), so that the input is not serialised twice.
-  const copy = JSON.parse(json ?? JSON.stringify(input)) as PolicyInput;
+  return redactInPlace(JSON.parse(json ?? JSON.stringify(input)) as PolicyInput);
+}
+
+/**
+ * The same for a document nothing else holds a reference to (made for this entry, of JSON values only): redacted
+ * in place, without a copy.
+ */
+export function redactInPlace(copy: PolicyInput): { input: unknown; masked: string[]; secrets: string[] } {
   const masked: string[] = [];
   const secrets = new Set<string>();
   const http = copy.request?.http;
@@ -82,11 +89,14 @@ export function redactInput(input: PolicyInput, json?: string): { input: unknown
 }
 
 const SECRET_PARAMETER = /^access_token$|token|secret|password/i;
+const MAYBE_SECRET_QUERY = /%|token|secret|password/i;
 
 /** `/x?access_token=abc&page=1` → `/x?access_token=[REDACTED]&page=1`: names as URLSearchParams reads them. */
 function redactRawQuery(target: string): string {
   const mark = target.indexOf('?');
   if (mark === -1) return target;
+  // No parameter name can match without one of these words spelled out, or percent-encoded ('+' only makes spaces).
+  if (!MAYBE_SECRET_QUERY.test(target.slice(mark + 1))) return target;
   const hash = target.indexOf('#', mark);
   const end = hash === -1 ? target.length : hash;
   const pairs = target.slice(mark + 1, end).split('&');
@@ -114,21 +124,31 @@ function redactRawQuery(target: string): string {
  */
 export function redactResult(result: unknown, secrets: readonly string[], masked: string[]): unknown {
   if (secrets.length === 0) return result;
-  const scrub = (value: unknown, pointer: string): unknown => {
+  // The pointer of a member is only spelled out when it is masked or holds members of its own.
+  const scrub = (value: unknown, parent: string, key: string): unknown => {
     if (typeof value === 'string') {
-      if (!secrets.some((secret) => value.includes(secret))) return value;
-      masked.push(pointer);
+      if (!includesSecret(value, secrets)) return value;
+      masked.push(`${parent}/${key}`);
       return REDACTED;
     }
-    if (Array.isArray(value)) return value.map((item, index) => scrub(item, `${pointer}/${index}`));
+    if (Array.isArray(value)) {
+      const pointer = `${parent}/${key}`;
+      return value.map((item, index) => scrub(item, pointer, String(index)));
+    }
     if (typeof value === 'object' && value !== null) {
+      const pointer = `${parent}/${key}`;
       const out = newDictionary<unknown>(); // keys are the policy's (or the client's): `__proto__` too
-      for (const [key, item] of Object.entries(value)) out[key] = scrub(item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      for (const [name, item] of Object.entries(value)) out[name] = scrub(item, pointer, name.replace(/~/g, '~0').replace(/\//g, '~1'));
       return out;
     }
     return value;
   };
-  return scrub(result, '/result');
+  return scrub(result, '', 'result');
+}
+
+function includesSecret(value: string, secrets: readonly string[]): boolean {
+  for (let i = 0; i < secrets.length; i++) if (value.includes(secrets[i])) return true;
+  return false;
 }
 
 /** Monotonic nanoseconds, for the `timer_*_ns` metrics. */

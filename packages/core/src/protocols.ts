@@ -141,10 +141,18 @@ function oauthError(error: OAuthRequestError): RespondOutcome {
   return { type: 'respond', status: 400, headers: { ...OAUTH_ERROR_HEADERS }, body: oauthRequestErrorBody(error) };
 }
 
+/**
+ * False when `enrichProtocolInput` would add nothing (not a POST, or no body it reads): the caller may skip it, and
+ * the promise it costs.
+ */
+export function mayEnrichProtocolInput(request: CoreRequest): boolean {
+  if (request.method.toUpperCase() !== 'POST') return false;
+  return isInspectable(request) || isParsedValue(request.body);
+}
+
 export async function enrichProtocolInput(request: CoreRequest, protocols: ResolvedProtocolOptions, verifyToken: TokenVerifier): Promise<ProtocolEnrichment> {
-  if (request.method.toUpperCase() !== 'POST') return { type: 'input', request: {} };
+  if (!mayEnrichProtocolInput(request)) return { type: 'input', request: {} };
   const inspectable = isInspectable(request);
-  if (!inspectable && !isParsedValue(request.body)) return { type: 'input', request: {} };
   // Refused, not passed through unread: an unread body could carry a tool call no policy has seen.
   if (inspectable && bodySize(request) > protocols.maxBodySize) return tooLarge(protocols.maxBodySize);
 

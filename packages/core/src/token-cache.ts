@@ -24,6 +24,8 @@ interface Entry {
 
 export class VerifiedTokenCache {
   private readonly entries = new Map<string, Entry>();
+  /** The most recently inserted or used token: the entries' last in insertion order, while it is still present. */
+  private lastUsed: string | undefined;
 
   constructor(private readonly maxEntries: number) {}
 
@@ -38,9 +40,13 @@ export class VerifiedTokenCache {
       this.entries.delete(token);
       return undefined;
     }
-    // Map keeps insertion order: re-inserting marks the entry most recently used.
-    this.entries.delete(token);
-    this.entries.set(token, entry);
+    // Map keeps insertion order: re-inserting marks the entry most recently used (it is already, when it was the
+    // last one used: a client repeating its token costs no re-insertion).
+    if (token !== this.lastUsed) {
+      this.entries.delete(token);
+      this.entries.set(token, entry);
+      this.lastUsed = token;
+    }
     return entry.verified;
   }
 
@@ -57,6 +63,7 @@ export class VerifiedTokenCache {
     }
     const kid = typeof verified.header.kid === 'string' ? verified.header.kid : '';
     this.entries.set(token, { verified, kid, validFrom, validUntil });
+    this.lastUsed = token;
   }
 
   /** Drops every token of `issuerLabel` verified with a key named `kid`. */

@@ -60,14 +60,26 @@ export class TokenVerifier {
     if (dropped > 0) this.logger.info({ issuer: issuer.issuer, kids, droppedTokens: dropped }, 'opa-jwt: forgot cached tokens signed with keys that left the key set');
   }
 
+  /**
+   * The token's verification result when it is remembered and still usable (its time checks pass and its issuer's
+   * keys are usable), synchronously: a repeated token costs a map lookup, not a promise. Only tokens that passed
+   * every check of `verify` (size included) are remembered.
+   */
+  cached(token: string): VerifiedToken | undefined {
+    const cached = this.cache.get(token, Math.floor(Date.now() / 1000));
+    if (cached === undefined) return undefined;
+    const issuers = this.issuers;
+    for (let i = 0; i < issuers.length; i++) if (issuers[i].label === cached.issuerLabel) return issuers[i].keysUsable() ? cached : undefined;
+    return undefined;
+  }
+
   /** Verifies a token; resolves with its header and claims, or rejects with InvalidTokenError / KeysUnavailableError. */
   async verify(token: string): Promise<VerifiedToken> {
     if (Buffer.byteLength(token) > this.options.maxTokenSize) {
       throw new InvalidTokenError('oversized', `the token is larger than ${this.options.maxTokenSize} bytes`);
     }
-    const now = Math.floor(Date.now() / 1000);
-    const cached = this.cache.get(token, now);
-    if (cached && this.issuers.find((issuer) => issuer.label === cached.issuerLabel)?.keysUsable()) return cached;
+    const cached = this.cached(token);
+    if (cached) return cached;
 
     if (!JWS_COMPACT.test(token)) {
       const parts = token.split('.').length;

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { CoreRequest, Outcome } from '../src/contract';
 import { createAuthorizer, OpaJwtAuthorizer } from '../src/authorizer';
 import type { DecisionLogEntry } from '../src/decision-log';
+import type { PolicyInput } from '../src/input';
 import type { AuthorizerOptions } from '../src/options';
 import { AUDIENCE, makeKey, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
 
@@ -438,5 +439,63 @@ describe('the per-request path', () => {
     for (let i = 0; i < 2000; i++) expect(await authorizer.authorize(requestFor(i))).toMatchObject({ type: 'allow' });
     expect(store.current).toBe(engine);
     expect(engine.memoryBytes).toBe(memoryAfterWarmUp);
+  });
+});
+
+describe('the synchronous path', () => {
+  test('authorizeNow answers a remembered token at once, a new token with a promise; authorize always with a promise', async () => {
+    const { authorizer, decisions } = await authorizerWith();
+    const core = authorizer as OpaJwtAuthorizer;
+    const token = await issuer.sign({ claims: { roles: ['admin'] } });
+    const first = core.authorizeNow(get('/orders', token));
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toMatchObject({ type: 'allow', auth: { token } });
+    const again = core.authorizeNow(get('/orders', token));
+    expect(again).not.toBeInstanceOf(Promise);
+    expect(again).toMatchObject({ type: 'allow', auth: { token, payload: { roles: ['admin'] } } });
+    // A denial and an anonymous request are answered at once too.
+    const reader = await issuer.sign({ claims: { roles: ['reader'] } });
+    await core.authorize(get('/orders', reader));
+    expect(core.authorizeNow(get('/orders', reader))).toMatchObject({ type: 'respond', status: 403 });
+    expect(core.authorizeNow(get('/orders'))).toMatchObject({ type: 'respond', status: 401 });
+    expect(core.authorize(get('/orders', token))).toBeInstanceOf(Promise);
+    // Each evaluation was logged once, as before (the anonymous request was refused before the policy ran).
+    expect(decisions).toHaveLength(5);
+    expect(decisions[1].input).toMatchObject({ jwt: { payload: { roles: ['admin'] } }, request: { http: { headers: { Authorization: 'Bearer [REDACTED]' } } } });
+  });
+
+  test('a request body to read, or an input hook, takes the asynchronous path with the same answer', async () => {
+    const echoing = { entrypoint: 'app/echo_decision', data: { limits: { max: 3 }, region: 'eu' }, input: (input: PolicyInput) => void (input.tenant = 'acme') };
+    const { authorizer } = await authorizerWith(echoing);
+    const core = authorizer as OpaJwtAuthorizer;
+    const token = await issuer.sign({ claims: { roles: ['admin'] } });
+    // (echo reads the User-Agent and Content-Type headers)
+    const request = () => get('/orders', token, { 'user-agent': 'agent', 'content-type': 'application/json' });
+    await core.authorize(request());
+    const pending = core.authorizeNow(request());
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toMatchObject({ type: 'allow', auth: { decision: { result: { echo: { tenant: 'acme' } } } } });
+  });
+
+  test('the input is written into the module\'s memory exactly: multi-byte text, and inputs larger than its memory', async () => {
+    // (echo reads input.tenant, which the hook adds)
+    const { authorizer } = await authorizerWith({ entrypoint: 'app/echo_decision', data: { limits: { max: 3 }, region: 'eu' }, input: (input) => void (input.tenant = 'acme') });
+    const core = authorizer as OpaJwtAuthorizer;
+    const engine = core.policies.current!;
+    const token = await issuer.sign({ claims: { roles: ['admin'], sub: 'zoë 😀' } });
+    const ua = 'navigateur/1.0 (é, ü, 日本語, 😀) "quoted" \\ back\u2028slash';
+    const echo = async (headers: Record<string, string>) => {
+      const outcome = await core.authorize(get('/orders', token, { 'content-type': 'application/json', ...headers }));
+      if (outcome.type !== 'allow') throw new Error(`expected allow, got ${outcome.status}`);
+      return (outcome.auth.decision.result as { echo: { ua: string; sub: string } }).echo;
+    };
+    expect(await echo({ 'user-agent': ua })).toMatchObject({ ua, sub: 'zoë 😀' });
+    // Far more than the memory holds (5 pages to start with): the memory grows, the text arrives whole.
+    const before = engine.memoryBytes;
+    const huge = '日本'.repeat(300_000);
+    expect((await echo({ 'user-agent': huge })).ua).toBe(huge);
+    expect(engine.memoryBytes).toBeGreaterThan(before);
+    // And the next, small, input is read from the grown memory.
+    expect((await echo({ 'user-agent': ua })).ua).toBe(ua);
   });
 });

@@ -82,6 +82,18 @@ describe('decision log redaction', () => {
     // The policy's own input is untouched.
     expect(input.request.http.headers.Authorization).toBe('Bearer abc.def.ghi');
   });
+
+  test('the raw target: a percent-encoded secret name is redacted too, a query naming no secret is left as it is', () => {
+    const logged = (url: string) => {
+      const input = buildInput({ method: 'GET', url, headers: {} }, undefined);
+      return (redactInput(input).input as { request: { http: { raw_target: string } } }).request.http.raw_target;
+    };
+    expect(logged('/x?%61ccess_%74oken=abc&page=1')).toBe(`/x?%61ccess_%74oken=${REDACTED}&page=1`);
+    expect(logged('/x?API_TOKEN=abc')).toBe(`/x?API_TOKEN=${REDACTED}`);
+    expect(logged('/x?page=1&q=a+b')).toBe('/x?page=1&q=a+b');
+    // A secret word as a value, not a name: nothing to redact.
+    expect(logged('/x?q=token')).toBe('/x?q=token');
+  });
 });
 
 test('a result with a __proto__ member keeps it as a member when scrubbed for the log', () => {

@@ -5,7 +5,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createAuthorizer } from '@opa-jwt/core';
-import type { AuthResult, AuthorizerHandle, AuthorizerOptions, CoreRequest, RouteOverrides } from '@opa-jwt/core';
+import type { AuthResult, AuthorizerHandle, AuthorizerOptions, CoreRequest, Outcome, RouteOverrides } from '@opa-jwt/core';
 import { withAuthorizerHandle } from '@opa-jwt/core/adapter';
 
 // The errors an application may meet (start-up and request ones), so that it need not depend on @opa-jwt/core.
@@ -73,15 +73,17 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
     const overrides = marked[OVERRIDES];
     delete marked[OVERRIDES]; // they were for this middleware only
     if (overrides?.skip) return next();
-    authorizer
-      .authorize(toCoreRequest(req), overrides)
-      .then((outcome) => {
-        res.set(outcome.headers);
-        if (outcome.type === 'respond') return void res.status(outcome.status).json(outcome.body);
-        req.auth = outcome.auth;
-        next();
-      })
-      .catch(next);
+    const finish = (outcome: Outcome): void => {
+      res.set(outcome.headers);
+      if (outcome.type === 'respond') return void res.status(outcome.status).json(outcome.body);
+      req.auth = outcome.auth;
+      next();
+    };
+    const request = toCoreRequest(req);
+    // Most requests are decided at once (a remembered token): no promise, no trip through the microtask queue.
+    const outcome = authorizer.authorizeNow ? authorizer.authorizeNow(request, overrides) : authorizer.authorize(request, overrides);
+    if (outcome instanceof Promise) outcome.then(finish).catch(next);
+    else finish(outcome);
   };
   return withAuthorizerHandle(middleware, authorizer);
 }

@@ -9,7 +9,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { createAuthorizer } from '@opa-jwt/core';
-import type { AuthResult, Authorizer, AuthorizerOptions, CoreRequest, RouteOverrides, RoutingOptions } from '@opa-jwt/core';
+import type { AuthResult, Authorizer, AuthorizerOptions, CoreRequest, Outcome, RouteOverrides, RoutingOptions } from '@opa-jwt/core';
 
 // The errors an application may meet (start-up and request ones), so that it need not depend on @opa-jwt/core.
 export {
@@ -87,13 +87,21 @@ const plugin: FastifyPluginAsync<AuthorizerOptions> = async (fastify: FastifyIns
   fastify.addHook('onClose', async () => authorizer.close());
   const routing = routingOf(fastify); // fixed when the instance was created
 
-  fastify.addHook('preHandler', async (request, reply) => {
+  // Callback style: most requests are decided at once (a remembered token), and then cost no promise.
+  fastify.addHook('preHandler', (request, reply, done) => {
     const overrides = request.routeOptions.config?.opaJwt;
-    if (overrides?.skip) return;
-    const outcome = await authorizer.authorize(toCoreRequest(request, routing), overrides);
-    reply.headers(outcome.headers);
-    if (outcome.type === 'respond') return reply.code(outcome.status).type('application/json').send(JSON.stringify(outcome.body));
-    request.auth = outcome.auth;
+    if (overrides?.skip) return done();
+    const finish = (outcome: Outcome): void => {
+      reply.headers(outcome.headers);
+      // Answered here: the route's handler does not run (`done` is not called).
+      if (outcome.type === 'respond') return void reply.code(outcome.status).type('application/json').send(JSON.stringify(outcome.body));
+      request.auth = outcome.auth;
+      done();
+    };
+    const core = toCoreRequest(request, routing);
+    const outcome = authorizer.authorizeNow ? authorizer.authorizeNow(core, overrides) : authorizer.authorize(core, overrides);
+    if (outcome instanceof Promise) outcome.then(finish).catch(done);
+    else finish(outcome);
   });
 };
 

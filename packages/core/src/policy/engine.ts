@@ -1,8 +1,9 @@
 /**
  * One instantiated policy: the module compiled once and instantiated through the stock @open-policy-agent/opa-wasm
- * SDK, its data set, and evaluation by entrypoint name. The instance is reused for every request; the SDK resets the
- * module's heap before each evaluation. Evaluation is synchronous: nothing else runs on the instance while it
- * evaluates, which is what makes sharing it between concurrent requests safe.
+ * SDK, its data set, and evaluation by entrypoint name. The instance is reused for every request; each evaluation
+ * starts from the heap's end after the data (the SDK resets it; for modules of ABI 1.2, whose `opa_eval` the request
+ * path calls itself with the input already serialised, `opa_eval` does). Evaluation is synchronous: nothing else runs
+ * on the instance while it evaluates, which is what makes sharing it between concurrent requests safe.
  *
  * Evaluation is bounded, because it blocks the process while it runs:
  * - time: each evaluation gets a deadline (`evaluationTimeout`). Modules of @opa-jwt/rego are armed to ask for the
@@ -78,6 +79,30 @@ export function mergeData(base: Record<string, unknown>, override: Record<string
 }
 
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+const TRUE_RESULT = utf8.encode('[{"result":true}]');
+const EMPTY_RESULT = utf8.encode('[]');
+
+function matches(view: Uint8Array, at: number, bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (view[at + i] !== bytes[i]) return false;
+  return true;
+}
+
+/** The parts of the SDK's LoadedPolicy (not in its typings) that an ABI 1.2 evaluation reads. */
+interface DirectPolicy {
+  mem: { buffer: ArrayBuffer; grow(pages: number): number };
+  minorVersion: number;
+  entrypoints: Record<string, number>;
+  dataAddr: number;
+  dataHeapPtr: number;
+  wasmInstance: { exports: { opa_eval: (reserved: number, entrypoint: number, data: number, input: number, inputLen: number, heap: number, format: number) => number } };
+}
+
+/** True when the instance speaks ABI 1.2 (`opa_eval`), which the SDK itself would use for it. */
+function supportsDirectEvaluation(policy: LoadedPolicy): boolean {
+  const direct = policy as unknown as DirectPolicy;
+  return direct.minorVersion >= 2 && typeof (direct.wasmInstance.exports.opa_eval as unknown) === 'function' && typeof direct.dataHeapPtr === 'number';
+}
 
 export class PolicyEngine {
   /** The instance in use; replaced by a fresh one after an evaluation that grew its memory too much. */
@@ -90,6 +115,10 @@ export class PolicyEngine {
   readonly interruptible: boolean;
   /** Instances replaced to give memory back (for tests and logs). */
   renewals = 0;
+  /** The module speaks ABI 1.2: serialised inputs are evaluated by `evaluateDirect`. */
+  private readonly direct: boolean;
+  /** A view of the instance's memory, made again when the memory grows (which detaches the old buffer). */
+  private memoryView: Uint8Array | undefined;
 
   private constructor(
     private readonly module: CompiledModule,
@@ -108,6 +137,7 @@ export class PolicyEngine {
     this.policy = first;
     this.interruptible = armBudget(first);
     this.baselineBytes = memoryOf(first);
+    this.direct = supportsDirectEvaluation(first);
   }
 
   static async load(
@@ -171,6 +201,7 @@ export class PolicyEngine {
    * an ArrayBuffer, the very bytes it would otherwise make itself.
    */
   evaluateJson(json: string, entrypoint: string = this.defaultEntrypoint): Evaluation {
+    if (this.direct) return this.run(json, entrypoint);
     const bytes = utf8.encode(json);
     // The SDK reads the whole ArrayBuffer: it must hold the text and nothing else.
     return this.run(bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer, entrypoint);
@@ -184,7 +215,7 @@ export class PolicyEngine {
     const deadline = performance.now() + this.limits.evaluationTimeout;
     this.deadline = deadline;
     try {
-      resultSet = this.policy.evaluate(input, name);
+      resultSet = typeof input === 'string' ? this.evaluateDirect(input, name) : this.policy.evaluate(input, name);
     } catch (thrown) {
       throw thrown instanceof EvaluationBudgetExceeded ? thrown : failureOf(thrown);
     } finally {
@@ -198,6 +229,40 @@ export class PolicyEngine {
     if (resultSet.length > 1) throw new EvaluationFailure('the entrypoint produced more than one result');
     const first = resultSet[0] as { result?: unknown };
     return { defined: true, value: first.result };
+  }
+
+  /**
+   * ABI 1.2's `opa_eval` called directly, as the SDK's `evaluate` does for these modules, minus its copies: the
+   * input text is encoded straight into the module's memory at the data heap's end (where the SDK puts it), and the
+   * result text is found and decoded without a fresh view, decoder and byte-by-byte scan per call. A result that is
+   * the one-value set `[{"result":true}]` (or `[]`) is not parsed at all.
+   */
+  private evaluateDirect(json: string, name: string): unknown {
+    const policy = this.policy as unknown as DirectPolicy;
+    const memory = policy.mem;
+    const inputAddr = policy.dataHeapPtr;
+    let view = this.memoryView;
+    // Growing the memory detaches its buffer, which empties views of it: a cheaper test than reading `memory.buffer`.
+    if (view === undefined || view.byteLength === 0) view = this.memoryView = new Uint8Array(memory.buffer);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: with that much room, one encodeInto always writes it all.
+    // Short of it, the memory grows by what the text needs, as the SDK's own path grows it.
+    if (inputAddr + json.length * 3 > view.byteLength) {
+      const needed = inputAddr + Buffer.byteLength(json) - view.byteLength;
+      if (needed > 0) {
+        memory.grow(Math.ceil(needed / 65536));
+        view = this.memoryView = new Uint8Array(memory.buffer);
+      }
+    }
+    const inputLen = utf8.encodeInto(json, view.subarray(inputAddr)).written;
+    const resultAddr = policy.wasmInstance.exports.opa_eval(0, policy.entrypoints[name], policy.dataAddr, inputAddr, inputLen, inputAddr + inputLen, 0);
+    // The evaluation may have grown the memory.
+    if (view.byteLength === 0) view = this.memoryView = new Uint8Array(memory.buffer);
+    const end = view.indexOf(0, resultAddr);
+    if (end === -1) throw new EvaluationFailure('the module returned an unterminated result');
+    const length = end - resultAddr;
+    if (length === TRUE_RESULT.length && matches(view, resultAddr, TRUE_RESULT)) return [{ result: true }];
+    if (length === EMPTY_RESULT.length && matches(view, resultAddr, EMPTY_RESULT)) return [];
+    return JSON.parse(utf8Decoder.decode(view.subarray(resultAddr, end)));
   }
 
   /** Throws EvaluationBudgetExceeded when the running evaluation is past its deadline. */
@@ -218,6 +283,7 @@ export class PolicyEngine {
       armBudget(fresh);
       fresh.setData(this.data);
       this.policy = fresh;
+      this.memoryView = undefined; // a view of the old instance's memory
       this.baselineBytes = memoryOf(fresh);
       this.renewals++;
       this.logger?.warn(
