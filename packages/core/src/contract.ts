@@ -68,6 +68,11 @@ export interface Authorizer {
   ready(): Promise<void>;
   /** Decide one request. Never rejects: internal failures become a fail-closed `deny` outcome (500/503). */
   authorize(request: CoreRequest, route?: RouteOverrides): Promise<Outcome>;
+  /**
+   * Readiness: true when a policy is in force; with `opaConfig`, when every bundle has been activated (each
+   * bundle's active revision and last error are listed). See `readinessHandler` to serve it.
+   */
+  health(): { ready: boolean; bundles?: Record<string, { active_revision?: string; last_successful_activation?: string; error?: string }> };
   /** Stop file watchers and timers. */
   close(): Promise<void>;
 }

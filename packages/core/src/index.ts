@@ -15,6 +15,9 @@ export { canonicalHeaderName } from './input';
 export type { RoutingOptions, RequestTarget } from './request-target';
 export { requestTarget, MalformedTargetError } from './request-target';
 export type { DecisionLogEntry } from './decision-log';
+export { readiness, readinessHandler } from './fleet/health';
+export type { Readiness } from './fleet/health';
+export { signFiles as signBundleFiles, verifyBundle as verifyBundleSignature, BundleSignatureError } from './fleet/signing';
 export type { Logger, LogFn } from './logger';
 export type { VerifiedToken } from './verify';
 export {
@@ -26,6 +29,7 @@ export {
   KeysUnavailableError,
   PolicyEvaluationError,
   PolicyLoadError,
+  PolicyUnavailableError,
   InvalidOptionError,
   DiscoveryError,
 } from './errors';

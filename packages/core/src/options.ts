@@ -9,6 +9,7 @@ import { createPublicKey, KeyObject } from 'node:crypto';
 import type { JSONWebKeySet, JWK } from 'jose';
 import type { DecisionLogEntry } from './decision-log';
 import { InvalidOptionError } from './errors';
+import { parseOpaConfig, type FleetConfig } from './fleet/config';
 import type { InputHook } from './input';
 import { consoleLogger, safeLogger, type Logger } from './logger';
 import { resolveProtocolOptions, type ProtocolOptions, type ResolvedProtocolOptions } from './protocols';
@@ -50,9 +51,15 @@ export interface AuthorizerOptions extends IssuerOptions, ProtocolOptions {
   /**
    * The policy: a path to a `.rego` file or a folder of them (compiled in-process by @opa-jwt/rego, `data.json`
    * files in the folder included), a `.wasm` module, an OPA bundle (`.tar.gz` as made by `opa build -t wasm` or
-   * `opa-jwt build`), or the bytes of a `.wasm` module or bundle.
+   * `opa-jwt build`), or the bytes of a `.wasm` module or bundle. Required unless `opaConfig` brings bundles.
    */
-  policy: string | Uint8Array;
+  policy?: string | Uint8Array;
+  /**
+   * Run as part of a fleet: the `services`, `bundles`, `keys`, `decision_logs`, `status` and `labels` sections of
+   * an OPA configuration (an object, or the path of the YAML/JSON file `opa run -c` takes). Policies come from the
+   * bundle servers, decision logs and status go to the collectors. See "Running a fleet" in the README.
+   */
+  opaConfig?: string | Record<string, unknown>;
   /** The rule that decides, e.g. `authz/decision`. Default: the bundle's (or module's) first entrypoint. Required for `.rego` sources. */
   entrypoint?: string;
   /** Base document (`data`) for the policy, merged over the bundle's own data. */
@@ -150,7 +157,9 @@ export interface ResolvedIssuer {
 }
 
 export interface ResolvedOptions {
-  policy: PolicySpec;
+  /** Undefined when the policy comes from `opaConfig`'s bundles. */
+  policy?: PolicySpec;
+  fleet?: FleetConfig;
   entrypoint?: string;
   data?: Record<string, unknown>;
   watch: boolean;
@@ -203,7 +212,7 @@ const ISSUER_OPTION_FLAGS = {
 /** Every top-level option: any other name is refused at start-up (a typo must not silently change nothing). */
 const OPTION_FLAGS = {
   ...ISSUER_OPTION_FLAGS,
-  policy: true, entrypoint: true, data: true, watch: true, v0Compatible: true, evaluationTimeout: true, maxPolicyMemory: true, issuers: true,
+  policy: true, opaConfig: true, entrypoint: true, data: true, watch: true, v0Compatible: true, evaluationTimeout: true, maxPolicyMemory: true, issuers: true,
   clockTolerance: true, maxTokenAge: true, strict: true, authRequired: true, bearerMethods: true, maxTokenSize: true, tokenCacheSize: true,
   cacheMaxAge: true, cooldownDuration: true, timeoutDuration: true, staleIfErrorDuration: true,
   realm: true, decisionIdHeader: true, logger: true, onDecision: true, input: true,
@@ -278,6 +287,7 @@ function stringList(value: unknown, option: string): string[] {
 // policy
 
 function policySpec(value: unknown): PolicySpec {
+  if (value === undefined) fail('policy', 'is required (a .rego file or folder, a .wasm module or a bundle), unless `opaConfig` configures bundles');
   if (value instanceof Uint8Array) {
     if (value.byteLength === 0) fail('policy', 'is empty: give the bytes of a .wasm module or an OPA bundle');
     return { kind: 'bytes', bytes: value };
@@ -426,14 +436,17 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
   const raw = options as unknown as Record<string, unknown>;
   checkKnownKeys(raw, OPTION_NAMES, '');
 
-  const policy = policySpec(raw.policy);
+  const fleet = raw.opaConfig === undefined ? undefined : parseOpaConfig(raw.opaConfig);
+  if (fleet && raw.policy !== undefined) fail('policy', 'cannot be combined with `opaConfig`: the policy comes from its bundles');
+  const policy = fleet ? undefined : policySpec(raw.policy);
   const entrypoint = raw.entrypoint === undefined ? undefined : nonEmptyString(raw.entrypoint, 'entrypoint');
-  if (entrypoint === undefined && (policy.kind === 'directory' || (policy.kind === 'file' && policy.format === 'rego'))) {
+  if (entrypoint === undefined && policy && (policy.kind === 'directory' || (policy.kind === 'file' && policy.format === 'rego'))) {
     fail('entrypoint', 'is required with .rego sources, e.g. "authz/allow" (package authz, rule allow)');
   }
   if (raw.data !== undefined && !isPlainObject(raw.data)) fail('data', 'must be a JSON object (the base document)');
   const watch = optionalBoolean(raw.watch, 'watch', false);
-  if (watch && policy.kind === 'bytes') fail('watch', 'needs `policy` to be a path to watch, not bytes');
+  if (watch && fleet) fail('watch', 'does not apply with `opaConfig`: bundles are polled from their server');
+  if (watch && policy?.kind === 'bytes') fail('watch', 'needs `policy` to be a path to watch, not bytes');
   const v0Compatible = optionalBoolean(raw.v0Compatible, 'v0Compatible', false);
 
   // Issuers: either the top-level single-issuer options or `issuers`, never both.
@@ -475,6 +488,7 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
   const maxTokenAge = optionalNumber(raw.maxTokenAge, 'maxTokenAge', undefined, { min: 1 });
   return {
     policy,
+    fleet,
     entrypoint,
     data: raw.data as Record<string, unknown> | undefined,
     watch,

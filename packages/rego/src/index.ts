@@ -19,7 +19,7 @@ export { RuntimeNotBuiltError } from './emit';
 export { EVALUATION_BUDGET_BUILTIN, EVALUATION_BUDGET_ARM } from './emit';
 export type { Program } from './plan/ir';
 // OPA bundle (.tar.gz) reading and writing, for loaders such as @opa-jwt/core's `policy:` option.
-export { readBundle, writeBundle, BundleError } from './bundle';
+export { readBundle, writeBundle, readTar, writeTar, BundleError } from './bundle';
 export type { Bundle, BundleManifest } from './bundle';
 // Rego unit tests (`test_` rules) run like `opa test`, on the stock SDK.
 export { runRegoTests, formatTestReport } from './testing';
