@@ -77,6 +77,7 @@ export async function openBundle(archive: Buffer, config: BundleConfig, keys: Ma
     if (error instanceof BundleContentError) throw error;
     throw new BundleContentError(`the bundle is not a valid tarball: ${(error as Error).message}`);
   }
+  if (files.size === 0) throw new BundleContentError('the bundle is empty or not a tarball');
   if (config.signing) await verifyBundle(files, config.signing, keys);
 
   let manifest: Record<string, unknown> = {};

@@ -4,7 +4,7 @@
  * when nginx is not installed (tests then skip, saying so); `.ci/run` installs it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 
@@ -37,6 +37,9 @@ export interface Nginx {
 export async function startNginx(binary: string, dir: string): Promise<Nginx> {
   const root = path.join(dir, 'www');
   mkdirSync(root, { recursive: true });
+  // Started as root, nginx's workers run as an unprivileged user: they must be able to read the served folder.
+  chmodSync(dir, 0o755);
+  chmodSync(root, 0o755);
   const port = await freePort();
   const conf = path.join(dir, 'nginx.conf');
   const access = path.join(dir, 'access.log');
