@@ -17,7 +17,7 @@ export { requestTarget, MalformedTargetError } from './request-target';
 export type { DecisionLogEntry } from './decision-log';
 export { readiness, readinessHandler } from './fleet/health';
 export type { Readiness } from './fleet/health';
-export { signFiles as signBundleFiles, verifyBundle as verifyBundleSignature, BundleSignatureError } from './fleet/signing';
+export { verifyBundle as verifyBundleSignature, BundleSignatureError } from './fleet/signing';
 export type { Logger, LogFn } from './logger';
 export type { VerifiedToken } from './verify';
 export {

@@ -20,6 +20,8 @@ export { EVALUATION_BUDGET_BUILTIN, EVALUATION_BUDGET_ARM } from './emit';
 export type { Program } from './plan/ir';
 // OPA bundle (.tar.gz) reading and writing, for loaders such as @opa-jwt/core's `policy:` option.
 export { readBundle, writeBundle, readTar, writeTar, BundleError } from './bundle';
+export { signBundle, signFiles, signingKey, fileDigest, canonicalJson, SIGNATURES_FILE, SignatureFormatError } from './bundle';
+export type { SigningOptions } from './bundle';
 export type { Bundle, BundleManifest } from './bundle';
 // Rego unit tests (`test_` rules) run like `opa test`, on the stock SDK.
 export { runRegoTests, formatTestReport } from './testing';

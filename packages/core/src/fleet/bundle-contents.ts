@@ -4,10 +4,10 @@
  * documents placed by folder (`data.json`, `data.yaml`). Nothing here is activated: see activation.ts.
  */
 import { gunzipSync } from 'node:zlib';
-import { readTar } from '@opa-jwt/rego';
+import { readTar, SIGNATURES_FILE } from '@opa-jwt/rego';
 import { parse as parseYaml } from 'yaml';
 import type { BundleConfig, KeyConfig } from './config';
-import { SIGNATURES_FILE, verifyBundle } from './signing';
+import { verifyBundle } from './signing';
 
 export interface BundleContents {
   name: string;
