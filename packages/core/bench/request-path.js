@@ -66,7 +66,7 @@ async function startFleetServer() {
   const bundle = writeBundle({ wasm: compiled.wasm, entrypoints: ['authz/decision'], regoFiles: modules, manifest: { revision: 'bench', roots: [''], wasm: [{ entrypoint: 'authz/decision', module: '/policy.wasm' }] } });
   let received = 0;
   const server = http.createServer((req, res) => {
-    if (req.method === 'GET') return void res.writeHead(200, { ETag: '"bench"' }).end(req.headers['if-none-match'] === '"bench"' ? undefined : bundle);
+    if (req.method === 'GET') return void (req.headers['if-none-match'] === '"bench"' ? res.writeHead(304).end() : res.writeHead(200, { ETag: '"bench"' }).end(bundle));
     req.on('data', () => undefined);
     req.on('end', () => {
       received++;
