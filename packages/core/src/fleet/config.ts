@@ -123,7 +123,7 @@ function boolean(value: unknown, at: string): boolean {
   return value;
 }
 
-/** Reads the file `opa run -c` takes: YAML (a superset of JSON). Environment variables are not substituted. */
+/** Reads the file `opa run -c` takes: YAML (a superset of JSON), `${VAR}` replaced by the environment variable (empty when unset), as OPA does. */
 function readConfigFile(file: string): unknown {
   let text: string;
   try {
@@ -132,7 +132,7 @@ function readConfigFile(file: string): unknown {
     throw new InvalidOptionError(OPTION, `names ${JSON.stringify(file)}, which cannot be read: ${(error as Error).message}`);
   }
   try {
-    return parseYaml(text);
+    return parseYaml(text.replace(/\$\{(\w+)\}/g, (_, name: string) => process.env[name] ?? ''));
   } catch (error) {
     throw new InvalidOptionError(OPTION, `${path.basename(file)} is not valid YAML or JSON: ${(error as Error).message}`);
   }

@@ -136,8 +136,11 @@ describe('opaConfig validation', () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'opa-jwt-fleet-config-'));
     try {
       const file = path.join(folder, 'opa.yaml');
-      writeFileSync(file, 'services:\n  acme:\n    url: https://bundles.test\n    credentials:\n      bearer:\n        token: abc\nbundles:\n  authz:\n    service: acme\n    polling:\n      min_delay_seconds: 3600\n      max_delay_seconds: 3600\n');
+      writeFileSync(file, 'services:\n  acme:\n    url: https://bundles.test\n    credentials:\n      bearer:\n        token: ${OPA_JWT_FLEET_TEST_TOKEN}\nbundles:\n  authz:\n    service: acme\n    polling:\n      min_delay_seconds: 3600\n      max_delay_seconds: 3600\n');
+      process.env.OPA_JWT_FLEET_TEST_TOKEN = 'from-the-environment';
       const authorizer = make(file)();
+      delete process.env.OPA_JWT_FLEET_TEST_TOKEN;
+      expect(authorizer.options.fleet?.services.get('acme')?.bearer).toEqual({ token: 'from-the-environment', scheme: 'Bearer' });
       expect(authorizer.health()).toMatchObject({ ready: false, bundles: { authz: {} } });
       await authorizer.close();
       writeFileSync(file, 'services: [\n');
