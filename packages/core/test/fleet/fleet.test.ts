@@ -151,6 +151,58 @@ describe('opaConfig validation', () => {
   });
 });
 
+describe('long polling', () => {
+  it('sends Prefer: wait=N and asks again at once when the server holds requests (application/vnd.openpolicyagent.bundles)', async () => {
+    let current = { etag: '"v1"', archive: wasmBundle('v1', true) };
+    const waiting = new Set<() => void>();
+    const prefers: string[] = [];
+    const server: Server = createServer((req, res) => {
+      prefers.push(String(req.headers.prefer));
+      const answer = () => {
+        res.writeHead(200, { 'Content-Type': 'application/vnd.openpolicyagent.bundles', ETag: current.etag }).end(current.archive);
+      };
+      if (req.headers['if-none-match'] !== current.etag) return answer();
+      // Held until a new revision is published or the wait is over (then 304), as a long-polling bundle server does.
+      const timer = setTimeout(() => {
+        waiting.delete(release);
+        res.writeHead(304, { 'Content-Type': 'application/vnd.openpolicyagent.bundles' }).end();
+      }, 5000);
+      const release = () => {
+        clearTimeout(timer);
+        answer();
+      };
+      waiting.add(release);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { logger } = recordingLogger();
+    const authorizer = new OpaJwtAuthorizer({
+      opaConfig: { services: { lp: { url } }, bundles: { authz: { polling: { min_delay_seconds: 600, max_delay_seconds: 600, long_polling_timeout_seconds: 5 } } } },
+      issuer: issuer.issuer,
+      jwksUri: issuer.jwksUri,
+      audience: AUDIENCE,
+      logger,
+    });
+    try {
+      await authorizer.ready();
+      expect(statusOf(await authorizer.authorize(request()))).toBe(200);
+      await eventually(() => expect(waiting.size).toBe(1)); // the next request is already waiting at the server
+      current = { etag: '"v2"', archive: wasmBundle('v2', false) };
+      const t0 = Date.now();
+      for (const release of waiting) release();
+      waiting.clear();
+      await eventually(async () => expect(statusOf(await authorizer.authorize(request()))).toBe(403), 3000);
+      expect(Date.now() - t0).toBeLessThan(3000); // not the 600 s polling delay
+      expect(prefers.every((p) => p === 'wait=5')).toBe(true);
+    } finally {
+      for (const release of waiting) release();
+      await authorizer.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describeWithNginx('a fleet against nginx and a collector', () => {
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'opa-jwt-fleet-'));
