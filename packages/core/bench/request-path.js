@@ -135,7 +135,7 @@ async function scenariosOf(core, label) {
   const close = async () => {
     await Promise.all(Object.values(authorizers).map((authorizer) => authorizer.close()));
     const metrics = authorizers.uploaded.fleet?.uploader?.metrics;
-    if (metrics) console.log(`  ${label}: decision log upload: ${metrics.counter_decision_logs_uploaded} events uploaded in ${fleetServer.uploads()} requests, ${metrics.counter_decision_logs_dropped_buffer_size_limit_exceeded} dropped, ${metrics.counter_decision_logs_upload_failures} failed uploads, ${metrics.buffered_events} left in the buffer`);
+    if (metrics) console.log(`  ${label}: decision log upload: ${metrics.counter_decision_logs_uploaded} events uploaded in ${fleetServer.uploads()} requests, ${metrics.counter_decision_logs_dropped_buffer_size_limit_exceeded} dropped, ${metrics.counter_decision_logs_upload_failures} failed uploads, ${metrics.buffered_events} left in the buffer ${JSON.stringify(authorizers.uploaded.fleet.report().decision_logs)}`);
     await fleetServer.close();
   };
   return { scenarios, close };

@@ -27,6 +27,7 @@ export interface UploadOutcome {
 }
 
 const MIN_RETRY_DELAY_MS = 100;
+const STOP_ATTEMPTS = 3;
 
 export class DecisionUploader {
   private buffer: string[] = [];
@@ -188,11 +189,17 @@ export class DecisionUploader {
     }
   }
 
-  /** Stops the timer and makes one last attempt to upload what is buffered. */
+  /**
+   * Stops the timer and uploads what is buffered, with a few quick retries: the first attempt may meet a pooled
+   * keep-alive connection the collector closed meanwhile.
+   */
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.stopped = true;
-    await this.flush().catch(() => undefined);
+    for (let attempt = 0; attempt < STOP_ATTEMPTS; attempt++) {
+      if (await this.flush().catch(() => false)) return;
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(MIN_RETRY_DELAY_MS, 1000, attempt)));
+    }
   }
 }
