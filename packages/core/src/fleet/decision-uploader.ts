@@ -49,6 +49,8 @@ export class DecisionUploader {
   constructor(
     private readonly config: DecisionLogConfig,
     private readonly onOutcome: (outcome: UploadOutcome) => void = () => undefined,
+    /** Events were dropped (buffer full, rate limit): the status should say so. */
+    private readonly onDrop: () => void = () => undefined,
   ) {
     this.tokens = config.reporting.maxDecisionsPerSecond ?? 0;
   }
@@ -67,6 +69,7 @@ export class DecisionUploader {
       this.lastRefill = now;
       if (this.tokens < 1) {
         this.metrics.counter_decision_logs_dropped_rate_limit_exceeded++;
+        this.onDrop();
         return;
       }
       this.tokens--;
@@ -86,6 +89,7 @@ export class DecisionUploader {
     ) {
       this.bufferBytes -= Buffer.byteLength(this.buffer.shift()!);
       this.metrics.counter_decision_logs_dropped_buffer_size_limit_exceeded++;
+      this.onDrop();
     }
     this.metrics.buffered_events = this.buffer.length;
   }

@@ -56,7 +56,7 @@ export class Fleet {
         const changed = JSON.stringify(next) !== JSON.stringify(this.decisionLogStatus);
         this.decisionLogStatus = next;
         if (changed) this.status?.changed();
-      });
+      }, () => this.status?.changed());
     }
     if (config.status) this.status = new StatusReporter(config.status, () => this.report());
   }

@@ -3,8 +3,10 @@
  * `active_revision`, `last_successful_download`, `last_successful_activation`, `last_request`,
  * `last_successful_request`, `code`/`message` of the last error, `decision_logs` health, and `metrics`.
  * Posted as JSON to `<service>/<resource>` (default `/status`) shortly after each change and every
- * `periodSeconds`; a failed report is simply superseded by the next one.
+ * `periodSeconds`. A failed report is sent again (fresh) after a backoff, so that the collector learns the latest
+ * state once it is back, not only at the next period.
  */
+import { backoffMs } from './bundle-client';
 import { serviceHeaders, serviceUrl, type StatusConfig } from './config';
 
 export interface BundleStatus {
@@ -27,11 +29,14 @@ export interface StatusReport {
 }
 
 const CHANGE_DEBOUNCE_MS = 50;
+const MIN_RETRY_DELAY_MS = 100;
 
 export class StatusReporter {
   private timer?: NodeJS.Timeout;
   private changeTimer?: NodeJS.Timeout;
   private stopped = false;
+  private retryTimer?: NodeJS.Timeout;
+  private retries = 0;
   private sending: Promise<void> = Promise.resolve();
 
   constructor(
@@ -73,17 +78,29 @@ export class StatusReporter {
         signal: controller.signal,
       });
       await response.arrayBuffer().catch(() => undefined);
+      if (response.status >= 300) throw new Error(`HTTP ${response.status}`);
+      this.retries = 0;
     } catch {
-      // The next change or period sends a fresh report.
+      this.retry();
     } finally {
       clearTimeout(timeout);
     }
+  }
+
+  private retry(): void {
+    if (this.stopped || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.send();
+    }, backoffMs(MIN_RETRY_DELAY_MS, this.periodSeconds * 1000, this.retries++));
+    this.retryTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.changeTimer) clearTimeout(this.changeTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.sending;
   }
 }

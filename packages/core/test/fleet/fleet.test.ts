@@ -7,7 +7,7 @@
  * instances following one server. Skipped, with the reason, when nginx is not installed.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,10 +63,15 @@ let nginx: Nginx;
 let collector: Collector;
 const started: OpaJwtAuthorizer[] = [];
 
+/** nginx's ETag is the file's mtime (seconds) and size: each publication gets its own second, as in real life. */
+let publications = 0;
+
 function publish(archive: Buffer, resource = RESOURCE): void {
   const file = path.join(nginx.root, resource);
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
   writeFileSync(`${file}.tmp`, archive);
+  const mtime = Math.floor(Date.now() / 1000) + ++publications;
+  utimesSync(`${file}.tmp`, mtime, mtime);
   renameSync(`${file}.tmp`, file); // atomic: nginx never serves half a file
 }
 
@@ -114,7 +119,7 @@ afterAll(async () => {
 });
 
 describe('opaConfig validation', () => {
-  const base = { issuer: 'https://issuer.test', jwksUri: 'https://issuer.test/jwks', audience: 'api' };
+  const base = { issuer: 'https://issuer.test', jwksUri: 'https://issuer.test/jwks', audience: 'api', logger: recordingLogger().logger };
   const services = { s: { url: 'https://bundles.test' } };
   const make = (opaConfig: unknown, extra = {}) => () => new OpaJwtAuthorizer({ ...base, opaConfig: opaConfig as Record<string, unknown>, ...extra });
 
