@@ -37,8 +37,6 @@ const fastifyAuth = assertType<Equals<FastifyRequest['auth'], AuthResult>>(true)
 export function neverCalled(): void {
   // @ts-expect-error a misspelt option is a type error, not only a start-up error
   expressOpaJwt({ polcy: 'authz.rego', issuer: 'https://issuer.test', audience: 'api' });
-  // @ts-expect-error `policy` is required
-  koaOpaJwt({ issuer: 'https://issuer.test', audience: 'api' });
   const handler: RequestHandler = (req, res) => {
     // The claims are jose's JWTPayload: `sub` is a string when present.
     const sub: string | undefined = req.auth.payload.sub;

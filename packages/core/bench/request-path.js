@@ -11,6 +11,8 @@
  * - anonymous, refused:      the same with the default `authRequired: true`: 401 before the policy runs
  * - MCP tools/call, allowed: POST /mcp, JSON-RPC tools/call get_ticket_price, tickets:read (policies/mcp-tools.rego)
  * - cached token, allowed, decision log on: the first scenario with a logger (entries built and redacted)
+ * - cached token, allowed, decision log upload on: the first scenario with `opaConfig`: the policy is a bundle
+ *   polled from a local HTTP server and every decision is buffered and uploaded (gzipped) to a local collector
  *
  * Not a test: `node packages/core/bench/request-path.js` after `npm run build` (about 10 s; add `--cpu-prof` to
  * profile). Environment: REQUEST_PATH_ROUNDS (default 15), REQUEST_PATH_PER_ROUND (requests per scenario and
@@ -53,6 +55,29 @@ function headers(extra) {
 
 const silentLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
+/** A bundle server (the api-authz policy as `opa-jwt build` bundles it) and a decision log collector, on 127.0.0.1. */
+async function startFleetServer() {
+  const http = require('node:http');
+  const fs = require('node:fs');
+  const { compile, writeBundle } = require('@opa-jwt/rego');
+  const source = fs.readFileSync(path.join(ROOT, 'policies', 'api-authz.rego'), 'utf8');
+  const modules = [{ path: 'api-authz.rego', source }];
+  const compiled = compile({ modules, entrypoints: ['authz/decision'] });
+  const bundle = writeBundle({ wasm: compiled.wasm, entrypoints: ['authz/decision'], regoFiles: modules, manifest: { revision: 'bench', roots: [''], wasm: [{ entrypoint: 'authz/decision', module: '/policy.wasm' }] } });
+  let received = 0;
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET') return void (req.headers['if-none-match'] === '"bench"' ? res.writeHead(304).end() : res.writeHead(200, { ETag: '"bench"' }).end(bundle));
+    req.on('data', () => undefined);
+    req.on('end', () => {
+      received++;
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return { url, uploads: () => received, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))) };
+}
+
 /** The scenarios, on authorizers created by one build of the core. */
 async function scenariosOf(core, label) {
   const keys = { issuer: ISSUER, publicKey: publicKey.export({ type: 'spki', format: 'pem' }), audience: AUDIENCE, algorithms: ['ES256'] };
@@ -63,6 +88,16 @@ async function scenariosOf(core, label) {
     required: core.createAuthorizer({ ...api, authRequired: true }),
     mcp: core.createAuthorizer({ ...keys, policy: path.join(ROOT, 'policies', 'mcp-tools.rego'), entrypoint: 'mcp/tools/result' }),
   };
+  const fleetServer = await startFleetServer();
+  const { policy: _policy, ...withoutPolicy } = api;
+  authorizers.uploaded = core.createAuthorizer({
+    ...withoutPolicy,
+    opaConfig: {
+      services: { local: { url: fleetServer.url } },
+      bundles: { authz: { resource: 'bundle.tar.gz', polling: { min_delay_seconds: 10, max_delay_seconds: 20 } } },
+      decision_logs: { reporting: { min_delay_seconds: 0.5, max_delay_seconds: 1, buffer_size_limit_events: 100000 } },
+    },
+  });
   await Promise.all(Object.values(authorizers).map((authorizer) => authorizer.ready()));
 
   const reader = mint({ sub: 'alice', roles: ['reader'], scope: 'orders:read' });
@@ -87,6 +122,7 @@ async function scenariosOf(core, label) {
       },
     },
     { name: 'cached token, allowed, decision log on', authorizer: authorizers.logged, expect: 'allow', request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip } },
+    { name: 'cached token, allowed, decision log upload on', authorizer: authorizers.uploaded, expect: 'allow', request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip } },
   ].filter((scenario) => ONLY === undefined || scenario.name === ONLY);
   if (scenarios.length === 0) throw new Error(`REQUEST_PATH_ONLY="${ONLY}" names no scenario`);
 
@@ -96,7 +132,13 @@ async function scenariosOf(core, label) {
     const got = outcome.type === 'allow' ? 'allow' : outcome.status;
     if (got !== expect) throw new Error(`${label}, scenario "${name}": expected ${expect}, got ${got} ${JSON.stringify(outcome.body ?? '')}`);
   }
-  return { scenarios, close: () => Promise.all(Object.values(authorizers).map((authorizer) => authorizer.close())) };
+  const close = async () => {
+    await Promise.all(Object.values(authorizers).map((authorizer) => authorizer.close()));
+    const metrics = authorizers.uploaded.fleet?.uploader?.metrics;
+    if (metrics) console.log(`  ${label}: decision log upload: ${metrics.counter_decision_logs_uploaded} events uploaded in ${fleetServer.uploads()} requests, ${metrics.counter_decision_logs_dropped_buffer_size_limit_exceeded} dropped, ${metrics.counter_decision_logs_upload_failures} failed uploads, ${metrics.buffered_events} left in the buffer ${JSON.stringify(authorizers.uploaded.fleet.report().decision_logs)}`);
+    await fleetServer.close();
+  };
+  return { scenarios, close };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];

@@ -12,7 +12,8 @@ import { normaliseEntrypoint } from '@opa-jwt/rego';
 import type { AuthResult, Authorizer, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
 import { denialError, errorOutcome, interpretResult, type Interpretation, type RespondOutcome } from './decision';
 import { elapsedNs, newDecisionId, nowNs, redactInPlace, redactInput, redactResult, type DecisionLogEntry } from './decision-log';
-import { HttpError, PolicyEvaluationError, UnauthorizedError, withoutStack } from './errors';
+import { HttpError, PolicyEvaluationError, PolicyUnavailableError, UnauthorizedError, withoutStack } from './errors';
+import { Fleet, type FleetHealth } from './fleet/fleet';
 import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
 import { errorFields, RateLimitedLog } from './logger';
 import { resolveOptions, type AuthorizerOptions, type ResolvedOptions } from './options';
@@ -24,6 +25,9 @@ import type { Evaluation } from './policy/engine';
 import { enrichProtocolInput, mayEnrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
 import { extractToken, type ExtractedToken } from './token';
 import { TokenVerifier, type VerifiedToken } from './verify';
+
+/** Retry-After of the 503 answered while no bundle is active yet. */
+const FIRST_BUNDLE_RETRY_AFTER_SECONDS = 5;
 
 /** Per-request timings, reported as the decision log's `metrics`. */
 interface Timings {
@@ -37,6 +41,8 @@ export class OpaJwtAuthorizer implements Authorizer {
   readonly options: ResolvedOptions;
   readonly verifier: TokenVerifier;
   readonly policies: PolicyStore;
+  /** With `opaConfig`: the bundle clients, decision log uploader and status reporter. */
+  readonly fleet?: Fleet;
   /** The start-up attempt: rejects with the first start-up error (what `ready()` returns). */
   private readonly starting: Promise<void>;
   /** Resolves when every part of the start-up attempt settled: requests arriving earlier wait, then look at what is in force. */
@@ -74,6 +80,13 @@ export class OpaJwtAuthorizer implements Authorizer {
     this.configErrorLog = new RateLimitedLog((fields, message) => logger.error(fields, message));
     this.refusalDebug = RefusalDebug.fromEnvironment(logger, this.loggerGiven, this.verifier.issuers, this.options);
     this.resultShapes = new ResultShapeWarnings((fields, message) => logger.warn(fields, message));
+    if (this.options.fleet) {
+      const limits = { evaluationTimeout: this.options.evaluationTimeout, maxPolicyMemory: this.options.maxPolicyMemory };
+      const activation = { entrypoint: this.options.entrypoint, data: this.options.data, v0Compatible: this.options.v0Compatible, limits, logger };
+      this.fleet = new Fleet(this.options.fleet, activation, logger, (engine) => {
+        this.policies.current = engine; // the swap: one assignment, between two evaluations
+      });
+    }
     const policyStart = this.policies.start();
     // Reported once, here, for every adapter. What happens next is decided per request by what is in force, not by
     // this promise: with `watch`, a good version saved later is put in force (logged as recovered).
@@ -83,7 +96,8 @@ export class OpaJwtAuthorizer implements Authorizer {
     });
     // Logs each issuer that could not be discovered; those are retried on demand (503 meanwhile), see TrustedIssuer.
     const verifierStart = this.verifier.start();
-    this.starting = Promise.all([policyStart, verifierStart]).then(() => undefined);
+    const fleetStart = this.fleet ? this.fleet.start().then(() => this.fleet!.firstActivation) : Promise.resolve();
+    this.starting = Promise.all([policyStart, verifierStart, fleetStart]).then(() => undefined);
     this.starting.catch(() => undefined); // logged above: an unawaited ready() must not crash the process
     // Both settled, not the first failure: a policy still compiling when discovery fails must not look missing.
     this.startedOrFailed = Promise.allSettled([policyStart, verifierStart]).then(() => {
@@ -95,8 +109,18 @@ export class OpaJwtAuthorizer implements Authorizer {
     return this.starting;
   }
 
+  /** Readiness: a policy is in force (with `opaConfig`: every bundle activated), with the bundles' state. */
+  health(): { ready: boolean; bundles?: FleetHealth['bundles'] } {
+    if (this.fleet) {
+      const fleet = this.fleet.health();
+      return { ready: fleet.ready && this.policies.current !== undefined, bundles: fleet.bundles };
+    }
+    return { ready: this.policies.current !== undefined };
+  }
+
   async close(): Promise<void> {
     this.verifier.close();
+    await this.fleet?.stop();
     await this.policies.close();
   }
 
@@ -115,7 +139,11 @@ export class OpaJwtAuthorizer implements Authorizer {
     // No policy in force (it failed to load at start-up and, without `watch` or until a good version is saved, none
     // has since): fail closed. The cause was logged once, at start-up. An issuer that could not be discovered is
     // the verifier's business: its tokens are answered 503 while discovery is retried.
-    if (!this.policies.current) return this.deny(request, new PolicyEvaluationError(), undefined);
+    if (!this.policies.current) {
+      // Bundles not active yet: a passing condition, answered 503 so that clients and load balancers retry.
+      if (this.fleet) return this.deny(request, new PolicyUnavailableError(FIRST_BUNDLE_RETRY_AFTER_SECONDS), undefined);
+      return this.deny(request, new PolicyEvaluationError(), undefined);
+    }
     try {
       const outcome = this.decide(request, route);
       return outcome instanceof Promise ? outcome.catch((error: unknown) => this.failed(request, error)) : outcome;
@@ -379,7 +407,8 @@ export class OpaJwtAuthorizer implements Authorizer {
     // Building an entry costs a copy of the input: only when someone reads it (pino's level checked per request,
     // since levels can change at run time).
     const toLogger = this.loggerGiven && (logger.isLevelEnabled === undefined || logger.isLevelEnabled('info'));
-    if (!toLogger && !onDecision) return;
+    const toFleet = this.fleet?.uploader !== undefined;
+    if (!toLogger && !onDecision && !toFleet) return;
     let redacted: { input: unknown; masked: string[]; secrets: string[] };
     try {
       redacted = owned === null || json === undefined ? redactInput(input, json) : redactInPlace(ownedCopy(input, owned));
@@ -405,6 +434,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (redacted.masked.length > 0) entry.masked = redacted.masked;
     if (failure) entry.error = { code: 'eval_error', message: failure.message };
     if (toLogger) logger.info(entry, 'Decision Log');
+    if (toFleet) this.fleet!.logDecision(entry);
     if (onDecision) {
       try {
         const returned = onDecision(entry);

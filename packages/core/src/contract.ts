@@ -80,6 +80,11 @@ export interface Authorizer {
    * rejects. Optional, for other implementations of this interface.
    */
   authorizeNow?(request: CoreRequest, route?: RouteOverrides): Outcome | Promise<Outcome>;
+  /**
+   * Readiness: true when a policy is in force; with `opaConfig`, when every bundle has been activated (each
+   * bundle's active revision and last error are listed). See `readinessHandler` to serve it.
+   */
+  health(): { ready: boolean; bundles?: Record<string, { active_revision?: string; last_successful_activation?: string; error?: string }> };
   /** Stop file watchers and timers. */
   close(): Promise<void>;
 }

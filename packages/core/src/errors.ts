@@ -221,3 +221,20 @@ export class InvalidOptionError extends TypeError {
 export class DiscoveryError extends Error {
   override readonly name = 'DiscoveryError';
 }
+
+/** 503: the policy comes from bundles and none is active yet (first download pending or failing). Fail closed. */
+export class PolicyUnavailableError extends HttpError {
+  readonly status = 503;
+  readonly code = 'temporarily_unavailable';
+  override readonly name = 'PolicyUnavailableError';
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number) {
+    super('the authorization policy is not available yet');
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+
+  override headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterSeconds) };
+  }
+}

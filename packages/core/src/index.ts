@@ -30,6 +30,8 @@ export type { BearerMethod } from './token';
 export type { PolicyInput, HttpInput, InputHook, InputHookContext } from './input';
 export type { RoutingOptions } from './request-target';
 export type { DecisionLogEntry } from './decision-log';
+export { readiness, readinessHandler } from './fleet/health';
+export type { Readiness } from './fleet/health';
 export type { Logger, LogFn } from './logger';
 export type { VerifiedToken } from './verify';
 export {
@@ -41,6 +43,7 @@ export {
   KeysUnavailableError,
   PolicyEvaluationError,
   PolicyLoadError,
+  PolicyUnavailableError,
   InvalidOptionError,
   DiscoveryError,
 } from './errors';

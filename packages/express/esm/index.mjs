@@ -16,5 +16,6 @@ export const {
   InvalidOptionError,
   DiscoveryError,
   MalformedTargetError,
+  PolicyUnavailableError,
 } = adapter;
 export default adapter.opaJwt;

@@ -21,6 +21,7 @@ export {
   InvalidOptionError,
   DiscoveryError,
   MalformedTargetError,
+  PolicyUnavailableError,
 } from '@opa-jwt/core';
 export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RouteOverrides } from '@opa-jwt/core';
 

@@ -22,6 +22,10 @@ export { EVALUATION_BUDGET_BUILTIN, EVALUATION_BUDGET_ARM } from './emit';
 export type { Program } from './plan/ir';
 // OPA bundle (.tar.gz) reading and writing, for loaders such as @opa-jwt/core's `policy:` option.
 export { readBundle, writeBundle, BundleError } from './bundle';
+// Signed bundles (`.signatures.json`, as OPA writes and checks them): signing here, verification in @opa-jwt/core,
+// which reads the tar's files and hashes them the same way.
+export { signBundle, readTar, fileDigest, SIGNATURES_FILE, SignatureFormatError } from './bundle';
+export type { SigningOptions } from './bundle';
 export type { Bundle, BundleManifest } from './bundle';
 // Rego unit tests (`test_` rules) run like `opa test`, on the stock SDK.
 export { runRegoTests, formatTestReport } from './testing';

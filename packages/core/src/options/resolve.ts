@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { createPublicKey, KeyObject } from 'node:crypto';
 import type { JSONWebKeySet } from 'jose';
 import { InvalidOptionError } from '../errors';
+import { parseOpaConfig } from '../fleet/config';
 import type { InputHook } from '../input';
 import { consoleLogger, safeLogger, type Logger } from '../logger';
 import { acceptedAudiences, WELL_KNOWN_PATH, type ProtectedResourceMetadata, type ResolvedResourceMetadata } from '../resource-metadata';
@@ -58,7 +59,7 @@ const ISSUER_OPTION_FLAGS = {
 /** Every top-level option: any other name is refused at start-up (a typo must not silently change nothing). */
 const OPTION_FLAGS = {
   ...ISSUER_OPTION_FLAGS,
-  policy: true, entrypoint: true, data: true, watch: true, v0Compatible: true, evaluationTimeout: true, maxPolicyMemory: true, issuers: true,
+  policy: true, opaConfig: true, entrypoint: true, data: true, watch: true, v0Compatible: true, evaluationTimeout: true, maxPolicyMemory: true, issuers: true,
   clockTolerance: true, maxTokenAge: true, strict: true, authRequired: true, bearerMethods: true, maxTokenSize: true, tokenCacheSize: true,
   cacheMaxAge: true, cooldownDuration: true, timeoutDuration: true, staleIfErrorDuration: true,
   realm: true, decisionIdHeader: true, logger: true, onDecision: true, input: true,
@@ -74,6 +75,7 @@ export const ISSUER_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(ISSU
 // policy
 
 function policySpec(value: unknown): PolicySpec {
+  if (value === undefined) fail('policy', 'is required (a .rego file or folder, a .wasm module or a bundle), unless `opaConfig` configures bundles');
   if (value instanceof Uint8Array) {
     if (value.byteLength === 0) fail('policy', 'is empty: give the bytes of a .wasm module or an OPA bundle');
     return { kind: 'bytes', bytes: value };
@@ -212,14 +214,17 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
   const raw = options as unknown as Record<string, unknown>;
   checkKnownKeys(raw, OPTION_NAMES, '');
 
-  const policy = policySpec(raw.policy);
+  const fleet = raw.opaConfig === undefined ? undefined : parseOpaConfig(raw.opaConfig);
+  if (fleet && raw.policy !== undefined) fail('policy', 'cannot be combined with `opaConfig`: the policy comes from its bundles');
+  const policy = fleet ? undefined : policySpec(raw.policy);
   const entrypoint = raw.entrypoint === undefined ? undefined : nonEmptyString(raw.entrypoint, 'entrypoint');
-  if (entrypoint === undefined && (policy.kind === 'directory' || (policy.kind === 'file' && policy.format === 'rego'))) {
+  if (entrypoint === undefined && policy && (policy.kind === 'directory' || (policy.kind === 'file' && policy.format === 'rego'))) {
     fail('entrypoint', 'is required with .rego sources, e.g. "authz/allow" (package authz, rule allow)');
   }
   if (raw.data !== undefined && !isPlainObject(raw.data)) fail('data', 'must be a JSON object (the base document)');
   const watch = optionalBoolean(raw.watch, 'watch', false);
-  if (watch && policy.kind === 'bytes') fail('watch', 'needs `policy` to be a path to watch, not bytes');
+  if (watch && fleet) fail('watch', 'does not apply with `opaConfig`: bundles are polled from their server');
+  if (watch && policy?.kind === 'bytes') fail('watch', 'needs `policy` to be a path to watch, not bytes');
   const v0Compatible = optionalBoolean(raw.v0Compatible, 'v0Compatible', false);
 
   // Issuers: either the top-level single-issuer options or `issuers`, never both.
@@ -258,6 +263,7 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
   const maxTokenAge = optionalNumber(raw.maxTokenAge, 'maxTokenAge', undefined, { min: 1 });
   return {
     policy,
+    fleet,
     entrypoint,
     data: raw.data as Record<string, unknown> | undefined,
     watch,

@@ -11,6 +11,7 @@ import type { InputHook } from '../input';
 import type { Logger } from '../logger';
 import type { ResolvedResourceMetadata } from '../resource-metadata';
 import type { BearerMethod } from '../token';
+import type { FleetConfig } from '../fleet/config';
 
 /** How one trusted issuer's tokens are verified. Give exactly one key source: `jwksUri`, `issuerBaseURL`, `publicKey`, `jwks` or `secret`. */
 export interface IssuerOptions {
@@ -45,9 +46,15 @@ export interface AuthorizerOptions extends IssuerOptions {
   /**
    * The policy: a path to a `.rego` file or a folder of them (compiled in-process by @opa-jwt/rego, `data.json`
    * files in the folder included), a `.wasm` module, an OPA bundle (`.tar.gz` as made by `opa build -t wasm` or
-   * `opa-jwt build`), or the bytes of a `.wasm` module or bundle.
+   * `opa-jwt build`), or the bytes of a `.wasm` module or bundle. Required unless `opaConfig` brings bundles.
    */
-  policy: string | Uint8Array;
+  policy?: string | Uint8Array;
+  /**
+   * Run as part of a fleet: the `services`, `bundles`, `keys`, `decision_logs`, `status` and `labels` sections of
+   * an OPA configuration (an object, or the path of the YAML/JSON file `opa run -c` takes). Policies come from the
+   * bundle servers, decision logs and status go to the collectors. See "Running a fleet" in the README.
+   */
+  opaConfig?: string | Record<string, unknown>;
   /** The rule that decides, e.g. `authz/decision`. Default: the bundle's (or module's) first entrypoint. Required for `.rego` sources. */
   entrypoint?: string;
   /** Base document (`data`) for the policy, merged over the bundle's own data. */
@@ -171,7 +178,9 @@ export interface ResolvedIssuer {
 }
 
 export interface ResolvedOptions {
-  policy: PolicySpec;
+  /** Undefined when the policy comes from `opaConfig`'s bundles. */
+  policy?: PolicySpec;
+  fleet?: FleetConfig;
   entrypoint?: string;
   data?: Record<string, unknown>;
   watch: boolean;

@@ -19,7 +19,8 @@ import { PolicyEngine, type EvaluationLimits } from './engine';
 import { displayPath, loadArtifact } from './source';
 
 export interface PolicyStoreOptions {
-  spec: PolicySpec;
+  /** Undefined when another part (the fleet's bundles) puts engines in force through `current`. */
+  spec?: PolicySpec;
   entrypoint?: string;
   data?: Record<string, unknown>;
   v0Compatible: boolean;
@@ -58,6 +59,7 @@ export class PolicyStore {
   }
 
   private async loadFirst(): Promise<void> {
+    if (this.options.spec === undefined) return;
     const engine = (await this.load())!;
     this.current = engine;
     this.options.logger.info({ policy: engine.description, entrypoint: engine.defaultEntrypoint }, 'opa-jwt: policy loaded');
@@ -66,6 +68,7 @@ export class PolicyStore {
   /** Reads, compiles and instantiates; undefined when the sources are byte for byte those of `unchanged`. */
   private async load(unchanged?: PolicyEngine): Promise<PolicyEngine | undefined> {
     const { spec, entrypoint, data, v0Compatible, limits, logger } = this.options;
+    if (spec === undefined) return undefined;
     const artifact = await loadArtifact(spec, { entrypoint, v0Compatible });
     if (unchanged && artifact.fingerprint === unchanged.fingerprint) return undefined;
     return PolicyEngine.load(artifact, { entrypoint, data, limits, logger });
@@ -73,7 +76,7 @@ export class PolicyStore {
 
   private startWatching(): void {
     const { spec } = this.options;
-    if (spec.kind === 'bytes') return;
+    if (spec === undefined || spec.kind === 'bytes') return;
     const directory = spec.kind === 'directory' ? spec.path : path.dirname(spec.path);
     const fileName = spec.kind === 'file' ? path.basename(spec.path) : undefined;
     const onEvent = (_event: string, changed: string | Buffer | null): void => {

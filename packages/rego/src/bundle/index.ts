@@ -2,3 +2,5 @@ export { writeBundle, readBundle, manifestFor, normalizePath, BundleError } from
 export type { Bundle, BundleManifest, RegoFile, WasmResolver, WriteBundleOptions } from './bundle';
 export { writeTar, readTar, TarFormatError } from './tar';
 export type { TarEntry, TarInput } from './tar';
+export { signBundle, signFiles, signingKey, fileDigest, canonicalJson, isStructured, SIGNATURES_FILE, SignatureFormatError } from './signatures';
+export type { SigningOptions } from './signatures';

@@ -1,5 +1,6 @@
 /** Command-line parsing for `opa-jwt`, with the flags of `opa build -t wasm` and `opa test`. */
 import { compileRe2 } from '../builtins/host/re2';
+import { isSigningFlag, parseSignArgs, takeSigningFlag, type SignCommand, type SigningFlags } from './sign';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -11,7 +12,8 @@ export class UsageError extends Error {
 export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'build'; target: string; entrypoints: string[]; output: string; v0Compatible: boolean; paths: string[] }
+  | { kind: 'build'; target: string; entrypoints: string[]; output: string; v0Compatible: boolean; paths: string[]; signing?: SigningFlags }
+  | SignCommand
   | TestCommand
   | EvalCommand
   | CheckCommand
@@ -89,9 +91,10 @@ export function parseArgs(argv: string[]): Command {
   if (command === 'eval') return parseEvalArgs(rest);
   if (command === 'check') return parseCheckArgs(rest);
   if (command === 'fmt') return parseFmtArgs(rest);
+  if (command === 'sign') return parseSignArgs(rest);
   if (command !== 'build') throw new UsageError(`unknown command "${command}"`);
 
-  const build = { kind: 'build' as const, target: 'wasm', entrypoints: [] as string[], output: 'bundle.tar.gz', v0Compatible: false, paths: [] as string[] };
+  const build = { kind: 'build' as const, target: 'wasm', entrypoints: [] as string[], output: 'bundle.tar.gz', v0Compatible: false, paths: [] as string[], signing: undefined as SigningFlags | undefined };
   let targetGiven = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -106,6 +109,11 @@ export function parseArgs(argv: string[]): Command {
     }
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (isSigningFlag(flag)) {
+      build.signing ??= { algorithm: 'RS256' };
+      takeSigningFlag(flag, eq > 0 ? arg.slice(eq + 1) : rest[++i], build.signing);
+      continue;
+    }
     const key = VALUE_FLAGS[flag];
     if (key) {
       const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
@@ -123,6 +131,7 @@ export function parseArgs(argv: string[]): Command {
   if (targetGiven && build.target !== 'wasm') throw new UsageError(`only "-t wasm" is supported (got "${build.target}")`);
   if (build.entrypoints.length === 0) throw new UsageError('wasm compilation requires at least one entrypoint (-e)');
   if (build.paths.length === 0) throw new UsageError('no policy files or directories given');
+  if (build.signing && !build.signing.key) throw new UsageError('--signing-alg and --claims-file need --signing-key');
   return build;
 }
 
@@ -281,7 +290,9 @@ export const HELP = `opa-jwt: compile Rego policies to WebAssembly bundles that 
 run their unit tests, evaluate queries, check and format them, as the opa commands of the same names do
 
 Usage:
-  opa-jwt build [-t wasm] -e <entrypoint> [-e <entrypoint> ...] [-o <file>] [--v0-compatible] <path> [<path> ...]
+  opa-jwt build [-t wasm] -e <entrypoint> [-e <entrypoint> ...] [-o <file>] [--v0-compatible]
+                [--signing-key <file> [--signing-alg <alg>] [--claims-file <file>]] <path> [<path> ...]
+  opa-jwt sign --signing-key <file> [--signing-alg <alg>] [--claims-file <file>] [-o <file>] <bundle.tar.gz>
   opa-jwt test [-v] [--run <regex>] [--v0-compatible] [--ignore <pattern>] [-z] [--format pretty|json] <path> [<path> ...]
   opa-jwt eval [-d <path> ...] [-i <input.json> | -I] [--format json|pretty] [--fail | --fail-defined] [--v0-compatible] <query>
   opa-jwt check [--format pretty|json] [--v0-compatible] [--ignore <pattern>] <path> [<path> ...]
@@ -298,7 +309,14 @@ Flags of build:
   -e, --entrypoint <path>    rule or package to export, e.g. authz/allow (repeatable)
   -o, --output <file>        bundle to write (default "bundle.tar.gz")
       --v0-compatible        parse policies with Rego v0 syntax (no "if"/"contains" keywords required)
+      --signing-key <file>   sign the bundle with this PEM private key (HS*: the secret, or a file holding it)
+      --signing-alg <alg>    RS256 (default), RS384, RS512, PS256/384/512, ES256/384/512, HS256/384/512
+      --claims-file <file>   JSON object of extra claims for the signature (e.g. "scope", "keyid")
   -h, --help                 show this help
+
+sign: like "opa sign --bundle", for a bundle archive: adds /.signatures.json (a JWS over the SHA-256 digest
+of every file, as OPA computes them) and writes the bundle back in place, or to -o <file>. OPA and
+opa-jwt's bundle client verify it with the public key configured under "keys".
 
 The bundle holds /policy.wasm, /data.json, the .rego sources and /.manifest, as "opa build" writes them.
 

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { writeBundle } from '../bundle/bundle';
 import { RegoCompileError } from '../errors';
 import { HELP, parseArgs, UsageError, type CheckCommand, type EvalCommand, type TestCommand } from './args';
+import { runSign, signingOptions } from './sign';
+import { signBundle } from '../bundle/signatures';
 import { loadSources, SourceError } from './sources';
 
 export interface CliIO {
@@ -51,6 +53,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
 
   try {
     if (command.kind === 'test') return await runTests(command, io);
+    if (command.kind === 'sign') return await runSign(command, io);
     if (command.kind === 'eval') return await runEval(command, io);
     if (command.kind === 'check') return await runCheck(command, io);
     if (command.kind === 'fmt') {
@@ -61,7 +64,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     // Loaded here so that --help and usage errors do not pay for loading the compiler.
     const { compile } = await import('../index');
     const compiled = await compile({ modules, entrypoints: command.entrypoints, v0Compatible: command.v0Compatible });
-    const bundle = writeBundle({ wasm: compiled.wasm, entrypoints: command.entrypoints, data, regoFiles: modules });
+    const unsigned = writeBundle({ wasm: compiled.wasm, entrypoints: command.entrypoints, data, regoFiles: modules });
+    const bundle = command.signing ? await signBundle(unsigned, await signingOptions(command.signing, io.cwd)) : unsigned;
     const output = path.resolve(io.cwd, command.output);
     await fs.writeFile(output, bundle);
     return 0;
@@ -73,6 +77,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     // Compile errors already read `file:line:col: message`, one per line.
     const message = error instanceof Error ? error.message : String(error);
     io.stderr(message.endsWith('\n') ? message : `${message}\n`);
+    if (error instanceof UsageError) return 2;
     if (error instanceof SourceError || error instanceof RegoCompileError) return 1;
     if (error instanceof Error && 'code' in error && typeof error.code === 'string' && /^E[A-Z]+$/.test(error.code)) return 1;
     throw error;

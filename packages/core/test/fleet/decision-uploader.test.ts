@@ -1,0 +1,42 @@
+/**
+ * The decision log buffer's limits, against a real collector on 127.0.0.1: `max_decisions_per_second` drops the
+ * excess (counted), `buffer_size_limit_bytes` drops the oldest (counted), and every upload is a gzipped JSON array
+ * within `upload_size_limit_bytes`, newest events kept in order.
+ */
+import { parseOpaConfig } from '../../src/fleet/config';
+import { DecisionUploader } from '../../src/fleet/decision-uploader';
+import { startCollector, type Collector } from '../helpers/collector';
+
+let collector: Collector;
+beforeEach(async () => {
+  collector = await startCollector();
+});
+afterEach(async () => {
+  await collector.close();
+});
+
+function uploader(reporting: Record<string, unknown>) {
+  const config = parseOpaConfig({ services: { c: { url: collector.url } }, bundles: { b: {} }, decision_logs: { reporting: { min_delay_seconds: 600, max_delay_seconds: 600, ...reporting } } });
+  return new DecisionUploader(config.decisionLogs!);
+}
+
+test('max_decisions_per_second drops and counts the excess', async () => {
+  const logs = uploader({ max_decisions_per_second: 10 });
+  for (let i = 0; i < 100; i++) logs.enqueue({ n: i });
+  expect(logs.metrics.counter_decision_logs_dropped_rate_limit_exceeded).toBeGreaterThanOrEqual(89);
+  await logs.stop();
+  expect(collector.events.length + logs.metrics.counter_decision_logs_dropped_rate_limit_exceeded).toBe(100);
+  expect(collector.events[0]).toEqual({ n: 0 });
+});
+
+test('buffer_size_limit_bytes keeps the newest events; uploads stay within upload_size_limit_bytes', async () => {
+  const logs = uploader({ buffer_size_limit_bytes: 20000, upload_size_limit_bytes: 1024 });
+  const event = (n: number) => ({ n, padding: `${n}-`.repeat(40) });
+  for (let i = 0; i < 1000; i++) logs.enqueue(event(i));
+  const dropped = logs.metrics.counter_decision_logs_dropped_buffer_size_limit_exceeded;
+  expect(dropped).toBeGreaterThan(0);
+  await logs.stop();
+  expect(collector.events.length).toBe(1000 - dropped);
+  expect(collector.events.map((e) => e.n)).toEqual(Array.from({ length: 1000 - dropped }, (_, i) => dropped + i));
+  expect(Math.max(...collector.uploads)).toBeLessThanOrEqual(1024);
+});
