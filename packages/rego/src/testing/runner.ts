@@ -9,6 +9,7 @@ import { compileRe2 } from '../builtins/host/re2';
 import { compileModules } from '../compile';
 import { emitWasm } from '../emit';
 import { parseModule } from '../parse';
+import { routingPrints } from '../sdk-prints';
 import type { Module } from '../parse/ast';
 import { discoverTests, type DiscoveredTest } from './discover';
 import { addCaseRules, tableOutcome } from './table';
@@ -87,23 +88,13 @@ function errorText(error: unknown): string {
   return String(error);
 }
 
-/**
- * Calls `fn` while collecting what the policy prints. The SDK hands print() output (its opa_println import) straight
- * to `console.log` and offers no hook; evaluation is synchronous, so swapping console.log around one call captures
- * exactly that test's lines and nothing else.
- */
+/** Calls `fn` while collecting what the policy prints. */
 function capturingPrints<T>(fn: () => T): { value?: T; error?: unknown; printed: string } {
-  const original = console.log;
   let printed = '';
-  console.log = (...args: unknown[]) => {
-    printed += `${args.map(String).join(' ')}\n`;
-  };
   try {
-    return { value: fn(), printed };
+    return { value: routingPrints((line) => (printed += line), fn), printed };
   } catch (error) {
     return { error, printed };
-  } finally {
-    console.log = original;
   }
 }
 
