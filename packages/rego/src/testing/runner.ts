@@ -1,6 +1,12 @@
 /**
  * Runs Rego unit tests (`test_` rules) the way `opa test` does, on the stock @open-policy-agent/opa-wasm SDK: every
  * test is an entry point of ONE compiled module, loaded once, evaluated one entry point at a time without input.
+ *
+ * Flow: parse, discover the tests (discover.ts) and keep those the name filter selects; give each table test its
+ * companion rule (table.ts); compile, with the project's custom builtins declared and unsupported builtins left to
+ * fail at evaluation; load with the host builtins wrapped non-strict (a failing builtin makes its expression
+ * undefined and its error is kept for the test's message), `trace` collecting notes and print() captured per test.
+ * An evaluation that aborts gets the next test a fresh instance.
  */
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { hostBuiltins, type HostBuiltin } from '../builtins';
