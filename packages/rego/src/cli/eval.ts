@@ -202,25 +202,23 @@ export function undefinedReason(query: string, modules: LoadedModule[], data: Re
   let baseDefined = true;
   for (const [i, segment] of path.entries()) {
     if (node?.leaf) {
-      const where = node.leaf.rules.map((r) => `${r.rule.loc.file}:${r.rule.loc.line}`).join(', ');
-      const rest = path.slice(i);
-      return rest.length === 0
-        ? `no rule of data.${node.path.join('.')} applies to this input (rules at ${where}; a default rule would give it a value)`
-        : `no value at ${shown}: the rules of data.${node.path.join('.')} (at ${where}) give no value for this input, or one without ${rest.join('.')}`;
+      return `no value at ${shown}: the rules of data.${node.path.join('.')} (at ${rulesAt(node)}) give no value for this input, or one without ${path.slice(i).join('.')}`;
     }
     node = node?.children.get(segment);
     if (baseDefined && typeof base === 'object' && base !== null && segment in base) base = (base as Record<string, unknown>)[segment];
     else baseDefined = false;
   }
-  if (node?.leaf) {
-    const where = node.leaf.rules.map((r) => `${r.rule.loc.file}:${r.rule.loc.line}`).join(', ');
-    return `no rule of ${shown} applies to this input (rules at ${where}; a default rule would give it a value)`;
-  }
+  if (node?.leaf) return `no rule of ${shown} applies to this input (rules at ${rulesAt(node)}; a default rule would give it a value)`;
   if (!node && !baseDefined) return `nothing defines ${shown}: no rule and no data document has this path (check the package and rule names)`;
   return undefined;
 }
 
 /** Compiles `modules` for one entry point and evaluates it on the stock SDK: its value, undefined when it has none. */
+/** Where the rules of a rule-tree leaf are written: `file:line, ...`. */
+function rulesAt(node: TreeNode): string {
+  return node.leaf!.rules.map((r) => `${r.rule.loc.file}:${r.rule.loc.line}`).join(', ');
+}
+
 async function evaluateEntrypoint(options: EvalOptions, modules: Array<LoadedModule & { v0Compatible?: boolean }>, entrypoint: string): Promise<unknown> {
   const compiled = compile({ modules, entrypoints: [entrypoint], v0Compatible: options.v0Compatible });
   const policy = await loadPolicy(compiled.wasm, undefined, hostBuiltins);
