@@ -388,21 +388,8 @@ export function outFinishStr(): StrV {
 }
 
 /**
- * A number as JSON text: integers below 2^63 with all their digits (the double's exact value, as
- * OPA writes integers), others in the shortest form that reads back as the same double
- * (1e+21, 0.1, 1e-7); -0 as 0.
- */
-export function outNumber(n: f64): void {
-  if (n == Math.floor(n) && Math.abs(n) < 9223372036854775808.0) {
-    outInt(<i64>n);
-    return;
-  }
-  outDouble(n);
-}
-
-/**
  * A number value as JSON text: as written when it has a literal text (OPA prints a json.Number as
- * written), an exact integer with all its digits, others as outNumber does.
+ * written), an exact integer with all its digits, others as doubles (outDouble).
  */
 export function outNum(v: NumV): void {
   if (v.text != 0) { outBytes(v.text, v.textLen); return; }
@@ -424,6 +411,10 @@ export function outInt(i: i64): void {
   outLen += nd;
 }
 
+/**
+ * A double as JSON text: an integral one with all its digits (integerDigits), others in the shortest form that
+ * reads back as the same double (0.1, 1e-7); -0 as 0.
+ */
 function outDouble(n: f64): void {
   if (isNaN(n)) { outAscii("null"); return; }
   // Past the double range (1e300 * 1e300), where OPA's decimals still hold the value: a number

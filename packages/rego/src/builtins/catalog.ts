@@ -341,17 +341,13 @@ export const UNSUPPORTED_BUILTINS: ReadonlySet<string> = new Set([
  * target of `with` (tests replace `http.send` by a mock), which must have the same arity.
  */
 const UNSUPPORTED_ARITY: Readonly<Record<string, number>> = {
-  'http.send': 1, 'net.lookup_ip_addr': 1, 'opa.runtime': 0, 'rego.parse_module': 2, 'rego.metadata.chain': 0,
-  'rego.metadata.rule': 0, 'internal.test_case': 1, trace: 1, 'graph.reachable': 2, 'graph.reachable_paths': 2,
+  'http.send': 1, 'net.lookup_ip_addr': 1, 'opa.runtime': 0, 'rego.parse_module': 2, 'internal.test_case': 1,
   'graphql.is_valid': 2, 'graphql.parse': 2, 'graphql.parse_and_verify': 2, 'graphql.parse_query': 1,
   'graphql.parse_schema': 1, 'graphql.schema_is_valid': 1, 'providers.aws.sign_req': 3, 'io.jwt.encode_sign': 3,
   'io.jwt.encode_sign_raw': 3, 'crypto.x509.parse_certificates': 1, 'crypto.x509.parse_and_verify_certificates': 1,
   'crypto.x509.parse_and_verify_certificates_with_options': 2, 'crypto.x509.parse_certificate_request': 1,
   'crypto.x509.parse_keypair': 2, 'crypto.x509.parse_rsa_private_key': 1, 'crypto.parse_private_keys': 1,
-  'regex.globs_match': 2, 'json.verify_schema': 1, 'json.match_schema': 2, 'yaml.marshal': 1, 'yaml.unmarshal': 1,
-  'yaml.is_valid': 1, 'strings.render_template': 2, 'net.cidr_contains_matches': 2, 'net.cidr_overlap': 2,
-  cast_array: 1, cast_set: 1, cast_string: 1, cast_boolean: 1, cast_null: 1, cast_object: 1, re_match: 2, set_diff: 2,
-  all: 1, any: 1,
+  'regex.globs_match': 2, 'yaml.marshal': 1, 'strings.render_template': 2, 'net.cidr_contains_matches': 2,
 };
 
 /** The arity of an unsupported builtin (see UNSUPPORTED_BUILTINS), or undefined. */

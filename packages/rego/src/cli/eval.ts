@@ -14,6 +14,7 @@ import { compile } from '../index';
 import { parseModule, parseQuery } from '../parse';
 import type { Expr, Term } from '../parse/ast';
 import { RegoCompileError } from '../errors';
+import { routingPrints } from '../sdk-prints';
 import { UsageError } from './args';
 import type { LoadedModule } from './sources';
 
@@ -150,13 +151,13 @@ export async function evaluateQuery(query: string, options: EvalOptions): Promis
   const planned = planQuery(query);
   // The whole data document would include the query's own package: it is evaluated as an entry point of its own.
   if (query.trim() === 'data') {
-    const value = options.modules.length === 0 ? options.data : await evaluateEntrypoint(options, 'data');
+    const value = options.modules.length === 0 ? options.data : await evaluateEntrypoint(options, options.modules, 'data');
     return value === undefined ? [] : [{ expressions: [{ value, text: planned.texts[0], location: planned.locations[0] }] }];
   }
-  const modules = [...options.modules.map((m) => ({ path: m.path, source: m.source })), { path: QUERY_FILE, source: planned.module, v0Compatible: false }];
-  let compiled;
+  const modules = [...options.modules, { path: QUERY_FILE, source: planned.module, v0Compatible: false }];
+  let rows: unknown;
   try {
-    compiled = compile({ modules, entrypoints: [`${QUERY_PACKAGE}/${RESULTS_RULE}`], v0Compatible: options.v0Compatible });
+    rows = await evaluateEntrypoint(options, modules, `${QUERY_PACKAGE}/${RESULTS_RULE}`);
   } catch (error) {
     // Errors in the generated module are errors in the query: show them against the query, not generated code.
     if (error instanceof RegoCompileError && error.location?.file === QUERY_FILE) {
@@ -164,11 +165,7 @@ export async function evaluateQuery(query: string, options: EvalOptions): Promis
     }
     throw error;
   }
-  const policy = await loadPolicy(compiled.wasm, undefined, hostBuiltins);
-  policy.setData(options.data);
-  const resultSet = withPrints(options.print, () => policy.evaluate(options.input, `${QUERY_PACKAGE}/${RESULTS_RULE}`));
-  const rows = Array.isArray(resultSet) && resultSet.length > 0 ? ((resultSet[0] as { result?: unknown }).result as unknown[]) : [];
-  return (rows ?? []).map((row) => {
+  return ((rows as unknown[] | undefined) ?? []).map((row) => {
     const { expressions, bindings } = row as { expressions: unknown[]; bindings: Record<string, unknown> };
     const result: EvalResult = {
       expressions: expressions.map((value, i) => ({ value, text: planned.texts[i], location: planned.locations[i] })),
@@ -176,17 +173,6 @@ export async function evaluateQuery(query: string, options: EvalOptions): Promis
     if (Object.keys(bindings).length > 0) result.bindings = bindings;
     return result;
   });
-}
-
-/** The SDK writes print() output with console.log: it is sent to `print` while `run` runs. */
-function withPrints<T>(print: (line: string) => void, run: () => T): T {
-  const original = console.log;
-  console.log = (...args: unknown[]) => print(`${args.map(String).join(' ')}\n`);
-  try {
-    return run();
-  } finally {
-    console.log = original;
-  }
 }
 
 /**
@@ -216,29 +202,28 @@ export function undefinedReason(query: string, modules: LoadedModule[], data: Re
   let baseDefined = true;
   for (const [i, segment] of path.entries()) {
     if (node?.leaf) {
-      const where = node.leaf.rules.map((r) => `${r.rule.loc.file}:${r.rule.loc.line}`).join(', ');
-      const rest = path.slice(i);
-      return rest.length === 0
-        ? `no rule of data.${node.path.join('.')} applies to this input (rules at ${where}; a default rule would give it a value)`
-        : `no value at ${shown}: the rules of data.${node.path.join('.')} (at ${where}) give no value for this input, or one without ${rest.join('.')}`;
+      return `no value at ${shown}: the rules of data.${node.path.join('.')} (at ${rulesAt(node)}) give no value for this input, or one without ${path.slice(i).join('.')}`;
     }
     node = node?.children.get(segment);
     if (baseDefined && typeof base === 'object' && base !== null && segment in base) base = (base as Record<string, unknown>)[segment];
     else baseDefined = false;
   }
-  if (node?.leaf) {
-    const where = node.leaf.rules.map((r) => `${r.rule.loc.file}:${r.rule.loc.line}`).join(', ');
-    return `no rule of ${shown} applies to this input (rules at ${where}; a default rule would give it a value)`;
-  }
+  if (node?.leaf) return `no rule of ${shown} applies to this input (rules at ${rulesAt(node)}; a default rule would give it a value)`;
   if (!node && !baseDefined) return `nothing defines ${shown}: no rule and no data document has this path (check the package and rule names)`;
   return undefined;
 }
 
-async function evaluateEntrypoint(options: EvalOptions, entrypoint: string): Promise<unknown> {
-  const compiled = compile({ modules: options.modules, entrypoints: [entrypoint], v0Compatible: options.v0Compatible });
+/** Compiles `modules` for one entry point and evaluates it on the stock SDK: its value, undefined when it has none. */
+/** Where the rules of a rule-tree leaf are written: `file:line, ...`. */
+function rulesAt(node: TreeNode): string {
+  return node.leaf!.rules.map((r) => `${r.rule.loc.file}:${r.rule.loc.line}`).join(', ');
+}
+
+async function evaluateEntrypoint(options: EvalOptions, modules: Array<LoadedModule & { v0Compatible?: boolean }>, entrypoint: string): Promise<unknown> {
+  const compiled = compile({ modules, entrypoints: [entrypoint], v0Compatible: options.v0Compatible });
   const policy = await loadPolicy(compiled.wasm, undefined, hostBuiltins);
   policy.setData(options.data);
-  const resultSet = withPrints(options.print, () => policy.evaluate(options.input, entrypoint)) as Array<{ result?: unknown }>;
+  const resultSet = routingPrints(options.print, () => policy.evaluate(options.input, entrypoint)) as Array<{ result?: unknown }>;
   return Array.isArray(resultSet) && resultSet.length > 0 ? resultSet[0].result : undefined;
 }
 

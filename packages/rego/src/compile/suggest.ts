@@ -4,7 +4,7 @@
  */
 
 /** Levenshtein distance (insertions, deletions, substitutions), in O(a·b) time and O(b) memory. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
@@ -21,7 +21,7 @@ export function editDistance(a: string, b: string): number {
  * The candidate closest to `wanted`, when it is close enough to be a likely typo (at most a third of the longer
  * name's length, and at least one edit away); ties go to the first candidate.
  */
-export function closestName(wanted: string, candidates: Iterable<string>): string | undefined {
+function closestName(wanted: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {

@@ -1,6 +1,12 @@
 /**
  * Runs Rego unit tests (`test_` rules) the way `opa test` does, on the stock @open-policy-agent/opa-wasm SDK: every
  * test is an entry point of ONE compiled module, loaded once, evaluated one entry point at a time without input.
+ *
+ * Flow: parse, discover the tests (discover.ts) and keep those the name filter selects; give each table test its
+ * companion rule (table.ts); compile, with the project's custom builtins declared and unsupported builtins left to
+ * fail at evaluation; load with the host builtins wrapped non-strict (a failing builtin makes its expression
+ * undefined and its error is kept for the test's message), `trace` collecting notes and print() captured per test.
+ * An evaluation that aborts gets the next test a fresh instance.
  */
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { hostBuiltins, type HostBuiltin } from '../builtins';
@@ -9,6 +15,7 @@ import { compileRe2 } from '../builtins/host/re2';
 import { compileModules } from '../compile';
 import { emitWasm } from '../emit';
 import { parseModule } from '../parse';
+import { routingPrints } from '../sdk-prints';
 import type { Module } from '../parse/ast';
 import { discoverTests, type DiscoveredTest } from './discover';
 import { addCaseRules, tableOutcome } from './table';
@@ -87,23 +94,13 @@ function errorText(error: unknown): string {
   return String(error);
 }
 
-/**
- * Calls `fn` while collecting what the policy prints. The SDK hands print() output (its opa_println import) straight
- * to `console.log` and offers no hook; evaluation is synchronous, so swapping console.log around one call captures
- * exactly that test's lines and nothing else.
- */
+/** Calls `fn` while collecting what the policy prints. */
 function capturingPrints<T>(fn: () => T): { value?: T; error?: unknown; printed: string } {
-  const original = console.log;
   let printed = '';
-  console.log = (...args: unknown[]) => {
-    printed += `${args.map(String).join(' ')}\n`;
-  };
   try {
-    return { value: fn(), printed };
+    return { value: routingPrints((line) => (printed += line), fn), printed };
   } catch (error) {
     return { error, printed };
-  } finally {
-    console.log = original;
   }
 }
 

@@ -73,3 +73,22 @@ test('growing the memory asks too: one builtin building a large value is not a s
   expect(evalBoth(policy, 't/n', { items })).toBe(200_000);
   expect(budget.calls()).toBeGreaterThan(0);
 });
+
+test('a function that a `with` puts in place of another is counted and stopped like any other', async () => {
+  const source = `package t
+import rego.v1
+f(x) := x
+slow(x) := count([1 | some i in numbers.range(1, 300); some j in numbers.range(1, x)])
+n := v if v := f(300) with f as slow
+`;
+  const budget = withBudget();
+  const policy = await load(source, ['t/n'], budget.builtins);
+  expect(arm(policy, 1000)).toBe(1);
+  expect(evalBoth(policy, 't/n')).toBe(90000);
+  expect(budget.calls()).toBeGreaterThanOrEqual(2 * 90);
+  const stopping = withBudget(3);
+  const stopped = await load(source, ['t/n'], stopping.builtins);
+  arm(stopped, 1000);
+  expect(evalErrors(stopped, 't/n').every((e) => /evaluation budget exceeded/.test(e))).toBe(true);
+  expect(evalErrors(stopped, 't/n')).toHaveLength(2);
+});
