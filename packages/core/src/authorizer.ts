@@ -15,7 +15,7 @@ import { elapsedNs, newDecisionId, nowNs, redactInput, redactResult, type Decisi
 import { HttpError, PolicyEvaluationError, UnauthorizedError, withoutStack } from './errors';
 import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
 import { errorFields, RateLimitedLog } from './logger';
-import { resolveOptions, type AuthorizerOptions, type ResolvedOptions } from './options';
+import { resolveOptions, type AuthorizerOptions, type ResolvedOptions, type TokenGetter } from './options';
 import { PolicyStore } from './policy/policy-store';
 import { RefusalDebug } from './refusal-debug';
 import { MalformedTargetError, requestTarget, type RequestTarget } from './request-target';
@@ -23,6 +23,7 @@ import { ResultShapeWarnings } from './result-shape';
 import type { Evaluation } from './policy/engine';
 import { enrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
 import { extractToken, type ExtractedToken } from './token';
+import { readableBody } from './http-body';
 import { TokenVerifier, type VerifiedToken } from './verify';
 
 /** Per-request timings, reported as the decision log's `metrics`. */
@@ -129,7 +130,7 @@ export class OpaJwtAuthorizer implements Authorizer {
 
     let extracted: ExtractedToken | undefined;
     try {
-      extracted = extractToken(request, this.options.bearerMethods);
+      extracted = this.options.getToken ? await this.customToken(this.options.getToken, request) : extractToken(request, this.options.bearerMethods);
     } catch (error) {
       this.logRefusal(error, request, 'request');
       this.refusalDebug?.requestRefused(error, request, (error as { reason?: string }).reason ?? (error as HttpError).code);
@@ -154,6 +155,14 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
     let input = buildInput(request, verified, target);
     Object.assign(input.request, enrichment.request);
+    if (this.options.includeBody && enrichment.request.mcp === undefined && enrichment.request.oauth === undefined) {
+      const readable = readableBody(request, this.options.protocols.maxBodySize);
+      if (readable && 'refusal' in readable) {
+        this.logProtocolRefusal(readable.refusal, request);
+        return this.shape(request, readable.refusal, undefined);
+      }
+      if (readable) input.request.http.body = readable.body;
+    }
     // Without a hook, no await: it would cost every request a promise and a trip through the microtask queue.
     if (this.options.input) {
       try {
@@ -207,6 +216,19 @@ export class OpaJwtAuthorizer implements Authorizer {
     return this.deny(request, denial, decision, idHeader);
   }
 
+  /** The `getToken` hook's token; a failing hook, or one that answers anything but a string, is a 500 (fail closed). */
+  private async customToken(getToken: TokenGetter, request: CoreRequest): Promise<ExtractedToken | undefined> {
+    let token: unknown;
+    try {
+      token = await getToken(request);
+    } catch (error) {
+      throw new PolicyEvaluationError({ cause: error });
+    }
+    if (token === undefined || token === '') return undefined;
+    if (typeof token !== 'string') throw new PolicyEvaluationError({ cause: new TypeError(`getToken returned ${typeof token}, not a string or undefined`) });
+    return { token, method: 'custom' };
+  }
+
   /** `data.pkg.rule`, `pkg.rule` and `pkg/rule` all name the same rule; logs and the SDK use `pkg/rule`. */
   private routeEntrypoint(given: string): string {
     let name = this.routeEntrypoints.get(given);
@@ -253,6 +275,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       ip: request.ip === undefined ? undefined : normaliseIp(request.ip),
     };
     if ((error as HttpError).status === 503) this.options.logger.error(fields, `opa-jwt: ${what} could not be verified: issuer keys unavailable`);
+    else if ((error as HttpError).status === 500) this.options.logger.error(fields, `opa-jwt: ${what} could not be checked (getToken or isRevoked failed); request denied`);
     else if (fields.reason === 'nested_too_deep') this.malformedLog.log(fields.reason, fields, `opa-jwt: ${what} refused`);
     else this.options.logger.info(fields, `opa-jwt: ${what} refused`);
   }
@@ -288,7 +311,17 @@ export class OpaJwtAuthorizer implements Authorizer {
   }
 
   private deny(request: CoreRequest, error: HttpError, decision: Decision | undefined, extraHeaders: Record<string, string> = {}): RespondOutcome {
-    return this.shape(request, errorOutcome(error, this.options.realm, extraHeaders), decision);
+    const plain = errorOutcome(error, this.options.realm, extraHeaders);
+    const shaped = this.shape(request, plain, decision);
+    // Handed to the app's error handling only while the answer is the error's own (not a JSON-RPC or OAuth one).
+    if (this.options.onRefusal === 'respond' || shaped.body !== plain.body) return shaped;
+    error.headers = shaped.headers;
+    if (decision) {
+      // What may reach the client through a generic error handler: never the internal message or the raw result.
+      error.decision = { allowed: decision.allowed, decisionId: decision.decisionId };
+      if (decision.externalMessage !== undefined) error.decision.externalMessage = decision.externalMessage;
+    }
+    return { ...shaped, error };
   }
 
   private shape(request: CoreRequest, outcome: RespondOutcome, decision: Decision | undefined): RespondOutcome {

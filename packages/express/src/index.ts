@@ -1,6 +1,7 @@
 /**
  * Express adapter: `app.use(opaJwt(options))`. Translates the request for the core's Authorizer, attaches
- * `req.auth` when allowed and answers with the core's JSON response otherwise. Everything else — start-up
+ * `req.auth` when allowed and answers with the core's JSON response otherwise (or, with `onRefusal: 'error'`, passes
+ * the refusal to `next(err)`). Everything else — start-up
  * failures, evaluation errors, protocol shapes — is the core's: `authorize()` never rejects and fails closed.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -22,7 +23,7 @@ export {
   DiscoveryError,
   MalformedTargetError,
 } from '@opa-jwt/core';
-export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RouteOverrides } from '@opa-jwt/core';
+export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RefusalDecision, RevocationCheck, RouteOverrides, TokenGetter } from '@opa-jwt/core';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -76,6 +77,8 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
     authorizer
       .authorize(toCoreRequest(req), overrides)
       .then((outcome) => {
+        // `onRefusal: 'error'`: Express's error handling answers (its default handler sends err.status and err.headers).
+        if (outcome.type === 'respond' && outcome.error) return next(outcome.error);
         res.set(outcome.headers);
         if (outcome.type === 'respond') return void res.status(outcome.status).json(outcome.body);
         req.auth = outcome.auth;
