@@ -61,11 +61,12 @@ export abstract class HttpError extends Error {
   readonly description: string;
   /**
    * The response headers of this refusal (`WWW-Authenticate`, `Cache-Control`, the decision id header...), set when
-   * the refusal is handed to the framework's error handling (`onRefusal: 'error'`), which sends them.
+   * the refusal is handed to the framework's error handling (`onRefusal: 'error'`), which sends them. Declared
+   * only: no field is defined on the errors of the default path, which answers without them.
    */
-  headers?: Record<string, string>;
+  declare headers?: Record<string, string>;
   /** The policy's decision when the policy refused (403, or 401 for an anonymous request): what the client may see. */
-  decision?: RefusalDecision;
+  declare decision?: RefusalDecision;
 
   constructor(description: string, options?: { cause?: unknown }) {
     super(description, options);
