@@ -203,6 +203,7 @@ describe('bad options name themselves', () => {
   test('getToken and isRevoked are functions; onRefusal, includeBody and audienceClaim take their values only', () => {
     expectOptionError({ ...base, getToken: 'cookie' }, 'getToken', /must be a function, got "cookie"/);
     expectOptionError({ ...base, isRevoked: new Set(['jti-1']) }, 'isRevoked', /must be a function/);
+    expectOptionError({ ...base, getToken: () => undefined, bearerMethods: ['query'] }, 'bearerMethods', /getToken/);
     expectOptionError({ ...base, onRefusal: 'throw' }, 'onRefusal', /"respond" or "error"/);
     expectOptionError({ ...base, onRefusal: true }, 'onRefusal');
     expectOptionError({ ...base, includeBody: 'yes' }, 'includeBody', /true or false/);

@@ -258,6 +258,8 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
   }
 
   const maxTokenAge = optionalNumber(raw.maxTokenAge, 'maxTokenAge', undefined, { min: 1 });
+  // A getter decides where the token comes from: bearerMethods would silently mean nothing.
+  if (raw.getToken !== undefined && raw.bearerMethods !== undefined) fail('bearerMethods', 'cannot be combined with `getToken`, which reads the token instead');
   return {
     policy,
     entrypoint,
