@@ -15,8 +15,8 @@ import { opaJwt as expressOpaJwt } from '@opa-jwt/express';
 import { opaJwt as koaOpaJwt } from '@opa-jwt/koa';
 import { opaJwt as fastifyOpaJwt } from '@opa-jwt/fastify';
 import { startFixtures, token, type Fixtures } from './fixtures';
-import { harnesses, type AppHandle, type Harness } from './harnesses';
-import { BODY_PARSER_HEADER, coreOptions, DECISION_ID_HEADER, scenarios, type Expectation, type Scenario } from './table';
+import { harnesses, type AppHandle, type Harness, type OpaJwtOptions } from './harnesses';
+import { APP_OPTIONS, BODY_PARSER_HEADER, coreOptions, DECISION_ID_HEADER, scenarios, type Expectation, type Scenario } from './table';
 
 /** What a pino-compatible logger was told. */
 interface Recorded {
@@ -115,7 +115,7 @@ async function send(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path
 }
 
 /** Sends the scenario's request; also returns every credential it carried, which no log may ever contain. */
-async function sendWithCredentials(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'rawBody' | 'bodyParser' | 'form' | 'raw'>) {
+async function sendWithCredentials(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'rawBody' | 'bodyParser' | 'form' | 'raw' | 'sessionCookie'>) {
   if (scenario.raw) {
     const authorization = await scenario.authorization?.(fixtures);
     const headers: Record<string, string> = Object.create(null);
@@ -138,6 +138,11 @@ async function sendWithCredentials(handle: AppHandle, scenario: Pick<Scenario, '
   }
   const queryToken = new URL(scenario.path, 'http://x').searchParams.get('access_token');
   if (queryToken) credentials.push(queryToken);
+  if (scenario.sessionCookie) {
+    const cookieToken = await scenario.sessionCookie(fixtures);
+    req = req.set('Cookie', `theme=dark; session=${cookieToken}`);
+    credentials.push(cookieToken);
+  }
   for (const [name, value] of Object.entries(scenario.headers ?? {})) req = req.set(name, value as string);
   if (scenario.bodyParser) req = req.set(BODY_PARSER_HEADER, scenario.bodyParser);
   if (scenario.body) req = req.send(scenario.body);
@@ -166,12 +171,13 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
   const apps = new Map<string, { handle: AppHandle; records: Recorded[] }>();
 
   /** One app per configuration, each with its own recording logger (pino's call shape). */
-  async function appFor(entrypoint: string, authRequired?: false, caseSensitive?: boolean): Promise<{ handle: AppHandle; records: Recorded[] }> {
-    const key = `${entrypoint} authRequired=${authRequired ?? 'default'} caseSensitive=${caseSensitive ?? 'default'}`;
+  async function appFor(entrypoint: string, authRequired?: false, caseSensitive?: boolean, appOptions?: keyof typeof APP_OPTIONS): Promise<{ handle: AppHandle; records: Recorded[] }> {
+    const key = `${entrypoint} authRequired=${authRequired ?? 'default'} caseSensitive=${caseSensitive ?? 'default'} options=${appOptions ?? 'none'}`;
     let app = apps.get(key);
     if (!app) {
       const records: Recorded[] = [];
-      const handle = await harness.start({ ...coreOptions(fixtures, { entrypoint, authRequired }), logger: recordingLogger(records) }, { caseSensitive });
+      const extra = appOptions === undefined ? {} : APP_OPTIONS[appOptions];
+      const handle = await harness.start({ ...coreOptions(fixtures, { entrypoint, authRequired }), ...extra, logger: recordingLogger(records) } as OpaJwtOptions, { caseSensitive });
       app = { handle, records };
       apps.set(key, app);
       await handle.ready;
@@ -186,7 +192,7 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
   });
 
   test.each(scenarios.map((s) => [s.name, s] as [string, Scenario]))('%s', async (_title, scenario) => {
-    const { handle, records } = await appFor(scenario.entrypoint ?? 'authz/decision', scenario.authRequired, scenario.caseSensitive);
+    const { handle, records } = await appFor(scenario.entrypoint ?? 'authz/decision', scenario.authRequired, scenario.caseSensitive, scenario.appOptions);
     records.length = 0;
     const { res, credentials } = await sendWithCredentials(handle, scenario);
     const want: Expectation = { ...scenario.expect, ...scenario.expectOn?.[harness.name] };

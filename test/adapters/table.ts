@@ -128,8 +128,24 @@ export interface Scenario {
   entrypoint?: string;
   /** `authRequired: false`: requests without a token reach the policy (default: the core's default, true). */
   authRequired?: false;
+  /** A named set of further options (see APP_OPTIONS) the app runs with. */
+  appOptions?: keyof typeof APP_OPTIONS;
+  /** The `session` cookie to send (a token for the `getToken` app). */
+  sessionCookie?: (fixtures: Fixtures) => Promise<string>;
   expect: Expectation;
 }
+
+/** A `jti` the `isRevoked` hook of the `jti deny-list` app refuses. */
+export const REVOKED_JTI = 'revoked-jti-1';
+
+/** Option sets a scenario may add (`appOptions`), each run on an app of its own. */
+export const APP_OPTIONS = {
+  'cookie token': {
+    getToken: (request: { headers: Record<string, string | string[] | undefined> }) => /(?:^|;\s*)session=([^;]+)/.exec(String(request.headers.cookie ?? ''))?.[1],
+  },
+  'jti deny-list': { isRevoked: async (payload: { jti?: unknown }) => payload.jti === REVOKED_JTI },
+  'body in input': { includeBody: true, maxBodySize: 256 },
+} satisfies Record<string, Partial<OpaJwtOptions>>;
 
 const DENYLIST = 'authz/mcp_denylist';
 const callOf = (id: number, name: string) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {} } });
@@ -588,6 +604,77 @@ export const scenarios: Scenario[] = [
     authorization: bearer((f) => token(f)),
     body: [],
     expect: { status: 200, body: { route: 'api' } },
+  },
+
+  // ---------------------------------------------------------------- getToken, isRevoked, includeBody
+  {
+    name: 'getToken: the token is read from the session cookie',
+    appOptions: 'cookie token',
+    method: 'GET',
+    path: '/api/orders',
+    sessionCookie: (f) => token(f),
+    expect: { status: 200, body: { route: 'api', sub: 'alice' }, decisionIdHeader: true },
+  },
+  {
+    name: 'getToken: with a getter, a token in the Authorization header is no token (401, bare challenge)',
+    appOptions: 'cookie token',
+    method: 'GET',
+    path: '/api/orders',
+    authorization: bearer((f) => token(f)),
+    expect: { status: 401, challenge: 'bare' },
+  },
+  {
+    name: 'getToken: a cookie that holds no valid token is 401 invalid_token',
+    appOptions: 'cookie token',
+    method: 'GET',
+    path: '/api/orders',
+    sessionCookie: async (f) => withForeignSignature(await token(f), await token(f, { key: f.stranger })),
+    expect: { status: 401, challenge: 'invalid_token', reason: 'signature' },
+  },
+  {
+    name: 'isRevoked: a deny-listed jti is 401 invalid_token, reason revoked',
+    appOptions: 'jti deny-list',
+    method: 'GET',
+    path: '/api/orders',
+    authorization: bearer((f) => token(f, { claims: { jti: REVOKED_JTI } })),
+    expect: { status: 401, challenge: 'invalid_token', reason: 'revoked', body: { error: 'invalid_token', error_description: 'the token has been revoked' } },
+  },
+  {
+    name: 'isRevoked: any other jti is decided by the policy',
+    appOptions: 'jti deny-list',
+    method: 'GET',
+    path: '/api/orders',
+    authorization: bearer((f) => token(f, { claims: { jti: 'fine-jti-1' } })),
+    expect: { status: 200, body: { sub: 'alice' } },
+  },
+  {
+    name: 'includeBody: the parsed JSON body is input.request.http.body',
+    appOptions: 'body in input',
+    entrypoint: 'authz/echo',
+    method: 'POST',
+    path: '/api/orders',
+    authorization: bearer((f) => token(f)),
+    body: { item: 'book', quantity: 2, tags: ['a', 'b'] },
+    expect: { status: 200, inspect: ({ result }) => expect((result!.input.request.http as { body?: unknown }).body).toEqual({ item: 'book', quantity: 2, tags: ['a', 'b'] }) },
+  },
+  {
+    name: 'includeBody: a body over maxBodySize is refused with 413 before the policy runs',
+    appOptions: 'body in input',
+    entrypoint: 'authz/echo',
+    method: 'POST',
+    path: '/api/orders',
+    authorization: bearer((f) => token(f)),
+    body: { text: 'x'.repeat(300) },
+    expect: { status: 413, body: { error: 'invalid_request' }, reason: 'body_too_large' },
+  },
+  {
+    name: 'includeBody: without it the body stays out of the input',
+    entrypoint: 'authz/echo',
+    method: 'POST',
+    path: '/api/orders',
+    authorization: bearer((f) => token(f)),
+    body: { item: 'book' },
+    expect: { status: 200, inspect: ({ result }) => expect(result!.input.request.http).not.toHaveProperty('body') },
   },
 
   // ---------------------------------------------------------------- the input document, as the policy sees it

@@ -298,7 +298,7 @@ describe('Amazon Cognito', () => {
   const accessToken = (claims: Record<string, unknown>) =>
     mint(key, {}, { ...base(), client_id: APP_CLIENT, token_use: 'access', scope: 'aws.cognito.signin.user.admin', username: 'alice', version: 2, ...claims });
 
-  test('ID tokens (aud = app client id): cognito:groups decide; access tokens have no aud and are refused', async () => {
+  test('ID tokens (aud = app client id): cognito:groups decide; under the default audienceClaim access tokens (no aud) are refused', async () => {
     const { url } = await ordersApi(
       { issuerBaseURL: `${cognito.origin}/${POOL}`, audience: APP_CLIENT, algorithms: ['RS256'] },
       { read: { roles: ['readers', 'admins'] }, write: { roles: ['admins'] } },
@@ -321,6 +321,34 @@ describe('Amazon Cognito', () => {
       'access token': [401, 401],
     });
     expect(await call(url, 'GET', await accessToken({}))).toEqual({ status: 401, error: expect.stringMatching(/aud/) });
+  });
+
+  test("access tokens with audienceClaim: 'client_id': client_id decides the audience, ID tokens are refused", async () => {
+    const { url } = await ordersApi(
+      { issuerBaseURL: `${cognito.origin}/${POOL}`, audience: APP_CLIENT, audienceClaim: 'client_id', algorithms: ['RS256'] },
+      { read: { roles: ['readers', 'admins'] }, write: { roles: ['admins'] } },
+    );
+    expect(
+      await answers(url, {
+        reader: await accessToken({ 'cognito:groups': ['readers'] }),
+        admin: await accessToken({ 'cognito:groups': ['admins'] }),
+        'another app client': await accessToken({ client_id: 'otherclient', 'cognito:groups': ['admins'] }),
+        'no client_id': await accessToken({ client_id: undefined, 'cognito:groups': ['admins'] }),
+        'an aud for another API': await accessToken({ aud: 'https://other.example', 'cognito:groups': ['admins'] }),
+        'another user pool': await accessToken({ iss: `${cognito.origin}/eu-west-1_Other`, 'cognito:groups': ['admins'] }),
+        'ID token': await idToken({ 'cognito:groups': ['admins'] }),
+      }),
+    ).toEqual({
+      reader: [200, 403],
+      admin: [200, 201],
+      'another app client': [401, 401],
+      'no client_id': [401, 401],
+      'an aud for another API': [401, 401],
+      'another user pool': [401, 401],
+      'ID token': [401, 401],
+    });
+    expect(await call(url, 'GET', await accessToken({ client_id: 'otherclient' }))).toEqual({ status: 401, error: expect.stringMatching(/client_id/) });
+    expect(await call(url, 'GET', await idToken({}))).toEqual({ status: 401, error: expect.stringMatching(/client_id/) });
   });
 });
 

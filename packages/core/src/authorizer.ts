@@ -16,7 +16,7 @@ import { HttpError, PolicyEvaluationError, PolicyUnavailableError, UnauthorizedE
 import { Fleet, type FleetHealth } from './fleet/fleet';
 import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
 import { errorFields, RateLimitedLog } from './logger';
-import { resolveOptions, type AuthorizerOptions, type ResolvedOptions } from './options';
+import { resolveOptions, type AuthorizerOptions, type ResolvedOptions, type TokenGetter } from './options';
 import { PolicyStore } from './policy/policy-store';
 import { RefusalDebug } from './refusal-debug';
 import { MalformedTargetError, requestTarget, type RequestTarget } from './request-target';
@@ -24,6 +24,7 @@ import { ResultShapeWarnings } from './result-shape';
 import type { Evaluation } from './policy/engine';
 import { enrichProtocolInput, mayEnrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
 import { extractToken, type ExtractedToken } from './token';
+import { readableBody } from './http-body';
 import { TokenVerifier, type VerifiedToken } from './verify';
 
 /** Retry-After of the 503 answered while no bundle is active yet. */
@@ -158,7 +159,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     return this.deny(request, new PolicyEvaluationError({ cause: error }), undefined);
   }
 
-  /** Up to the token's verification: synchronous when the token is remembered (or absent). */
+  /** Route overrides, well-known metadata, the request target, then the token (read synchronously unless `getToken`). */
   private decide(request: CoreRequest, route: RouteOverrides | undefined): Outcome | Promise<Outcome> {
     const start = nowNs();
     if (route?.skip) {
@@ -175,14 +176,40 @@ export class OpaJwtAuthorizer implements Authorizer {
       throw error;
     }
 
+    if (this.options.getToken) {
+      // The app's own getter may be asynchronous: this request takes the promise path.
+      return this.customToken(this.options.getToken, request).then(
+        (extracted) => this.decideForToken(request, route, target, extracted, start),
+        (error: unknown) => {
+          this.tokenRequestRefused(error, request);
+          throw error;
+        },
+      );
+    }
     let extracted: ExtractedToken | undefined;
     try {
       extracted = extractToken(request, this.options.bearerMethods);
     } catch (error) {
-      this.logRefusal(error, request, 'request');
-      this.refusalDebug?.requestRefused(error, request, (error as { reason?: string }).reason ?? (error as HttpError).code);
+      this.tokenRequestRefused(error, request);
       throw error;
     }
+    return this.decideForToken(request, route, target, extracted, start);
+  }
+
+  /** A request whose token could not even be read (malformed header, several tokens, a failing getter). */
+  private tokenRequestRefused(error: unknown, request: CoreRequest): void {
+    this.logRefusal(error, request, 'request');
+    this.refusalDebug?.requestRefused(error, request, (error as { reason?: string }).reason ?? (error as HttpError).code);
+  }
+
+  /** Up to the token's verification: synchronous when the token is remembered (or absent). */
+  private decideForToken(
+    request: CoreRequest,
+    route: RouteOverrides | undefined,
+    target: RequestTarget,
+    extracted: ExtractedToken | undefined,
+    start: bigint,
+  ): Outcome | Promise<Outcome> {
     if (extracted) {
       const verifyStart = nowNs();
       const remembered = this.verifier.cached(extracted.token);
@@ -209,7 +236,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     verified: VerifiedToken | undefined,
     timings: Timings,
   ): Outcome | Promise<Outcome> {
-    if (this.options.input || mayEnrichProtocolInput(request)) return this.decideEnriched(request, route, target, extracted, verified, timings);
+    if (this.options.input || mayEnrichProtocolInput(request) || (this.options.includeBody && request.body !== undefined)) return this.decideEnriched(request, route, target, extracted, verified, timings);
     const inputStart = nowNs();
     const input = buildInput(request, verified, target);
     // The document is exactly what buildInput made: its token part may be the text remembered with the token.
@@ -234,6 +261,14 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
     let input = buildInput(request, verified, target);
     Object.assign(input.request, enrichment.request);
+    if (this.options.includeBody && enrichment.request.mcp === undefined && enrichment.request.oauth === undefined) {
+      const readable = readableBody(request, this.options.protocols.maxBodySize);
+      if (readable && 'refusal' in readable) {
+        this.logProtocolRefusal(readable.refusal, request);
+        return this.shape(request, readable.refusal, undefined);
+      }
+      if (readable) input.request.http.body = readable.body;
+    }
     if (this.options.input) {
       try {
         input = await applyInputHook(this.options.input, input, { request, token: verified });
@@ -300,6 +335,19 @@ export class OpaJwtAuthorizer implements Authorizer {
     return this.deny(request, denial, decision, idHeader);
   }
 
+  /** The `getToken` hook's token; a failing hook, or one that answers anything but a string, is a 500 (fail closed). */
+  private async customToken(getToken: TokenGetter, request: CoreRequest): Promise<ExtractedToken | undefined> {
+    let token: unknown;
+    try {
+      token = await getToken(request);
+    } catch (error) {
+      throw new PolicyEvaluationError({ cause: error });
+    }
+    if (token === undefined || token === '') return undefined;
+    if (typeof token !== 'string') throw new PolicyEvaluationError({ cause: new TypeError(`getToken returned ${typeof token}, not a string or undefined`) });
+    return { token, method: 'custom' };
+  }
+
   /** `data.pkg.rule`, `pkg.rule` and `pkg/rule` all name the same rule; logs and the SDK use `pkg/rule`. */
   private routeEntrypoint(given: string): string {
     let name = this.routeEntrypoints.get(given);
@@ -346,6 +394,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       ip: request.ip === undefined ? undefined : normaliseIp(request.ip),
     };
     if ((error as HttpError).status === 503) this.options.logger.error(fields, `opa-jwt: ${what} could not be verified: issuer keys unavailable`);
+    else if ((error as HttpError).status === 500) this.options.logger.error(fields, `opa-jwt: ${what} could not be checked (getToken or isRevoked failed); request denied`);
     else if (fields.reason === 'nested_too_deep') this.malformedLog.log(fields.reason, fields, `opa-jwt: ${what} refused`);
     else this.options.logger.info(fields, `opa-jwt: ${what} refused`);
   }
@@ -381,7 +430,17 @@ export class OpaJwtAuthorizer implements Authorizer {
   }
 
   private deny(request: CoreRequest, error: HttpError, decision: Decision | undefined, extraHeaders: Record<string, string> = {}): RespondOutcome {
-    return this.shape(request, errorOutcome(error, this.options.realm, extraHeaders), decision);
+    const plain = errorOutcome(error, this.options.realm, extraHeaders);
+    const shaped = this.shape(request, plain, decision);
+    // Handed to the app's error handling only while the answer is the error's own (not a JSON-RPC or OAuth one).
+    if (this.options.onRefusal === 'respond' || shaped.body !== plain.body) return shaped;
+    error.headers = shaped.headers;
+    if (decision) {
+      // What may reach the client through a generic error handler: never the internal message or the raw result.
+      error.decision = { allowed: decision.allowed, decisionId: decision.decisionId };
+      if (decision.externalMessage !== undefined) error.decision.externalMessage = decision.externalMessage;
+    }
+    return { ...shaped, error };
   }
 
   private shape(request: CoreRequest, outcome: RespondOutcome, decision: Decision | undefined): RespondOutcome {

@@ -5,6 +5,7 @@
  */
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import type { OpaJwtClaims } from './index';
+import type { HttpError } from './errors';
 import type { RoutingOptions } from './request-target';
 
 /** What the core needs to know about an incoming HTTP request. */
@@ -63,7 +64,18 @@ export interface AuthResult {
 export type Outcome =
   | { type: 'allow'; auth: AuthResult; headers: Record<string, string> }
   /** Answer the request directly: a denial (401/403/400/413/500/503) or a document the core serves itself (RFC 9728 metadata). */
-  | { type: 'respond'; status: number; headers: Record<string, string>; body: unknown };
+  | {
+      type: 'respond';
+      status: number;
+      headers: Record<string, string>;
+      body: unknown;
+      /**
+       * With `onRefusal: 'error'`: the refusal as an error for the framework's error handling, carrying these
+       * `headers` and, for a policy denial, its `decision`; the adapter hands it over instead of answering. Absent for
+       * protocol-shaped answers (JSON-RPC, OAuth, 413) and the documents the core serves.
+       */
+      error?: HttpError;
+    };
 
 export interface Authorizer {
   /**

@@ -59,14 +59,32 @@ export abstract class HttpError extends Error {
   abstract readonly code: string;
   /** Safe to send to the client. */
   readonly description: string;
+  /**
+   * The response headers of this refusal (`WWW-Authenticate`, `Cache-Control`, the decision id header...), set when
+   * the refusal is handed to the framework's error handling (`onRefusal: 'error'`), which sends them. Declared
+   * only: no field is defined on the errors of the default path, which answers without them.
+   */
+  declare headers?: Record<string, string>;
+  /** The policy's decision when the policy refused (403, or 401 for an anonymous request): what the client may see. */
+  declare decision?: RefusalDecision;
 
   constructor(description: string, options?: { cause?: unknown }) {
     super(description, options);
     this.description = description;
   }
 
+  /** `status` under the name Fastify and http-errors read. */
+  get statusCode(): number {
+    return this.status;
+  }
+
+  /** http-errors' convention: the message of a 4xx may be shown to the client, that of a 5xx not. */
+  get expose(): boolean {
+    return this.status < 500;
+  }
+
   /** Response headers for this error; `realm` names the protected resource in challenges. A new object each call: callers add to it. */
-  headers(_realm: string): Record<string, string> {
+  responseHeaders(_realm: string): Record<string, string> {
     return {};
   }
 
@@ -75,9 +93,20 @@ export abstract class HttpError extends Error {
   }
 }
 
+/**
+ * The part of a policy decision a refusal carries to the application's error handler: never the policy's
+ * `internal_message` nor its raw result, which may reach the client through a generic error handler.
+ */
+export interface RefusalDecision {
+  allowed: boolean;
+  decisionId: string;
+  /** The policy's `external_message`, the text meant for the client. */
+  externalMessage?: string;
+}
+
 /** An error answered with a Bearer challenge that names its code and description (RFC 6750 §3). */
 export abstract class BearerChallengeError extends HttpError {
-  override headers(realm: string): Record<string, string> {
+  override responseHeaders(realm: string): Record<string, string> {
     return { 'WWW-Authenticate': bearerChallenge(realm, this.code, this.description) };
   }
 }
@@ -99,7 +128,7 @@ export class UnauthorizedError extends HttpError {
     super(description);
   }
 
-  override headers(realm: string): Record<string, string> {
+  override responseHeaders(realm: string): Record<string, string> {
     // RFC 6750 §3.1: no error code when the request lacks any authentication information.
     return { 'WWW-Authenticate': bearerChallenge(realm) };
   }
@@ -135,6 +164,8 @@ export type InvalidTokenReason =
   | 'unknown_key'
   /** The issuer's key cannot verify this token (wrong type or size). */
   | 'unusable_key'
+  /** Refused by the `isRevoked` hook (a deny-listed `jti`, say). */
+  | 'revoked'
   /** Any other verification failure. */
   | 'unverifiable'
   /** A required claim is absent (`strict`, `maxTokenAge`). */
@@ -184,7 +215,7 @@ export class KeysUnavailableError extends HttpError {
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 
-  override headers(): Record<string, string> {
+  override responseHeaders(): Record<string, string> {
     return { 'Retry-After': String(this.retryAfterSeconds) };
   }
 }
@@ -234,7 +265,7 @@ export class PolicyUnavailableError extends HttpError {
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 
-  override headers(): Record<string, string> {
+  override responseHeaders(): Record<string, string> {
     return { 'Retry-After': String(this.retryAfterSeconds) };
   }
 }

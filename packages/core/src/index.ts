@@ -25,7 +25,7 @@ export interface OpaJwtClaims {}
 
 export { createAuthorizer } from './authorizer';
 export type { AuthResult, Authorizer, AuthorizerHandle, CoreRequest, Decision, OpaJwtPayload, Outcome, RouteOverrides } from './contract';
-export type { AuthorizerOptions, IssuerOptions, ResourceMetadataOptions } from './options';
+export type { AuthorizerOptions, IssuerOptions, ResourceMetadataOptions, RevocationCheck, TokenGetter } from './options';
 export type { BearerMethod } from './token';
 export type { PolicyInput, HttpInput, InputHook, InputHookContext } from './input';
 export type { RoutingOptions } from './request-target';
@@ -48,7 +48,7 @@ export {
   DiscoveryError,
 } from './errors';
 export { MalformedTargetError } from './request-target';
-export type { CheckedClaim, ErrorBody, InvalidTokenReason } from './errors';
+export type { CheckedClaim, ErrorBody, InvalidTokenReason, RefusalDecision } from './errors';
 export type { MalformedTargetReason } from './request-target';
 export type { McpInput } from './mcp';
 export type { OAuthInput } from './oauth';

@@ -41,6 +41,8 @@ export interface HttpInput {
   route?: string;
   headers: Record<string, string>;
   query: Record<string, string[]>;
+  /** The parsed request body, with `includeBody`. */
+  body?: unknown;
 }
 
 export interface PolicyInput {

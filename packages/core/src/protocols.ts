@@ -128,7 +128,7 @@ export function bodySize(request: CoreRequest): number {
   }
 }
 
-function tooLarge(limit: number): RespondOutcome {
+export function tooLarge(limit: number): RespondOutcome {
   return {
     type: 'respond',
     status: 413,

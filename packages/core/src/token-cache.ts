@@ -11,6 +11,8 @@ export interface VerifiedToken {
   payload: JWTPayload;
   /** Label of the trusted issuer that verified it. */
   issuerLabel: string;
+  /** The `isRevoked` hook said so: remembered to refuse the token again without asking. */
+  revoked?: boolean;
 }
 
 interface Entry {

@@ -21,7 +21,8 @@ const PLAIN_BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
 
 export interface ExtractedToken {
   token: string;
-  method: BearerMethod;
+  /** `custom`: read by the application's `getToken`. */
+  method: BearerMethod | 'custom';
 }
 
 function fromHeader(request: CoreRequest): string | undefined {
@@ -56,7 +57,7 @@ const WHERE: Record<BearerMethod, string> = { header: 'the Authorization header'
 
 /** The request's token, or undefined when it has none; throws `InvalidRequestError` for the cases above. */
 export function extractToken(request: CoreRequest, enabled: ReadonlySet<BearerMethod>): ExtractedToken | undefined {
-  const found: ExtractedToken[] = [];
+  const found: Array<{ token: string; method: BearerMethod }> = [];
   const header = fromHeader(request);
   if (header !== undefined) found.push({ token: header, method: 'header' });
   for (const token of fromQuery(request)) found.push({ token, method: 'query' });

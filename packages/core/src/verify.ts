@@ -7,9 +7,9 @@
  * to the client; an issuer whose keys cannot be fetched gives a `KeysUnavailableError` (503, fail closed).
  */
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import { InvalidTokenError, KeysUnavailableError, type CheckedClaim } from './errors';
+import { InvalidTokenError, KeysUnavailableError, PolicyEvaluationError, type CheckedClaim } from './errors';
 import { errorFields, type Logger } from './logger';
-import type { ResolvedOptions } from './options';
+import type { ResolvedOptions, RevocationCheck } from './options';
 import { TrustedIssuer } from './keys/trusted-issuer';
 import { VerifiedTokenCache, type VerifiedToken } from './token-cache';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
@@ -30,7 +30,7 @@ export class TokenVerifier {
   private readonly verifyOptionsCache = new Map<TrustedIssuer, JWTVerifyOptions>();
 
   constructor(
-    private readonly options: Pick<ResolvedOptions, 'issuers' | 'jwks' | 'clockTolerance' | 'maxTokenAge' | 'strict' | 'maxTokenSize' | 'tokenCacheSize'>,
+    private readonly options: Pick<ResolvedOptions, 'issuers' | 'jwks' | 'clockTolerance' | 'maxTokenAge' | 'strict' | 'maxTokenSize' | 'tokenCacheSize' | 'isRevoked'>,
     private readonly logger: Logger,
   ) {
     this.cache = new VerifiedTokenCache(options.tokenCacheSize);
@@ -67,7 +67,8 @@ export class TokenVerifier {
    */
   cached(token: string): VerifiedToken | undefined {
     const cached = this.cache.get(token, Math.floor(Date.now() / 1000));
-    if (cached === undefined) return undefined;
+    // A revoked token takes the slow path, which refuses (and logs) it.
+    if (cached === undefined || cached.revoked) return undefined;
     const issuers = this.issuers;
     for (let i = 0; i < issuers.length; i++) if (issuers[i].label === cached.issuerLabel) return issuers[i].keysUsable() ? cached : undefined;
     return undefined;
@@ -78,8 +79,12 @@ export class TokenVerifier {
     if (Buffer.byteLength(token) > this.options.maxTokenSize) {
       throw new InvalidTokenError('oversized', `the token is larger than ${this.options.maxTokenSize} bytes`);
     }
-    const cached = this.cached(token);
-    if (cached) return cached;
+    const now = Math.floor(Date.now() / 1000);
+    const cached = this.cache.get(token, now);
+    if (cached && this.issuers.find((issuer) => issuer.label === cached.issuerLabel)?.keysUsable()) {
+      if (cached.revoked) throw revokedError();
+      return cached;
+    }
 
     if (!JWS_COMPACT.test(token)) {
       const parts = token.split('.').length;
@@ -113,8 +118,13 @@ export class TokenVerifier {
     if (nestedDeeperThan(payload) || nestedDeeperThan(protectedHeader)) {
       throw new InvalidTokenError('nested_too_deep', `the token's claims or header are nested more than ${MAX_JSON_DEPTH} levels deep`);
     }
+    if (issuer.audienceClaim === 'client_id') checkClientAudience(payload, issuer.audience);
     const verified: VerifiedToken = { header: protectedHeader, payload, issuerLabel: issuer.label };
+    const { isRevoked } = this.options;
+    // Asked once per token: the answer is remembered with it, for as long as the verified token is.
+    if (isRevoked && (await askRevoked(isRevoked, payload, protectedHeader))) verified.revoked = true;
     this.remember(token, verified);
+    if (verified.revoked) throw revokedError();
     return verified;
   }
 
@@ -130,9 +140,11 @@ export class TokenVerifier {
   private buildVerifyOptions(issuer: TrustedIssuer): JWTVerifyOptions {
     const { clockTolerance, maxTokenAge, strict } = this.options;
     const required = new Set(['exp', ...(strict ? RFC9068_CLAIMS : [])]);
+    if (issuer.audienceClaim === 'client_id') required.add('client_id');
     const options: JWTVerifyOptions = {
       issuer: issuer.issuer,
-      audience: issuer.audience,
+      // With `audienceClaim: 'client_id'` the audience is checked after verification (checkClientAudience).
+      audience: issuer.audienceClaim === 'aud' ? issuer.audience : undefined,
       algorithms: issuer.algorithms,
       clockTolerance,
       requiredClaims: [...required],
@@ -235,5 +247,35 @@ function claimRefusal(error: InstanceType<typeof errors.JWTClaimValidationFailed
       return new InvalidTokenError('type', 'the token is not an access token (typ must be at+jwt)', { cause: error });
     default:
       return new InvalidTokenError(`claim_${checked}`, `the token's ${claim} claim is invalid`, { cause: error });
+  }
+}
+
+function revokedError(): InvalidTokenError {
+  return new InvalidTokenError('revoked', 'the token has been revoked');
+}
+
+/** The `isRevoked` hook's answer; a hook that fails refuses the request with 500 (fail closed), its error logged. */
+async function askRevoked(isRevoked: RevocationCheck, payload: JWTPayload, header: JWTHeaderParameters): Promise<boolean> {
+  let answer: unknown;
+  try {
+    answer = await isRevoked(payload, header);
+  } catch (error) {
+    throw new PolicyEvaluationError({ cause: error });
+  }
+  // Anything but `false` counts as revoked: a hook that answers oddly must not let a revoked token through.
+  return answer !== false;
+}
+
+/**
+ * `audienceClaim: 'client_id'` (Amazon Cognito access tokens): `client_id` must name an accepted audience; an `aud`
+ * the token carries anyway must too, so that a token meant for another API is never accepted through its client.
+ */
+function checkClientAudience(payload: JWTPayload, accepted: readonly string[]): void {
+  const clientId = payload.client_id;
+  if (typeof clientId !== 'string') throw new InvalidTokenError('claim_client_id', 'the token\'s client_id claim is invalid');
+  if (!accepted.includes(clientId)) throw new InvalidTokenError('audience', 'the token was not issued to a client this API accepts (client_id)');
+  if (payload.aud !== undefined) {
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (!audiences.some((aud) => accepted.includes(aud))) throw new InvalidTokenError('audience', 'the token is not meant for this API (aud)');
   }
 }

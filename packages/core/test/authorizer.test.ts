@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CoreRequest, Outcome } from '../src/contract';
 import { createAuthorizer, OpaJwtAuthorizer } from '../src/authorizer';
+import { InsufficientScopeError, PolicyEvaluationError } from '../src/errors';
 import type { DecisionLogEntry } from '../src/decision-log';
 import type { PolicyInput } from '../src/input';
 import type { AuthorizerOptions } from '../src/options';
@@ -223,6 +224,55 @@ describe('decision mapping', () => {
     // The resource identifier is the audience (RFC 8707): a token for AUDIENCE is not for this resource.
     expect(respond(await authorizer.authorize(get('/', await issuer.sign()))).status).toBe(401);
     expect((await authorizer.authorize(get('/', await issuer.sign({ audience: 'https://api.example.com/mcp' })), { entrypoint: 'app/always' })).type).toBe('allow');
+  });
+});
+
+describe("onRefusal: 'error'", () => {
+  test('a refusal carries its error with the response headers and the client-safe decision; allowed requests carry none', async () => {
+    const { authorizer } = await authorizerWith({ onRefusal: 'error' });
+    const denied = respond(await authorizer.authorize(get('/orders', await issuer.sign({ claims: { roles: ['reader'] } }))));
+    expect(denied.error).toBeInstanceOf(InsufficientScopeError);
+    expect(denied.error).toMatchObject({ status: 403, statusCode: 403, expose: true, headers: denied.headers });
+    expect(denied.error!.decision).toEqual({ allowed: false, decisionId: denied.headers['X-Decision-Id'], externalMessage: 'admins only' });
+    expect(JSON.stringify(denied.error) + JSON.stringify(Object.getOwnPropertyDescriptors(denied.error))).not.toContain('no admin role');
+    expect((await authorizer.authorize(get('/orders', await issuer.sign({ claims: { roles: ['admin'] } })))).type).toBe('allow');
+  });
+
+  test('a 500 is not exposed; the default (respond) carries no error', async () => {
+    const { authorizer } = await authorizerWith({ onRefusal: 'error', entrypoint: 'app/conflict', logger: recordingLogger().logger });
+    const failed = respond(await authorizer.authorize(get('/boom', await issuer.sign())));
+    expect(failed.error).toBeInstanceOf(PolicyEvaluationError);
+    expect(failed.error).toMatchObject({ status: 500, statusCode: 500, expose: false });
+    const { authorizer: responding } = await authorizerWith({});
+    expect(respond(await responding.authorize(get('/orders'))).error).toBeUndefined();
+  });
+
+  test('protocol-shaped refusals (a JSON-RPC denial, a 413) stay answered by opa-jwt', async () => {
+    const { authorizer } = await authorizerWith({ onRefusal: 'error', maxBodySize: 256 });
+    const token = await issuer.sign({ claims: { roles: ['reader'] } });
+    const post = (body: unknown): CoreRequest => ({ method: 'POST', url: '/mcp', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    const rpc = respond(await authorizer.authorize(post({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'x', arguments: {} } })));
+    expect(rpc.status).toBe(403);
+    expect(rpc.body).toMatchObject({ jsonrpc: '2.0', id: 3, error: { message: 'admins only' } });
+    expect(rpc.error).toBeUndefined();
+    const large = respond(await authorizer.authorize(post({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'x', arguments: { blob: 'y'.repeat(300) } } })));
+    expect(large.status).toBe(413);
+    expect(large.error).toBeUndefined();
+  });
+});
+
+describe('isRevoked', () => {
+  test('a failing hook fails closed (500, logged); an answer other than false counts as revoked', async () => {
+    const failing = await authorizerWith({ isRevoked: () => Promise.reject(new Error('deny-list store down')) });
+    const token = await issuer.sign({ claims: { roles: ['admin'] } });
+    expect(respond(await failing.authorizer.authorize(get('/orders', token))).status).toBe(500);
+    expect(failing.records.find((r) => r.level === 'error')?.fields).toMatchObject({ cause: 'deny-list store down' });
+    const odd = await authorizerWith({ isRevoked: (() => 'no') as unknown as () => boolean });
+    const refused = respond(await odd.authorizer.authorize(get('/orders', token)));
+    expect(refused.status).toBe(401);
+    expect(refused.headers['WWW-Authenticate']).toMatch(/error="invalid_token"/);
+    const tokenCacheOff = await authorizerWith({ isRevoked: () => false, tokenCacheSize: 0 });
+    expect((await tokenCacheOff.authorizer.authorize(get('/orders', token))).type).toBe('allow');
   });
 });
 

@@ -200,6 +200,26 @@ describe('bad options name themselves', () => {
     expectOptionError({ ...base, input: { extra: 1 } }, 'input');
   });
 
+  test('getToken and isRevoked are functions; onRefusal, includeBody and audienceClaim take their values only', () => {
+    expectOptionError({ ...base, getToken: 'cookie' }, 'getToken', /must be a function, got "cookie"/);
+    expectOptionError({ ...base, isRevoked: new Set(['jti-1']) }, 'isRevoked', /must be a function/);
+    expectOptionError({ ...base, getToken: () => undefined, bearerMethods: ['query'] }, 'bearerMethods', /getToken/);
+    expectOptionError({ ...base, onRefusal: 'throw' }, 'onRefusal', /"respond" or "error"/);
+    expectOptionError({ ...base, onRefusal: true }, 'onRefusal');
+    expectOptionError({ ...base, includeBody: 'yes' }, 'includeBody', /true or false/);
+    expectOptionError({ ...base, audienceClaim: 'azp' }, 'audienceClaim', /"aud" or "client_id"/);
+    const { issuer: _i, jwksUri: _j, ...noIssuer } = base;
+    expectOptionError({ ...noIssuer, issuers: [{ issuer: 'https://a.test', jwksUri: 'https://a.test/jwks', audienceClaim: 'sub' }] }, 'issuers[0].audienceClaim');
+    const resolved = resolveOptions(base);
+    expect(resolved).toMatchObject({ onRefusal: 'respond', includeBody: false, getToken: undefined, isRevoked: undefined });
+    expect(resolved.issuers[0].audienceClaim).toBe('aud');
+    const getToken = () => undefined;
+    const isRevoked = () => false;
+    const chosen = resolveOptions({ ...base, getToken, isRevoked, onRefusal: 'error', includeBody: true, audienceClaim: 'client_id' });
+    expect(chosen).toMatchObject({ getToken, isRevoked, onRefusal: 'error', includeBody: true });
+    expect(chosen.issuers[0].audienceClaim).toBe('client_id');
+  });
+
   test('protocol options are InvalidOptionErrors too, nested ones named by their path', () => {
     expectOptionError({ ...base, maxBodySize: 0 }, 'maxBodySize');
     expectOptionError({ ...base, maxBodySize: '1mb' }, 'maxBodySize');

@@ -1,6 +1,7 @@
 /**
  * Express adapter: `app.use(opaJwt(options))`. Translates the request for the core's Authorizer, attaches
- * `req.auth` when allowed and answers with the core's JSON response otherwise. Everything else — start-up
+ * `req.auth` when allowed and answers with the core's JSON response otherwise (or, with `onRefusal: 'error'`, passes
+ * the refusal to `next(err)`). Everything else — start-up
  * failures, evaluation errors, protocol shapes — is the core's: `authorize()` never rejects and fails closed.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -23,7 +24,7 @@ export {
   MalformedTargetError,
   PolicyUnavailableError,
 } from '@opa-jwt/core';
-export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RouteOverrides } from '@opa-jwt/core';
+export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RefusalDecision, RevocationCheck, RouteOverrides, TokenGetter } from '@opa-jwt/core';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -75,6 +76,8 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
     delete marked[OVERRIDES]; // they were for this middleware only
     if (overrides?.skip) return next();
     const finish = (outcome: Outcome): void => {
+      // `onRefusal: 'error'`: Express's error handling answers (its default handler sends err.status and err.headers).
+      if (outcome.type === 'respond' && outcome.error) return next(outcome.error);
       res.set(outcome.headers);
       if (outcome.type === 'respond') return void res.status(outcome.status).json(outcome.body);
       req.auth = outcome.auth;

@@ -1,7 +1,7 @@
 /**
  * Fastify plugin: `await app.register(opaJwt, options)`. A preHandler hook (so the parsed body is available to
  * MCP/OAuth inputs) asks the core's Authorizer, sets `request.auth` when allowed and answers with the core's JSON
- * response otherwise. Wrapped with fastify-plugin, so its hook and decorators belong to the context it is
+ * response otherwise (or, with `onRefusal: 'error'`, throws the refusal to Fastify's error handler). Wrapped with fastify-plugin, so its hook and decorators belong to the context it is
  * registered in: registered at the root it protects every route; registered inside an encapsulated plugin (with
  * a prefix, say) it protects that plugin's routes and its children, nothing outside. Everything else — start-up
  * failures, evaluation errors, protocol shapes — is the core's: `authorize()` never rejects and fails closed.
@@ -26,7 +26,7 @@ export {
   MalformedTargetError,
   PolicyUnavailableError,
 } from '@opa-jwt/core';
-export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RouteOverrides } from '@opa-jwt/core';
+export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RefusalDecision, RevocationCheck, RouteOverrides, TokenGetter } from '@opa-jwt/core';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -93,6 +93,8 @@ const plugin: FastifyPluginAsync<AuthorizerOptions> = async (fastify: FastifyIns
     const overrides = request.routeOptions.config?.opaJwt;
     if (overrides?.skip) return done();
     const finish = (outcome: Outcome): void => {
+      // `onRefusal: 'error'`: to the app's error handler (Fastify's default one sends statusCode and headers).
+      if (outcome.type === 'respond' && outcome.error) return done(outcome.error);
       reply.headers(outcome.headers);
       // Answered here: the route's handler does not run (`done` is not called).
       if (outcome.type === 'respond') return void reply.code(outcome.status).type('application/json').send(JSON.stringify(outcome.body));

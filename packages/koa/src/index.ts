@@ -1,6 +1,7 @@
 /**
  * Koa adapter: `app.use(opaJwt(options))`. Translates the context for the core's Authorizer, sets
- * `ctx.state.auth` when allowed and answers with the core's JSON response otherwise. Everything else — start-up
+ * `ctx.state.auth` when allowed and answers with the core's JSON response otherwise (or, with `onRefusal: 'error'`,
+ * throws the refusal). Everything else — start-up
  * failures, evaluation errors, protocol shapes — is the core's: `authorize()` never rejects and fails closed.
  */
 import type { Context, Middleware, Next } from 'koa';
@@ -23,7 +24,7 @@ export {
   MalformedTargetError,
   PolicyUnavailableError,
 } from '@opa-jwt/core';
-export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RouteOverrides } from '@opa-jwt/core';
+export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RefusalDecision, RevocationCheck, RouteOverrides, TokenGetter } from '@opa-jwt/core';
 
 declare module 'koa' {
   interface DefaultState {
@@ -89,6 +90,8 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
     // Most requests are decided at once (a remembered token): then nothing is awaited before the next middleware.
     const answer = authorizer.authorizeNow ? authorizer.authorizeNow(request, overrides) : authorizer.authorize(request, overrides);
     const outcome = answer instanceof Promise ? await answer : answer;
+    // `onRefusal: 'error'`: thrown to the app's error middleware, or ctx.onerror, which reads status, expose and headers.
+    if (outcome.type === 'respond' && outcome.error) throw outcome.error;
     ctx.set(outcome.headers);
     if (outcome.type === 'respond') {
       ctx.status = outcome.status;

@@ -22,6 +22,7 @@ export class TrustedIssuer {
   issuer?: string;
   readonly label: string;
   readonly audience: string[];
+  readonly audienceClaim: 'aud' | 'client_id';
   readonly algorithms: string[];
   remote?: RemoteJwks;
   private resolver?: KeyResolver;
@@ -41,6 +42,7 @@ export class TrustedIssuer {
     this.label = config.label;
     this.issuer = config.issuer;
     this.audience = config.audience;
+    this.audienceClaim = config.audienceClaim;
     this.algorithms = config.algorithms;
     const keys = config.keys;
     if (keys.type === 'jwks') {

@@ -8,5 +8,7 @@ export type {
   ResolvedOptions,
   ResolvedProtocolOptions,
   ResourceMetadataOptions,
+  RevocationCheck,
+  TokenGetter,
 } from './types';
 export { ASYMMETRIC_ALGORITHMS, DEFAULTS, ISSUER_OPTION_NAMES, OPTION_NAMES, SYMMETRIC_ALGORITHMS, resolveOptions, resolveProtocolOptions, resolveResourceMetadata } from './resolve';

@@ -27,7 +27,7 @@ import {
   secureUrl,
   stringArray,
 } from './checks';
-import type { AuthorizerOptions, IssuerOptions, KeySource, PolicySpec, ResolvedIssuer, ResolvedOptions, ResolvedProtocolOptions, ResourceMetadataOptions } from './types';
+import type { AuthorizerOptions, IssuerOptions, KeySource, PolicySpec, ResolvedIssuer, ResolvedOptions, ResolvedProtocolOptions, ResourceMetadataOptions, RevocationCheck, TokenGetter } from './types';
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export const SYMMETRIC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
@@ -53,7 +53,7 @@ export const DEFAULTS = {
  * interface, so the compiler refuses a list that misses a declared option or names one that is not declared.
  */
 const ISSUER_OPTION_FLAGS = {
-  issuerBaseURL: true, issuer: true, jwksUri: true, publicKey: true, jwks: true, secret: true, audience: true, algorithms: true,
+  issuerBaseURL: true, issuer: true, jwksUri: true, publicKey: true, jwks: true, secret: true, audience: true, algorithms: true, audienceClaim: true,
 } as const satisfies Record<keyof IssuerOptions, true>;
 
 /** Every top-level option: any other name is refused at start-up (a typo must not silently change nothing). */
@@ -62,7 +62,7 @@ const OPTION_FLAGS = {
   policy: true, opaConfig: true, entrypoint: true, data: true, watch: true, v0Compatible: true, evaluationTimeout: true, maxPolicyMemory: true, issuers: true,
   clockTolerance: true, maxTokenAge: true, strict: true, authRequired: true, bearerMethods: true, maxTokenSize: true, tokenCacheSize: true,
   cacheMaxAge: true, cooldownDuration: true, timeoutDuration: true, staleIfErrorDuration: true,
-  realm: true, decisionIdHeader: true, logger: true, onDecision: true, input: true,
+  realm: true, decisionIdHeader: true, logger: true, onDecision: true, input: true, onRefusal: true, includeBody: true, getToken: true, isRevoked: true,
   resourceMetadata: true, maxBodySize: true,
 } as const satisfies Record<keyof AuthorizerOptions, true>;
 
@@ -184,7 +184,9 @@ function resolveIssuer(raw: Record<string, unknown>, prefix: string, defaults: {
   if (audience === undefined || audience.length === 0) {
     fail(name('audience'), 'is required: the audience (aud) your tokens carry for this API, or set resourceMetadata.resource (RFC 8707)');
   }
-  return { label: prefix === '' ? 'issuer' : prefix.slice(0, -1), issuer, issuerBaseURL, keys, audience, algorithms };
+  const audienceClaim = raw.audienceClaim ?? 'aud';
+  if (audienceClaim !== 'aud' && audienceClaim !== 'client_id') fail(name('audienceClaim'), `must be "aud" or "client_id", got ${describe(raw.audienceClaim)}`);
+  return { label: prefix === '' ? 'issuer' : prefix.slice(0, -1), issuer, issuerBaseURL, keys, audience, algorithms, audienceClaim };
 }
 
 
@@ -261,6 +263,8 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
   }
 
   const maxTokenAge = optionalNumber(raw.maxTokenAge, 'maxTokenAge', undefined, { min: 1 });
+  // A getter decides where the token comes from: bearerMethods would silently mean nothing.
+  if (raw.getToken !== undefined && raw.bearerMethods !== undefined) fail('bearerMethods', 'cannot be combined with `getToken`, which reads the token instead');
   return {
     policy,
     fleet,
@@ -289,8 +293,18 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
     logger: loggerOption(raw.logger),
     onDecision: optionalFunction(raw.onDecision, 'onDecision'),
     input: optionalFunction<InputHook>(raw.input, 'input'),
+    getToken: optionalFunction<TokenGetter>(raw.getToken, 'getToken'),
+    isRevoked: optionalFunction<RevocationCheck>(raw.isRevoked, 'isRevoked'),
+    onRefusal: onRefusal(raw.onRefusal),
+    includeBody: optionalBoolean(raw.includeBody, 'includeBody', false),
     protocols,
   };
+}
+
+function onRefusal(value: unknown): 'respond' | 'error' {
+  if (value === undefined) return 'respond';
+  if (value !== 'respond' && value !== 'error') fail('onRefusal', `must be "respond" or "error", got ${describe(value)}`);
+  return value;
 }
 
 function decisionIdHeader(value: unknown): string | undefined {

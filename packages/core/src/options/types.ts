@@ -5,7 +5,8 @@
  * `express-oauth2-jwt-bearer` where the two overlap.
  */
 import type { KeyObject } from 'node:crypto';
-import type { JSONWebKeySet, JWK } from 'jose';
+import type { JSONWebKeySet, JWK, JWTHeaderParameters, JWTPayload } from 'jose';
+import type { CoreRequest } from '../contract';
 import type { DecisionLogEntry } from '../decision-log';
 import type { InputHook } from '../input';
 import type { Logger } from '../logger';
@@ -39,7 +40,19 @@ export interface IssuerOptions {
   audience?: string | string[];
   /** Algorithms accepted from this issuer; default: the top-level `algorithms`. */
   algorithms?: string[];
+  /**
+   * The claim that must name an accepted `audience`: `aud` (RFC 7519, the default), or `client_id` for issuers whose
+   * access tokens carry no `aud` but the client they were issued to (Amazon Cognito); `audience` then lists the
+   * accepted client ids, `client_id` becomes required, and an `aud` the token carries anyway must be accepted too.
+   */
+  audienceClaim?: 'aud' | 'client_id';
 }
+
+/** What `getToken` is given: the request as the core sees it (method, url, headers, parsed body). */
+export type TokenGetter = (request: CoreRequest) => string | undefined | Promise<string | undefined>;
+
+/** Decides whether a verified token has been revoked (e.g. its `jti` is on a deny-list). */
+export type RevocationCheck = (payload: JWTPayload, header: JWTHeaderParameters) => boolean | Promise<boolean>;
 
 export interface AuthorizerOptions extends IssuerOptions {
   // ------------------------------------------------------------------ policy
@@ -97,6 +110,17 @@ export interface AuthorizerOptions extends IssuerOptions {
   bearerMethods?: BearerMethod[];
   /** Largest accepted token, in bytes; larger ones are refused before any parsing. Default 8192. */
   maxTokenSize?: number;
+  /**
+   * Reads the token from the request instead of the `Authorization: Bearer` header, e.g. from a cookie; return
+   * undefined when there is none (then `authRequired` decides). Replaces the RFC 6750 extraction and `bearerMethods`.
+   * Its errors are answered 500 (logged).
+   */
+  getToken?: TokenGetter;
+  /**
+   * Called once per verified token (its answer is cached with the token, see `tokenCacheSize`): `true` refuses the
+   * token with 401 `invalid_token`, reason `revoked`. Errors it throws are answered 500 (logged): fail closed.
+   */
+  isRevoked?: RevocationCheck;
   /** How many verified tokens are remembered (exact token → claims), so a repeated token skips the signature check. Default 1000; 0 disables. */
   tokenCacheSize?: number;
 
@@ -124,11 +148,25 @@ export interface AuthorizerOptions extends IssuerOptions {
   onDecision?: (entry: DecisionLogEntry) => void | Promise<void>;
   /** Enriches the policy input (resource attributes, risk signals): return a new document or change the given one. */
   input?: InputHook;
+  /**
+   * `'respond'` (default): opa-jwt answers refusals itself (JSON body, challenge headers). `'error'`: the refusal is
+   * handed to the framework's error handling (Express `next(err)`, Koa `throw`, Fastify's error handler) as the
+   * exported error class (`InvalidTokenError`...) with `status`, `statusCode`, `expose`, `headers` and, for a policy
+   * denial, `decision`. MCP (JSON-RPC) and OAuth token-request refusals, and protocol bodies refused with 400/413,
+   * are still answered by opa-jwt: their protocol prescribes the body.
+   */
+  onRefusal?: 'respond' | 'error';
+  /**
+   * Put the parsed request body in the input as `input.request.http.body` (plain HTTP requests; MCP and OAuth
+   * bodies have their own members). Only a JSON value a body parser produced (object, array, string...); bodies over
+   * `maxBodySize` are refused with 413, nested deeper than the policy reads with 400. Default false.
+   */
+  includeBody?: boolean;
 
   // ------------------------------------------------------------------ MCP and OAuth
   /** Serve RFC 9728 metadata and require tokens to name this resource (see `ResourceMetadataOptions`). */
   resourceMetadata?: ResourceMetadataOptions;
-  /** Largest JSON or form body, in bytes, read for MCP/OAuth input; larger ones are refused with 413. Default 1 MiB. */
+  /** Largest JSON or form body, in bytes, read for MCP/OAuth input (and `includeBody`); larger ones are refused with 413. Default 1 MiB. */
   maxBodySize?: number;
 }
 
@@ -175,6 +213,7 @@ export interface ResolvedIssuer {
   keys: KeySource;
   audience: string[];
   algorithms: string[];
+  audienceClaim: 'aud' | 'client_id';
 }
 
 export interface ResolvedOptions {
@@ -201,6 +240,10 @@ export interface ResolvedOptions {
   logger: Logger;
   onDecision?: (entry: DecisionLogEntry) => void | Promise<void>;
   input?: InputHook;
+  getToken?: TokenGetter;
+  isRevoked?: RevocationCheck;
+  onRefusal: 'respond' | 'error';
+  includeBody: boolean;
   protocols: ResolvedProtocolOptions;
 }
 
