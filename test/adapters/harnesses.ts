@@ -148,7 +148,8 @@ export const koaHarness: Harness = {
       if (!route) return; // 404
       ctx.body = answer(route, ctx.state.auth);
     });
-    return { server: createServer(app.callback()), ready: auth.ready, close: () => auth.close() };
+    const handle = app.callback(); // Koa's handler settles its own promise: errors become responses.
+    return { server: createServer((req, res) => void handle(req, res)), ready: auth.ready, close: () => auth.close() };
   },
 };
 

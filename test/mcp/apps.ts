@@ -87,7 +87,8 @@ async function startKoa(options: OpaJwtOptions, kind: 'mcp' | 'token'): Promise<
     }
   });
   await auth.ready;
-  const server = createServer(app.callback());
+  const handle = app.callback(); // Koa's handler settles its own promise: errors become responses.
+  const server = createServer((req, res) => void handle(req, res));
   const url = await listen(server);
   return { url, close: async () => (await stop(server), await auth.close()) };
 }

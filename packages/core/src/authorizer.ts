@@ -313,8 +313,8 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (onDecision) {
       try {
         const returned = onDecision(entry);
-        if (returned && typeof (returned as Promise<void>).catch === 'function') {
-          (returned as Promise<void>).catch((error: unknown) => logger.warn(errorFields(error), 'opa-jwt: onDecision failed'));
+        if (returned && typeof (returned).catch === 'function') {
+          (returned).catch((error: unknown) => logger.warn(errorFields(error), 'opa-jwt: onDecision failed'));
         }
       } catch (error) {
         logger.warn(errorFields(error), 'opa-jwt: onDecision failed');
@@ -326,7 +326,7 @@ export class OpaJwtAuthorizer implements Authorizer {
 /** `JSON.stringify(input)`, or undefined when it throws or yields no text. */
 function serialised(input: PolicyInput): string | undefined {
   try {
-    return JSON.stringify(input) as string | undefined;
+    return JSON.stringify(input);
   } catch {
     return undefined;
   }

@@ -263,6 +263,7 @@ function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects are answered above; the rest are primitives
   return typeof value === 'object' ? 'an object' : String(value);
 }
 
@@ -452,7 +453,7 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
     issuerEntries = [{ raw, prefix: '' }];
   }
 
-  const configuredIssuers = issuerEntries.map(({ raw: entry }) => (entry.issuer ?? entry.issuerBaseURL) as unknown).filter((v): v is string => typeof v === 'string');
+  const configuredIssuers = issuerEntries.map(({ raw: entry }) => (entry.issuer ?? entry.issuerBaseURL)).filter((v): v is string => typeof v === 'string');
   const protocols = resolveProtocolOptions(
     { resourceMetadata: withBearerMethods(raw.resourceMetadata, raw.bearerMethods), maxBodySize: raw.maxBodySize as number | undefined },
     configuredIssuers,
@@ -476,7 +477,7 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
   return {
     policy,
     entrypoint,
-    data: raw.data as Record<string, unknown> | undefined,
+    data: raw.data,
     watch,
     v0Compatible,
     evaluationTimeout: optionalNumber(raw.evaluationTimeout, 'evaluationTimeout', DEFAULTS.evaluationTimeout, { min: 1, integer: true })!,

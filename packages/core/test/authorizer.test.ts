@@ -102,7 +102,7 @@ async function authorizerWith(options: Partial<AuthorizerOptions> = {}) {
       decisions.push(entry);
     },
     ...options,
-  } as AuthorizerOptions);
+  });
   await authorizer.ready();
   return { authorizer, records, decisions };
 }

@@ -62,7 +62,7 @@ async function start(options: Partial<AuthorizerOptions> & Pick<AuthorizerOption
     audience: AUDIENCE,
     logger,
     ...options,
-  } as AuthorizerOptions) as OpaJwtAuthorizer;
+  }) as OpaJwtAuthorizer;
   await authorizer.ready();
   const token = await issuer.sign({ claims: { sub: 'alice' } });
   const request = (path: string): CoreRequest => ({ method: 'GET', url: path, headers: { authorization: `Bearer ${token}` } });

@@ -28,7 +28,7 @@ export async function startVerifier(issuer: TestIssuer, options: Partial<Authori
     audience: AUDIENCE,
     logger,
     ...options,
-  } as AuthorizerOptions);
+  });
   const verifier = new TokenVerifier(resolved, resolved.logger);
   running.push(verifier);
   await verifier.start();

@@ -12,7 +12,7 @@ import { compile } from '../../src';
 const RUNTIME = path.join(__dirname, '..', '..', 'runtime', 'build', 'runtime.wasm');
 const runtimeBuilt = existsSync(RUNTIME);
 if (!runtimeBuilt) {
-  // eslint-disable-next-line no-console
+   
   console.warn(`skipping SDK tests of host builtins: ${RUNTIME} is not built (npm run build:runtime -w packages/rego)`);
 }
 
