@@ -162,7 +162,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     let evaluation: Evaluation | undefined;
     let failure: Error | undefined;
     // Serialised once, here, for the SDK and for the decision log (which would otherwise serialise it again). An
-    // input that does not serialise (a hook's BigInt or cycle) takes the SDK's own path, to fail there as before.
+    // input that does not serialise (a hook's BigInt or cycle) takes the SDK's own path, which reports the error.
     const json = serialised(input);
     try {
       evaluation = json === undefined ? policy.evaluate(input, entrypoint) : policy.evaluateJson(json, entrypoint);
