@@ -46,7 +46,7 @@ export function asAbort(message: string | null, fileName: string | null, line: u
 }
 
 // ---------------------------------------------------------------- evaluation budget
-// A host that wants to bound evaluations arms the budget (opa_budget_arm in index.ts): from then on
+// A host that wants to bound evaluations arms the budget (opajwt_arm_budget in index.ts): from then on
 // the interpreter counts ticks (function calls, scan iterations) and, every `budgetInterval` ticks
 // and every time the memory grows, calls the host's budget builtin. The builtin returns nothing
 // while there is budget left and throws once the host's deadline has passed, which unwinds the
