@@ -10,7 +10,7 @@ import type { CoreRequest, Outcome } from '../src/contract';
 import { createAuthorizer, OpaJwtAuthorizer } from '../src/authorizer';
 import type { DecisionLogEntry } from '../src/decision-log';
 import type { AuthorizerOptions } from '../src/options';
-import { AUDIENCE, makeKey, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
+import { AUDIENCE, makeKey, recordingLogger, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 
 const POLICY = `package app
 

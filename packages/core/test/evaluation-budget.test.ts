@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { createAuthorizer, type OpaJwtAuthorizer } from '../src/authorizer';
 import type { CoreRequest } from '../src/contract';
 import type { AuthorizerOptions } from '../src/options';
-import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
+import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 
 const SOURCE = `package authz
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { CoreRequest } from '../src/contract';
 import { OpaJwtAuthorizer } from '../src/authorizer';
 import type { AuthorizerOptions } from '../src/options';
-import { AUDIENCE, recordingLogger, sleep, startIssuer, type TestIssuer } from './helpers/issuer';
+import { AUDIENCE, recordingLogger, sleep, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 
 const allowAll = 'package authz\n\ndefault allow := false\n\nallow if input.method == "GET"\n';
 const denyAll = 'package authz\n\ndefault allow := false\n';

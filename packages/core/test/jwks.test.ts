@@ -6,7 +6,7 @@
 import { InvalidTokenError, KeysUnavailableError } from '../src/errors';
 import { resolveOptions, type AuthorizerOptions } from '../src/options';
 import { TokenVerifier } from '../src/verify';
-import { AUDIENCE, makeKey, recordingLogger, sleep, startIssuer, type TestIssuer } from './helpers/issuer';
+import { AUDIENCE, makeKey, recordingLogger, sleep, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 import { closeStartedVerifiers, startVerifier, TEST_POLICY } from './helpers/verifier';
 
 let issuer: TestIssuer;

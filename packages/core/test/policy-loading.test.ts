@@ -13,7 +13,7 @@ import { main as cli } from '../../rego/src/cli/main';
 import type { CoreRequest } from '../src/contract';
 import { createAuthorizer } from '../src/authorizer';
 import type { AuthorizerOptions } from '../src/options';
-import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
+import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 
 const REPO = path.join(__dirname, '..', '..', '..');
 

@@ -8,7 +8,7 @@ import { InvalidTokenError } from '../src/errors';
 import type { AuthorizerOptions } from '../src/options';
 import { VerifiedTokenCache } from '../src/token-cache';
 import type { TokenVerifier } from '../src/verify';
-import { AUDIENCE, makeKey, startIssuer, type TestIssuer } from './helpers/issuer';
+import { AUDIENCE, makeKey, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 import { startVerifier } from './helpers/verifier';
 
 let issuer: TestIssuer;

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { resolveOptions, type AuthorizerOptions } from '../../src/options';
 import { TokenVerifier } from '../../src/verify';
-import { AUDIENCE, recordingLogger, type Recorded, type TestIssuer } from './issuer';
+import { AUDIENCE, recordingLogger, type Recorded, type TestIssuer } from '../../../../test/support/issuer';
 
 /** The adapters' shared test policy; resolving options needs a policy even where none is evaluated. */
 export const TEST_POLICY = path.join(__dirname, '..', '..', '..', '..', 'test', 'adapters', 'policies', 'authz.rego');
