@@ -145,12 +145,29 @@ export interface Recorded {
   message?: string;
 }
 
-export function recordingLogger(): { logger: Record<Recorded['level'], (fields: object, message?: string) => void>; records: Recorded[] } {
-  const records: Recorded[] = [];
-  const at = (level: Recorded['level']) => (fields: object, message?: string) => {
-    records.push({ level, fields: fields as Record<string, unknown>, message });
-  };
-  return { logger: { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') }, records };
+export interface RecordingLogger {
+  logger: Record<Recorded['level'], (fields: object, message?: string) => void>;
+  records: Recorded[];
+  /**
+   * The next record logged after this call that `matches` accepts (any, by default): lets a test wait for what the
+   * code reports instead of for a time.
+   */
+  nextRecord(this: void, matches?: (record: Recorded) => boolean): Promise<Recorded>;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export function recordingLogger(): RecordingLogger {
+  const records: Recorded[] = [];
+  let waiting: { matches: (record: Recorded) => boolean; resolve: (record: Recorded) => void }[] = [];
+  const at = (level: Recorded['level']) => (fields: object, message?: string) => {
+    const record: Recorded = { level, fields: fields as Record<string, unknown>, message };
+    records.push(record);
+    const due = waiting.filter((waiter) => waiter.matches(record));
+    waiting = waiting.filter((waiter) => !due.includes(waiter));
+    for (const waiter of due) waiter.resolve(record);
+  };
+  return {
+    logger: { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') },
+    records,
+    nextRecord: (matches = () => true) => new Promise<Recorded>((resolve) => waiting.push({ matches, resolve })),
+  };
+}
