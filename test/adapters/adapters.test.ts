@@ -160,8 +160,6 @@ async function eventually(check: () => Promise<void>, timeoutMs = 8000): Promise
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapter', (_name, harness) => {
   const apps = new Map<string, { handle: AppHandle; records: Recorded[] }>();
 
@@ -432,8 +430,11 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
       writeFileSync(file, denyAll);
       await eventually(async () => expect((await send(handle, post)).status).toBe(403));
 
+      // The broken edit is over once the authorizer has logged (through console.error) that it kept the last good policy.
+      const failureLogged = new Promise<void>((resolve) => errorLog.mockImplementationOnce(() => resolve()));
       writeFileSync(file, 'package authz\n\nallow if {\n'); // syntax error
-      await sleep(1500);
+      await failureLogged;
+      expect(String(errorLog.mock.calls.at(-1))).toMatch(/last good policy/);
       for (let i = 0; i < 3; i++) expect((await send(handle, post)).status).toBe(403);
 
       writeFileSync(file, allowAll); // the watcher is still alive after the broken edit
