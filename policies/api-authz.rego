@@ -2,7 +2,7 @@
 # Entrypoints: authz/allow (boolean) and authz/decision ({allowed, internal_message, external_message}).
 # Input: input.jwt.payload (verified claims) and input.request.http.{method, path}; see policies/README.md.
 #
-# The seed's rule "admins may POST" (policies/v0/api-authz-v0.rego) becomes the orders:write permission here;
+# The classic example's rule "admins may POST" (policies/v0/api-authz-v0.rego) becomes the orders:write permission here;
 # reading one order (orders:read) is open to readers too. Requests the table does not cover are denied.
 package authz
 
@@ -53,7 +53,7 @@ allow if {
 	role in roles
 }
 
-# ---- authz/decision: the seed's output schema
+# ---- authz/decision: the Maverics-style output schema
 
 # Who asked, for the logs (internal_message only).
 default subject := "an anonymous caller"

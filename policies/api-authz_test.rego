@@ -14,7 +14,7 @@ bob := {"sub": "bob", "roles": ["reader"]}
 
 carol := {"sub": "carol", "roles": []}
 
-# ---- the seed's rule: admins may POST
+# ---- the classic example's rule: admins may POST
 
 test_admin_may_create_an_order if {
 	req := request("POST", "/orders", alice)

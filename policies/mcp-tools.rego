@@ -1,12 +1,12 @@
-# Gates MCP tool calls (the seed's MCP Proxy example, in Rego v1), for `@opa-jwt/*` in front of an MCP server.
+# Gates MCP tool calls (the Maverics MCP Proxy example, in Rego v1), for `@opa-jwt/*` in front of an MCP server.
 # Entrypoint: mcp/tools/result. Input: see policies/mcp-tools.md.
 package mcp.tools
 
 # The bearer token's claims. The middleware verified them (signature, issuer, audience, expiry) before
-# evaluation, so unlike the seed this policy does not decode the Authorization header itself.
+# evaluation, so unlike the Maverics example this policy does not decode the Authorization header itself.
 claims := input.jwt.payload
 
-# OAuth's space-separated `scope` claim as a set: `"tickets:read" in scopes` is an exact match, where the seed's
+# OAuth's space-separated `scope` claim as a set: `"tickets:read" in scopes` is an exact match, where the original example's
 # `contains(scope, "tickets:read")` would also accept a scope such as "tickets:readonly".
 scopes := {s | some s in split(claims.scope, " "); s != ""}
 
@@ -31,7 +31,7 @@ result["allowed"] if {
 	is_object(claims)
 }
 
-# The seed's rule: get_ticket_price with the tickets:read scope.
+# The original example's rule: get_ticket_price with the tickets:read scope.
 result["allowed"] if {
 	tool_name == "get_ticket_price"
 	"tickets:read" in scopes

@@ -1,5 +1,5 @@
 # Unit tests for mcp-tools.rego, run by test/policies/policies.test.ts (each test_ rule must be true).
-# The inputs follow the seed's MCP Proxy input schema, plus input.jwt.payload: the claims of the bearer token,
+# The inputs follow the Maverics-style MCP Proxy input schema, plus input.jwt.payload: the claims of the bearer token,
 # which the middleware verified before the policy runs.
 package mcp.tools_test
 
@@ -33,7 +33,7 @@ denial(external) := {
 	"internal_message": "access is only permitted to the 'get_ticket_price' (tickets:read) or 'book_ticket' (tickets:write, 1-4 seats) tools",
 }
 
-# ---- get_ticket_price: the seed's rule
+# ---- get_ticket_price: the original example's rule
 
 test_get_ticket_price_with_tickets_read_is_allowed if {
 	req := tool_call("get_ticket_price", {"route": "SFO-JFK"}, "tickets:read")
@@ -52,7 +52,7 @@ test_get_ticket_price_without_the_scope_is_denied if {
 	result == denial("get_ticket_price needs the tickets:read scope")
 }
 
-# The seed's contains(scope, "tickets:read") would accept this scope; a set of scopes does not.
+# The original example's contains(scope, "tickets:read") would accept this scope; a set of scopes does not.
 test_a_scope_that_only_starts_with_tickets_read_is_not_tickets_read if {
 	req := tool_call("get_ticket_price", {"route": "SFO-JFK"}, "tickets:readonly")
 	result := data.mcp.tools.result with input as req
@@ -112,7 +112,7 @@ test_book_ticket_without_seats_is_denied if {
 
 # ---- everything else
 
-test_the_seed_schema_example_tool_is_denied_with_the_seed_message if {
+test_the_schema_example_tool_is_denied_with_the_example_message if {
 	req := tool_call("listUsers", {"exampleBodyKeyAlpha": 10, "exampleBodyKeyBeta": true}, "tickets:read tickets:write")
 	result := data.mcp.tools.result with input as req
 	result == denial("unauthorized, contact support@example.com")

@@ -1,4 +1,4 @@
-# Token exchange may only narrow scopes (the seed's OIDC app example, in Rego v1).
+# Token exchange may only narrow scopes (the Maverics OIDC app example, in Rego v1).
 # Entrypoint: oauth/token_exchange/result. Input: see policies/token-exchange.md.
 package oauth.token_exchange
 

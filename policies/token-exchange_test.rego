@@ -1,5 +1,5 @@
 # Unit tests for token-exchange.rego, run by test/policies/policies.test.ts (each test_ rule must be true).
-# The inputs follow the seed's OIDC app input schema (input.request.oauth); the middleware fills both `scope` and
+# The inputs follow the Maverics-style OIDC app input schema (input.request.oauth); the middleware fills both `scope` and
 # `scopes` with the request's scope parameter, and subject_token.claims from the verified subject token.
 package oauth.token_exchange_test
 
@@ -47,8 +47,8 @@ test_extra_spaces_between_scopes_are_ignored if {
 	data.oauth.token_exchange.result.allowed with input as req
 }
 
-# The seed schema's own example: read:users write:settings from a token holding api:read api:write.
-test_the_seed_schema_example_widens_the_scopes_and_is_refused if {
+# The Maverics-style schema's own example: read:users write:settings from a token holding api:read api:write.
+test_the_schema_example_widens_the_scopes_and_is_refused if {
 	req := exchange("read:users write:settings", "api:read api:write")
 	result := data.oauth.token_exchange.result with input as req
 	result == refused

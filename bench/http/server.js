@@ -138,9 +138,9 @@ function opaJwtOptions(extra = {}) {
 }
 
 /** Decision-log sink: serialise each entry, as a log shipper would, and keep only the byte count. */
-let loggedBytes = 0;
+let _loggedBytes = 0;
 const onDecision = (entry) => {
-  loggedBytes += JSON.stringify(entry).length;
+  _loggedBytes += JSON.stringify(entry).length;
 };
 
 const MCP_OPTIONS = { policy: path.join(ROOT, 'policies', 'mcp-tools.rego'), entrypoint: 'mcp/tools/result' };
@@ -185,7 +185,7 @@ async function expressApp() {
   app.get('/orders/:id', (req, res) => res.json({ id: req.params.id, sub: subOf(req) }));
   app.post('/orders', (req, res) => res.status(201).json({ created: true, sub: subOf(req) }));
   app.post('/mcp', (req, res) => res.json({ jsonrpc: '2.0', id: req.body?.id ?? null, result: { content: [] } }));
-  app.use((error, req, res, next) => res.status(error.status ?? error.statusCode ?? 500).json({ error: error.code ?? 'error' }));
+  app.use((error, req, res, _next) => res.status(error.status ?? error.statusCode ?? 500).json({ error: error.code ?? 'error' }));
   return (port, done) => app.listen(port, '127.0.0.1', function () { done(this.address().port); });
 }
 

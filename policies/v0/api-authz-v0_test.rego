@@ -1,5 +1,5 @@
-# Unit tests for the seed policy in v0 syntax (compile with v0Compatible / --v0-compatible), run by
-# test/policies/policies.test.ts. The input has the seed's own shape: input.jwt.payload.roles and input.method.
+# Unit tests for the classic example policy in v0 syntax (compile with v0Compatible / --v0-compatible), run by
+# test/policies/policies.test.ts. The input has the classic example's own shape: input.jwt.payload.roles and input.method.
 package authz_test
 
 admin := {"roles": ["admin"]}

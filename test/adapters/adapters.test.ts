@@ -15,7 +15,7 @@ import { opaJwt as expressOpaJwt } from '@opa-jwt/express';
 import { opaJwt as koaOpaJwt } from '@opa-jwt/koa';
 import { opaJwt as fastifyOpaJwt } from '@opa-jwt/fastify';
 import { startFixtures, token, type Fixtures } from './fixtures';
-import { harnesses, type AppHandle, type Harness, type OpaJwtOptions } from './harnesses';
+import { harnesses, type AppHandle, type Harness } from './harnesses';
 import { APP_OPTIONS, BODY_PARSER_HEADER, coreOptions, DECISION_ID_HEADER, scenarios, type Expectation, type Scenario } from './table';
 
 /** What a pino-compatible logger was told. */
@@ -165,8 +165,6 @@ async function eventually(check: () => Promise<void>, timeoutMs = 8000): Promise
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapter', (_name, harness) => {
   const apps = new Map<string, { handle: AppHandle; records: Recorded[] }>();
 
@@ -177,7 +175,7 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
     if (!app) {
       const records: Recorded[] = [];
       const extra = appOptions === undefined ? {} : APP_OPTIONS[appOptions];
-      const handle = await harness.start({ ...coreOptions(fixtures, { entrypoint, authRequired }), ...extra, logger: recordingLogger(records) } as OpaJwtOptions, { caseSensitive });
+      const handle = await harness.start({ ...coreOptions(fixtures, { entrypoint, authRequired }), ...extra, logger: recordingLogger(records) }, { caseSensitive });
       app = { handle, records };
       apps.set(key, app);
       await handle.ready;
@@ -438,8 +436,11 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
       writeFileSync(file, denyAll);
       await eventually(async () => expect((await send(handle, post)).status).toBe(403));
 
+      // The broken edit is over once the authorizer has logged (through console.error) that it kept the last good policy.
+      const failureLogged = new Promise<void>((resolve) => errorLog.mockImplementationOnce(() => resolve()));
       writeFileSync(file, 'package authz\n\nallow if {\n'); // syntax error
-      await sleep(1500);
+      await failureLogged;
+      expect(String(errorLog.mock.calls.at(-1))).toMatch(/last good policy/);
       for (let i = 0; i < 3; i++) expect((await send(handle, post)).status).toBe(403);
 
       writeFileSync(file, allowAll); // the watcher is still alive after the broken edit

@@ -95,7 +95,8 @@ const frameworks: Framework[] = [
       app.use((ctx) => {
         ctx.body = allowed(ctx.state.auth);
       });
-      return { server: createServer(app.callback()), errors, ready: auth.ready, close: () => auth.close() };
+      const handle = app.callback(); // Koa's handler settles its own promise: errors become responses.
+      return { server: createServer((req, res) => void handle(req, res)), errors, ready: auth.ready, close: () => auth.close() };
     },
   },
   {
@@ -124,7 +125,7 @@ describe.each(frameworks)('$name', (framework) => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
   });
   async function start(extra: Partial<OpaJwtOptions>, ownHandler = true, entrypoint = 'authz/decision'): Promise<App> {
-    const app = await framework.start({ ...coreOptions(fixtures, { entrypoint }), ...extra } as OpaJwtOptions, ownHandler);
+    const app = await framework.start({ ...coreOptions(fixtures, { entrypoint }), ...extra }, ownHandler);
     apps.push(app);
     await app.ready;
     return app;

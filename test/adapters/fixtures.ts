@@ -1,36 +1,14 @@
 /**
- * Real keys, a real JWKS endpoint on 127.0.0.1 and a token factory, shared by the adapter and MCP/OAuth tests.
+ * The adapter, MCP and OAuth tests' view of the shared test issuer (test/support/issuer.ts): a fixed issuer name,
+ * the JWKS at its well-known path, admin tokens by default, and two keys the JWKS does not vouch for. Plus the
+ * forged tokens an attacker would try.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createHmac, createPublicKey } from 'node:crypto';
-import * as path from 'node:path';
-import type * as JoseModule from 'jose';
-import type { JWK, JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
+import { AUDIENCE, makeKey, startIssuer, type SigningKey, type TestIssuer } from '../support/issuer';
 
-// jose is taken from @opa-jwt/core's own dependency (v5, CommonJS): the root node_modules holds jose 6 (pulled in by
-// the MCP SDK), which is ESM-only and cannot be loaded by jest's CommonJS runtime.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const jose = require(require.resolve('jose', { paths: [path.join(__dirname, '..', '..', 'packages', 'core')] })) as typeof JoseModule;
-const { exportJWK, generateKeyPair, SignJWT } = jose;
-
-type PrivateKey = Awaited<ReturnType<typeof JoseModule.generateKeyPair>>['privateKey'];
-
+export { AUDIENCE, type SigningKey } from '../support/issuer';
 export const ISSUER = 'https://issuer.test';
-export const AUDIENCE = 'https://api.test';
-
-export interface SigningKey {
-  kid: string;
-  alg: 'RS256' | 'ES256';
-  privateKey: PrivateKey;
-  publicJwk: JWK;
-}
-
-async function makeKey(kid: string, alg: 'RS256' | 'ES256'): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
-  return { kid, alg, privateKey, publicJwk };
-}
 
 export interface Fixtures {
   rsa: SigningKey;
@@ -44,45 +22,30 @@ export interface Fixtures {
   published: SigningKey[];
   /** How many times the JWKS was fetched. */
   jwksHits(): number;
+  /** The issuer these fixtures stand on, for its token factory. */
+  issuer: TestIssuer;
   close(): Promise<void>;
 }
 
 export async function startFixtures(): Promise<Fixtures> {
-  const rsa = await makeKey('rsa-1', 'RS256');
-  const ec = await makeKey('ec-1', 'ES256');
+  const issuer = await startIssuer({ issuer: ISSUER, jwksPath: '/.well-known/jwks.json', claims: { sub: 'alice', roles: ['admin'] } });
   const stranger = await makeKey('stranger', 'RS256');
-  const impostor = { ...(await makeKey('rsa-1', 'RS256')) };
-  let hits = 0;
-  const state = { published: [rsa, ec] };
-  const server: Server = createServer((req, res) => {
-    if (req.url === '/.well-known/jwks.json') {
-      hits++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ keys: state.published.map((key) => key.publicJwk) }));
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const impostor = await makeKey('rsa-1', 'RS256');
   return {
-    rsa,
-    ec,
+    rsa: issuer.rsa,
+    ec: issuer.ec,
     stranger,
     impostor,
-    jwksUri: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    jwksUri: issuer.jwksUri,
     get published() {
-      return state.published;
+      return issuer.published;
     },
     set published(keys: SigningKey[]) {
-      state.published = keys;
+      issuer.published = keys;
     },
-    jwksHits: () => hits,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    jwksHits: () => issuer.hits(),
+    issuer,
+    close: () => issuer.close(),
   };
 }
 
@@ -98,16 +61,8 @@ export interface TokenOptions {
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
-export async function token(fixtures: Fixtures, options: TokenOptions = {}): Promise<string> {
-  const key = options.key ?? fixtures.rsa;
-  const jwt = new SignJWT({ sub: 'alice', roles: ['admin'], ...options.claims })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-    .setIssuer(options.issuer ?? ISSUER)
-    .setAudience(options.audience ?? AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(now() + (options.expiresIn ?? 300));
-  if (options.notBefore !== undefined) jwt.setNotBefore(now() + options.notBefore);
-  return jwt.sign(key.privateKey);
+export function token(fixtures: Fixtures, options: TokenOptions = {}): Promise<string> {
+  return fixtures.issuer.sign(options);
 }
 
 const b64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url');

@@ -148,7 +148,8 @@ export const koaHarness: Harness = {
       if (!route) return; // 404
       ctx.body = answer(route, ctx.state.auth);
     });
-    return { server: createServer(app.callback()), ready: auth.ready, close: () => auth.close() };
+    const handle = app.callback(); // Koa's handler settles its own promise: errors become responses.
+    return { server: createServer((req, res) => void handle(req, res)), ready: auth.ready, close: () => auth.close() };
   },
 };
 
@@ -176,7 +177,7 @@ export const fastifyHarness: Harness = {
     app.get('/admin/settings', async (request) => answer('admin', request.auth));
     app.get('/items/:id', async (request) => answer('items', request.auth));
     await app.ready();
-    return { server: app.server, ready: app.opaJwt!.ready, close: () => app.close() };
+    return { server: app.server, ready: app.opaJwt.ready, close: () => app.close() };
   },
 };
 

@@ -47,7 +47,7 @@ async function provider(routes: () => Record<string, (origin: string) => unknown
 
 /** The orders API behind opa-jwt with `options` (the recipe's) and `orders` (which claims grant what). */
 async function ordersApi(options: Partial<AuthorizerOptions>, orders: Record<string, unknown>): Promise<{ url: string; middleware: OpaJwtMiddleware }> {
-  const middleware = opaJwt({ ...options, policy: policyDir, entrypoint: 'orders/allow', data: { access: orders }, logger: quiet } as AuthorizerOptions);
+  const middleware = opaJwt({ ...options, policy: policyDir, entrypoint: 'orders/allow', data: { access: orders }, logger: quiet });
   const app = express();
   app.use(middleware);
   app.get('/orders', (req, res) => res.json({ caller: req.auth?.payload?.sub }));

@@ -87,7 +87,8 @@ async function startKoa(options: OpaJwtOptions, kind: 'mcp' | 'token'): Promise<
     }
   });
   await auth.ready;
-  const server = createServer(app.callback());
+  const handle = app.callback(); // Koa's handler settles its own promise: errors become responses.
+  const server = createServer((req, res) => void handle(req, res));
   const url = await listen(server);
   return { url, close: async () => (await stop(server), await auth.close()) };
 }
@@ -106,7 +107,7 @@ async function startFastify(options: OpaJwtOptions, kind: 'mcp' | 'token'): Prom
     app.post('/token', async (request) => issued(request.body));
   }
   await app.listen({ port: 0, host: '127.0.0.1' });
-  await app.opaJwt!.ready;
+  await app.opaJwt.ready;
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return { url, close: () => app.close() };
 }

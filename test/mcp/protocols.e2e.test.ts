@@ -28,7 +28,7 @@ function mcpOptions(fixtures: Fixtures): OpaJwtOptions {
     entrypoint: 'mcp/tools/result',
     resourceMetadata: { resource: RESOURCE, scopesSupported: ['tickets:read', 'tickets:write'] },
     maxBodySize: MAX_BODY,
-  } as OpaJwtOptions;
+  };
 }
 
 function tokenOptions(fixtures: Fixtures): OpaJwtOptions {
@@ -40,7 +40,7 @@ function tokenOptions(fixtures: Fixtures): OpaJwtOptions {
     entrypoint: 'oauth/token_exchange/result',
     // A token endpoint is not bearer-authenticated: the grant carries the credentials, the policy decides.
     authRequired: false,
-  } as OpaJwtOptions;
+  };
 }
 
 /** A deny-list policy: everything is allowed except calling book_ticket. Only as safe as what it is shown. */
@@ -62,7 +62,7 @@ describe.each(FRAMEWORKS)('%s: the real MCP server behind a deny-list policy run
     issuer = await startFixtures();
     dir = mkdtempSync(path.join(tmpdir(), 'opa-jwt-denylist-'));
     writeFileSync(path.join(dir, 'denylist.rego'), DENY_LIST_POLICY);
-    app = await startApp(framework, { ...mcpOptions(issuer), policy: path.join(dir, 'denylist.rego'), entrypoint: 'mcp/denylist/result' } as OpaJwtOptions, 'mcp');
+    app = await startApp(framework, { ...mcpOptions(issuer), policy: path.join(dir, 'denylist.rego'), entrypoint: 'mcp/denylist/result' }, 'mcp');
   });
 
   afterAll(async () => {

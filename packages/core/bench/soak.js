@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Soak benchmark for the V8 hazard described in the OPA Wasm ABI notes: servers calling into WebAssembly on every
+ * Soak benchmark for the V8 hazard described in packages/rego/runtime/ABI.md: servers calling into WebAssembly on every
  * request were seen to die with a V8 fatal error when TurboFan deoptimised a function with an inlined JS-to-Wasm
  * call. @opa-jwt/core turns that inlining off when it is loaded (src/v8-hazard.ts). This script:
  *

@@ -493,12 +493,12 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (redacted.masked.length > 0) entry.masked = redacted.masked;
     if (failure) entry.error = { code: 'eval_error', message: failure.message };
     if (toLogger) logger.info(entry, 'Decision Log');
-    if (toFleet) this.fleet!.logDecision(entry);
+    if (toFleet) this.fleet.logDecision(entry);
     if (onDecision) {
       try {
         const returned = onDecision(entry);
-        if (returned && typeof (returned as Promise<void>).catch === 'function') {
-          (returned as Promise<void>).catch((error: unknown) => logger.warn(errorFields(error), 'opa-jwt: onDecision failed'));
+        if (returned && typeof (returned).catch === 'function') {
+          (returned).catch((error: unknown) => logger.warn(errorFields(error), 'opa-jwt: onDecision failed'));
         }
       } catch (error) {
         logger.warn(errorFields(error), 'opa-jwt: onDecision failed');
@@ -539,7 +539,7 @@ function ownedCopy(input: PolicyInput, verified: VerifiedToken | undefined): Pol
 /** `JSON.stringify(input)`, or undefined when it throws or yields no text. */
 function serialised(input: PolicyInput): string | undefined {
   try {
-    return JSON.stringify(input) as string | undefined;
+    return JSON.stringify(input);
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 /**
  * What a policy's answer means, and the response each outcome gets.
  *
- * The entrypoint's value may be a boolean (`allow`) or the seed's object `{allowed, internal_message,
+ * The entrypoint's value may be a boolean (`allow`) or the Maverics-style output object `{allowed, internal_message,
  * external_message}`. Only `true`, or an object whose `allowed` is `true`, allows; an undefined rule, `false`,
  * a number, a string, an object without `allowed: true` all deny (fail closed).
  */

@@ -1,5 +1,5 @@
 /**
- * The policy's input document: a superset of the seed schema (`../shared/seeds/004_*`).
+ * The policy's input document: a superset of the Maverics-style input schema.
  *
  *   {
  *     "source":  { "ip": "192.168.1.100" },
@@ -17,7 +17,7 @@
  *     "path":   "/mcp"        // = request.http.path
  *   }
  *
- * Header names are in Go's canonical MIME form (`Content-Type`, `User-Agent`), as OPA's and the seed's policies
+ * Header names are in Go's canonical MIME form (`Content-Type`, `User-Agent`), as OPA's and the Maverics-style policies
  * expect; repeated headers are joined with ", ". The path is the one the framework routes on (request-target.ts:
  * origin-form, decoded, lower-cased under case-insensitive routing); query parameters are lists (as in OPA's Envoy
  * plugin), so a policy reads `input.request.http.query.page[0]`. Headers and query are objects without

@@ -2,6 +2,7 @@
  * The logging interface the core writes to: pino's (and bunyan's) call shape, `logger.warn({ ...fields }, 'message')`,
  * so a pino logger, `fastify.log` or `req.log` can be passed as is.
  */
+import { inspect } from 'node:util';
 
 export type LogFn = (fields: object, message?: string) => void;
 
@@ -56,7 +57,7 @@ export function safeLogger(logger: Logger): Logger {
 export function errorFields(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { error: String(error) };
   const fields: Record<string, unknown> = { error: error.message, errorName: error.name };
-  if (error.cause !== undefined) fields.cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+  if (error.cause !== undefined) fields.cause = error.cause instanceof Error ? error.cause.message : typeof error.cause === 'string' ? error.cause : inspect(error.cause, { depth: 2, breakLength: Infinity });
   return fields;
 }
 

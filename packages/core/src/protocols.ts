@@ -209,7 +209,7 @@ function addResourceMetadata(denial: RespondOutcome, metadata: ResolvedResourceM
 function describedMessage(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const record = body as Record<string, unknown>;
-  for (const key of ['error_description', 'message', 'error']) if (typeof record[key] === 'string' && record[key] !== '') return record[key] as string;
+  for (const key of ['error_description', 'message', 'error']) if (typeof record[key] === 'string' && record[key] !== '') return record[key];
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Mitigation for a V8 hazard seen while planning this project (see the OPA Wasm ABI notes): on Node 20, servers
+ * Mitigation for a V8 hazard (see packages/rego/runtime/ABI.md): on Node 20, servers
  * whose middleware calls into WebAssembly on every request were seen to die with a V8 fatal error ("unreachable
  * code") when TurboFan deoptimised a JS function into which it had inlined a JS-to-Wasm call. Starting node with
  * `--no-turbo-inline-js-wasm-calls` made it stop; users of a middleware must not be asked for V8 flags, so the core

@@ -12,7 +12,7 @@ import { InsufficientScopeError, PolicyEvaluationError } from '../src/errors';
 import type { DecisionLogEntry } from '../src/decision-log';
 import type { PolicyInput } from '../src/input';
 import type { AuthorizerOptions } from '../src/options';
-import { AUDIENCE, makeKey, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
+import { AUDIENCE, makeKey, recordingLogger, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 
 const POLICY = `package app
 
@@ -104,7 +104,7 @@ async function authorizerWith(options: Partial<AuthorizerOptions> = {}) {
       decisions.push(entry);
     },
     ...options,
-  } as AuthorizerOptions);
+  });
   await authorizer.ready();
   return { authorizer, records, decisions };
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { createAuthorizer, type OpaJwtAuthorizer } from '../src/authorizer';
 import type { CoreRequest } from '../src/contract';
 import type { AuthorizerOptions } from '../src/options';
-import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
+import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 
 const SOURCE = `package authz
 
@@ -62,7 +62,7 @@ async function start(options: Partial<AuthorizerOptions> & Pick<AuthorizerOption
     audience: AUDIENCE,
     logger,
     ...options,
-  } as AuthorizerOptions) as OpaJwtAuthorizer;
+  }) as OpaJwtAuthorizer;
   await authorizer.ready();
   const token = await issuer.sign({ claims: { sub: 'alice' } });
   const request = (path: string): CoreRequest => ({ method: 'GET', url: path, headers: { authorization: `Bearer ${token}` } });

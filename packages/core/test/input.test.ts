@@ -111,7 +111,7 @@ describe('keys chosen by the client', () => {
   test('query parameters named like Object.prototype members are ordinary lists', () => {
     const input = buildInput({ ...request, url: '/x?constructor=1&__proto__=2&toString=3&hasOwnProperty=4&constructor=5' }, undefined);
     const { query } = input.request.http;
-    expect(Object.prototype.isPrototypeOf(query)).toBe(false);
+    expect(query instanceof Object).toBe(false);
     expect(Object.keys(query)).toEqual(['constructor', '__proto__', 'toString', 'hasOwnProperty']);
     expect(query.constructor).toEqual(['1', '5']);
     expect(query['__proto__']).toEqual(['2']);
@@ -120,7 +120,7 @@ describe('keys chosen by the client', () => {
 
   test('header names too, including a __proto__ header (as an object parsed from JSON can hold one)', () => {
     const headers = canonicalHeaders(JSON.parse('{"__proto__":"p","constructor":"c","hasownproperty":"h"}'));
-    expect(Object.prototype.isPrototypeOf(headers)).toBe(false);
+    expect(headers instanceof Object).toBe(false);
     expect(JSON.stringify(headers)).toBe('{"__proto__":"p","Constructor":"c","Hasownproperty":"h"}');
   });
 });

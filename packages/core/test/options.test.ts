@@ -10,13 +10,13 @@ import { TEST_POLICY as POLICY } from './helpers/verifier';
 const base: AuthorizerOptions = { policy: POLICY, entrypoint: 'authz/allow', issuer: 'https://issuer.test', jwksUri: 'https://issuer.test/jwks.json', audience: 'api' };
 
 function bad(options: Record<string, unknown>): () => unknown {
-  return () => resolveOptions(options as unknown as AuthorizerOptions);
+  return () => resolveOptions(options);
 }
 
 function expectOptionError(options: Record<string, unknown>, option: string, message?: RegExp): void {
   let thrown: unknown;
   try {
-    resolveOptions(options as unknown as AuthorizerOptions);
+    resolveOptions(options);
   } catch (error) {
     thrown = error;
   }

@@ -13,7 +13,7 @@ import { main as cli } from '../../rego/src/cli/main';
 import type { CoreRequest } from '../src/contract';
 import { createAuthorizer } from '../src/authorizer';
 import type { AuthorizerOptions } from '../src/options';
-import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
+import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 
 const REPO = path.join(__dirname, '..', '..', '..');
 
@@ -51,7 +51,7 @@ function file(name: string, content: string | Uint8Array): string {
 
 async function decide(options: Partial<AuthorizerOptions>, sub: string, route?: { entrypoint?: string }) {
   const { logger } = recordingLogger();
-  const authorizer = createAuthorizer({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger, ...options } as AuthorizerOptions);
+  const authorizer = createAuthorizer({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger, ...options });
   await authorizer.ready();
   const request: CoreRequest = { method: 'GET', url: '/', headers: { authorization: `Bearer ${await issuer.sign({ claims: { sub } })}` } };
   const outcome = await authorizer.authorize(request, route);
@@ -177,7 +177,7 @@ test('the seed\'s v0 policy loads with v0Compatible and reads input.method', asy
 describe('start-up errors reject ready()', () => {
   async function startupError(options: Partial<AuthorizerOptions>): Promise<string> {
     const { logger } = recordingLogger();
-    const authorizer = createAuthorizer({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger, ...options } as AuthorizerOptions);
+    const authorizer = createAuthorizer({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger, ...options });
     const error = await authorizer.ready().then(
       () => undefined,
       (e: Error) => e,

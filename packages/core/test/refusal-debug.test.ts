@@ -11,7 +11,7 @@ import { createAuthorizer } from '../src/authorizer';
 import { debugEnabled } from '../src/debug';
 import type { AuthorizerOptions } from '../src/options';
 import { ResultShapeWarnings, wrongShape } from '../src/result-shape';
-import { AUDIENCE, recordingLogger, startIssuer, type Recorded, type TestIssuer } from './helpers/issuer';
+import { AUDIENCE, recordingLogger, startIssuer, type Recorded, type TestIssuer } from '../../../test/support/issuer';
 
 const POLICY = `package app
 
@@ -74,7 +74,7 @@ async function authorizerWith(debug: string | undefined, options: Partial<Author
     entrypoint: 'app/decision',
     ...(withLogger ? { logger } : {}),
     ...options,
-  } as AuthorizerOptions);
+  });
   await authorizer.ready();
   return { authorizer, records };
 }

@@ -11,7 +11,7 @@ import { createAuthorizer } from '../src/authorizer';
 import { InvalidOptionError } from '../src/errors';
 import type { AuthorizerOptions } from '../src/options';
 import { loadArtifact } from '../src/policy/source';
-import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from './helpers/issuer';
+import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 
 const POLICY = `package app
 
@@ -45,7 +45,7 @@ function file(name: string, content: string | Uint8Array): string {
 /** The start-up error of an authorizer with these options (its `ready()` rejection), and what was logged. */
 async function startupError(options: Partial<AuthorizerOptions>): Promise<{ error: Error; records: ReturnType<typeof recordingLogger>['records'] }> {
   const { logger, records } = recordingLogger();
-  const authorizer = createAuthorizer({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger, ...options } as AuthorizerOptions);
+  const authorizer = createAuthorizer({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger, ...options });
   let error: Error | undefined;
   await authorizer.ready().catch((thrown: Error) => {
     error = thrown;

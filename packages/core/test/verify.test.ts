@@ -8,7 +8,7 @@ import { InvalidTokenError } from '../src/errors';
 import type { AuthorizerOptions } from '../src/options';
 import { VerifiedTokenCache } from '../src/token-cache';
 import type { TokenVerifier } from '../src/verify';
-import { AUDIENCE, makeKey, startIssuer, type TestIssuer } from './helpers/issuer';
+import { AUDIENCE, makeKey, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 import { startVerifier } from './helpers/verifier';
 
 let issuer: TestIssuer;
@@ -99,7 +99,7 @@ describe('each cause of a 401 invalid_token', () => {
 describe('claims options', () => {
   test('maxTokenAge refuses old tokens and requires iat', async () => {
     const { verifier } = await verifierFor({ maxTokenAge: 60 });
-    await expect(verifier.verify(await issuer.sign({ issuedAt: -30 }))).resolves.toBeDefined();
+    await expect(verifier.verify(await issuer.sign({ issuedAt: -30 }))).resolves.toMatchObject({ payload: { sub: 'alice', iat: expect.any(Number) } });
     expect((await refusal(verifier, await issuer.sign({ issuedAt: -600 }))).reason).toBe('too_old');
   });
 
@@ -108,13 +108,13 @@ describe('claims options', () => {
     const claims: JWTPayload = { client_id: 'c1', jti: 'j1' };
     expect((await refusal(verifier, await issuer.sign({ claims }))).reason).toBe('type');
     expect((await refusal(verifier, await issuer.sign({ header: { typ: 'at+jwt' } }))).reason).toMatch(/^missing_/);
-    await expect(verifier.verify(await issuer.sign({ claims, header: { typ: 'at+jwt' } }))).resolves.toBeDefined();
-    await expect(verifier.verify(await issuer.sign({ claims, header: { typ: 'application/at+jwt' } }))).resolves.toBeDefined();
+    await expect(verifier.verify(await issuer.sign({ claims, header: { typ: 'at+jwt' } }))).resolves.toMatchObject({ header: { typ: 'at+jwt' }, payload: claims });
+    await expect(verifier.verify(await issuer.sign({ claims, header: { typ: 'application/at+jwt' } }))).resolves.toMatchObject({ header: { typ: 'application/at+jwt' }, payload: claims });
   });
 
   test('clockTolerance accepts a token that expired seconds ago', async () => {
     const { verifier } = await verifierFor({ clockTolerance: 30 });
-    await expect(verifier.verify(await issuer.sign({ expiresIn: -10 }))).resolves.toBeDefined();
+    await expect(verifier.verify(await issuer.sign({ expiresIn: -10 }))).resolves.toMatchObject({ payload: { sub: 'alice' } });
   });
 });
 
@@ -144,11 +144,11 @@ describe('issuers and key sources', () => {
   test('publicKey (PEM) and a local JWKS', async () => {
     const pem = createPublicKey({ key: issuer.ec.publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
     const { verifier: byPem } = await verifierFor({ jwksUri: undefined, publicKey: pem });
-    await expect(byPem.verify(await issuer.sign({ key: issuer.ec }))).resolves.toBeDefined();
+    await expect(byPem.verify(await issuer.sign({ key: issuer.ec }))).resolves.toMatchObject({ header: { alg: 'ES256', kid: 'ec-1' } });
     expect((await refusal(byPem, await issuer.sign())).reason).toBe('unverifiable'); // an RS256 token against an EC key
 
     const { verifier: byJwks } = await verifierFor({ jwksUri: undefined, jwks: { keys: [issuer.rsa.publicJwk] } });
-    await expect(byJwks.verify(await issuer.sign())).resolves.toBeDefined();
+    await expect(byJwks.verify(await issuer.sign())).resolves.toMatchObject({ header: { alg: 'RS256', kid: 'rsa-1' } });
     expect((await refusal(byJwks, await issuer.sign({ key: issuer.ec }))).reason).toBe('unknown_key');
   });
 
@@ -183,11 +183,22 @@ describe('verified-token cache', () => {
 
   test('entries honour exp (with the clock tolerance) and nbf', async () => {
     const { verifier } = await verifierFor({ clockTolerance: 0 });
-    const token = await issuer.sign({ expiresIn: 1 });
-    await verifier.verify(token);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
-    expect((await refusal(verifier, token)).reason).toBe('expired');
-    expect(verifier.cache.size).toBe(0);
+    // Only Date is moved: the key set was fetched above, and the cache and jose read the time from Date.now().
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      const start = Math.ceil(Date.now() / 1000) * 1000; // on a whole second: exp is start + 1 s exactly
+      jest.setSystemTime(start);
+      const token = await issuer.sign({ expiresIn: 1 });
+      await verifier.verify(token);
+      jest.setSystemTime(start + 999);
+      await expect(verifier.verify(token)).resolves.toMatchObject({ payload: { sub: 'alice' } }); // served until exp
+      expect(verifier.cache.size).toBe(1);
+      jest.setSystemTime(start + 1000);
+      expect((await refusal(verifier, token)).reason).toBe('expired');
+      expect(verifier.cache.size).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test('entries are only served between nbf and exp (with the tolerance), whatever the clock does', () => {

@@ -3,7 +3,7 @@
  * `npm run bench:policy`: how fast @opa-jwt/rego compiles and how fast its modules evaluate on the
  * stock @open-policy-agent/opa-wasm SDK, measured in one process. Prints medians of several rounds:
  * - compile time (parse → plan → emit) of each policy in policies/
- * - evaluations/s of the seed MCP policy and of a role → permission policy over data
+ * - evaluations/s of the example MCP policy and of a role → permission policy over data
  *   (100 users, 10 roles), next to the SDK's own per-call JSON marshalling alone
  *   (JSON.stringify + TextEncoder + TextDecoder + JSON.parse of the same input), as a ratio
  * - memory.buffer.byteLength before and after a million evaluations (must not grow)
@@ -148,7 +148,7 @@ async function main() {
       mcp: { type: 'tool', tool: { params: { name: 'get_ticket_price', arguments: { destination: 'Paris' } } } },
     },
   };
-  const mcpPolicy = await benchEval('seed MCP policy (mcp/tools/result)', mcp.wasm, 'mcp/tools/result', mcpInput, undefined, [{ result: { allowed: true } }]);
+  const mcpPolicy = await benchEval('example MCP policy (mcp/tools/result)', mcp.wasm, 'mcp/tools/result', mcpInput, undefined, [{ result: { allowed: true } }]);
 
   const rbac = compile({ modules: [{ path: 'rbac.rego', source: RBAC_POLICY }], entrypoints: ['rbac/allow'] });
   await benchEval('RBAC over data (100 users, 10 roles)', rbac.wasm, 'rbac/allow', { user: 'user42', action: 'read', resource: 'res5' }, rbacData(), [{ result: true }]);

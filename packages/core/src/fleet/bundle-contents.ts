@@ -93,7 +93,7 @@ export async function openBundle(archive: Buffer, config: BundleConfig, keys: Ma
   const revision = typeof manifest.revision === 'string' ? manifest.revision : '';
   const roots = Array.isArray(manifest.roots) ? manifest.roots.map(String) : [''];
   const resolvers = Array.isArray(manifest.wasm) ? (manifest.wasm as Array<{ entrypoint?: unknown; module?: unknown }>) : [];
-  const modulePaths = new Set(resolvers.map((r) => String(r.module ?? '').replace(/^\/+/, '')));
+  const modulePaths = new Set(resolvers.map((r) => (typeof r.module === 'string' ? r.module : '').replace(/^\/+/, '')));
   if (modulePaths.size > 1) throw new BundleContentError('the manifest names several wasm modules; one per bundle is supported');
   const wasmPath = modulePaths.size === 1 ? [...modulePaths][0] : files.has('policy.wasm') ? 'policy.wasm' : undefined;
   const wasm = wasmPath === undefined ? undefined : files.get(wasmPath);
@@ -121,7 +121,7 @@ export async function openBundle(archive: Buffer, config: BundleConfig, keys: Ma
     name: config.name,
     revision,
     roots,
-    wasmEntrypoints: resolvers.map((r) => String(r.entrypoint ?? '')).filter((e) => e !== ''),
+    wasmEntrypoints: resolvers.map((r) => (typeof r.entrypoint === 'string' ? r.entrypoint : '')).filter((e) => e !== ''),
     wasm: wasm === undefined ? undefined : new Uint8Array(wasm),
     modules,
     data,

@@ -238,7 +238,7 @@ function parseBundles(value: unknown, services: Map<string, ServiceConfig>, keys
       if (!keys.has(keyid)) fail(`${at}.signing.keyid`, `names "${keyid}", which is not in \`keys\``);
       const exclude = s.exclude_files ?? [];
       if (!Array.isArray(exclude) || !exclude.every((item) => typeof item === 'string')) fail(`${at}.signing.exclude_files`, 'must be a list of file names');
-      signing = { keyid, scope: s.scope === undefined ? '' : string(s.scope, `${at}.signing.scope`), excludeFiles: exclude as string[] };
+      signing = { keyid, scope: s.scope === undefined ? '' : string(s.scope, `${at}.signing.scope`), excludeFiles: exclude };
     }
     bundles.push({
       name,

@@ -51,7 +51,7 @@ export async function verifyBundle(files: Map<string, Buffer>, signing: SigningC
   let header: Record<string, unknown>;
   let claimed: { files?: unknown; keyid?: unknown; scope?: unknown };
   try {
-    header = decodeProtectedHeader(token) as Record<string, unknown>;
+    header = decodeProtectedHeader(token);
     claimed = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
   } catch (error) {
     throw new BundleSignatureError(`.signatures.json: the JWT cannot be decoded: ${(error as Error).message}`);

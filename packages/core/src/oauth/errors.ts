@@ -22,7 +22,7 @@ const LOOKS_LIKE_CODE = /^[a-z][a-z0-9_]*$/;
 
 /**
  * The answer to a token request the policy denied. The policy's `external_message` is the error code when it is one
- * (the seed policy says "invalid_scope"); a sentence instead becomes the description of an `invalid_scope` error,
+ * (the example token-exchange policy says "invalid_scope"); a sentence instead becomes the description of an `invalid_scope` error,
  * because OAuth clients branch on the code.
  */
 export function oauthDenialBody(externalMessage: string | undefined): OAuthErrorBody {

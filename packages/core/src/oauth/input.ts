@@ -20,13 +20,13 @@ export interface ExchangedToken {
   claims: JWTPayload;
 }
 
-/** What a policy sees under `input.request.oauth` (seed schema: OIDC app policy). */
+/** What a policy sees under `input.request.oauth` (the Maverics-style OIDC app input schema). */
 export interface OAuthInput {
   grant_type: string;
   client_id?: string;
   /** The requested scope string, as sent. */
   scope?: string;
-  /** Same value as `scope`: the seed schema uses both spellings. */
+  /** Same value as `scope`: the Maverics-style schema uses both spellings. */
   scopes?: string;
   /** RFC 8707 resource indicators and RFC 8693 audiences (both may repeat). */
   resource?: string[];

@@ -74,6 +74,7 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects are answered here; the rest are primitives
   return typeof value === 'object' ? 'an object' : String(value);
 }
 

@@ -213,7 +213,7 @@ function loggerOption(value: unknown): Logger {
 /** Validates every option; throws `InvalidOptionError` naming the first bad one. */
 export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
   if (!isPlainObject(options)) throw new InvalidOptionError('options', 'must be an object, e.g. { issuer, audience, jwksUri, policy, entrypoint }');
-  const raw = options as unknown as Record<string, unknown>;
+  const raw = options;
   checkKnownKeys(raw, OPTION_NAMES, '');
 
   const fleet = raw.opaConfig === undefined ? undefined : parseOpaConfig(raw.opaConfig);
@@ -245,7 +245,7 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
     issuerEntries = [{ raw, prefix: '' }];
   }
 
-  const configuredIssuers = issuerEntries.map(({ raw: entry }) => (entry.issuer ?? entry.issuerBaseURL) as unknown).filter((v): v is string => typeof v === 'string');
+  const configuredIssuers = issuerEntries.map(({ raw: entry }) => (entry.issuer ?? entry.issuerBaseURL)).filter((v): v is string => typeof v === 'string');
   const protocols = resolveProtocolOptions({ resourceMetadata: withBearerMethods(raw.resourceMetadata, raw.bearerMethods), maxBodySize: raw.maxBodySize }, configuredIssuers);
   const topAudience = raw.audience === undefined ? undefined : oneOrMoreStrings(raw.audience, 'audience');
   const audience = acceptedAudiences(topAudience, protocols.resourceMetadata);
@@ -269,7 +269,7 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
     policy,
     fleet,
     entrypoint,
-    data: raw.data as Record<string, unknown> | undefined,
+    data: raw.data,
     watch,
     v0Compatible,
     evaluationTimeout: optionalNumber(raw.evaluationTimeout, 'evaluationTimeout', DEFAULTS.evaluationTimeout, { min: 1, integer: true })!,

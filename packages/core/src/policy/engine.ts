@@ -73,7 +73,7 @@ export function mergeData(base: Record<string, unknown>, override: Record<string
   if (!override) return base;
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
-    out[key] = isObject(out[key]) && isObject(value) ? mergeData(out[key] as Record<string, unknown>, value) : value;
+    out[key] = isObject(out[key]) && isObject(value) ? mergeData(out[key], value) : value;
   }
   return out;
 }

@@ -20,12 +20,12 @@ import type { CoreRequest, Outcome } from '../../src/contract';
 import { InvalidOptionError } from '../../src/errors';
 import { readinessHandler } from '../../src/fleet/health';
 import { startCollector, type Collector } from '../helpers/collector';
-import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from '../helpers/issuer';
+import { AUDIENCE, recordingLogger, startIssuer, type TestIssuer } from '../../../../test/support/issuer';
 import { findNginx, startNginx, type Nginx } from '../helpers/nginx';
 
 const nginxBinary = findNginx();
 if (!nginxBinary) {
-  // eslint-disable-next-line no-console
+   
   console.warn('fleet tests skipped: nginx is not installed (apt-get install -y nginx; .ci/run installs it)');
 }
 const describeWithNginx = nginxBinary ? describe : describe.skip;
@@ -248,12 +248,12 @@ describeWithNginx('a fleet against nginx and a collector', () => {
     publish(wasmBundle('r2', false));
     await eventually(async () => expect(statusOf(await authorizer.authorize(request()))).toBe(403), 5000);
     const propagationMs = Date.now() - t0;
-    // eslint-disable-next-line no-console
+     
     console.log(`fleet: new revision in force after ${propagationMs} ms (polling 50-100 ms)`);
     expect(authorizer.health().bundles?.authz.active_revision).toBe('r2');
     await eventually(() => expect(collector.statuses.at(-1)?.bundles?.authz?.active_revision).toBe('r2'));
     expect(collector.statuses.at(-1)?.labels).toMatchObject({ region: 'test-1', version: 'opa-jwt' });
-    await eventually(() => expect(collector.events.some((e) => (e.bundles as any)?.authz?.revision === 'r2')).toBe(true));
+    await eventually(() => expect(collector.events.some((e) => (e.bundles as { authz?: { revision?: string } } | undefined)?.authz?.revision === 'r2')).toBe(true));
     const event = collector.events.at(-1)!;
     expect(event.labels).toMatchObject({ region: 'test-1' });
     expect(JSON.stringify(event.input)).toContain('"Bearer [REDACTED]"');
@@ -376,7 +376,7 @@ describeWithNginx('a fleet against nginx and a collector', () => {
     const metrics = authorizer.fleet!.uploader!.metrics;
     expect(metrics.counter_decision_logs_dropped_buffer_size_limit_exceeded).toBe(200);
     await eventually(() => expect(collector.statuses.at(-1)?.metrics?.decision_logs?.counter_decision_logs_dropped_buffer_size_limit_exceeded).toBe(200));
-    // eslint-disable-next-line no-console
+     
     console.log(`fleet: decision logs made 1750, received ${collector.events.length}, dropped (buffer full during outage) ${metrics.counter_decision_logs_dropped_buffer_size_limit_exceeded}, uploads ${collector.uploads.length}`);
   });
 
@@ -399,7 +399,7 @@ describeWithNginx('a fleet against nginx and a collector', () => {
     publish(wasmBundle('f2', false));
     const t0 = Date.now();
     await Promise.all(instances.map((a) => eventually(async () => expect(statusOf(await a.authorize(request()))).toBe(403))));
-    // eslint-disable-next-line no-console
+     
     console.log(`fleet: revision f2 in force on all 3 instances after ${Date.now() - t0} ms`);
     const ids = new Set(collector.statuses.map((s) => s.labels.id));
     expect(ids.size).toBe(3);

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 export interface Collector {
   url: string;
   events: Array<Record<string, unknown>>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- status reports are free-form JSON, read by many assertions
   statuses: Array<Record<string, any>>;
   /** Bodies received on /logs, compressed sizes. */
   uploads: number[];
@@ -20,7 +21,7 @@ export interface Collector {
 
 export async function startCollector(): Promise<Collector> {
   const events: Array<Record<string, unknown>> = [];
-  const statuses: Array<Record<string, any>> = [];
+  const statuses: Collector['statuses'] = [];
   const uploads: number[] = [];
   const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     const chunks: Buffer[] = [];

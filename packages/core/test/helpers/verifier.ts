@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { resolveOptions, type AuthorizerOptions } from '../../src/options';
 import { TokenVerifier } from '../../src/verify';
-import { AUDIENCE, recordingLogger, type Recorded, type TestIssuer } from './issuer';
+import { AUDIENCE, recordingLogger, type Recorded, type TestIssuer } from '../../../../test/support/issuer';
 
 /** The adapters' shared test policy; resolving options needs a policy even where none is evaluated. */
 export const TEST_POLICY = path.join(__dirname, '..', '..', '..', '..', 'test', 'adapters', 'policies', 'authz.rego');
@@ -28,7 +28,7 @@ export async function startVerifier(issuer: TestIssuer, options: Partial<Authori
     audience: AUDIENCE,
     logger,
     ...options,
-  } as AuthorizerOptions);
+  });
   const verifier = new TokenVerifier(resolved, resolved.logger);
   running.push(verifier);
   await verifier.start();

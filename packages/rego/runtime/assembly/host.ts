@@ -51,7 +51,7 @@ export function asAbort(message: string | null, fileName: string | null, line: u
 // and every time the memory grows, calls the host's budget builtin. The builtin returns nothing
 // while there is budget left and throws once the host's deadline has passed, which unwinds the
 // evaluation through the SDK to the caller. Unarmed (the default, e.g. a plain SDK user), no call is
-// made, so a host without the builtin runs the module as before.
+// made, so a host without the builtin runs the module unchanged.
 
 let budgetHostId: i32 = -1;
 let budgetInterval: i32 = 0;

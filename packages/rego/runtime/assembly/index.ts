@@ -1,5 +1,5 @@
 // The OPA Wasm ABI (1.2, with the 1.1 context exports) over the plan interpreter. See
-// shared/design/opa-wasm-abi.md for what the stock SDK calls and when.
+// ../ABI.md for what the stock SDK calls and when.
 import { Value, ArrV, StrV, K_NUM, K_OBJ, asColl, newObj, objGet, objPut, strFrom, numOf } from "./values";
 import { parseJson, outStart, outAscii, outValue, outFinishZ, dumpZ } from "./json";
 import { outLiteral } from "./text";

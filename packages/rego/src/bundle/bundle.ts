@@ -168,7 +168,7 @@ function readManifest(content: Buffer | undefined): BundleManifest {
     const valid = Array.isArray(wasm) && wasm.every((r) => isObject(r) && typeof r.entrypoint === 'string' && typeof r.module === 'string');
     if (!valid) throw new BundleError('/.manifest "wasm" must be a list of {entrypoint, module}');
   }
-  return { ...manifest, revision: typeof manifest.revision === 'string' ? manifest.revision : '' } as BundleManifest;
+  return { ...manifest, revision: typeof manifest.revision === 'string' ? manifest.revision : '' };
 }
 
 /** Puts `value` at `segments` under `target`, as OPA does for each directory's data.json; clashes are errors. */

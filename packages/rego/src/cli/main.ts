@@ -63,7 +63,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     const { modules, data } = await loadSources(command.paths, io.cwd);
     // Loaded here so that --help and usage errors do not pay for loading the compiler.
     const { compile } = await import('../index');
-    const compiled = await compile({ modules, entrypoints: command.entrypoints, v0Compatible: command.v0Compatible });
+    const compiled = compile({ modules, entrypoints: command.entrypoints, v0Compatible: command.v0Compatible });
     const unsigned = writeBundle({ wasm: compiled.wasm, entrypoints: command.entrypoints, data, regoFiles: modules });
     const bundle = command.signing ? await signBundle(unsigned, await signingOptions(command.signing, io.cwd)) : unsigned;
     const output = path.resolve(io.cwd, command.output);

@@ -37,6 +37,7 @@ function blocksOf(comments: Comment[], file: string): Block[] {
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+// eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects go through JSON.stringify; the rest are primitives
 const text = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 /** `Jane Doe <jane@example.com>`: the last word in angle brackets is the email. */

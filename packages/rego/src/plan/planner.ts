@@ -240,7 +240,7 @@ export class Planner {
         for (const e of leaf.rules) {
           const ctx: Ctx = { fb, scope: e.module };
           const head = e.rule.head;
-          const key = head.key ?? head.value ?? ({ type: 'boolean', value: true, loc: head.loc } as Term);
+          const key = head.key ?? head.value ?? ({ type: 'boolean', value: true, loc: head.loc });
           fb.block(() =>
             this.planBody(ctx, e.rule.body, new Map(), [key], (env) =>
               this.planTerm(ctx, key, env, (v) => fb.emit(['setadd', fb.result, v])),
@@ -254,7 +254,7 @@ export class Planner {
           const ctx: Ctx = { fb, scope: e.module };
           const head = e.rule.head;
           const isSet = head.kind === 'partial-set';
-          const value = (isSet ? head.key : head.value) ?? ({ type: 'boolean', value: true, loc: head.loc } as Term);
+          const value = (isSet ? head.key : head.value) ?? ({ type: 'boolean', value: true, loc: head.loc });
           fb.block(() =>
             this.planBody(ctx, e.rule.body, new Map(), [...e.keyPath, value], (env) =>
               this.planTerms(ctx, e.keyPath, env, (keys, env2) =>
@@ -327,7 +327,7 @@ export class Planner {
     }
     if (defaultRule) {
       const ctx: Ctx = { fb, scope: defaultRule.module };
-      const value = defaultRule.rule.head.value ?? ({ type: 'boolean', value: true, loc: defaultRule.rule.loc } as Term);
+      const value = defaultRule.rule.head.value ?? ({ type: 'boolean', value: true, loc: defaultRule.rule.loc });
       fb.block(() => {
         fb.emit(['isundef', fb.result]);
         this.planTerm(ctx, value, new Map(), (v) => fb.emit(['move', fb.result, v]));
@@ -343,7 +343,7 @@ export class Planner {
     const clauses: { body: Expr[]; value?: Term; loc: Location }[] = [{ body: rule.body, value: rule.head.value, loc: rule.loc }];
     for (let e = rule.else; e; e = e.else) clauses.push({ body: e.body, value: e.value, loc: e.loc });
     clauses.forEach((c, i) => {
-      const value = c.value ?? ({ type: 'boolean', value: true, loc: c.loc } as Term);
+      const value = c.value ?? ({ type: 'boolean', value: true, loc: c.loc });
       fb.block(() => {
         if (i > 0) fb.emit(['isundef', own]);
         this.planBody(ctx, c.body, env, [value], (env2) => this.planTerm(ctx, value, env2, (v) => fb.emit(['assignonce', own, v, msg])), new Set(env.keys()));
@@ -377,7 +377,7 @@ export class Planner {
     }
     if (defaultRule) {
       const ctx: Ctx = { fb, scope: defaultRule.module };
-      const value = defaultRule.rule.head.value ?? ({ type: 'boolean', value: true, loc: defaultRule.rule.loc } as Term);
+      const value = defaultRule.rule.head.value ?? ({ type: 'boolean', value: true, loc: defaultRule.rule.loc });
       fb.block(() => {
         fb.emit(['isundef', fb.result]);
         this.planTerm(ctx, value, new Map(), (v) => fb.emit(['move', fb.result, v]));

@@ -90,7 +90,7 @@ function locationOf(test: DiscoveredTest): string {
 function errorText(error: unknown): string {
   if (typeof error === 'string') return error;
   if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
+  if (typeof error === 'object' && error !== null && 'message' in error) return String((error).message);
   return String(error);
 }
 

@@ -11,7 +11,7 @@ import { compile, hostBuiltins, RegoCompileError, runRegoTests } from '../../src
 const RUNTIME = path.join(__dirname, '..', '..', 'runtime', 'build', 'runtime.wasm');
 const runtimeBuilt = existsSync(RUNTIME);
 if (!runtimeBuilt) {
-  // eslint-disable-next-line no-console
+   
   console.warn(`skipping SDK tests of v0 and schema builtins: ${RUNTIME} is not built (npm run build:runtime -w packages/rego)`);
 }
 

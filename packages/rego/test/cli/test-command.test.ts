@@ -263,7 +263,7 @@ const built = BIN_BUILT;
     write('policies/authz/failing_test.rego', 'package authz_test\n\nx := 1 if input.a\n\nx := 2 if input.a\n\ntest_conflict if x with input as {"a": true}\n');
     const error = run('policies');
     expect(error.status).toBe(2);
-    expect(error.stdout).toMatch(/test_conflict: ERROR .*\n  eval_conflict_error: /);
+    expect(error.stdout).toMatch(/test_conflict: ERROR .*\n {2}eval_conflict_error: /);
     expect(error.stdout).toMatch(/ERROR: 1\/4\n$/);
 
     const filtered = run('--run', 'test_admin', 'policies');

@@ -21,9 +21,9 @@ export interface CliRun {
 export interface Workspace {
   /** This test's folder (a new one for each test). */
   readonly dir: string;
-  write(relative: string, content: string): void;
+  write(this: void, relative: string, content: string): void;
   /** Runs `opa-jwt <argv>` in process, in `dir`. */
-  cli(...argv: string[]): Promise<CliRun>;
+  cli(this: void, ...argv: string[]): Promise<CliRun>;
 }
 
 /** Call at the top of a test file: registers the beforeEach/afterEach that make and remove the folder. */

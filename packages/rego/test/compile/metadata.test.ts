@@ -10,7 +10,7 @@ import { compile, hostBuiltins, parseModule, RegoCompileError } from '../../src'
 const RUNTIME = path.join(__dirname, '..', '..', 'runtime', 'build', 'runtime.wasm');
 const runtimeBuilt = existsSync(RUNTIME);
 if (!runtimeBuilt) {
-  // eslint-disable-next-line no-console
+   
   console.warn(`skipping rego.metadata tests: ${RUNTIME} is not built (npm run build:runtime -w packages/rego)`);
 }
 

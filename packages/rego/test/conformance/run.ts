@@ -107,8 +107,8 @@ export async function runCase(c: ConformanceCase, compiler: Compiler): Promise<O
 
   const results: unknown[] = [];
   try {
-    const policy = await loadPolicy(wasm, undefined, compiler.hostBuiltins as never);
-    policy.setData(data as object);
+    const policy = await loadPolicy(wasm, undefined, compiler.hostBuiltins);
+    policy.setData(data);
     for (const input of inputs) {
       const rs = policy.evaluate(input, prepared.entrypoint) as Array<{ result: unknown }>;
       if (!Array.isArray(rs)) return { status: 'fail', reason: `SDK returned ${JSON.stringify(rs)}` };

@@ -69,7 +69,7 @@ test('opa_value_dump writes set literals and keys of any type, as OPA', async ()
 });
 
 /** JSON text as the input document, unchanged (the SDK passes an ArrayBuffer input as it is). */
-const jsonInput = (text: string): ArrayBuffer => new TextEncoder().encode(text).buffer as ArrayBuffer;
+const jsonInput = (text: string): ArrayBuffer => new TextEncoder().encode(text).buffer;
 
 /** The result text opa_eval (ABI 1.2) writes, before the SDK's JSON.parse reads it. */
 async function resultText(source: string, inputText: string): Promise<string> {

@@ -1,4 +1,5 @@
 import { arr, b, call, lit, mod, n, obj, ref, rule, s, set, shape, v } from './helpers';
+import { parseModule } from '../../src/parse';
 
 describe('package and imports', () => {
   test('package path and location', () => {
@@ -10,7 +11,7 @@ describe('package and imports', () => {
 
   test('dotted and bracketed package paths', () => {
     expect(mod('').package).toEqual(['test']);
-    const m = require('../../src/parse').parseModule('package a.b["c-d"]\n', 'x.rego');
+    const m = parseModule('package a.b["c-d"]\n', 'x.rego');
     expect(m.package).toEqual(['a', 'b', 'c-d']);
   });
 

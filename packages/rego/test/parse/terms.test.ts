@@ -1,4 +1,6 @@
 import { arr, b, call, n, obj, query, ref, s, set, term, v, lit } from './helpers';
+import { parseTerm } from '../../src/parse';
+import type { CallTerm } from '../../src/parse/ast';
 
 describe('operator precedence (as OPA: in < relations < | < & < + - < * / %)', () => {
   test.each([
@@ -122,11 +124,11 @@ describe('refs and calls', () => {
   });
 
   test('call locations', () => {
-    const t = require('../../src/parse').parseTerm('  a.f(1) + 2', 't.rego');
+    const t = parseTerm('  a.f(1) + 2', 't.rego') as CallTerm;
     expect(t.loc).toEqual({ file: 't.rego', line: 1, col: 3 });
     expect(t.nameLoc).toEqual({ file: 't.rego', line: 1, col: 10 });
     expect(t.args[0].loc).toEqual({ file: 't.rego', line: 1, col: 3 });
-    expect(t.args[0].nameLoc).toEqual({ file: 't.rego', line: 1, col: 3 });
+    expect((t.args[0] as CallTerm).nameLoc).toEqual({ file: 't.rego', line: 1, col: 3 });
   });
 });
 

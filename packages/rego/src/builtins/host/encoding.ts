@@ -117,7 +117,7 @@ function encodeObject(obj: unknown): string | undefined {
     const v = obj[key];
     let values: string[];
     if (isString(v)) values = [v];
-    else if (isArray(v) && v.every(isString)) values = v as string[];
+    else if (isArray(v) && v.every(isString)) values = v;
     else return undefined;
     for (const value of values) pairs.push(`${queryEscape(key)}=${queryEscape(value)}`);
   }

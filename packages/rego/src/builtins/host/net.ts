@@ -205,6 +205,6 @@ export const netBuiltins: Record<string, Impl> = {
   },
   'net.cidr_merge': (xs) => {
     if (!isArray(xs) || !xs.every(isString)) return undefined;
-    return toSet(mergeNetworks((xs as string[]).map(mergeInput)));
+    return toSet(mergeNetworks((xs).map(mergeInput)));
   },
 };

@@ -119,7 +119,7 @@ function cachedTemplate(template: string, open: string, close: string): RE2JS | 
 const globCache = new BoundedCache<RE2JS | undefined>(1000);
 
 /** A character inside an RE2 class: the class syntax characters escaped. */
-const classChar = (c: string): string => (/[\\\[\]^-]/.test(c) ? `\\${c}` : c);
+const classChar = (c: string): string => (/[\\[\]^-]/.test(c) ? `\\${c}` : c);
 
 /**
  * One `[...]` of a glob (`start`: just after the `[`), read as gobwas/glob reads it: `!` first
@@ -212,7 +212,7 @@ export const regexBuiltins: Record<string, Impl> = {
     if (!isString(s) || !isString(pattern) || !isString(repl)) return undefined;
     const re = regexFor('regex.replace', pattern);
     // Without a `$` the template is literal text: Go's replacement loop without group captures.
-    if (!repl.includes('$')) return re.re2().replaceAll(s, repl) as string;
+    if (!repl.includes('$')) return re.re2().replaceAll(s, repl);
     return replaceAll(re, s, (m) => expand(repl, re, s, m));
   },
   'regex.find_all_string_submatch_n': (pattern, value, n) => {

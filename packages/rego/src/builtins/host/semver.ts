@@ -25,12 +25,9 @@ function parseInt64(s: string): bigint | undefined {
 }
 
 export function parseSemver(input: string): Version | undefined {
-  let version = input.startsWith('v') ? input.slice(1) : input;
-  let metadata: string;
-  let prerelease: string;
-  [version, metadata] = cut(version, '+');
+  const [withPrerelease, metadata] = cut(input.startsWith('v') ? input.slice(1) : input, '+');
   if (metadata !== '' && !IDENTIFIERS.test(metadata)) return undefined;
-  [version, prerelease] = cut(version, '-');
+  const [version, prerelease] = cut(withPrerelease, '-');
   if (prerelease !== '' && !IDENTIFIERS.test(prerelease)) return undefined;
   const parts = version.split('.');
   if (parts.length !== 3) return undefined;

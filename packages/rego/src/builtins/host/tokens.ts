@@ -66,7 +66,7 @@ function parseHeader(builtin: string, h: JsonObject): Header {
   if (h.crit !== undefined) {
     if (!isArray(h.crit)) fail(builtin, 'crit: must be a list');
     if (!h.crit.every(isString)) fail(builtin, 'crit: must be a list of strings');
-    crit = new Set(h.crit as string[]);
+    crit = new Set(h.crit);
     if (crit.size === 0) fail(builtin, 'crit: must be a nonempty list');
   }
   return { alg: str('alg'), kid: str('kid'), cty: str('cty'), crit, unknown: Object.keys(h).filter((k) => !KNOWN_HEADER_FIELDS.has(k)) };

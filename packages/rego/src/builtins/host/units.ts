@@ -124,7 +124,8 @@ function parseUnits(raw: unknown): number | undefined {
   if (!isString(raw)) return undefined;
   const s = raw.replace(/"/g, '');
   if (s.includes(' ')) fail('units.parse', 'spaces not allowed in resource strings');
-  let [amount, unit] = splitAmount(s);
+  const [amount, givenUnit] = splitAmount(s);
+  let unit = givenUnit;
   if (amount === '') fail('units.parse', 'no amount provided');
   // Lower-case after the first letter so that "m" (milli) and "M" (mega) stay distinct, as OPA does.
   if (unit.length > 1) unit = unit[0] + unit.slice(1).toLowerCase();

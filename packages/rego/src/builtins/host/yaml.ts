@@ -18,7 +18,7 @@ const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
 
 /** The first document's value, or the first error's message. */
 function parseFirst(text: string): { value: unknown } | { error: string } {
-  const [first] = parseAllDocuments(text, OPTIONS) as ReturnType<typeof parseAllDocuments> & unknown[];
+  const [first] = parseAllDocuments(text, OPTIONS);
   if (!first) return { value: null };
   if ('errors' in first && first.errors.length > 0) return { error: first.errors[0].message.split('\n')[0] };
   return { value: first.toJS() ?? null };
