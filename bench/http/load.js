@@ -22,7 +22,12 @@ const headersFor = (token) => (token ? { ...baseHeaders, authorization: `Bearer 
 const fixedHeaders = headersFor(spec.tokens[0]);
 const request =
   spec.tokens.length > 1
-    ? { method: spec.method, path: spec.path, body, setupRequest: (req) => ({ ...req, headers: headersFor(spec.tokens[next++ % spec.tokens.length]) }) }
+    ? {
+        method: spec.method,
+        path: spec.path,
+        body,
+        setupRequest: (req) => ({ ...req, headers: headersFor(spec.tokens[next++ % spec.tokens.length]) }),
+      }
     : { method: spec.method, path: spec.path, body, headers: fixedHeaders };
 
 autocannon({ url: spec.url, connections: spec.connections, duration: spec.seconds, requests: [request] }, (error, result) => {

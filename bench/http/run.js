@@ -50,22 +50,64 @@ const MCP_CALL = {
  */
 const SCENARIOS = [
   { name: 'bare Express', variant: 'express', bare: 'bare Express', load: READ, token: 'reader', checks: [] },
-  { name: 'express-oauth2-jwt-bearer', variant: 'express-oauth2-jwt-bearer', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt'] },
+  {
+    name: 'express-oauth2-jwt-bearer',
+    variant: 'express-oauth2-jwt-bearer',
+    bare: 'bare Express',
+    load: READ,
+    token: 'reader',
+    checks: ['jwt'],
+  },
   { name: 'express-jwt + jwks-rsa', variant: 'express-jwt', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt'] },
   { name: 'jose jwtVerify', variant: 'jose', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt'] },
   { name: 'jose + token cache', variant: 'jose-cache', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt'] },
-  { name: 'jose + cache + casbin', variant: 'jose-cache-casbin', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
-  { name: 'jose + cache + Cedar (wasm)', variant: 'jose-cache-cedar', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
+  {
+    name: 'jose + cache + casbin',
+    variant: 'jose-cache-casbin',
+    bare: 'bare Express',
+    load: READ,
+    token: 'reader',
+    checks: ['jwt', 'authz'],
+  },
+  {
+    name: 'jose + cache + Cedar (wasm)',
+    variant: 'jose-cache-cedar',
+    bare: 'bare Express',
+    load: READ,
+    token: 'reader',
+    checks: ['jwt', 'authz'],
+  },
   { name: '**opa-jwt, repeated token**', variant: 'opa-jwt', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
   { name: 'opa-jwt, 1,000 tokens', variant: 'opa-jwt', bare: 'bare Express', load: READ, token: 'readers', checks: ['jwt', 'authz'] },
   { name: 'opa-jwt, decision log on', variant: 'opa-jwt-log', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
   { name: 'bare Express, MCP POST', variant: 'express', bare: 'bare Express, MCP POST', load: MCP_CALL, token: 'agent', checks: [] },
-  { name: 'opa-jwt, MCP tools/call', variant: 'opa-jwt-mcp', bare: 'bare Express, MCP POST', load: MCP_CALL, token: 'agent', checks: ['jwt'] },
+  {
+    name: 'opa-jwt, MCP tools/call',
+    variant: 'opa-jwt-mcp',
+    bare: 'bare Express, MCP POST',
+    load: MCP_CALL,
+    token: 'agent',
+    checks: ['jwt'],
+  },
   { name: 'bare Fastify', variant: 'fastify', bare: 'bare Fastify', load: READ, token: 'reader', checks: [] },
   { name: '@fastify/jwt', variant: 'fastify-jwt', bare: 'bare Fastify', load: READ, token: 'reader', checks: ['jwt'] },
-  { name: 'opa-jwt (Fastify), repeated token', variant: 'fastify-opa-jwt', bare: 'bare Fastify', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
+  {
+    name: 'opa-jwt (Fastify), repeated token',
+    variant: 'fastify-opa-jwt',
+    bare: 'bare Fastify',
+    load: READ,
+    token: 'reader',
+    checks: ['jwt', 'authz'],
+  },
   { name: 'bare Koa', variant: 'koa', bare: 'bare Koa', load: READ, token: 'reader', checks: [] },
-  { name: 'opa-jwt (Koa), repeated token', variant: 'koa-opa-jwt', bare: 'bare Koa', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
+  {
+    name: 'opa-jwt (Koa), repeated token',
+    variant: 'koa-opa-jwt',
+    bare: 'bare Koa',
+    load: READ,
+    token: 'reader',
+    checks: ['jwt', 'authz'],
+  },
 ];
 
 // ------------------------------------------------------------------------------------------------ issuer
@@ -88,7 +130,13 @@ async function startIssuer() {
 let stopping = false;
 
 function startServer(variant, issuer) {
-  const [command, args] = pinned(0, process.execPath, ['--expose-gc', path.join(__dirname, 'server.js'), variant, issuer.issuer, issuer.jwksUri]);
+  const [command, args] = pinned(0, process.execPath, [
+    '--expose-gc',
+    path.join(__dirname, 'server.js'),
+    variant,
+    issuer.issuer,
+    issuer.jwksUri,
+  ]);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -125,7 +173,8 @@ function ask(port, { method, path: target, body, token }) {
 async function checkAnswers(scenario, port, tokens) {
   const token = tokens[scenario.token][0];
   const expect = [[{ ...scenario.load, token }, 200]];
-  if (scenario.checks.includes('jwt')) expect.push([{ ...scenario.load }, 401], [{ ...scenario.load, token: `${token.slice(0, -4)}AAAA` }, 401]);
+  if (scenario.checks.includes('jwt'))
+    expect.push([{ ...scenario.load }, 401], [{ ...scenario.load, token: `${token.slice(0, -4)}AAAA` }, 401]);
   if (scenario.checks.includes('authz')) {
     expect.push([{ method: 'POST', path: '/orders', body: { item: 'tea' }, token }, 403]);
     expect.push([{ method: 'POST', path: '/orders', body: { item: 'tea' }, token: tokens.admin[0] }, 201]);
@@ -133,7 +182,9 @@ async function checkAnswers(scenario, port, tokens) {
   for (const [request, status] of expect) {
     const answer = await ask(port, request);
     if (answer.status !== status) {
-      throw new Error(`${scenario.name}: ${request.method} ${request.path} ${request.token ? 'with' : 'without'} token → ${answer.status}, expected ${status}: ${answer.text.slice(0, 200)}`);
+      throw new Error(
+        `${scenario.name}: ${request.method} ${request.path} ${request.token ? 'with' : 'without'} token → ${answer.status}, expected ${status}: ${answer.text.slice(0, 200)}`,
+      );
     }
   }
 }
@@ -218,7 +269,8 @@ async function main() {
     process.stderr.write(`answers checked for ${scenarios.length} scenarios; warming up\n`);
     for (const scenario of scenarios) runLoad(servers.get(scenario.variant).port, scenario, issuer.tokens, WARMUP);
     const heaps = new Map();
-    for (const [variant, server] of servers) if (variant.includes('opa-jwt')) heaps.set(variant, { start: (await serverStats(server.port, true)).heapUsed });
+    for (const [variant, server] of servers)
+      if (variant.includes('opa-jwt')) heaps.set(variant, { start: (await serverStats(server.port, true)).heapUsed });
     const results = new Map(scenarios.map((s) => [s.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length]);

@@ -186,7 +186,10 @@ async function expressApp() {
   app.post('/orders', (req, res) => res.status(201).json({ created: true, sub: subOf(req) }));
   app.post('/mcp', (req, res) => res.json({ jsonrpc: '2.0', id: req.body?.id ?? null, result: { content: [] } }));
   app.use((error, req, res, _next) => res.status(error.status ?? error.statusCode ?? 500).json({ error: error.code ?? 'error' }));
-  return (port, done) => app.listen(port, '127.0.0.1', function () { done(this.address().port); });
+  return (port, done) =>
+    app.listen(port, '127.0.0.1', function () {
+      done(this.address().port);
+    });
 }
 
 async function fastifyApp() {
@@ -246,7 +249,7 @@ async function koaApp() {
   app.use((ctx) => {
     const order = /^\/orders\/([^/]+)$/.exec(ctx.path);
     if (ctx.method === 'GET' && order) ctx.body = { id: order[1], sub: sub(ctx) };
-    else if (ctx.method === 'POST' && ctx.path === '/orders') (ctx.status = 201), (ctx.body = { created: true, sub: sub(ctx) });
+    else if (ctx.method === 'POST' && ctx.path === '/orders') ((ctx.status = 201), (ctx.body = { created: true, sub: sub(ctx) }));
     else ctx.status = 404;
   });
   return (port, done) => {

@@ -84,7 +84,8 @@ async function startDevIssuer(options = {}) {
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url || '/', issuer || 'http://127.0.0.1');
-    const json = (status, body) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+    const json = (status, body) =>
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: 'method_not_allowed' });
     if (url.pathname === '/.well-known/openid-configuration') return json(200, discoveryDocument());
     if (url.pathname === '/jwks.json') return json(200, { keys: [publicJwk] });

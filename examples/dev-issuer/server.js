@@ -7,7 +7,9 @@ const port = process.argv[2] === undefined ? 4000 : Number(process.argv[2]);
 
 startDevIssuer({ port }).then(
   (issuer) => {
-    console.log(`Tokens: curl -s '${issuer.issuer}/dev/token?user=alice'   (users: ${issuer.users.join(', ')}; audience "${issuer.audience}")`);
+    console.log(
+      `Tokens: curl -s '${issuer.issuer}/dev/token?user=alice'   (users: ${issuer.users.join(', ')}; audience "${issuer.audience}")`,
+    );
     const stop = () => issuer.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

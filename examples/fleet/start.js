@@ -30,12 +30,17 @@ const POLICY = path.join(ROOT, 'policies', 'api-authz.rego');
 const ENTRYPOINT = 'authz/decision';
 const DENY_ALL = 'package authz\n\ndecision := {"allow": false, "external_message": "revision says no"}\n';
 
-const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`)));
+const listen = (server) =>
+  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`)));
 
 function buildBundle(source, revision) {
   const modules = [{ path: 'authz/api-authz.rego', source }];
   const compiled = compile({ modules, entrypoints: [ENTRYPOINT] });
-  return writeBundle({ wasm: compiled.wasm, regoFiles: modules, manifest: { revision, roots: [''], wasm: [{ entrypoint: ENTRYPOINT, module: '/policy.wasm' }] } });
+  return writeBundle({
+    wasm: compiled.wasm,
+    regoFiles: modules,
+    manifest: { revision, roots: [''], wasm: [{ entrypoint: ENTRYPOINT, module: '/policy.wasm' }] },
+  });
 }
 
 async function startNginx(dir) {
@@ -98,10 +103,14 @@ async function main() {
         const batch = JSON.parse(gunzipSync(body).toString('utf8'));
         events += batch.length;
         const last = batch[batch.length - 1];
-        console.log(`collector: ${batch.length} decision(s) from ${last.labels.instance} (revision ${last.bundles.authz.revision}); ${events} in all`);
+        console.log(
+          `collector: ${batch.length} decision(s) from ${last.labels.instance} (revision ${last.bundles.authz.revision}); ${events} in all`,
+        );
       } else if (req.url.startsWith('/status')) {
         const status = JSON.parse(body.toString('utf8'));
-        console.log(`collector: status from ${status.labels.instance}: bundle authz at ${status.bundles.authz.active_revision ?? '(none)'}${status.bundles.authz.message ? `, error: ${status.bundles.authz.message}` : ''}`);
+        console.log(
+          `collector: status from ${status.labels.instance}: bundle authz at ${status.bundles.authz.active_revision ?? '(none)'}${status.bundles.authz.message ? `, error: ${status.bundles.authz.message}` : ''}`,
+        );
       }
       res.writeHead(200).end();
     });
@@ -118,7 +127,9 @@ async function main() {
       entrypoint: ENTRYPOINT,
       opaConfig: {
         services: { bundles: { url: nginx.url }, collector: { url: collectorUrl } },
-        bundles: { authz: { service: 'bundles', resource: 'bundles/authz.tar.gz', polling: { min_delay_seconds: 1, max_delay_seconds: 2 } } },
+        bundles: {
+          authz: { service: 'bundles', resource: 'bundles/authz.tar.gz', polling: { min_delay_seconds: 1, max_delay_seconds: 2 } },
+        },
         decision_logs: { service: 'collector', reporting: { min_delay_seconds: 2, max_delay_seconds: 3 } },
         status: { service: 'collector' },
         labels: { instance: name },
@@ -138,7 +149,8 @@ async function main() {
   publish(fs.readFileSync(POLICY, 'utf8'));
   await Promise.all(instances.map((instance) => instance.auth.ready));
   console.log('\nBoth instances enforce the bundle now. Try:');
-  for (const { name, url } of instances) console.log(`  curl -i -H "Authorization: Bearer ${bob}" ${url}/orders/7    # instance ${name}: 200`);
+  for (const { name, url } of instances)
+    console.log(`  curl -i -H "Authorization: Bearer ${bob}" ${url}/orders/7    # instance ${name}: 200`);
   console.log('\nType "publish" (after editing policies/api-authz.rego) or "deny" and press Enter; Ctrl+C to stop.\n');
 
   const input = readline.createInterface({ input: process.stdin });

@@ -50,7 +50,10 @@ function createApp(config) {
 
   // Stateless: no server-to-client stream to open (GET) and no session to end (DELETE).
   app.all('/mcp', (_req, res) => {
-    res.status(405).set('Allow', 'POST').json({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed' } });
+    res
+      .status(405)
+      .set('Allow', 'POST')
+      .json({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed' } });
   });
 
   return { app, auth };

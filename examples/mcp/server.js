@@ -14,7 +14,8 @@ const ACCEPT = 'application/json, text/event-stream'; // Streamable HTTP clients
 
 function portFromEnv() {
   const port = process.env.PORT === undefined || process.env.PORT === '' ? 3000 : Number(process.env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer from 0 to 65535, got "${process.env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be an integer from 0 to 65535, got "${process.env.PORT}"`);
   return port;
 }
 
@@ -33,10 +34,22 @@ function tryIt(endpoint, demo) {
   const examples = [
     ['200: alice (tickets:read) lists the tools', reader, { jsonrpc: '2.0', id: 1, method: 'tools/list' }],
     ['200: alice (tickets:read) asks a price', reader, call(2, 'get_ticket_price', { route: 'SFO-JFK' })],
-    ['403: alice (tickets:read) tries to book -> JSON-RPC error "book_ticket needs the tickets:write scope"', reader, call(3, 'book_ticket', { route: 'SFO-JFK', seats: 2 })],
+    [
+      '403: alice (tickets:read) tries to book -> JSON-RPC error "book_ticket needs the tickets:write scope"',
+      reader,
+      call(3, 'book_ticket', { route: 'SFO-JFK', seats: 2 }),
+    ],
     ['200: bob (tickets:write) books 2 seats', booker, call(4, 'book_ticket', { route: 'SFO-JFK', seats: 2 })],
-    ['403: bob books 9 seats -> "book_ticket books between 1 and 4 seats per call"', booker, call(5, 'book_ticket', { route: 'SFO-JFK', seats: 9 })],
-    ['401: no token (WWW-Authenticate names the protected resource metadata)', undefined, call(6, 'get_ticket_price', { route: 'SFO-JFK' })],
+    [
+      '403: bob books 9 seats -> "book_ticket books between 1 and 4 seats per call"',
+      booker,
+      call(5, 'book_ticket', { route: 'SFO-JFK', seats: 9 }),
+    ],
+    [
+      '401: no token (WWW-Authenticate names the protected resource metadata)',
+      undefined,
+      call(6, 'get_ticket_price', { route: 'SFO-JFK' }),
+    ],
   ];
   return examples.map(([title, token, message]) => `# ${title}\n${curl(endpoint, token, message)}\n`).join('\n');
 }

@@ -30,7 +30,8 @@ function createTicketServer() {
     },
     async ({ route }) => {
       const fare = FARES[route];
-      if (fare === undefined) return { ...text(`No fare for route ${route}; known routes: ${Object.keys(FARES).join(', ')}`), isError: true };
+      if (fare === undefined)
+        return { ...text(`No fare for route ${route}; known routes: ${Object.keys(FARES).join(', ')}`), isError: true };
       return text(`A seat on ${route} costs $${fare}`);
     },
   );

@@ -91,7 +91,7 @@ async function sendRaw(server: Server, method: string, target: string, headers: 
   let text = raw.slice(split + 4);
   if (/chunked/i.test(responseHeaders['transfer-encoding'] ?? '')) {
     let decoded = '';
-    for (let at = 0; ; ) {
+    for (let at = 0; ;) {
       const eol = text.indexOf('\r\n', at);
       const size = parseInt(text.slice(at, eol), 16);
       if (!size) break;
@@ -109,13 +109,22 @@ async function sendRaw(server: Server, method: string, target: string, headers: 
   return { status: Number(statusLine.split(' ')[1]), headers: responseHeaders, text, body };
 }
 
-async function send(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'rawBody' | 'bodyParser' | 'form'>) {
+async function send(
+  handle: AppHandle,
+  scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'rawBody' | 'bodyParser' | 'form'>,
+) {
   const { res } = await sendWithCredentials(handle, scenario);
   return res;
 }
 
 /** Sends the scenario's request; also returns every credential it carried, which no log may ever contain. */
-async function sendWithCredentials(handle: AppHandle, scenario: Pick<Scenario, 'method' | 'path' | 'authorization' | 'headers' | 'body' | 'rawBody' | 'bodyParser' | 'form' | 'raw' | 'sessionCookie'>) {
+async function sendWithCredentials(
+  handle: AppHandle,
+  scenario: Pick<
+    Scenario,
+    'method' | 'path' | 'authorization' | 'headers' | 'body' | 'rawBody' | 'bodyParser' | 'form' | 'raw' | 'sessionCookie'
+  >,
+) {
   if (scenario.raw) {
     const authorization = await scenario.authorization?.(fixtures);
     const headers: Record<string, string> = Object.create(null);
@@ -146,7 +155,8 @@ async function sendWithCredentials(handle: AppHandle, scenario: Pick<Scenario, '
   for (const [name, value] of Object.entries(scenario.headers ?? {})) req = req.set(name, value as string);
   if (scenario.bodyParser) req = req.set(BODY_PARSER_HEADER, scenario.bodyParser);
   if (scenario.body) req = req.send(scenario.body);
-  if (scenario.rawBody !== undefined) req = (scenario.headers?.['Content-Type'] ? req : req.type('application/json')).send(scenario.rawBody);
+  if (scenario.rawBody !== undefined)
+    req = (scenario.headers?.['Content-Type'] ? req : req.type('application/json')).send(scenario.rawBody);
   if (scenario.form) req = req.type('form').send(scenario.form);
   return { res: await req, credentials };
 }
@@ -169,13 +179,21 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
   const apps = new Map<string, { handle: AppHandle; records: Recorded[] }>();
 
   /** One app per configuration, each with its own recording logger (pino's call shape). */
-  async function appFor(entrypoint: string, authRequired?: false, caseSensitive?: boolean, appOptions?: keyof typeof APP_OPTIONS): Promise<{ handle: AppHandle; records: Recorded[] }> {
+  async function appFor(
+    entrypoint: string,
+    authRequired?: false,
+    caseSensitive?: boolean,
+    appOptions?: keyof typeof APP_OPTIONS,
+  ): Promise<{ handle: AppHandle; records: Recorded[] }> {
     const key = `${entrypoint} authRequired=${authRequired ?? 'default'} caseSensitive=${caseSensitive ?? 'default'} options=${appOptions ?? 'none'}`;
     let app = apps.get(key);
     if (!app) {
       const records: Recorded[] = [];
       const extra = appOptions === undefined ? {} : APP_OPTIONS[appOptions];
-      const handle = await harness.start({ ...coreOptions(fixtures, { entrypoint, authRequired }), ...extra, logger: recordingLogger(records) }, { caseSensitive });
+      const handle = await harness.start(
+        { ...coreOptions(fixtures, { entrypoint, authRequired }), ...extra, logger: recordingLogger(records) },
+        { caseSensitive },
+      );
       app = { handle, records };
       apps.set(key, app);
       await handle.ready;
@@ -190,7 +208,12 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
   });
 
   test.each(scenarios.map((s) => [s.name, s] as [string, Scenario]))('%s', async (_title, scenario) => {
-    const { handle, records } = await appFor(scenario.entrypoint ?? 'authz/decision', scenario.authRequired, scenario.caseSensitive, scenario.appOptions);
+    const { handle, records } = await appFor(
+      scenario.entrypoint ?? 'authz/decision',
+      scenario.authRequired,
+      scenario.caseSensitive,
+      scenario.appOptions,
+    );
     records.length = 0;
     const { res, credentials } = await sendWithCredentials(handle, scenario);
     const want: Expectation = { ...scenario.expect, ...scenario.expectOn?.[harness.name] };
@@ -290,7 +313,12 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
     const records: Recorded[] = [];
     let handle: AppHandle | undefined;
     try {
-      handle = await harness.start({ ...coreOptions(fixtures), cacheMaxAge: 60_000, cooldownDuration: 30_000, logger: recordingLogger(records) });
+      handle = await harness.start({
+        ...coreOptions(fixtures),
+        cacheMaxAge: 60_000,
+        cooldownDuration: 30_000,
+        logger: recordingLogger(records),
+      });
       await handle.ready;
       const hitsAtStart = fixtures.jwksHits();
       const rsaToken = await token(fixtures);
@@ -351,7 +379,7 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
     await expect(harness.start(options)).rejects.toThrow(/issuer/);
   });
 
-  describe('the seed\'s admin/POST policy, unchanged (policies/v0/api-authz-v0.rego, Rego v0)', () => {
+  describe("the seed's admin/POST policy, unchanged (policies/v0/api-authz-v0.rego, Rego v0)", () => {
     let handle: AppHandle;
     beforeAll(async () => {
       const policyPath = path.join(__dirname, '..', '..', 'policies', 'v0', 'api-authz-v0.rego');
@@ -383,7 +411,12 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
       await handle.close();
     });
 
-    const call = (id: number, name: string, args: Record<string, unknown>) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+    const call = (id: number, name: string, args: Record<string, unknown>) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name, arguments: args },
+    });
     const withScope = (scope: string) => async (f: Fixtures) => `Bearer ${await token(f, { claims: { scope } })}`;
 
     test('allowed tool calls reach the handler; denied ones are 403 JSON-RPC errors with the policy message and the request id', async () => {
@@ -392,15 +425,36 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
       expect(allowed.status).toBe(200);
       expect(allowed.body).toMatchObject({ route: 'api', sub: 'alice', result: { allowed: true } });
 
-      const noScope = await send(handle, { method: 'POST', path: '/api/mcp', authorization: withScope('profile'), body: call(2, 'get_ticket_price', { route: 'SFO-JFK' }) });
+      const noScope = await send(handle, {
+        method: 'POST',
+        path: '/api/mcp',
+        authorization: withScope('profile'),
+        body: call(2, 'get_ticket_price', { route: 'SFO-JFK' }),
+      });
       expect(noScope.status).toBe(403);
-      expect(noScope.body).toEqual({ jsonrpc: '2.0', id: 2, error: { code: -32003, message: 'get_ticket_price needs the tickets:read scope' } });
+      expect(noScope.body).toEqual({
+        jsonrpc: '2.0',
+        id: 2,
+        error: { code: -32003, message: 'get_ticket_price needs the tickets:read scope' },
+      });
       expect(JSON.stringify(noScope.headers) + noScope.text).not.toContain('access is only permitted');
 
       const book = (id: number, seats: number) => call(id, 'book_ticket', { route: 'SFO-JFK', seats });
-      expect((await send(handle, { method: 'POST', path: '/api/mcp', authorization: withScope('tickets:read tickets:write'), body: book(3, 3) })).status).toBe(200);
-      const tooMany = await send(handle, { method: 'POST', path: '/api/mcp', authorization: withScope('tickets:read tickets:write'), body: book(4, 9) });
-      expect(tooMany.body).toEqual({ jsonrpc: '2.0', id: 4, error: { code: -32003, message: 'book_ticket books between 1 and 4 seats per call' } });
+      expect(
+        (await send(handle, { method: 'POST', path: '/api/mcp', authorization: withScope('tickets:read tickets:write'), body: book(3, 3) }))
+          .status,
+      ).toBe(200);
+      const tooMany = await send(handle, {
+        method: 'POST',
+        path: '/api/mcp',
+        authorization: withScope('tickets:read tickets:write'),
+        body: book(4, 9),
+      });
+      expect(tooMany.body).toEqual({
+        jsonrpc: '2.0',
+        id: 4,
+        error: { code: -32003, message: 'book_ticket books between 1 and 4 seats per call' },
+      });
       expect((await send(handle, { method: 'POST', path: '/api/mcp', body: price })).status).toBe(401);
     });
   });
@@ -463,7 +517,13 @@ describe('express: per-route form without a global middleware', () => {
       await auth.ready;
       const special = await token(fixtures, { claims: { sub: 'sam', roles: ['special'] } });
       expect((await request(app).post('/special').set('Authorization', `Bearer ${special}`)).body).toEqual({ sub: 'sam' });
-      expect((await request(app).post('/special').set('Authorization', `Bearer ${await token(fixtures)}`)).status).toBe(403);
+      expect(
+        (
+          await request(app)
+            .post('/special')
+            .set('Authorization', `Bearer ${await token(fixtures)}`)
+        ).status,
+      ).toBe(403);
       expect((await request(app).get('/open')).status).toBe(200);
     } finally {
       await auth.close();
@@ -481,7 +541,12 @@ describe('fastify: the router options that change what reaches a route', () => {
     await app.ready();
     try {
       const authorization = `Bearer ${await token(fixtures)}`;
-      for (const [target, path] of [['/admin/', '/admin'], ['//admin', '/admin'], ['/admin;x=1', '/admin'], ['//admin//;x', '/admin']] as const) {
+      for (const [target, path] of [
+        ['/admin/', '/admin'],
+        ['//admin', '/admin'],
+        ['/admin;x=1', '/admin'],
+        ['//admin//;x', '/admin'],
+      ] as const) {
         const res = await sendRaw(app.server, 'GET', target, { Authorization: authorization });
         expect({ target, status: res.status }).toEqual({ target, status: 200 });
         expect((res.body as { input: { path: string; request: { http: { raw_target: string; route: string } } } }).input).toMatchObject({
@@ -504,7 +569,11 @@ describe('fastify: encapsulation', () => {
 
   test('registered inside an encapsulated child plugin with a prefix, it protects only that plugin’s routes', async () => {
     const app = Fastify();
-    const answer = (where: string) => async (request: FastifyRequest) => ({ where, sub: request.auth?.payload?.sub ?? null, decided: request.auth !== undefined });
+    const answer = (where: string) => async (request: FastifyRequest) => ({
+      where,
+      sub: request.auth?.payload?.sub ?? null,
+      decided: request.auth !== undefined,
+    });
     app.get('/health', answer('root'));
     await app.register(
       async (v1) => {
@@ -512,22 +581,32 @@ describe('fastify: encapsulation', () => {
         v1.post('/orders', answer('v1'));
         v1.get('/orders', answer('v1'));
         // A grandchild context inherits the protection.
-        await v1.register(async (nested) => {
-          nested.post('/orders', answer('v1-nested'));
-        }, { prefix: '/nested' });
+        await v1.register(
+          async (nested) => {
+            nested.post('/orders', answer('v1-nested'));
+          },
+          { prefix: '/nested' },
+        );
       },
       { prefix: '/v1' },
     );
-    await app.register(async (v2) => {
-      v2.post('/orders', answer('v2'));
-    }, { prefix: '/v2' });
+    await app.register(
+      async (v2) => {
+        v2.post('/orders', answer('v2'));
+      },
+      { prefix: '/v2' },
+    );
     app.post('/orders', answer('root'));
     await app.ready();
     try {
       const admin = `Bearer ${await token(fixtures)}`;
       const reader = `Bearer ${await token(fixtures, { claims: { roles: ['reader'] } })}`;
       // Outside the child: untouched, no token needed, no request.auth, no decision header.
-      for (const [method, url, where] of [['GET', '/health', 'root'], ['POST', '/orders', 'root'], ['POST', '/v2/orders', 'v2']] as const) {
+      for (const [method, url, where] of [
+        ['GET', '/health', 'root'],
+        ['POST', '/orders', 'root'],
+        ['POST', '/v2/orders', 'v2'],
+      ] as const) {
         const res = await request(app.server)[method === 'GET' ? 'get' : 'post'](url);
         expect({ url, status: res.status, body: res.body }).toEqual({ url, status: 200, body: { where, sub: null, decided: false } });
         expect(res.headers[DECISION_ID_HEADER]).toBeUndefined();
@@ -539,7 +618,11 @@ describe('fastify: encapsulation', () => {
       expect(ok.body).toEqual({ where: 'v1', sub: 'alice', decided: true });
       expect(ok.headers[DECISION_ID_HEADER]).toEqual(expect.any(String));
       expect((await request(app.server).post('/v1/nested/orders')).status).toBe(401);
-      expect((await request(app.server).post('/v1/nested/orders').set('Authorization', admin)).body).toEqual({ where: 'v1-nested', sub: 'alice', decided: true });
+      expect((await request(app.server).post('/v1/nested/orders').set('Authorization', admin)).body).toEqual({
+        where: 'v1-nested',
+        sub: 'alice',
+        decided: true,
+      });
       // The decorator lives in the child context only.
       expect(app.opaJwt).toBeUndefined();
     } finally {
@@ -554,7 +637,10 @@ describe('fastify: encapsulation', () => {
     app.post('/api/orders', async (request) => ({ body: request.body }));
     await app.ready();
     try {
-      const res = await request(app.server).post('/api/orders').set('Authorization', `Bearer ${await token(fixtures)}`).send({ a: 1 });
+      const res = await request(app.server)
+        .post('/api/orders')
+        .set('Authorization', `Bearer ${await token(fixtures)}`)
+        .send({ a: 1 });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ body: { a: 1 } });
     } finally {
@@ -562,7 +648,6 @@ describe('fastify: encapsulation', () => {
     }
   });
 });
-
 
 /**
  * Two opa-jwt middlewares on one request (a general policy, then a stricter one on /admin) must both allow; the
@@ -578,7 +663,10 @@ describe.each(['express', 'koa'] as const)('%s: layered middlewares', (framework
 
   function build(decisions: string[]) {
     const general = { ...coreOptions(fixtures), onDecision: (entry: { path: string }) => void decisions.push(entry.path) };
-    const strict = { ...coreOptions(fixtures, { entrypoint: 'authz/special' }), onDecision: (entry: { path: string }) => void decisions.push(entry.path) };
+    const strict = {
+      ...coreOptions(fixtures, { entrypoint: 'authz/special' }),
+      onDecision: (entry: { path: string }) => void decisions.push(entry.path),
+    };
     if (framework === 'express') {
       const app = express();
       const first = expressOpaJwt(general);

@@ -42,7 +42,10 @@ interface Framework {
 }
 
 /** The handler behind opa-jwt answers the policy's result (the input document, for the `authz/echo` entrypoint). */
-const allowed = (auth: { payload: { sub?: unknown }; decision: { result: unknown } } | undefined) => ({ sub: auth?.payload.sub ?? null, result: auth?.decision.result ?? null });
+const allowed = (auth: { payload: { sub?: unknown }; decision: { result: unknown } } | undefined) => ({
+  sub: auth?.payload.sub ?? null,
+  result: auth?.decision.result ?? null,
+});
 
 const frameworks: Framework[] = [
   {
@@ -108,7 +111,10 @@ const frameworks: Framework[] = [
       if (ownHandler) {
         app.setErrorHandler((error: fastifyAdapter.HttpError, _request, reply) => {
           errors.push(error);
-          void reply.code(error.statusCode).headers(error.headers ?? {}).send({ handledBy: 'app' });
+          void reply
+            .code(error.statusCode)
+            .headers(error.headers ?? {})
+            .send({ handledBy: 'app' });
         });
       }
       await app.register(fastifyAdapter.opaJwt, options);
@@ -155,7 +161,11 @@ describe.each(frameworks)('$name', (framework) => {
       const error = app.errors[0] as expressAdapter.HttpError;
       expect(error).toBeInstanceOf(framework.exports.InsufficientScopeError);
       expect(error).toMatchObject({ status: 403, statusCode: 403, expose: true, code: 'insufficient_scope' });
-      expect(error.decision).toEqual({ allowed: false, decisionId: response.headers['x-decision-id'], externalMessage: 'admins only: ask support@example.com' });
+      expect(error.decision).toEqual({
+        allowed: false,
+        decisionId: response.headers['x-decision-id'],
+        externalMessage: 'admins only: ask support@example.com',
+      });
       expect(error.headers?.['X-Decision-Id']).toBe(response.headers['x-decision-id']);
       // The policy's internal message never travels with the error.
       expect(JSON.stringify({ ...error, decision: error.decision, message: error.message })).not.toContain('caller lacks the admin role');
@@ -194,9 +204,12 @@ describe.each(frameworks)('$name', (framework) => {
 
   describe('getToken', () => {
     it('fails closed (500) when the getter throws', async () => {
-      const app = await start({ getToken: () => {
-        throw new Error('cookie store down');
-      }, logger: { info() {}, warn() {}, error() {}, debug() {} } });
+      const app = await start({
+        getToken: () => {
+          throw new Error('cookie store down');
+        },
+        logger: { info() {}, warn() {}, error() {}, debug() {} },
+      });
       const response = await request(app.server).get('/api/orders');
       expect(response.status).toBe(500);
     });
@@ -227,11 +240,12 @@ describe.each(frameworks)('$name', (framework) => {
 
     it('hands a revoked token to the app as an InvalidTokenError with reason revoked', async () => {
       const app = await start({ isRevoked: () => true, onRefusal: 'error' });
-      const response = await request(app.server).get('/api/orders').set('Authorization', `Bearer ${await token(fixtures)}`);
+      const response = await request(app.server)
+        .get('/api/orders')
+        .set('Authorization', `Bearer ${await token(fixtures)}`);
       expect(response.status).toBe(401);
       expect(app.errors[0]).toBeInstanceOf(framework.exports.InvalidTokenError);
       expect((app.errors[0] as expressAdapter.InvalidTokenError).reason).toBe('revoked');
     });
   });
-
 });

@@ -78,7 +78,10 @@ export function unsignedToken(claims: JWTPayload = {}): string {
 export function hs256WithPublicKey(fixtures: Fixtures): string {
   const header = b64url(JSON.stringify({ alg: 'HS256', kid: fixtures.rsa.kid, typ: 'JWT' }));
   const payload = b64url(JSON.stringify({ sub: 'mallory', roles: ['admin'], iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }));
-  const secret = createPublicKey({ key: fixtures.rsa.publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+  const secret = createPublicKey({ key: fixtures.rsa.publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({
+    type: 'spki',
+    format: 'pem',
+  });
   const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
   return `${header}.${payload}.${signature}`;
 }
@@ -88,4 +91,3 @@ export function withForeignSignature(good: string, other: string): string {
   const [h, p] = good.split('.');
   return `${h}.${p}.${other.split('.')[2]}`;
 }
-

@@ -121,7 +121,8 @@ export const koaHarness: Harness = {
     const skip = koaOpaJwt.skip();
     const special = koaOpaJwt.route({ entrypoint: SPECIAL_ENTRYPOINT });
     app.use(async (ctx, next) => {
-      if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.get(BODY_PARSER_HEADER) !== 'none') (ctx.request as { body?: unknown }).body = await readKoaBody(ctx);
+      if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.get(BODY_PARSER_HEADER) !== 'none')
+        (ctx.request as { body?: unknown }).body = await readKoaBody(ctx);
       await next();
     });
     // @koa/router for the admin pages and the items: the middleware mounted on the router runs for its routes only.
@@ -144,7 +145,13 @@ export const koaHarness: Harness = {
     });
     app.use(auth);
     app.use((ctx) => {
-      const route = ctx.path.startsWith('/public/') ? 'public' : ctx.path.startsWith('/special/') ? 'special' : ctx.path.startsWith('/api/') ? 'api' : undefined;
+      const route = ctx.path.startsWith('/public/')
+        ? 'public'
+        : ctx.path.startsWith('/special/')
+          ? 'special'
+          : ctx.path.startsWith('/api/')
+            ? 'api'
+            : undefined;
       if (!route) return; // 404
       ctx.body = answer(route, ctx.state.auth);
     });

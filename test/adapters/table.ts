@@ -3,15 +3,7 @@
  * per framework). A scenario is a request, how to make its token, and what the answer must be.
  */
 import * as path from 'node:path';
-import {
-  AUDIENCE,
-  ISSUER,
-  hs256WithPublicKey,
-  token,
-  unsignedToken,
-  withForeignSignature,
-  type Fixtures,
-} from './fixtures';
+import { AUDIENCE, ISSUER, hs256WithPublicKey, token, unsignedToken, withForeignSignature, type Fixtures } from './fixtures';
 import type { HarnessName, OpaJwtOptions } from './harnesses';
 export { BODY_PARSER_HEADER } from './harnesses';
 
@@ -90,7 +82,15 @@ export interface AnswerBody {
 export interface EchoedInput {
   source: { ip?: string };
   request: {
-    http: { host: string; method: string; path: string; raw_target: string; route?: string; headers: Record<string, string>; query: Record<string, string[]> };
+    http: {
+      host: string;
+      method: string;
+      path: string;
+      raw_target: string;
+      route?: string;
+      headers: Record<string, string>;
+      query: Record<string, string[]>;
+    };
     mcp?: unknown;
     oauth?: unknown;
   };
@@ -141,7 +141,8 @@ export const REVOKED_JTI = 'revoked-jti-1';
 /** Option sets a scenario may add (`appOptions`), each run on an app of its own. */
 export const APP_OPTIONS = {
   'cookie token': {
-    getToken: (request: { headers: Record<string, string | string[] | undefined> }) => /(?:^|;\s*)session=([^;]+)/.exec(String(request.headers.cookie ?? ''))?.[1],
+    getToken: (request: { headers: Record<string, string | string[] | undefined> }) =>
+      /(?:^|;\s*)session=([^;]+)/.exec(String(request.headers.cookie ?? ''))?.[1],
   },
   'jti deny-list': { isRevoked: async (payload: { jti?: unknown }) => payload.jti === REVOKED_JTI },
   'body in input': { includeBody: true, maxBodySize: 256 },
@@ -329,7 +330,12 @@ export const scenarios: Scenario[] = [
     authRequired: false,
     method: 'GET',
     path: '/api/orders',
-    expect: { status: 401, challenge: 'bare', body: { error_description: 'admins only: ask support@example.com' }, mustNotShow: 'caller lacks the admin role' },
+    expect: {
+      status: 401,
+      challenge: 'bare',
+      body: { error_description: 'admins only: ask support@example.com' },
+      mustNotShow: 'caller lacks the admin role',
+    },
   },
   {
     name: 'boolean policy, true: allowed',
@@ -352,7 +358,12 @@ export const scenarios: Scenario[] = [
     method: 'GET',
     path: '/api/explode',
     authorization: bearer((f) => token(f)),
-    expect: { status: 500, bodyEquals: { error: 'server_error', error_description: 'the authorization decision could not be made' }, mustNotShow: 'conflict', decisionIdHeader: true },
+    expect: {
+      status: 500,
+      bodyEquals: { error: 'server_error', error_description: 'the authorization decision could not be made' },
+      mustNotShow: 'conflict',
+      decisionIdHeader: true,
+    },
   },
 
   // ---------------------------------------------------------------- evaluation budget and memory
@@ -425,7 +436,11 @@ export const scenarios: Scenario[] = [
     path: '/api/explode',
     authorization: bearer((f) => token(f)),
     body: { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'x' } },
-    expect: { status: 500, bodyEquals: { jsonrpc: '2.0', id: 9, error: { code: -32603, message: 'the authorization decision could not be made' } }, mustNotShow: 'conflict' },
+    expect: {
+      status: 500,
+      bodyEquals: { jsonrpc: '2.0', id: 9, error: { code: -32603, message: 'the authorization decision could not be made' } },
+      mustNotShow: 'conflict',
+    },
   },
   {
     name: 'a denied OAuth token request: 400 in RFC 6749 §5.2 format, never the internal message',
@@ -451,7 +466,11 @@ export const scenarios: Scenario[] = [
     path: '/api/mcp',
     authorization: bearer((f) => token(f)),
     body: callOf(1, 'delete_all'),
-    expect: { status: 403, bodyEquals: { jsonrpc: '2.0', id: 1, error: { code: -32003, message: 'this tool may not be called' } }, decisionIdHeader: true },
+    expect: {
+      status: 403,
+      bodyEquals: { jsonrpc: '2.0', id: 1, error: { code: -32003, message: 'this tool may not be called' } },
+      decisionIdHeader: true,
+    },
   },
   {
     name: 'deny-list: another tool is allowed',
@@ -471,7 +490,11 @@ export const scenarios: Scenario[] = [
     body: [callOf(3, 'delete_all'), ID_LESS_ERROR],
     expect: {
       status: 400,
-      bodyEquals: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'JSON-RPC batches of 2 messages are not accepted here; send one message per request' } },
+      bodyEquals: {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32600, message: 'JSON-RPC batches of 2 messages are not accepted here; send one message per request' },
+      },
       reason: 'invalid_request',
     },
   },
@@ -637,7 +660,12 @@ export const scenarios: Scenario[] = [
     method: 'GET',
     path: '/api/orders',
     authorization: bearer((f) => token(f, { claims: { jti: REVOKED_JTI } })),
-    expect: { status: 401, challenge: 'invalid_token', reason: 'revoked', body: { error: 'invalid_token', error_description: 'the token has been revoked' } },
+    expect: {
+      status: 401,
+      challenge: 'invalid_token',
+      reason: 'revoked',
+      body: { error: 'invalid_token', error_description: 'the token has been revoked' },
+    },
   },
   {
     name: 'isRevoked: any other jti is decided by the policy',
@@ -655,7 +683,11 @@ export const scenarios: Scenario[] = [
     path: '/api/orders',
     authorization: bearer((f) => token(f)),
     body: { item: 'book', quantity: 2, tags: ['a', 'b'] },
-    expect: { status: 200, inspect: ({ result }) => expect((result!.input.request.http as { body?: unknown }).body).toEqual({ item: 'book', quantity: 2, tags: ['a', 'b'] }) },
+    expect: {
+      status: 200,
+      inspect: ({ result }) =>
+        expect((result!.input.request.http as { body?: unknown }).body).toEqual({ item: 'book', quantity: 2, tags: ['a', 'b'] }),
+    },
   },
   {
     name: 'includeBody: a body over maxBodySize is refused with 413 before the policy runs',
@@ -742,11 +774,21 @@ export const scenarios: Scenario[] = [
     method: 'POST',
     path: '/api/token',
     authorization: bearer((f) => token(f)),
-    form: { grant_type: 'client_credentials', client_id: 'agent-1', client_secret: 'hunter2-client-secret', scope: 'orders:read orders:write' },
+    form: {
+      grant_type: 'client_credentials',
+      client_id: 'agent-1',
+      client_secret: 'hunter2-client-secret',
+      scope: 'orders:read orders:write',
+    },
     expect: {
       status: 200,
       inspect: ({ result }) => {
-        expect(result!.input.request.oauth).toEqual({ grant_type: 'client_credentials', client_id: 'agent-1', scope: 'orders:read orders:write', scopes: 'orders:read orders:write' });
+        expect(result!.input.request.oauth).toEqual({
+          grant_type: 'client_credentials',
+          client_id: 'agent-1',
+          scope: 'orders:read orders:write',
+          scopes: 'orders:read orders:write',
+        });
         expect(JSON.stringify(result!.input)).not.toContain('hunter2-client-secret');
       },
     },
@@ -904,7 +946,12 @@ function routingScenarios(): Scenario[] {
       expectOn: {
         fastify: {
           inspect: ({ result }) => {
-            expect(http_(result!.input.request.http)).toEqual({ path: '/items/AbC', raw_target: '/items/Ab%43?x=1', route: '/items/:id', query: { x: ['1'] } });
+            expect(http_(result!.input.request.http)).toEqual({
+              path: '/items/AbC',
+              raw_target: '/items/Ab%43?x=1',
+              route: '/items/:id',
+              query: { x: ['1'] },
+            });
           },
         },
       },
@@ -920,13 +967,22 @@ function routingScenarios(): Scenario[] {
         status: 200,
         inspect: ({ result }) => {
           // No route on Express and Koa: the middleware runs on the app, before any route is chosen.
-          expect(http_(result!.input.request.http)).toEqual({ path: '/api/orders', raw_target: 'http://evil.example/api/Orders?expand=1', query: { expand: ['1'] } });
+          expect(http_(result!.input.request.http)).toEqual({
+            path: '/api/orders',
+            raw_target: 'http://evil.example/api/Orders?expand=1',
+            query: { expand: ['1'] },
+          });
         },
       },
       expectOn: {
         fastify: {
           inspect: ({ result }) => {
-            expect(http_(result!.input.request.http)).toEqual({ path: '/api/Orders', raw_target: 'http://evil.example/api/Orders?expand=1', route: '/api/*', query: { expand: ['1'] } });
+            expect(http_(result!.input.request.http)).toEqual({
+              path: '/api/Orders',
+              raw_target: 'http://evil.example/api/Orders?expand=1',
+              route: '/api/*',
+              query: { expand: ['1'] },
+            });
           },
         },
       },
@@ -967,7 +1023,11 @@ function untrustedKeyScenarios(): Scenario[] {
       body: { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'x', arguments: { a: nested(400) } } },
       expect: {
         status: 400,
-        bodyEquals: { jsonrpc: '2.0', id: 5, error: { code: -32600, message: 'not a JSON-RPC 2.0 message this server accepts: nested more than 256 levels deep' } },
+        bodyEquals: {
+          jsonrpc: '2.0',
+          id: 5,
+          error: { code: -32600, message: 'not a JSON-RPC 2.0 message this server accepts: nested more than 256 levels deep' },
+        },
         noErrorLog: true,
       },
     },
@@ -998,7 +1058,9 @@ function untrustedKeyScenarios(): Scenario[] {
         status: 200,
         inspect: ({ result }) => {
           const { query: q, headers } = result!.input.request.http;
-          expect(JSON.parse(JSON.stringify(q))).toEqual(JSON.parse('{"constructor":["1","6"],"__proto__":["2"],"toString":["3"],"hasOwnProperty":["4"],"valueOf":["5"]}'));
+          expect(JSON.parse(JSON.stringify(q))).toEqual(
+            JSON.parse('{"constructor":["1","6"],"__proto__":["2"],"toString":["3"],"hasOwnProperty":["4"],"valueOf":["5"]}'),
+          );
           expect(headers).toMatchObject({ Constructor: 'c', Hasownproperty: 'h' });
         },
       },

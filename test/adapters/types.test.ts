@@ -51,5 +51,17 @@ export function neverCalled(): void {
 }
 
 test('the adapters declare their public types (checked by tsc -b test)', () => {
-  expect([expressFactory, expressReturns, expressIsHandler, expressAuth, expressRoute, koaFactory, koaReturns, koaIsMiddleware, koaAuth, fastifyOptions, fastifyAuth]).not.toContain(false);
+  expect([
+    expressFactory,
+    expressReturns,
+    expressIsHandler,
+    expressAuth,
+    expressRoute,
+    koaFactory,
+    koaReturns,
+    koaIsMiddleware,
+    koaAuth,
+    fastifyOptions,
+    fastifyAuth,
+  ]).not.toContain(false);
 });

@@ -79,7 +79,7 @@ describe.each(DOCS)('%s', (doc) => {
   });
 });
 
-describe('the README\'s opa-jwt build commands', () => {
+describe("the README's opa-jwt build commands", () => {
   const commands = DOCS.flatMap((doc) => shellLines(doc).filter((line) => line.startsWith('npx opa-jwt build ')));
 
   test('are there', () => {

@@ -49,9 +49,17 @@ async function exercise(url: string): Promise<Record<string, Answer>> {
     answers[request.title] = await send(request.url, { method: request.method, headers: request.headers, body: request.body });
   }
   answers['unknown order'] = await send(`${url}/orders/999`, { headers: bearer(issuer.mintToken('bob')) });
-  answers['malformed order'] = await send(`${url}/orders`, { method: 'POST', headers: { ...bearer(issuer.mintToken('alice')), ...json }, body: '{"quantity":1}' });
-  answers['expired token'] = await send(`${url}/orders/1`, { headers: bearer(issuer.mintToken('alice', { exp: Math.floor(Date.now() / 1000) - 600 })) });
-  answers['token for another audience'] = await send(`${url}/orders/1`, { headers: bearer(issuer.mintToken('alice', { aud: 'another-api' })) });
+  answers['malformed order'] = await send(`${url}/orders`, {
+    method: 'POST',
+    headers: { ...bearer(issuer.mintToken('alice')), ...json },
+    body: '{"quantity":1}',
+  });
+  answers['expired token'] = await send(`${url}/orders/1`, {
+    headers: bearer(issuer.mintToken('alice', { exp: Math.floor(Date.now() / 1000) - 600 })),
+  });
+  answers['token for another audience'] = await send(`${url}/orders/1`, {
+    headers: bearer(issuer.mintToken('alice', { aud: 'another-api' })),
+  });
   answers['route the policy does not cover'] = await send(`${url}/orders`, { headers: bearer(issuer.mintToken('alice')) });
   return answers;
 }
@@ -71,7 +79,10 @@ describe.each(EXAMPLES)('examples/%s', (name, createApp) => {
   });
 
   test('the demo requests: 200, 401, 403 with the policy message, 201', () => {
-    expect(answers['bob (role reader) reads order 1']).toEqual({ status: 200, body: { id: '1', item: 'coffee beans', quantity: 2, createdBy: 'alice' } });
+    expect(answers['bob (role reader) reads order 1']).toEqual({
+      status: 200,
+      body: { id: '1', item: 'coffee beans', quantity: 2, createdBy: 'alice' },
+    });
     expect(answers['no token at all']).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
     expect(answers['bob (role reader) tries to create an order']).toEqual({
       status: 403,
@@ -81,7 +92,10 @@ describe.each(EXAMPLES)('examples/%s', (name, createApp) => {
       status: 403,
       body: { error: 'insufficient_scope', error_description: 'orders:read requires the reader or admin role' },
     });
-    expect(answers['alice (role admin) creates an order']).toEqual({ status: 201, body: { id: '2', item: 'tea', quantity: 1, createdBy: 'alice' } });
+    expect(answers['alice (role admin) creates an order']).toEqual({
+      status: 201,
+      body: { id: '2', item: 'tea', quantity: 1, createdBy: 'alice' },
+    });
   });
 
   test('the API itself: 404 for an unknown order, 400 for a malformed one', () => {
@@ -120,13 +134,15 @@ describe.each(EXAMPLES)('examples/%s', (name, createApp) => {
     writeFileSync(policyPath, 'package authz\n\ndecision := {"allowed": true} if {\n\tinput.method ==\n}\n');
     const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined); // the adapters log the start-up failure
     try {
-      const started = createApp({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, policyPath }).then(async (example) => {
-        try {
-          await example.ready;
-        } finally {
-          await example.close();
-        }
-      });
+      const started = createApp({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, policyPath }).then(
+        async (example) => {
+          try {
+            await example.ready;
+          } finally {
+            await example.close();
+          }
+        },
+      );
       await expect(started).rejects.toThrow(/broken\.rego:5:1: /);
     } finally {
       logged.mockRestore();

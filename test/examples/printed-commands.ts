@@ -54,7 +54,14 @@ function parseCurl(title: string, line: string): PrintedCommand {
   if (!heading) throw new Error(`comment line does not say the expected status: # ${title}`);
   const words = shellWords(line);
   if (words[0] !== 'curl') throw new Error(`not a curl command: ${line}`);
-  const command: PrintedCommand = { title, expectStatus: Number(heading[1]), expectMessage: heading[3], method: 'GET', url: '', headers: {} };
+  const command: PrintedCommand = {
+    title,
+    expectStatus: Number(heading[1]),
+    expectMessage: heading[3],
+    method: 'GET',
+    url: '',
+    headers: {},
+  };
   for (let i = 1; i < words.length; i++) {
     const word = words[i];
     if (word === '-i' || word === '-s') continue;

@@ -7,7 +7,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import Provider, { errors } from 'oidc-provider';
 
 const [resource, otherResource] = process.argv.slice(2);
-const signingKey = { ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'op-rsa-1', use: 'sig', alg: 'RS256' };
+const signingKey = {
+  ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
+  kid: 'op-rsa-1',
+  use: 'sig',
+  alg: 'RS256',
+};
 
 const server = createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -15,8 +20,22 @@ const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {
   clients: [
-    { client_id: 'reader-agent', client_secret: 'reader-agent-secret-0123456789abcdef', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'orders:read' },
-    { client_id: 'writer-agent', client_secret: 'writer-agent-secret-0123456789abcdef', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'orders:read orders:write' },
+    {
+      client_id: 'reader-agent',
+      client_secret: 'reader-agent-secret-0123456789abcdef',
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+      scope: 'orders:read',
+    },
+    {
+      client_id: 'writer-agent',
+      client_secret: 'writer-agent-secret-0123456789abcdef',
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+      scope: 'orders:read orders:write',
+    },
   ],
   jwks: { keys: [signingKey] },
   scopes: ['orders:read', 'orders:write'],
@@ -28,7 +47,13 @@ const provider = new Provider(issuer, {
       defaultResource: (_ctx, _client, oneOf) => oneOf,
       getResourceServerInfo: (_ctx, indicator) => {
         if (indicator !== resource && indicator !== otherResource) throw new errors.InvalidTarget();
-        return { scope: 'orders:read orders:write', audience: indicator, accessTokenTTL: 600, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+        return {
+          scope: 'orders:read orders:write',
+          audience: indicator,
+          accessTokenTTL: 600,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        };
       },
     },
   },

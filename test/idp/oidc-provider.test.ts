@@ -16,7 +16,10 @@ import { opaJwt, type OpaJwtMiddleware } from '@opa-jwt/express';
 
 const RESOURCE = 'https://orders.example.com';
 const OTHER_RESOURCE = 'https://billing.example.com';
-const SECRETS: Record<string, string> = { 'reader-agent': 'reader-agent-secret-0123456789abcdef', 'writer-agent': 'writer-agent-secret-0123456789abcdef' };
+const SECRETS: Record<string, string> = {
+  'reader-agent': 'reader-agent-secret-0123456789abcdef',
+  'writer-agent': 'writer-agent-secret-0123456789abcdef',
+};
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
 let op: ChildProcess;
@@ -25,7 +28,9 @@ let policyDir: string;
 let api: { server: Server; middleware: OpaJwtMiddleware; url: string };
 
 beforeAll(async () => {
-  op = spawn(process.execPath, [path.join(__dirname, 'oidc-provider-server.mjs'), RESOURCE, OTHER_RESOURCE], { stdio: ['pipe', 'pipe', 'pipe'] });
+  op = spawn(process.execPath, [path.join(__dirname, 'oidc-provider-server.mjs'), RESOURCE, OTHER_RESOURCE], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   op.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const firstLine = await new Promise<string>((resolve, reject) => {
@@ -77,11 +82,15 @@ afterAll(async () => {
 async function accessToken(client: string, scope: string, resource = RESOURCE): Promise<string> {
   const response = await fetch(`${issuer}/token`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${client}:${SECRETS[client]}`).toString('base64')}` },
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: `Basic ${Buffer.from(`${client}:${SECRETS[client]}`).toString('base64')}`,
+    },
     body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource }),
   });
   const body = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
-  if (!response.ok || body.access_token === undefined) throw new Error(`token endpoint: ${response.status} ${body.error}: ${body.error_description}`);
+  if (!response.ok || body.access_token === undefined)
+    throw new Error(`token endpoint: ${response.status} ${body.error}: ${body.error_description}`);
   return body.access_token;
 }
 
@@ -99,7 +108,14 @@ test('the provider issues RFC 9068 access tokens for the resource', async () => 
   const token = await accessToken('writer-agent', 'orders:read orders:write');
   expect(decodeSegment(token, 0)).toEqual(expect.objectContaining({ typ: 'at+jwt', alg: 'RS256', kid: 'op-rsa-1' }));
   expect(decodeSegment(token, 1)).toEqual(
-    expect.objectContaining({ iss: issuer, aud: RESOURCE, client_id: 'writer-agent', sub: 'writer-agent', scope: 'orders:read orders:write', jti: expect.any(String) }),
+    expect.objectContaining({
+      iss: issuer,
+      aud: RESOURCE,
+      client_id: 'writer-agent',
+      sub: 'writer-agent',
+      scope: 'orders:read orders:write',
+      jti: expect.any(String),
+    }),
   );
 });
 

@@ -46,7 +46,10 @@ async function provider(routes: () => Record<string, (origin: string) => unknown
 }
 
 /** The orders API behind opa-jwt with `options` (the recipe's) and `orders` (which claims grant what). */
-async function ordersApi(options: Partial<AuthorizerOptions>, orders: Record<string, unknown>): Promise<{ url: string; middleware: OpaJwtMiddleware }> {
+async function ordersApi(
+  options: Partial<AuthorizerOptions>,
+  orders: Record<string, unknown>,
+): Promise<{ url: string; middleware: OpaJwtMiddleware }> {
   const middleware = opaJwt({ ...options, policy: policyDir, entrypoint: 'orders/allow', data: { access: orders }, logger: quiet });
   const app = express();
   app.use(middleware);
@@ -72,7 +75,8 @@ async function call(url: string, method: 'GET' | 'POST', token: string): Promise
 /** GET and POST answers for each token: `{ name: [GET status, POST status] }`. */
 async function answers(url: string, tokens: Record<string, string>): Promise<Record<string, [number, number]>> {
   const result: Record<string, [number, number]> = {};
-  for (const [name, token] of Object.entries(tokens)) result[name] = [(await call(url, 'GET', token)).status, (await call(url, 'POST', token)).status];
+  for (const [name, token] of Object.entries(tokens))
+    result[name] = [(await call(url, 'GET', token)).status, (await call(url, 'POST', token)).status];
   return result;
 }
 
@@ -90,10 +94,17 @@ describe('Auth0', () => {
     }));
   });
   const token = (claims: Record<string, unknown>) =>
-    mint(key, { typ: 'JWT' }, { iss: `${tenant.origin}/`, sub: 'auth0|alice', aud: [API, `${tenant.origin}/userinfo`], azp: 'spa-client', ...claims });
+    mint(
+      key,
+      { typ: 'JWT' },
+      { iss: `${tenant.origin}/`, sub: 'auth0|alice', aud: [API, `${tenant.origin}/userinfo`], azp: 'spa-client', ...claims },
+    );
   const orders = { read: { scopes: ['read:orders'] }, write: { permissions: ['write:orders'], roles: ['admin'] } };
 
-  test.each([['with', '/'], ['without', '']])('issuerBaseURL %s a trailing slash: scopes, permissions and namespaced roles decide', async (_label, slash) => {
+  test.each([
+    ['with', '/'],
+    ['without', ''],
+  ])('issuerBaseURL %s a trailing slash: scopes, permissions and namespaced roles decide', async (_label, slash) => {
     const { url } = await ordersApi({ issuerBaseURL: `${tenant.origin}${slash}`, audience: API, algorithms: ['RS256'] }, orders);
     expect(
       await answers(url, {
@@ -132,31 +143,48 @@ describe('Keycloak', () => {
     }));
   });
   const token = (claims: Record<string, unknown>) =>
-    mint(key, { typ: 'JWT' }, {
-      iss: `${kc.origin}/realms/demo`,
-      aud: ['orders-api', 'account'],
-      sub: 'f3b1c0de-0000-4000-8000-000000000001',
-      typ: 'Bearer',
-      azp: 'web-app',
-      jti: 'onrtac:1',
-      scope: 'openid profile email',
-      preferred_username: 'alice',
-      ...claims,
-    });
+    mint(
+      key,
+      { typ: 'JWT' },
+      {
+        iss: `${kc.origin}/realms/demo`,
+        aud: ['orders-api', 'account'],
+        sub: 'f3b1c0de-0000-4000-8000-000000000001',
+        typ: 'Bearer',
+        azp: 'web-app',
+        jti: 'onrtac:1',
+        scope: 'openid profile email',
+        preferred_username: 'alice',
+        ...claims,
+      },
+    );
   const orders = { client: 'orders-api', read: { roles: ['reader'] }, write: { client_roles: ['orders-admin'] } };
 
   test('a token signed with the realm encryption key is refused (the key set marks it use "enc")', async () => {
     const { url } = await ordersApi({ issuerBaseURL: `${kc.origin}/realms/demo`, audience: 'orders-api', algorithms: ['RS256'] }, orders);
-    const forged = await mint(encryption, { typ: 'JWT' }, { iss: `${kc.origin}/realms/demo`, aud: 'orders-api', realm_access: { roles: ['reader'] } });
+    const forged = await mint(
+      encryption,
+      { typ: 'JWT' },
+      { iss: `${kc.origin}/realms/demo`, aud: 'orders-api', realm_access: { roles: ['reader'] } },
+    );
     expect((await call(url, 'GET', forged)).status).toBe(401);
   });
 
-  test.each([['without', ''], ['with', '/']])('issuerBaseURL %s a trailing slash: realm roles and this client\'s roles decide', async (_label, slash) => {
-    const { url } = await ordersApi({ issuerBaseURL: `${kc.origin}/realms/demo${slash}`, audience: 'orders-api', algorithms: ['RS256'] }, orders);
+  test.each([
+    ['without', ''],
+    ['with', '/'],
+  ])("issuerBaseURL %s a trailing slash: realm roles and this client's roles decide", async (_label, slash) => {
+    const { url } = await ordersApi(
+      { issuerBaseURL: `${kc.origin}/realms/demo${slash}`, audience: 'orders-api', algorithms: ['RS256'] },
+      orders,
+    );
     expect(
       await answers(url, {
         reader: await token({ realm_access: { roles: ['offline_access', 'reader'] } }),
-        'orders-admin': await token({ realm_access: { roles: ['reader'] }, resource_access: { 'orders-api': { roles: ['orders-admin'] } } }),
+        'orders-admin': await token({
+          realm_access: { roles: ['reader'] },
+          resource_access: { 'orders-api': { roles: ['orders-admin'] } },
+        }),
         'orders-admin of another client': await token({ resource_access: { account: { roles: ['orders-admin'] } } }),
         'legacy /auth issuer': await token({ iss: `${kc.origin}/auth/realms/demo`, realm_access: { roles: ['reader'] } }),
         'default audience only (account)': await token({ aud: 'account', realm_access: { roles: ['reader'] } }),
@@ -178,15 +206,29 @@ describe('Okta', () => {
   beforeAll(async () => {
     key = await rsaKey('okta-kid-1');
     okta = await provider(() => ({
-      '/oauth2/default/.well-known/openid-configuration': (origin) => discoveryDocument(`${origin}/oauth2/default`, `${origin}/oauth2/default/v1/keys`),
+      '/oauth2/default/.well-known/openid-configuration': (origin) =>
+        discoveryDocument(`${origin}/oauth2/default`, `${origin}/oauth2/default/v1/keys`),
       '/oauth2/default/v1/keys': () => jwks(key),
     }));
   });
   // Okta's access tokens have no `typ` header.
   const token = (claims: Record<string, unknown>) =>
-    mint(key, {}, { ver: 1, jti: 'AT.1', iss: `${okta.origin}/oauth2/default`, aud: 'api://default', cid: '0oa1client', uid: '00u1alice', sub: 'alice@example.com', ...claims });
+    mint(
+      key,
+      {},
+      {
+        ver: 1,
+        jti: 'AT.1',
+        iss: `${okta.origin}/oauth2/default`,
+        aud: 'api://default',
+        cid: '0oa1client',
+        uid: '00u1alice',
+        sub: 'alice@example.com',
+        ...claims,
+      },
+    );
 
-  test('scp array and groups decide; the org server\'s issuer and other audiences are 401', async () => {
+  test("scp array and groups decide; the org server's issuer and other audiences are 401", async () => {
     const { url } = await ordersApi(
       { issuerBaseURL: `${okta.origin}/oauth2/default`, audience: 'api://default', algorithms: ['RS256'] },
       { read: { scopes: ['orders.read'] }, write: { groups: ['Orders Admins'] } },
@@ -195,14 +237,14 @@ describe('Okta', () => {
       await answers(url, {
         reader: await token({ scp: ['openid', 'orders.read'] }),
         admin: await token({ scp: ['openid'], groups: ['Everyone', 'Orders Admins'] }),
-        'scope as a string is not Okta\'s, still read': await token({ scp: 'orders.read' }),
+        "scope as a string is not Okta's, still read": await token({ scp: 'orders.read' }),
         'org authorization server': await token({ iss: okta.origin, scp: ['orders.read'] }),
         'another audience': await token({ aud: 'api://other', scp: ['orders.read'] }),
       }),
     ).toEqual({
       reader: [200, 403],
       admin: [403, 201],
-      'scope as a string is not Okta\'s, still read': [200, 403],
+      "scope as a string is not Okta's, still read": [200, 403],
       'org authorization server': [401, 401],
       'another audience': [401, 401],
     });
@@ -223,21 +265,48 @@ describe('Microsoft Entra ID', () => {
     const entraKeys = (issuer: string) => ({ keys: [{ ...withoutAlg, x5t: key.kid, issuer }] });
     sts = await provider(() => ({}));
     login = await provider(() => ({
-      [`/${TENANT}/v2.0/.well-known/openid-configuration`]: (origin) => discoveryDocument(`${origin}/${TENANT}/v2.0`, `${origin}/${TENANT}/discovery/v2.0/keys`),
+      [`/${TENANT}/v2.0/.well-known/openid-configuration`]: (origin) =>
+        discoveryDocument(`${origin}/${TENANT}/v2.0`, `${origin}/${TENANT}/discovery/v2.0/keys`),
       [`/${TENANT}/discovery/v2.0/keys`]: (origin) => entraKeys(`${origin}/${TENANT}/v2.0`),
       // v1.0 metadata names the sts.windows.net issuer: it is not the URL it is served from.
-      [`/${TENANT}/.well-known/openid-configuration`]: (origin) => discoveryDocument(`${sts.origin}/${TENANT}/`, `${origin}/${TENANT}/discovery/keys`),
+      [`/${TENANT}/.well-known/openid-configuration`]: (origin) =>
+        discoveryDocument(`${sts.origin}/${TENANT}/`, `${origin}/${TENANT}/discovery/keys`),
       [`/${TENANT}/discovery/keys`]: () => entraKeys(`${sts.origin}/${TENANT}/`),
       // The multi-tenant endpoint's metadata holds a template, never a token's issuer.
-      '/common/v2.0/.well-known/openid-configuration': (origin) => discoveryDocument(`${origin}/{tenantid}/v2.0`, `${origin}/common/discovery/v2.0/keys`),
+      '/common/v2.0/.well-known/openid-configuration': (origin) =>
+        discoveryDocument(`${origin}/{tenantid}/v2.0`, `${origin}/common/discovery/v2.0/keys`),
     }));
   });
   const v2 = (claims: Record<string, unknown>) =>
-    mint(key, { typ: 'JWT' }, {
-      iss: `${login.origin}/${TENANT}/v2.0`, aud: CLIENT, azp: 'c44b4083-3bb0-49c1-b47d-974e53cbdf3c', tid: TENANT, oid: 'a1', sub: 'AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ', ver: '2.0', ...claims,
-    });
+    mint(
+      key,
+      { typ: 'JWT' },
+      {
+        iss: `${login.origin}/${TENANT}/v2.0`,
+        aud: CLIENT,
+        azp: 'c44b4083-3bb0-49c1-b47d-974e53cbdf3c',
+        tid: TENANT,
+        oid: 'a1',
+        sub: 'AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ',
+        ver: '2.0',
+        ...claims,
+      },
+    );
   const v1 = (claims: Record<string, unknown>) =>
-    mint(key, { typ: 'JWT' }, { iss: `${sts.origin}/${TENANT}/`, aud: 'api://orders-api', appid: 'c44b4083-3bb0-49c1-b47d-974e53cbdf3c', tid: TENANT, oid: 'a1', sub: 'x', ver: '1.0', ...claims });
+    mint(
+      key,
+      { typ: 'JWT' },
+      {
+        iss: `${sts.origin}/${TENANT}/`,
+        aud: 'api://orders-api',
+        appid: 'c44b4083-3bb0-49c1-b47d-974e53cbdf3c',
+        tid: TENANT,
+        oid: 'a1',
+        sub: 'x',
+        ver: '1.0',
+        ...claims,
+      },
+    );
   const orders = { read: { scopes: ['Orders.Read'] }, write: { roles: ['Orders.Admin'] } };
 
   test('v2.0: scp (space-separated) for users, app roles for applications', async () => {
@@ -260,7 +329,15 @@ describe('Microsoft Entra ID', () => {
   });
 
   test('v1.0: issuer (sts.windows.net) and jwksUri given, no discovery', async () => {
-    const { url } = await ordersApi({ issuer: `${sts.origin}/${TENANT}/`, jwksUri: `${login.origin}/${TENANT}/discovery/keys`, audience: 'api://orders-api', algorithms: ['RS256'] }, orders);
+    const { url } = await ordersApi(
+      {
+        issuer: `${sts.origin}/${TENANT}/`,
+        jwksUri: `${login.origin}/${TENANT}/discovery/keys`,
+        audience: 'api://orders-api',
+        algorithms: ['RS256'],
+      },
+      orders,
+    );
     expect(
       await answers(url, {
         'user with Orders.Read': await v1({ scp: 'Orders.Read' }),
@@ -287,16 +364,48 @@ describe('Amazon Cognito', () => {
   beforeAll(async () => {
     key = await rsaKey('abcdefghijklmnopqrsexample=');
     cognito = await provider(() => ({
-      [`/${POOL}/.well-known/openid-configuration`]: (origin) => discoveryDocument(`${origin}/${POOL}`, `${origin}/${POOL}/.well-known/jwks.json`),
+      [`/${POOL}/.well-known/openid-configuration`]: (origin) =>
+        discoveryDocument(`${origin}/${POOL}`, `${origin}/${POOL}/.well-known/jwks.json`),
       [`/${POOL}/.well-known/jwks.json`]: () => jwks(key),
     }));
   });
-  const base = () => ({ iss: `${cognito.origin}/${POOL}`, sub: 'aaaaaaaa-bbbb-cccc-dddd-example', auth_time: Math.floor(Date.now() / 1000), jti: 'j1', origin_jti: 'o1', event_id: 'e1' });
+  const base = () => ({
+    iss: `${cognito.origin}/${POOL}`,
+    sub: 'aaaaaaaa-bbbb-cccc-dddd-example',
+    auth_time: Math.floor(Date.now() / 1000),
+    jti: 'j1',
+    origin_jti: 'o1',
+    event_id: 'e1',
+  });
   // Cognito sends no `typ` header.
   const idToken = (claims: Record<string, unknown>) =>
-    mint(key, {}, { ...base(), aud: APP_CLIENT, token_use: 'id', 'cognito:username': 'alice', email: 'alice@example.com', email_verified: true, ...claims });
+    mint(
+      key,
+      {},
+      {
+        ...base(),
+        aud: APP_CLIENT,
+        token_use: 'id',
+        'cognito:username': 'alice',
+        email: 'alice@example.com',
+        email_verified: true,
+        ...claims,
+      },
+    );
   const accessToken = (claims: Record<string, unknown>) =>
-    mint(key, {}, { ...base(), client_id: APP_CLIENT, token_use: 'access', scope: 'aws.cognito.signin.user.admin', username: 'alice', version: 2, ...claims });
+    mint(
+      key,
+      {},
+      {
+        ...base(),
+        client_id: APP_CLIENT,
+        token_use: 'access',
+        scope: 'aws.cognito.signin.user.admin',
+        username: 'alice',
+        version: 2,
+        ...claims,
+      },
+    );
 
   test('ID tokens (aud = app client id): cognito:groups decide; under the default audienceClaim access tokens (no aud) are refused', async () => {
     const { url } = await ordersApi(
@@ -347,7 +456,10 @@ describe('Amazon Cognito', () => {
       'another user pool': [401, 401],
       'ID token': [401, 401],
     });
-    expect(await call(url, 'GET', await accessToken({ client_id: 'otherclient' }))).toEqual({ status: 401, error: expect.stringMatching(/client_id/) });
+    expect(await call(url, 'GET', await accessToken({ client_id: 'otherclient' }))).toEqual({
+      status: 401,
+      error: expect.stringMatching(/client_id/),
+    });
     expect(await call(url, 'GET', await idToken({}))).toEqual({ status: 401, error: expect.stringMatching(/client_id/) });
   });
 });
@@ -362,17 +474,36 @@ describe('Google', () => {
   beforeAll(async () => {
     key = await rsaKey('c7e04465649ffa606557650c7e65f0a87ae00fe8');
     googleapis = await provider(() => ({ '/oauth2/v3/certs': () => jwks(key) }));
-    accounts = await provider(() => ({ '/.well-known/openid-configuration': (origin) => discoveryDocument(origin, `${googleapis.origin}/oauth2/v3/certs`) }));
+    accounts = await provider(() => ({
+      '/.well-known/openid-configuration': (origin) => discoveryDocument(origin, `${googleapis.origin}/oauth2/v3/certs`),
+    }));
   });
   const idToken = (claims: Record<string, unknown>) =>
-    mint(key, { typ: 'JWT' }, { iss: accounts.origin, azp: CLIENT_ID, aud: CLIENT_ID, sub: '110169484474386276334', email: 'alice@example.com', email_verified: true, hd: 'example.com', ...claims });
+    mint(
+      key,
+      { typ: 'JWT' },
+      {
+        iss: accounts.origin,
+        azp: CLIENT_ID,
+        aud: CLIENT_ID,
+        sub: '110169484474386276334',
+        email: 'alice@example.com',
+        email_verified: true,
+        hd: 'example.com',
+        ...claims,
+      },
+    );
   const orders = { read: { domains: ['example.com'] }, write: {} };
 
   test('ID tokens: a verified address in the hosted domain reads; both issuer spellings when both are configured', async () => {
     const bare = accounts.origin.replace(/^http:\/\//, '');
     const single = await ordersApi({ issuerBaseURL: accounts.origin, audience: CLIENT_ID, algorithms: ['RS256'] }, orders);
     const both = await ordersApi(
-      { issuers: [{ issuerBaseURL: accounts.origin }, { issuer: bare, jwksUri: `${googleapis.origin}/oauth2/v3/certs` }], audience: CLIENT_ID, algorithms: ['RS256'] },
+      {
+        issuers: [{ issuerBaseURL: accounts.origin }, { issuer: bare, jwksUri: `${googleapis.origin}/oauth2/v3/certs` }],
+        audience: CLIENT_ID,
+        algorithms: ['RS256'],
+      },
       orders,
     );
     const tokens = {

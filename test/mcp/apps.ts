@@ -42,7 +42,12 @@ async function serveMcp(req: IncomingMessage, res: ServerResponse, body: unknown
 /** The stand-in token endpoint: reached only when the policy allowed the exchange. */
 function issued(form: unknown): Record<string, unknown> {
   const scope = typeof form === 'string' ? new URLSearchParams(form).get('scope') : (form as Record<string, string>).scope;
-  return { access_token: 'issued-by-test-endpoint', issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', scope };
+  return {
+    access_token: 'issued-by-test-endpoint',
+    issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    token_type: 'Bearer',
+    scope,
+  };
 }
 
 async function listen(server: Server): Promise<string> {

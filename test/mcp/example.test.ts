@@ -39,7 +39,9 @@ afterAll(async () => {
 
 async function connect(scope: string, audience = resource): Promise<Client> {
   const bearer = await token(issuer, { audience, claims: { sub: 'bob', scope, client_id: 'agent-1' } });
-  const transport = new StreamableHTTPClientTransport(new URL(resource), { requestInit: { headers: { Authorization: `Bearer ${bearer}` } } });
+  const transport = new StreamableHTTPClientTransport(new URL(resource), {
+    requestInit: { headers: { Authorization: `Bearer ${bearer}` } },
+  });
   const client = new Client({ name: 'opa-jwt-example-test', version: '1.0.0' });
   clients.push(client);
   await client.connect(transport);
@@ -72,17 +74,24 @@ test('book_ticket with the write scope reaches the tool, which sees who called',
 
 test('a forbidden tool call fails with the policy message (missing scope)', async () => {
   const client = await connect('tickets:read');
-  await expect(client.callTool({ name: 'book_ticket', arguments: { route: 'JFK-LHR', seats: 2 } })).rejects.toThrow(/book_ticket needs the tickets:write scope/);
+  await expect(client.callTool({ name: 'book_ticket', arguments: { route: 'JFK-LHR', seats: 2 } })).rejects.toThrow(
+    /book_ticket needs the tickets:write scope/,
+  );
 });
 
 test('a forbidden tool call fails with the policy message (argument check)', async () => {
   const client = await connect('tickets:read tickets:write');
-  await expect(client.callTool({ name: 'book_ticket', arguments: { route: 'JFK-LHR', seats: 9 } })).rejects.toThrow(/book_ticket books between 1 and 4 seats per call/);
+  await expect(client.callTool({ name: 'book_ticket', arguments: { route: 'JFK-LHR', seats: 9 } })).rejects.toThrow(
+    /book_ticket books between 1 and 4 seats per call/,
+  );
 });
 
 test('a token minted for another server is refused before the MCP server sees anything (RFC 8707 audience)', async () => {
   // The SDK's error carries the HTTP status as `code` and the answer's body in its message.
-  await expect(connect('tickets:read', 'https://other.example.com/mcp')).rejects.toMatchObject({ code: 401, message: expect.stringMatching(/invalid_token/) });
+  await expect(connect('tickets:read', 'https://other.example.com/mcp')).rejects.toMatchObject({
+    code: 401,
+    message: expect.stringMatching(/invalid_token/),
+  });
 });
 
 test('the protected resource metadata names this server and its issuer', async () => {

@@ -62,7 +62,11 @@ describe.each(FRAMEWORKS)('%s: the real MCP server behind a deny-list policy run
     issuer = await startFixtures();
     dir = mkdtempSync(path.join(tmpdir(), 'opa-jwt-denylist-'));
     writeFileSync(path.join(dir, 'denylist.rego'), DENY_LIST_POLICY);
-    app = await startApp(framework, { ...mcpOptions(issuer), policy: path.join(dir, 'denylist.rego'), entrypoint: 'mcp/denylist/result' }, 'mcp');
+    app = await startApp(
+      framework,
+      { ...mcpOptions(issuer), policy: path.join(dir, 'denylist.rego'), entrypoint: 'mcp/denylist/result' },
+      'mcp',
+    );
   });
 
   afterAll(async () => {
@@ -72,16 +76,33 @@ describe.each(FRAMEWORKS)('%s: the real MCP server behind a deny-list policy run
   });
 
   async function post(body: string): Promise<{ status: number; text: string }> {
-    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${await accessToken(issuer, { sub: 'bob', scope: 'tickets:write' })}` };
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${await accessToken(issuer, { sub: 'bob', scope: 'tickets:write' })}`,
+    };
     const response = await fetch(`${app.url}/mcp`, { method: 'POST', headers, body });
     return { status: response.status, text: await response.text() };
   }
-  const booking = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'book_ticket', arguments: { route: 'SFO-JFK', seats: 1 } } });
+  const booking = (id: number) =>
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'book_ticket', arguments: { route: 'SFO-JFK', seats: 1 } },
+    });
   const idLessError = JSON.stringify({ jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' } });
 
   test('the call alone is refused, and another tool runs', async () => {
     expect(await post(booking(1))).toMatchObject({ status: 403 });
-    const price = await post(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_ticket_price', arguments: { route: 'SFO-JFK' } } }));
+    const price = await post(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'get_ticket_price', arguments: { route: 'SFO-JFK' } },
+      }),
+    );
     expect(price.status).toBe(200);
     expect(price.text).toContain('costs $329');
   });
@@ -94,8 +115,10 @@ describe.each(FRAMEWORKS)('%s: the real MCP server behind a deny-list policy run
     }
   });
 
-  test('a tool name in a __proto__ member (the SDK\'s schemas would read it through the prototype) is refused', async () => {
-    const answer = await post('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"__proto__":{"name":"book_ticket"},"arguments":{"route":"SFO-JFK","seats":1}}}');
+  test("a tool name in a __proto__ member (the SDK's schemas would read it through the prototype) is refused", async () => {
+    const answer = await post(
+      '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"__proto__":{"name":"book_ticket"},"arguments":{"route":"SFO-JFK","seats":1}}}',
+    );
     expect(answer.status).toBe(400);
     expect(answer.text).not.toContain('Booked');
   });
@@ -124,7 +147,12 @@ describe.each(FRAMEWORKS)('%s: MCP and token exchange behind opa-jwt', (framewor
     return fetch(`${mcpApp.url}/mcp`, { method: 'POST', headers, body: JSON.stringify(body) });
   }
 
-  const call = (id: string | number, name: string, args: Record<string, unknown>) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+  const call = (id: string | number, name: string, args: Record<string, unknown>) => ({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name, arguments: args },
+  });
   const reader = () => accessToken(issuer, { sub: 'alice', scope: 'tickets:read' });
   const writer = () => accessToken(issuer, { sub: 'bob', scope: 'tickets:read tickets:write' });
 
@@ -132,7 +160,11 @@ describe.each(FRAMEWORKS)('%s: MCP and token exchange behind opa-jwt', (framewor
     test('an allowed tool call returns the MCP server result', async () => {
       const response = await rpc(call(1, 'get_ticket_price', { route: 'SFO-JFK' }), await reader());
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'A seat on SFO-JFK costs $329' }] } });
+      expect(await response.json()).toEqual({
+        jsonrpc: '2.0',
+        id: 1,
+        result: { content: [{ type: 'text', text: 'A seat on SFO-JFK costs $329' }] },
+      });
     });
 
     test('listing tools is allowed to any authenticated caller', async () => {
@@ -145,7 +177,11 @@ describe.each(FRAMEWORKS)('%s: MCP and token exchange behind opa-jwt', (framewor
     test('a tool without its scope is a 403 JSON-RPC error with the policy message and the request id', async () => {
       const response = await rpc(call('call-7', 'book_ticket', { route: 'SFO-JFK', seats: 2 }), await reader());
       expect(response.status).toBe(403);
-      expect(await response.json()).toEqual({ jsonrpc: '2.0', id: 'call-7', error: { code: -32003, message: 'book_ticket needs the tickets:write scope' } });
+      expect(await response.json()).toEqual({
+        jsonrpc: '2.0',
+        id: 'call-7',
+        error: { code: -32003, message: 'book_ticket needs the tickets:write scope' },
+      });
     });
 
     test('the argument check refuses more than 4 seats, and allows 3', async () => {
@@ -195,7 +231,10 @@ describe.each(FRAMEWORKS)('%s: MCP and token exchange behind opa-jwt', (framewor
     });
 
     test('a batch of several messages is refused (one policy input per message)', async () => {
-      const response = await rpc([call(14, 'get_ticket_price', { route: 'SFO-JFK' }), call(15, 'book_ticket', { route: 'SFO-JFK', seats: 4 })], await reader());
+      const response = await rpc(
+        [call(14, 'get_ticket_price', { route: 'SFO-JFK' }), call(15, 'book_ticket', { route: 'SFO-JFK', seats: 4 })],
+        await reader(),
+      );
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600 } });
     });
@@ -206,7 +245,12 @@ describe.each(FRAMEWORKS)('%s: MCP and token exchange behind opa-jwt', (framewor
       return fetch(`${tokenApp.url}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: TOKEN_EXCHANGE, client_id: 'agent-1', subject_token_type: ACCESS_TOKEN, ...fields }).toString(),
+        body: new URLSearchParams({
+          grant_type: TOKEN_EXCHANGE,
+          client_id: 'agent-1',
+          subject_token_type: ACCESS_TOKEN,
+          ...fields,
+        }).toString(),
       });
     }
 

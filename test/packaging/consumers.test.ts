@@ -88,7 +88,12 @@ function exportKeys(kind: 'require' | 'import', name: string): string[] {
 
 describe.each(['rego', 'core', 'express', 'koa', 'fastify'])('@opa-jwt/%s', (name) => {
   const dir = path.join(ROOT, 'packages', name);
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { main: string; types: string; exports: Record<string, unknown>; files: string[] };
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+    main: string;
+    types: string;
+    exports: Record<string, unknown>;
+    files: string[];
+  };
 
   test('is built: every file its manifest points to exists (npm install builds them)', () => {
     const targets = new Set<string>([manifest.main, manifest.types]);
@@ -100,7 +105,11 @@ describe.each(['rego', 'core', 'express', 'koa', 'fastify'])('@opa-jwt/%s', (nam
     for (const file of targets) {
       expect(fs.existsSync(path.join(dir, file)) ? file : `${file} is missing: run npm run build`).toBe(file);
       // Published: under one of the `files` folders (npm always includes package.json).
-      if (path.normalize(file) !== 'package.json') expect([file, manifest.files.some((folder) => path.normalize(file).startsWith(`${folder}${path.sep}`) || path.normalize(file) === folder)]).toEqual([file, true]);
+      if (path.normalize(file) !== 'package.json')
+        expect([
+          file,
+          manifest.files.some((folder) => path.normalize(file).startsWith(`${folder}${path.sep}`) || path.normalize(file) === folder),
+        ]).toEqual([file, true]);
     }
   });
 });
@@ -147,12 +156,49 @@ describe('TypeScript consumers', () => {
 
   test.each([true, false])('default and named imports work compiled to CommonJS with esModuleInterop %s', (esModuleInterop) => {
     const dir = path.join(out, `interop-${esModuleInterop}`);
-    tsc(['--strict', '--module', 'commonjs', '--moduleResolution', 'node', '--esModuleInterop', String(esModuleInterop), '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--outDir', dir, path.join(CONSUMERS, 'interop.ts')]);
-    expect(JSON.parse(node([path.join(dir, 'interop.js')]))).toEqual({ express: true, koa: true, fastify: true, core: 'function', adapter: 'function' });
+    tsc([
+      '--strict',
+      '--module',
+      'commonjs',
+      '--moduleResolution',
+      'node',
+      '--esModuleInterop',
+      String(esModuleInterop),
+      '--target',
+      'es2022',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      '--outDir',
+      dir,
+      path.join(CONSUMERS, 'interop.ts'),
+    ]);
+    expect(JSON.parse(node([path.join(dir, 'interop.js')]))).toEqual({
+      express: true,
+      koa: true,
+      fastify: true,
+      core: 'function',
+      adapter: 'function',
+    });
   });
 
   test("the README's examples compile under strict, with the app's claims typed and the marked misuses refused", () => {
     // `@ts-expect-error` lines that compile would fail this too ("Unused '@ts-expect-error' directive").
-    expect(tsc(['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', path.join(CONSUMERS, 'readme.mts')])).toBe('');
+    expect(
+      tsc([
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--skipLibCheck',
+        '--types',
+        'node',
+        path.join(CONSUMERS, 'readme.mts'),
+      ]),
+    ).toBe('');
   });
 });

@@ -85,7 +85,7 @@ function appSource(kind: 'cjs' | 'esm' | 'ts', policy: string): string {
     '  const koaApp = new Koa();',
     `  const koaAuth = koaOpaJwt(${OPTIONS});`,
     '  koaApp.use(koaAuth);',
-    "  koaApp.use((ctx) => { ctx.body = { sub: ctx.state.auth?.payload?.sub }; });",
+    '  koaApp.use((ctx) => { ctx.body = { sub: ctx.state.auth?.payload?.sub }; });',
     '  await koaAuth.ready;',
     '  const koaHandle = koaApp.callback();',
     '  const koaServer = http.createServer((req, res) => void koaHandle(req, res));',
@@ -121,12 +121,26 @@ function prepareScratch(): Scratch {
   fs.mkdirSync(tarballs);
   fs.mkdirSync(app);
   const workspaces = PACKAGES.flatMap((p) => ['--workspace', `packages/${p}`]);
-  execFileSync(NPM, ['pack', ...workspaces, '--ignore-scripts', '--pack-destination', tarballs, '--silent'], { cwd: ROOT, stdio: 'pipe', timeout: 60_000 });
+  execFileSync(NPM, ['pack', ...workspaces, '--ignore-scripts', '--pack-destination', tarballs, '--silent'], {
+    cwd: ROOT,
+    stdio: 'pipe',
+    timeout: 60_000,
+  });
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'opa-jwt-tarball-consumer', private: true }));
   const files = fs.readdirSync(tarballs).map((f) => path.join(tarballs, f));
   const install = spawnSync(
     NPM,
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel', 'error', ...files, ...REGISTRY_DEPENDENCIES],
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      '--loglevel',
+      'error',
+      ...files,
+      ...REGISTRY_DEPENDENCIES,
+    ],
     { cwd: app, encoding: 'utf8', timeout: 120_000 },
   );
   if (install.status !== 0) {
@@ -159,7 +173,12 @@ describe('the packed tarballs, installed into a project outside the repository',
   run(`each tarball holds its LICENSE, dist/ and package.json${suffix}`, () => {
     for (const p of PACKAGES) {
       const dir = path.join(APP, 'node_modules', '@opa-jwt', p);
-      expect([p, fs.existsSync(path.join(dir, 'LICENSE')), fs.existsSync(path.join(dir, 'dist', 'index.js')), fs.existsSync(path.join(dir, 'dist', 'index.d.ts'))]).toEqual([p, true, true, true]);
+      expect([
+        p,
+        fs.existsSync(path.join(dir, 'LICENSE')),
+        fs.existsSync(path.join(dir, 'dist', 'index.js')),
+        fs.existsSync(path.join(dir, 'dist', 'index.d.ts')),
+      ]).toEqual([p, true, true, true]);
     }
     // Installed from the tarballs, not linked to this repository.
     expect(fs.lstatSync(path.join(APP, 'node_modules', '@opa-jwt', 'core')).isSymbolicLink()).toBe(false);
@@ -179,7 +198,15 @@ describe('the packed tarballs, installed into a project outside the repository',
     fs.writeFileSync(path.join(APP, 'app.ts'), appSource('ts', path.join(APP, 'authz.rego')));
     // skipLibCheck as most projects set it: @types/koa and its dependencies' own declarations disagree at times.
     const tsconfig = {
-      compilerOptions: { strict: true, target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', types: ['node'], outDir: 'out', skipLibCheck: true },
+      compilerOptions: {
+        strict: true,
+        target: 'ES2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        types: ['node'],
+        outDir: 'out',
+        skipLibCheck: true,
+      },
       files: ['app.ts'],
     };
     fs.writeFileSync(path.join(APP, 'tsconfig.json'), JSON.stringify(tsconfig));

@@ -28,7 +28,12 @@ describe('Rego unit tests', () => {
 
   test('every policy under policies/ has a _test.rego file with test_ rules', () => {
     expect(suites.map((suite) => suite.name)).toEqual(
-      expect.arrayContaining(['policies/api-authz.rego', 'policies/mcp-tools.rego', 'policies/token-exchange.rego', 'policies/v0/api-authz-v0.rego']),
+      expect.arrayContaining([
+        'policies/api-authz.rego',
+        'policies/mcp-tools.rego',
+        'policies/token-exchange.rego',
+        'policies/v0/api-authz-v0.rego',
+      ]),
     );
     for (const suite of suites) expect({ [suite.name]: results.get(suite.name)!.length > 0 }).toEqual({ [suite.name]: true });
   });
@@ -47,7 +52,10 @@ describe('Rego unit tests', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'opa-jwt-policy-'));
     try {
       const file = path.join(dir, 'broken_test.rego');
-      writeFileSync(file, 'package broken_test\n\ntest_true if true\n\ntest_false if 1 == 2\n\ntest_undefined if input.nothing\n\ntest_value_false := false\n');
+      writeFileSync(
+        file,
+        'package broken_test\n\ntest_true if true\n\ntest_false if 1 == 2\n\ntest_undefined if input.nothing\n\ntest_value_false := false\n',
+      );
       const tests = await runPolicyTests([file]);
       expect(tests.map((test) => `${test.package}.${test.name}`)).toEqual([
         'data.broken_test.test_true',
@@ -121,7 +129,7 @@ describe('the seed contract', () => {
   // A newcomer's clone has no ../shared: the skipped tests say so in their names.
   const withSeeds = (name: string, fn: () => void) => (present ? test(name, fn) : test.skip(name + SEEDS_ABSENT, fn));
 
-  withSeeds('the input and output schemas used here are the seed documents\' own', () => {
+  withSeeds("the input and output schemas used here are the seed documents' own", () => {
     expect(jsonAfter(seed004!, 'OIDC App Policy Schema')).toEqual(SEED_OIDC_INPUT);
     expect(jsonAfter(seed004!, 'MCP Proxy App and MCP Bridge App Policy Schema')).toEqual(SEED_MCP_INPUT);
     expect(jsonAfter(seed004!, 'Output Schema')).toEqual(SEED_OUTPUT);
@@ -134,7 +142,7 @@ describe('the seed contract', () => {
   });
 });
 
-describe('api-authz.rego and the seed\'s admin/POST rule (policies/v0, verbatim)', () => {
+describe("api-authz.rego and the seed's admin/POST rule (policies/v0, verbatim)", () => {
   let seed: CompiledPolicy;
   let ours: CompiledPolicy;
 
@@ -196,7 +204,11 @@ describe('token-exchange.rego and the seed OIDC app policy', () => {
   afterEach(() => jest.restoreAllMocks());
 
   test.each([
-    ['the seed example (read:users write:settings from api:read api:write) widens: refused', seedOidcInput('read:users write:settings'), REFUSED],
+    [
+      'the seed example (read:users write:settings from api:read api:write) widens: refused',
+      seedOidcInput('read:users write:settings'),
+      REFUSED,
+    ],
     ['narrowing to api:read', seedOidcInput('api:read'), { allowed: true }],
     ['the same scopes', seedOidcInput('api:write api:read'), { allowed: true }],
     ['one scope more than the subject token', seedOidcInput('api:read api:write api:admin'), REFUSED],
@@ -256,13 +268,20 @@ describe('mcp-tools.rego and the seed MCP proxy policy', () => {
     expect(seed.evaluate('orchestrator/result', input)).toEqual({ allowed: true });
     expect(ours.evaluate('mcp/tools/result', input)).toEqual({ allowed: true });
     const printed = (console.log as jest.Mock).mock.calls.map((args) => args.join(' '));
-    expect(printed).toEqual(['request made to tool:  get_ticket_price', 'request made with client of:  agent-1', 'access granted to subject: alice']);
+    expect(printed).toEqual([
+      'request made to tool:  get_ticket_price',
+      'request made with client of:  agent-1',
+      'access granted to subject: alice',
+    ]);
   });
 
   test('get_ticket_price without tickets:read is denied by both', () => {
     const input = seedMcpInput('get_ticket_price', { route: 'SFO-JFK' }, 'profile tickets:write');
     expect(seed.evaluate('orchestrator/result', input)).toEqual(SEED_DENIAL);
-    expect(ours.evaluate('mcp/tools/result', input)).toMatchObject({ allowed: false, external_message: 'get_ticket_price needs the tickets:read scope' });
+    expect(ours.evaluate('mcp/tools/result', input)).toMatchObject({
+      allowed: false,
+      external_message: 'get_ticket_price needs the tickets:read scope',
+    });
   });
 
   test('a scope that merely contains "tickets:read" passes the seed\'s contains() but not our scope set', () => {
@@ -272,11 +291,17 @@ describe('mcp-tools.rego and the seed MCP proxy policy', () => {
   });
 
   test('the second tool, book_ticket: write scope and a 1-4 seats argument check (ours only)', () => {
-    const book = (seats: unknown, scope: string) => ours.evaluate('mcp/tools/result', seedMcpInput('book_ticket', { route: 'SFO-JFK', seats }, scope));
+    const book = (seats: unknown, scope: string) =>
+      ours.evaluate('mcp/tools/result', seedMcpInput('book_ticket', { route: 'SFO-JFK', seats }, scope));
     expect(book(2, 'tickets:read tickets:write')).toEqual({ allowed: true });
     expect(book(2, 'tickets:read')).toMatchObject({ allowed: false, external_message: 'book_ticket needs the tickets:write scope' });
-    expect(book(5, 'tickets:write')).toMatchObject({ allowed: false, external_message: 'book_ticket books between 1 and 4 seats per call' });
+    expect(book(5, 'tickets:write')).toMatchObject({
+      allowed: false,
+      external_message: 'book_ticket books between 1 and 4 seats per call',
+    });
     expect(book('2', 'tickets:write')).toMatchObject({ allowed: false });
-    expect(seed.evaluate('orchestrator/result', seedMcpInput('book_ticket', { route: 'SFO-JFK', seats: 2 }, 'tickets:read tickets:write'))).toEqual(SEED_DENIAL);
+    expect(
+      seed.evaluate('orchestrator/result', seedMcpInput('book_ticket', { route: 'SFO-JFK', seats: 2 }, 'tickets:read tickets:write')),
+    ).toEqual(SEED_DENIAL);
   });
 });

@@ -22,7 +22,11 @@ function modulesOf(files: string[]): Array<{ path: string; source: string }> {
   return files.map((file) => ({ path: path.relative(ROOT, file), source: readFileSync(file, 'utf8') }));
 }
 
-export async function compilePolicy(files: string[], entrypoints: string[], options: { v0Compatible?: boolean } = {}): Promise<CompiledPolicy> {
+export async function compilePolicy(
+  files: string[],
+  entrypoints: string[],
+  options: { v0Compatible?: boolean } = {},
+): Promise<CompiledPolicy> {
   const compiled = compile({ modules: modulesOf(files), entrypoints, v0Compatible: options.v0Compatible });
   const policy = await loadPolicy(compiled.wasm, undefined, hostBuiltins);
   policy.setData({});

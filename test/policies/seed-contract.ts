@@ -44,7 +44,11 @@ export const SEED_MCP_INPUT = {
       host: 'mcp.example.com',
       method: 'POST',
       path: '/mcp',
-      headers: { Authorization: 'Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9...', 'Content-Type': 'application/json', 'User-Agent': 'MCP-Client/1.0' },
+      headers: {
+        Authorization: 'Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9...',
+        'Content-Type': 'application/json',
+        'User-Agent': 'MCP-Client/1.0',
+      },
     },
     mcp: {
       type: 'tool',
@@ -55,7 +59,11 @@ export const SEED_MCP_INPUT = {
 
 /** The seed's output schema example, verbatim. */
 export const SEED_OUTPUT = {
-  result: { allowed: true, internal_message: 'user does not have necessary group membership: missing admin membership', external_message: 'unauthorized' },
+  result: {
+    allowed: true,
+    internal_message: 'user does not have necessary group membership: missing admin membership',
+    external_message: 'unauthorized',
+  },
 };
 
 /** The text of the seed file containing `marker`, or undefined when ../shared is absent (a fresh clone). */

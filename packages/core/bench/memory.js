@@ -34,7 +34,9 @@ const AUDIENCE = 'orders-api';
 function startIssuer() {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'bench', alg: 'RS256', use: 'sig' };
-  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+  const server = http.createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+  );
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
       const issuer = `http://127.0.0.1:${server.address().port}`;
@@ -91,7 +93,13 @@ async function scenario(name, createAuthorizer, issuer, { freshTokens, logger })
       global.gc();
       global.gc();
       const heap = process.memoryUsage().heapUsed;
-      const line = [String(i + 1).padStart(10), `${mb(heap)} MB`.padStart(11), `${mb(authorizer.policies.current.memoryBytes)} MB`.padStart(15), String(authorizer.verifier.cache.size).padStart(13), median(durations).toFixed(1).padStart(19)];
+      const line = [
+        String(i + 1).padStart(10),
+        `${mb(heap)} MB`.padStart(11),
+        `${mb(authorizer.policies.current.memoryBytes)} MB`.padStart(15),
+        String(authorizer.verifier.cache.size).padStart(13),
+        median(durations).toFixed(1).padStart(19),
+      ];
       console.log(line.join(' '));
       durations = [];
     }
@@ -100,7 +108,14 @@ async function scenario(name, createAuthorizer, issuer, { freshTokens, logger })
 }
 
 async function cacheSaving(createAuthorizer, issuer) {
-  const authorizer = createAuthorizer({ policy: POLICY, entrypoint: 'authz/decision', issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, algorithms: ['RS256'] });
+  const authorizer = createAuthorizer({
+    policy: POLICY,
+    entrypoint: 'authz/decision',
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    audience: AUDIENCE,
+    algorithms: ['RS256'],
+  });
   await authorizer.ready();
   const { verifier } = authorizer;
   const cached = issuer.mint(['admin']);
@@ -117,7 +132,9 @@ async function cacheSaving(createAuthorizer, issuer) {
     hits.push(await time(cached));
     misses.push(await time(token));
   }
-  console.log(`\nverify(): cached token ${median(hits).toFixed(1)} µs, new token ${median(misses).toFixed(1)} µs (medians of ${fresh.length}, same run)`);
+  console.log(
+    `\nverify(): cached token ${median(hits).toFixed(1)} µs, new token ${median(misses).toFixed(1)} µs (medians of ${fresh.length}, same run)`,
+  );
   await authorizer.close();
 }
 
@@ -132,9 +149,18 @@ async function main() {
   console.log(`node ${process.version}; ${REQUESTS} requests per scenario; heap measured after forced GC`);
   const issuer = await startIssuer();
   try {
-    await scenario('40 tokens, repeated (verified-token cache hits), no logger', core.createAuthorizer, issuer, { freshTokens: false, logger: false });
-    await scenario('a new HS256 token for every request (cache at its bound of 1000), no logger', core.createAuthorizer, issuer, { freshTokens: true, logger: false });
-    await scenario('40 tokens, repeated, with a logger (decision log entries built and redacted)', core.createAuthorizer, issuer, { freshTokens: false, logger: true });
+    await scenario('40 tokens, repeated (verified-token cache hits), no logger', core.createAuthorizer, issuer, {
+      freshTokens: false,
+      logger: false,
+    });
+    await scenario('a new HS256 token for every request (cache at its bound of 1000), no logger', core.createAuthorizer, issuer, {
+      freshTokens: true,
+      logger: false,
+    });
+    await scenario('40 tokens, repeated, with a logger (decision log entries built and redacted)', core.createAuthorizer, issuer, {
+      freshTokens: false,
+      logger: true,
+    });
     await cacheSaving(core.createAuthorizer, issuer);
   } finally {
     issuer.close();

@@ -63,10 +63,18 @@ async function startFleetServer() {
   const source = fs.readFileSync(path.join(ROOT, 'policies', 'api-authz.rego'), 'utf8');
   const modules = [{ path: 'api-authz.rego', source }];
   const compiled = compile({ modules, entrypoints: ['authz/decision'] });
-  const bundle = writeBundle({ wasm: compiled.wasm, entrypoints: ['authz/decision'], regoFiles: modules, manifest: { revision: 'bench', roots: [''], wasm: [{ entrypoint: 'authz/decision', module: '/policy.wasm' }] } });
+  const bundle = writeBundle({
+    wasm: compiled.wasm,
+    entrypoints: ['authz/decision'],
+    regoFiles: modules,
+    manifest: { revision: 'bench', roots: [''], wasm: [{ entrypoint: 'authz/decision', module: '/policy.wasm' }] },
+  });
   let received = 0;
   const server = http.createServer((req, res) => {
-    if (req.method === 'GET') return void (req.headers['if-none-match'] === '"bench"' ? res.writeHead(304).end() : res.writeHead(200, { ETag: '"bench"' }).end(bundle));
+    if (req.method === 'GET')
+      return void (req.headers['if-none-match'] === '"bench"'
+        ? res.writeHead(304).end()
+        : res.writeHead(200, { ETag: '"bench"' }).end(bundle));
     req.on('data', () => undefined);
     req.on('end', () => {
       received++;
@@ -105,10 +113,36 @@ async function scenariosOf(core, label) {
   const ip = '::ffff:10.0.0.7';
   const mcpBody = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'get_ticket_price', arguments: { route: 'SFO-JFK' } } };
   const scenarios = [
-    { name: 'cached token, allowed', authorizer: authorizers.api, expect: 'allow', request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip } },
-    { name: 'cached token, denied', authorizer: authorizers.api, expect: 403, request: { method: 'POST', url: '/orders', headers: headers({ authorization: `Bearer ${reader}`, 'content-type': 'application/json', 'content-length': '13' }), ip, body: { item: 'x' } } },
-    { name: 'anonymous, denied', authorizer: authorizers.api, expect: 401, request: { method: 'GET', url: '/orders/7', headers: headers({}), ip } },
-    { name: 'anonymous, refused (authRequired)', authorizer: authorizers.required, expect: 401, request: { method: 'GET', url: '/orders/7', headers: headers({}), ip } },
+    {
+      name: 'cached token, allowed',
+      authorizer: authorizers.api,
+      expect: 'allow',
+      request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip },
+    },
+    {
+      name: 'cached token, denied',
+      authorizer: authorizers.api,
+      expect: 403,
+      request: {
+        method: 'POST',
+        url: '/orders',
+        headers: headers({ authorization: `Bearer ${reader}`, 'content-type': 'application/json', 'content-length': '13' }),
+        ip,
+        body: { item: 'x' },
+      },
+    },
+    {
+      name: 'anonymous, denied',
+      authorizer: authorizers.api,
+      expect: 401,
+      request: { method: 'GET', url: '/orders/7', headers: headers({}), ip },
+    },
+    {
+      name: 'anonymous, refused (authRequired)',
+      authorizer: authorizers.required,
+      expect: 401,
+      request: { method: 'GET', url: '/orders/7', headers: headers({}), ip },
+    },
     {
       name: 'MCP tools/call, allowed',
       authorizer: authorizers.mcp,
@@ -116,13 +150,29 @@ async function scenariosOf(core, label) {
       request: {
         method: 'POST',
         url: '/mcp',
-        headers: headers({ authorization: `Bearer ${agent}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': String(JSON.stringify(mcpBody).length), 'mcp-protocol-version': '2025-06-18' }),
+        headers: headers({
+          authorization: `Bearer ${agent}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'content-length': String(JSON.stringify(mcpBody).length),
+          'mcp-protocol-version': '2025-06-18',
+        }),
         ip,
         body: mcpBody,
       },
     },
-    { name: 'cached token, allowed, decision log on', authorizer: authorizers.logged, expect: 'allow', request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip } },
-    { name: 'cached token, allowed, decision log upload on', authorizer: authorizers.uploaded, expect: 'allow', request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip } },
+    {
+      name: 'cached token, allowed, decision log on',
+      authorizer: authorizers.logged,
+      expect: 'allow',
+      request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip },
+    },
+    {
+      name: 'cached token, allowed, decision log upload on',
+      authorizer: authorizers.uploaded,
+      expect: 'allow',
+      request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip },
+    },
   ].filter((scenario) => ONLY === undefined || scenario.name === ONLY);
   if (scenarios.length === 0) throw new Error(`REQUEST_PATH_ONLY="${ONLY}" names no scenario`);
 
@@ -130,12 +180,16 @@ async function scenariosOf(core, label) {
   for (const { name, authorizer, expect, request } of scenarios) {
     const outcome = await authorizer.authorize(request);
     const got = outcome.type === 'allow' ? 'allow' : outcome.status;
-    if (got !== expect) throw new Error(`${label}, scenario "${name}": expected ${expect}, got ${got} ${JSON.stringify(outcome.body ?? '')}`);
+    if (got !== expect)
+      throw new Error(`${label}, scenario "${name}": expected ${expect}, got ${got} ${JSON.stringify(outcome.body ?? '')}`);
   }
   const close = async () => {
     await Promise.all(Object.values(authorizers).map((authorizer) => authorizer.close()));
     const metrics = authorizers.uploaded.fleet?.uploader?.metrics;
-    if (metrics) console.log(`  ${label}: decision log upload: ${metrics.counter_decision_logs_uploaded} events uploaded in ${fleetServer.uploads()} requests, ${metrics.counter_decision_logs_dropped_buffer_size_limit_exceeded} dropped, ${metrics.counter_decision_logs_upload_failures} failed uploads, ${metrics.buffered_events} left in the buffer ${JSON.stringify(authorizers.uploaded.fleet.report().decision_logs)}`);
+    if (metrics)
+      console.log(
+        `  ${label}: decision log upload: ${metrics.counter_decision_logs_uploaded} events uploaded in ${fleetServer.uploads()} requests, ${metrics.counter_decision_logs_dropped_buffer_size_limit_exceeded} dropped, ${metrics.counter_decision_logs_upload_failures} failed uploads, ${metrics.buffered_events} left in the buffer ${JSON.stringify(authorizers.uploaded.fleet.report().decision_logs)}`,
+      );
     await fleetServer.close();
   };
   return { scenarios, close };
@@ -173,12 +227,16 @@ async function main() {
     }
   }
 
-  console.log(`node ${process.version}; ${ROUNDS} rounds of ${PER_ROUND} requests per scenario, interleaved; median (min–max) of the rounds' mean µs/request`);
+  console.log(
+    `node ${process.version}; ${ROUNDS} rounds of ${PER_ROUND} requests per scenario, interleaved; median (min–max) of the rounds' mean µs/request`,
+  );
   const cell = (values) => {
     const sorted = [...values].sort((a, b) => a - b);
     return `${median(values).toFixed(2).padStart(7)} µs (${sorted[0].toFixed(1)}–${sorted[sorted.length - 1].toFixed(1)})`;
   };
-  console.log(`  ${'scenario'.padEnd(40)} ${builds.map((build) => build.label.padEnd(24)).join(' ')}${builds.length > 1 ? 'this / baseline' : ''}`);
+  console.log(
+    `  ${'scenario'.padEnd(40)} ${builds.map((build) => build.label.padEnd(24)).join(' ')}${builds.length > 1 ? 'this / baseline' : ''}`,
+  );
   for (const { name } of builds[0].scenarios) {
     const columns = builds.map((build) => samples.get(`${build.label}\0${name}`));
     const ratio = columns.length > 1 ? `${(median(columns[0]) / median(columns[1])).toFixed(2)}` : '';

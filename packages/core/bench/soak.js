@@ -43,19 +43,30 @@ async function serve() {
   let authorizer = allowEverything;
   if (!process.env.SOAK_BASELINE) {
     const { createAuthorizer } = require('@opa-jwt/core');
-    authorizer = createAuthorizer({ policy: POLICY, entrypoint: 'authz/decision', issuer, jwksUri, audience: AUDIENCE, algorithms: ['RS256'] });
+    authorizer = createAuthorizer({
+      policy: POLICY,
+      entrypoint: 'authz/decision',
+      issuer,
+      jwksUri,
+      audience: AUDIENCE,
+      algorithms: ['RS256'],
+    });
     await authorizer.ready();
   }
   const rssAtStart = process.memoryUsage().rss;
   const server = http.createServer((req, res) => {
     if (req.url === '/__soak_stats') {
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ rssAtStart, rss: process.memoryUsage().rss }));
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ rssAtStart, rss: process.memoryUsage().rss }));
     }
     authorizer
       .authorize({ method: req.method, url: req.url, headers: req.headers, ip: req.socket.remoteAddress })
       .then((outcome) => {
         if (outcome.type === 'allow') {
-          res.writeHead(200, { 'content-type': 'application/json', ...outcome.headers }).end(JSON.stringify({ sub: outcome.auth.payload.sub }));
+          res
+            .writeHead(200, { 'content-type': 'application/json', ...outcome.headers })
+            .end(JSON.stringify({ sub: outcome.auth.payload.sub }));
         } else {
           res.writeHead(outcome.status, { 'content-type': 'application/json', ...outcome.headers }).end(JSON.stringify(outcome.body));
         }
@@ -96,7 +107,8 @@ function checkFlag() {
   const byDefault = compiledCallerFingerprint([], { OPA_JWT_KEEP_V8_WASM_INLINING: '1', PROBE_LOAD_CORE: '1' });
   const withCore = compiledCallerFingerprint([], { PROBE_LOAD_CORE: '1' });
   const withFlag = compiledCallerFingerprint(['--no-turbo-inline-js-wasm-calls'], {});
-  if (!byDefault || !withCore || !withFlag) return { effective: undefined, detail: 'could not read TurboFan code (--print-opt-code unavailable?)' };
+  if (!byDefault || !withCore || !withFlag)
+    return { effective: undefined, detail: 'could not read TurboFan code (--print-opt-code unavailable?)' };
   const effective = withCore === withFlag && withCore !== byDefault;
   return { effective, detail: `default=[${byDefault}] core=[${withCore}] cmdline-flag=[${withFlag}]` };
 }
@@ -119,7 +131,11 @@ function requestMix(issuer) {
 
 function startServer(issuer, env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [__filename, '--serve', issuer.issuer, issuer.jwksUri], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [__filename, '--serve', issuer.issuer, issuer.jwksUri], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const exited = new Promise((done) => child.on('exit', (code, signal) => done({ code, signal })));
@@ -149,10 +165,13 @@ async function load(port, mix, seconds) {
       const { method, url, token } = mix[next++ % mix.length];
       try {
         const status = await new Promise((resolve, reject) => {
-          const req = http.request({ host: '127.0.0.1', port, method, path: url, agent, headers: { authorization: `Bearer ${token}`, 'content-length': 0 } }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode));
-          });
+          const req = http.request(
+            { host: '127.0.0.1', port, method, path: url, agent, headers: { authorization: `Bearer ${token}`, 'content-length': 0 } },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode));
+            },
+          );
           req.on('error', reject);
           req.end();
         });
@@ -192,7 +211,14 @@ async function soak(issuer, mix, mode) {
   const exit = await server.exited;
   const fatal = /Fatal error|unreachable code|FATAL/i.exec(server.stderr());
   const rss = stats ? `${Math.round(stats.rssAtStart / 1048576)} -> ${Math.round(stats.rss / 1048576)} MB` : 'n/a';
-  return { mode, ...result, rss, survived: alive, exit: alive ? 'stopped by the benchmark' : `code ${exit.code} signal ${exit.signal}`, fatal: fatal ? server.stderr().slice(0, 400) : undefined };
+  return {
+    mode,
+    ...result,
+    rss,
+    survived: alive,
+    exit: alive ? 'stopped by the benchmark' : `code ${exit.code} signal ${exit.signal}`,
+    fatal: fatal ? server.stderr().slice(0, 400) : undefined,
+  };
 }
 
 async function main() {
@@ -204,7 +230,9 @@ async function main() {
   }
   console.log(`node ${process.version}, V8 ${process.versions.v8}, ${require('node:os').cpus().length} CPUs`);
   const flag = checkFlag();
-  console.log(`--no-turbo-inline-js-wasm-calls set at runtime by @opa-jwt/core takes effect: ${flag.effective === undefined ? 'unknown' : flag.effective ? 'yes' : 'NO'}`);
+  console.log(
+    `--no-turbo-inline-js-wasm-calls set at runtime by @opa-jwt/core takes effect: ${flag.effective === undefined ? 'unknown' : flag.effective ? 'yes' : 'NO'}`,
+  );
   console.log(`  builtins called by TurboFan code of a JS->Wasm caller: ${flag.detail}`);
 
   const issuer = await startJwksIssuer({ audience: AUDIENCE, kid: `soak-${randomUUID()}`, lifetime: 3600 });

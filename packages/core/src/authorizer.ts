@@ -83,7 +83,13 @@ export class OpaJwtAuthorizer implements Authorizer {
     this.resultShapes = new ResultShapeWarnings((fields, message) => logger.warn(fields, message));
     if (this.options.fleet) {
       const limits = { evaluationTimeout: this.options.evaluationTimeout, maxPolicyMemory: this.options.maxPolicyMemory };
-      const activation = { entrypoint: this.options.entrypoint, data: this.options.data, v0Compatible: this.options.v0Compatible, limits, logger };
+      const activation = {
+        entrypoint: this.options.entrypoint,
+        data: this.options.data,
+        v0Compatible: this.options.v0Compatible,
+        limits,
+        logger,
+      };
       this.fleet = new Fleet(this.options.fleet, activation, logger, (engine) => {
         this.policies.current = engine; // the swap: one assignment, between two evaluations
       });
@@ -92,8 +98,13 @@ export class OpaJwtAuthorizer implements Authorizer {
     // Reported once, here, for every adapter. What happens next is decided per request by what is in force, not by
     // this promise: with `watch`, a good version saved later is put in force (logged as recovered).
     policyStart.catch((error: unknown) => {
-      const until = this.options.watch ? 'until a version that loads is saved (the policy is being watched)' : 'until the process is restarted with a policy that loads';
-      logger.error(errorFields(error), `opa-jwt: the authorizer failed to start: the policy could not be loaded; every request is denied (500) ${until}`);
+      const until = this.options.watch
+        ? 'until a version that loads is saved (the policy is being watched)'
+        : 'until the process is restarted with a policy that loads';
+      logger.error(
+        errorFields(error),
+        `opa-jwt: the authorizer failed to start: the policy could not be loaded; every request is denied (500) ${until}`,
+      );
     });
     // Logs each issuer that could not be discovered; those are retried on demand (503 meanwhile), see TrustedIssuer.
     const verifierStart = this.verifier.start();
@@ -155,7 +166,10 @@ export class OpaJwtAuthorizer implements Authorizer {
 
   private failed(request: CoreRequest, error: unknown): Outcome {
     if (error instanceof HttpError) return this.deny(request, error, undefined);
-    this.options.logger.error({ ...errorFields(error), method: request.method, url: pathOf(request.url) }, 'opa-jwt: authorization failed unexpectedly');
+    this.options.logger.error(
+      { ...errorFields(error), method: request.method, url: pathOf(request.url) },
+      'opa-jwt: authorization failed unexpectedly',
+    );
     return this.deny(request, new PolicyEvaluationError({ cause: error }), undefined);
   }
 
@@ -163,7 +177,11 @@ export class OpaJwtAuthorizer implements Authorizer {
   private decide(request: CoreRequest, route: RouteOverrides | undefined): Outcome | Promise<Outcome> {
     const start = nowNs();
     if (route?.skip) {
-      return { type: 'allow', auth: { payload: {}, decision: { allowed: true, result: undefined, decisionId: newDecisionId() } }, headers: {} };
+      return {
+        type: 'allow',
+        auth: { payload: {}, decision: { allowed: true, result: undefined, decisionId: newDecisionId() } },
+        headers: {},
+      };
     }
     const wellKnown = serveWellKnown(request, this.options.protocols);
     if (wellKnown) return wellKnown;
@@ -213,7 +231,13 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (extracted) {
       const verifyStart = nowNs();
       const remembered = this.verifier.cached(extracted.token);
-      if (remembered !== undefined) return this.decideFor(request, route, target, extracted, remembered, { start, verifyNs: elapsedNs(verifyStart), inputNs: 0, evalNs: 0 });
+      if (remembered !== undefined)
+        return this.decideFor(request, route, target, extracted, remembered, {
+          start,
+          verifyNs: elapsedNs(verifyStart),
+          inputNs: 0,
+          evalNs: 0,
+        });
       const bearer = extracted;
       return this.verifyBearer(bearer.token, request).then((verified) =>
         this.decideFor(request, route, target, bearer, verified, { start, verifyNs: elapsedNs(verifyStart), inputNs: 0, evalNs: 0 }),
@@ -236,7 +260,8 @@ export class OpaJwtAuthorizer implements Authorizer {
     verified: VerifiedToken | undefined,
     timings: Timings,
   ): Outcome | Promise<Outcome> {
-    if (this.options.input || mayEnrichProtocolInput(request) || (this.options.includeBody && request.body !== undefined)) return this.decideEnriched(request, route, target, extracted, verified, timings);
+    if (this.options.input || mayEnrichProtocolInput(request) || (this.options.includeBody && request.body !== undefined))
+      return this.decideEnriched(request, route, target, extracted, verified, timings);
     const inputStart = nowNs();
     const input = buildInput(request, verified, target);
     // The document is exactly what buildInput made: its token part may be the text remembered with the token.
@@ -318,7 +343,10 @@ export class OpaJwtAuthorizer implements Authorizer {
     const idHeader: Record<string, string> = this.options.decisionIdHeader ? { [this.options.decisionIdHeader]: decisionId } : {};
 
     if (failure) {
-      this.options.logger.error({ decision_id: decisionId, entrypoint, ...errorFields(failure) }, 'opa-jwt: policy evaluation failed; request denied (500)');
+      this.options.logger.error(
+        { decision_id: decisionId, entrypoint, ...errorFields(failure) },
+        'opa-jwt: policy evaluation failed; request denied (500)',
+      );
       return this.deny(request, new PolicyEvaluationError({ cause: failure }), decision, idHeader);
     }
     if (decision.allowed) {
@@ -344,7 +372,8 @@ export class OpaJwtAuthorizer implements Authorizer {
       throw new PolicyEvaluationError({ cause: error });
     }
     if (token === undefined || token === '') return undefined;
-    if (typeof token !== 'string') throw new PolicyEvaluationError({ cause: new TypeError(`getToken returned ${typeof token}, not a string or undefined`) });
+    if (typeof token !== 'string')
+      throw new PolicyEvaluationError({ cause: new TypeError(`getToken returned ${typeof token}, not a string or undefined`) });
     return { token, method: 'custom' };
   }
 
@@ -393,8 +422,10 @@ export class OpaJwtAuthorizer implements Authorizer {
       path: pathOf(request.url),
       ip: request.ip === undefined ? undefined : normaliseIp(request.ip),
     };
-    if ((error as HttpError).status === 503) this.options.logger.error(fields, `opa-jwt: ${what} could not be verified: issuer keys unavailable`);
-    else if ((error as HttpError).status === 500) this.options.logger.error(fields, `opa-jwt: ${what} could not be checked (getToken or isRevoked failed); request denied`);
+    if ((error as HttpError).status === 503)
+      this.options.logger.error(fields, `opa-jwt: ${what} could not be verified: issuer keys unavailable`);
+    else if ((error as HttpError).status === 500)
+      this.options.logger.error(fields, `opa-jwt: ${what} could not be checked (getToken or isRevoked failed); request denied`);
     else if (fields.reason === 'nested_too_deep') this.malformedLog.log(fields.reason, fields, `opa-jwt: ${what} refused`);
     else this.options.logger.info(fields, `opa-jwt: ${what} refused`);
   }
@@ -402,7 +433,11 @@ export class OpaJwtAuthorizer implements Authorizer {
   /** Input a client controls and got wrong: rate-limited, without the raw target (it may carry a query token). */
   private logMalformed(reason: string, description: string, request: CoreRequest): void {
     const fields = { reason, description, method: request.method, ip: request.ip === undefined ? undefined : normaliseIp(request.ip) };
-    this.malformedLog.log(reason, fields, 'opa-jwt: malformed request refused (400); further ones for this reason are counted, not logged, for a minute');
+    this.malformedLog.log(
+      reason,
+      fields,
+      'opa-jwt: malformed request refused (400); further ones for this reason are counted, not logged, for a minute',
+    );
   }
 
   /**
@@ -413,7 +448,14 @@ export class OpaJwtAuthorizer implements Authorizer {
     const body = (outcome.body ?? {}) as { error?: unknown; error_description?: unknown };
     const rpcError = typeof body.error === 'object' && body.error !== null ? (body.error as { message?: unknown }) : undefined;
     const unparsed = outcome.status === 500;
-    const reason = outcome.status === 413 ? 'body_too_large' : unparsed ? 'body_not_parsed' : typeof body.error === 'string' ? body.error : 'invalid_request';
+    const reason =
+      outcome.status === 413
+        ? 'body_too_large'
+        : unparsed
+          ? 'body_not_parsed'
+          : typeof body.error === 'string'
+            ? body.error
+            : 'invalid_request';
     // Rate-limited: the body is the client's to get wrong, as often as it likes.
     (unparsed ? this.configErrorLog : this.malformedLog).log(
       `body:${reason}`,
@@ -425,11 +467,18 @@ export class OpaJwtAuthorizer implements Authorizer {
         path: pathOf(request.url),
         ip: request.ip === undefined ? undefined : normaliseIp(request.ip),
       },
-      unparsed ? 'opa-jwt: a JSON request body reached opa-jwt unparsed; mount a JSON body parser before it (request refused)' : 'opa-jwt: request refused',
+      unparsed
+        ? 'opa-jwt: a JSON request body reached opa-jwt unparsed; mount a JSON body parser before it (request refused)'
+        : 'opa-jwt: request refused',
     );
   }
 
-  private deny(request: CoreRequest, error: HttpError, decision: Decision | undefined, extraHeaders: Record<string, string> = {}): RespondOutcome {
+  private deny(
+    request: CoreRequest,
+    error: HttpError,
+    decision: Decision | undefined,
+    extraHeaders: Record<string, string> = {},
+  ): RespondOutcome {
     const plain = errorOutcome(error, this.options.realm, extraHeaders);
     const shaped = this.shape(request, plain, decision);
     // Handed to the app's error handling only while the answer is the error's own (not a JSON-RPC or OAuth one).
@@ -497,8 +546,8 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (onDecision) {
       try {
         const returned = onDecision(entry);
-        if (returned && typeof (returned).catch === 'function') {
-          (returned).catch((error: unknown) => logger.warn(errorFields(error), 'opa-jwt: onDecision failed'));
+        if (returned && typeof returned.catch === 'function') {
+          returned.catch((error: unknown) => logger.warn(errorFields(error), 'opa-jwt: onDecision failed'));
         }
       } catch (error) {
         logger.warn(errorFields(error), 'opa-jwt: onDecision failed');
@@ -516,7 +565,8 @@ const tokenJson = new WeakMap<VerifiedToken, string>();
  */
 function serialisedWithToken(input: PolicyInput, verified: VerifiedToken | undefined): string | undefined {
   const jwt = input.jwt;
-  if (verified === undefined || jwt === undefined || jwt.header !== verified.header || jwt.payload !== verified.payload) return serialised(input);
+  if (verified === undefined || jwt === undefined || jwt.header !== verified.header || jwt.payload !== verified.payload)
+    return serialised(input);
   let tokenText = tokenJson.get(verified);
   if (tokenText === undefined) {
     tokenText = JSON.stringify(jwt);

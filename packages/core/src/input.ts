@@ -145,7 +145,11 @@ export function normaliseIp(ip: string): string {
  * request.routing)` when the caller has it already; without it, a target that cannot be accepted throws
  * `MalformedTargetError` (400).
  */
-export function buildInput(request: CoreRequest, token: VerifiedToken | undefined, target: RequestTarget = requestTarget(request.url, request.routing)): PolicyInput {
+export function buildInput(
+  request: CoreRequest,
+  token: VerifiedToken | undefined,
+  target: RequestTarget = requestTarget(request.url, request.routing),
+): PolicyInput {
   const headers = canonicalHeaders(request.headers);
   const { path } = target;
   const query = queryParameters(target.query);

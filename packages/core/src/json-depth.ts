@@ -14,7 +14,8 @@ export function nestedDeeperThan(value: unknown, limit: number = MAX_JSON_DEPTH)
     return false;
   }
   for (const key in value) {
-    if (Object.prototype.hasOwnProperty.call(value, key) && nestedDeeperThan((value as Record<string, unknown>)[key], limit - 1)) return true;
+    if (Object.prototype.hasOwnProperty.call(value, key) && nestedDeeperThan((value as Record<string, unknown>)[key], limit - 1))
+      return true;
   }
   return false;
 }

@@ -57,7 +57,13 @@ export function safeLogger(logger: Logger): Logger {
 export function errorFields(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { error: String(error) };
   const fields: Record<string, unknown> = { error: error.message, errorName: error.name };
-  if (error.cause !== undefined) fields.cause = error.cause instanceof Error ? error.cause.message : typeof error.cause === 'string' ? error.cause : inspect(error.cause, { depth: 2, breakLength: Infinity });
+  if (error.cause !== undefined)
+    fields.cause =
+      error.cause instanceof Error
+        ? error.cause.message
+        : typeof error.cause === 'string'
+          ? error.cause
+          : inspect(error.cause, { depth: 2, breakLength: Infinity });
   return fields;
 }
 

@@ -13,7 +13,17 @@
  */
 import type { CoreRequest, Decision } from './contract';
 import type { RespondOutcome } from './decision';
-import { buildMcpInput, classifyJsonRpcBody, jsonRpcCodeForStatus, jsonRpcError, jsonRpcIdOf, JSONRPC_INVALID_REQUEST, type JsonRpcBody, type JsonRpcId, type McpInput } from './mcp';
+import {
+  buildMcpInput,
+  classifyJsonRpcBody,
+  jsonRpcCodeForStatus,
+  jsonRpcError,
+  jsonRpcIdOf,
+  JSONRPC_INVALID_REQUEST,
+  type JsonRpcBody,
+  type JsonRpcId,
+  type McpInput,
+} from './mcp';
 import {
   buildOAuthInput,
   headerValue,
@@ -150,7 +160,11 @@ export function mayEnrichProtocolInput(request: CoreRequest): boolean {
   return isInspectable(request) || isParsedValue(request.body);
 }
 
-export async function enrichProtocolInput(request: CoreRequest, protocols: ResolvedProtocolOptions, verifyToken: TokenVerifier): Promise<ProtocolEnrichment> {
+export async function enrichProtocolInput(
+  request: CoreRequest,
+  protocols: ResolvedProtocolOptions,
+  verifyToken: TokenVerifier,
+): Promise<ProtocolEnrichment> {
   if (!mayEnrichProtocolInput(request)) return { type: 'input', request: {} };
   const inspectable = isInspectable(request);
   // Refused, not passed through unread: an unread body could carry a tool call no policy has seen.
@@ -179,7 +193,10 @@ export async function enrichProtocolInput(request: CoreRequest, protocols: Resol
         type: 'respond',
         status: 500,
         headers: {},
-        body: { error: 'server_error', error_description: 'the JSON request body was not parsed before authorization (mount a JSON body parser before opa-jwt)' },
+        body: {
+          error: 'server_error',
+          error_description: 'the JSON request body was not parsed before authorization (mount a JSON body parser before opa-jwt)',
+        },
       };
     default:
       return { type: 'input', request: {} };
@@ -209,7 +226,8 @@ function addResourceMetadata(denial: RespondOutcome, metadata: ResolvedResourceM
 function describedMessage(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const record = body as Record<string, unknown>;
-  for (const key of ['error_description', 'message', 'error']) if (typeof record[key] === 'string' && record[key] !== '') return record[key];
+  for (const key of ['error_description', 'message', 'error'])
+    if (typeof record[key] === 'string' && record[key] !== '') return record[key];
   return undefined;
 }
 
@@ -217,7 +235,12 @@ function describedMessage(body: unknown): string | undefined {
  * Reshapes the core's denial for the protocol the request speaks. `decision` is the policy's decision when the
  * policy ran (its `externalMessage` is what clients see), undefined for authentication or internal failures.
  */
-export function shapeDenial(request: CoreRequest, denial: RespondOutcome, decision: Decision | undefined, protocols: ResolvedProtocolOptions): RespondOutcome {
+export function shapeDenial(
+  request: CoreRequest,
+  denial: RespondOutcome,
+  decision: Decision | undefined,
+  protocols: ResolvedProtocolOptions,
+): RespondOutcome {
   const headers = addResourceMetadata(denial, protocols.resourceMetadata);
   const method = request.method.toUpperCase();
   if (method !== 'POST' || denial.status === 401 || denial.status === 413) return { ...denial, headers };
@@ -231,7 +254,12 @@ export function shapeDenial(request: CoreRequest, denial: RespondOutcome, decisi
   if (tokenRequest) {
     if (denial.status === 403) {
       // Token endpoints answer a refused grant with 400 and an OAuth error code (RFC 6749 §5.2).
-      return { type: 'respond', status: 400, headers: { ...headers, ...OAUTH_ERROR_HEADERS }, body: oauthDenialBody(decision?.externalMessage) };
+      return {
+        type: 'respond',
+        status: 400,
+        headers: { ...headers, ...OAUTH_ERROR_HEADERS },
+        body: oauthDenialBody(decision?.externalMessage),
+      };
     }
     return { ...denial, headers: { ...headers, ...OAUTH_ERROR_HEADERS } };
   }
@@ -242,5 +270,10 @@ export function shapeDenial(request: CoreRequest, denial: RespondOutcome, decisi
     denial.status === 403
       ? decision?.externalMessage || describedMessage(denial.body) || 'forbidden'
       : describedMessage(denial.body) || 'request denied';
-  return { type: 'respond', status: denial.status, headers, body: jsonRpcError(jsonRpcIdOf(rpc.message), jsonRpcCodeForStatus(denial.status), message) };
+  return {
+    type: 'respond',
+    status: denial.status,
+    headers,
+    body: jsonRpcError(jsonRpcIdOf(rpc.message), jsonRpcCodeForStatus(denial.status), message),
+  };
 }

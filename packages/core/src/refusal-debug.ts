@@ -40,9 +40,21 @@ function decoded<T>(decode: () => T): T | undefined {
 }
 
 /** The fields that say why a token was refused: the check, and expected against actual values. */
-export function explainTokenRefusal(error: unknown, token: string, issuers: readonly TrustedIssuer[], settings: VerificationSettings, nowSeconds = Math.floor(Date.now() / 1000)): Record<string, unknown> {
-  const reason = error instanceof InvalidTokenError ? error.reason : ((error as { code?: unknown }).code as string | undefined) ?? (error as Error).name;
-  const fields: Record<string, unknown> = { check: reason, description: (error as { description?: string }).description ?? (error as Error).message };
+export function explainTokenRefusal(
+  error: unknown,
+  token: string,
+  issuers: readonly TrustedIssuer[],
+  settings: VerificationSettings,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Record<string, unknown> {
+  const reason =
+    error instanceof InvalidTokenError
+      ? error.reason
+      : (((error as { code?: unknown }).code as string | undefined) ?? (error as Error).name);
+  const fields: Record<string, unknown> = {
+    check: reason,
+    description: (error as { description?: string }).description ?? (error as Error).message,
+  };
   const cause = (error as Error).cause;
   if (cause instanceof errors.JWTClaimValidationFailed || cause instanceof errors.JWTExpired) {
     fields.claim = cause.claim;
@@ -80,7 +92,11 @@ export function explainTokenRefusal(error: unknown, token: string, issuers: read
       Object.assign(fields, { now: nowSeconds, clock_tolerance: clockTolerance });
       break;
     case 'too_old':
-      compare('iat', `iat >= now - maxTokenAge - clockTolerance (${nowSeconds - (settings.maxTokenAge ?? 0) - clockTolerance})`, payload?.iat);
+      compare(
+        'iat',
+        `iat >= now - maxTokenAge - clockTolerance (${nowSeconds - (settings.maxTokenAge ?? 0) - clockTolerance})`,
+        payload?.iat,
+      );
       Object.assign(fields, { now: nowSeconds, max_token_age: settings.maxTokenAge, clock_tolerance: clockTolerance });
       break;
     case 'signature':
@@ -108,22 +124,36 @@ export class RefusalDebug {
    * The instance when `DEBUG` turns opa-jwt on, else undefined. Records go to the given logger's `debug`; without
    * one, to stderr (the default console logger drops `debug`).
    */
-  static fromEnvironment(logger: Logger, loggerGiven: boolean, issuers: readonly TrustedIssuer[], settings: VerificationSettings, env: string | undefined = process.env.DEBUG): RefusalDebug | undefined {
+  static fromEnvironment(
+    logger: Logger,
+    loggerGiven: boolean,
+    issuers: readonly TrustedIssuer[],
+    settings: VerificationSettings,
+    env: string | undefined = process.env.DEBUG,
+  ): RefusalDebug | undefined {
     if (!debugEnabled(env)) return undefined;
-    const write: LogFn = loggerGiven ? (fields, message) => logger.debug(fields, message) : (fields, message) => console.error(message, fields);
+    const write: LogFn = loggerGiven
+      ? (fields, message) => logger.debug(fields, message)
+      : (fields, message) => console.error(message, fields);
     return new RefusalDebug(write, issuers, settings);
   }
 
   /** A bearer (or token-exchange) token refused by verification: 401, or 503 when the issuer's keys are unavailable. */
   tokenRefused(error: unknown, token: string, request: CoreRequest, what: string): void {
     const status = (error as { status?: unknown }).status;
-    this.write({ status, ...explainTokenRefusal(error, token, this.issuers, this.settings), ...requestFields(request) }, `opa-jwt: ${what} refused`);
+    this.write(
+      { status, ...explainTokenRefusal(error, token, this.issuers, this.settings), ...requestFields(request) },
+      `opa-jwt: ${what} refused`,
+    );
   }
 
   /** A refusal before any token was verified (no token, or a malformed request for one). */
   requestRefused(error: unknown, request: CoreRequest, check: string): void {
     const status = (error as { status?: unknown }).status;
-    this.write({ status, check, description: (error as { description?: string }).description, ...requestFields(request) }, 'opa-jwt: request refused');
+    this.write(
+      { status, check, description: (error as { description?: string }).description, ...requestFields(request) },
+      'opa-jwt: request refused',
+    );
   }
 
   /** The policy did not allow the request. */

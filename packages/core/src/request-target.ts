@@ -83,7 +83,8 @@ export function requestTarget(raw: string, routing: RoutingOptions = DEFAULT_ROU
     const afterScheme = rest.slice(scheme[0].length);
     const end = afterScheme.search(/[/?#]/);
     const authority = end === -1 ? afterScheme : afterScheme.slice(0, end);
-    if (!AUTHORITY.test(authority)) throw new MalformedTargetError('target_authority', 'the authority of an absolute-form target is malformed');
+    if (!AUTHORITY.test(authority))
+      throw new MalformedTargetError('target_authority', 'the authority of an absolute-form target is malformed');
     rest = end === -1 ? '/' : afterScheme.charCodeAt(end) === 0x2f ? afterScheme.slice(end) : `/${afterScheme.slice(end)}`;
   }
 
@@ -97,7 +98,8 @@ export function requestTarget(raw: string, routing: RoutingOptions = DEFAULT_ROU
   let path = pathEnd === -1 ? rest : rest.slice(0, pathEnd);
 
   if (path !== '/' && !PLAIN_PATH.test(path)) {
-    if (!PATH_CHARS.test(path)) throw new MalformedTargetError('target_characters', 'the path holds characters that must be percent-encoded');
+    if (!PATH_CHARS.test(path))
+      throw new MalformedTargetError('target_characters', 'the path holds characters that must be percent-encoded');
     if (path.includes('%')) path = decodePath(path);
     if (routing.mergeSlashes) path = path.replace(/\/{2,}/g, '/');
     if (DOT_SEGMENT.test(path)) throw new MalformedTargetError('target_dot_segment', 'the path holds a "." or ".." segment');

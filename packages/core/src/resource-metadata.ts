@@ -30,7 +30,10 @@ export const WELL_KNOWN_PATH = '/.well-known/oauth-protected-resource';
  * The audiences a token may carry (RFC 8707): the configured ones plus this resource's identifier, so a token minted
  * for another server is refused. Undefined when neither is configured (no audience check).
  */
-export function acceptedAudiences(configured: string | readonly string[] | undefined, metadata: ResolvedResourceMetadata | undefined): string[] | undefined {
+export function acceptedAudiences(
+  configured: string | readonly string[] | undefined,
+  metadata: ResolvedResourceMetadata | undefined,
+): string[] | undefined {
   const list = configured === undefined ? [] : typeof configured === 'string' ? [configured] : [...configured];
   if (metadata && !list.includes(metadata.document.resource)) list.push(metadata.document.resource);
   return list.length > 0 ? list : undefined;

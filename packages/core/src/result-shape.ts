@@ -31,7 +31,8 @@ function typeName(value: unknown): string {
  */
 export function wrongShape(defined: boolean, value: unknown): string | undefined {
   if (typeof value === 'boolean') return undefined;
-  if (!defined || value === undefined) return 'no result: the rule is undefined for this input (an empty result set); give it a default, e.g. `default allow := false`';
+  if (!defined || value === undefined)
+    return 'no result: the rule is undefined for this input (an empty result set); give it a default, e.g. `default allow := false`';
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return typeName(value);
   const allowed = (value as Record<string, unknown>).allowed;
   if (typeof allowed === 'boolean') return undefined;

@@ -6,7 +6,15 @@
  * Every refusal is an `InvalidTokenError` whose `reason` is logged (never the token) and whose description is sent
  * to the client; an issuer whose keys cannot be fetched gives a `KeysUnavailableError` (503, fail closed).
  */
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  type JWTVerifyOptions,
+} from 'jose';
 import { InvalidTokenError, KeysUnavailableError, PolicyEvaluationError, type CheckedClaim } from './errors';
 import { errorFields, type Logger } from './logger';
 import type { ResolvedOptions, RevocationCheck } from './options';
@@ -30,11 +38,16 @@ export class TokenVerifier {
   private readonly verifyOptionsCache = new Map<TrustedIssuer, JWTVerifyOptions>();
 
   constructor(
-    private readonly options: Pick<ResolvedOptions, 'issuers' | 'jwks' | 'clockTolerance' | 'maxTokenAge' | 'strict' | 'maxTokenSize' | 'tokenCacheSize' | 'isRevoked'>,
+    private readonly options: Pick<
+      ResolvedOptions,
+      'issuers' | 'jwks' | 'clockTolerance' | 'maxTokenAge' | 'strict' | 'maxTokenSize' | 'tokenCacheSize' | 'isRevoked'
+    >,
     private readonly logger: Logger,
   ) {
     this.cache = new VerifiedTokenCache(options.tokenCacheSize);
-    this.issuers = options.issuers.map((config) => new TrustedIssuer(config, options.jwks, logger, (issuer, kids) => this.keysRemoved(issuer, kids)));
+    this.issuers = options.issuers.map(
+      (config) => new TrustedIssuer(config, options.jwks, logger, (issuer, kids) => this.keysRemoved(issuer, kids)),
+    );
     this.allAlgorithms = new Set(this.issuers.flatMap((issuer) => issuer.algorithms));
   }
 
@@ -57,7 +70,11 @@ export class TokenVerifier {
     let dropped = 0;
     // Tokens without a kid may have been verified with any of the keys: forget them too.
     for (const kid of new Set([...kids, ''])) dropped += this.cache.forgetKey(issuer.label, kid);
-    if (dropped > 0) this.logger.info({ issuer: issuer.issuer, kids, droppedTokens: dropped }, 'opa-jwt: forgot cached tokens signed with keys that left the key set');
+    if (dropped > 0)
+      this.logger.info(
+        { issuer: issuer.issuer, kids, droppedTokens: dropped },
+        'opa-jwt: forgot cached tokens signed with keys that left the key set',
+      );
   }
 
   /**
@@ -70,7 +87,8 @@ export class TokenVerifier {
     // A revoked token takes the slow path, which refuses (and logs) it.
     if (cached === undefined || cached.revoked) return undefined;
     const issuers = this.issuers;
-    for (let i = 0; i < issuers.length; i++) if (issuers[i].label === cached.issuerLabel) return issuers[i].keysUsable() ? cached : undefined;
+    for (let i = 0; i < issuers.length; i++)
+      if (issuers[i].label === cached.issuerLabel) return issuers[i].keysUsable() ? cached : undefined;
     return undefined;
   }
 
@@ -88,7 +106,10 @@ export class TokenVerifier {
 
     if (!JWS_COMPACT.test(token)) {
       const parts = token.split('.').length;
-      throw new InvalidTokenError('malformed', parts === 5 ? 'encrypted tokens (JWE) are not accepted' : 'the token is not a signed JWT (header.payload.signature)');
+      throw new InvalidTokenError(
+        'malformed',
+        parts === 5 ? 'encrypted tokens (JWE) are not accepted' : 'the token is not a signed JWT (header.payload.signature)',
+      );
     }
     let header: JWTHeaderParameters;
     try {
@@ -176,13 +197,13 @@ export class TokenVerifier {
     if (known) return known;
     // Not a discovered issuer's: it may be one that could not be discovered yet (whose `iss` may be unknown).
     const candidates = this.issuers.filter((candidate) => !candidate.discovered && candidate.mayIssue(iss));
-    if (candidates.length === 0) throw new InvalidTokenError('issuer', 'the token\'s issuer is not trusted');
+    if (candidates.length === 0) throw new InvalidTokenError('issuer', "the token's issuer is not trusted");
     const attempts = await Promise.allSettled(candidates.map((candidate) => candidate.ensureDiscovered()));
     const found = candidates.find((candidate) => candidate.discovered && candidate.issuer === iss);
     if (found) return found;
     const unavailable = attempts.find((attempt): attempt is PromiseRejectedResult => attempt.status === 'rejected');
     if (unavailable) throw unavailable.reason; // KeysUnavailableError: we cannot tell yet whether it is trusted
-    throw new InvalidTokenError('issuer', 'the token\'s issuer is not trusted');
+    throw new InvalidTokenError('issuer', "the token's issuer is not trusted");
   }
 
   private remember(token: string, verified: VerifiedToken): void {
@@ -199,23 +220,26 @@ export class TokenVerifier {
     if (error instanceof KeysUnavailableError || error instanceof InvalidTokenError) return error;
     if (error instanceof errors.JWTExpired) {
       // jose reports maxTokenAge as an expiry of the `iat` claim.
-      if (error.claim === 'iat') return new InvalidTokenError('too_old', 'the token is older than this API accepts (iat)', { cause: error });
+      if (error.claim === 'iat')
+        return new InvalidTokenError('too_old', 'the token is older than this API accepts (iat)', { cause: error });
       return new InvalidTokenError('expired', 'the token has expired', { cause: error });
     }
     if (error instanceof errors.JWTClaimValidationFailed) {
       return claimRefusal(error);
     }
-    if (error instanceof errors.JWSSignatureVerificationFailed) return new InvalidTokenError('signature', 'the token signature is invalid', { cause: error });
+    if (error instanceof errors.JWSSignatureVerificationFailed)
+      return new InvalidTokenError('signature', 'the token signature is invalid', { cause: error });
     if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
       return new InvalidTokenError('unknown_key', 'no key of the issuer matches the token (kid)', { cause: error });
     }
-    if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidTokenError('alg_not_allowed', 'the token\'s algorithm is not accepted', { cause: error });
+    if (error instanceof errors.JOSEAlgNotAllowed)
+      return new InvalidTokenError('alg_not_allowed', "the token's algorithm is not accepted", { cause: error });
     if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid || error instanceof errors.JOSENotSupported) {
       return new InvalidTokenError('malformed', `the token is malformed: ${error.message}`, { cause: error });
     }
     if (error instanceof errors.JWKSInvalid || error instanceof errors.JWKInvalid) {
-      this.logger.error(errorFields(error), 'opa-jwt: the issuer\'s key set is unusable');
-      return new InvalidTokenError('unusable_key', 'the issuer\'s key could not be used', { cause: error });
+      this.logger.error(errorFields(error), "opa-jwt: the issuer's key set is unusable");
+      return new InvalidTokenError('unusable_key', "the issuer's key could not be used", { cause: error });
     }
     // Anything else (a TypeError from a key of the wrong type, say): refuse, and keep the cause for the log.
     return new InvalidTokenError('unverifiable', 'the token could not be verified', { cause: error });
@@ -231,14 +255,16 @@ const CHECKED_CLAIMS: ReadonlySet<string> = new Set<CheckedClaim>(['iss', 'sub',
 
 function claimRefusal(error: InstanceType<typeof errors.JWTClaimValidationFailed>): InvalidTokenError {
   const { claim, reason } = error;
-  if (!CHECKED_CLAIMS.has(claim) && claim !== 'typ') return new InvalidTokenError('unverifiable', 'the token could not be verified', { cause: error });
+  if (!CHECKED_CLAIMS.has(claim) && claim !== 'typ')
+    return new InvalidTokenError('unverifiable', 'the token could not be verified', { cause: error });
   const checked = claim as CheckedClaim;
-  if (reason === 'missing' && claim !== 'typ') return new InvalidTokenError(`missing_${checked}`, `the token has no ${claim} claim`, { cause: error });
+  if (reason === 'missing' && claim !== 'typ')
+    return new InvalidTokenError(`missing_${checked}`, `the token has no ${claim} claim`, { cause: error });
   switch (claim) {
     case 'nbf':
       return new InvalidTokenError('not_yet_valid', 'the token is not valid yet (nbf)', { cause: error });
     case 'iat':
-      return new InvalidTokenError('claim_iat', 'the token\'s iat claim is invalid', { cause: error });
+      return new InvalidTokenError('claim_iat', "the token's iat claim is invalid", { cause: error });
     case 'iss':
       return new InvalidTokenError('issuer', 'the token was not issued by the expected issuer (iss)', { cause: error });
     case 'aud':
@@ -272,10 +298,12 @@ async function askRevoked(isRevoked: RevocationCheck, payload: JWTPayload, heade
  */
 function checkClientAudience(payload: JWTPayload, accepted: readonly string[]): void {
   const clientId = payload.client_id;
-  if (typeof clientId !== 'string') throw new InvalidTokenError('claim_client_id', 'the token\'s client_id claim is invalid');
-  if (!accepted.includes(clientId)) throw new InvalidTokenError('audience', 'the token was not issued to a client this API accepts (client_id)');
+  if (typeof clientId !== 'string') throw new InvalidTokenError('claim_client_id', "the token's client_id claim is invalid");
+  if (!accepted.includes(clientId))
+    throw new InvalidTokenError('audience', 'the token was not issued to a client this API accepts (client_id)');
   if (payload.aud !== undefined) {
     const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    if (!audiences.some((aud) => accepted.includes(aud))) throw new InvalidTokenError('audience', 'the token is not meant for this API (aud)');
+    if (!audiences.some((aud) => accepted.includes(aud)))
+      throw new InvalidTokenError('audience', 'the token is not meant for this API (aud)');
   }
 }

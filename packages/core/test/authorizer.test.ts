@@ -110,7 +110,12 @@ async function authorizerWith(options: Partial<AuthorizerOptions> = {}) {
 }
 
 function get(url: string, token?: string, headers: Record<string, string> = {}): CoreRequest {
-  return { method: 'GET', url, headers: { host: 'api.test', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, ip: '::ffff:10.1.2.3' };
+  return {
+    method: 'GET',
+    url,
+    headers: { host: 'api.test', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    ip: '::ffff:10.1.2.3',
+  };
 }
 
 function respond(outcome: Outcome) {
@@ -128,7 +133,11 @@ describe('decision mapping', () => {
     expect(outcome.auth.token).toBe(token);
     expect(outcome.auth.header).toMatchObject({ alg: 'RS256', kid: 'rsa-1' });
     expect(outcome.auth.payload).toMatchObject({ sub: 'alice', roles: ['admin'] });
-    expect(outcome.auth.decision).toMatchObject({ allowed: true, result: { allowed: true, internal_message: 'admin' }, internalMessage: 'admin' });
+    expect(outcome.auth.decision).toMatchObject({
+      allowed: true,
+      result: { allowed: true, internal_message: 'admin' },
+      internalMessage: 'admin',
+    });
     expect(outcome.headers['X-Decision-Id']).toBe(outcome.auth.decision.decisionId);
   });
 
@@ -149,11 +158,14 @@ describe('decision mapping', () => {
     expect(respond(await authorizer.authorize(get('/', await issuer.sign()))).status).toBe(403);
   });
 
-  test.each(['app/number', 'app/text', 'app/allowed_string', 'app/never'])('%s (not true, not {allowed: true}, or undefined) denies', async (entrypoint) => {
-    const { authorizer } = await authorizerWith({ entrypoint });
-    const outcome = respond(await authorizer.authorize(get('/', await issuer.sign({ claims: { roles: ['admin'] } }))));
-    expect(outcome.status).toBe(403);
-  });
+  test.each(['app/number', 'app/text', 'app/allowed_string', 'app/never'])(
+    '%s (not true, not {allowed: true}, or undefined) denies',
+    async (entrypoint) => {
+      const { authorizer } = await authorizerWith({ entrypoint });
+      const outcome = respond(await authorizer.authorize(get('/', await issuer.sign({ claims: { roles: ['admin'] } }))));
+      expect(outcome.status).toBe(403);
+    },
+  );
 
   test('authRequired (default): no token is a 401 before the policy runs', async () => {
     const { authorizer, decisions } = await authorizerWith();
@@ -198,7 +210,9 @@ describe('decision mapping', () => {
     const token = await issuer.sign({ expiresIn: -60 });
     const outcome = respond(await authorizer.authorize(get('/', token)));
     expect(outcome.status).toBe(401);
-    expect(outcome.headers['WWW-Authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="the token has expired"');
+    expect(outcome.headers['WWW-Authenticate']).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="the token has expired"',
+    );
     expect(decisions).toHaveLength(0);
     const refusal = records.find((r) => /refused/.test(r.message ?? ''));
     expect(refusal?.fields).toMatchObject({ reason: 'expired', path: '/', ip: '10.1.2.3' });
@@ -220,10 +234,15 @@ describe('decision mapping', () => {
     expect(metadata.status).toBe(200);
     expect(metadata.body).toMatchObject({ resource: 'https://api.example.com/mcp', authorization_servers: [issuer.issuer] });
     const refused = respond(await authorizer.authorize(get('/')));
-    expect(refused.headers['WWW-Authenticate']).toBe('Bearer resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp", realm="api"');
+    expect(refused.headers['WWW-Authenticate']).toBe(
+      'Bearer resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp", realm="api"',
+    );
     // The resource identifier is the audience (RFC 8707): a token for AUDIENCE is not for this resource.
     expect(respond(await authorizer.authorize(get('/', await issuer.sign()))).status).toBe(401);
-    expect((await authorizer.authorize(get('/', await issuer.sign({ audience: 'https://api.example.com/mcp' })), { entrypoint: 'app/always' })).type).toBe('allow');
+    expect(
+      (await authorizer.authorize(get('/', await issuer.sign({ audience: 'https://api.example.com/mcp' })), { entrypoint: 'app/always' }))
+        .type,
+    ).toBe('allow');
   });
 });
 
@@ -250,12 +269,23 @@ describe("onRefusal: 'error'", () => {
   test('protocol-shaped refusals (a JSON-RPC denial, a 413) stay answered by opa-jwt', async () => {
     const { authorizer } = await authorizerWith({ onRefusal: 'error', maxBodySize: 256 });
     const token = await issuer.sign({ claims: { roles: ['reader'] } });
-    const post = (body: unknown): CoreRequest => ({ method: 'POST', url: '/mcp', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
-    const rpc = respond(await authorizer.authorize(post({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'x', arguments: {} } })));
+    const post = (body: unknown): CoreRequest => ({
+      method: 'POST',
+      url: '/mcp',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    });
+    const rpc = respond(
+      await authorizer.authorize(post({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'x', arguments: {} } })),
+    );
     expect(rpc.status).toBe(403);
     expect(rpc.body).toMatchObject({ jsonrpc: '2.0', id: 3, error: { message: 'admins only' } });
     expect(rpc.error).toBeUndefined();
-    const large = respond(await authorizer.authorize(post({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'x', arguments: { blob: 'y'.repeat(300) } } })));
+    const large = respond(
+      await authorizer.authorize(
+        post({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'x', arguments: { blob: 'y'.repeat(300) } } }),
+      ),
+    );
     expect(large.status).toBe(413);
     expect(large.error).toBeUndefined();
   });
@@ -277,13 +307,15 @@ describe('isRevoked', () => {
 });
 
 describe('the input the policy sees', () => {
-  test('canonical headers, host, query, source ip, the verified token, the hook\'s additions, data', async () => {
+  test("canonical headers, host, query, source ip, the verified token, the hook's additions, data", async () => {
     const { authorizer } = await authorizerWith({
       entrypoint: 'app/echo_decision',
       data: { limits: { max: 3 }, region: 'eu' },
       input: async (input, { token }) => ({ ...input, tenant: `tenant-of-${String(token?.payload.sub)}` }),
     });
-    const outcome = await authorizer.authorize(get('/orders?page=2&page=3', await issuer.sign(), { 'user-agent': 'curl/8', 'content-type': 'application/json' }));
+    const outcome = await authorizer.authorize(
+      get('/orders?page=2&page=3', await issuer.sign(), { 'user-agent': 'curl/8', 'content-type': 'application/json' }),
+    );
     if (outcome.type !== 'allow') throw new Error(`denied: ${JSON.stringify(outcome)}`);
     expect((outcome.auth.decision.result as { echo: unknown }).echo).toEqual({
       ua: 'curl/8',
@@ -311,7 +343,7 @@ describe('the input the policy sees', () => {
 });
 
 describe('decision log', () => {
-  test('one entry per decision in OPA\'s shape, credentials redacted, id matching the response header', async () => {
+  test("one entry per decision in OPA's shape, credentials redacted, id matching the response header", async () => {
     const { authorizer, decisions, records } = await authorizerWith();
     const token = await issuer.sign({ claims: { roles: ['admin'] } });
     const outcome = await authorizer.authorize(get('/orders?access_token_hint=1', token, { cookie: 'session=s3cr3t' }));
@@ -322,7 +354,10 @@ describe('decision log', () => {
       result: { allowed: true },
       requested_by: '10.1.2.3',
       labels: { app: 'opa-jwt' },
-      input: { request: { http: { method: 'GET', path: '/orders', headers: { Authorization: 'Bearer [REDACTED]', Cookie: '[REDACTED]' } } }, jwt: { payload: { sub: 'alice' } } },
+      input: {
+        request: { http: { method: 'GET', path: '/orders', headers: { Authorization: 'Bearer [REDACTED]', Cookie: '[REDACTED]' } } },
+        jwt: { payload: { sub: 'alice' } },
+      },
     });
     expect(entry.decision_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(outcome.type === 'allow' && outcome.headers['X-Decision-Id']).toBe(entry.decision_id);
@@ -330,7 +365,9 @@ describe('decision log', () => {
     for (const timer of ['timer_token_verify_ns', 'timer_rego_input_parse_ns', 'timer_rego_query_eval_ns', 'timer_server_handler_ns']) {
       expect(entry.metrics[timer]).toBeGreaterThan(0);
     }
-    expect(entry.masked).toEqual(expect.arrayContaining(['/input/request/http/headers/Authorization', '/input/request/http/headers/Cookie']));
+    expect(entry.masked).toEqual(
+      expect.arrayContaining(['/input/request/http/headers/Authorization', '/input/request/http/headers/Cookie']),
+    );
     const logged = JSON.stringify([entry, records]);
     expect(logged).not.toContain(token.split('.')[2]);
     expect(logged).not.toContain('s3cr3t');
@@ -373,7 +410,15 @@ describe('credentials never reach a log', () => {
     const subject = await issuer.sign({ claims: { sub: 'alice', scope: 'api:read api:write' } });
     const actor = await issuer.sign({ key: issuer.ec, claims: { sub: 'agent-7', scope: 'openid' } });
     const outcome = await authorizer.authorize(
-      tokenRequest({ grant_type: TOKEN_EXCHANGE, client_id: 'agent-7', scope: 'api:read', subject_token: subject, subject_token_type: ACCESS_TOKEN, actor_token: actor, actor_token_type: ACCESS_TOKEN }),
+      tokenRequest({
+        grant_type: TOKEN_EXCHANGE,
+        client_id: 'agent-7',
+        scope: 'api:read',
+        subject_token: subject,
+        subject_token_type: ACCESS_TOKEN,
+        actor_token: actor,
+        actor_token_type: ACCESS_TOKEN,
+      }),
     );
     if (outcome.type !== 'allow') throw new Error(`denied: ${JSON.stringify(outcome)}`);
     expect(outcome.auth.decision.result).toMatchObject({
@@ -394,11 +439,21 @@ describe('credentials never reach a log', () => {
   test('an unverifiable subject token is a 400 invalid_grant, logged with its reason, never with the token', async () => {
     const { authorizer, records, decisions } = await authorizerWith({ entrypoint: 'app/oauth_echo', authRequired: false });
     const forged = await issuer.sign({ key: await makeKey('rsa-1', 'RS256'), claims: { sub: 'mallory', scope: 'admin' } });
-    const outcome = respond(await authorizer.authorize(tokenRequest({ grant_type: TOKEN_EXCHANGE, subject_token: forged, subject_token_type: ACCESS_TOKEN, scope: 'admin' })));
+    const outcome = respond(
+      await authorizer.authorize(
+        tokenRequest({ grant_type: TOKEN_EXCHANGE, subject_token: forged, subject_token_type: ACCESS_TOKEN, scope: 'admin' }),
+      ),
+    );
     expect(outcome.status).toBe(400);
-    expect(outcome.body).toEqual({ error: 'invalid_grant', error_description: 'subject_token could not be verified: the token signature is invalid' });
+    expect(outcome.body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'subject_token could not be verified: the token signature is invalid',
+    });
     expect(decisions).toHaveLength(0); // the policy never saw unverified claims
-    expect(records.find((r) => r.message === 'opa-jwt: token-exchange token refused')?.fields).toMatchObject({ reason: 'signature', path: '/token' });
+    expect(records.find((r) => r.message === 'opa-jwt: token-exchange token refused')?.fields).toMatchObject({
+      reason: 'signature',
+      path: '/token',
+    });
     const everything = JSON.stringify([records, outcome]);
     for (const secret of secretsOf(forged)) expect(everything).not.toContain(secret);
     expect(everything).not.toContain('mallory');
@@ -417,11 +472,20 @@ describe('credentials never reach a log', () => {
     const token = await issuer.sign();
     const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: { blob: 'y'.repeat(300) } } };
     const outcome = respond(
-      await authorizer.authorize({ method: 'POST', url: '/mcp', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: call }),
+      await authorizer.authorize({
+        method: 'POST',
+        url: '/mcp',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: call,
+      }),
     );
     expect(outcome.status).toBe(413);
     expect(decisions).toHaveLength(0);
-    expect(records.find((r) => r.message === 'opa-jwt: request refused')?.fields).toMatchObject({ reason: 'body_too_large', status: 413, path: '/mcp' });
+    expect(records.find((r) => r.message === 'opa-jwt: request refused')?.fields).toMatchObject({
+      reason: 'body_too_large',
+      status: 413,
+      path: '/mcp',
+    });
     for (const secret of secretsOf(token)) expect(JSON.stringify(records)).not.toContain(secret);
   });
 
@@ -460,11 +524,21 @@ describe('logging', () => {
     const broken = path.join(dir, 'broken.rego');
     writeFileSync(broken, 'package app\n\nallow if {\n');
     const { logger, records } = recordingLogger();
-    const authorizer = createAuthorizer({ policy: broken, entrypoint: 'app/allow', issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger });
+    const authorizer = createAuthorizer({
+      policy: broken,
+      entrypoint: 'app/allow',
+      issuer: issuer.issuer,
+      jwksUri: issuer.jwksUri,
+      audience: AUDIENCE,
+      logger,
+    });
     await expect(authorizer.ready()).rejects.toThrow(/broken\.rego:\d+:\d+/);
     for (let i = 0; i < 3; i++) {
       const outcome = respond(await authorizer.authorize(get('/', await issuer.sign())));
-      expect(outcome).toMatchObject({ status: 500, body: { error: 'server_error', error_description: 'the authorization decision could not be made' } });
+      expect(outcome).toMatchObject({
+        status: 500,
+        body: { error: 'server_error', error_description: 'the authorization decision could not be made' },
+      });
     }
     const startup = records.filter((r) => r.level === 'error' && /failed to start/.test(r.message ?? ''));
     expect(startup).toHaveLength(1);
@@ -483,7 +557,11 @@ describe('the per-request path', () => {
     const store = (authorizer as OpaJwtAuthorizer).policies;
     const engine = store.current!;
     const tokens = await Promise.all([0, 1, 2, 3].map((n) => issuer.sign({ claims: { n, roles: ['admin'] } })));
-    const requestFor = (i: number) => get(`/orders/${i}?page=${i}&q=${'x'.repeat(i % 50)}`, tokens[i % tokens.length], { 'user-agent': `agent-${i}`, 'content-type': 'application/json' });
+    const requestFor = (i: number) =>
+      get(`/orders/${i}?page=${i}&q=${'x'.repeat(i % 50)}`, tokens[i % tokens.length], {
+        'user-agent': `agent-${i}`,
+        'content-type': 'application/json',
+      });
     for (let i = 0; i < 50; i++) await authorizer.authorize(requestFor(i)); // warm-up
     const memoryAfterWarmUp = engine.memoryBytes;
     for (let i = 0; i < 2000; i++) expect(await authorizer.authorize(requestFor(i))).toMatchObject({ type: 'allow' });
@@ -511,11 +589,18 @@ describe('the synchronous path', () => {
     expect(core.authorize(get('/orders', token))).toBeInstanceOf(Promise);
     // Each evaluation was logged once, as before (the anonymous request was refused before the policy ran).
     expect(decisions).toHaveLength(5);
-    expect(decisions[1].input).toMatchObject({ jwt: { payload: { roles: ['admin'] } }, request: { http: { headers: { Authorization: 'Bearer [REDACTED]' } } } });
+    expect(decisions[1].input).toMatchObject({
+      jwt: { payload: { roles: ['admin'] } },
+      request: { http: { headers: { Authorization: 'Bearer [REDACTED]' } } },
+    });
   });
 
   test('a request body to read, or an input hook, takes the asynchronous path with the same answer', async () => {
-    const echoing = { entrypoint: 'app/echo_decision', data: { limits: { max: 3 }, region: 'eu' }, input: (input: PolicyInput) => void (input.tenant = 'acme') };
+    const echoing = {
+      entrypoint: 'app/echo_decision',
+      data: { limits: { max: 3 }, region: 'eu' },
+      input: (input: PolicyInput) => void (input.tenant = 'acme'),
+    };
     const { authorizer } = await authorizerWith(echoing);
     const core = authorizer as OpaJwtAuthorizer;
     const token = await issuer.sign({ claims: { roles: ['admin'] } });
@@ -527,9 +612,13 @@ describe('the synchronous path', () => {
     expect(await pending).toMatchObject({ type: 'allow', auth: { decision: { result: { echo: { tenant: 'acme' } } } } });
   });
 
-  test('the input is written into the module\'s memory exactly: multi-byte text, and inputs larger than its memory', async () => {
+  test("the input is written into the module's memory exactly: multi-byte text, and inputs larger than its memory", async () => {
     // (echo reads input.tenant, which the hook adds)
-    const { authorizer } = await authorizerWith({ entrypoint: 'app/echo_decision', data: { limits: { max: 3 }, region: 'eu' }, input: (input) => void (input.tenant = 'acme') });
+    const { authorizer } = await authorizerWith({
+      entrypoint: 'app/echo_decision',
+      data: { limits: { max: 3 }, region: 'eu' },
+      input: (input) => void (input.tenant = 'acme'),
+    });
     const core = authorizer as OpaJwtAuthorizer;
     const engine = core.policies.current!;
     const token = await issuer.sign({ claims: { roles: ['admin'], sub: 'zoë 😀' } });

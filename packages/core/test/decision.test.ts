@@ -23,7 +23,7 @@ describe('interpretResult', () => {
     expect(interpretResult(value).allowed).toBe(allowed);
   });
 
-  test('messages are read from the seed\'s object', () => {
+  test("messages are read from the seed's object", () => {
     expect(interpretResult({ allowed: false, internal_message: 'no admin role', external_message: 'unauthorized' })).toEqual({
       allowed: false,
       internalMessage: 'no admin role',
@@ -35,7 +35,10 @@ describe('interpretResult', () => {
 
 describe('denials', () => {
   test('with credentials: 403 carrying external_message, never internal_message', () => {
-    const outcome = errorOutcome(denialError({ allowed: false, externalMessage: 'admins only', internalMessage: 'secret reason' }, true), 'api');
+    const outcome = errorOutcome(
+      denialError({ allowed: false, externalMessage: 'admins only', internalMessage: 'secret reason' }, true),
+      'api',
+    );
     expect(outcome.status).toBe(403);
     expect(outcome.body).toEqual({ error: 'insufficient_scope', error_description: 'admins only' });
     expect(JSON.stringify(outcome)).not.toContain('secret reason');
@@ -54,7 +57,13 @@ describe('decision log redaction', () => {
       {
         method: 'GET',
         url: '/x?access_token=abc&page=1',
-        headers: { authorization: 'Bearer abc.def.ghi', cookie: 'session=s3cr3t', 'x-api-key': 'k3y', 'x-auth-token': 't0k', accept: 'application/json' },
+        headers: {
+          authorization: 'Bearer abc.def.ghi',
+          cookie: 'session=s3cr3t',
+          'x-api-key': 'k3y',
+          'x-auth-token': 't0k',
+          accept: 'application/json',
+        },
       },
       { header: { alg: 'RS256' }, payload: { sub: 'alice' }, issuerLabel: 'issuer' },
     );

@@ -40,7 +40,11 @@ afterAll(async () => {
  * passes. The file events come when the OS delivers them, so the test waits for the authorizer to report that it
  * acted, never for a fixed time; it fails if 8 s pass without a record after which `check` holds.
  */
-async function afterLogs(nextRecord: (matches: (record: Recorded) => boolean) => Promise<Recorded>, check: () => Promise<void>, timeoutMs = 8000): Promise<void> {
+async function afterLogs(
+  nextRecord: (matches: (record: Recorded) => boolean) => Promise<Recorded>,
+  check: () => Promise<void>,
+  timeoutMs = 8000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const next = nextRecord(aboutPolicy); // asked before `check`, so that a record logged meanwhile is not missed
@@ -48,7 +52,9 @@ async function afterLogs(nextRecord: (matches: (record: Recorded) => boolean) =>
       return await check();
     } catch (error) {
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()))));
+      const timedOut = new Promise<'timeout'>(
+        (resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()))),
+      );
       const outcome = await Promise.race([next, timedOut]);
       clearTimeout(timer);
       if (outcome === 'timeout') throw error;
@@ -64,14 +70,34 @@ const aboutPolicy = (record: Recorded) => /polic/i.test(record.message ?? '');
 /** Fakes Date alone (timers and I/O stay real): a test moves the clock past a cooldown with jest.setSystemTime. */
 function fakeDateOnly(): void {
   jest.useFakeTimers({
-    doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
   });
 }
 
 /** An authorizer on `policy` (watched unless `options` say otherwise), not awaited: `ready()` may reject. */
 function create(policy: string, options: Partial<AuthorizerOptions> = {}) {
   const { logger, records, nextRecord } = recordingLogger();
-  const authorizer = new OpaJwtAuthorizer({ policy, entrypoint: 'authz/allow', watch: true, issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger, ...options });
+  const authorizer = new OpaJwtAuthorizer({
+    policy,
+    entrypoint: 'authz/allow',
+    watch: true,
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    audience: AUDIENCE,
+    logger,
+    ...options,
+  });
   const request: CoreRequest = { method: 'GET', url: '/', headers: { authorization: `Bearer ${token}` } };
   const decide = () => authorizer.authorize(request);
   const answer = async () => {
@@ -118,7 +144,11 @@ test('an editor saving by rename (write a temp file, rename it over the policy) 
   writeFileSync(file, allowAll);
   const { authorizer, answer, eventually } = await start(file);
   try {
-    for (const [content, expected] of [[denyAll, 403], [allowAll, 200], [denyAll, 403]] as const) {
+    for (const [content, expected] of [
+      [denyAll, 403],
+      [allowAll, 200],
+      [denyAll, 403],
+    ] as const) {
       const temp = path.join(dir, '.authz.rego.swp');
       writeFileSync(temp, content);
       renameSync(temp, file);
@@ -130,7 +160,10 @@ test('an editor saving by rename (write a temp file, rename it over the policy) 
 });
 
 test('a folder: a new module or a changed data.json is picked up', async () => {
-  writeFileSync(path.join(dir, 'authz.rego'), 'package authz\n\nimport rego.v1\n\ndefault allow := false\n\nallow if input.jwt.payload.sub in data.authz.users\n');
+  writeFileSync(
+    path.join(dir, 'authz.rego'),
+    'package authz\n\nimport rego.v1\n\ndefault allow := false\n\nallow if input.jwt.payload.sub in data.authz.users\n',
+  );
   writeFileSync(path.join(dir, 'data.json'), JSON.stringify({ authz: { users: ['bob'] } }));
   const { authorizer, answer, eventually } = await start(dir);
   try {
@@ -218,7 +251,9 @@ describe('recovery after a failed start', () => {
     try {
       await expect(authorizer.ready()).rejects.toThrow(/authz\.rego:\d+:\d+/);
       expect(await answer()).toBe(500);
-      expect(records.filter((r) => r.level === 'error' && /failed to start.*until a version that loads is saved/.test(r.message ?? ''))).toHaveLength(1);
+      expect(
+        records.filter((r) => r.level === 'error' && /failed to start.*until a version that loads is saved/.test(r.message ?? '')),
+      ).toHaveLength(1);
 
       // Another broken version: still nothing in force, logged with its position, still 500.
       const reloadsBefore = authorizer.policies.reloads;
@@ -248,7 +283,10 @@ describe('recovery after a failed start', () => {
   });
 
   test('watch: a folder whose data.json is broken at start-up recovers when it is fixed', async () => {
-    writeFileSync(path.join(dir, 'authz.rego'), 'package authz\n\nimport rego.v1\n\ndefault allow := false\n\nallow if input.jwt.payload.sub in data.authz.users\n');
+    writeFileSync(
+      path.join(dir, 'authz.rego'),
+      'package authz\n\nimport rego.v1\n\ndefault allow := false\n\nallow if input.jwt.payload.sub in data.authz.users\n',
+    );
     writeFileSync(path.join(dir, 'data.json'), '{"authz": {"users": ["alice"]'); // truncated JSON
     const { authorizer, answer, eventually } = create(dir);
     try {
@@ -290,7 +328,13 @@ describe('recovery after a failed start', () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: issuer.issuer, jwks_uri: issuer.jwksUri }));
     });
     fakeDateOnly();
-    const { authorizer, records, answer, decide } = create(file, { watch: false, issuer: undefined, jwksUri: undefined, issuerBaseURL: issuer.issuer, cooldownDuration: 300 });
+    const { authorizer, records, answer, decide } = create(file, {
+      watch: false,
+      issuer: undefined,
+      jwksUri: undefined,
+      issuerBaseURL: issuer.issuer,
+      cooldownDuration: 300,
+    });
     try {
       await expect(authorizer.ready()).rejects.toThrow(/discovery.*HTTP 503/);
       expect(records.filter((r) => r.level === 'error' && /discovery failed at start-up/.test(r.message ?? ''))).toHaveLength(1);

@@ -115,7 +115,9 @@ describe('keys chosen by the client', () => {
     expect(Object.keys(query)).toEqual(['constructor', '__proto__', 'toString', 'hasOwnProperty']);
     expect(query.constructor).toEqual(['1', '5']);
     expect(query['__proto__']).toEqual(['2']);
-    expect(JSON.parse(JSON.stringify(query))).toEqual(JSON.parse('{"constructor":["1","5"],"__proto__":["2"],"toString":["3"],"hasOwnProperty":["4"]}'));
+    expect(JSON.parse(JSON.stringify(query))).toEqual(
+      JSON.parse('{"constructor":["1","5"],"__proto__":["2"],"toString":["3"],"hasOwnProperty":["4"]}'),
+    );
   });
 
   test('header names too, including a __proto__ header (as an object parsed from JSON can hold one)', () => {
@@ -128,11 +130,16 @@ describe('keys chosen by the client', () => {
 describe('the path: canonical, with the raw target and the route beside it', () => {
   test('absolute-form, case and a trailing slash: path is what the router matches, raw_target what was received', () => {
     const input = buildInput({ ...request, url: 'http://evil.example/Admin/Settings/?a=1', route: '/admin/settings' }, undefined);
-    expect(input.request.http).toMatchObject({ path: '/admin/settings', raw_target: 'http://evil.example/Admin/Settings/?a=1', route: '/admin/settings', query: { a: ['1'] } });
+    expect(input.request.http).toMatchObject({
+      path: '/admin/settings',
+      raw_target: 'http://evil.example/Admin/Settings/?a=1',
+      route: '/admin/settings',
+      query: { a: ['1'] },
+    });
     expect(input.path).toBe('/admin/settings');
   });
 
-  test('the app\'s own settings are followed', () => {
+  test("the app's own settings are followed", () => {
     const input = buildInput({ ...request, url: '/Admin/', routing: { caseSensitive: true, strictTrailingSlash: true } }, undefined);
     expect(input.path).toBe('/Admin/');
     expect(input.request.http).not.toHaveProperty('route');
@@ -164,7 +171,10 @@ describe('RateLimitedLog', () => {
     const log = new RateLimitedLog((fields, message) => written.push([fields, message]), 60_000);
     for (let i = 0; i < 5; i++) log.log('a', { i }, 'm');
     log.log('b', { i: 9 }, 'm');
-    expect(written).toEqual([[{ i: 0, suppressed_since_last: 0 }, 'm'], [{ i: 9, suppressed_since_last: 0 }, 'm']]);
+    expect(written).toEqual([
+      [{ i: 0, suppressed_since_last: 0 }, 'm'],
+      [{ i: 9, suppressed_since_last: 0 }, 'm'],
+    ]);
     jest.setSystemTime(1_000_000 + 60_000);
     log.log('a', { i: 6 }, 'm');
     expect(written[2]).toEqual([{ i: 6, suppressed_since_last: 4 }, 'm']);

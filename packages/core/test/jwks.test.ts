@@ -198,7 +198,7 @@ describe('background refresh (fake clock: only timers and Date are faked, so the
   useFakeClock();
   const forgotten = (records: { message?: string }[]) => records.filter((r) => /forgot cached tokens/.test(r.message ?? '')).length;
 
-  test('every cacheMaxAge without any request; a removed key\'s cached tokens are refused right after the refresh', async () => {
+  test("every cacheMaxAge without any request; a removed key's cached tokens are refused right after the refresh", async () => {
     const { verifier, records } = await started({ cacheMaxAge: 60_000, cooldownDuration: 30_000 });
     const rsaToken = await issuer.sign();
     const ecToken = await issuer.sign({ key: issuer.ec });
@@ -285,22 +285,32 @@ describe('discovery (issuerBaseURL)', () => {
 
   test('RFC 8414 metadata is the fallback', async () => {
     issuer.routes.set('/.well-known/oauth-authorization-server/tenant', (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: `${issuer.issuer}/tenant`, jwks_uri: issuer.jwksUri }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ issuer: `${issuer.issuer}/tenant`, jwks_uri: issuer.jwksUri }));
     });
     const { verifier } = await started({ issuer: undefined, jwksUri: undefined, issuerBaseURL: `${issuer.issuer}/tenant` });
     expect(verifier.issuers[0].issuer).toBe(`${issuer.issuer}/tenant`);
-    await expect(verifier.verify(await issuer.sign({ issuer: `${issuer.issuer}/tenant` }))).resolves.toMatchObject({ payload: { iss: `${issuer.issuer}/tenant` } });
+    await expect(verifier.verify(await issuer.sign({ issuer: `${issuer.issuer}/tenant` }))).resolves.toMatchObject({
+      payload: { iss: `${issuer.issuer}/tenant` },
+    });
   });
 
   test('metadata naming another issuer is refused (mix-up)', async () => {
     issuer.routes.set('/.well-known/openid-configuration', (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: 'https://evil.test', jwks_uri: issuer.jwksUri }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ issuer: 'https://evil.test', jwks_uri: issuer.jwksUri }));
     });
-    await expect(started({ issuer: undefined, jwksUri: undefined, issuerBaseURL: issuer.issuer })).rejects.toThrow(/names issuer "https:\/\/evil.test"/);
+    await expect(started({ issuer: undefined, jwksUri: undefined, issuerBaseURL: issuer.issuer })).rejects.toThrow(
+      /names issuer "https:\/\/evil.test"/,
+    );
   });
 
   test('an unreachable discovery endpoint rejects start-up with the reason', async () => {
-    await expect(started({ issuer: undefined, jwksUri: undefined, issuerBaseURL: `${issuer.issuer}/nothing-here` })).rejects.toThrow(/discovery.*HTTP 404/);
+    await expect(started({ issuer: undefined, jwksUri: undefined, issuerBaseURL: `${issuer.issuer}/nothing-here` })).rejects.toThrow(
+      /discovery.*HTTP 404/,
+    );
   });
 
   describe('(fake clock)', () => {

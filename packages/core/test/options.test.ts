@@ -7,7 +7,13 @@ import { InvalidOptionError } from '../src/errors';
 import { ASYMMETRIC_ALGORITHMS, resolveOptions, type AuthorizerOptions } from '../src/options';
 import { TEST_POLICY as POLICY } from './helpers/verifier';
 
-const base: AuthorizerOptions = { policy: POLICY, entrypoint: 'authz/allow', issuer: 'https://issuer.test', jwksUri: 'https://issuer.test/jwks.json', audience: 'api' };
+const base: AuthorizerOptions = {
+  policy: POLICY,
+  entrypoint: 'authz/allow',
+  issuer: 'https://issuer.test',
+  jwksUri: 'https://issuer.test/jwks.json',
+  audience: 'api',
+};
 
 function bad(options: Record<string, unknown>): () => unknown {
   return () => resolveOptions(options);
@@ -82,7 +88,9 @@ describe('defaults', () => {
     const jwk = publicKey.export({ format: 'jwk' });
     expect(resolveOptions({ ...base, jwksUri: undefined, publicKey: pem }).issuers[0].keys.type).toBe('public-key');
     expect(resolveOptions({ ...base, jwksUri: undefined, publicKey: jwk as never }).issuers[0].keys.type).toBe('public-key');
-    expect(resolveOptions({ ...base, jwksUri: undefined, jwks: { keys: [{ ...jwk, kid: 'k' } as never] } }).issuers[0].keys.type).toBe('jwks');
+    expect(resolveOptions({ ...base, jwksUri: undefined, jwks: { keys: [{ ...jwk, kid: 'k' } as never] } }).issuers[0].keys.type).toBe(
+      'jwks',
+    );
   });
 });
 
@@ -126,7 +134,11 @@ describe('bad options name themselves', () => {
 
   test('one key source per issuer', () => {
     expectOptionError({ ...base, secret: 'x'.repeat(32) }, 'secret', /cannot be combined/);
-    expectOptionError({ ...base, jwksUri: undefined, issuerBaseURL: 'https://issuer.test', secret: 'x'.repeat(32) }, 'issuerBaseURL', /cannot be combined/);
+    expectOptionError(
+      { ...base, jwksUri: undefined, issuerBaseURL: 'https://issuer.test', secret: 'x'.repeat(32) },
+      'issuerBaseURL',
+      /cannot be combined/,
+    );
   });
 
   test('publicKey, jwks, secret', () => {
@@ -156,12 +168,26 @@ describe('bad options name themselves', () => {
 
   test('issuers', () => {
     expectOptionError({ ...base, issuers: [] }, 'issuers');
-    expectOptionError({ ...base, issuers: [{ issuer: 'https://a.test', jwksUri: 'https://a.test/j' }] }, 'issuer', /cannot be combined with `issuers`/);
+    expectOptionError(
+      { ...base, issuers: [{ issuer: 'https://a.test', jwksUri: 'https://a.test/j' }] },
+      'issuer',
+      /cannot be combined with `issuers`/,
+    );
     const { issuer: _i, jwksUri: _j, ...noIssuer } = base;
     expectOptionError({ ...noIssuer, issuers: [{ issuer: 'https://a.test' }] }, 'issuers[0].jwksUri', /required/);
-    expectOptionError({ ...noIssuer, issuers: [{ issuer: 'https://a.test', jwksUri: 'https://a.test/j', policy: 'x' }] }, 'issuers[0].policy', /not a known option/);
     expectOptionError(
-      { ...noIssuer, issuers: [{ issuer: 'https://a.test', jwksUri: 'https://a.test/j' }, { issuer: 'https://a.test', jwksUri: 'https://a.test/k' }] },
+      { ...noIssuer, issuers: [{ issuer: 'https://a.test', jwksUri: 'https://a.test/j', policy: 'x' }] },
+      'issuers[0].policy',
+      /not a known option/,
+    );
+    expectOptionError(
+      {
+        ...noIssuer,
+        issuers: [
+          { issuer: 'https://a.test', jwksUri: 'https://a.test/j' },
+          { issuer: 'https://a.test', jwksUri: 'https://a.test/k' },
+        ],
+      },
       'issuers[1].issuer',
       /repeats/,
     );
@@ -184,7 +210,10 @@ describe('bad options name themselves', () => {
     expectOptionError({ ...base, evaluationTimeout: Infinity }, 'evaluationTimeout');
     expectOptionError({ ...base, maxPolicyMemory: 4096 }, 'maxPolicyMemory', /integer >= 1048576/);
     expectOptionError({ ...base, maxPolicyMemory: '64MiB' }, 'maxPolicyMemory');
-    expect(resolveOptions({ ...base, evaluationTimeout: 50, maxPolicyMemory: 8 * 1024 * 1024 })).toMatchObject({ evaluationTimeout: 50, maxPolicyMemory: 8 * 1024 * 1024 });
+    expect(resolveOptions({ ...base, evaluationTimeout: 50, maxPolicyMemory: 8 * 1024 * 1024 })).toMatchObject({
+      evaluationTimeout: 50,
+      maxPolicyMemory: 8 * 1024 * 1024,
+    });
   });
 
   test('bearerMethods, realm, decisionIdHeader', () => {
@@ -209,7 +238,10 @@ describe('bad options name themselves', () => {
     expectOptionError({ ...base, includeBody: 'yes' }, 'includeBody', /true or false/);
     expectOptionError({ ...base, audienceClaim: 'azp' }, 'audienceClaim', /"aud" or "client_id"/);
     const { issuer: _i, jwksUri: _j, ...noIssuer } = base;
-    expectOptionError({ ...noIssuer, issuers: [{ issuer: 'https://a.test', jwksUri: 'https://a.test/jwks', audienceClaim: 'sub' }] }, 'issuers[0].audienceClaim');
+    expectOptionError(
+      { ...noIssuer, issuers: [{ issuer: 'https://a.test', jwksUri: 'https://a.test/jwks', audienceClaim: 'sub' }] },
+      'issuers[0].audienceClaim',
+    );
     const resolved = resolveOptions(base);
     expect(resolved).toMatchObject({ onRefusal: 'respond', includeBody: false, getToken: undefined, isRevoked: undefined });
     expect(resolved.issuers[0].audienceClaim).toBe('aud');
@@ -225,8 +257,14 @@ describe('bad options name themselves', () => {
     expectOptionError({ ...base, maxBodySize: '1mb' }, 'maxBodySize');
     expectOptionError({ ...base, resourceMetadata: 'https://example.com' }, 'resourceMetadata', /must be an object/);
     expectOptionError({ ...base, resourceMetadata: { resource: 'http://example.com' } }, 'resourceMetadata.resource', /https/);
-    expectOptionError({ ...base, resourceMetadata: { resource: 'https://example.com', scopesSupported: 'read' } }, 'resourceMetadata.scopesSupported');
-    expectOptionError({ ...base, resourceMetadata: { resource: 'https://example.com', bearerMethodsSupported: ['cookie'] } }, 'resourceMetadata.bearerMethodsSupported');
+    expectOptionError(
+      { ...base, resourceMetadata: { resource: 'https://example.com', scopesSupported: 'read' } },
+      'resourceMetadata.scopesSupported',
+    );
+    expectOptionError(
+      { ...base, resourceMetadata: { resource: 'https://example.com', bearerMethodsSupported: ['cookie'] } },
+      'resourceMetadata.bearerMethodsSupported',
+    );
   });
 
   test('objects are plain objects: not a Date, a Map, an array or a class instance', () => {

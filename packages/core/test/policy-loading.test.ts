@@ -80,7 +80,7 @@ test('a folder: every .rego module, data.json placed by its folder, *_test.rego 
   expect(await decide({ policy, entrypoint: 'authz/allow' }, 'bob')).toMatch(/^403/);
 });
 
-test('a .wasm module; the default entrypoint is the module\'s first', async () => {
+test("a .wasm module; the default entrypoint is the module's first", async () => {
   const policy = file('module/policy.wasm', compiled(['authz/allow', 'authz/decision']));
   const data = { authz: { users: ['alice'] } };
   expect(await decide({ policy, data }, 'alice')).toBe('allow');
@@ -108,14 +108,14 @@ describe('OPA bundles (the layout of `opa build -t wasm`)', () => {
     });
   });
 
-  test('a .tar.gz file: the manifest\'s first entrypoint is the default; the bundle\'s data is used', async () => {
+  test("a .tar.gz file: the manifest's first entrypoint is the default; the bundle's data is used", async () => {
     const policy = file('bundle/bundle.tar.gz', bundle);
     expect(await decide({ policy }, 'bob')).toMatch(/^403 .*bob is not on the list/); // authz/decision, the first
     expect(await decide({ policy }, 'alice')).toBe('allow');
     expect(await decide({ policy, entrypoint: 'authz/allow' }, 'alice')).toBe('allow');
   });
 
-  test('the data option is merged over the bundle\'s data', async () => {
+  test("the data option is merged over the bundle's data", async () => {
     const policy = file('bundle/merge.tar.gz', bundle);
     expect(await decide({ policy, data: { authz: { users: ['bob'] } } }, 'bob')).toBe('allow');
     expect(await decide({ policy, data: { authz: { users: ['bob'] } } }, 'alice')).toMatch(/^403/);
@@ -134,7 +134,11 @@ describe('OPA bundles (the layout of `opa build -t wasm`)', () => {
     writeFileSync(path.join(layout, 'authz', 'authz.rego'), SOURCE);
     writeFileSync(path.join(layout, '.manifest'), JSON.stringify(manifest));
     const opaStyle = path.join(dir, 'opa-style.tar.gz');
-    const tar = spawnSync('tar', ['--format=ustar', '-P', '--transform', 's,^\\./,/,', '-czf', opaStyle, './data.json', './policy.wasm', './authz', './.manifest'], { cwd: layout, encoding: 'utf8' });
+    const tar = spawnSync(
+      'tar',
+      ['--format=ustar', '-P', '--transform', 's,^\\./,/,', '-czf', opaStyle, './data.json', './policy.wasm', './authz', './.manifest'],
+      { cwd: layout, encoding: 'utf8' },
+    );
     expect(tar.stderr).toBe('');
     expect(tar.status).toBe(0);
 
@@ -145,14 +149,20 @@ describe('OPA bundles (the layout of `opa build -t wasm`)', () => {
     writeFileSync(path.join(sources, 'data.json'), JSON.stringify({ authz: { users: ['alice'] } }));
     const cliOutput = path.join(dir, 'cli.tar.gz');
     const stderr: string[] = [];
-    const code = await cli(['build', '-t', 'wasm', '-e', 'authz/decision', '-e', 'authz/allow', '-o', cliOutput, sources], { stdout: () => undefined, stderr: (text) => stderr.push(text), cwd: dir });
+    const code = await cli(['build', '-t', 'wasm', '-e', 'authz/decision', '-e', 'authz/allow', '-o', cliOutput, sources], {
+      stdout: () => undefined,
+      stderr: (text) => stderr.push(text),
+      cwd: dir,
+    });
     expect(stderr.join('')).toBe('');
     expect(code).toBe(0);
 
     for (const policy of [opaStyle, cliOutput]) {
       expect(await decide({ policy }, 'alice')).toBe('allow'); // authz/decision, the manifest's first
       expect(await decide({ policy }, 'bob')).toBe('403 {"error":"insufficient_scope","error_description":"bob is not on the list"}');
-      expect(await decide({ policy }, 'bob', { entrypoint: 'authz/allow' })).toBe('403 {"error":"insufficient_scope","error_description":"access denied by policy"}');
+      expect(await decide({ policy }, 'bob', { entrypoint: 'authz/allow' })).toBe(
+        '403 {"error":"insufficient_scope","error_description":"access denied by policy"}',
+      );
       expect(await decide({ policy, data: { authz: { users: ['bob'] } } }, 'bob')).toBe('allow');
     }
   });
@@ -163,10 +173,18 @@ describe('OPA bundles (the layout of `opa build -t wasm`)', () => {
   });
 });
 
-test('the seed\'s v0 policy loads with v0Compatible and reads input.method', async () => {
+test("the seed's v0 policy loads with v0Compatible and reads input.method", async () => {
   const policy = path.join(REPO, 'policies', 'v0', 'api-authz-v0.rego');
   const { logger } = recordingLogger();
-  const authorizer = createAuthorizer({ policy, entrypoint: 'authz/allow', v0Compatible: true, issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger });
+  const authorizer = createAuthorizer({
+    policy,
+    entrypoint: 'authz/allow',
+    v0Compatible: true,
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    audience: AUDIENCE,
+    logger,
+  });
   await authorizer.ready();
   const admin = `Bearer ${await issuer.sign({ claims: { roles: ['admin'] } })}`;
   expect((await authorizer.authorize({ method: 'POST', url: '/orders', headers: { authorization: admin } })).type).toBe('allow');
@@ -197,7 +215,9 @@ describe('start-up errors reject ready()', () => {
 
   test('an entrypoint the module does not export', async () => {
     const policy = file('missing/policy.wasm', compiled(['authz/allow']));
-    expect(await startupError({ policy, entrypoint: 'authz/nope' })).toMatch(/entrypoint "authz\/nope" is not in the policy \(the policy defines: authz\/allow\)/);
+    expect(await startupError({ policy, entrypoint: 'authz/nope' })).toMatch(
+      /entrypoint "authz\/nope" is not in the policy \(the policy defines: authz\/allow\)/,
+    );
   });
 
   test('bytes that are neither a module nor a bundle', async () => {

@@ -79,7 +79,11 @@ async function authorizerWith(debug: string | undefined, options: Partial<Author
   return { authorizer, records };
 }
 
-const request = (token?: string, url = '/'): CoreRequest => ({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+const request = (token?: string, url = '/'): CoreRequest => ({
+  method: 'GET',
+  url,
+  headers: token ? { authorization: `Bearer ${token}` } : {},
+});
 /** The refusal records (other debug records, such as key set fetches, are not this test's business). */
 const debugRecords = (records: Recorded[]) => records.filter((record) => record.level === 'debug' && 'check' in record.fields);
 
@@ -119,28 +123,43 @@ describe('DEBUG=opa-jwt: a debug record per refusal, with the reason', () => {
     return { record: debug[0], outcome };
   }
 
-  test('aud: the accepted audiences against the token\'s', async () => {
+  test("aud: the accepted audiences against the token's", async () => {
     const { record } = await refusedWith(await issuer.sign({ audience: ['https://other.test', 'https://third.test'] }));
     expect(record.message).toBe('opa-jwt: bearer token refused');
-    expect(record.fields).toMatchObject({ status: 401, check: 'audience', claim: 'aud', claim_check: 'check_failed', expected: [AUDIENCE], actual: ['https://other.test', 'https://third.test'], method: 'GET', path: '/' });
+    expect(record.fields).toMatchObject({
+      status: 401,
+      check: 'audience',
+      claim: 'aud',
+      claim_check: 'check_failed',
+      expected: [AUDIENCE],
+      actual: ['https://other.test', 'https://third.test'],
+      method: 'GET',
+      path: '/',
+    });
   });
 
-  test('iss: the configured issuer against the token\'s', async () => {
+  test("iss: the configured issuer against the token's", async () => {
     const { record } = await refusedWith(await issuer.sign({ issuer: 'https://evil.test' }));
-    expect(record.fields).toMatchObject({ status: 401, check: 'issuer', claim: 'iss', expected: issuer.issuer, actual: 'https://evil.test' });
+    expect(record.fields).toMatchObject({
+      status: 401,
+      check: 'issuer',
+      claim: 'iss',
+      expected: issuer.issuer,
+      actual: 'https://evil.test',
+    });
   });
 
-  test('alg: the accepted algorithms against the header\'s', async () => {
+  test("alg: the accepted algorithms against the header's", async () => {
     const { record } = await refusedWith(await issuer.sign({ key: issuer.ec }), { algorithms: ['RS256'] });
     expect(record.fields).toMatchObject({ status: 401, check: 'alg_not_allowed', claim: 'alg', expected: ['RS256'], actual: 'ES256' });
   });
 
-  test('typ: at+jwt in strict mode against the header\'s', async () => {
+  test("typ: at+jwt in strict mode against the header's", async () => {
     const { record } = await refusedWith(await issuer.sign({ claims: { client_id: 'c1', jti: 'j1' } }), { strict: true });
     expect(record.fields).toMatchObject({ status: 401, check: 'type', claim: 'typ', expected: 'at+jwt', actual: 'JWT' });
   });
 
-  test('exp: the token\'s expiry, the clock and the tolerance', async () => {
+  test("exp: the token's expiry, the clock and the tolerance", async () => {
     const before = Math.floor(Date.now() / 1000);
     const { record } = await refusedWith(await issuer.sign({ expiresIn: -3600 }));
     expect(record.fields).toMatchObject({ status: 401, check: 'expired', claim: 'exp', clock_tolerance: 5 });
@@ -150,7 +169,7 @@ describe('DEBUG=opa-jwt: a debug record per refusal, with the reason', () => {
     expect(record.fields.expected).toBe(`exp > now - clockTolerance (${now - 5})`);
   });
 
-  test('nbf: the token\'s not-before, the clock and the tolerance', async () => {
+  test("nbf: the token's not-before, the clock and the tolerance", async () => {
     const { record } = await refusedWith(await issuer.sign({ notBefore: 600 }));
     expect(record.fields).toMatchObject({ status: 401, check: 'not_yet_valid', claim: 'nbf', clock_tolerance: 5 });
     expect(record.fields.actual as number).toBeGreaterThan(record.fields.now as number);
@@ -234,7 +253,10 @@ describe('policy results of the wrong shape: denied, and warned about once per s
     ['app/allowed_string', 'an object whose "allowed" is a string'],
     ['app/no_allowed', 'an object without "allowed"'],
     ['app/list', 'an array'],
-    ['app/never', 'no result: the rule is undefined for this input (an empty result set); give it a default, e.g. `default allow := false`'],
+    [
+      'app/never',
+      'no result: the rule is undefined for this input (an empty result set); give it a default, e.g. `default allow := false`',
+    ],
   ])('%s: %s', async (entrypoint, shape) => {
     const { authorizer, records } = await authorizerWith(undefined);
     const token = await issuer.sign({ claims: { roles: ['admin'] } });
@@ -246,7 +268,9 @@ describe('policy results of the wrong shape: denied, and warned about once per s
     const warnings = records.filter((record) => record.level === 'warn');
     expect(warnings).toHaveLength(1);
     expect(warnings[0].fields).toMatchObject({ entrypoint, expected: 'a boolean or an object with a boolean "allowed"', got: shape });
-    expect(warnings[0].message).toContain(`entrypoint ${entrypoint} has the wrong shape: expected a boolean or an object with a boolean "allowed"; got ${shape}`);
+    expect(warnings[0].message).toContain(
+      `entrypoint ${entrypoint} has the wrong shape: expected a boolean or an object with a boolean "allowed"; got ${shape}`,
+    );
   });
 
   test('a second shape from the same entrypoint is warned about too; each only once', async () => {

@@ -43,7 +43,9 @@ function file(name: string, content: string | Uint8Array): string {
 }
 
 /** The start-up error of an authorizer with these options (its `ready()` rejection), and what was logged. */
-async function startupError(options: Partial<AuthorizerOptions>): Promise<{ error: Error; records: ReturnType<typeof recordingLogger>['records'] }> {
+async function startupError(
+  options: Partial<AuthorizerOptions>,
+): Promise<{ error: Error; records: ReturnType<typeof recordingLogger>['records'] }> {
   const { logger, records } = recordingLogger();
   const authorizer = createAuthorizer({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger, ...options });
   let error: Error | undefined;
@@ -71,7 +73,9 @@ describe('a policy path that does not exist', () => {
 
   test('a policy file that cannot be read at load time is named by its absolute path', async () => {
     const missing = path.join(dir, 'gone.rego');
-    await expect(loadArtifact({ kind: 'file', path: missing, format: 'rego' }, { entrypoint: 'app/allow', v0Compatible: false })).rejects.toThrow(`cannot read policy file ${missing}:`);
+    await expect(
+      loadArtifact({ kind: 'file', path: missing, format: 'rego' }, { entrypoint: 'app/allow', v0Compatible: false }),
+    ).rejects.toThrow(`cannot read policy file ${missing}:`);
   });
 });
 
@@ -93,25 +97,47 @@ describe('an entrypoint the policy does not define', () => {
   test('a .wasm module: did you mean one of its entrypoints', async () => {
     const { wasm } = compile({ modules: [{ path: 'app.rego', source: POLICY }], entrypoints: ['app/allow', 'app/decision'] });
     const { error } = await startupError({ policy: wasm, entrypoint: 'app/decison' });
-    expect(error.message).toContain('entrypoint "app/decison" is not in the policy (did you mean "app/decision"? the policy defines: app/allow, app/decision)');
+    expect(error.message).toContain(
+      'entrypoint "app/decison" is not in the policy (did you mean "app/decision"? the policy defines: app/allow, app/decision)',
+    );
   });
 });
 
 test('a per-route entrypoint the policy does not define: 500, and the log suggests the closest rule', async () => {
   const { logger, records } = recordingLogger();
-  const authorizer = createAuthorizer({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger, policy: file('route.rego', POLICY), entrypoint: 'app/allow' });
+  const authorizer = createAuthorizer({
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    audience: AUDIENCE,
+    logger,
+    policy: file('route.rego', POLICY),
+    entrypoint: 'app/allow',
+  });
   await authorizer.ready();
-  const outcome = await authorizer.authorize({ method: 'GET', url: '/', headers: { authorization: `Bearer ${await issuer.sign()}` } }, { entrypoint: 'app/decisoin' });
+  const outcome = await authorizer.authorize(
+    { method: 'GET', url: '/', headers: { authorization: `Bearer ${await issuer.sign()}` } },
+    { entrypoint: 'app/decisoin' },
+  );
   await authorizer.close();
   expect(outcome.type === 'respond' && outcome.status).toBe(500);
   const logged = records.find((record) => record.level === 'error' && record.message?.includes('policy evaluation failed'));
-  expect(logged?.fields.error).toBe('entrypoint "app/decisoin" is not in the policy (did you mean "app/decision"? the policy defines: app/allow, app/decision)');
+  expect(logged?.fields.error).toBe(
+    'entrypoint "app/decisoin" is not in the policy (did you mean "app/decision"? the policy defines: app/allow, app/decision)',
+  );
 });
 
 describe('Rego v0 syntax without v0Compatible', () => {
   test.each([
-    ['a rule body without `if`', 'package app\n\ndefault allow = false\n\nallow {\n\tinput.jwt.payload.sub == "alice"\n}\n', 'v0.rego:5:1: rego_parse_error: `if` keyword is required before rule body'],
-    ['a partial set without `contains`', 'package app\n\ndeny[msg] {\n\tmsg := "no"\n}\n', 'v0.rego:3:1: rego_parse_error: `if` keyword is required before rule body'],
+    [
+      'a rule body without `if`',
+      'package app\n\ndefault allow = false\n\nallow {\n\tinput.jwt.payload.sub == "alice"\n}\n',
+      'v0.rego:5:1: rego_parse_error: `if` keyword is required before rule body',
+    ],
+    [
+      'a partial set without `contains`',
+      'package app\n\ndeny[msg] {\n\tmsg := "no"\n}\n',
+      'v0.rego:3:1: rego_parse_error: `if` keyword is required before rule body',
+    ],
   ])('%s: the error says to set v0Compatible', async (_what, source, where) => {
     const policy = file('v0.rego', source);
     const { error } = await startupError({ policy, entrypoint: 'app/allow' });
@@ -124,15 +150,23 @@ describe('Rego v0 syntax without v0Compatible', () => {
   test('with v0Compatible the same policy loads', async () => {
     const { logger } = recordingLogger();
     const authorizer = createAuthorizer({
-      issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger, v0Compatible: true,
-      policy: file('v0ok.rego', 'package app\n\ndefault allow = false\n\nallow {\n\tinput.jwt.payload.sub == "alice"\n}\n'), entrypoint: 'app/allow',
+      issuer: issuer.issuer,
+      jwksUri: issuer.jwksUri,
+      audience: AUDIENCE,
+      logger,
+      v0Compatible: true,
+      policy: file('v0ok.rego', 'package app\n\ndefault allow = false\n\nallow {\n\tinput.jwt.payload.sub == "alice"\n}\n'),
+      entrypoint: 'app/allow',
     });
     await expect(authorizer.ready()).resolves.toBeUndefined();
     await authorizer.close();
   });
 
   test('a v1 syntax error is not blamed on v0', async () => {
-    const { error } = await startupError({ policy: file('broken.rego', 'package app\n\nimport rego.v1\n\nallow if {\n\tinput.x ==\n}\n'), entrypoint: 'app/allow' });
+    const { error } = await startupError({
+      policy: file('broken.rego', 'package app\n\nimport rego.v1\n\nallow if {\n\tinput.x ==\n}\n'),
+      entrypoint: 'app/allow',
+    });
     expect(error.message).toMatch(/broken\.rego:7:1: rego_parse_error: unexpected '}', expected expression$/);
     expect(error.message).not.toContain('v0');
   });
@@ -141,7 +175,13 @@ describe('Rego v0 syntax without v0Compatible', () => {
 describe('an issuer whose discovery fails', () => {
   test('the log names its URL and the option that configured it', async () => {
     const base = `${issuer.issuer}/nothing-here`;
-    const { error, records } = await startupError({ issuer: undefined, jwksUri: undefined, issuerBaseURL: base, policy: file('ok.rego', POLICY), entrypoint: 'app/allow' });
+    const { error, records } = await startupError({
+      issuer: undefined,
+      jwksUri: undefined,
+      issuerBaseURL: base,
+      policy: file('ok.rego', POLICY),
+      entrypoint: 'app/allow',
+    });
     expect(error.message).toContain(base);
     const logged = records.find((record) => record.level === 'error' && record.message?.includes('discovery failed'));
     expect(logged?.fields).toMatchObject({ issuer: base, issuerBaseURL: base, option: 'issuer' });

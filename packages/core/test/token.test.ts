@@ -3,7 +3,14 @@
  */
 import type { CoreRequest } from '../src/contract';
 import { errorOutcome } from '../src/decision';
-import { bearerChallenge, InsufficientScopeError, InvalidRequestError, InvalidTokenError, KeysUnavailableError, UnauthorizedError } from '../src/errors';
+import {
+  bearerChallenge,
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  KeysUnavailableError,
+  UnauthorizedError,
+} from '../src/errors';
 import type { BearerMethod } from '../src/token';
 import { extractToken } from '../src/token';
 
@@ -20,7 +27,10 @@ describe('extractToken', () => {
   });
 
   test('Authorization: Bearer, scheme case-insensitive', () => {
-    expect(extractToken(req({ headers: { authorization: 'Bearer abc.def.ghi' } }), HEADER_ONLY)).toEqual({ token: 'abc.def.ghi', method: 'header' });
+    expect(extractToken(req({ headers: { authorization: 'Bearer abc.def.ghi' } }), HEADER_ONLY)).toEqual({
+      token: 'abc.def.ghi',
+      method: 'header',
+    });
     expect(extractToken(req({ headers: { authorization: 'bearer abc.def.ghi' } }), HEADER_ONLY)?.token).toBe('abc.def.ghi');
   });
 
@@ -63,8 +73,13 @@ describe('extractToken', () => {
     expect(() => extractToken(form, HEADER_ONLY)).toThrow(/form body are not accepted/);
     expect(extractToken(form, ALL)).toEqual({ token: 'abc', method: 'body' });
     // RFC 6750 §2.2: only form-encoded bodies, never GET.
-    expect(extractToken(req({ method: 'POST', headers: { 'content-type': 'application/json' }, body: { access_token: 'abc' } }), ALL)).toBeUndefined();
-    expect(extractToken(req({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'access_token=abc' }), ALL)?.token).toBe('abc');
+    expect(
+      extractToken(req({ method: 'POST', headers: { 'content-type': 'application/json' }, body: { access_token: 'abc' } }), ALL),
+    ).toBeUndefined();
+    expect(
+      extractToken(req({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'access_token=abc' }), ALL)
+        ?.token,
+    ).toBe('abc');
   });
 
   test('two methods at once is a 400 invalid_request (RFC 6750 §2)', () => {
@@ -86,7 +101,9 @@ describe('error responses (RFC 6750 §3)', () => {
   test('a bad token: invalid_token with a description', () => {
     const outcome = errorOutcome(new InvalidTokenError('expired', 'the token has expired'), 'api');
     expect(outcome.status).toBe(401);
-    expect(outcome.headers['WWW-Authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="the token has expired"');
+    expect(outcome.headers['WWW-Authenticate']).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="the token has expired"',
+    );
     expect(outcome.headers['Cache-Control']).toBe('no-store');
   });
 
@@ -110,6 +127,8 @@ describe('error responses (RFC 6750 §3)', () => {
   });
 
   test('descriptions cannot break out of the quoted string', () => {
-    expect(bearerChallenge('a"b', 'invalid_token', 'say "hi"\\ \u00e9\r\n')).toBe('Bearer realm="a\'b", error="invalid_token", error_description="say \'hi\'/ ???"');
+    expect(bearerChallenge('a"b', 'invalid_token', 'say "hi"\\ \u00e9\r\n')).toBe(
+      'Bearer realm="a\'b", error="invalid_token", error_description="say \'hi\'/ ???"',
+    );
   });
 });

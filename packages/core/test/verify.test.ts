@@ -58,11 +58,15 @@ describe('each cause of a 401 invalid_token', () => {
     ['malformed', 'malformed', async () => 'not-a-jwt'],
     ['malformed header', 'malformed', async () => `${b64url('{nope')}.${b64url({})}.sig`],
     ['encrypted (JWE)', 'malformed', async () => 'a.b.c.d.e'],
-    ['bad signature', 'signature', async () => {
-      const good = await issuer.sign();
-      const other = await issuer.sign({ claims: { sub: 'mallory' } });
-      return `${good.split('.').slice(0, 2).join('.')}.${other.split('.')[2]}`;
-    }],
+    [
+      'bad signature',
+      'signature',
+      async () => {
+        const good = await issuer.sign();
+        const other = await issuer.sign({ claims: { sub: 'mallory' } });
+        return `${good.split('.').slice(0, 2).join('.')}.${other.split('.')[2]}`;
+      },
+    ],
     ['right kid, wrong private key', 'signature', async () => issuer.sign({ key: { ...(await makeKey('rsa-1', 'RS256')) } })],
     ['unknown kid', 'unknown_key', async () => issuer.sign({ key: await makeKey('stranger', 'RS256') })],
     ['expired', 'expired', async () => issuer.sign({ expiresIn: -3600 })],
@@ -70,13 +74,25 @@ describe('each cause of a 401 invalid_token', () => {
     ['wrong issuer', 'issuer', async () => issuer.sign({ issuer: 'https://evil.test' })],
     ['wrong audience', 'audience', async () => issuer.sign({ audience: 'https://other.test' })],
     ['no exp', 'missing_exp', async () => issuer.sign({ noExpiry: true })],
-    ['alg none', 'alg_none', async () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: 'mallory', iss: issuer.issuer, aud: AUDIENCE, exp: now() + 300 })}.`],
-    ['HS256 signed with the RSA public key (key confusion)', 'alg_not_allowed', async () => {
-      const header = b64url({ alg: 'HS256', kid: 'rsa-1', typ: 'JWT' });
-      const payload = b64url({ sub: 'mallory', iss: issuer.issuer, aud: AUDIENCE, exp: now() + 300 });
-      const pem = createPublicKey({ key: issuer.rsa.publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
-      return `${header}.${payload}.${createHmac('sha256', pem).update(`${header}.${payload}`).digest('base64url')}`;
-    }],
+    [
+      'alg none',
+      'alg_none',
+      async () =>
+        `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: 'mallory', iss: issuer.issuer, aud: AUDIENCE, exp: now() + 300 })}.`,
+    ],
+    [
+      'HS256 signed with the RSA public key (key confusion)',
+      'alg_not_allowed',
+      async () => {
+        const header = b64url({ alg: 'HS256', kid: 'rsa-1', typ: 'JWT' });
+        const payload = b64url({ sub: 'mallory', iss: issuer.issuer, aud: AUDIENCE, exp: now() + 300 });
+        const pem = createPublicKey({ key: issuer.rsa.publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({
+          type: 'spki',
+          format: 'pem',
+        });
+        return `${header}.${payload}.${createHmac('sha256', pem).update(`${header}.${payload}`).digest('base64url')}`;
+      },
+    ],
     ['oversized', 'oversized', async () => issuer.sign({ claims: { padding: 'x'.repeat(12_000) } })],
   ];
 
@@ -91,7 +107,12 @@ describe('each cause of a 401 invalid_token', () => {
 
   test('a disallowed algorithm (PS256 when only RS256/ES256 are configured)', async () => {
     const ps = await makeKey('ps-1', 'RS256');
-    const token = await new SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'PS256', kid: 'ps-1' }).setIssuer(issuer.issuer).setAudience(AUDIENCE).setExpirationTime('5m').sign(ps.privateKey);
+    const token = await new SignJWT({ sub: 'a' })
+      .setProtectedHeader({ alg: 'PS256', kid: 'ps-1' })
+      .setIssuer(issuer.issuer)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(ps.privateKey);
     expect((await refusal(verifier, token)).reason).toBe('alg_not_allowed');
   });
 });
@@ -99,7 +120,9 @@ describe('each cause of a 401 invalid_token', () => {
 describe('claims options', () => {
   test('maxTokenAge refuses old tokens and requires iat', async () => {
     const { verifier } = await verifierFor({ maxTokenAge: 60 });
-    await expect(verifier.verify(await issuer.sign({ issuedAt: -30 }))).resolves.toMatchObject({ payload: { sub: 'alice', iat: expect.any(Number) } });
+    await expect(verifier.verify(await issuer.sign({ issuedAt: -30 }))).resolves.toMatchObject({
+      payload: { sub: 'alice', iat: expect.any(Number) },
+    });
     expect((await refusal(verifier, await issuer.sign({ issuedAt: -600 }))).reason).toBe('too_old');
   });
 
@@ -108,8 +131,14 @@ describe('claims options', () => {
     const claims: JWTPayload = { client_id: 'c1', jti: 'j1' };
     expect((await refusal(verifier, await issuer.sign({ claims }))).reason).toBe('type');
     expect((await refusal(verifier, await issuer.sign({ header: { typ: 'at+jwt' } }))).reason).toMatch(/^missing_/);
-    await expect(verifier.verify(await issuer.sign({ claims, header: { typ: 'at+jwt' } }))).resolves.toMatchObject({ header: { typ: 'at+jwt' }, payload: claims });
-    await expect(verifier.verify(await issuer.sign({ claims, header: { typ: 'application/at+jwt' } }))).resolves.toMatchObject({ header: { typ: 'application/at+jwt' }, payload: claims });
+    await expect(verifier.verify(await issuer.sign({ claims, header: { typ: 'at+jwt' } }))).resolves.toMatchObject({
+      header: { typ: 'at+jwt' },
+      payload: claims,
+    });
+    await expect(verifier.verify(await issuer.sign({ claims, header: { typ: 'application/at+jwt' } }))).resolves.toMatchObject({
+      header: { typ: 'application/at+jwt' },
+      payload: claims,
+    });
   });
 
   test('clockTolerance accepts a token that expired seconds ago', async () => {
@@ -119,7 +148,7 @@ describe('claims options', () => {
 });
 
 describe('issuers and key sources', () => {
-  test('several issuers: tokens are routed by iss and verified with that issuer\'s keys only', async () => {
+  test("several issuers: tokens are routed by iss and verified with that issuer's keys only", async () => {
     const other = await startIssuer();
     try {
       const { verifier } = await verifierFor({
@@ -142,7 +171,9 @@ describe('issuers and key sources', () => {
   });
 
   test('publicKey (PEM) and a local JWKS', async () => {
-    const pem = createPublicKey({ key: issuer.ec.publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+    const pem = createPublicKey({ key: issuer.ec.publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
     const { verifier: byPem } = await verifierFor({ jwksUri: undefined, publicKey: pem });
     await expect(byPem.verify(await issuer.sign({ key: issuer.ec }))).resolves.toMatchObject({ header: { alg: 'ES256', kid: 'ec-1' } });
     expect((await refusal(byPem, await issuer.sign())).reason).toBe('unverifiable'); // an RS256 token against an EC key
@@ -155,7 +186,12 @@ describe('issuers and key sources', () => {
   test('secret: HS256 only for the issuer configured with it', async () => {
     const secret = 'a-shared-secret-of-at-least-32-bytes!';
     const { verifier } = await verifierFor({ jwksUri: undefined, secret, algorithms: undefined });
-    const token = await new SignJWT({ sub: 'svc' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(issuer.issuer).setAudience(AUDIENCE).setExpirationTime('5m').sign(new TextEncoder().encode(secret));
+    const token = await new SignJWT({ sub: 'svc' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(issuer.issuer)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(secret));
     expect((await verifier.verify(token)).payload.sub).toBe('svc');
     expect((await refusal(verifier, await issuer.sign())).reason).toBe('alg_not_allowed');
   });
@@ -184,7 +220,19 @@ describe('verified-token cache', () => {
   test('entries honour exp (with the clock tolerance) and nbf', async () => {
     const { verifier } = await verifierFor({ clockTolerance: 0 });
     // Only Date is moved: the key set was fetched above, and the cache and jose read the time from Date.now().
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    jest.useFakeTimers({
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+      ],
+    });
     try {
       const start = Math.ceil(Date.now() / 1000) * 1000; // on a whole second: exp is start + 1 s exactly
       jest.setSystemTime(start);
@@ -222,7 +270,11 @@ describe('verified-token cache', () => {
 
   test('bounded: the least recently used token goes first', async () => {
     const { verifier } = await verifierFor({ tokenCacheSize: 2 });
-    const [a, b, c] = await Promise.all([issuer.sign({ claims: { n: 1 } }), issuer.sign({ claims: { n: 2 } }), issuer.sign({ claims: { n: 3 } })]);
+    const [a, b, c] = await Promise.all([
+      issuer.sign({ claims: { n: 1 } }),
+      issuer.sign({ claims: { n: 2 } }),
+      issuer.sign({ claims: { n: 3 } }),
+    ]);
     await verifier.verify(a);
     await verifier.verify(b);
     await verifier.verify(a); // a is now the most recent

@@ -24,7 +24,17 @@ export {
   MalformedTargetError,
   PolicyUnavailableError,
 } from '@opa-jwt/core';
-export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RefusalDecision, RevocationCheck, RouteOverrides, TokenGetter } from '@opa-jwt/core';
+export type {
+  AuthResult,
+  AuthorizerOptions,
+  InvalidTokenReason,
+  OpaJwtClaims,
+  OpaJwtPayload,
+  RefusalDecision,
+  RevocationCheck,
+  RouteOverrides,
+  TokenGetter,
+} from '@opa-jwt/core';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -54,9 +64,19 @@ type MarkedRequest = Request & { [OVERRIDES]?: RouteOverrides };
  * (`app.get('/orders/:id', auth, handler)`), as the mount path matched followed by the route's pattern.
  */
 function toCoreRequest(req: Request): CoreRequest {
-  const request: CoreRequest = { method: req.method, url: req.originalUrl ?? req.url, headers: req.headers, ip: req.ip ?? req.socket?.remoteAddress, body: req.body as unknown };
+  const request: CoreRequest = {
+    method: req.method,
+    url: req.originalUrl ?? req.url,
+    headers: req.headers,
+    ip: req.ip ?? req.socket?.remoteAddress,
+    body: req.body as unknown,
+  };
   const app = req.app as Request['app'] | undefined;
-  if (app) request.routing = { caseSensitive: app.get('case sensitive routing') === true, strictTrailingSlash: app.get('strict routing') === true };
+  if (app)
+    request.routing = {
+      caseSensitive: app.get('case sensitive routing') === true,
+      strictTrailingSlash: app.get('strict routing') === true,
+    };
   const routePath = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof routePath === 'string') request.route = (req.baseUrl ?? '') + routePath;
   return request;

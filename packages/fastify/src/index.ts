@@ -26,7 +26,17 @@ export {
   MalformedTargetError,
   PolicyUnavailableError,
 } from '@opa-jwt/core';
-export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RefusalDecision, RevocationCheck, RouteOverrides, TokenGetter } from '@opa-jwt/core';
+export type {
+  AuthResult,
+  AuthorizerOptions,
+  InvalidTokenReason,
+  OpaJwtClaims,
+  OpaJwtPayload,
+  RefusalDecision,
+  RevocationCheck,
+  RouteOverrides,
+  TokenGetter,
+} from '@opa-jwt/core';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -75,7 +85,14 @@ function routingOf(fastify: FastifyInstance): RoutingOptions {
  * (Fastify runs the hooks for its 404 handler too).
  */
 function toCoreRequest(request: FastifyRequest, routing?: RoutingOptions): CoreRequest {
-  const core: CoreRequest = { method: request.method, url: request.url, headers: request.headers, ip: request.ip, body: request.body, routing: routing ?? routingOf(request.server) };
+  const core: CoreRequest = {
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    ip: request.ip,
+    body: request.body,
+    routing: routing ?? routingOf(request.server),
+  };
   const route = request.routeOptions.url;
   if (typeof route === 'string') core.route = route;
   return core;

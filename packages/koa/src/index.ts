@@ -24,7 +24,17 @@ export {
   MalformedTargetError,
   PolicyUnavailableError,
 } from '@opa-jwt/core';
-export type { AuthResult, AuthorizerOptions, InvalidTokenReason, OpaJwtClaims, OpaJwtPayload, RefusalDecision, RevocationCheck, RouteOverrides, TokenGetter } from '@opa-jwt/core';
+export type {
+  AuthResult,
+  AuthorizerOptions,
+  InvalidTokenReason,
+  OpaJwtClaims,
+  OpaJwtPayload,
+  RefusalDecision,
+  RevocationCheck,
+  RouteOverrides,
+  TokenGetter,
+} from '@opa-jwt/core';
 
 declare module 'koa' {
   interface DefaultState {
@@ -58,7 +68,13 @@ interface RouterContext {
  */
 function toCoreRequest(ctx: Context): CoreRequest {
   // `body` is present only when a body parser (e.g. @koa/bodyparser) ran before this middleware.
-  const request: CoreRequest = { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, ip: ctx.ip, body: (ctx.request as { body?: unknown }).body };
+  const request: CoreRequest = {
+    method: ctx.method,
+    url: ctx.originalUrl,
+    headers: ctx.headers,
+    ip: ctx.ip,
+    body: (ctx.request as { body?: unknown }).body,
+  };
   const { router, matched } = ctx as Context & RouterContext;
   if (router?.opts) request.routing = { caseSensitive: router.opts.sensitive === true, strictTrailingSlash: router.opts.strict === true };
   if (matched) {

@@ -40,7 +40,10 @@ function walk(dir, found) {
 function packageOf(source) {
   const match = /^[ \t]*package[ \t]+([^\s#]+)/m.exec(source);
   if (!match) return [];
-  return match[1].replace(/\[\s*"([^"]*)"\s*\]/g, '.$1').split('.').filter(Boolean);
+  return match[1]
+    .replace(/\[\s*"([^"]*)"\s*\]/g, '.$1')
+    .split('.')
+    .filter(Boolean);
 }
 
 /** Every `data.a.b.c` reference in a module's source (comments dropped), as segment lists. */
@@ -48,7 +51,12 @@ function referencesOf(source) {
   const code = source.replace(/#[^\n]*/g, '');
   const refs = [];
   for (const match of code.matchAll(/\bdata((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\s*"[^"]*"\s*\])+)/g)) {
-    refs.push(match[1].replace(/\[\s*"([^"]*)"\s*\]/g, '.$1').split('.').filter(Boolean));
+    refs.push(
+      match[1]
+        .replace(/\[\s*"([^"]*)"\s*\]/g, '.$1')
+        .split('.')
+        .filter(Boolean),
+    );
   }
   return refs;
 }
@@ -96,7 +104,15 @@ function findGroups(root) {
     .filter((f) => f.endsWith('.rego'))
     .map((file) => {
       const source = fs.readFileSync(file, 'utf8');
-      return { file, path: path.relative(root, file).split(path.sep).join('/'), source, dir: path.dirname(file), isTest: file.endsWith('_test.rego'), pkg: packageOf(source), refs: referencesOf(source) };
+      return {
+        file,
+        path: path.relative(root, file).split(path.sep).join('/'),
+        source,
+        dir: path.dirname(file),
+        isTest: file.endsWith('_test.rego'),
+        pkg: packageOf(source),
+        refs: referencesOf(source),
+      };
     });
   const dataFiles = files.filter((f) => DATA_FILES.has(path.basename(f)));
   const libraries = modules.filter((m) => !m.isTest);
@@ -108,7 +124,8 @@ function findGroups(root) {
     const key = lib.pkg.join('.');
     packageDirs.set(key, (packageDirs.get(key) ?? new Set()).add(lib.dir));
   }
-  const samePackage = (lib, module) => lib.pkg.length > 0 && lib.pkg.join('.') === module.pkg.join('.') && packageDirs.get(lib.pkg.join('.')).size === 1;
+  const samePackage = (lib, module) =>
+    lib.pkg.length > 0 && lib.pkg.join('.') === module.pkg.join('.') && packageDirs.get(lib.pkg.join('.')).size === 1;
   const groups = testDirs.map((dir) => {
     const members = new Set(modules.filter((m) => m.dir === dir));
     const queue = [...members];
@@ -131,7 +148,10 @@ function findGroups(root) {
 
 /** A failure reason without what differs between equal causes: locations, quoted local names, numbers in names. */
 function reasonOf(text) {
-  let line = String(text).split('\n').find((l) => l.trim() !== '') ?? String(text);
+  let line =
+    String(text)
+      .split('\n')
+      .find((l) => l.trim() !== '') ?? String(text);
   line = line.replace(/\S+\.rego:\d+(:\d+)?:?\s*/g, '');
   line = line.replace(/\bvar [A-Za-z_$][\w$]* /g, 'var _ ');
   line = line.replace(/\$[A-Za-z_]+\d+/g, '$_');
@@ -193,8 +213,8 @@ async function measureCorpus(root, options = {}) {
         const builtinError = /^(undefined|false) \(builtin error: (.*)\)$/s.exec(r.message ?? '');
         if (builtinError) note(`test failed (${builtinError[1]} after builtin error: ${reasonOf(builtinError[2])})`, r.location);
         else note(`test failed (${r.message === 'undefined' || r.message === 'false' ? r.message : 'other value'})`, r.location);
-      }
-      else if (r.status === 'error') note(reasonOf(r.message ?? 'error'), `${r.location}: ${(r.message ?? '').split('\n')[0].slice(0, 200)}`);
+      } else if (r.status === 'error')
+        note(reasonOf(r.message ?? 'error'), `${r.location}: ${(r.message ?? '').split('\n')[0].slice(0, 200)}`);
     }
     passed += ok;
     total += ran.length;

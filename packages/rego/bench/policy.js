@@ -140,18 +140,32 @@ async function main() {
 
   console.log(`evaluation through the stock SDK (ABI 1.2), median of ${ROUNDS} rounds:`);
   const mcpFile = path.join(POLICIES, 'mcp-tools.rego');
-  const mcp = compile({ modules: [{ path: 'policies/mcp-tools.rego', source: fs.readFileSync(mcpFile, 'utf8') }], entrypoints: ['mcp/tools/result'] });
+  const mcp = compile({
+    modules: [{ path: 'policies/mcp-tools.rego', source: fs.readFileSync(mcpFile, 'utf8') }],
+    entrypoints: ['mcp/tools/result'],
+  });
   const mcpInput = {
-    jwt: { payload: { sub: 'agent-7', iss: 'https://issuer.example', aud: 'https://mcp.example.com/mcp', scope: 'tickets:read tickets:write' } },
+    jwt: {
+      payload: { sub: 'agent-7', iss: 'https://issuer.example', aud: 'https://mcp.example.com/mcp', scope: 'tickets:read tickets:write' },
+    },
     request: {
       http: { method: 'POST', path: '/mcp' },
       mcp: { type: 'tool', tool: { params: { name: 'get_ticket_price', arguments: { destination: 'Paris' } } } },
     },
   };
-  const mcpPolicy = await benchEval('example MCP policy (mcp/tools/result)', mcp.wasm, 'mcp/tools/result', mcpInput, undefined, [{ result: { allowed: true } }]);
+  const mcpPolicy = await benchEval('example MCP policy (mcp/tools/result)', mcp.wasm, 'mcp/tools/result', mcpInput, undefined, [
+    { result: { allowed: true } },
+  ]);
 
   const rbac = compile({ modules: [{ path: 'rbac.rego', source: RBAC_POLICY }], entrypoints: ['rbac/allow'] });
-  await benchEval('RBAC over data (100 users, 10 roles)', rbac.wasm, 'rbac/allow', { user: 'user42', action: 'read', resource: 'res5' }, rbacData(), [{ result: true }]);
+  await benchEval(
+    'RBAC over data (100 users, 10 roles)',
+    rbac.wasm,
+    'rbac/allow',
+    { user: 'user42', action: 'read', resource: 'res5' },
+    rbacData(),
+    [{ result: true }],
+  );
 
   const before = mcpPolicy.mem.buffer.byteLength;
   const t0 = Date.now();

@@ -20,14 +20,20 @@ const outFile = path.join(here, 'build', 'runtime.wasm');
  */
 const args = [
   'runtime/assembly/index.ts',
-  '--baseDir', path.join(here, '..'),
-  '--outFile', path.relative(path.join(here, '..'), outFile),
-  '--runtime', 'runtime/assembly/rt',
+  '--baseDir',
+  path.join(here, '..'),
+  '--outFile',
+  path.relative(path.join(here, '..'), outFile),
+  '--runtime',
+  'runtime/assembly/rt',
   '--importMemory',
   '--noExportMemory',
-  '--use', 'abort=runtime/assembly/host/asAbort',
-  '--optimizeLevel', '3',
-  '--shrinkLevel', '0',
+  '--use',
+  'abort=runtime/assembly/host/asAbort',
+  '--optimizeLevel',
+  '3',
+  '--shrinkLevel',
+  '0',
   '--noAssert',
 ];
 
@@ -45,7 +51,12 @@ async function main() {
   let stderrText = '';
   const { error, stderr } = await asc.main(args, {
     stdout: process.stdout,
-    stderr: { write: (s) => { stderrText += s; return true; } },
+    stderr: {
+      write: (s) => {
+        stderrText += s;
+        return true;
+      },
+    },
   });
   if (error) {
     process.stderr.write(stderrText || String(stderr));
@@ -62,10 +73,25 @@ function checkModule(bytes) {
   const mod = new WebAssembly.Module(bytes);
   const exports = new Set(WebAssembly.Module.exports(mod).map((e) => e.name));
   const required = [
-    'opa_wasm_abi_version', 'opa_wasm_abi_minor_version', 'builtins', 'entrypoints', 'opa_malloc', 'opa_free',
-    'opa_heap_ptr_get', 'opa_heap_ptr_set', 'opa_json_parse', 'opa_json_dump', 'opa_eval_ctx_new',
-    'opa_eval_ctx_set_input', 'opa_eval_ctx_set_data', 'opa_eval_ctx_set_entrypoint', 'opa_eval_ctx_get_result',
-    'eval', 'opa_eval', '__opa_load_plan', 'opajwt_arm_budget',
+    'opa_wasm_abi_version',
+    'opa_wasm_abi_minor_version',
+    'builtins',
+    'entrypoints',
+    'opa_malloc',
+    'opa_free',
+    'opa_heap_ptr_get',
+    'opa_heap_ptr_set',
+    'opa_json_parse',
+    'opa_json_dump',
+    'opa_eval_ctx_new',
+    'opa_eval_ctx_set_input',
+    'opa_eval_ctx_set_data',
+    'opa_eval_ctx_set_entrypoint',
+    'opa_eval_ctx_get_result',
+    'eval',
+    'opa_eval',
+    '__opa_load_plan',
+    'opajwt_arm_budget',
   ];
   const missing = required.filter((n) => !exports.has(n));
   if (missing.length) throw new Error(`build:runtime: runtime.wasm lacks exports ${missing.join(', ')}`);

@@ -1,7 +1,8 @@
 import type { Location } from './parse/ast';
 
 /** OPA's error codes, as `opa build` reports them. */
-export type RegoErrorCode = 'rego_parse_error' | 'rego_compile_error' | 'rego_type_error' | 'rego_recursion_error' | 'rego_unsafe_var_error';
+export type RegoErrorCode =
+  'rego_parse_error' | 'rego_compile_error' | 'rego_type_error' | 'rego_recursion_error' | 'rego_unsafe_var_error';
 
 /**
  * A problem in a policy's source found while parsing, checking or planning it.

@@ -56,7 +56,8 @@ export interface CompileResult {
 
 /** Parse and plan, without emitting wasm (for tools and tests of the planner). */
 export function planModules(opts: CompileOptions): { plan: Program; entrypoints: string[] } {
-  if (!Array.isArray(opts.modules)) throw new RegoCompileError('rego_compile_error', 'compile: option "modules" must be an array of { path, source }');
+  if (!Array.isArray(opts.modules))
+    throw new RegoCompileError('rego_compile_error', 'compile: option "modules" must be an array of { path, source }');
   if (!Array.isArray(opts.entrypoints) || opts.entrypoints.length === 0) {
     throw new RegoCompileError('rego_compile_error', 'compile: option "entrypoints" must name at least one entry point');
   }

@@ -7,5 +7,7 @@ import * as core from '@opa-jwt/core';
 import { withAuthorizerHandle } from '@opa-jwt/core/adapter';
 
 const pairs = { express: [expressDefault, expressNamed], koa: [koaDefault, koaNamed], fastify: [fastifyDefault, fastifyNamed] } as const;
-const result = Object.fromEntries(Object.entries(pairs).map(([name, [byDefault, byName]]) => [name, typeof byDefault === 'function' && byDefault === byName]));
+const result = Object.fromEntries(
+  Object.entries(pairs).map(([name, [byDefault, byName]]) => [name, typeof byDefault === 'function' && byDefault === byName]),
+);
 console.log(JSON.stringify({ ...result, core: typeof core.createAuthorizer, adapter: typeof withAuthorizerHandle }));

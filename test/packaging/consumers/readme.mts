@@ -19,12 +19,14 @@ declare module '@opa-jwt/core' {
 // Express, as in the README.
 const app = express();
 app.use(express.json());
-app.use(opaJwt({
-  issuerBaseURL: 'https://idp.example.com/',
-  audience: 'orders-api',
-  policy: 'policies/api-authz.rego',
-  entrypoint: 'authz/decision',
-}));
+app.use(
+  opaJwt({
+    issuerBaseURL: 'https://idp.example.com/',
+    audience: 'orders-api',
+    policy: 'policies/api-authz.rego',
+    entrypoint: 'authz/decision',
+  }),
+);
 app.get('/orders/:id', (req, res) => res.json({ id: req.params.id, caller: req.auth.payload.sub }));
 app.get('/roles', (req, res) => {
   const roles: string[] = req.auth.payload.roles;
@@ -32,19 +34,46 @@ app.get('/roles', (req, res) => {
   const wrong: number[] = req.auth.payload.roles;
   res.json({ roles, wrong });
 });
-app.use(expressDefault({ issuer: 'https://idp.example.com/', jwksUri: 'https://idp.example.com/jwks', audience: 'orders-api', policy: 'authz.rego', entrypoint: 'authz/allow' }));
+app.use(
+  expressDefault({
+    issuer: 'https://idp.example.com/',
+    jwksUri: 'https://idp.example.com/jwks',
+    audience: 'orders-api',
+    policy: 'authz.rego',
+    entrypoint: 'authz/allow',
+  }),
+);
 // @ts-expect-error a misspelt option is a type error
 opaJwt({ polcy: 'authz.rego', issuer: 'https://issuer.test', audience: 'api' });
 
 // Koa, as in the README.
 const koa = new Koa();
-koa.use(koaOpaJwt({ issuerBaseURL: 'https://idp.example.com/', audience: 'orders-api', policy: 'policies/api-authz.rego', entrypoint: 'authz/decision' }));
-koa.use((ctx) => { ctx.body = { caller: ctx.state.auth.payload.sub, roles: ctx.state.auth.payload.roles.join(' ') }; });
+koa.use(
+  koaOpaJwt({
+    issuerBaseURL: 'https://idp.example.com/',
+    audience: 'orders-api',
+    policy: 'policies/api-authz.rego',
+    entrypoint: 'authz/decision',
+  }),
+);
+koa.use((ctx) => {
+  ctx.body = { caller: ctx.state.auth.payload.sub, roles: ctx.state.auth.payload.roles.join(' ') };
+});
 
 // Fastify, as in the README.
 const fastify = Fastify();
-await fastify.register(fastifyOpaJwt, { issuerBaseURL: 'https://idp.example.com/', audience: 'orders-api', policy: 'policies/api-authz.rego', entrypoint: 'authz/decision' });
-await fastify.register(fastifyDefault, { issuerBaseURL: 'https://idp.example.com/', audience: 'orders-api', policy: 'policies/api-authz.rego', entrypoint: 'authz/decision' });
+await fastify.register(fastifyOpaJwt, {
+  issuerBaseURL: 'https://idp.example.com/',
+  audience: 'orders-api',
+  policy: 'policies/api-authz.rego',
+  entrypoint: 'authz/decision',
+});
+await fastify.register(fastifyDefault, {
+  issuerBaseURL: 'https://idp.example.com/',
+  audience: 'orders-api',
+  policy: 'policies/api-authz.rego',
+  entrypoint: 'authz/decision',
+});
 fastify.get('/orders/:id', async (request) => ({ caller: request.auth.payload.sub, roles: request.auth.payload.roles.length }));
 await fastify.opaJwt.ready;
 
@@ -57,7 +86,13 @@ const unknownReason: InvalidTokenReason = 'bad_token';
 const missing: InvalidTokenReason = 'missing_client_id';
 
 // The core for other frameworks: an Authorizer, not its internals.
-const authorizer = createAuthorizer({ issuer: 'https://idp.example.com/', jwksUri: 'https://idp.example.com/jwks', audience: 'api', policy: 'authz.rego', entrypoint: 'authz/allow' });
+const authorizer = createAuthorizer({
+  issuer: 'https://idp.example.com/',
+  jwksUri: 'https://idp.example.com/jwks',
+  audience: 'api',
+  policy: 'authz.rego',
+  entrypoint: 'authz/allow',
+});
 // @ts-expect-error the resolved options are not part of the API
 void authorizer.options;
 const handle = withAuthorizerHandle(() => undefined, authorizer);

@@ -50,7 +50,8 @@ export async function buildEngine(bundles: BundleContents[], options: Activation
     for (let j = i + 1; j < bundles.length; j++) {
       for (const a of bundles[i].roots) {
         for (const b of bundles[j].roots) {
-          if (rootsOverlap(a, b)) throw new ActivationError(`bundles ${bundles[i].name} and ${bundles[j].name} have overlapping roots ("${a}", "${b}")`);
+          if (rootsOverlap(a, b))
+            throw new ActivationError(`bundles ${bundles[i].name} and ${bundles[j].name} have overlapping roots ("${a}", "${b}")`);
         }
       }
     }
@@ -66,14 +67,21 @@ export async function buildEngine(bundles: BundleContents[], options: Activation
   let wasm: Uint8Array;
   let entrypoints: string[];
   if (withWasm.length > 0) {
-    if (withWasm.length > 1) throw new ActivationError(`bundles ${withWasm.map((b) => b.name).join(' and ')} each hold a policy.wasm; only one compiled module can be active`);
+    if (withWasm.length > 1)
+      throw new ActivationError(
+        `bundles ${withWasm.map((b) => b.name).join(' and ')} each hold a policy.wasm; only one compiled module can be active`,
+      );
     const others = bundles.filter((b) => b !== withWasm[0] && b.modules.length > 0);
-    if (others.length > 0) throw new ActivationError(`bundle ${withWasm[0].name} holds a policy.wasm and bundle ${others[0].name} holds .rego sources; they cannot be combined`);
+    if (others.length > 0)
+      throw new ActivationError(
+        `bundle ${withWasm[0].name} holds a policy.wasm and bundle ${others[0].name} holds .rego sources; they cannot be combined`,
+      );
     wasm = withWasm[0].wasm!;
     entrypoints = withWasm[0].wasmEntrypoints;
   } else {
     if (modules.length === 0) throw new ActivationError(`${description}: no policy (neither .rego files nor policy.wasm)`);
-    if (options.entrypoint === undefined) throw new ActivationError('the bundles hold only .rego sources: the `entrypoint` option must name the deciding rule');
+    if (options.entrypoint === undefined)
+      throw new ActivationError('the bundles hold only .rego sources: the `entrypoint` option must name the deciding rule');
     try {
       entrypoints = ruleEntrypoints(modules, options.v0Compatible);
       const wanted = normaliseEntrypoint(options.entrypoint).name;

@@ -117,7 +117,8 @@ export class BundleClient {
           throw new Error(`bundle exceeds size_limit_bytes (${length} > ${this.config.sizeLimitBytes})`);
         }
         body = Buffer.from(await response.arrayBuffer());
-        if (body.length > this.config.sizeLimitBytes) throw new Error(`bundle exceeds size_limit_bytes (${body.length} > ${this.config.sizeLimitBytes})`);
+        if (body.length > this.config.sizeLimitBytes)
+          throw new Error(`bundle exceeds size_limit_bytes (${body.length} > ${this.config.sizeLimitBytes})`);
       } else {
         await response.arrayBuffer().catch(() => undefined);
       }
@@ -137,7 +138,10 @@ export class BundleClient {
       return true;
     }
     if (response.status !== 200 || body === undefined) {
-      this.events.onAttempt({ httpCode: response.status, error: new Error(`bundle ${this.config.name}: server replied with HTTP ${response.status}`) });
+      this.events.onAttempt({
+        httpCode: response.status,
+        error: new Error(`bundle ${this.config.name}: server replied with HTTP ${response.status}`),
+      });
       return false;
     }
     const etag = response.headers.get('etag') ?? undefined;

@@ -67,7 +67,10 @@ export async function openBundle(archive: Buffer, config: BundleConfig, keys: Ma
   try {
     for (const entry of readTar(tar)) {
       if (entry.type !== 'file') continue;
-      const name = entry.path.split('/').filter((s) => s !== '' && s !== '.').join('/');
+      const name = entry.path
+        .split('/')
+        .filter((s) => s !== '' && s !== '.')
+        .join('/');
       if (name === '') continue;
       if (name.split('/').includes('..')) throw new BundleContentError(`the bundle holds a path outside its root: ${entry.path}`);
       if (files.has(name)) throw new BundleContentError(`duplicate file /${name}`);

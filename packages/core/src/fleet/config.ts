@@ -163,13 +163,17 @@ function parseService(name: string, value: unknown, at: string): ServiceConfig {
   if (raw.credentials !== undefined) {
     const credentials = object(raw.credentials, `${at}.credentials`);
     for (const kind of Object.keys(credentials)) {
-      if (UNSUPPORTED_CREDENTIALS.has(kind)) fail(`${at}.credentials.${kind}`, 'is not supported: only bearer tokens (credentials.bearer) and custom headers are');
+      if (UNSUPPORTED_CREDENTIALS.has(kind))
+        fail(`${at}.credentials.${kind}`, 'is not supported: only bearer tokens (credentials.bearer) and custom headers are');
       if (kind !== 'bearer') fail(`${at}.credentials.${kind}`, 'is not a known credential type');
     }
     if (credentials.bearer !== undefined) {
       const b = object(credentials.bearer, `${at}.credentials.bearer`);
       onlyKeys(b, `${at}.credentials.bearer`, ['token', 'scheme'], { token_path: 'is not supported: give the token itself in `token`' });
-      bearer = { token: string(b.token, `${at}.credentials.bearer.token`), scheme: optionalString(b.scheme, `${at}.credentials.bearer.scheme`, 'Bearer') };
+      bearer = {
+        token: string(b.token, `${at}.credentials.bearer.token`),
+        scheme: optionalString(b.scheme, `${at}.credentials.bearer.scheme`, 'Bearer'),
+      };
     }
   }
   return {
@@ -177,7 +181,11 @@ function parseService(name: string, value: unknown, at: string): ServiceConfig {
     url: url.toString().replace(/\/+$/, ''),
     headers,
     bearer,
-    responseHeaderTimeoutSeconds: positive(raw.response_header_timeout_seconds, `${at}.response_header_timeout_seconds`, DEFAULT_RESPONSE_HEADER_TIMEOUT)!,
+    responseHeaderTimeoutSeconds: positive(
+      raw.response_header_timeout_seconds,
+      `${at}.response_header_timeout_seconds`,
+      DEFAULT_RESPONSE_HEADER_TIMEOUT,
+    )!,
   };
 }
 
@@ -189,7 +197,8 @@ function parseServices(value: unknown): Map<string, ServiceConfig> {
       services.set(name, parseService(name, entry, `services[${index}]`));
     });
   } else if (value !== undefined) {
-    for (const [name, entry] of Object.entries(object(value, 'services'))) services.set(name, parseService(name, entry, `services.${name}`));
+    for (const [name, entry] of Object.entries(object(value, 'services')))
+      services.set(name, parseService(name, entry, `services.${name}`));
   }
   return services;
 }
@@ -198,7 +207,10 @@ function parseServices(value: unknown): Map<string, ServiceConfig> {
 function serviceFor(raw: unknown, services: Map<string, ServiceConfig>, at: string): ServiceConfig {
   if (raw === undefined) {
     if (services.size === 1) return [...services.values()][0];
-    fail(`${at}.service`, services.size === 0 ? 'names no service: `services` is empty' : 'is required when several services are configured');
+    fail(
+      `${at}.service`,
+      services.size === 0 ? 'names no service: `services` is empty' : 'is required when several services are configured',
+    );
   }
   const name = string(raw, `${at}.service`);
   const service = services.get(name);
@@ -213,7 +225,11 @@ function parseKeys(value: unknown): Map<string, KeyConfig> {
     const at = `keys.${id}`;
     const raw = object(entry, at);
     onlyKeys(raw, at, ['key', 'algorithm', 'scope'], { private_key: 'is for signing, not verification: give the public key in `key`' });
-    keys.set(id, { key: string(raw.key, `${at}.key`), algorithm: optionalString(raw.algorithm, `${at}.algorithm`, 'RS256'), scope: raw.scope === undefined ? '' : string(raw.scope, `${at}.scope`) });
+    keys.set(id, {
+      key: string(raw.key, `${at}.key`),
+      algorithm: optionalString(raw.algorithm, `${at}.algorithm`, 'RS256'),
+      scope: raw.scope === undefined ? '' : string(raw.scope, `${at}.scope`),
+    });
   }
   return keys;
 }
@@ -224,11 +240,17 @@ function parseBundles(value: unknown, services: Map<string, ServiceConfig>, keys
   for (const [name, entry] of Object.entries(object(value, 'bundles'))) {
     const at = `bundles.${name}`;
     const raw = object(entry, at);
-    onlyKeys(raw, at, ['service', 'resource', 'persist', 'polling', 'signing', 'size_limit_bytes'], { trigger: 'is not supported: bundles are polled (periodic trigger)' });
+    onlyKeys(raw, at, ['service', 'resource', 'persist', 'polling', 'signing', 'size_limit_bytes'], {
+      trigger: 'is not supported: bundles are polled (periodic trigger)',
+    });
     const polling = raw.polling === undefined ? {} : object(raw.polling, `${at}.polling`);
     onlyKeys(polling, `${at}.polling`, ['min_delay_seconds', 'max_delay_seconds', 'long_polling_timeout_seconds']);
     const minDelaySeconds = positive(polling.min_delay_seconds, `${at}.polling.min_delay_seconds`, DEFAULT_BUNDLE_POLLING.min)!;
-    const maxDelaySeconds = positive(polling.max_delay_seconds, `${at}.polling.max_delay_seconds`, Math.max(DEFAULT_BUNDLE_POLLING.max, minDelaySeconds))!;
+    const maxDelaySeconds = positive(
+      polling.max_delay_seconds,
+      `${at}.polling.max_delay_seconds`,
+      Math.max(DEFAULT_BUNDLE_POLLING.max, minDelaySeconds),
+    )!;
     if (maxDelaySeconds < minDelaySeconds) fail(`${at}.polling.max_delay_seconds`, 'must not be less than min_delay_seconds');
     let signing: SigningConfig | undefined;
     if (raw.signing !== undefined) {
@@ -237,7 +259,8 @@ function parseBundles(value: unknown, services: Map<string, ServiceConfig>, keys
       const keyid = string(s.keyid, `${at}.signing.keyid`);
       if (!keys.has(keyid)) fail(`${at}.signing.keyid`, `names "${keyid}", which is not in \`keys\``);
       const exclude = s.exclude_files ?? [];
-      if (!Array.isArray(exclude) || !exclude.every((item) => typeof item === 'string')) fail(`${at}.signing.exclude_files`, 'must be a list of file names');
+      if (!Array.isArray(exclude) || !exclude.every((item) => typeof item === 'string'))
+        fail(`${at}.signing.exclude_files`, 'must be a list of file names');
       signing = { keyid, scope: s.scope === undefined ? '' : string(s.scope, `${at}.signing.scope`), excludeFiles: exclude };
     }
     bundles.push({
@@ -245,7 +268,11 @@ function parseBundles(value: unknown, services: Map<string, ServiceConfig>, keys
       service: serviceFor(raw.service, services, at),
       resource: optionalString(raw.resource, `${at}.resource`, `bundles/${name}`),
       persist: boolean(raw.persist, `${at}.persist`),
-      polling: { minDelaySeconds, maxDelaySeconds, longPollingTimeoutSeconds: positive(polling.long_polling_timeout_seconds, `${at}.polling.long_polling_timeout_seconds`, undefined) },
+      polling: {
+        minDelaySeconds,
+        maxDelaySeconds,
+        longPollingTimeoutSeconds: positive(polling.long_polling_timeout_seconds, `${at}.polling.long_polling_timeout_seconds`, undefined),
+      },
       signing,
       sizeLimitBytes: positive(raw.size_limit_bytes, `${at}.size_limit_bytes`, DEFAULT_BUNDLE_SIZE_LIMIT)!,
     });
@@ -265,23 +292,46 @@ function parseDecisionLogs(value: unknown, services: Map<string, ServiceConfig>)
     partition_name: 'is deprecated in OPA and not supported: use `resource`',
   });
   const reporting = raw.reporting === undefined ? {} : object(raw.reporting, `${at}.reporting`);
-  onlyKeys(reporting, `${at}.reporting`, ['buffer_type', 'buffer_size_limit_bytes', 'buffer_size_limit_events', 'upload_size_limit_bytes', 'min_delay_seconds', 'max_delay_seconds', 'max_decisions_per_second'], {
-    trigger: 'is not supported: decision logs are uploaded periodically',
-  });
-  if (reporting.buffer_type !== undefined && reporting.buffer_type !== 'size' && reporting.buffer_type !== 'event') fail(`${at}.reporting.buffer_type`, 'must be "size" or "event"');
+  onlyKeys(
+    reporting,
+    `${at}.reporting`,
+    [
+      'buffer_type',
+      'buffer_size_limit_bytes',
+      'buffer_size_limit_events',
+      'upload_size_limit_bytes',
+      'min_delay_seconds',
+      'max_delay_seconds',
+      'max_decisions_per_second',
+    ],
+    {
+      trigger: 'is not supported: decision logs are uploaded periodically',
+    },
+  );
+  if (reporting.buffer_type !== undefined && reporting.buffer_type !== 'size' && reporting.buffer_type !== 'event')
+    fail(`${at}.reporting.buffer_type`, 'must be "size" or "event"');
   const minDelaySeconds = positive(reporting.min_delay_seconds, `${at}.reporting.min_delay_seconds`, DEFAULT_LOG_DELAY.min)!;
-  const maxDelaySeconds = positive(reporting.max_delay_seconds, `${at}.reporting.max_delay_seconds`, Math.max(DEFAULT_LOG_DELAY.max, minDelaySeconds))!;
+  const maxDelaySeconds = positive(
+    reporting.max_delay_seconds,
+    `${at}.reporting.max_delay_seconds`,
+    Math.max(DEFAULT_LOG_DELAY.max, minDelaySeconds),
+  )!;
   if (maxDelaySeconds < minDelaySeconds) fail(`${at}.reporting.max_delay_seconds`, 'must not be less than min_delay_seconds');
   const bufferSizeLimitBytes = positive(reporting.buffer_size_limit_bytes, `${at}.reporting.buffer_size_limit_bytes`, undefined);
   const bufferSizeLimitEvents = positive(reporting.buffer_size_limit_events, `${at}.reporting.buffer_size_limit_events`, undefined);
-  if (bufferSizeLimitBytes !== undefined && bufferSizeLimitEvents !== undefined) fail(`${at}.reporting`, 'takes buffer_size_limit_bytes or buffer_size_limit_events, not both');
+  if (bufferSizeLimitBytes !== undefined && bufferSizeLimitEvents !== undefined)
+    fail(`${at}.reporting`, 'takes buffer_size_limit_bytes or buffer_size_limit_events, not both');
   return {
     service: serviceFor(raw.service, services, at),
     resource: optionalString(raw.resource, `${at}.resource`, 'logs').replace(/^\/+/, ''),
     reporting: {
       bufferSizeLimitBytes,
       bufferSizeLimitEvents,
-      uploadSizeLimitBytes: positive(reporting.upload_size_limit_bytes, `${at}.reporting.upload_size_limit_bytes`, DEFAULT_UPLOAD_SIZE_LIMIT)!,
+      uploadSizeLimitBytes: positive(
+        reporting.upload_size_limit_bytes,
+        `${at}.reporting.upload_size_limit_bytes`,
+        DEFAULT_UPLOAD_SIZE_LIMIT,
+      )!,
       minDelaySeconds,
       maxDelaySeconds,
       maxDecisionsPerSecond: positive(reporting.max_decisions_per_second, `${at}.reporting.max_decisions_per_second`, undefined),
@@ -293,10 +343,16 @@ function parseStatus(value: unknown, services: Map<string, ServiceConfig>): Stat
   if (value === undefined) return undefined;
   const raw = object(value, 'status');
   onlyKeys(raw, 'status', ['service', 'resource'], {
-    console: 'is not supported', prometheus: 'is not supported', plugin: 'is not supported', trigger: 'is not supported: status is reported on change and periodically',
+    console: 'is not supported',
+    prometheus: 'is not supported',
+    plugin: 'is not supported',
+    trigger: 'is not supported: status is reported on change and periodically',
     partition_name: 'is deprecated in OPA and not supported',
   });
-  return { service: serviceFor(raw.service, services, 'status'), resource: optionalString(raw.resource, 'status.resource', 'status').replace(/^\/+/, '') };
+  return {
+    service: serviceFor(raw.service, services, 'status'),
+    resource: optionalString(raw.resource, 'status.resource', 'status').replace(/^\/+/, ''),
+  };
 }
 
 function parseLabels(value: unknown): Record<string, string> {
@@ -312,7 +368,8 @@ function parseLabels(value: unknown): Record<string, string> {
 /** Validates `opaConfig` (an object or a config file path); throws InvalidOptionError naming the bad section. */
 export function parseOpaConfig(value: unknown): FleetConfig {
   const raw = typeof value === 'string' ? readConfigFile(value) : value;
-  if (!isObject(raw)) throw new InvalidOptionError(OPTION, 'must be an OPA configuration object or the path of an OPA configuration file (YAML or JSON)');
+  if (!isObject(raw))
+    throw new InvalidOptionError(OPTION, 'must be an OPA configuration object or the path of an OPA configuration file (YAML or JSON)');
   for (const key of Object.keys(raw)) {
     if (!SECTIONS.has(key)) fail(key, `is not supported (supported sections: ${[...SECTIONS].join(', ')})`);
   }

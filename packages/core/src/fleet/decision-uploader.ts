@@ -85,7 +85,8 @@ export class DecisionUploader {
     const { bufferSizeLimitBytes, bufferSizeLimitEvents } = this.config.reporting;
     while (
       this.buffer.length > 0 &&
-      ((bufferSizeLimitEvents !== undefined && this.buffer.length > bufferSizeLimitEvents) || (bufferSizeLimitBytes !== undefined && this.bufferBytes > bufferSizeLimitBytes))
+      ((bufferSizeLimitEvents !== undefined && this.buffer.length > bufferSizeLimitEvents) ||
+        (bufferSizeLimitBytes !== undefined && this.bufferBytes > bufferSizeLimitBytes))
     ) {
       this.bufferBytes -= Buffer.byteLength(this.buffer.shift()!);
       this.metrics.counter_decision_logs_dropped_buffer_size_limit_exceeded++;

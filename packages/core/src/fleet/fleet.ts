@@ -51,12 +51,18 @@ export class Fleet {
     this.labels = { id: randomUUID(), version: 'opa-jwt', ...config.labels };
     for (const bundle of config.bundles) this.bundleStatus.set(bundle.name, { name: bundle.name });
     if (config.decisionLogs) {
-      this.uploader = new DecisionUploader(config.decisionLogs, (outcome) => {
-        const next = outcome.error ? { code: 'decision_log_upload_error', message: outcome.error.message, http_code: outcome.httpCode } : { http_code: outcome.httpCode };
-        const changed = JSON.stringify(next) !== JSON.stringify(this.decisionLogStatus);
-        this.decisionLogStatus = next;
-        if (changed) this.status?.changed();
-      }, () => this.status?.changed());
+      this.uploader = new DecisionUploader(
+        config.decisionLogs,
+        (outcome) => {
+          const next = outcome.error
+            ? { code: 'decision_log_upload_error', message: outcome.error.message, http_code: outcome.httpCode }
+            : { http_code: outcome.httpCode };
+          const changed = JSON.stringify(next) !== JSON.stringify(this.decisionLogStatus);
+          this.decisionLogStatus = next;
+          if (changed) this.status?.changed();
+        },
+        () => this.status?.changed(),
+      );
     }
     if (config.status) this.status = new StatusReporter(config.status, () => this.report());
   }
@@ -97,9 +103,15 @@ export class Fleet {
     }
     try {
       await this.activate(bundle, archive);
-      this.logger.info({ bundle: bundle.name, revision: this.current.get(bundle.name)?.revision }, 'opa-jwt: bundle activated from the persistence directory');
+      this.logger.info(
+        { bundle: bundle.name, revision: this.current.get(bundle.name)?.revision },
+        'opa-jwt: bundle activated from the persistence directory',
+      );
     } catch (error) {
-      this.logger.warn({ bundle: bundle.name, ...errorFields(error) }, 'opa-jwt: the persisted bundle could not be activated; waiting for the server');
+      this.logger.warn(
+        { bundle: bundle.name, ...errorFields(error) },
+        'opa-jwt: the persisted bundle could not be activated; waiting for the server',
+      );
     }
   }
 
@@ -114,7 +126,9 @@ export class Fleet {
         const active = this.current.get(bundle.name);
         this.logger.error(
           { bundle: bundle.name, active_revision: active?.revision, ...errorFields(error) },
-          active || this.ready ? 'opa-jwt: the new bundle could not be activated; the last good one stays in force' : 'opa-jwt: the bundle could not be activated; no policy is in force yet (requests get 503)',
+          active || this.ready
+            ? 'opa-jwt: the new bundle could not be activated; the last good one stays in force'
+            : 'opa-jwt: the bundle could not be activated; no policy is in force yet (requests get 503)',
         );
         throw error;
       },
@@ -170,7 +184,8 @@ export class Fleet {
     if (outcome.error) {
       status.code = 'bundle_error';
       status.message = outcome.error.message;
-      if (!outcome.httpCode || outcome.httpCode !== 200) this.logger.warn({ bundle: bundle.name, ...errorFields(outcome.error) }, 'opa-jwt: bundle download failed; retrying with backoff');
+      if (!outcome.httpCode || outcome.httpCode !== 200)
+        this.logger.warn({ bundle: bundle.name, ...errorFields(outcome.error) }, 'opa-jwt: bundle download failed; retrying with backoff');
     } else {
       status.last_successful_request = now;
       delete status.code;
@@ -196,7 +211,10 @@ export class Fleet {
     return {
       ready: this.ready,
       bundles: Object.fromEntries(
-        [...this.bundleStatus].map(([name, s]) => [name, { active_revision: s.active_revision, last_successful_activation: s.last_successful_activation, error: s.message }]),
+        [...this.bundleStatus].map(([name, s]) => [
+          name,
+          { active_revision: s.active_revision, last_successful_activation: s.last_successful_activation, error: s.message },
+        ]),
       ),
     };
   }

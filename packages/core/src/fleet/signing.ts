@@ -43,7 +43,8 @@ export async function verifyBundle(files: Map<string, Buffer>, signing: SigningC
   } catch (error) {
     throw new BundleSignatureError(`.signatures.json: ${(error as Error).message}`);
   }
-  if (!Array.isArray(signatures) || signatures.length === 0) throw new BundleSignatureError('.signatures.json: missing JWT (expected exactly one)');
+  if (!Array.isArray(signatures) || signatures.length === 0)
+    throw new BundleSignatureError('.signatures.json: missing JWT (expected exactly one)');
   if (signatures.length > 1) throw new BundleSignatureError('.signatures.json: multiple JWTs not supported (expected exactly one)');
   const token = signatures[0];
   if (typeof token !== 'string') throw new BundleSignatureError('.signatures.json: the signature must be a string');
@@ -56,7 +57,8 @@ export async function verifyBundle(files: Map<string, Buffer>, signing: SigningC
   } catch (error) {
     throw new BundleSignatureError(`.signatures.json: the JWT cannot be decoded: ${(error as Error).message}`);
   }
-  const keyId = signing.keyid || (typeof header.kid === 'string' ? header.kid : '') || (typeof claimed.keyid === 'string' ? claimed.keyid : '');
+  const keyId =
+    signing.keyid || (typeof header.kid === 'string' ? header.kid : '') || (typeof claimed.keyid === 'string' ? claimed.keyid : '');
   if (keyId === '') throw new BundleSignatureError('verification key ID is empty');
   const keyConfig = keys.get(keyId);
   if (!keyConfig) throw new BundleSignatureError(`verification key corresponding to ID ${keyId} not found`);
@@ -70,16 +72,21 @@ export async function verifyBundle(files: Map<string, Buffer>, signing: SigningC
   if ((typeof claimed.scope === 'string' ? claimed.scope : '') !== scope) throw new BundleSignatureError('scope mismatch');
 
   const listed = new Map<string, SignedFile>();
-  for (const file of Array.isArray(claimed.files) ? (claimed.files as SignedFile[]) : []) listed.set(String(file.name).replace(/^\/+/, ''), file);
+  for (const file of Array.isArray(claimed.files) ? (claimed.files as SignedFile[]) : [])
+    listed.set(String(file.name).replace(/^\/+/, ''), file);
   for (const [name, content] of files) {
     if (name === SIGNATURES_FILE || signing.excludeFiles.includes(name)) continue;
     const entry = listed.get(name);
     if (!entry) throw new BundleSignatureError(`file ${name} not included in bundle signature`);
     if (!entry.algorithm) throw new BundleSignatureError(`no hashing algorithm provided for file ${name}`);
-    if (digestOrFail(name, content, entry.algorithm) !== String(entry.hash).toLowerCase()) throw new BundleSignatureError(`${name}: digest mismatch`);
+    if (digestOrFail(name, content, entry.algorithm) !== String(entry.hash).toLowerCase())
+      throw new BundleSignatureError(`${name}: digest mismatch`);
     listed.delete(name);
   }
-  if (listed.size > 0) throw new BundleSignatureError(`file(s) ${[...listed.keys()].join(', ')} specified in bundle signatures but not found in the target bundle`);
+  if (listed.size > 0)
+    throw new BundleSignatureError(
+      `file(s) ${[...listed.keys()].join(', ')} specified in bundle signatures but not found in the target bundle`,
+    );
 }
 
 function digestOrFail(name: string, content: Buffer, algorithm: string): string {

@@ -89,10 +89,13 @@ export class StatusReporter {
 
   private retry(): void {
     if (this.stopped || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.send();
-    }, backoffMs(MIN_RETRY_DELAY_MS, this.periodSeconds * 1000, this.retries++));
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = undefined;
+        this.send();
+      },
+      backoffMs(MIN_RETRY_DELAY_MS, this.periodSeconds * 1000, this.retries++),
+    );
     this.retryTimer.unref();
   }
 

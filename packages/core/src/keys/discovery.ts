@@ -45,7 +45,8 @@ export async function discoverIssuer(issuerBaseURL: string, timeoutMs: number): 
       throw new DiscoveryError(`issuer metadata at ${url} names issuer ${JSON.stringify(issuer)}, not ${JSON.stringify(issuerBaseURL)}`);
     }
     const jwksUri = metadata.jwks_uri;
-    if (jwksUri !== undefined && typeof jwksUri !== 'string') throw new DiscoveryError(`issuer metadata at ${url}: "jwks_uri" is not a string`);
+    if (jwksUri !== undefined && typeof jwksUri !== 'string')
+      throw new DiscoveryError(`issuer metadata at ${url}: "jwks_uri" is not a string`);
     return { issuer, jwks_uri: jwksUri };
   }
   throw new DiscoveryError(`issuer discovery for ${issuerBaseURL} failed: ${failures.join('; ')}`);

@@ -15,7 +15,10 @@ export async function fetchJson(url: string, timeoutMs: number): Promise<unknown
   try {
     response = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
+    const reason =
+      (error as Error).name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : (((error as Error).cause as Error | undefined)?.message ?? (error as Error).message);
     throw new FetchError(`GET ${url} failed: ${reason}`, { cause: error });
   }
   if (response.status !== 200) {

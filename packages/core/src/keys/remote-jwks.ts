@@ -15,7 +15,15 @@
  * Key selection and import are jose's (`createLocalJWKSet` over the current document), so the rules for `kid`,
  * `alg`, `use` and curves are the library's.
  */
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWK, type JWSHeaderParameters, type FlattenedJWSInput, type KeyLike } from 'jose';
+import {
+  createLocalJWKSet,
+  errors,
+  type JSONWebKeySet,
+  type JWK,
+  type JWSHeaderParameters,
+  type FlattenedJWSInput,
+  type KeyLike,
+} from 'jose';
 import { KeysUnavailableError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import { fetchJson } from './fetch-json';
@@ -83,7 +91,9 @@ export class RemoteJwks {
 
   /** True while the cached keys may still be used (fresh, or stale within the stale-if-error window). */
   isUsable(): boolean {
-    return this.document !== undefined && this.now() - this.document.fetchedAt < this.options.cacheMaxAge + this.options.staleIfErrorDuration;
+    return (
+      this.document !== undefined && this.now() - this.document.fetchedAt < this.options.cacheMaxAge + this.options.staleIfErrorDuration
+    );
   }
 
   /** Fetches now (start-up warm-up). Rejects when the issuer cannot be reached. */
@@ -111,10 +121,13 @@ export class RemoteJwks {
     const failed = this.lastError !== undefined;
     if (failed && !this.document) return;
     const interval = failed ? cooldownDuration : Math.max(cacheMaxAge, cooldownDuration);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.refresh().catch(() => undefined); // logged in load()
-    }, Math.min(Math.max(interval, MIN_BACKGROUND_INTERVAL_MS), MAX_TIMER_MS));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.refresh().catch(() => undefined); // logged in load()
+      },
+      Math.min(Math.max(interval, MIN_BACKGROUND_INTERVAL_MS), MAX_TIMER_MS),
+    );
     this.timer.unref?.(); // never what keeps the process alive
   }
 
@@ -136,7 +149,7 @@ export class RemoteJwks {
     if (latest && this.now() - latest.fetchedAt < this.options.cacheMaxAge) return latest;
     if (latest && this.isUsable()) return latest; // stale-if-error
     const retryInMs = Math.max(0, this.lastAttemptAt + this.options.cooldownDuration - this.now());
-    const reason = latest ? 'the cached keys expired and the issuer cannot be reached' : 'the issuer\'s keys could not be fetched';
+    const reason = latest ? 'the cached keys expired and the issuer cannot be reached' : "the issuer's keys could not be fetched";
     throw new KeysUnavailableError(`${reason}; try again later`, retryInMs / 1000, { cause: this.lastError });
   }
 
@@ -177,11 +190,11 @@ export class RemoteJwks {
       if (previous) {
         const removed = [...new Set([...previous.keys].filter(([identity]) => !keys.has(identity)).map(([, kid]) => kid))];
         if (removed.length > 0) {
-          this.options.logger.info({ jwksUri: this.uri, removedKids: removed }, 'opa-jwt: keys left the issuer\'s key set');
+          this.options.logger.info({ jwksUri: this.uri, removedKids: removed }, "opa-jwt: keys left the issuer's key set");
           this.options.onKeysRemoved?.(removed);
         }
       }
-      this.options.logger.debug({ jwksUri: this.uri, keys: keys.size }, 'opa-jwt: fetched the issuer\'s key set');
+      this.options.logger.debug({ jwksUri: this.uri, keys: keys.size }, "opa-jwt: fetched the issuer's key set");
       return document;
     } catch (error) {
       this.lastError = error as Error;
@@ -189,7 +202,10 @@ export class RemoteJwks {
       const fields = { jwksUri: this.uri, ...errorFields(error) };
       if (stale && this.isUsable()) {
         const ageSeconds = Math.round((this.now() - stale.fetchedAt) / 1000);
-        this.options.logger.warn({ ...fields, cachedKeysAgeSeconds: ageSeconds }, 'opa-jwt: JWKS refresh failed; using the cached keys (stale-if-error)');
+        this.options.logger.warn(
+          { ...fields, cachedKeysAgeSeconds: ageSeconds },
+          'opa-jwt: JWKS refresh failed; using the cached keys (stale-if-error)',
+        );
       } else {
         this.options.logger.error(fields, 'opa-jwt: JWKS fetch failed; tokens from this issuer cannot be verified');
       }

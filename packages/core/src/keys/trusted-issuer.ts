@@ -113,7 +113,10 @@ export class TrustedIssuer {
     if (this.remote) {
       // A warm cache spares the first request a round trip; failing here is not fatal (the next request retries).
       await this.remote.prefetch().catch((error: unknown) => {
-        this.logger.warn({ issuer: this.issuer, ...errorFields(error) }, 'opa-jwt: could not fetch the issuer\'s keys at start-up; will retry on demand');
+        this.logger.warn(
+          { issuer: this.issuer, ...errorFields(error) },
+          "opa-jwt: could not fetch the issuer's keys at start-up; will retry on demand",
+        );
       });
     }
   }
@@ -132,15 +135,24 @@ export class TrustedIssuer {
       await this.discover().then(
         () => {
           // At `warn`: the default console logger shows only warnings and errors, and reported the outage.
-          if (failedBefore) this.logger.warn(this.where(), `opa-jwt: issuer discovery recovered for ${this.config.issuerBaseURL}; this issuer's tokens are verified again`);
+          if (failedBefore)
+            this.logger.warn(
+              this.where(),
+              `opa-jwt: issuer discovery recovered for ${this.config.issuerBaseURL}; this issuer's tokens are verified again`,
+            );
         },
         (error: unknown) =>
-          this.logger.error({ ...this.where(), ...errorFields(error) }, `opa-jwt: issuer discovery failed for ${this.config.issuerBaseURL}; this issuer's tokens are answered 503 until it succeeds`),
+          this.logger.error(
+            { ...this.where(), ...errorFields(error) },
+            `opa-jwt: issuer discovery failed for ${this.config.issuerBaseURL}; this issuer's tokens are answered 503 until it succeeds`,
+          ),
       );
     }
     if (this.resolver) return;
     const retryInMs = Math.max(0, this.lastDiscoveryAt + this.jwksOptions.cooldownDuration - Date.now());
-    throw new KeysUnavailableError('the issuer\'s metadata could not be discovered; try again later', retryInMs / 1000, { cause: this.discoveryError });
+    throw new KeysUnavailableError("the issuer's metadata could not be discovered; try again later", retryInMs / 1000, {
+      cause: this.discoveryError,
+    });
   }
 
   /** One discovery attempt (shared while it runs); sets `issuer` and the remote key set only when it succeeds. */
@@ -176,7 +188,11 @@ export class TrustedIssuer {
   /** The jose key resolver for this issuer's tokens. */
   getKey: KeyResolver = (header, token) => {
     // The verifier calls ensureDiscovered() first; reaching this would be a bug, and it still fails closed.
-    if (!this.resolver) throw new KeysUnavailableError(`issuer ${this.config.issuerBaseURL ?? this.label} is not discovered yet`, this.jwksOptions.cooldownDuration / 1000);
+    if (!this.resolver)
+      throw new KeysUnavailableError(
+        `issuer ${this.config.issuerBaseURL ?? this.label} is not discovered yet`,
+        this.jwksOptions.cooldownDuration / 1000,
+      );
     return this.resolver(header, token);
   };
 

@@ -44,7 +44,6 @@ export function isJsonRpcMessage(value: unknown): value is JsonObject {
   return 'result' in value || 'error' in value;
 }
 
-
 /**
  * Why the body cannot be passed on: an own `__proto__` member anywhere, or nesting deeper than any MCP message has
  * (walking stops there). JSON.parse keeps it as a plain member, but schema
@@ -98,11 +97,12 @@ export function classifyJsonRpcBody(body: unknown): JsonRpcBody {
 
 function classifyMessage(candidate: unknown, body: object): JsonRpcBody {
   if (!isJsonRpcMessage(candidate)) {
-    const reason = (candidate as JsonObject).jsonrpc !== '2.0'
-      ? '"jsonrpc" must be "2.0"'
-      : 'method' in (candidate as JsonObject)
-        ? '"method" must be a string'
-        : 'a message needs a "method", a "result" or an "error"';
+    const reason =
+      (candidate as JsonObject).jsonrpc !== '2.0'
+        ? '"jsonrpc" must be "2.0"'
+        : 'method' in (candidate as JsonObject)
+          ? '"method" must be a string'
+          : 'a message needs a "method", a "result" or an "error"';
     return { kind: 'invalid', reason };
   }
   const refused = refusedMember(body);

@@ -4,7 +4,10 @@
 
 /** A malformed or unverifiable token request, answered before the policy runs. */
 export class OAuthRequestError extends Error {
-  constructor(readonly code: 'invalid_request' | 'invalid_grant', readonly description: string) {
+  constructor(
+    readonly code: 'invalid_request' | 'invalid_grant',
+    readonly description: string,
+  ) {
     super(`${code}: ${description}`);
     this.name = 'OAuthRequestError';
   }

@@ -36,7 +36,11 @@ export interface OAuthInput {
   actor_token?: ExchangedToken;
 }
 
-async function verifyExchanged(verify: TokenVerifier, params: FormParams, name: 'subject_token' | 'actor_token'): Promise<ExchangedToken | undefined> {
+async function verifyExchanged(
+  verify: TokenVerifier,
+  params: FormParams,
+  name: 'subject_token' | 'actor_token',
+): Promise<ExchangedToken | undefined> {
   const token = single(params, name);
   const tokenType = single(params, `${name}_type`);
   if (token === undefined) {

@@ -25,7 +25,12 @@ export function optionalBoolean(value: unknown, option: string, fallback: boolea
   return value;
 }
 
-export function optionalNumber(value: unknown, option: string, fallback: number | undefined, { min = 0, integer = false } = {}): number | undefined {
+export function optionalNumber(
+  value: unknown,
+  option: string,
+  fallback: number | undefined,
+  { min = 0, integer = false } = {},
+): number | undefined {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
     fail(option, `must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${describe(value)}`);
@@ -89,7 +94,8 @@ export function oneOrMoreStrings(value: unknown, option: string): string[] {
 
 /** An array of non-empty strings, possibly empty; a lone string is refused (these options are lists by nature). */
 export function stringArray(value: unknown, option: string): string[] {
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item !== '')) fail(option, 'must be an array of non-empty strings');
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item !== ''))
+    fail(option, 'must be an array of non-empty strings');
   return [...(value as string[])];
 }
 

@@ -11,4 +11,13 @@ export type {
   RevocationCheck,
   TokenGetter,
 } from './types';
-export { ASYMMETRIC_ALGORITHMS, DEFAULTS, ISSUER_OPTION_NAMES, OPTION_NAMES, SYMMETRIC_ALGORITHMS, resolveOptions, resolveProtocolOptions, resolveResourceMetadata } from './resolve';
+export {
+  ASYMMETRIC_ALGORITHMS,
+  DEFAULTS,
+  ISSUER_OPTION_NAMES,
+  OPTION_NAMES,
+  SYMMETRIC_ALGORITHMS,
+  resolveOptions,
+  resolveProtocolOptions,
+  resolveResourceMetadata,
+} from './resolve';

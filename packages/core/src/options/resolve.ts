@@ -27,7 +27,18 @@ import {
   secureUrl,
   stringArray,
 } from './checks';
-import type { AuthorizerOptions, IssuerOptions, KeySource, PolicySpec, ResolvedIssuer, ResolvedOptions, ResolvedProtocolOptions, ResourceMetadataOptions, RevocationCheck, TokenGetter } from './types';
+import type {
+  AuthorizerOptions,
+  IssuerOptions,
+  KeySource,
+  PolicySpec,
+  ResolvedIssuer,
+  ResolvedOptions,
+  ResolvedProtocolOptions,
+  ResourceMetadataOptions,
+  RevocationCheck,
+  TokenGetter,
+} from './types';
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export const SYMMETRIC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
@@ -53,17 +64,51 @@ export const DEFAULTS = {
  * interface, so the compiler refuses a list that misses a declared option or names one that is not declared.
  */
 const ISSUER_OPTION_FLAGS = {
-  issuerBaseURL: true, issuer: true, jwksUri: true, publicKey: true, jwks: true, secret: true, audience: true, algorithms: true, audienceClaim: true,
+  issuerBaseURL: true,
+  issuer: true,
+  jwksUri: true,
+  publicKey: true,
+  jwks: true,
+  secret: true,
+  audience: true,
+  algorithms: true,
+  audienceClaim: true,
 } as const satisfies Record<keyof IssuerOptions, true>;
 
 /** Every top-level option: any other name is refused at start-up (a typo must not silently change nothing). */
 const OPTION_FLAGS = {
   ...ISSUER_OPTION_FLAGS,
-  policy: true, opaConfig: true, entrypoint: true, data: true, watch: true, v0Compatible: true, evaluationTimeout: true, maxPolicyMemory: true, issuers: true,
-  clockTolerance: true, maxTokenAge: true, strict: true, authRequired: true, bearerMethods: true, maxTokenSize: true, tokenCacheSize: true,
-  cacheMaxAge: true, cooldownDuration: true, timeoutDuration: true, staleIfErrorDuration: true,
-  realm: true, decisionIdHeader: true, logger: true, onDecision: true, input: true, onRefusal: true, includeBody: true, getToken: true, isRevoked: true,
-  resourceMetadata: true, maxBodySize: true,
+  policy: true,
+  opaConfig: true,
+  entrypoint: true,
+  data: true,
+  watch: true,
+  v0Compatible: true,
+  evaluationTimeout: true,
+  maxPolicyMemory: true,
+  issuers: true,
+  clockTolerance: true,
+  maxTokenAge: true,
+  strict: true,
+  authRequired: true,
+  bearerMethods: true,
+  maxTokenSize: true,
+  tokenCacheSize: true,
+  cacheMaxAge: true,
+  cooldownDuration: true,
+  timeoutDuration: true,
+  staleIfErrorDuration: true,
+  realm: true,
+  decisionIdHeader: true,
+  logger: true,
+  onDecision: true,
+  input: true,
+  onRefusal: true,
+  includeBody: true,
+  getToken: true,
+  isRevoked: true,
+  resourceMetadata: true,
+  maxBodySize: true,
 } as const satisfies Record<keyof AuthorizerOptions, true>;
 
 /** The names `createAuthorizer` accepts (the documentation's configuration tables are checked against it). */
@@ -75,13 +120,17 @@ export const ISSUER_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(ISSU
 // policy
 
 function policySpec(value: unknown): PolicySpec {
-  if (value === undefined) fail('policy', 'is required (a .rego file or folder, a .wasm module or a bundle), unless `opaConfig` configures bundles');
+  if (value === undefined)
+    fail('policy', 'is required (a .rego file or folder, a .wasm module or a bundle), unless `opaConfig` configures bundles');
   if (value instanceof Uint8Array) {
     if (value.byteLength === 0) fail('policy', 'is empty: give the bytes of a .wasm module or an OPA bundle');
     return { kind: 'bytes', bytes: value };
   }
   if (isPlainObject(value) && ('path' in value || 'entrypoint' in value)) {
-    fail('policy', 'must be a path or bytes; give `entrypoint`, `data` and `watch` as top-level options, e.g. { policy: "policies/authz.rego", entrypoint: "authz/allow" }');
+    fail(
+      'policy',
+      'must be a path or bytes; give `entrypoint`, `data` and `watch` as top-level options, e.g. { policy: "policies/authz.rego", entrypoint: "authz/allow" }',
+    );
   }
   const given = nonEmptyString(value, 'policy');
   const resolved = path.resolve(given);
@@ -89,14 +138,18 @@ function policySpec(value: unknown): PolicySpec {
   try {
     stat = statSync(resolved);
   } catch {
-    fail('policy', `names ${JSON.stringify(given)}, which does not exist (looked for ${resolved}, from the working directory ${process.cwd()})`);
+    fail(
+      'policy',
+      `names ${JSON.stringify(given)}, which does not exist (looked for ${resolved}, from the working directory ${process.cwd()})`,
+    );
   }
   if (stat.isDirectory()) return { kind: 'directory', path: resolved };
   if (!stat.isFile()) fail('policy', `names ${JSON.stringify(given)}, which is not a file or folder`);
   const lower = resolved.toLowerCase();
   if (lower.endsWith('.rego')) return { kind: 'file', path: resolved, format: 'rego' };
   if (lower.endsWith('.wasm')) return { kind: 'file', path: resolved, format: 'wasm' };
-  if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz') || lower.endsWith('.tar')) return { kind: 'file', path: resolved, format: 'bundle' };
+  if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz') || lower.endsWith('.tar'))
+    return { kind: 'file', path: resolved, format: 'bundle' };
   return fail('policy', `names ${JSON.stringify(given)}: expected a .rego file, a folder, a .wasm module or a .tar.gz bundle`);
 }
 
@@ -135,7 +188,8 @@ function localJwks(value: unknown, option: string): JSONWebKeySet {
 }
 
 function secretBytes(value: unknown, option: string): Uint8Array {
-  const bytes = typeof value === 'string' ? new TextEncoder().encode(value) : value instanceof Uint8Array ? new Uint8Array(value) : undefined;
+  const bytes =
+    typeof value === 'string' ? new TextEncoder().encode(value) : value instanceof Uint8Array ? new Uint8Array(value) : undefined;
   if (!bytes) return fail(option, 'must be a string or bytes');
   // RFC 7518 §3.2: an HMAC key at least as long as the hash output; 32 bytes for HS256.
   if (bytes.byteLength < 32) fail(option, `must be at least 32 bytes long (RFC 7518 §3.2), got ${bytes.byteLength}`);
@@ -146,27 +200,38 @@ function algorithmList(value: unknown, option: string, symmetric: boolean): stri
   const list = oneOrMoreStrings(value, option);
   for (const alg of list) {
     if (alg.toLowerCase() === 'none') fail(option, 'must not contain "none": unsigned tokens are never accepted');
-    if (!ALL_ALGORITHMS.has(alg)) fail(option, `contains unknown algorithm ${JSON.stringify(alg)}; supported: ${[...ALL_ALGORITHMS].join(', ')}`);
+    if (!ALL_ALGORITHMS.has(alg))
+      fail(option, `contains unknown algorithm ${JSON.stringify(alg)}; supported: ${[...ALL_ALGORITHMS].join(', ')}`);
     const isSymmetric = (SYMMETRIC_ALGORITHMS as readonly string[]).includes(alg);
-    if (isSymmetric && !symmetric) fail(option, `contains ${alg}, which needs a \`secret\`; issuers with public keys accept asymmetric algorithms only`);
-    if (!isSymmetric && symmetric) fail(option, `contains ${alg}, but this issuer is configured with a \`secret\` (HS256/HS384/HS512 only)`);
+    if (isSymmetric && !symmetric)
+      fail(option, `contains ${alg}, which needs a \`secret\`; issuers with public keys accept asymmetric algorithms only`);
+    if (!isSymmetric && symmetric)
+      fail(option, `contains ${alg}, but this issuer is configured with a \`secret\` (HS256/HS384/HS512 only)`);
   }
   return [...new Set(list)];
 }
 
-function resolveIssuer(raw: Record<string, unknown>, prefix: string, defaults: { audience?: string[]; algorithms?: unknown }): ResolvedIssuer {
+function resolveIssuer(
+  raw: Record<string, unknown>,
+  prefix: string,
+  defaults: { audience?: string[]; algorithms?: unknown },
+): ResolvedIssuer {
   const name = (key: string) => `${prefix}${key}`;
   const sources = (['jwksUri', 'publicKey', 'jwks', 'secret'] as const).filter((key) => raw[key] !== undefined);
   if (sources.length > 1) fail(name(sources[1]), `cannot be combined with ${name(sources[0])}: give one key source per issuer`);
   if (sources.length === 0 && raw.issuerBaseURL === undefined) {
-    fail(name('jwksUri'), `is required: give ${name('issuerBaseURL')} (discovery), ${name('jwksUri')}, ${name('publicKey')}, ${name('jwks')} or ${name('secret')}`);
+    fail(
+      name('jwksUri'),
+      `is required: give ${name('issuerBaseURL')} (discovery), ${name('jwksUri')}, ${name('publicKey')}, ${name('jwks')} or ${name('secret')}`,
+    );
   }
   if (raw.issuerBaseURL !== undefined && sources.length > 0 && sources[0] !== 'jwksUri') {
     fail(name('issuerBaseURL'), `cannot be combined with ${name(sources[0])}: discovery finds the issuer's JWKS`);
   }
   const issuerBaseURL = raw.issuerBaseURL === undefined ? undefined : httpUrl(raw.issuerBaseURL, name('issuerBaseURL'));
   const issuer = raw.issuer === undefined ? undefined : nonEmptyString(raw.issuer, name('issuer'));
-  if (issuer === undefined && issuerBaseURL === undefined) fail(name('issuer'), `is required (the exact "iss" your tokens carry), or give ${name('issuerBaseURL')}`);
+  if (issuer === undefined && issuerBaseURL === undefined)
+    fail(name('issuer'), `is required (the exact "iss" your tokens carry), or give ${name('issuerBaseURL')}`);
 
   let keys: KeySource;
   if (raw.publicKey !== undefined) keys = { type: 'public-key', key: publicKeyObject(raw.publicKey, name('publicKey')) };
@@ -178,17 +243,19 @@ function resolveIssuer(raw: Record<string, unknown>, prefix: string, defaults: {
   const algorithmsOption = raw.algorithms !== undefined ? name('algorithms') : 'algorithms';
   const algorithmsValue = raw.algorithms ?? defaults.algorithms;
   const algorithms =
-    algorithmsValue === undefined ? [...(symmetric ? SYMMETRIC_ALGORITHMS : ASYMMETRIC_ALGORITHMS)] : algorithmList(algorithmsValue, algorithmsOption, symmetric);
+    algorithmsValue === undefined
+      ? [...(symmetric ? SYMMETRIC_ALGORITHMS : ASYMMETRIC_ALGORITHMS)]
+      : algorithmList(algorithmsValue, algorithmsOption, symmetric);
 
   const audience = raw.audience === undefined ? defaults.audience : oneOrMoreStrings(raw.audience, name('audience'));
   if (audience === undefined || audience.length === 0) {
     fail(name('audience'), 'is required: the audience (aud) your tokens carry for this API, or set resourceMetadata.resource (RFC 8707)');
   }
   const audienceClaim = raw.audienceClaim ?? 'aud';
-  if (audienceClaim !== 'aud' && audienceClaim !== 'client_id') fail(name('audienceClaim'), `must be "aud" or "client_id", got ${describe(raw.audienceClaim)}`);
+  if (audienceClaim !== 'aud' && audienceClaim !== 'client_id')
+    fail(name('audienceClaim'), `must be "aud" or "client_id", got ${describe(raw.audienceClaim)}`);
   return { label: prefix === '' ? 'issuer' : prefix.slice(0, -1), issuer, issuerBaseURL, keys, audience, algorithms, audienceClaim };
 }
-
 
 function bearerMethods(value: unknown): ReadonlySet<BearerMethod> {
   if (value === undefined) return new Set(['header']);
@@ -200,19 +267,21 @@ function bearerMethods(value: unknown): ReadonlySet<BearerMethod> {
 
 function loggerOption(value: unknown): Logger {
   if (value === undefined) return consoleLogger;
-  if (typeof value !== 'object' || value === null) fail('logger', 'must be a pino-compatible logger with info, warn, error and debug methods');
+  if (typeof value !== 'object' || value === null)
+    fail('logger', 'must be a pino-compatible logger with info, warn, error and debug methods');
   for (const level of ['error', 'warn', 'info', 'debug'] as const) {
-    if (typeof (value as Record<string, unknown>)[level] !== 'function') fail('logger', `must have a ${level}(fields, message) method (pino-compatible)`);
+    if (typeof (value as Record<string, unknown>)[level] !== 'function')
+      fail('logger', `must have a ${level}(fields, message) method (pino-compatible)`);
   }
   return safeLogger(value as Logger);
 }
-
 
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Validates every option; throws `InvalidOptionError` naming the first bad one. */
 export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
-  if (!isPlainObject(options)) throw new InvalidOptionError('options', 'must be an object, e.g. { issuer, audience, jwksUri, policy, entrypoint }');
+  if (!isPlainObject(options))
+    throw new InvalidOptionError('options', 'must be an object, e.g. { issuer, audience, jwksUri, policy, entrypoint }');
   const raw = options;
   checkKnownKeys(raw, OPTION_NAMES, '');
 
@@ -230,11 +299,14 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
   const v0Compatible = optionalBoolean(raw.v0Compatible, 'v0Compatible', false);
 
   // Issuers: either the top-level single-issuer options or `issuers`, never both.
-  const topLevelIssuerKeys = (['issuerBaseURL', 'issuer', 'jwksUri', 'publicKey', 'jwks', 'secret'] as const).filter((key) => raw[key] !== undefined);
+  const topLevelIssuerKeys = (['issuerBaseURL', 'issuer', 'jwksUri', 'publicKey', 'jwks', 'secret'] as const).filter(
+    (key) => raw[key] !== undefined,
+  );
   let issuerEntries: Array<{ raw: Record<string, unknown>; prefix: string }>;
   if (raw.issuers !== undefined) {
     if (!Array.isArray(raw.issuers) || raw.issuers.length === 0) fail('issuers', 'must be a non-empty array of issuer options');
-    if (topLevelIssuerKeys.length > 0) fail(topLevelIssuerKeys[0], 'cannot be combined with `issuers`: describe every trusted issuer inside `issuers`');
+    if (topLevelIssuerKeys.length > 0)
+      fail(topLevelIssuerKeys[0], 'cannot be combined with `issuers`: describe every trusted issuer inside `issuers`');
     issuerEntries = (raw.issuers as unknown[]).map((entry, index) => {
       const prefix = `issuers[${index}].`;
       if (!isPlainObject(entry)) fail(`issuers[${index}]`, 'must be an object');
@@ -245,8 +317,13 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
     issuerEntries = [{ raw, prefix: '' }];
   }
 
-  const configuredIssuers = issuerEntries.map(({ raw: entry }) => (entry.issuer ?? entry.issuerBaseURL)).filter((v): v is string => typeof v === 'string');
-  const protocols = resolveProtocolOptions({ resourceMetadata: withBearerMethods(raw.resourceMetadata, raw.bearerMethods), maxBodySize: raw.maxBodySize }, configuredIssuers);
+  const configuredIssuers = issuerEntries
+    .map(({ raw: entry }) => entry.issuer ?? entry.issuerBaseURL)
+    .filter((v): v is string => typeof v === 'string');
+  const protocols = resolveProtocolOptions(
+    { resourceMetadata: withBearerMethods(raw.resourceMetadata, raw.bearerMethods), maxBodySize: raw.maxBodySize },
+    configuredIssuers,
+  );
   const topAudience = raw.audience === undefined ? undefined : oneOrMoreStrings(raw.audience, 'audience');
   const audience = acceptedAudiences(topAudience, protocols.resourceMetadata);
   const issuers = issuerEntries.map(({ raw: entry, prefix }) => {
@@ -264,7 +341,8 @@ export function resolveOptions(options: AuthorizerOptions): ResolvedOptions {
 
   const maxTokenAge = optionalNumber(raw.maxTokenAge, 'maxTokenAge', undefined, { min: 1 });
   // A getter decides where the token comes from: bearerMethods would silently mean nothing.
-  if (raw.getToken !== undefined && raw.bearerMethods !== undefined) fail('bearerMethods', 'cannot be combined with `getToken`, which reads the token instead');
+  if (raw.getToken !== undefined && raw.bearerMethods !== undefined)
+    fail('bearerMethods', 'cannot be combined with `getToken`, which reads the token instead');
   return {
     policy,
     fleet,
@@ -317,7 +395,8 @@ function decisionIdHeader(value: unknown): string | undefined {
 
 /** The RFC 9728 document advertises the bearer methods this middleware accepts, unless the user said otherwise. */
 function withBearerMethods(resourceMetadata: unknown, methods: unknown): unknown {
-  if (!isPlainObject(resourceMetadata) || resourceMetadata.bearerMethodsSupported !== undefined || methods === undefined) return resourceMetadata;
+  if (!isPlainObject(resourceMetadata) || resourceMetadata.bearerMethodsSupported !== undefined || methods === undefined)
+    return resourceMetadata;
   return { ...resourceMetadata, bearerMethodsSupported: [...bearerMethods(methods)] };
 }
 
@@ -328,14 +407,22 @@ function withBearerMethods(resourceMetadata: unknown, methods: unknown): unknown
  * Checks the protocol layer's options and prepares what its request path needs. `configuredIssuers` are the
  * middleware's own issuer settings, the default authorization servers of the RFC 9728 document.
  */
-export function resolveProtocolOptions(options: { resourceMetadata?: unknown; maxBodySize?: unknown }, configuredIssuers: readonly string[] = []): ResolvedProtocolOptions {
+export function resolveProtocolOptions(
+  options: { resourceMetadata?: unknown; maxBodySize?: unknown },
+  configuredIssuers: readonly string[] = [],
+): ResolvedProtocolOptions {
   const maxBodySize = optionalNumber(options.maxBodySize, 'maxBodySize', DEFAULTS.maxBodySize, { min: 1, integer: true })!;
   return { resourceMetadata: resolveResourceMetadata(options.resourceMetadata, configuredIssuers), maxBodySize };
 }
 
 /** Every member of `resourceMetadata`, checked against the interface like `OPTION_FLAGS`. */
 const RESOURCE_METADATA_FLAGS = {
-  resource: true, authorizationServers: true, scopesSupported: true, bearerMethodsSupported: true, resourceName: true, resourceDocumentation: true,
+  resource: true,
+  authorizationServers: true,
+  scopesSupported: true,
+  bearerMethodsSupported: true,
+  resourceName: true,
+  resourceDocumentation: true,
 } as const satisfies Record<keyof ResourceMetadataOptions, true>;
 const RESOURCE_METADATA_NAMES: ReadonlySet<string> = new Set(Object.keys(RESOURCE_METADATA_FLAGS));
 
@@ -344,23 +431,35 @@ const BEARER_METHODS: readonly BearerMethod[] = ['header', 'body', 'query'];
 /** The `resourceMetadata` option, checked member by member (`resourceMetadata.resource`...), ready to serve. */
 export function resolveResourceMetadata(option: unknown, configuredIssuers: readonly string[] = []): ResolvedResourceMetadata | undefined {
   if (option === undefined) return undefined;
-  if (!isPlainObject(option)) fail('resourceMetadata', `must be an object like { resource: "https://mcp.example.com/mcp" }, got ${describe(option)}`);
+  if (!isPlainObject(option))
+    fail('resourceMetadata', `must be an object like { resource: "https://mcp.example.com/mcp" }, got ${describe(option)}`);
   const name = (member: string) => `resourceMetadata.${member}`;
   checkKnownKeys(option, RESOURCE_METADATA_NAMES, 'resourceMetadata.');
 
   const resourceUrl = secureUrl(option.resource, name('resource'));
   const resource = option.resource as string;
 
-  const authorizationServers = option.authorizationServers === undefined ? [...configuredIssuers] : stringArray(option.authorizationServers, name('authorizationServers'));
-  if (authorizationServers.length === 0) fail(name('authorizationServers'), 'is required when no issuer is configured (clients must learn where to get tokens)');
+  const authorizationServers =
+    option.authorizationServers === undefined
+      ? [...configuredIssuers]
+      : stringArray(option.authorizationServers, name('authorizationServers'));
+  if (authorizationServers.length === 0)
+    fail(name('authorizationServers'), 'is required when no issuer is configured (clients must learn where to get tokens)');
   authorizationServers.forEach((server, index) => secureUrl(server, `${name('authorizationServers')}[${index}]`));
 
-  const bearerMethodsSupported = (option.bearerMethodsSupported === undefined ? ['header'] : stringArray(option.bearerMethodsSupported, name('bearerMethodsSupported'))) as BearerMethod[];
+  const bearerMethodsSupported = (
+    option.bearerMethodsSupported === undefined ? ['header'] : stringArray(option.bearerMethodsSupported, name('bearerMethodsSupported'))
+  ) as BearerMethod[];
   for (const method of bearerMethodsSupported) {
-    if (!BEARER_METHODS.includes(method)) fail(name('bearerMethodsSupported'), `contains ${JSON.stringify(method)}; allowed: ${BEARER_METHODS.join(', ')}`);
+    if (!BEARER_METHODS.includes(method))
+      fail(name('bearerMethodsSupported'), `contains ${JSON.stringify(method)}; allowed: ${BEARER_METHODS.join(', ')}`);
   }
 
-  const document: ProtectedResourceMetadata = { resource, authorization_servers: authorizationServers, bearer_methods_supported: bearerMethodsSupported };
+  const document: ProtectedResourceMetadata = {
+    resource,
+    authorization_servers: authorizationServers,
+    bearer_methods_supported: bearerMethodsSupported,
+  };
   if (option.scopesSupported !== undefined) document.scopes_supported = stringArray(option.scopesSupported, name('scopesSupported'));
   if (option.resourceName !== undefined) {
     if (typeof option.resourceName !== 'string') fail(name('resourceName'), `must be a string, got ${describe(option.resourceName)}`);

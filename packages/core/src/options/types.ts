@@ -170,7 +170,6 @@ export interface AuthorizerOptions extends IssuerOptions {
   maxBodySize?: number;
 }
 
-
 /** The `resourceMetadata` option (RFC 9728 OAuth 2.0 Protected Resource Metadata, which MCP servers must publish). */
 export interface ResourceMetadataOptions {
   /**
@@ -252,4 +251,3 @@ export interface ResolvedProtocolOptions {
   resourceMetadata?: ResolvedResourceMetadata;
   maxBodySize: number;
 }
-

@@ -95,13 +95,29 @@ interface DirectPolicy {
   entrypoints: Record<string, number>;
   dataAddr: number;
   dataHeapPtr: number;
-  wasmInstance: { exports: { opa_eval: (reserved: number, entrypoint: number, data: number, input: number, inputLen: number, heap: number, format: number) => number } };
+  wasmInstance: {
+    exports: {
+      opa_eval: (
+        reserved: number,
+        entrypoint: number,
+        data: number,
+        input: number,
+        inputLen: number,
+        heap: number,
+        format: number,
+      ) => number;
+    };
+  };
 }
 
 /** True when the instance speaks ABI 1.2 (`opa_eval`), which the SDK itself would use for it. */
 function supportsDirectEvaluation(policy: LoadedPolicy): boolean {
   const direct = policy as unknown as DirectPolicy;
-  return direct.minorVersion >= 2 && typeof (direct.wasmInstance.exports.opa_eval as unknown) === 'function' && typeof direct.dataHeapPtr === 'number';
+  return (
+    direct.minorVersion >= 2 &&
+    typeof (direct.wasmInstance.exports.opa_eval as unknown) === 'function' &&
+    typeof direct.dataHeapPtr === 'number'
+  );
 }
 
 export class PolicyEngine {
@@ -156,7 +172,9 @@ export class PolicyEngine {
       // Builtins the module leaves to the host (the compiler's `builtins()` list) are implemented by @opa-jwt/rego.
       policy = await loadPolicy(module, memoryDescriptor(), builtins);
     } catch (error) {
-      throw new PolicyLoadError(`${artifact.description}: the module cannot be loaded by the OPA Wasm SDK: ${failureOf(error).message}`, { cause: error });
+      throw new PolicyLoadError(`${artifact.description}: the module cannot be loaded by the OPA Wasm SDK: ${failureOf(error).message}`, {
+        cause: error,
+      });
     }
     const exported = policy.entrypoints as Record<string, number>;
     const names = new Set(Object.keys(exported));
@@ -166,7 +184,9 @@ export class PolicyEngine {
     if (options.entrypoint !== undefined) {
       defaultEntrypoint = normaliseEntrypoint(options.entrypoint).name;
       if (!names.has(defaultEntrypoint)) {
-        throw new PolicyLoadError(`${artifact.description}: entrypoint "${options.entrypoint}" is not in the policy${entrypointHint(defaultEntrypoint, [...names])}`);
+        throw new PolicyLoadError(
+          `${artifact.description}: entrypoint "${options.entrypoint}" is not in the policy${entrypointHint(defaultEntrypoint, [...names])}`,
+        );
       }
     } else {
       // The bundle's first, as its manifest lists them; else the module's entrypoint 0.
@@ -180,7 +200,18 @@ export class PolicyEngine {
     } catch (error) {
       throw new PolicyLoadError(`${artifact.description}: the data document was refused: ${failureOf(error).message}`, { cause: error });
     }
-    const engine = new PolicyEngine(module, builtins, data, limits, options.logger, policy, names, defaultEntrypoint, artifact.description, artifact.fingerprint);
+    const engine = new PolicyEngine(
+      module,
+      builtins,
+      data,
+      limits,
+      options.logger,
+      policy,
+      names,
+      defaultEntrypoint,
+      artifact.description,
+      artifact.fingerprint,
+    );
     holder.engine = engine;
     return engine;
   }
@@ -210,7 +241,8 @@ export class PolicyEngine {
   private run(input: unknown, entrypoint: string): Evaluation {
     // The request path passes SDK names already; only other spellings need normalising.
     const name = this.entrypoints.has(entrypoint) ? entrypoint : normaliseEntrypoint(entrypoint).name;
-    if (!this.entrypoints.has(name)) throw new EvaluationFailure(`entrypoint "${entrypoint}" is not in the policy${entrypointHint(name, [...this.entrypoints])}`);
+    if (!this.entrypoints.has(name))
+      throw new EvaluationFailure(`entrypoint "${entrypoint}" is not in the policy${entrypointHint(name, [...this.entrypoints])}`);
     let resultSet: unknown;
     const deadline = performance.now() + this.limits.evaluationTimeout;
     this.deadline = deadline;
@@ -254,7 +286,15 @@ export class PolicyEngine {
       }
     }
     const inputLen = utf8.encodeInto(json, view.subarray(inputAddr)).written;
-    const resultAddr = policy.wasmInstance.exports.opa_eval(0, policy.entrypoints[name], policy.dataAddr, inputAddr, inputLen, inputAddr + inputLen, 0);
+    const resultAddr = policy.wasmInstance.exports.opa_eval(
+      0,
+      policy.entrypoints[name],
+      policy.dataAddr,
+      inputAddr,
+      inputLen,
+      inputAddr + inputLen,
+      0,
+    );
     // The evaluation may have grown the memory.
     if (view.byteLength === 0) view = this.memoryView = new Uint8Array(memory.buffer);
     const end = view.indexOf(0, resultAddr);
@@ -272,7 +312,9 @@ export class PolicyEngine {
 
   private budgetExceeded(): EvaluationBudgetExceeded {
     const how = this.interruptible ? 'stopped' : 'refused (a module built by opa build cannot be stopped earlier)';
-    return new EvaluationBudgetExceeded(`evaluation budget exceeded: the policy ran longer than evaluationTimeout (${this.limits.evaluationTimeout} ms) and was ${how}`);
+    return new EvaluationBudgetExceeded(
+      `evaluation budget exceeded: the policy ran longer than evaluationTimeout (${this.limits.evaluationTimeout} ms) and was ${how}`,
+    );
   }
 
   /** Replaces the instance by a fresh one of the same module with the same data: the only way wasm memory shrinks. */
@@ -287,12 +329,20 @@ export class PolicyEngine {
       this.baselineBytes = memoryOf(fresh);
       this.renewals++;
       this.logger?.warn(
-        { policy: this.description, memoryBytes: grownBytes, freshMemoryBytes: this.baselineBytes, maxPolicyMemory: this.limits.maxPolicyMemory },
-        'opa-jwt: an evaluation grew the policy\'s memory past maxPolicyMemory; the policy instance was replaced by a fresh one to give the memory back',
+        {
+          policy: this.description,
+          memoryBytes: grownBytes,
+          freshMemoryBytes: this.baselineBytes,
+          maxPolicyMemory: this.limits.maxPolicyMemory,
+        },
+        "opa-jwt: an evaluation grew the policy's memory past maxPolicyMemory; the policy instance was replaced by a fresh one to give the memory back",
       );
     } catch (error) {
       // Not expected (the same module and data loaded before); the grown instance still evaluates correctly.
-      this.logger?.error({ policy: this.description, ...errorFields(error) }, 'opa-jwt: the policy instance could not be replaced; its memory stays grown');
+      this.logger?.error(
+        { policy: this.description, ...errorFields(error) },
+        'opa-jwt: the policy instance could not be replaced; its memory stays grown',
+      );
     }
   }
 }

@@ -88,11 +88,17 @@ export class PolicyStore {
       // persistent: false — a policy watcher alone must not keep the process alive.
       this.watcher = watch(directory, { persistent: false, recursive: spec.kind === 'directory' }, onEvent);
     } catch (error) {
-      this.options.logger.error({ policy: displayPath(directory), ...errorFields(error) }, 'opa-jwt: cannot watch the policy; hot reload is off');
+      this.options.logger.error(
+        { policy: displayPath(directory), ...errorFields(error) },
+        'opa-jwt: cannot watch the policy; hot reload is off',
+      );
       return;
     }
     this.watcher.on('error', (error) => {
-      this.options.logger.error({ policy: displayPath(directory), ...errorFields(error) }, 'opa-jwt: the policy watcher failed; hot reload is off');
+      this.options.logger.error(
+        { policy: displayPath(directory), ...errorFields(error) },
+        'opa-jwt: the policy watcher failed; hot reload is off',
+      );
       this.watcher?.close();
       this.watcher = undefined;
     });
@@ -144,13 +150,22 @@ export class PolicyStore {
       } else {
         // Ends the outage reported at `error` when the first load failed; at `warn` so that the default console
         // logger, which shows only warnings and errors, tells whoever saw "every request is denied" that it is over.
-        this.options.logger.warn(fields, 'opa-jwt: policy recovered: the policy that failed to load at start-up now loads; requests are decided by it');
+        this.options.logger.warn(
+          fields,
+          'opa-jwt: policy recovered: the policy that failed to load at start-up now loads; requests are decided by it',
+        );
       }
     } catch (error) {
       if (previous) {
-        this.options.logger.error({ policy: previous.description, ...errorFields(error) }, 'opa-jwt: the changed policy could not be loaded; the last good policy stays in force');
+        this.options.logger.error(
+          { policy: previous.description, ...errorFields(error) },
+          'opa-jwt: the changed policy could not be loaded; the last good policy stays in force',
+        );
       } else {
-        this.options.logger.error(errorFields(error), 'opa-jwt: the changed policy still cannot be loaded; no policy is in force and every request is denied (500)');
+        this.options.logger.error(
+          errorFields(error),
+          'opa-jwt: the changed policy still cannot be loaded; no policy is in force and every request is denied (500)',
+        );
       }
     } finally {
       this.reloads++;

@@ -87,7 +87,8 @@ async function walk(dir: string, found: string[]): Promise<void> {
 
 /** Puts a folder's data.json at its folder's path below `data` (OPA's rule); overlapping documents are an error. */
 function placeData(target: Record<string, unknown>, segments: string[], value: unknown, file: string): void {
-  if (segments.length === 0 && !isObject(value)) throw new PolicyLoadError(`${file}: a data.json at the root of the policy folder must hold a JSON object`);
+  if (segments.length === 0 && !isObject(value))
+    throw new PolicyLoadError(`${file}: a data.json at the root of the policy folder must hold a JSON object`);
   let node = target;
   for (const segment of segments.slice(0, -1)) {
     const next = node[segment];
@@ -193,7 +194,9 @@ function fromBytes(bytes: Uint8Array, description: string): PolicyArtifact {
   try {
     bundle = readBundle(bytes);
   } catch (error) {
-    throw new PolicyLoadError(`${description} is neither a WebAssembly module nor an OPA bundle: ${(error as Error).message}`, { cause: error });
+    throw new PolicyLoadError(`${description} is neither a WebAssembly module nor an OPA bundle: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return { wasm: bundle.wasm, data: bundle.data, entrypoints: bundle.entrypoints, description: `${description} (bundle)`, fingerprint };
 }

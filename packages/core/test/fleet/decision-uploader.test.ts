@@ -16,7 +16,11 @@ afterEach(async () => {
 });
 
 function uploader(reporting: Record<string, unknown>) {
-  const config = parseOpaConfig({ services: { c: { url: collector.url } }, bundles: { b: {} }, decision_logs: { reporting: { min_delay_seconds: 600, max_delay_seconds: 600, ...reporting } } });
+  const config = parseOpaConfig({
+    services: { c: { url: collector.url } },
+    bundles: { b: {} },
+    decision_logs: { reporting: { min_delay_seconds: 600, max_delay_seconds: 600, ...reporting } },
+  });
   return new DecisionUploader(config.decisionLogs!);
 }
 

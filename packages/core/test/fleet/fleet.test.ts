@@ -25,7 +25,6 @@ import { findNginx, startNginx, type Nginx } from '../helpers/nginx';
 
 const nginxBinary = findNginx();
 if (!nginxBinary) {
-   
   console.warn('fleet tests skipped: nginx is not installed (apt-get install -y nginx; .ci/run installs it)');
 }
 const describeWithNginx = nginxBinary ? describe : describe.skip;
@@ -79,7 +78,9 @@ function publish(archive: Buffer, resource = RESOURCE): void {
 function config(extra: { bundle?: Record<string, unknown>; decisionLogs?: Record<string, unknown>; top?: Record<string, unknown> } = {}) {
   return {
     services: { bundles: { url: nginx.url }, collector: { url: collector.url, credentials: { bearer: { token: 'collector-secret' } } } },
-    bundles: { authz: { service: 'bundles', resource: RESOURCE, polling: { min_delay_seconds: 0.05, max_delay_seconds: 0.1 }, ...extra.bundle } },
+    bundles: {
+      authz: { service: 'bundles', resource: RESOURCE, polling: { min_delay_seconds: 0.05, max_delay_seconds: 0.1 }, ...extra.bundle },
+    },
     decision_logs: { service: 'collector', reporting: { min_delay_seconds: 0.05, max_delay_seconds: 0.1, ...extra.decisionLogs } },
     status: { service: 'collector' },
     labels: { region: 'test-1' },
@@ -90,7 +91,14 @@ function config(extra: { bundle?: Record<string, unknown>; decisionLogs?: Record
 
 function create(opaConfig: Record<string, unknown> | string, options: Record<string, unknown> = {}) {
   const { logger, records } = recordingLogger();
-  const authorizer = new OpaJwtAuthorizer({ opaConfig, issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: AUDIENCE, logger, ...options });
+  const authorizer = new OpaJwtAuthorizer({
+    opaConfig,
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    audience: AUDIENCE,
+    logger,
+    ...options,
+  });
   authorizer.ready().catch(() => undefined);
   started.push(authorizer);
   return { authorizer, records };
@@ -122,16 +130,25 @@ afterAll(async () => {
 describe('opaConfig validation', () => {
   const base = { issuer: 'https://issuer.test', jwksUri: 'https://issuer.test/jwks', audience: 'api', logger: recordingLogger().logger };
   const services = { s: { url: 'https://bundles.test' } };
-  const make = (opaConfig: unknown, extra = {}) => () => new OpaJwtAuthorizer({ ...base, opaConfig: opaConfig as Record<string, unknown>, ...extra });
+  const make =
+    (opaConfig: unknown, extra = {}) =>
+    () =>
+      new OpaJwtAuthorizer({ ...base, opaConfig: opaConfig as Record<string, unknown>, ...extra });
 
   it('refuses credentials other than bearer tokens, naming the section', () => {
-    expect(make({ services: { s: { url: 'https://b.test', credentials: { oauth2: {} } } }, bundles: { a: {} } })).toThrow(/opaConfig\.services\.s\.credentials\.oauth2.*not supported/);
-    expect(make({ services: { s: { url: 'https://b.test', credentials: { client_tls: {} } } }, bundles: { a: {} } })).toThrow(InvalidOptionError);
+    expect(make({ services: { s: { url: 'https://b.test', credentials: { oauth2: {} } } }, bundles: { a: {} } })).toThrow(
+      /opaConfig\.services\.s\.credentials\.oauth2.*not supported/,
+    );
+    expect(make({ services: { s: { url: 'https://b.test', credentials: { client_tls: {} } } }, bundles: { a: {} } })).toThrow(
+      InvalidOptionError,
+    );
   });
   it('refuses unknown keys and sections', () => {
     expect(make({ services, bundles: { a: { pollling: {} } } })).toThrow(/opaConfig\.bundles\.a\.pollling/);
     expect(make({ services, bundles: { a: {} }, distributed_tracing: {} })).toThrow(/opaConfig\.distributed_tracing/);
-    expect(make({ services, bundles: { a: { signing: { keyid: 'missing' } } } })).toThrow(/opaConfig\.bundles\.a\.signing\.keyid.*not in `keys`/);
+    expect(make({ services, bundles: { a: { signing: { keyid: 'missing' } } } })).toThrow(
+      /opaConfig\.bundles\.a\.signing\.keyid.*not in `keys`/,
+    );
     expect(make({ services, bundles: { a: { service: 'other' } } })).toThrow(/opaConfig\.bundles\.a\.service/);
   });
   it('refuses policy together with opaConfig, and neither', () => {
@@ -142,7 +159,10 @@ describe('opaConfig validation', () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'opa-jwt-fleet-config-'));
     try {
       const file = path.join(folder, 'opa.yaml');
-      writeFileSync(file, 'services:\n  acme:\n    url: https://bundles.test\n    credentials:\n      bearer:\n        token: ${OPA_JWT_FLEET_TEST_TOKEN}\nbundles:\n  authz:\n    service: acme\n    polling:\n      min_delay_seconds: 3600\n      max_delay_seconds: 3600\n');
+      writeFileSync(
+        file,
+        'services:\n  acme:\n    url: https://bundles.test\n    credentials:\n      bearer:\n        token: ${OPA_JWT_FLEET_TEST_TOKEN}\nbundles:\n  authz:\n    service: acme\n    polling:\n      min_delay_seconds: 3600\n      max_delay_seconds: 3600\n',
+      );
       process.env.OPA_JWT_FLEET_TEST_TOKEN = 'from-the-environment';
       const authorizer = make(file)();
       delete process.env.OPA_JWT_FLEET_TEST_TOKEN;
@@ -183,7 +203,10 @@ describe('long polling', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const { logger } = recordingLogger();
     const authorizer = new OpaJwtAuthorizer({
-      opaConfig: { services: { lp: { url } }, bundles: { authz: { polling: { min_delay_seconds: 600, max_delay_seconds: 600, long_polling_timeout_seconds: 5 } } } },
+      opaConfig: {
+        services: { lp: { url } },
+        bundles: { authz: { polling: { min_delay_seconds: 600, max_delay_seconds: 600, long_polling_timeout_seconds: 5 } } },
+      },
       issuer: issuer.issuer,
       jwksUri: issuer.jwksUri,
       audience: AUDIENCE,
@@ -248,12 +271,16 @@ describeWithNginx('a fleet against nginx and a collector', () => {
     publish(wasmBundle('r2', false));
     await eventually(async () => expect(statusOf(await authorizer.authorize(request()))).toBe(403), 5000);
     const propagationMs = Date.now() - t0;
-     
+
     console.log(`fleet: new revision in force after ${propagationMs} ms (polling 50-100 ms)`);
     expect(authorizer.health().bundles?.authz.active_revision).toBe('r2');
     await eventually(() => expect(collector.statuses.at(-1)?.bundles?.authz?.active_revision).toBe('r2'));
     expect(collector.statuses.at(-1)?.labels).toMatchObject({ region: 'test-1', version: 'opa-jwt' });
-    await eventually(() => expect(collector.events.some((e) => (e.bundles as { authz?: { revision?: string } } | undefined)?.authz?.revision === 'r2')).toBe(true));
+    await eventually(() =>
+      expect(collector.events.some((e) => (e.bundles as { authz?: { revision?: string } } | undefined)?.authz?.revision === 'r2')).toBe(
+        true,
+      ),
+    );
     const event = collector.events.at(-1)!;
     expect(event.labels).toMatchObject({ region: 'test-1' });
     expect(JSON.stringify(event.input)).toContain('"Bearer [REDACTED]"');
@@ -291,7 +318,10 @@ describeWithNginx('a fleet against nginx and a collector', () => {
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
-      const { authorizer } = create({ services: { slow: { url, response_header_timeout_seconds: 0.2 } }, bundles: { authz: { polling: { min_delay_seconds: 0.05, max_delay_seconds: 0.1 } } } });
+      const { authorizer } = create({
+        services: { slow: { url, response_header_timeout_seconds: 0.2 } },
+        bundles: { authz: { polling: { min_delay_seconds: 0.05, max_delay_seconds: 0.1 } } },
+      });
       await eventually(() => expect(authorizer.health().bundles?.authz.error).toMatch(/no response within 0\.2 s/));
       expect(await authorizer.authorize(request())).toMatchObject({ status: 503 });
     } finally {
@@ -375,9 +405,13 @@ describeWithNginx('a fleet against nginx and a collector', () => {
     await eventually(() => expect(collector.events.length).toBe(1550));
     const metrics = authorizer.fleet!.uploader!.metrics;
     expect(metrics.counter_decision_logs_dropped_buffer_size_limit_exceeded).toBe(200);
-    await eventually(() => expect(collector.statuses.at(-1)?.metrics?.decision_logs?.counter_decision_logs_dropped_buffer_size_limit_exceeded).toBe(200));
-     
-    console.log(`fleet: decision logs made 1750, received ${collector.events.length}, dropped (buffer full during outage) ${metrics.counter_decision_logs_dropped_buffer_size_limit_exceeded}, uploads ${collector.uploads.length}`);
+    await eventually(() =>
+      expect(collector.statuses.at(-1)?.metrics?.decision_logs?.counter_decision_logs_dropped_buffer_size_limit_exceeded).toBe(200),
+    );
+
+    console.log(
+      `fleet: decision logs made 1750, received ${collector.events.length}, dropped (buffer full during outage) ${metrics.counter_decision_logs_dropped_buffer_size_limit_exceeded}, uploads ${collector.uploads.length}`,
+    );
   });
 
   it('three instances follow one bundle server; the readiness handler answers 503 then 200', async () => {
@@ -399,7 +433,7 @@ describeWithNginx('a fleet against nginx and a collector', () => {
     publish(wasmBundle('f2', false));
     const t0 = Date.now();
     await Promise.all(instances.map((a) => eventually(async () => expect(statusOf(await a.authorize(request()))).toBe(403))));
-     
+
     console.log(`fleet: revision f2 in force on all 3 instances after ${Date.now() - t0} ms`);
     const ids = new Set(collector.statuses.map((s) => s.labels.id));
     expect(ids.size).toBe(3);

@@ -26,7 +26,11 @@ const io = () => {
 };
 
 function fleetConfig(key: string, algorithm: string, signing: Record<string, unknown> = { keyid: 'k' }) {
-  return parseOpaConfig({ services: { s: { url: 'http://127.0.0.1:1' } }, keys: { k: { key, algorithm } }, bundles: { authz: { signing } } });
+  return parseOpaConfig({
+    services: { s: { url: 'http://127.0.0.1:1' } },
+    keys: { k: { key, algorithm } },
+    bundles: { authz: { signing } },
+  });
 }
 
 describe('canonical digests', () => {
@@ -44,7 +48,24 @@ describe('opa-jwt build --signing-key / opa-jwt sign', () => {
     writeFileSync(path.join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
     writeFileSync(path.join(dir, 'claims.json'), JSON.stringify({ scope: 'write', keyid: 'k' }));
     const { io: cli, out } = io();
-    const code = await main(['build', '-t', 'wasm', '-e', 'authz/allow', '-o', 'b.tar.gz', '--signing-key', 'key.pem', '--claims-file', 'claims.json', 'authz.rego', 'data.json'], cli);
+    const code = await main(
+      [
+        'build',
+        '-t',
+        'wasm',
+        '-e',
+        'authz/allow',
+        '-o',
+        'b.tar.gz',
+        '--signing-key',
+        'key.pem',
+        '--claims-file',
+        'claims.json',
+        'authz.rego',
+        'data.json',
+      ],
+      cli,
+    );
     expect({ code, out: out.join('') }).toEqual({ code: 0, out: '' });
     const archive = readFileSync(path.join(dir, 'b.tar.gz'));
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();

@@ -18,7 +18,10 @@ export function closeStartedVerifiers(): void {
  * Resolves options for `issuer` (its issuer URL and JWKS, AUDIENCE, a recording logger; `options` override any of
  * them) and starts a verifier, which fetches the key set or runs discovery before this resolves.
  */
-export async function startVerifier(issuer: TestIssuer, options: Partial<AuthorizerOptions> = {}): Promise<{ verifier: TokenVerifier; records: Recorded[] }> {
+export async function startVerifier(
+  issuer: TestIssuer,
+  options: Partial<AuthorizerOptions> = {},
+): Promise<{ verifier: TokenVerifier; records: Recorded[] }> {
   const { logger, records } = recordingLogger();
   const resolved = resolveOptions({
     policy: TEST_POLICY,

@@ -2,7 +2,12 @@ import { buildMcpInput, classifyJsonRpcBody, isJsonRpcMessage, jsonRpcIdOf } fro
 
 describe('MCP input from JSON-RPC 2.0 messages', () => {
   test('tools/call fills tool.params.{name, arguments} as in the seed schema, plus method and id', () => {
-    const input = buildMcpInput({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'listUsers', arguments: { exampleBodyKeyAlpha: 10, exampleBodyKeyBeta: true } } });
+    const input = buildMcpInput({
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { name: 'listUsers', arguments: { exampleBodyKeyAlpha: 10, exampleBodyKeyBeta: true } },
+    });
     expect(input).toEqual({
       type: 'tool',
       method: 'tools/call',
@@ -12,7 +17,9 @@ describe('MCP input from JSON-RPC 2.0 messages', () => {
   });
 
   test('resources/read fills resource.params.uri', () => {
-    expect(buildMcpInput({ jsonrpc: '2.0', id: 'r1', method: 'resources/read', params: { uri: 'file:///etc/hosts', _meta: { x: 1 } } })).toEqual({
+    expect(
+      buildMcpInput({ jsonrpc: '2.0', id: 'r1', method: 'resources/read', params: { uri: 'file:///etc/hosts', _meta: { x: 1 } } }),
+    ).toEqual({
       type: 'resource',
       method: 'resources/read',
       id: 'r1',
@@ -21,17 +28,26 @@ describe('MCP input from JSON-RPC 2.0 messages', () => {
   });
 
   test('prompts/get fills prompt.params.{name, arguments}', () => {
-    expect(buildMcpInput({ jsonrpc: '2.0', id: 0, method: 'prompts/get', params: { name: 'summary', arguments: { lang: 'fr' } } })).toEqual({
-      type: 'prompt',
-      method: 'prompts/get',
-      id: 0,
-      prompt: { params: { name: 'summary', arguments: { lang: 'fr' } } },
-    });
+    expect(buildMcpInput({ jsonrpc: '2.0', id: 0, method: 'prompts/get', params: { name: 'summary', arguments: { lang: 'fr' } } })).toEqual(
+      {
+        type: 'prompt',
+        method: 'prompts/get',
+        id: 0,
+        prompt: { params: { name: 'summary', arguments: { lang: 'fr' } } },
+      },
+    );
   });
 
   test('other methods and notifications are type "method" without params; notifications have no id', () => {
-    expect(buildMcpInput({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { cursor: 'abc' } })).toEqual({ type: 'method', method: 'tools/list', id: 1 });
-    expect(buildMcpInput({ jsonrpc: '2.0', method: 'notifications/initialized' })).toEqual({ type: 'method', method: 'notifications/initialized' });
+    expect(buildMcpInput({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { cursor: 'abc' } })).toEqual({
+      type: 'method',
+      method: 'tools/list',
+      id: 1,
+    });
+    expect(buildMcpInput({ jsonrpc: '2.0', method: 'notifications/initialized' })).toEqual({
+      type: 'method',
+      method: 'notifications/initialized',
+    });
   });
 
   test('a client response to a server request is type "response"', () => {
@@ -39,7 +55,9 @@ describe('MCP input from JSON-RPC 2.0 messages', () => {
   });
 
   test('absent members stay absent (undefined in Rego), they are not invented', () => {
-    expect(buildMcpInput({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_ticket_price' } }).tool).toEqual({ params: { name: 'get_ticket_price' } });
+    expect(buildMcpInput({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_ticket_price' } }).tool).toEqual({
+      params: { name: 'get_ticket_price' },
+    });
     expect(buildMcpInput({ jsonrpc: '2.0', id: 2, method: 'tools/call' }).tool).toEqual({ params: {} });
   });
 
@@ -94,10 +112,14 @@ describe('MCP input from JSON-RPC 2.0 messages', () => {
     expect(classifyJsonRpcBody(deep).kind).toBe('invalid');
     expect(classifyJsonRpcBody(JSON.parse('[{"jsonrpc":"2.0","__proto__":{"method":"tools/call"},"id":1}]')).kind).toBe('invalid');
     // Nesting deeper than any MCP message is refused rather than walked (no stack overflow on hostile bodies).
-    const nested = JSON.parse(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`);
+    const nested = JSON.parse(
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`,
+    );
     expect(classifyJsonRpcBody(nested).kind).toBe('invalid');
     // A member merely named like one is fine, and so is an ordinary body with such a member (not ours to judge).
-    expect(classifyJsonRpcBody({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'proto', arguments: { constructor: 1 } } }).kind).toBe('message');
+    expect(
+      classifyJsonRpcBody({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'proto', arguments: { constructor: 1 } } }).kind,
+    ).toBe('message');
     expect(classifyJsonRpcBody(JSON.parse('{"order":{"__proto__":{}}}')).kind).toBe('none');
   });
 
@@ -105,7 +127,10 @@ describe('MCP input from JSON-RPC 2.0 messages', () => {
     const body = JSON.parse('{"jsonrpc":"2.0","id":1,"method":"ping","method":"tools/call","params":{"name":"a","name":"delete_all"}}');
     const rpc = classifyJsonRpcBody(body);
     expect(rpc.kind).toBe('message');
-    expect(buildMcpInput((rpc as { message: Record<string, unknown> }).message)).toMatchObject({ type: 'tool', tool: { params: { name: 'delete_all' } } });
+    expect(buildMcpInput((rpc as { message: Record<string, unknown> }).message)).toMatchObject({
+      type: 'tool',
+      tool: { params: { name: 'delete_all' } },
+    });
   });
 
   test('the id echoed in errors is the request id, or null for notifications', () => {

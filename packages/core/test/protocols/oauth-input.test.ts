@@ -70,7 +70,12 @@ describe('OAuth token request input', () => {
 
   test('a raw urlencoded string or Buffer body is read the same way as a parsed object', async () => {
     const subject = await sign({ scope: 'a b' });
-    const text = new URLSearchParams({ grant_type: TOKEN_EXCHANGE_GRANT, scope: 'a', subject_token: subject, subject_token_type: ACCESS }).toString();
+    const text = new URLSearchParams({
+      grant_type: TOKEN_EXCHANGE_GRANT,
+      scope: 'a',
+      subject_token: subject,
+      subject_token_type: ACCESS,
+    }).toString();
     const fromText = await inputFor(text);
     const fromBuffer = await inputFor(Buffer.from(text));
     expect(fromText.subject_token?.claims.scope).toBe('a b');
@@ -81,31 +86,50 @@ describe('OAuth token request input', () => {
     const forged = await sign({ scope: 'admin' }, otherKey);
     const attempt = inputFor({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: forged, subject_token_type: ACCESS });
     await expect(attempt).rejects.toBeInstanceOf(OAuthRequestError);
-    await expect(attempt).rejects.toMatchObject({ code: 'invalid_grant', description: expect.stringMatching(/^subject_token could not be verified/) });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'invalid_grant',
+      description: expect.stringMatching(/^subject_token could not be verified/),
+    });
   });
 
   test('a subject token from another issuer, or not a JWT at all, is invalid_grant', async () => {
     const foreign = await sign({ scope: 'x' }, privateKey, 'https://evil.test');
-    await expect(inputFor({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: foreign, subject_token_type: ACCESS })).rejects.toMatchObject({ code: 'invalid_grant' });
-    await expect(inputFor({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 'opaque-123', subject_token_type: ACCESS })).rejects.toMatchObject({ code: 'invalid_grant' });
+    await expect(inputFor({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: foreign, subject_token_type: ACCESS })).rejects.toMatchObject({
+      code: 'invalid_grant',
+    });
+    await expect(
+      inputFor({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: 'opaque-123', subject_token_type: ACCESS }),
+    ).rejects.toMatchObject({ code: 'invalid_grant' });
   });
 
   test('an unverifiable actor token is refused too', async () => {
     const subject = await sign({ scope: 'x' });
     const actor = await sign({ sub: 'bot' }, otherKey);
     await expect(
-      inputFor({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: subject, subject_token_type: ACCESS, actor_token: actor, actor_token_type: ACCESS }),
+      inputFor({
+        grant_type: TOKEN_EXCHANGE_GRANT,
+        subject_token: subject,
+        subject_token_type: ACCESS,
+        actor_token: actor,
+        actor_token_type: ACCESS,
+      }),
     ).rejects.toMatchObject({ code: 'invalid_grant', description: expect.stringMatching(/^actor_token/) });
   });
 
   test('missing subject_token or token types are invalid_request (RFC 8693 §2.1)', async () => {
     await expect(inputFor({ grant_type: TOKEN_EXCHANGE_GRANT, scope: 'a' })).rejects.toMatchObject({ code: 'invalid_request' });
     const subject = await sign({});
-    await expect(inputFor({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: subject })).rejects.toMatchObject({ code: 'invalid_request', description: expect.stringContaining('subject_token_type') });
+    await expect(inputFor({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: subject })).rejects.toMatchObject({
+      code: 'invalid_request',
+      description: expect.stringContaining('subject_token_type'),
+    });
   });
 
   test('repeated parameters are invalid_request, except resource and audience', async () => {
-    await expect(inputFor('grant_type=client_credentials&scope=a&scope=b')).rejects.toMatchObject({ code: 'invalid_request', description: expect.stringContaining('scope') });
+    await expect(inputFor('grant_type=client_credentials&scope=a&scope=b')).rejects.toMatchObject({
+      code: 'invalid_request',
+      description: expect.stringContaining('scope'),
+    });
     const input = await inputFor('grant_type=client_credentials&resource=https%3A%2F%2Fa&resource=https%3A%2F%2Fb&audience=x');
     expect(input).toEqual({ grant_type: 'client_credentials', resource: ['https://a', 'https://b'], audience: ['x'] });
   });
@@ -126,8 +150,12 @@ describe('OAuth token request input', () => {
     expect(readTokenRequest(formRequest({ grant_type: 'x' }))).toBeDefined();
     expect(readTokenRequest({ ...formRequest({ grant_type: 'x' }), method: 'GET' })).toBeUndefined();
     expect(readTokenRequest(formRequest({ username: 'x' }))).toBeUndefined();
-    expect(readTokenRequest({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, body: { grant_type: 'x' } })).toBeUndefined();
-    expect(readTokenRequest(formRequest({ grant_type: 'x' }, { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' }))).toBeDefined();
+    expect(
+      readTokenRequest({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, body: { grant_type: 'x' } }),
+    ).toBeUndefined();
+    expect(
+      readTokenRequest(formRequest({ grant_type: 'x' }, { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' })),
+    ).toBeDefined();
   });
 
   test('nested values from extended form parsers are not OAuth parameters', () => {
@@ -139,6 +167,9 @@ describe('OAuth token request input', () => {
     expect(oauthDenialBody('invalid_scope')).toEqual({ error: 'invalid_scope' });
     expect(oauthDenialBody('invalid_target')).toEqual({ error: 'invalid_target' });
     expect(oauthDenialBody(undefined)).toEqual({ error: 'invalid_scope' });
-    expect(oauthDenialBody('scopes exceed "subject" ✓')).toEqual({ error: 'invalid_scope', error_description: 'scopes exceed ?subject? ?' });
+    expect(oauthDenialBody('scopes exceed "subject" ✓')).toEqual({
+      error: 'invalid_scope',
+      error_description: 'scopes exceed ?subject? ?',
+    });
   });
 });

@@ -6,21 +6,7 @@
  * runs inside wasm instead is the emitter's choice (src/emit/natives.ts); `needsNativeValues` marks those
  * whose host version is only exact for values without sets or non-string object keys, so they belong there.
  */
-import {
-  ANY,
-  B,
-  BuiltinSignature,
-  N,
-  NULL,
-  RegoType,
-  S,
-  SetResult,
-  arrayOf,
-  objectOf,
-  setOf,
-  tuple,
-  union,
-} from './types';
+import { ANY, B, BuiltinSignature, N, NULL, RegoType, S, SetResult, arrayOf, objectOf, setOf, tuple, union } from './types';
 
 interface Extra {
   infix?: string;
@@ -341,13 +327,31 @@ export const UNSUPPORTED_BUILTINS: ReadonlySet<string> = new Set([
  * target of `with` (tests replace `http.send` by a mock), which must have the same arity.
  */
 const UNSUPPORTED_ARITY: Readonly<Record<string, number>> = {
-  'http.send': 1, 'net.lookup_ip_addr': 1, 'opa.runtime': 0, 'rego.parse_module': 2, 'internal.test_case': 1,
-  'graphql.is_valid': 2, 'graphql.parse': 2, 'graphql.parse_and_verify': 2, 'graphql.parse_query': 1,
-  'graphql.parse_schema': 1, 'graphql.schema_is_valid': 1, 'providers.aws.sign_req': 3, 'io.jwt.encode_sign': 3,
-  'io.jwt.encode_sign_raw': 3, 'crypto.x509.parse_certificates': 1, 'crypto.x509.parse_and_verify_certificates': 1,
-  'crypto.x509.parse_and_verify_certificates_with_options': 2, 'crypto.x509.parse_certificate_request': 1,
-  'crypto.x509.parse_keypair': 2, 'crypto.x509.parse_rsa_private_key': 1, 'crypto.parse_private_keys': 1,
-  'regex.globs_match': 2, 'yaml.marshal': 1, 'strings.render_template': 2, 'net.cidr_contains_matches': 2,
+  'http.send': 1,
+  'net.lookup_ip_addr': 1,
+  'opa.runtime': 0,
+  'rego.parse_module': 2,
+  'internal.test_case': 1,
+  'graphql.is_valid': 2,
+  'graphql.parse': 2,
+  'graphql.parse_and_verify': 2,
+  'graphql.parse_query': 1,
+  'graphql.parse_schema': 1,
+  'graphql.schema_is_valid': 1,
+  'providers.aws.sign_req': 3,
+  'io.jwt.encode_sign': 3,
+  'io.jwt.encode_sign_raw': 3,
+  'crypto.x509.parse_certificates': 1,
+  'crypto.x509.parse_and_verify_certificates': 1,
+  'crypto.x509.parse_and_verify_certificates_with_options': 2,
+  'crypto.x509.parse_certificate_request': 1,
+  'crypto.x509.parse_keypair': 2,
+  'crypto.x509.parse_rsa_private_key': 1,
+  'crypto.parse_private_keys': 1,
+  'regex.globs_match': 2,
+  'yaml.marshal': 1,
+  'strings.render_template': 2,
+  'net.cidr_contains_matches': 2,
 };
 
 /** The arity of an unsupported builtin (see UNSUPPORTED_BUILTINS), or undefined. */

@@ -23,12 +23,20 @@ export function isStructured(name: string): boolean {
 
 /** Go's json.Encoder (HTML escaping off) for a string: like JSON.stringify but U+2028/U+2029 escaped too. */
 function goString(value: string): string {
-  return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 const HASHES: Record<string, string> = {
-  MD5: 'md5', 'SHA-1': 'sha1', 'SHA-224': 'sha224', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512',
-  'SHA-512-224': 'sha512-224', 'SHA-512-256': 'sha512-256',
+  MD5: 'md5',
+  'SHA-1': 'sha1',
+  'SHA-224': 'sha224',
+  'SHA-256': 'sha256',
+  'SHA-384': 'sha384',
+  'SHA-512': 'sha512',
+  'SHA-512-224': 'sha512-224',
+  'SHA-512-256': 'sha512-256',
 };
 
 /**
@@ -120,7 +128,6 @@ export function fileDigest(name: string, content: Buffer, algorithm = 'SHA-256')
   return createHash(hash).update(input).digest('hex');
 }
 
-
 export interface SigningOptions {
   key: KeyObject | Uint8Array;
   /** RS256, PS384, ES512, HS256, ... */
@@ -158,9 +165,17 @@ export async function signBundle(archive: Uint8Array, options: SigningOptions): 
   const files = new Map<string, Buffer>();
   for (const entry of readTar(tar)) {
     if (entry.type !== 'file') continue;
-    const name = entry.path.split('/').filter((s) => s !== '' && s !== '.').join('/');
+    const name = entry.path
+      .split('/')
+      .filter((s) => s !== '' && s !== '.')
+      .join('/');
     if (name !== '' && name !== SIGNATURES_FILE) files.set(name, entry.content);
   }
   const signatures = await signFiles(files, options);
-  return gzipSync(writeTar([{ path: `/${SIGNATURES_FILE}`, content: signatures }, ...[...files].map(([name, content]) => ({ path: `/${name}`, content }))]));
+  return gzipSync(
+    writeTar([
+      { path: `/${SIGNATURES_FILE}`, content: signatures },
+      ...[...files].map(([name, content]) => ({ path: `/${name}`, content })),
+    ]),
+  );
 }

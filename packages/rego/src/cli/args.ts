@@ -94,7 +94,15 @@ export function parseArgs(argv: string[]): Command {
   if (command === 'sign') return parseSignArgs(rest);
   if (command !== 'build') throw new UsageError(`unknown command "${command}"`);
 
-  const build = { kind: 'build' as const, target: 'wasm', entrypoints: [] as string[], output: 'bundle.tar.gz', v0Compatible: false, paths: [] as string[], signing: undefined as SigningFlags | undefined };
+  const build = {
+    kind: 'build' as const,
+    target: 'wasm',
+    entrypoints: [] as string[],
+    output: 'bundle.tar.gz',
+    v0Compatible: false,
+    paths: [] as string[],
+    signing: undefined as SigningFlags | undefined,
+  };
   let targetGiven = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -136,10 +144,24 @@ export function parseArgs(argv: string[]): Command {
 }
 
 /** Flags of `opa-jwt test` that take a value. */
-const TEST_VALUE_FLAGS: Record<string, 'run' | 'ignore' | 'format'> = { '-r': 'run', '--run': 'run', '--ignore': 'ignore', '-f': 'format', '--format': 'format' };
+const TEST_VALUE_FLAGS: Record<string, 'run' | 'ignore' | 'format'> = {
+  '-r': 'run',
+  '--run': 'run',
+  '--ignore': 'ignore',
+  '-f': 'format',
+  '--format': 'format',
+};
 
 function parseTestArgs(rest: string[]): TestCommand | { kind: 'help' } {
-  const test: TestCommand = { kind: 'test', verbose: false, v0Compatible: false, ignore: [], exitZeroOnSkipped: false, format: 'pretty', paths: [] };
+  const test: TestCommand = {
+    kind: 'test',
+    verbose: false,
+    v0Compatible: false,
+    ignore: [],
+    exitZeroOnSkipped: false,
+    format: 'pretty',
+    paths: [],
+  };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (arg === '--help' || arg === '-h') return { kind: 'help' };
@@ -171,7 +193,8 @@ function parseTestArgs(rest: string[]): TestCommand | { kind: 'help' } {
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`flag ${flag}: "${value}" is not one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`flag ${flag}: "${value}" is not one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
   return value as T;
 }
 
@@ -215,17 +238,27 @@ function parseEvalArgs(rest: string[]): EvalCommand | { kind: 'help' } {
     { '-I': 'stdin-input', '--stdin-input': 'stdin-input', '--fail': 'fail', '--fail-defined': 'fail-defined', '--v0-compatible': 'v0' },
   );
   if (scanned.help) return { kind: 'help' };
-  const command: EvalCommand = { kind: 'eval', query: '', data: [], stdinInput: scanned.switches.has('stdin-input'), format: 'json', fail: 'never', v0Compatible: scanned.switches.has('v0') };
+  const command: EvalCommand = {
+    kind: 'eval',
+    query: '',
+    data: [],
+    stdinInput: scanned.switches.has('stdin-input'),
+    format: 'json',
+    fail: 'never',
+    v0Compatible: scanned.switches.has('v0'),
+  };
   for (const [name, flag, value] of scanned.values) {
     if (name === 'data') command.data.push(value);
     else if (name === 'input') command.input = value;
     else command.format = oneOf(flag, value, ['json', 'pretty']);
   }
-  if (scanned.switches.has('fail') && scanned.switches.has('fail-defined')) throw new UsageError('specify --fail or --fail-defined but not both');
+  if (scanned.switches.has('fail') && scanned.switches.has('fail-defined'))
+    throw new UsageError('specify --fail or --fail-defined but not both');
   if (scanned.switches.has('fail')) command.fail = 'undefined';
   if (scanned.switches.has('fail-defined')) command.fail = 'defined';
   if (command.input !== undefined && command.stdinInput) throw new UsageError('specify --input or --stdin-input but not both');
-  if (scanned.positional.length !== 1) throw new UsageError(`eval takes exactly one query, e.g. 'data.authz.allow' (got ${scanned.positional.length})`);
+  if (scanned.positional.length !== 1)
+    throw new UsageError(`eval takes exactly one query, e.g. 'data.authz.allow' (got ${scanned.positional.length})`);
   command.query = scanned.positional[0];
   if (command.query.trim() === '') throw new UsageError('the query is empty');
   return command;
@@ -234,7 +267,13 @@ function parseEvalArgs(rest: string[]): EvalCommand | { kind: 'help' } {
 function parseCheckArgs(rest: string[]): CheckCommand | { kind: 'help' } {
   const scanned = scanFlags(rest, { '-f': 'format', '--format': 'format', '--ignore': 'ignore' }, { '--v0-compatible': 'v0' });
   if (scanned.help) return { kind: 'help' };
-  const command: CheckCommand = { kind: 'check', format: 'pretty', v0Compatible: scanned.switches.has('v0'), ignore: [], paths: scanned.positional };
+  const command: CheckCommand = {
+    kind: 'check',
+    format: 'pretty',
+    v0Compatible: scanned.switches.has('v0'),
+    ignore: [],
+    paths: scanned.positional,
+  };
   for (const [name, flag, value] of scanned.values) {
     if (name === 'format') command.format = oneOf(flag, value, ['pretty', 'json']);
     else command.ignore.push(value);
@@ -262,9 +301,12 @@ function parseFmtArgs(rest: string[]): FmtCommand | { kind: 'help' } {
   );
   if (scanned.help) return { kind: 'help' };
   const modes = (['diff', 'list', 'write'] as const).filter((mode) => scanned.switches.has(mode));
-  if (modes.length > 1) throw new UsageError(`specify only one of --diff, --list and --write (got ${modes.map((m) => `--${m}`).join(', ')})`);
-  if (scanned.positional.length === 0 && modes[0] === 'write') throw new UsageError('--write needs files or directories (the source is read from stdin otherwise)');
-  if (scanned.switches.has('drop') && scanned.switches.has('v0v1')) throw new UsageError('specify --drop-v0-imports or --v0-v1 but not both');
+  if (modes.length > 1)
+    throw new UsageError(`specify only one of --diff, --list and --write (got ${modes.map((m) => `--${m}`).join(', ')})`);
+  if (scanned.positional.length === 0 && modes[0] === 'write')
+    throw new UsageError('--write needs files or directories (the source is read from stdin otherwise)');
+  if (scanned.switches.has('drop') && scanned.switches.has('v0v1'))
+    throw new UsageError('specify --drop-v0-imports or --v0-v1 but not both');
   return {
     kind: 'fmt',
     mode: modes[0] ?? 'print',

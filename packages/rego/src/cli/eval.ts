@@ -83,7 +83,14 @@ function queryVars(exprs: Expr[]): string[] {
 
 /** The source text of each expression: from its start to the start of the next one, without separators. */
 function offsetIn(query: string, line: number, col: number): number {
-  return query.split('\n').slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + col - 1;
+  return (
+    query
+      .split('\n')
+      .slice(0, line - 1)
+      .reduce((n, l) => n + l.length + 1, 0) +
+    col -
+    1
+  );
 }
 
 function expressionTexts(query: string, exprs: Expr[]): string[] {
@@ -119,7 +126,10 @@ export function planQuery(query: string): PlannedQuery {
     } else {
       // `data.x with input as {...}`: the modifiers apply to the capturing assignment as a whole.
       const withs = exprs[i].with;
-      const split = withs.length > 0 ? offsetIn(query, withs[0].loc.line, withs[0].loc.col) - offsetIn(query, exprs[i].loc.line, exprs[i].loc.col) : text.length;
+      const split =
+        withs.length > 0
+          ? offsetIn(query, withs[0].loc.line, withs[0].loc.col) - offsetIn(query, exprs[i].loc.line, exprs[i].loc.col)
+          : text.length;
       const modifiers = text.slice(split).trim();
       literals.push(`__value${i}__ := (${text.slice(0, split).trim()})${modifiers ? ` ${modifiers}` : ''}`);
       values.push(`__value${i}__`);
@@ -179,7 +189,12 @@ export async function evaluateQuery(query: string, options: EvalOptions): Promis
  * Why a query that names a document (`data.a.b`) is undefined, for `--format pretty`: no rule and no data defines
  * it (a typo in the package or rule name), or rules define it but none of them applies to this input.
  */
-export function undefinedReason(query: string, modules: LoadedModule[], data: Record<string, unknown>, v0Compatible: boolean): string | undefined {
+export function undefinedReason(
+  query: string,
+  modules: LoadedModule[],
+  data: Record<string, unknown>,
+  v0Compatible: boolean,
+): string | undefined {
   let exprs: Expr[];
   try {
     exprs = parseQuery(query, QUERY_FILE);
@@ -209,7 +224,8 @@ export function undefinedReason(query: string, modules: LoadedModule[], data: Re
     else baseDefined = false;
   }
   if (node?.leaf) return `no rule of ${shown} applies to this input (rules at ${rulesAt(node)}; a default rule would give it a value)`;
-  if (!node && !baseDefined) return `nothing defines ${shown}: no rule and no data document has this path (check the package and rule names)`;
+  if (!node && !baseDefined)
+    return `nothing defines ${shown}: no rule and no data document has this path (check the package and rule names)`;
   return undefined;
 }
 
@@ -219,7 +235,11 @@ function rulesAt(node: TreeNode): string {
   return node.leaf!.rules.map((r) => `${r.rule.loc.file}:${r.rule.loc.line}`).join(', ');
 }
 
-async function evaluateEntrypoint(options: EvalOptions, modules: Array<LoadedModule & { v0Compatible?: boolean }>, entrypoint: string): Promise<unknown> {
+async function evaluateEntrypoint(
+  options: EvalOptions,
+  modules: Array<LoadedModule & { v0Compatible?: boolean }>,
+  entrypoint: string,
+): Promise<unknown> {
   const compiled = compile({ modules, entrypoints: [entrypoint], v0Compatible: options.v0Compatible });
   const policy = await loadPolicy(compiled.wasm, undefined, hostBuiltins);
   policy.setData(options.data);
@@ -244,7 +264,8 @@ export function formatEvalPretty(results: EvalResult[]): string {
   const blocks = results.map((result) => {
     const lines: string[] = [];
     for (const [name, value] of Object.entries(result.bindings ?? {})) lines.push(`${name}: ${JSON.stringify(value, null, 2)}`);
-    for (const e of result.expressions) if (e.value !== true || !result.bindings) lines.push(`${e.text}: ${JSON.stringify(e.value, null, 2)}`);
+    for (const e of result.expressions)
+      if (e.value !== true || !result.bindings) lines.push(`${e.text}: ${JSON.stringify(e.value, null, 2)}`);
     return lines.join('\n');
   });
   return `${blocks.join('\n\n')}\n`;

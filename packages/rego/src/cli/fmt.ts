@@ -50,7 +50,11 @@ export async function runFmt(command: FmtCommand, io: CliIO): Promise<number> {
     else throw new SourceError('standard input is not available');
     let formatted: string;
     try {
-      formatted = formatModule(source, file.shown, { v0Compatible: command.v0Compatible, dropV0Imports: command.dropV0Imports, v0v1: command.v0v1 });
+      formatted = formatModule(source, file.shown, {
+        v0Compatible: command.v0Compatible,
+        dropV0Imports: command.dropV0Imports,
+        v0v1: command.v0v1,
+      });
     } catch (error) {
       if (!(error instanceof RegoCompileError)) throw error;
       io.stderr(`${error.message}\n`);

@@ -102,7 +102,10 @@ async function runEval(command: EvalCommand, io: CliIO): Promise<number> {
   const { evaluateQuery, formatEvalJson, formatEvalPretty, planQuery, undefinedReason } = await import('./eval');
   // A malformed query is a usage error before any file is read.
   planQuery(command.query);
-  const { modules, data } = command.data.length > 0 ? await loadSources(command.data, io.cwd, { jsonFilesAsData: true, allowNoModules: true }) : { modules: [], data: {} };
+  const { modules, data } =
+    command.data.length > 0
+      ? await loadSources(command.data, io.cwd, { jsonFilesAsData: true, allowNoModules: true })
+      : { modules: [], data: {} };
   let input: unknown;
   if (command.input !== undefined) input = await readJson(path.resolve(io.cwd, command.input), command.input);
   else if (command.stdinInput) {

@@ -24,14 +24,19 @@ export interface SignCommand {
 }
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512'];
-const SIGNING_FLAGS: Record<string, keyof SigningFlags> = { '--signing-key': 'key', '--signing-alg': 'algorithm', '--claims-file': 'claimsFile' };
+const SIGNING_FLAGS: Record<string, keyof SigningFlags> = {
+  '--signing-key': 'key',
+  '--signing-alg': 'algorithm',
+  '--claims-file': 'claimsFile',
+};
 
 /** Takes `--signing-key`, `--signing-alg` or `--claims-file` with its value into `flags`; false for other flags. */
 export function takeSigningFlag(flag: string, value: string | undefined, flags: SigningFlags): boolean {
   const key = SIGNING_FLAGS[flag];
   if (!key) return false;
   if (value === undefined || value === '') throw new UsageError(`flag ${flag} needs a value`);
-  if (key === 'algorithm' && !ALGORITHMS.includes(value)) throw new UsageError(`--signing-alg: unsupported algorithm "${value}" (one of ${ALGORITHMS.join(', ')})`);
+  if (key === 'algorithm' && !ALGORITHMS.includes(value))
+    throw new UsageError(`--signing-alg: unsupported algorithm "${value}" (one of ${ALGORITHMS.join(', ')})`);
   flags[key] = value;
   return true;
 }
@@ -87,7 +92,8 @@ export async function signingOptions(flags: SigningFlags, cwd: string): Promise<
     } catch (error) {
       throw new UsageError(`--claims-file: ${(error as Error).message}`);
     }
-    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new UsageError('--claims-file must hold a JSON object');
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
+      throw new UsageError('--claims-file must hold a JSON object');
   }
   return { key, algorithm: flags.algorithm, claims, scope: typeof claims?.scope === 'string' ? claims.scope : undefined };
 }

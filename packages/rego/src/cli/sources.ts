@@ -34,7 +34,10 @@ function displayPath(file: string, cwd: string): string {
 /** `--ignore` patterns as OPA's loader applies them: to the base name of each file or directory, `*` and `?` wildcards. */
 function nameMatcher(patterns: string[]): (name: string) => boolean {
   const expressions = patterns.map((pattern) => {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]');
     return new RegExp(`^${body}$`);
   });
   return (name) => expressions.some((expression) => expression.test(name));

@@ -70,7 +70,10 @@ export function compileModules(
     const { name, path } = normaliseEntrypoint(e);
     if (!definesDocument(root, path)) {
       const hint = entrypointHint(name, ruleNames(root));
-      compileError('rego_compile_error', `entrypoint "${e}" does not refer to a rule or package (no rule defines data.${path.join('.')})${hint}`);
+      compileError(
+        'rego_compile_error',
+        `entrypoint "${e}" does not refer to a rule or package (no rule defines data.${path.join('.')})${hint}`,
+      );
     }
     planner.addEntrypoint(name, path, loc);
     names.push(name);

@@ -21,7 +21,10 @@ function toTerm(value: unknown, loc: Location): Term {
   if (typeof value === 'number') return { type: 'number', raw: String(value), loc };
   if (typeof value === 'string') return { type: 'string', value, loc };
   if (Array.isArray(value)) return { type: 'array', items: value.map((v) => toTerm(v, loc)), loc };
-  const items: Array<[Term, Term]> = Object.entries(value as Record<string, unknown>).map(([k, v]) => [{ type: 'string', value: k, loc }, toTerm(v, loc)]);
+  const items: Array<[Term, Term]> = Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+    { type: 'string', value: k, loc },
+    toTerm(v, loc),
+  ]);
   return { type: 'object', items, loc };
 }
 
@@ -83,7 +86,10 @@ const isMetadataCall = (node: unknown, name: string): boolean => {
 function replaceCalls(node: unknown, make: (call: Extract<Term, { type: 'call' }>) => Term | undefined): void {
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {
-      const replacement = typeof node[i] === 'object' && node[i] !== null && (node[i] as Term).type === 'call' ? make(node[i] as Extract<Term, { type: 'call' }>) : undefined;
+      const replacement =
+        typeof node[i] === 'object' && node[i] !== null && (node[i] as Term).type === 'call'
+          ? make(node[i] as Extract<Term, { type: 'call' }>)
+          : undefined;
       if (replacement) node[i] = replacement;
       else replaceCalls(node[i], make);
     }
@@ -92,7 +98,10 @@ function replaceCalls(node: unknown, make: (call: Extract<Term, { type: 'call' }
   if (typeof node !== 'object' || node === null) return;
   for (const [field, child] of Object.entries(node)) {
     if (field === 'loc' || field === 'nameLoc') continue;
-    const replacement = typeof child === 'object' && child !== null && (child as Term).type === 'call' ? make(child as Extract<Term, { type: 'call' }>) : undefined;
+    const replacement =
+      typeof child === 'object' && child !== null && (child as Term).type === 'call'
+        ? make(child as Extract<Term, { type: 'call' }>)
+        : undefined;
     if (replacement) (node as Record<string, unknown>)[field] = replacement;
     else replaceCalls(child, make);
   }

@@ -106,7 +106,9 @@ export function buildRuleTree(modules: Module[]): { root: TreeNode; scopes: Modu
       names.add(prefix[0]);
       // v0 lets a rule be named input or data (it is only reachable as data.<package>.input); v1 forbids it.
       if ((prefix[0] === 'input' || prefix[0] === 'data') && module.syntax === 'v1') {
-        errors.push(compileErrorOf('rego_compile_error', `rule name conflicts with built-in: ${prefix[0]} cannot be assigned`, rule.head.loc));
+        errors.push(
+          compileErrorOf('rego_compile_error', `rule name conflicts with built-in: ${prefix[0]} cannot be assigned`, rule.head.loc),
+        );
         continue;
       }
       const kind = leafKindOf(rule, rest);
@@ -119,7 +121,13 @@ export function buildRuleTree(modules: Module[]): { root: TreeNode; scopes: Modu
         errors.push(compileErrorOf('rego_type_error', `conflicting rules data.${path.join('.')} found`, rule.head.loc));
         continue;
       } else if (kind === 'function' && node.leaf.arity !== arity) {
-        errors.push(compileErrorOf('rego_type_error', `conflicting rules data.${path.join('.')} found: functions must have the same number of arguments`, rule.head.loc));
+        errors.push(
+          compileErrorOf(
+            'rego_type_error',
+            `conflicting rules data.${path.join('.')} found: functions must have the same number of arguments`,
+            rule.head.loc,
+          ),
+        );
         continue;
       }
       node.leaf.rules.push({ rule, module: scope, keyPath: rest });

@@ -411,7 +411,7 @@ export function reorderBody(body: Expr[], bound: Set<string>, scope: BodyScope):
       const known = new Set(have);
       const allBound = (s: Set<string>): boolean => [...s].every((n) => known.has(n));
       const open = new Set(a.eqSides);
-      for (let progress = true; progress && open.size > 0; ) {
+      for (let progress = true; progress && open.size > 0;) {
         progress = false;
         for (const pair of open) {
           if (!allBound(pair[0]) && !allBound(pair[1])) continue;
@@ -494,7 +494,14 @@ function renameExpr(e: Expr, names: Map<string, string>): Expr {
     case 'somein':
       return { ...e, with: withs, key: e.key && r(e.key), value: r(e.value), collection: r(e.collection) };
     case 'every':
-      return { ...e, with: withs, key: e.key && v(e.key), value: v(e.value), domain: r(e.domain), body: e.body.map((x) => renameExpr(x, names)) };
+      return {
+        ...e,
+        with: withs,
+        key: e.key && v(e.key),
+        value: v(e.value),
+        domain: r(e.domain),
+        body: e.body.map((x) => renameExpr(x, names)),
+      };
   }
 }
 
@@ -578,7 +585,8 @@ export function checkDeclarations(body: Expr[], declaredAbove: Set<string>): voi
   const used = new Set<string>();
   const declare = (name: string, how: 'declared' | 'assigned', e: Expr): void => {
     if (name.startsWith('$')) return;
-    if (declared.has(name)) compileError('rego_compile_error', `var ${displayName(name)} ${how === 'assigned' ? 'assigned' : 'declared'} above`, e.loc);
+    if (declared.has(name))
+      compileError('rego_compile_error', `var ${displayName(name)} ${how === 'assigned' ? 'assigned' : 'declared'} above`, e.loc);
     if (used.has(name)) compileError('rego_compile_error', `var ${displayName(name)} referenced above`, e.loc);
     declared.add(name);
   };

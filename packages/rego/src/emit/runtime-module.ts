@@ -149,7 +149,12 @@ function voidType(body: Uint8Array | undefined): { index: number; section: Secti
     r.take(results);
     if (params === 0 && results === 0) return { index: i, section: { id: SECTION.type, body: body! } };
   }
-  const w = new Writer().u32(n + 1).bytes(afterCount(body)).byte(0x60).u32(0).u32(0);
+  const w = new Writer()
+    .u32(n + 1)
+    .bytes(afterCount(body))
+    .byte(0x60)
+    .u32(0)
+    .u32(0);
   return { index: n, section: { id: SECTION.type, body: w.finish() } };
 }
 

@@ -13,17 +13,7 @@
  * same source: the original text of strings (raw strings stay raw), where bodies and brackets close, and the
  * comments, which are placed by line: before the node on the next line, or at the end of the line they were on.
  */
-import type {
-  CallTerm,
-  ElseClause,
-  Expr,
-  Import,
-  Location,
-  Module,
-  Rule,
-  Term,
-  WithModifier,
-} from '../parse/ast';
+import type { CallTerm, ElseClause, Expr, Import, Location, Module, Rule, Term, WithModifier } from '../parse/ast';
 import { parseModule } from '../parse';
 import { tokenize, type Comment, type Token } from '../parse/lexer';
 
@@ -76,7 +66,23 @@ const INFIX: Record<string, string> = {
 };
 
 /** Words that cannot follow a `.` in a ref written by opa fmt when the source wrote them in brackets. */
-const KEYWORDS = new Set(['as', 'default', 'else', 'false', 'import', 'not', 'null', 'package', 'some', 'true', 'with', 'contains', 'every', 'if', 'in']);
+const KEYWORDS = new Set([
+  'as',
+  'default',
+  'else',
+  'false',
+  'import',
+  'not',
+  'null',
+  'package',
+  'some',
+  'true',
+  'with',
+  'contains',
+  'every',
+  'if',
+  'in',
+]);
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -307,7 +313,7 @@ class RegoFormatter {
       ...imports.map((node): Item => ({ kind: 'import', node })),
       ...m.rules.map((node): Item => ({ kind: 'rule', node })),
     ].sort((a, b) => a.node.loc.line - b.node.loc.line || a.node.loc.col - b.node.loc.col);
-    for (let i = 0; i < items.length; ) {
+    for (let i = 0; i < items.length;) {
       const kind = items[i].kind;
       let j = i;
       while (j < items.length && items[j].kind === kind) j++;
@@ -703,7 +709,13 @@ class RegoFormatter {
    * Items of a collection or argument list: on one line when the source had them on one line (and the first right
    * after the opening bracket), otherwise one line per source line, each ending with a comma, indented.
    */
-  private writeIterable(items: Term[], open: Location, bracket: string, writeItem: (t: Term, i: number) => void, breakAfterOpen = true): void {
+  private writeIterable(
+    items: Term[],
+    open: Location,
+    bracket: string,
+    writeItem: (t: Term, i: number) => void,
+    breakAfterOpen = true,
+  ): void {
     const w = this.w;
     if (items.length === 0) {
       w.insertComments(w.closingLine(open, bracket));
@@ -766,7 +778,13 @@ class RegoFormatter {
   }
 
   /** `open` is where the bracket that the body's closing bracket matches is. */
-  private writeComprehensionBody(body: Expr[], termLoc: Location, open: Location | undefined, bracket: string, forceMultiline = false): void {
+  private writeComprehensionBody(
+    body: Expr[],
+    termLoc: Location,
+    open: Location | undefined,
+    bracket: string,
+    forceMultiline = false,
+  ): void {
     const w = this.w;
     const multiline = forceMultiline || body[0].loc.line - termLoc.line > 0 || body.some((e) => e.loc.line !== body[0].loc.line);
     if (multiline) {

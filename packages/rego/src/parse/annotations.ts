@@ -126,7 +126,7 @@ export function parseAnnotations(comments: Comment[], module: Module): Annotatio
   return blocks.map((block) => {
     const { scope: declared, value } = annotationValue(block);
     const target = statements.find((s) => s.line > block.loc.line);
-    const scope = declared ?? (target?.kind === 'rule' ? (value.entrypoint ? 'document' : 'rule') : target?.kind ?? '');
+    const scope = declared ?? (target?.kind === 'rule' ? (value.entrypoint ? 'document' : 'rule') : (target?.kind ?? ''));
     if (!(SCOPES as readonly string[]).includes(scope)) {
       throw new ParseFailure(`invalid annotation scope '${scope}'. Use one of 'rule', 'document', 'package', or 'subpackages'`, block.loc);
     }

@@ -26,25 +26,77 @@ export type Term =
   | ObjectComprehension
   | CallTerm;
 
-export interface NullTerm { type: 'null'; loc: Location }
-export interface BooleanTerm { type: 'boolean'; value: boolean; loc: Location }
+export interface NullTerm {
+  type: 'null';
+  loc: Location;
+}
+export interface BooleanTerm {
+  type: 'boolean';
+  value: boolean;
+  loc: Location;
+}
 /** `raw` is the literal's source text (Rego numbers are arbitrary precision). */
-export interface NumberTerm { type: 'number'; raw: string; loc: Location }
+export interface NumberTerm {
+  type: 'number';
+  raw: string;
+  loc: Location;
+}
 /** Both `"quoted"` and `` `raw` `` strings; `value` is the decoded text. */
-export interface StringTerm { type: 'string'; value: string; loc: Location }
+export interface StringTerm {
+  type: 'string';
+  value: string;
+  loc: Location;
+}
 /** A variable, `_` included (the parser renames each `_` to a fresh `$wildcardN`). */
-export interface VarTerm { type: 'var'; name: string; loc: Location }
+export interface VarTerm {
+  type: 'var';
+  name: string;
+  loc: Location;
+}
 /**
  * `head.a[x]["b"]`: `head` is a var (`input`, `data`, a local, an import alias) or any other
  * term (`[1,2][i]`, `f(x).y`); each `.name` in the path is a string term, each `[t]` the term t.
  */
-export interface RefTerm { type: 'ref'; head: Term; path: Term[]; loc: Location }
-export interface ArrayTerm { type: 'array'; items: Term[]; loc: Location }
-export interface ObjectTerm { type: 'object'; items: Array<[Term, Term]>; loc: Location }
-export interface SetTerm { type: 'set'; items: Term[]; loc: Location }
-export interface ArrayComprehension { type: 'arraycompr'; term: Term; body: Expr[]; loc: Location }
-export interface SetComprehension { type: 'setcompr'; term: Term; body: Expr[]; loc: Location }
-export interface ObjectComprehension { type: 'objectcompr'; key: Term; value: Term; body: Expr[]; loc: Location }
+export interface RefTerm {
+  type: 'ref';
+  head: Term;
+  path: Term[];
+  loc: Location;
+}
+export interface ArrayTerm {
+  type: 'array';
+  items: Term[];
+  loc: Location;
+}
+export interface ObjectTerm {
+  type: 'object';
+  items: Array<[Term, Term]>;
+  loc: Location;
+}
+export interface SetTerm {
+  type: 'set';
+  items: Term[];
+  loc: Location;
+}
+export interface ArrayComprehension {
+  type: 'arraycompr';
+  term: Term;
+  body: Expr[];
+  loc: Location;
+}
+export interface SetComprehension {
+  type: 'setcompr';
+  term: Term;
+  body: Expr[];
+  loc: Location;
+}
+export interface ObjectComprehension {
+  type: 'objectcompr';
+  key: Term;
+  value: Term;
+  body: Expr[];
+  loc: Location;
+}
 /**
  * A call of a builtin or a user function, operators included, named as OPA names them:
  * `x := y` assign, `x = y` eq (unification), `==` equal, `!=` neq, `<` lt, `<=` lte, `>` gt,
@@ -53,10 +105,20 @@ export interface ObjectComprehension { type: 'objectcompr'; key: Term; value: Te
  * folded into a negative number literal when x is a number literal.
  * `name` is the dotted path as written (`count`, `io.jwt.decode`, `data.lib.f`, `lib.f` through an import).
  */
-export interface CallTerm { type: 'call'; name: string[]; args: Term[]; loc: Location; nameLoc: Location }
+export interface CallTerm {
+  type: 'call';
+  name: string[];
+  args: Term[];
+  loc: Location;
+  nameLoc: Location;
+}
 
 /** `with target as value` attached to an expression. `target` is a ref to input or data. */
-export interface WithModifier { target: RefTerm; value: Term; loc: Location }
+export interface WithModifier {
+  target: RefTerm;
+  value: Term;
+  loc: Location;
+}
 
 export type Expr = TermExpr | SomeDeclExpr | SomeInExpr | EveryExpr;
 
@@ -67,13 +129,30 @@ interface ExprBase {
   with: WithModifier[];
 }
 /** A plain expression: a term (`input.x`, `true`) or a call term (`x == 1`, `count(y) > 2`). */
-export interface TermExpr extends ExprBase { type: 'term'; term: Term }
+export interface TermExpr extends ExprBase {
+  type: 'term';
+  term: Term;
+}
 /** `some x, y` (declares locals). */
-export interface SomeDeclExpr extends ExprBase { type: 'some'; vars: VarTerm[] }
+export interface SomeDeclExpr extends ExprBase {
+  type: 'some';
+  vars: VarTerm[];
+}
 /** `some v in xs` / `some k, v in xs`: `key`, `value` may be any term pattern (`some [a, b] in xs`). */
-export interface SomeInExpr extends ExprBase { type: 'somein'; key?: Term; value: Term; collection: Term }
+export interface SomeInExpr extends ExprBase {
+  type: 'somein';
+  key?: Term;
+  value: Term;
+  collection: Term;
+}
 /** `every v in xs { ... }` / `every k, v in xs { ... }` */
-export interface EveryExpr extends ExprBase { type: 'every'; key?: VarTerm; value: VarTerm; domain: Term; body: Expr[] }
+export interface EveryExpr extends ExprBase {
+  type: 'every';
+  key?: VarTerm;
+  value: VarTerm;
+  domain: Term;
+  body: Expr[];
+}
 
 /**
  * A rule head. `ref` is the rule's path below its package: `p` is [var p]; `a.b.c` is

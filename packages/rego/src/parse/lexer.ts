@@ -8,13 +8,7 @@
 import type { Location } from './ast';
 import { ParseFailure } from './failure';
 
-export type TokenKind =
-  | 'ident'
-  | 'number'
-  | 'string'
-  | 'rawstring'
-  | 'punct'
-  | 'eof';
+export type TokenKind = 'ident' | 'number' | 'string' | 'rawstring' | 'punct' | 'eof';
 
 export interface Token {
   kind: TokenKind;
@@ -31,8 +25,21 @@ export interface Token {
 }
 
 // Character codes used by the scanner loop.
-const TAB = 9, LF = 10, CR = 13, SPACE = 32, HASH = 35, QUOTE = 34, BACKTICK = 96, BACKSLASH = 92;
-const DOT = 46, ZERO = 48, NINE = 57, LOWER_E = 101, UPPER_E = 69, PLUS = 43, MINUS = 45;
+const TAB = 9,
+  LF = 10,
+  CR = 13,
+  SPACE = 32,
+  HASH = 35,
+  QUOTE = 34,
+  BACKTICK = 96,
+  BACKSLASH = 92;
+const DOT = 46,
+  ZERO = 48,
+  NINE = 57,
+  LOWER_E = 101,
+  UPPER_E = 69,
+  PLUS = 43,
+  MINUS = 45;
 
 function isIdentStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;

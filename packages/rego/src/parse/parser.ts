@@ -179,7 +179,7 @@ export class Parser {
     if (this.isKeyword('as')) {
       this.next();
       const a = this.tok;
-      if (a.kind !== 'ident' || this.keywords.has(a.text)) this.unexpected('alias name after \'as\'');
+      if (a.kind !== 'ident' || this.keywords.has(a.text)) this.unexpected("alias name after 'as'");
       alias = this.next().text;
     }
     const loc = this.loc(importTok);
@@ -199,7 +199,7 @@ export class Parser {
       if (t.spaced || t.kind !== 'punct') break;
       if (t.text === '.') {
         this.next();
-        if (this.tok.kind !== 'ident' || this.tok.spaced) this.unexpected('name after \'.\'');
+        if (this.tok.kind !== 'ident' || this.tok.spaced) this.unexpected("name after '.'");
         path.push(this.next().text);
       } else if (t.text === '[') {
         this.next();
@@ -250,14 +250,16 @@ export class Parser {
     }
     const nameTok = this.tok;
     if (nameTok.kind !== 'ident' || (this.keywords.has(nameTok.text) && !this.startsRef(this.pos))) {
-      this.unexpected(isDefault ? 'rule name after \'default\'' : 'rule, import or end of file');
+      this.unexpected(isDefault ? "rule name after 'default'" : 'rule, import or end of file');
     }
     const head = this.parseHeadRef();
     let usesContains = false;
 
     if (this.isKeyword('contains')) {
       if (head.args) {
-        this.fail(`the contains keyword can only be used with multi-value rule definitions (e.g., ${headName(head)} contains <VALUE> { ... })`);
+        this.fail(
+          `the contains keyword can only be used with multi-value rule definitions (e.g., ${headName(head)} contains <VALUE> { ... })`,
+        );
       }
       this.next();
       head.key = this.parseTermIn(true);
@@ -319,7 +321,9 @@ export class Parser {
   private checkInactiveKeyword(): void {
     const t = this.tok;
     if (t.kind === 'ident' && !t.newline && FUTURE_KEYWORDS.includes(t.text) && !this.keywords.has(t.text)) {
-      this.fail(`unexpected identifier '${t.text}': \`${t.text}\` is a keyword only with \`import rego.v1\` or \`import future.keywords.${t.text}\``);
+      this.fail(
+        `unexpected identifier '${t.text}': \`${t.text}\` is a keyword only with \`import rego.v1\` or \`import future.keywords.${t.text}\``,
+      );
     }
   }
 
@@ -344,7 +348,7 @@ export class Parser {
         if (t.spaced) break;
         this.next();
         const name = this.tok;
-        if (name.kind !== 'ident' || name.spaced) this.unexpected('name after \'.\'');
+        if (name.kind !== 'ident' || name.spaced) this.unexpected("name after '.'");
         this.next();
         ref.push({ type: 'string', value: name.text, loc: this.loc(name) });
       } else if (t.text === '[') {
@@ -568,7 +572,7 @@ export class Parser {
     const vars: VarTerm[] = [];
     for (;;) {
       const t = this.tok;
-      if (t.kind !== 'ident' || this.keywords.has(t.text)) this.unexpected('variable name after \'some\'');
+      if (t.kind !== 'ident' || this.keywords.has(t.text)) this.unexpected("variable name after 'some'");
       this.next();
       vars.push(this.varTerm(t));
       if (!this.isPunct(',')) break;
@@ -709,7 +713,7 @@ export class Parser {
       if (t.text === '.') {
         this.next();
         const name = this.tok;
-        if (name.kind !== 'ident' || name.spaced) this.unexpected('name after \'.\'');
+        if (name.kind !== 'ident' || name.spaced) this.unexpected("name after '.'");
         this.next();
         term = appendPath(term, { type: 'string', value: name.text, loc: this.loc(name) });
       } else if (t.text === '[') {

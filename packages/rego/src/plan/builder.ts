@@ -29,7 +29,11 @@ export class FuncBuilder {
   readonly body: Stmt[] = [];
   readonly result: Local;
 
-  constructor(readonly name: string, readonly params: number, private readonly consts: ConstPool) {
+  constructor(
+    readonly name: string,
+    readonly params: number,
+    private readonly consts: ConstPool,
+  ) {
     this.nextLocal = params;
     this.result = this.newLocal();
     this.current = this.body;

@@ -9,7 +9,15 @@ import type { Func, Local, Program, Stmt } from './ir';
 import { ConstPool, FuncBuilder } from './builder';
 import { CallReach } from './reach';
 import { Leaf, ModuleScope, TreeNode, findNode } from '../compile/ruletree';
-import { checkDeclarations, closureVars, declaredVars, displayName, localiseClosureVars, patternVars, reorderBody } from '../compile/safety';
+import {
+  checkDeclarations,
+  closureVars,
+  declaredVars,
+  displayName,
+  localiseClosureVars,
+  patternVars,
+  reorderBody,
+} from '../compile/safety';
 import { hoistOperands } from '../compile/dynamics';
 import { compileError } from '../compile/errors';
 import { checkBuiltinCall, checkReplacementValue } from '../compile/typecheck';
@@ -147,7 +155,10 @@ export class Planner {
   /** Counter of the variables that operands moved out of negated expressions are bound to. */
   private dynamics = 0;
 
-  constructor(private readonly root: TreeNode, private readonly defaultScope: ModuleScope) {
+  constructor(
+    private readonly root: TreeNode,
+    private readonly defaultScope: ModuleScope,
+  ) {
     this.reach = new CallReach(root);
   }
 
@@ -156,7 +167,12 @@ export class Planner {
   addEntrypoint(name: string, path: string[], loc: Location): void {
     const fb = new FuncBuilder(`entry:${name}`, 0, this.consts);
     const ctx: Ctx = { fb, scope: this.defaultScope };
-    this.planDataPath(ctx, path.map((p) => str(p, loc)), new Map(), (v) => fb.emit(['move', fb.result, v]));
+    this.planDataPath(
+      ctx,
+      path.map((p) => str(p, loc)),
+      new Map(),
+      (v) => fb.emit(['move', fb.result, v]),
+    );
     this.entrypoints[name] = this.funcs.length;
     this.funcs.push(fb.finish(false));
   }
@@ -192,7 +208,11 @@ export class Planner {
         seen.add(f);
         const u = this.unavailable.get(f);
         if (u) {
-          compileError('rego_type_error', `unsupported builtin ${u.name} (reached from entrypoint ${name}; only a call replaced with \`with\` can run)`, u.loc);
+          compileError(
+            'rego_type_error',
+            `unsupported builtin ${u.name} (reached from entrypoint ${name}; only a call replaced with \`with\` can run)`,
+            u.loc,
+          );
         }
         forEachCallee(this.funcs[f]!.body, (callee) => stack.push(callee));
       }
@@ -240,7 +260,7 @@ export class Planner {
         for (const e of leaf.rules) {
           const ctx: Ctx = { fb, scope: e.module };
           const head = e.rule.head;
-          const key = head.key ?? head.value ?? ({ type: 'boolean', value: true, loc: head.loc });
+          const key = head.key ?? head.value ?? { type: 'boolean', value: true, loc: head.loc };
           fb.block(() =>
             this.planBody(ctx, e.rule.body, new Map(), [key], (env) =>
               this.planTerm(ctx, key, env, (v) => fb.emit(['setadd', fb.result, v])),
@@ -254,7 +274,7 @@ export class Planner {
           const ctx: Ctx = { fb, scope: e.module };
           const head = e.rule.head;
           const isSet = head.kind === 'partial-set';
-          const value = (isSet ? head.key : head.value) ?? ({ type: 'boolean', value: true, loc: head.loc });
+          const value = (isSet ? head.key : head.value) ?? { type: 'boolean', value: true, loc: head.loc };
           fb.block(() =>
             this.planBody(ctx, e.rule.body, new Map(), [...e.keyPath, value], (env) =>
               this.planTerms(ctx, e.keyPath, env, (keys, env2) =>
@@ -327,7 +347,7 @@ export class Planner {
     }
     if (defaultRule) {
       const ctx: Ctx = { fb, scope: defaultRule.module };
-      const value = defaultRule.rule.head.value ?? ({ type: 'boolean', value: true, loc: defaultRule.rule.loc });
+      const value = defaultRule.rule.head.value ?? { type: 'boolean', value: true, loc: defaultRule.rule.loc };
       fb.block(() => {
         fb.emit(['isundef', fb.result]);
         this.planTerm(ctx, value, new Map(), (v) => fb.emit(['move', fb.result, v]));
@@ -343,10 +363,17 @@ export class Planner {
     const clauses: { body: Expr[]; value?: Term; loc: Location }[] = [{ body: rule.body, value: rule.head.value, loc: rule.loc }];
     for (let e = rule.else; e; e = e.else) clauses.push({ body: e.body, value: e.value, loc: e.loc });
     clauses.forEach((c, i) => {
-      const value = c.value ?? ({ type: 'boolean', value: true, loc: c.loc });
+      const value = c.value ?? { type: 'boolean', value: true, loc: c.loc };
       fb.block(() => {
         if (i > 0) fb.emit(['isundef', own]);
-        this.planBody(ctx, c.body, env, [value], (env2) => this.planTerm(ctx, value, env2, (v) => fb.emit(['assignonce', own, v, msg])), new Set(env.keys()));
+        this.planBody(
+          ctx,
+          c.body,
+          env,
+          [value],
+          (env2) => this.planTerm(ctx, value, env2, (v) => fb.emit(['assignonce', own, v, msg])),
+          new Set(env.keys()),
+        );
       });
     });
     fb.block(() => {
@@ -377,7 +404,7 @@ export class Planner {
     }
     if (defaultRule) {
       const ctx: Ctx = { fb, scope: defaultRule.module };
-      const value = defaultRule.rule.head.value ?? ({ type: 'boolean', value: true, loc: defaultRule.rule.loc });
+      const value = defaultRule.rule.head.value ?? { type: 'boolean', value: true, loc: defaultRule.rule.loc };
       fb.block(() => {
         fb.emit(['isundef', fb.result]);
         this.planTerm(ctx, value, new Map(), (v) => fb.emit(['move', fb.result, v]));
@@ -589,7 +616,11 @@ export class Planner {
       }
       case 'somein':
         if (['null', 'boolean', 'number', 'string'].includes(e.collection.type)) {
-          compileError('rego_type_error', `some ... in ${e.collection.type}: the collection must be an array, object or set`, e.collection.loc);
+          compileError(
+            'rego_type_error',
+            `some ... in ${e.collection.type}: the collection must be an array, object or set`,
+            e.collection.loc,
+          );
         }
         if ((e.collection.type === 'array' || e.collection.type === 'set') && e.collection.items.length > 0) {
           const why = e.collection.items.map((item) => shapeMismatch(e.value, item));
@@ -762,7 +793,14 @@ export class Planner {
       }
     };
     const all = new Map([...this.mocks, ...mocks]);
-    this.withMocksInEffect(all, [...all].map(([k, m]) => `${k} as ${describe(m)}`).sort().join(', '), fill);
+    this.withMocksInEffect(
+      all,
+      [...all]
+        .map(([k, m]) => `${k} as ${describe(m)}`)
+        .sort()
+        .join(', '),
+      fill,
+    );
   }
 
   private withMocksInEffect<T>(mocks: Map<string, Mock>, key: string, fill: () => T): T {
@@ -808,7 +846,8 @@ export class Planner {
     const what = this.callable(ctx, name, NO_LOCALS);
     const global = ctx.scope.aliases.has(name[0]) || ctx.scope.ruleNames.has(name[0]) || name[0] === 'data' || name[0] === 'input';
     if (!global) {
-      const invalid = (why: string): never => compileError('rego_compile_error', `with keyword replacing built-in function: ${why}`, m.target.loc);
+      const invalid = (why: string): never =>
+        compileError('rego_compile_error', `with keyword replacing built-in function: ${why}`, m.target.loc);
       if (IRREPLACEABLE.has(dotted)) invalid(`replacement of "${dotted}" invalid`);
       if (name[0] === 'internal' && what) invalid(`replacement of internal function "${dotted}" invalid`);
       if (dotted === 'print') invalid('target must not be a void function');
@@ -823,7 +862,11 @@ export class Planner {
       const arity = arityOf(what);
       const arity2 = arityOf(replacement);
       if (arity !== arity2) {
-        compileError('rego_type_error', `${key}: arity mismatch: ${valueName.join('.')} takes ${arity2} argument${arity2 === 1 ? '' : 's'}, ${dotted} takes ${arity}`, m.loc);
+        compileError(
+          'rego_type_error',
+          `${key}: arity mismatch: ${valueName.join('.')} takes ${arity2} argument${arity2 === 1 ? '' : 's'}, ${dotted} takes ${arity}`,
+          m.loc,
+        );
       }
       return { key, mock: replacement };
     }
@@ -857,7 +900,11 @@ export class Planner {
       // (Functions are replaced in functionMock: this document is no function.)
       const valueName = functionName(m.value);
       if (valueName && this.callable(ctx, valueName, env)) {
-        compileError('rego_type_error', `with keyword: data.${path.join('.')} is not a function, it cannot be replaced by the function ${valueName.join('.')}`, m.loc);
+        compileError(
+          'rego_type_error',
+          `with keyword: data.${path.join('.')} is not a function, it cannot be replaced by the function ${valueName.join('.')}`,
+          m.loc,
+        );
       }
     }
     return { root: ref.root, path };
@@ -865,7 +912,11 @@ export class Planner {
 
   private planTermExpr(ctx: Ctx, t: Term, env: Env, k: Cont): void {
     const fb = ctx.fb;
-    if (t.type === 'call' && t.name.length === 1 || (t.type === 'call' && t.name.join('.') === 'internal.member_2') || (t.type === 'call' && t.name.join('.') === 'internal.member_3')) {
+    if (
+      (t.type === 'call' && t.name.length === 1) ||
+      (t.type === 'call' && t.name.join('.') === 'internal.member_2') ||
+      (t.type === 'call' && t.name.join('.') === 'internal.member_3')
+    ) {
       const name = t.name.join('.');
       switch (name) {
         case 'eq':
@@ -904,8 +955,17 @@ export class Planner {
             const coll = args[args.length - 1];
             const body: Stmt[] =
               args.length === 3
-                ? [['equal', key, args[0]], ['equal', val, args[1]], ['const', found, this.consts.add(true)], ['break', 0]]
-                : [['equal', val, args[0]], ['const', found, this.consts.add(true)], ['break', 0]];
+                ? [
+                    ['equal', key, args[0]],
+                    ['equal', val, args[1]],
+                    ['const', found, this.consts.add(true)],
+                    ['break', 0],
+                  ]
+                : [
+                    ['equal', val, args[0]],
+                    ['const', found, this.consts.add(true)],
+                    ['break', 0],
+                  ];
             fb.block(() => fb.emit(['scan', coll, key, val, body]));
             fb.emit(['isdef', found]);
             k(env2);
@@ -914,10 +974,16 @@ export class Planner {
       }
     }
     if (t.type === 'call') {
-      this.planCall(ctx, t, env, (v, env2) => {
-        this.notFalse(fb, v);
-        k(env2);
-      }, true);
+      this.planCall(
+        ctx,
+        t,
+        env,
+        (v, env2) => {
+          this.notFalse(fb, v);
+          k(env2);
+        },
+        true,
+      );
       return;
     }
     this.planTerm(ctx, t, env, (v, env2) => {
@@ -972,11 +1038,21 @@ export class Planner {
     if (constKeys(a) && constKeys(b) && a.type === 'object' && b.type === 'object') {
       // Same constant keys (shapeMismatch checked): unify value by value.
       const byKey = new Map(b.items.map(([key, val]) => [JSON.stringify(constValue(key)?.v), val]));
-      this.unifyPairs(ctx, a.items.map(([key, val]) => [val, byKey.get(JSON.stringify(constValue(key)?.v))!] as const), env, k);
+      this.unifyPairs(
+        ctx,
+        a.items.map(([key, val]) => [val, byKey.get(JSON.stringify(constValue(key)?.v))!] as const),
+        env,
+        k,
+      );
       return;
     }
     if (a.type === 'array' && b.type === 'array') {
-      this.unifyPairs(ctx, a.items.map((item, i) => [item, b.items[i]] as const), env, k);
+      this.unifyPairs(
+        ctx,
+        a.items.map((item, i) => [item, b.items[i]] as const),
+        env,
+        k,
+      );
       return;
     }
     if (this.hasUnbound(ctx, a, env) && !this.hasUnbound(ctx, b, env)) {
@@ -992,8 +1068,18 @@ export class Planner {
       k(env);
       return;
     }
-    const i = Math.max(0, pairs.findIndex(([x, y]) => !this.hasUnbound(ctx, x, env) || !this.hasUnbound(ctx, y, env)));
-    this.unifyTerms(ctx, pairs[i][0], pairs[i][1], env, (env2) => this.unifyPairs(ctx, pairs.filter((_, j) => j !== i), env2, k));
+    const i = Math.max(
+      0,
+      pairs.findIndex(([x, y]) => !this.hasUnbound(ctx, x, env) || !this.hasUnbound(ctx, y, env)),
+    );
+    this.unifyTerms(ctx, pairs[i][0], pairs[i][1], env, (env2) =>
+      this.unifyPairs(
+        ctx,
+        pairs.filter((_, j) => j !== i),
+        env2,
+        k,
+      ),
+    );
   }
 
   /** Unify a pattern term with a value in a local: binds unbound vars, compares the rest. */
@@ -1269,7 +1355,8 @@ export class Planner {
     if (sig) checkBuiltinCall(sig, t.args, t.loc, statement);
     else if (t.args.length !== nargs && !(statement && t.args.length === nargs + 1)) {
       const dotted = t.name.join('.');
-      if (resolved.kind === 'builtin') compileError('rego_type_error', `${dotted}: too ${t.args.length < nargs ? 'few' : 'many'} arguments`, t.loc);
+      if (resolved.kind === 'builtin')
+        compileError('rego_type_error', `${dotted}: too ${t.args.length < nargs ? 'few' : 'many'} arguments`, t.loc);
       compileError('rego_type_error', `function ${dotted} called with ${t.args.length} arguments, expects ${nargs}`, t.loc);
     }
     const mock = this.mocks.get(mockKeyOf(resolved));
@@ -1288,7 +1375,9 @@ export class Planner {
       const out = fb.newLocal();
       if (target.kind === 'func') {
         // As in OPA, a replacement function runs with no replacements in effect: it may call the original.
-        const index = mock ? this.withMocksInEffect(new Map(), '', () => this.leafFunc(target.leaf, t.loc)) : this.leafFunc(target.leaf, t.loc);
+        const index = mock
+          ? this.withMocksInEffect(new Map(), '', () => this.leafFunc(target.leaf, t.loc))
+          : this.leafFunc(target.leaf, t.loc);
         fb.emit(['callfn', index, args, out]);
       } else if (!lookupBuiltin(target.name)) {
         if (!this.unavailableIn.has(fb)) this.unavailableIn.set(fb, { name: target.name, loc: t.nameLoc });
@@ -1332,7 +1421,11 @@ export class Planner {
     const target = this.findCallTarget(ctx, t.name);
     const dotted = t.name.join('.');
     if (target?.kind === 'builtin' && lookupBuiltin(dotted)?.v0Only && ctx.scope.module.syntax !== 'v0') {
-      compileError('rego_type_error', `deprecated builtin ${dotted} was removed in Rego v1: compile with --v0-compatible (v0Compatible) or rewrite the call`, t.nameLoc);
+      compileError(
+        'rego_type_error',
+        `deprecated builtin ${dotted} was removed in Rego v1: compile with --v0-compatible (v0Compatible) or rewrite the call`,
+        t.nameLoc,
+      );
     }
     if (target) return target;
     return compileError('rego_type_error', `undefined function ${t.name.join('.')}`, t.nameLoc);

@@ -42,9 +42,10 @@ export function formatTestReport(results: RegoTestResult[], options: ReportOptio
     if (lastFile !== undefined && lastFile !== file) out += '\n';
     lastFile = file;
     out += `${result.location}:\n`;
-    out += result.status === 'skip'
-      ? `${result.package}.${result.name}: ${OUTCOME.skip}\n`
-      : `${result.package}.${result.name}: ${OUTCOME[result.status]} (${formatDuration(result.durationNs)})\n`;
+    out +=
+      result.status === 'skip'
+        ? `${result.package}.${result.name}: ${OUTCOME.skip}\n`
+        : `${result.package}.${result.name}: ${OUTCOME[result.status]} (${formatDuration(result.durationNs)})\n`;
     if (result.output) out += `\n${indent(result.output.trim())}\n\n`;
     if (options.verbose && result.notes) out += `\n${indent(result.notes.map((note) => `Note ${JSON.stringify(note)}`).join('\n'))}\n\n`;
     if (result.status === 'error' && result.message) out += `  ${result.message}\n`;

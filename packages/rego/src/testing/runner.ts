@@ -90,7 +90,7 @@ function locationOf(test: DiscoveredTest): string {
 function errorText(error: unknown): string {
   if (typeof error === 'string') return error;
   if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && 'message' in error) return String((error).message);
+  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
   return String(error);
 }
 
@@ -116,7 +116,11 @@ function outcome(resultSet: unknown): { status: 'pass' | 'fail'; message?: strin
   return { status: 'fail', message: JSON.stringify(value) };
 }
 
-async function loadTests(wasm: Uint8Array<ArrayBuffer>, data: Record<string, unknown>, builtins: Record<string, HostBuiltin>): Promise<LoadedPolicy> {
+async function loadTests(
+  wasm: Uint8Array<ArrayBuffer>,
+  data: Record<string, unknown>,
+  builtins: Record<string, HostBuiltin>,
+): Promise<LoadedPolicy> {
   const policy = await loadPolicy(wasm, undefined, builtins);
   policy.setData(data);
   return policy;
@@ -136,7 +140,9 @@ export async function runRegoTests(options: RegoTestOptions): Promise<RegoTestRe
   const arities = Object.fromEntries(Object.entries(custom).map(([name, impl]) => [name, impl.length]));
   const data = options.data ?? {};
 
-  const parsed: Module[] = options.modules.map((m) => parseModule(m.source, m.path, { v0Compatible: m.v0Compatible ?? options.v0Compatible }));
+  const parsed: Module[] = options.modules.map((m) =>
+    parseModule(m.source, m.path, { v0Compatible: m.v0Compatible ?? options.v0Compatible }),
+  );
   const selected = discoverTests(parsed).filter((test) => !filter || filter(test.fullName));
   const toRun = selected.filter((test) => test.kind === 'run' || test.kind === 'table');
   const tables = toRun.filter((test) => test.kind === 'table');
@@ -222,7 +228,8 @@ export async function runRegoTests(options: RegoTestOptions): Promise<RegoTestRe
           ? outcome(run.value!.value)
           : tableOutcome(resultOf(run.value!.value), resultOf(run.value!.started), test.rule.head.ref.length - test.segment - 1);
       // Like `opa test`'s report of a failed test's builtin errors: why the expression was undefined.
-      if (result.status === 'fail' && builtinErrors.length > 0) result.message = `${result.message} (builtin error: ${builtinErrors.join('; ')})`;
+      if (result.status === 'fail' && builtinErrors.length > 0)
+        result.message = `${result.message} (builtin error: ${builtinErrors.join('; ')})`;
       results.push({ ...base, ...result, ...output, durationNs });
     }
   }

@@ -9,7 +9,16 @@ import * as rego from '../../src';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const corpus = require('../../bench/corpus.js') as {
-  measureCorpus: (root: string, options: object) => Promise<{ passed: number; total: number; groups: Array<{ dir: string; passed: number; total: number; compileError?: string }>; reasons: Array<{ reason: string; count: number; example: string }>; warnings: string[] }>;
+  measureCorpus: (
+    root: string,
+    options: object,
+  ) => Promise<{
+    passed: number;
+    total: number;
+    groups: Array<{ dir: string; passed: number; total: number; compileError?: string }>;
+    reasons: Array<{ reason: string; count: number; example: string }>;
+    warnings: string[];
+  }>;
   formatSummary: (result: object, top?: number) => string;
 };
 
@@ -23,19 +32,25 @@ describe('bench/corpus.js', () => {
   beforeAll(() => {
     root = mkdtempSync(path.join(tmpdir(), 'corpus-'));
     write('lib/util.rego', 'package lib.util\n\ndouble(x) := x * 2\n');
-    write('svc/policy.rego', 'package svc\n\nimport data.lib.util\n\nallow if util.double(input.n) == 4\n\nlimit := data.svc.config.max\n\ngreeting := data.greeting\n');
-    write('svc/policy_test.rego', [
-      'package svc',
-      '',
-      'test_allow if allow with input as {"n": 2}',
-      '',
-      'test_limit if limit == 3',
-      '',
-      'test_denied if allow with input as {"n": 1}',
-      '',
-      'test_custom if custom.hello(greeting) == "hi there"',
-      '',
-    ].join('\n'));
+    write(
+      'svc/policy.rego',
+      'package svc\n\nimport data.lib.util\n\nallow if util.double(input.n) == 4\n\nlimit := data.svc.config.max\n\ngreeting := data.greeting\n',
+    );
+    write(
+      'svc/policy_test.rego',
+      [
+        'package svc',
+        '',
+        'test_allow if allow with input as {"n": 2}',
+        '',
+        'test_limit if limit == 3',
+        '',
+        'test_denied if allow with input as {"n": 1}',
+        '',
+        'test_custom if custom.hello(greeting) == "hi there"',
+        '',
+      ].join('\n'),
+    );
     write('svc/config/data.json', '{"max": 3}');
     write('data.yaml', 'greeting: hi\n');
     write('broken/broken_test.rego', 'package broken\n\ntest_a if no_such_function(1)\n\ntest_b if true\n');

@@ -11,7 +11,6 @@ import { compile, hostBuiltins, RegoCompileError, runRegoTests } from '../../src
 const RUNTIME = path.join(__dirname, '..', '..', 'runtime', 'build', 'runtime.wasm');
 const runtimeBuilt = existsSync(RUNTIME);
 if (!runtimeBuilt) {
-   
   console.warn(`skipping SDK tests of v0 and schema builtins: ${RUNTIME} is not built (npm run build:runtime -w packages/rego)`);
 }
 
@@ -71,7 +70,14 @@ const v0 = (expr: string, input?: unknown) => value(expr, input, true);
       }
       throw new Error('compiled');
     };
-    for (const call of ['any([true])', 'all([true])', 'cast_array([1])', 're_match("a", "a")', 'set_diff({1}, {2})', 'net.cidr_overlap("10.0.0.0/8", "10.0.0.1")']) {
+    for (const call of [
+      'any([true])',
+      'all([true])',
+      'cast_array([1])',
+      're_match("a", "a")',
+      'set_diff({1}, {2})',
+      'net.cidr_overlap("10.0.0.0/8", "10.0.0.1")',
+    ]) {
       const name = call.slice(0, call.indexOf('('));
       const e = refused(`package p\n\nx := ${call}\n`, false);
       expect(e.message).toContain(`p.rego:3:6`);
@@ -92,7 +98,9 @@ const v0 = (expr: string, input?: unknown) => value(expr, input, true);
   it('is true and records its note for the test runner', async () => {
     expect(await value('trace("hello")')).toBe(true);
     const results = await runRegoTests({
-      modules: [{ path: 'p_test.rego', source: 'package p\n\ntest_a if {\n  trace("first")\n  trace(sprintf("n=%d", [2]))\n}\n\ntest_b if true\n' }],
+      modules: [
+        { path: 'p_test.rego', source: 'package p\n\ntest_a if {\n  trace("first")\n  trace(sprintf("n=%d", [2]))\n}\n\ntest_b if true\n' },
+      ],
     });
     expect(results.map((r) => [r.name, r.status, r.notes])).toEqual([
       ['test_a', 'pass', ['first', 'n=2']],
@@ -117,8 +125,16 @@ const SCHEMA = {
     expect(why).toMatch(/^jsonschema: /);
     expect(await value('json.verify_schema(input.s)', { s: '{"type": ' })).toEqual([false, 'jsonschema: invalid JSON string']);
     // draft 4 and draft 6 forms
-    expect(await value('json.verify_schema(input.s)', { s: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'number', minimum: 1, exclusiveMinimum: true } })).toEqual([true, null]);
-    expect(await value('json.verify_schema(input.s)', { s: { $schema: 'http://json-schema.org/draft-06/schema#', type: 'number', exclusiveMinimum: 1 } })).toEqual([true, null]);
+    expect(
+      await value('json.verify_schema(input.s)', {
+        s: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'number', minimum: 1, exclusiveMinimum: true },
+      }),
+    ).toEqual([true, null]);
+    expect(
+      await value('json.verify_schema(input.s)', {
+        s: { $schema: 'http://json-schema.org/draft-06/schema#', type: 'number', exclusiveMinimum: 1 },
+      }),
+    ).toEqual([true, null]);
   });
 
   it('match_schema gives [true, []] for a matching document', async () => {
@@ -127,13 +143,31 @@ const SCHEMA = {
   });
 
   it('match_schema describes each violation as gojsonschema does (error, type, field, desc)', async () => {
-    const [ok, errors] = (await value('json.match_schema(input.d, input.s)', { d: { id: 5, n: 2, tags: ['a', 1], extra: true }, s: SCHEMA })) as [boolean, Array<Record<string, string>>];
+    const [ok, errors] = (await value('json.match_schema(input.d, input.s)', {
+      d: { id: 5, n: 2, tags: ['a', 1], extra: true },
+      s: SCHEMA,
+    })) as [boolean, Array<Record<string, string>>];
     expect(ok).toBe(false);
     const byField = Object.fromEntries(errors.map((e) => [e.field, e]));
-    expect(byField.id).toEqual({ error: 'id: Invalid type. Expected: string, given: integer', type: 'invalid_type', field: 'id', desc: 'Invalid type. Expected: string, given: integer' });
-    expect(byField.n).toEqual({ error: 'n: Must be greater than or equal to 3', type: 'number_gte', field: 'n', desc: 'Must be greater than or equal to 3' });
+    expect(byField.id).toEqual({
+      error: 'id: Invalid type. Expected: string, given: integer',
+      type: 'invalid_type',
+      field: 'id',
+      desc: 'Invalid type. Expected: string, given: integer',
+    });
+    expect(byField.n).toEqual({
+      error: 'n: Must be greater than or equal to 3',
+      type: 'number_gte',
+      field: 'n',
+      desc: 'Must be greater than or equal to 3',
+    });
     expect(byField['tags.1'].type).toBe('invalid_type');
-    expect(byField.extra).toEqual({ error: 'extra: Additional property extra is not allowed', type: 'additional_property_not_allowed', field: 'extra', desc: 'Additional property extra is not allowed' });
+    expect(byField.extra).toEqual({
+      error: 'extra: Additional property extra is not allowed',
+      type: 'additional_property_not_allowed',
+      field: 'extra',
+      desc: 'Additional property extra is not allowed',
+    });
     expect(errors).toHaveLength(4);
 
     const [, missing] = (await value('json.match_schema(input.d, input.s)', { d: {}, s: SCHEMA })) as [boolean, unknown[]];
@@ -141,7 +175,9 @@ const SCHEMA = {
   });
 
   it('match_schema fails with a builtin error for an invalid schema or document', async () => {
-    await expect(value('json.match_schema(input.d, input.s)', { d: {}, s: { type: 'no-such-type' } })).rejects.toThrow(/json\.match_schema/);
+    await expect(value('json.match_schema(input.d, input.s)', { d: {}, s: { type: 'no-such-type' } })).rejects.toThrow(
+      /json\.match_schema/,
+    );
     await expect(value('json.match_schema(input.d, input.s)', { d: 'not json', s: SCHEMA })).rejects.toThrow(/invalid JSON string/);
   });
 });
@@ -159,7 +195,10 @@ const SCHEMA = {
   });
 
   it('reachable_paths: every path from the initial nodes to a leaf or back into the path', async () => {
-    expect(await value('graph.reachable_paths(input.g, ["a"])', { g: { a: ['b', 'c'], b: ['d'], c: [], d: [] } })).toEqual([['a', 'b', 'd'], ['a', 'c']]);
+    expect(await value('graph.reachable_paths(input.g, ["a"])', { g: { a: ['b', 'c'], b: ['d'], c: [], d: [] } })).toEqual([
+      ['a', 'b', 'd'],
+      ['a', 'c'],
+    ]);
     expect(await value('graph.reachable_paths(input.g, ["a"])', { g: { a: ['b'], b: ['a'] } })).toEqual([['a', 'b']]);
     expect(await value('graph.reachable_paths(input.g, ["a"])', { g: { a: ['z'] } })).toEqual([['a']]);
     expect(await value('graph.reachable_paths(input.g, ["a"])', { g: { a: [] } })).toEqual([['a']]);
@@ -168,9 +207,19 @@ const SCHEMA = {
 
 (runtimeBuilt ? describe : describe.skip)('yaml.unmarshal and yaml.is_valid (go-yaml v2, as OPA reads YAML)', () => {
   it('reads YAML 1.1 scalars, merge keys and the first document; timestamps stay strings', async () => {
-    const text = 'a: yes\nb: 0777\nc: 2001-12-14\nd: 190:20:30\ne: 1.5\nf: ~\n1: x\nbase: &b {k: 1}\nm:\n  <<: *b\n  j: 2\nh: off\n---\nsecond: doc\n';
+    const text =
+      'a: yes\nb: 0777\nc: 2001-12-14\nd: 190:20:30\ne: 1.5\nf: ~\n1: x\nbase: &b {k: 1}\nm:\n  <<: *b\n  j: 2\nh: off\n---\nsecond: doc\n';
     expect(await value('yaml.unmarshal(input.t)', { t: text })).toEqual({
-      a: true, b: 511, c: '2001-12-14', d: '190:20:30', e: 1.5, f: null, 1: 'x', base: { k: 1 }, m: { k: 1, j: 2 }, h: false,
+      a: true,
+      b: 511,
+      c: '2001-12-14',
+      d: '190:20:30',
+      e: 1.5,
+      f: null,
+      1: 'x',
+      base: { k: 1 },
+      m: { k: 1, j: 2 },
+      h: false,
     });
     expect(await value('yaml.unmarshal(input.t)', { t: '' })).toBeNull();
     expect(await value('yaml.unmarshal(input.t)', { t: '- 1\n- two\n' })).toEqual([1, 'two']);

@@ -82,16 +82,25 @@ describe('units', () => {
 
 describe('semver', () => {
   it('is_valid', () => {
-    expect(['1.9.10', '1.8.15', '1.1.12-rc1+foo', 'v1.0.0', '1.1', '1.0.0-', '1.0.0-a..b', 'a.b.c', 1].map((v) => call('semver.is_valid', v))).toEqual([
-      true, true, true, true, false, true, false, false, false,
-    ]);
+    expect(
+      ['1.9.10', '1.8.15', '1.1.12-rc1+foo', 'v1.0.0', '1.1', '1.0.0-', '1.0.0-a..b', 'a.b.c', 1].map((v) => call('semver.is_valid', v)),
+    ).toEqual([true, true, true, true, false, true, false, false, false]);
   });
 
   it('compare follows SemVer precedence', () => {
     const c = (a: string, b: string): unknown => call('semver.compare', a, b);
     expect([c('1.9.10', '1.9.10'), c('1.9.10', '1.8.15'), c('1.8.15', '1.9.10')]).toEqual([0, 1, -1]);
     expect(c('1.0.0-alpha', '1.0.0')).toBe(-1);
-    const ordered = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0'];
+    const ordered = [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+    ];
     for (let i = 0; i + 1 < ordered.length; i++) expect(c(ordered[i], ordered[i + 1])).toBe(-1);
     expect(c('1.0.0+build.1', '1.0.0+build.2')).toBe(0);
     expect(callError('semver.compare', '1.0', '1.0.0').message).toMatch(/not a valid SemVer/);
@@ -127,8 +136,16 @@ describe('uuid', () => {
       variant: 'RFC4122',
       version: 2,
     });
-    expect(call('uuid.parse', '1EC9414C-232A-6B00-B3C8-9E6BDECED846')).toEqual({ variant: 'RFC4122', version: 6, time: 1645557742000000000 });
-    expect(call('uuid.parse', '017F22E2-79B0-7CC3-98C4-DC0C0C07398F')).toEqual({ variant: 'RFC4122', version: 7, time: 1645557742000000000 });
+    expect(call('uuid.parse', '1EC9414C-232A-6B00-B3C8-9E6BDECED846')).toEqual({
+      variant: 'RFC4122',
+      version: 6,
+      time: 1645557742000000000,
+    });
+    expect(call('uuid.parse', '017F22E2-79B0-7CC3-98C4-DC0C0C07398F')).toEqual({
+      variant: 'RFC4122',
+      version: 7,
+      time: 1645557742000000000,
+    });
     expect(call('uuid.parse', '{c6db027c-615c-3b4d-959e-1a917747ca5a}')).toEqual({ variant: 'RFC4122', version: 3 });
     expect(call('uuid.parse', 'urn:uuid:a6342df8-7801-469c-b3f3-c5317a0ebdaa')).toEqual({ variant: 'RFC4122', version: 4 });
     expect(call('uuid.parse', 'c66bbb60d62e5f17a3993a0bd237c503')).toEqual({ variant: 'RFC4122', version: 5 });

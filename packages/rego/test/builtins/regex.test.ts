@@ -78,7 +78,9 @@ describe('regex builtins follow Go regexp in the corners', () => {
     expect(call('regex.is_valid', 'a**')).toBe(false);
     expect(call('regex.is_valid', '\\Z')).toBe(false);
     expect(callError('regex.match', '[a-z', 'x').message).toBe('regex.match: error parsing regexp: missing closing ]: `[a-z`');
-    expect(callError('regex.find_n', 'a**', 'x', -1).message).toMatch(/^regex\.find_n: error parsing regexp: invalid nested repetition operator/);
+    expect(callError('regex.find_n', 'a**', 'x', -1).message).toMatch(
+      /^regex\.find_n: error parsing regexp: invalid nested repetition operator/,
+    );
   });
 
   it('flags anywhere in the pattern, non-greedy mode', () => {
@@ -149,7 +151,9 @@ describe('regex builtins follow Go regexp in the corners', () => {
     // Inside a class or \Q...\E the text opens no group.
     expect(call('regex.replace', '(?P<x>b', '\\Q(?P<x>\\E|(?P<x>a)|(?P<x>b)', '<$x$2>')).toBe('<><bb>');
     expect(call('regex.replace', 'b', '[(?P<x>]?(?P<x>a)|(?P<x>b)', '<$x>')).toBe('<b>');
-    expect(callError('regex.match', '(?P<x>a)(?P<x>', 'a').message).toBe('regex.match: error parsing regexp: missing closing ): `(?P<x>a)(?P<x>`');
+    expect(callError('regex.match', '(?P<x>a)(?P<x>', 'a').message).toBe(
+      'regex.match: error parsing regexp: missing closing ): `(?P<x>a)(?P<x>`',
+    );
   });
 
   it('template_match: expressions checked alone, delimiters balanced both ways', () => {
@@ -277,7 +281,10 @@ describe('glob builtins', () => {
     expect(call('glob.match', pattern, delimiters, value)).toBe(expected);
   });
 
-  it.each(['[]', '[]a]', '[!]', '[a-cx]', '[a-]', '[a-]]', '[z-a]', '[abc', '[!', 'x['])('rejects the malformed class %j as an error', (pattern) => {
-    expect(callError('glob.match', pattern, null, 'a').message).toBe(`glob.match: invalid glob pattern ${JSON.stringify(pattern)}`);
-  });
+  it.each(['[]', '[]a]', '[!]', '[a-cx]', '[a-]', '[a-]]', '[z-a]', '[abc', '[!', 'x['])(
+    'rejects the malformed class %j as an error',
+    (pattern) => {
+      expect(callError('glob.match', pattern, null, 'a').message).toBe(`glob.match: invalid glob pattern ${JSON.stringify(pattern)}`);
+    },
+  );
 });

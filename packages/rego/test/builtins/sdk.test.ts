@@ -12,7 +12,6 @@ import { compile } from '../../src';
 const RUNTIME = path.join(__dirname, '..', '..', 'runtime', 'build', 'runtime.wasm');
 const runtimeBuilt = existsSync(RUNTIME);
 if (!runtimeBuilt) {
-   
   console.warn(`skipping SDK tests of host builtins: ${RUNTIME} is not built (npm run build:runtime -w packages/rego)`);
 }
 
@@ -101,7 +100,20 @@ const b64url = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('
     const clock = await loadPolicy(wasm, undefined, hostBuiltins);
     const read = (): number => (clock.evaluate({}, 'clock/now') as Array<{ result: number }>)[0].result;
     // Only Date is faked: the per-evaluation cache is cleared on a (real) microtask.
-    jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    jest.useFakeTimers({
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
     try {
       const first = read();
       jest.setSystemTime(Date.now() + 5);
@@ -116,6 +128,8 @@ const b64url = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('
   it('turns a builtin error into an evaluation error, never a decision', async () => {
     const p = await policy();
     expect(() => p.evaluate({ ...baseInput, port: 'eighty' }, 'authz')).toThrow(BuiltinError);
-    expect(() => p.evaluate({ ...baseInput, token: 'not-a-jwt' }, 'authz')).toThrow(/io\.jwt\.decode_verify: encoded JWT had no period separators/);
+    expect(() => p.evaluate({ ...baseInput, token: 'not-a-jwt' }, 'authz')).toThrow(
+      /io\.jwt\.decode_verify: encoded JWT had no period separators/,
+    );
   });
 });

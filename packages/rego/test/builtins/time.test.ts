@@ -34,7 +34,7 @@ describe('parsing', () => {
     expect(call('time.parse_rfc3339_ns', 482196050520000000)).toBeUndefined();
   });
 
-  it('time.parse_ns with Go layouts and OPA\'s named layouts', () => {
+  it("time.parse_ns with Go layouts and OPA's named layouts", () => {
     expect(call('time.parse_ns', '2006-01-02T15:04:05', '2016-05-10T19:06:42')).toBe(1462907202000000000);
     expect(call('time.parse_ns', '2006-01-02 15:04:05', '2015-09-05 23:56:04')).toBe(1441497364000000000);
     expect(call('time.parse_ns', '2006-01-02', '2020-02-02')).toBe(1580601600000000000);
@@ -99,7 +99,9 @@ describe('calendar fields', () => {
     expect(call('time.format', [GO_BIRTHDAY, 'UTC', 'RFC1123'])).toBe('Tue, 10 Nov 2009 23:00:00 UTC');
     expect(call('time.format', [GO_BIRTHDAY, 'Europe/Paris', 'RFC3339'])).toBe('2009-11-11T00:00:00+01:00');
     expect(call('time.format', [GO_BIRTHDAY, 'America/Los_Angeles', 'Mon Jan _2 3:04PM MST 2006'])).toBe('Tue Nov 10 3:00PM PST 2009');
-    expect(call('time.format', [GO_BIRTHDAY, 'UTC', 'Monday January 2 __2 002 .000 pm -07'])).toBe('Tuesday November 10 314 314 .000 pm +00');
+    expect(call('time.format', [GO_BIRTHDAY, 'UTC', 'Monday January 2 __2 002 .000 pm -07'])).toBe(
+      'Tuesday November 10 314 314 .000 pm +00',
+    );
   });
 
   it('time.add_date normalises like Go and is undefined out of the int64 range', () => {

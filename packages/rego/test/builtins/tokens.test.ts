@@ -23,11 +23,26 @@ const pemOf = (k: KeyObject): string => k.export({ type: 'spki', format: 'pem' }
 const jwkOf = (k: KeyObject, extra: object = {}): object => ({ ...k.export({ format: 'jwk' }), ...extra });
 
 const signers = {
-  RS: (hash: string, key: KeyObject): Signer => (input) => sign(hash, input, key),
-  PS: (hash: string, key: KeyObject): Signer => (input) => sign(hash, input, { key, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: Number(hash.slice(3)) / 8 }),
-  ES: (hash: string, key: KeyObject): Signer => (input) => sign(hash, input, { key, dsaEncoding: 'ieee-p1363' }),
-  EdDSA: (key: KeyObject): Signer => (input) => sign(null, input, key),
-  HS: (hash: string, secret: string): Signer => (input) => createHmac(hash, secret).update(input).digest(),
+  RS:
+    (hash: string, key: KeyObject): Signer =>
+    (input) =>
+      sign(hash, input, key),
+  PS:
+    (hash: string, key: KeyObject): Signer =>
+    (input) =>
+      sign(hash, input, { key, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: Number(hash.slice(3)) / 8 }),
+  ES:
+    (hash: string, key: KeyObject): Signer =>
+    (input) =>
+      sign(hash, input, { key, dsaEncoding: 'ieee-p1363' }),
+  EdDSA:
+    (key: KeyObject): Signer =>
+    (input) =>
+      sign(null, input, key),
+  HS:
+    (hash: string, secret: string): Signer =>
+    (input) =>
+      createHmac(hash, secret).update(input).digest(),
 };
 
 const CLAIMS = { sub: 'alice', iss: 'https://issuer.example', aud: 'api', roles: ['admin'] };
@@ -39,7 +54,7 @@ describe('io.jwt.decode', () => {
     expect(call('io.jwt.decode', jwt)).toEqual([{ alg: 'HS256', typ: 'JWT' }, CLAIMS, sigHex]);
   });
 
-  it('decodes OPA\'s documented example token', () => {
+  it("decodes OPA's documented example token", () => {
     const jwt =
       'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
     const [header, payload] = call('io.jwt.decode', jwt) as unknown[];
@@ -81,7 +96,7 @@ describe('io.jwt.verify_*', () => {
     ['ps256', 'PS256', signers.PS('sha256', rsa.privateKey)],
     ['ps384', 'PS384', signers.PS('sha384', rsa.privateKey)],
     ['ps512', 'PS512', signers.PS('sha512', rsa.privateKey)],
-  ])('verify_%s accepts the signer\'s certificate, public key and JWK(S), and nothing else', (suffix, alg, signer) => {
+  ])("verify_%s accepts the signer's certificate, public key and JWK(S), and nothing else", (suffix, alg, signer) => {
     const name = `io.jwt.verify_${suffix}`;
     const jwt = token({ alg, typ: 'JWT' }, CLAIMS, signer);
     expect(call(name, jwt, rsaCert)).toBe(true);
@@ -122,16 +137,24 @@ describe('io.jwt.verify_*', () => {
   it('picks the JWKS key by kid, and skips keys whose alg differs from the header', () => {
     const jwt = token({ alg: 'RS256', kid: 'k2' }, CLAIMS, signers.RS('sha256', rsa.privateKey));
     const jwks = (keys: object[]): string => JSON.stringify({ keys });
-    expect(call('io.jwt.verify_rs256', jwt, jwks([jwkOf(otherRsa.publicKey, { kid: 'k1' }), jwkOf(rsa.publicKey, { kid: 'k2' })]))).toBe(true);
+    expect(call('io.jwt.verify_rs256', jwt, jwks([jwkOf(otherRsa.publicKey, { kid: 'k1' }), jwkOf(rsa.publicKey, { kid: 'k2' })]))).toBe(
+      true,
+    );
     // The kid names the wrong key: only that key is tried.
-    expect(call('io.jwt.verify_rs256', jwt, jwks([jwkOf(otherRsa.publicKey, { kid: 'k2' }), jwkOf(rsa.publicKey, { kid: 'k3' })]))).toBe(false);
+    expect(call('io.jwt.verify_rs256', jwt, jwks([jwkOf(otherRsa.publicKey, { kid: 'k2' }), jwkOf(rsa.publicKey, { kid: 'k3' })]))).toBe(
+      false,
+    );
     const noKid = token({ alg: 'RS256' }, CLAIMS, signers.RS('sha256', rsa.privateKey));
     expect(call('io.jwt.verify_rs256', noKid, jwks([jwkOf(rsa.publicKey, { alg: 'RS512' })]))).toBe(false);
     expect(call('io.jwt.verify_rs256', noKid, jwks([jwkOf(rsa.publicKey, { alg: 'RS256' })]))).toBe(true);
   });
 
   it('verify_hs* with a shared secret', () => {
-    for (const [suffix, hash] of [['256', 'sha256'], ['384', 'sha384'], ['512', 'sha512']]) {
+    for (const [suffix, hash] of [
+      ['256', 'sha256'],
+      ['384', 'sha384'],
+      ['512', 'sha512'],
+    ]) {
       const jwt = token({ alg: `HS${suffix}` }, CLAIMS, signers.HS(hash, 'secret'));
       expect(call(`io.jwt.verify_hs${suffix}`, jwt, 'secret')).toBe(true);
       expect(call(`io.jwt.verify_hs${suffix}`, jwt, 'Secret')).toBe(false);
@@ -152,7 +175,8 @@ describe('io.jwt.verify_*', () => {
 describe('io.jwt.decode_verify', () => {
   const now = Math.floor(Date.now() / 1000);
   const claims = { ...CLAIMS, nbf: now - 60, exp: now + 600 };
-  const rs = (payload: unknown, header: object = { alg: 'RS256', typ: 'JWT' }): string => token(header, payload, signers.RS('sha256', rsa.privateKey));
+  const rs = (payload: unknown, header: object = { alg: 'RS256', typ: 'JWT' }): string =>
+    token(header, payload, signers.RS('sha256', rsa.privateKey));
   const cert = pemOf(rsa.publicKey);
 
   it('verifies the signature and the claims, returning [true, header, payload]', () => {
@@ -177,7 +201,7 @@ describe('io.jwt.decode_verify', () => {
     expect((call('io.jwt.decode_verify', rs({ ...claims, aud: ['x', 'api'] }), { cert, aud: 'api' }) as unknown[])[0]).toBe(true);
   });
 
-  it('checks exp and nbf against the time constraint (ns) or the evaluation\'s time.now_ns', () => {
+  it("checks exp and nbf against the time constraint (ns) or the evaluation's time.now_ns", () => {
     const jwt = rs({ sub: 'a', nbf: 1000, exp: 2000 });
     const at = (seconds: number): unknown => (call('io.jwt.decode_verify', jwt, { cert, time: seconds * 1e9 }) as unknown[])[0];
     expect([at(999), at(1000), at(1999), at(2000)]).toEqual([false, true, true, false]);
@@ -193,7 +217,9 @@ describe('io.jwt.decode_verify', () => {
     const es = token({ alg: 'ES256', kid: 'ec-1' }, { sub: 'a' }, signers.ES('sha256', p256.privateKey));
     const jwks = JSON.stringify({ keys: [jwkOf(rsa.publicKey, { kid: 'rsa-1' }), jwkOf(p256.publicKey, { kid: 'ec-1' })] });
     expect((call('io.jwt.decode_verify', es, { cert: jwks }) as unknown[])[0]).toBe(true);
-    expect((call('io.jwt.decode_verify', rs({ sub: 'a' }), { cert: selfSignedCertificate(rsa.publicKey, rsa.privateKey) }) as unknown[])[0]).toBe(true);
+    expect(
+      (call('io.jwt.decode_verify', rs({ sub: 'a' }), { cert: selfSignedCertificate(rsa.publicKey, rsa.privateKey) }) as unknown[])[0],
+    ).toBe(true);
     const eddsa = token({ alg: 'EdDSA' }, { sub: 'a' }, signers.EdDSA(ed.privateKey));
     expect((call('io.jwt.decode_verify', eddsa, { cert: pemOf(ed.publicKey) }) as unknown[])[0]).toBe(true);
   });
@@ -207,7 +233,13 @@ describe('io.jwt.decode_verify', () => {
   it('rejects unknown critical headers and a missing alg', () => {
     expect(call('io.jwt.decode_verify', rs({}, { alg: 'RS256', crit: ['b64x'], b64x: true }), { cert })).toEqual([false, {}, {}]);
     expect((call('io.jwt.decode_verify', rs({}, { alg: 'RS256', crit: ['kid'], kid: 'x' }), { cert }) as unknown[])[0]).toBe(true);
-    expect(call('io.jwt.decode_verify', token({ typ: 'JWT' }, {}, () => Buffer.alloc(0)), { cert })).toEqual([false, {}, {}]);
+    expect(
+      call(
+        'io.jwt.decode_verify',
+        token({ typ: 'JWT' }, {}, () => Buffer.alloc(0)),
+        { cert },
+      ),
+    ).toEqual([false, {}, {}]);
   });
 
   it('raises errors for bad constraints and unusable tokens, as OPA does', () => {
@@ -216,7 +248,13 @@ describe('io.jwt.decode_verify', () => {
     expect(callError('io.jwt.decode_verify', jwt, { cert, secret: 's' }).message).toMatch(/duplicate key constraints/);
     expect(callError('io.jwt.decode_verify', jwt, { aud: 'api' }).message).toMatch(/no key constraint/);
     expect(callError('io.jwt.decode_verify', jwt, { cert, time: 'now' }).message).toMatch(/must be a number/);
-    expect(callError('io.jwt.decode_verify', token({ alg: 'none' }, {}, () => Buffer.alloc(0)), { cert }).message).toMatch(/unknown JWS algorithm: none/);
+    expect(
+      callError(
+        'io.jwt.decode_verify',
+        token({ alg: 'none' }, {}, () => Buffer.alloc(0)),
+        { cert },
+      ).message,
+    ).toMatch(/unknown JWS algorithm: none/);
     expect(callError('io.jwt.decode_verify', 'garbage', { cert }).message).toMatch(/no period separators/);
     expect(call('io.jwt.decode_verify', jwt, 'constraints')).toBeUndefined();
   });

@@ -97,15 +97,35 @@ describe('aggregates and arrays', () => {
 
   it('array.concat, array.slice (clamped), array.reverse', () => {
     expect(call('array.concat', [1, 2], [3])).toEqual([1, 2, 3]);
-    const slices = [[0, 1], [0, 2], [2, 3], [0, 5], [5, 5], [-5, 5], [-5, 0], [-5, 1]].map(([a, b]) => call('array.slice', [1, 2, 3], a, b));
+    const slices = [
+      [0, 1],
+      [0, 2],
+      [2, 3],
+      [0, 5],
+      [5, 5],
+      [-5, 5],
+      [-5, 0],
+      [-5, 1],
+    ].map(([a, b]) => call('array.slice', [1, 2, 3], a, b));
     expect(slices).toEqual([[1], [1, 2], [3], [1, 2, 3], [], [1, 2, 3], [], [1]]);
     expect(call('array.slice', [5], 1.1, 2)).toBeUndefined();
     expect(call('array.reverse', [1, 2, 3])).toEqual([3, 2, 1]);
   });
 
   it('intersection and union of sets of sets', () => {
-    expect(call('intersection', [[1, 2, 3], [2, 3, 4], [3, 2]])).toEqual([2, 3]);
-    expect(call('union', [[1, 2], [2, 3]])).toEqual([1, 2, 3]);
+    expect(
+      call('intersection', [
+        [1, 2, 3],
+        [2, 3, 4],
+        [3, 2],
+      ]),
+    ).toEqual([2, 3]);
+    expect(
+      call('union', [
+        [1, 2],
+        [2, 3],
+      ]),
+    ).toEqual([1, 2, 3]);
     expect(call('union', [])).toEqual([]);
   });
 });
@@ -153,15 +173,28 @@ describe('objects and JSON documents', () => {
 
   it('json.patch applies RFC 6902 operations and is undefined when one fails', () => {
     expect(call('json.patch', { a: { foo: 1 } }, [{ op: 'add', path: '/a/bar', value: 2 }])).toEqual({ a: { foo: 1, bar: 2 } });
-    expect(call('json.patch', { a: { foo: 1 }, b: {} }, [{ op: 'copy', from: '/a/foo', path: '/b/foo' }])).toEqual({ a: { foo: 1 }, b: { foo: 1 } });
+    expect(call('json.patch', { a: { foo: 1 }, b: {} }, [{ op: 'copy', from: '/a/foo', path: '/b/foo' }])).toEqual({
+      a: { foo: 1 },
+      b: { foo: 1 },
+    });
     expect(call('json.patch', { arr: [1, 2, 3] }, [{ op: 'add', path: '/arr/-', value: 4 }])).toEqual({ arr: [1, 2, 3, 4] });
     expect(call('json.patch', { arr: [1, 2, 3] }, [{ op: 'remove', path: '/arr/1' }])).toEqual({ arr: [1, 3] });
     expect(call('json.patch', { 'foo/bar': { 'baz~': 1 } }, [{ op: 'add', path: '/foo~1bar/baz~0test', value: 2 }])).toEqual({
       'foo/bar': { 'baz~': 1, 'baz~test': 2 },
     });
-    expect(call('json.patch', { a: 1 }, [{ op: 'move', from: '/a', path: '/b' }, { op: 'test', path: '/b', value: 1 }])).toEqual({ b: 1 });
+    expect(
+      call('json.patch', { a: 1 }, [
+        { op: 'move', from: '/a', path: '/b' },
+        { op: 'test', path: '/b', value: 1 },
+      ]),
+    ).toEqual({ b: 1 });
     expect(call('json.patch', { a: 1 }, [{ op: 'remove', path: '' }])).toBeUndefined();
-    expect(call('json.patch', { a: 1 }, [{ op: 'remove', path: '' }, { op: 'add', path: '', value: { b: 2 } }])).toEqual({ b: 2 });
+    expect(
+      call('json.patch', { a: 1 }, [
+        { op: 'remove', path: '' },
+        { op: 'add', path: '', value: { b: 2 } },
+      ]),
+    ).toEqual({ b: 2 });
     expect(call('json.patch', [1, 2], [{ op: 'remove', path: [-1] }])).toBeUndefined();
     expect(call('json.patch', [1, 2], [{ op: 'remove', path: '/01' }])).toBeUndefined();
     expect(call('json.patch', [1, 2], [{ op: 'remove', path: '/-' }])).toBeUndefined();
@@ -173,7 +206,10 @@ describe('objects and JSON documents', () => {
   it('json.patch never changes its input', () => {
     const original = { a: [1, 2, 3] };
     const impl = hostBuiltins['json.patch'];
-    impl(original, [{ op: 'remove', path: '/a/0' }, { op: 'remove', path: '/missing' }]);
+    impl(original, [
+      { op: 'remove', path: '/a/0' },
+      { op: 'remove', path: '/missing' },
+    ]);
     impl(original, [{ op: 'remove', path: '/a/0' }]);
     expect(original).toEqual({ a: [1, 2, 3] });
   });

@@ -90,7 +90,12 @@ describe('writeBundle', () => {
   });
 
   test('round-trips through readBundle', () => {
-    const written = writeBundle({ wasm: EMPTY_WASM, entrypoints: ['a/b'], data: { x: 1 }, regoFiles: [{ path: 'a.rego', source: 'package a' }] });
+    const written = writeBundle({
+      wasm: EMPTY_WASM,
+      entrypoints: ['a/b'],
+      data: { x: 1 },
+      regoFiles: [{ path: 'a.rego', source: 'package a' }],
+    });
     const bundle = readBundle(written);
     expect(bundle.entrypoints).toEqual(['a/b']);
     expect(bundle.data).toEqual({ x: 1 });
@@ -108,7 +113,10 @@ describe('readBundle', () => {
   test('accepts paths without a leading slash, "./" paths and nested data.json files', () => {
     const bundle = readBundle(
       tarGz([
-        { path: './.manifest', content: JSON.stringify({ revision: 'r7', roots: [''], wasm: [{ entrypoint: 'x/y', module: 'policy.wasm' }] }) },
+        {
+          path: './.manifest',
+          content: JSON.stringify({ revision: 'r7', roots: [''], wasm: [{ entrypoint: 'x/y', module: 'policy.wasm' }] }),
+        },
         { path: 'policy.wasm', content: EMPTY_WASM },
         { path: 'data.json', content: '{"top":true}' },
         { path: './users/data.json', content: '{"alice":{"roles":["admin"]}}' },
@@ -145,7 +153,12 @@ describe('readBundle', () => {
     expect(() => readBundle(tarGz([{ path: '/data.json', content: '{}' }]))).toThrow('invalid bundle: no wasm module at /policy.wasm');
     expect(() => readBundle(tarGz([{ path: '/policy.wasm', content: 'not wasm' }]))).toThrow(/not a WebAssembly module/);
     expect(() =>
-      readBundle(tarGz([{ path: '/policy.wasm', content: EMPTY_WASM }, { path: '/data.json', content: '{oops' }])),
+      readBundle(
+        tarGz([
+          { path: '/policy.wasm', content: EMPTY_WASM },
+          { path: '/data.json', content: '{oops' },
+        ]),
+      ),
     ).toThrow(/\/data\.json: /);
     expect(() =>
       readBundle(
@@ -161,23 +174,28 @@ describe('readBundle', () => {
   });
 
   // Archives written by other tar implementations (Go's archive/tar writes the same formats as these).
-  (systemTarAvailable() ? test.each(['gnu', 'pax', 'ustar'])
-    : test.skip.each(['gnu', 'pax', 'ustar']))('reads a %s archive made by GNU tar, with directory entries', (format) => {
-    const src = path.join(work, `src-${format}`);
-    mkdirSync(path.join(src, 'authz', 'deep'), { recursive: true });
-    writeFileSync(path.join(src, '.manifest'), JSON.stringify({ revision: 'v1', roots: [''], wasm: [{ entrypoint: 'authz/allow', module: '/policy.wasm' }] }));
-    writeFileSync(path.join(src, 'policy.wasm'), EMPTY_WASM);
-    writeFileSync(path.join(src, 'data.json'), '{}');
-    writeFileSync(path.join(src, 'authz', 'data.json'), '{"admins":["alice"]}');
-    // 120 characters: needs the ustar prefix field, a PAX record or a GNU long name.
-    const longName = 'r'.repeat(95) + '.rego';
-    writeFileSync(path.join(src, 'authz', 'deep', longName), 'package authz\n');
-    const file = path.join(work, `${format}.tar.gz`);
-    execFileSync('tar', [`--format=${format}`, '-czf', file, '-C', src, '.'], { stdio: 'ignore' });
-    const bundle = readBundle(readFileSync(file));
-    expect(bundle.manifest.revision).toBe('v1');
-    expect(bundle.entrypoints).toEqual(['authz/allow']);
-    expect(bundle.data).toEqual({ authz: { admins: ['alice'] } });
-    expect(bundle.regoFiles).toEqual([{ path: `authz/deep/${longName}`, source: 'package authz\n' }]);
-  });
+  (systemTarAvailable() ? test.each(['gnu', 'pax', 'ustar']) : test.skip.each(['gnu', 'pax', 'ustar']))(
+    'reads a %s archive made by GNU tar, with directory entries',
+    (format) => {
+      const src = path.join(work, `src-${format}`);
+      mkdirSync(path.join(src, 'authz', 'deep'), { recursive: true });
+      writeFileSync(
+        path.join(src, '.manifest'),
+        JSON.stringify({ revision: 'v1', roots: [''], wasm: [{ entrypoint: 'authz/allow', module: '/policy.wasm' }] }),
+      );
+      writeFileSync(path.join(src, 'policy.wasm'), EMPTY_WASM);
+      writeFileSync(path.join(src, 'data.json'), '{}');
+      writeFileSync(path.join(src, 'authz', 'data.json'), '{"admins":["alice"]}');
+      // 120 characters: needs the ustar prefix field, a PAX record or a GNU long name.
+      const longName = 'r'.repeat(95) + '.rego';
+      writeFileSync(path.join(src, 'authz', 'deep', longName), 'package authz\n');
+      const file = path.join(work, `${format}.tar.gz`);
+      execFileSync('tar', [`--format=${format}`, '-czf', file, '-C', src, '.'], { stdio: 'ignore' });
+      const bundle = readBundle(readFileSync(file));
+      expect(bundle.manifest.revision).toBe('v1');
+      expect(bundle.entrypoints).toEqual(['authz/allow']);
+      expect(bundle.data).toEqual({ authz: { admins: ['alice'] } });
+      expect(bundle.regoFiles).toEqual([{ path: `authz/deep/${longName}`, source: 'package authz\n' }]);
+    },
+  );
 });

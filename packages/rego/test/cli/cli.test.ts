@@ -24,7 +24,21 @@ allow if {
 
 describe('argument parsing', () => {
   test('reads the flags of `opa build -t wasm`', () => {
-    expect(parseArgs(['build', '-t', 'wasm', '-e', 'authz/allow', '--entrypoint=authz/decision', '-o', 'out.tar.gz', '--v0-compatible', 'a', 'b'])).toEqual({
+    expect(
+      parseArgs([
+        'build',
+        '-t',
+        'wasm',
+        '-e',
+        'authz/allow',
+        '--entrypoint=authz/decision',
+        '-o',
+        'out.tar.gz',
+        '--v0-compatible',
+        'a',
+        'b',
+      ]),
+    ).toEqual({
       kind: 'build',
       target: 'wasm',
       entrypoints: ['authz/allow', 'authz/decision'],
@@ -88,7 +102,9 @@ describe('opa-jwt CLI (in process)', () => {
     expect(result.code).toBe(0);
 
     const archive = readFileSync(path.join(ws.dir, 'out.tar.gz'));
-    const paths = readTar(gunzipSync(archive)).map((e) => e.path).sort();
+    const paths = readTar(gunzipSync(archive))
+      .map((e) => e.path)
+      .sort();
     expect(paths).toEqual(['/.manifest', '/data.json', '/policies/authz/api.rego', '/policy.wasm']);
 
     const bundle = readBundle(archive);

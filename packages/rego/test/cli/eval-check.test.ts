@@ -125,7 +125,9 @@ describe('opa-jwt eval', () => {
       stderr: 'no rule of data.authz.allow applies to this input (rules at q.rego:3; a default rule would give it a value)\n',
     });
     const typo = await cli('eval', '-f', 'pretty', '-d', 'q.rego', 'data.authz.alow');
-    expect(typo.stderr).toBe('nothing defines data.authz.alow: no rule and no data document has this path (check the package and rule names)\n');
+    expect(typo.stderr).toBe(
+      'nothing defines data.authz.alow: no rule and no data document has this path (check the package and rule names)\n',
+    );
     const inside = await cli('eval', '-f', 'pretty', '-d', 'q.rego', 'data.authz.decision.a');
     expect(inside.stderr).toMatch(/^no value at data\.authz\.decision\.a: the rules of data\.authz\.decision \(at q\.rego:5\)/);
     // The JSON format stays exactly OPA's.
@@ -135,7 +137,9 @@ describe('opa-jwt eval', () => {
   test('the whole data document', async () => {
     authzFiles();
     const result = await cli('eval', '-f', 'pretty', '-d', 'policy', 'data');
-    expect(JSON.parse(result.stdout)).toEqual({ authz: { admin_roles: ['admin'], allow: false, decision: { allow: false, reasons: [] }, reasons: [] } });
+    expect(JSON.parse(result.stdout)).toEqual({
+      authz: { admin_roles: ['admin'], allow: false, decision: { allow: false, reasons: [] }, reasons: [] },
+    });
   });
 
   test('print() output goes to stderr', async () => {
@@ -194,7 +198,7 @@ describe('opa-jwt check', () => {
     const parse = await cli('check', 'a.rego', 'c.rego');
     expect(parse.code).toBe(1);
     expect(parse.stderr).toBe(
-      'a.rego:5:1: rego_parse_error: unexpected \'}\', expected expression\nc.rego:4:1: rego_parse_error: unexpected end of file, expected expression\n2 errors occurred\n',
+      "a.rego:5:1: rego_parse_error: unexpected '}', expected expression\nc.rego:4:1: rego_parse_error: unexpected end of file, expected expression\n2 errors occurred\n",
     );
     write('b.rego', BROKEN_RULES);
     const compile = await cli('check', 'b.rego');
@@ -208,7 +212,11 @@ describe('opa-jwt check', () => {
     write('b.rego', BROKEN_RULES);
     const result = await cli('check', '--format', 'json', 'b.rego');
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout).errors[0]).toEqual({ message: 'var y is unsafe', code: 'rego_unsafe_var_error', location: { file: 'b.rego', row: 3, col: 8 } });
+    expect(JSON.parse(result.stdout).errors[0]).toEqual({
+      message: 'var y is unsafe',
+      code: 'rego_unsafe_var_error',
+      location: { file: 'b.rego', row: 3, col: 8 },
+    });
     expect(JSON.parse(result.stdout).errors).toHaveLength(3);
   });
 
@@ -223,15 +231,25 @@ describe('opa-jwt check', () => {
 
 describe('opa-jwt test --format json', () => {
   test('the results as opa test --format json writes them', async () => {
-    write('t_test.rego', 'package t_test\n\ntest_ok if true\n\ntest_no if {\n\tprint("hi")\n\tfalse\n}\n\ntodo_test_later if true\n\nx := 1 if input.a\nx := 2 if input.a\ntest_conflict if x with input.a as true\n');
+    write(
+      't_test.rego',
+      'package t_test\n\ntest_ok if true\n\ntest_no if {\n\tprint("hi")\n\tfalse\n}\n\ntodo_test_later if true\n\nx := 1 if input.a\nx := 2 if input.a\ntest_conflict if x with input.a as true\n',
+    );
     const result = await cli('test', '--format', 'json', 't_test.rego');
     expect(result.code).toBe(2);
     const list = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
     const byName = Object.fromEntries(list.map((r) => [r.name, r]));
-    expect(byName.test_ok).toEqual({ location: { file: 't_test.rego', row: 3, col: 1 }, package: 'data.t_test', name: 'test_ok', duration: expect.any(Number) });
+    expect(byName.test_ok).toEqual({
+      location: { file: 't_test.rego', row: 3, col: 1 },
+      package: 'data.t_test',
+      name: 'test_ok',
+      duration: expect.any(Number),
+    });
     expect(byName.test_no).toMatchObject({ fail: true, output: Buffer.from('hi\n').toString('base64') });
     expect(byName.todo_test_later).toMatchObject({ skip: true });
-    expect(byName.test_conflict).toMatchObject({ error: { code: 'eval_conflict_error', message: expect.stringMatching(/multiple outputs/) } });
+    expect(byName.test_conflict).toMatchObject({
+      error: { code: 'eval_conflict_error', message: expect.stringMatching(/multiple outputs/) },
+    });
     expect(Object.keys(byName.test_no)).toEqual(['location', 'package', 'name', 'fail', 'duration', 'output']);
   });
 

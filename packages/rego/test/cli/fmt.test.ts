@@ -419,14 +419,26 @@ describe('formatModule', () => {
     // a canonical form plans differently, `p if true` written `p := true`) evaluates to the same document.
     expect(formatModule(formatted, 'policy.rego')).toBe(formatted);
     if (planOf(formatted) !== planOf(golden.input, golden.v0)) {
-      const sample = { method: 'GET', path: ['public'], roles: ['admin'], user: 'bad', list: [1, -1], obj: { a: 1 }, items: [{ ok: true }], flag: true, value: 3 };
+      const sample = {
+        method: 'GET',
+        path: ['public'],
+        roles: ['admin'],
+        user: 'bad',
+        list: [1, -1],
+        obj: { a: 1 },
+        items: [{ ok: true }],
+        flag: true,
+        value: 3,
+      };
       for (const input of [{}, sample]) {
         expect(await evaluateOf(formatted, false, input)).toEqual(await evaluateOf(golden.input, !!golden.v0, input));
       }
     }
   });
 
-  const files = regoFilesUnder(REPO_ROOT).filter((file) => !file.includes(`${path.sep}packages${path.sep}`) || file.includes(`${path.sep}test${path.sep}`));
+  const files = regoFilesUnder(REPO_ROOT).filter(
+    (file) => !file.includes(`${path.sep}packages${path.sep}`) || file.includes(`${path.sep}test${path.sep}`),
+  );
   test('finds the repository policies', () => {
     expect(files.filter((f) => f.includes(`${path.sep}policies${path.sep}`)).length).toBeGreaterThanOrEqual(6);
   });
@@ -454,43 +466,48 @@ describe('formatModule', () => {
 
   const conformanceCompiler: Compiler = { compile: (opts) => compile(opts), hostBuiltins: hostBuiltins };
 
-  (existsSync(CONFORMANCE_ROOT) ? test : test.skip)('every module of the conformance cases: idempotent, same plan or same outcome', async () => {
-    const problems: string[] = [];
-    let formattedCount = 0;
-    let checkedByOutcome = 0;
-    for (const c of loadCases(CONFORMANCE_ROOT)) {
-      const sources = c.raw.modules ?? [];
-      if (sources.length === 0) continue;
-      // Cases are written in v0 or v1; a case whose modules parse in neither is a parse-error case.
-      const parsesAs = (v0: boolean) => sources.every((m) => {
-        try {
-          parseModule(m, 'm.rego', { v0Compatible: v0 });
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      const v0 = !parsesAs(false);
-      if (v0 && !parsesAs(true)) continue;
-      const formatted = sources.map((m, i) => formatModule(m, `m${i}.rego`, { v0Compatible: v0 }));
-      formattedCount += formatted.length;
-      formatted.forEach((f, i) => {
-        if (formatModule(f, `m${i}.rego`) !== f) problems.push(`${c.id}: formatting module ${i} twice changes it`);
-      });
-      const before = planOrError(sources, v0);
-      const after = planOrError(formatted, false);
-      // A v0 module may mean something else in v1 (a rule named input): then v1 rejects it, as opa fmt does.
-      if (before === after || (v0 && after.startsWith('error: '))) continue;
-      // Canonical forms may plan differently (`p if true` is written `p := true`): the case must still pass.
-      const original = await runCase(c, conformanceCompiler);
-      const reformatted = await runCase({ ...c, raw: { ...c.raw, modules: formatted } }, conformanceCompiler);
-      if (original.status === 'pass' && reformatted.status !== 'pass') problems.push(`${c.id}: the formatted modules fail the case: ${reformatted.reason}`);
-      else checkedByOutcome++;
-    }
-    expect(checkedByOutcome).toBeLessThan(20);
-    expect(problems).toEqual([]);
-    expect(formattedCount).toBeGreaterThan(300);
-  });
+  (existsSync(CONFORMANCE_ROOT) ? test : test.skip)(
+    'every module of the conformance cases: idempotent, same plan or same outcome',
+    async () => {
+      const problems: string[] = [];
+      let formattedCount = 0;
+      let checkedByOutcome = 0;
+      for (const c of loadCases(CONFORMANCE_ROOT)) {
+        const sources = c.raw.modules ?? [];
+        if (sources.length === 0) continue;
+        // Cases are written in v0 or v1; a case whose modules parse in neither is a parse-error case.
+        const parsesAs = (v0: boolean) =>
+          sources.every((m) => {
+            try {
+              parseModule(m, 'm.rego', { v0Compatible: v0 });
+              return true;
+            } catch {
+              return false;
+            }
+          });
+        const v0 = !parsesAs(false);
+        if (v0 && !parsesAs(true)) continue;
+        const formatted = sources.map((m, i) => formatModule(m, `m${i}.rego`, { v0Compatible: v0 }));
+        formattedCount += formatted.length;
+        formatted.forEach((f, i) => {
+          if (formatModule(f, `m${i}.rego`) !== f) problems.push(`${c.id}: formatting module ${i} twice changes it`);
+        });
+        const before = planOrError(sources, v0);
+        const after = planOrError(formatted, false);
+        // A v0 module may mean something else in v1 (a rule named input): then v1 rejects it, as opa fmt does.
+        if (before === after || (v0 && after.startsWith('error: '))) continue;
+        // Canonical forms may plan differently (`p if true` is written `p := true`): the case must still pass.
+        const original = await runCase(c, conformanceCompiler);
+        const reformatted = await runCase({ ...c, raw: { ...c.raw, modules: formatted } }, conformanceCompiler);
+        if (original.status === 'pass' && reformatted.status !== 'pass')
+          problems.push(`${c.id}: the formatted modules fail the case: ${reformatted.reason}`);
+        else checkedByOutcome++;
+      }
+      expect(checkedByOutcome).toBeLessThan(20);
+      expect(problems).toEqual([]);
+      expect(formattedCount).toBeGreaterThan(300);
+    },
+  );
 
   test('a module that does not parse is a compile error with file:line:col', () => {
     expect(() => formatModule('package p\n\nallow if {\n', 'bad.rego')).toThrow(/^bad\.rego:4:1: /);
@@ -519,7 +536,9 @@ describe('opa-jwt fmt', () => {
     ws.write('p.rego', MESSY);
     const result = await ws.cli('fmt', '--diff', 'p.rego');
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('--- p.rego\n+++ p.rego (formatted)\n@@ -1,3 +1,3 @@\n package p\n \n-allow   if {   input.x==1   }\n+allow if input.x == 1\n');
+    expect(result.stdout).toBe(
+      '--- p.rego\n+++ p.rego (formatted)\n@@ -1,3 +1,3 @@\n package p\n \n-allow   if {   input.x==1   }\n+allow if input.x == 1\n',
+    );
   });
 
   test('--write rewrites only the files that change', async () => {

@@ -1,7 +1,11 @@
 /** runRegoTests(), the API behind `opa-jwt test`: results per test, on the real SDK. */
 import { formatTestReport, RegoCompileError, runRegoTests, type RegoTestResult } from '../../src';
 
-const regoModule = (path: string, source: string, v0Compatible?: boolean) => ({ path, source, ...(v0Compatible === undefined ? {} : { v0Compatible }) });
+const regoModule = (path: string, source: string, v0Compatible?: boolean) => ({
+  path,
+  source,
+  ...(v0Compatible === undefined ? {} : { v0Compatible }),
+});
 
 const statuses = (results: RegoTestResult[]) => Object.fromEntries(results.map((r) => [`${r.package}.${r.name}`, r.status]));
 
@@ -10,14 +14,31 @@ describe('runRegoTests', () => {
     const results = await runRegoTests({
       modules: [
         regoModule('lib.rego', 'package lib\n\nlimit := data.config.limit\n'),
-        regoModule('lib_test.rego', 'package lib_test\n\nimport data.lib\n\ntest_limit if lib.limit == 3\n\ntest_wrong if lib.limit == 4\n\ntest_value := lib.limit\n'),
+        regoModule(
+          'lib_test.rego',
+          'package lib_test\n\nimport data.lib\n\ntest_limit if lib.limit == 3\n\ntest_wrong if lib.limit == 4\n\ntest_value := lib.limit\n',
+        ),
       ],
       data: { config: { limit: 3 } },
     });
     expect(results).toEqual([
       { package: 'data.lib_test', name: 'test_limit', location: 'lib_test.rego:5:1', status: 'pass', durationNs: expect.any(Number) },
-      { package: 'data.lib_test', name: 'test_wrong', location: 'lib_test.rego:7:1', status: 'fail', message: 'undefined', durationNs: expect.any(Number) },
-      { package: 'data.lib_test', name: 'test_value', location: 'lib_test.rego:9:1', status: 'fail', message: '3', durationNs: expect.any(Number) },
+      {
+        package: 'data.lib_test',
+        name: 'test_wrong',
+        location: 'lib_test.rego:7:1',
+        status: 'fail',
+        message: 'undefined',
+        durationNs: expect.any(Number),
+      },
+      {
+        package: 'data.lib_test',
+        name: 'test_value',
+        location: 'lib_test.rego:9:1',
+        status: 'fail',
+        message: '3',
+        durationNs: expect.any(Number),
+      },
     ]);
     for (const result of results) expect(result.durationNs).toBeGreaterThan(0);
   });
@@ -54,7 +75,12 @@ test_object_key if {"a": 1}.b
   test('print() output is captured per test, not written to the console', async () => {
     const original = console.log;
     const results = await runRegoTests({
-      modules: [regoModule('p_test.rego', 'package p_test\n\ntest_a if {\n\tprint("in a", {"k": 1})\n}\n\ntest_b if true\n\ntest_c if {\n\tprint("in c")\n\tfalse\n}\n')],
+      modules: [
+        regoModule(
+          'p_test.rego',
+          'package p_test\n\ntest_a if {\n\tprint("in a", {"k": 1})\n}\n\ntest_b if true\n\ntest_c if {\n\tprint("in c")\n\tfalse\n}\n',
+        ),
+      ],
     });
     expect(console.log).toBe(original);
     expect(results.map((r) => [r.name, r.status, r.output])).toEqual([
@@ -65,21 +91,34 @@ test_object_key if {"a": 1}.b
   });
 
   test('filter (string or RegExp) matches the full name data.pkg.test_x', async () => {
-    const modules = [regoModule('a_test.rego', 'package a_test\n\ntest_one if true\n\ntest_two if true\n'), regoModule('b_test.rego', 'package b.c_test\n\ntest_one if true\n')];
-    expect((await runRegoTests({ modules, filter: 'test_one' })).map((r) => `${r.package}.${r.name}`)).toEqual(['data.a_test.test_one', 'data.b.c_test.test_one']);
-    expect((await runRegoTests({ modules, filter: /^data\.b\./ })).map((r) => `${r.package}.${r.name}`)).toEqual(['data.b.c_test.test_one']);
+    const modules = [
+      regoModule('a_test.rego', 'package a_test\n\ntest_one if true\n\ntest_two if true\n'),
+      regoModule('b_test.rego', 'package b.c_test\n\ntest_one if true\n'),
+    ];
+    expect((await runRegoTests({ modules, filter: 'test_one' })).map((r) => `${r.package}.${r.name}`)).toEqual([
+      'data.a_test.test_one',
+      'data.b.c_test.test_one',
+    ]);
+    expect((await runRegoTests({ modules, filter: /^data\.b\./ })).map((r) => `${r.package}.${r.name}`)).toEqual([
+      'data.b.c_test.test_one',
+    ]);
     expect(await runRegoTests({ modules, filter: 'nothing' })).toEqual([]);
     await expect(runRegoTests({ modules, filter: '(' })).rejects.toThrow(/option "filter" is not a valid regular expression/);
     // A string is Go (RE2) syntax, as for opa test --run: inline flags anywhere, \z, [[:alpha:]].
     expect((await runRegoTests({ modules, filter: 'B(?i)\\.C_TEST\\.test_one\\z' })).map((r) => `${r.package}.${r.name}`)).toEqual([]);
-    expect((await runRegoTests({ modules, filter: 'b(?i)\\.C_TEST\\.TEST_ONE\\z' })).map((r) => `${r.package}.${r.name}`)).toEqual(['data.b.c_test.test_one']);
+    expect((await runRegoTests({ modules, filter: 'b(?i)\\.C_TEST\\.TEST_ONE\\z' })).map((r) => `${r.package}.${r.name}`)).toEqual([
+      'data.b.c_test.test_one',
+    ]);
     expect((await runRegoTests({ modules, filter: '^data\\.[[:alpha:]]_test\\.test_two$' })).map((r) => r.name)).toEqual(['test_two']);
     await expect(runRegoTests({ modules, filter: '(?<=a)b' })).rejects.toThrow(/not a valid regular expression: error parsing regexp/);
   });
 
   test('repeated definitions run one by one (test_x, test_x#01, ...), across the modules of a package', async () => {
     const results = await runRegoTests({
-      modules: [regoModule('x_test.rego', 'package x_test\n\ntest_x if true\n\ntest_x if false\n'), regoModule('y_test.rego', 'package x_test\n\ntest_x if true\n')],
+      modules: [
+        regoModule('x_test.rego', 'package x_test\n\ntest_x if true\n\ntest_x if false\n'),
+        regoModule('y_test.rego', 'package x_test\n\ntest_x if true\n'),
+      ],
     });
     expect(results.map((r) => [r.name, r.location, r.status])).toEqual([
       ['test_x', 'x_test.rego:3:1', 'pass'],
@@ -90,7 +129,12 @@ test_object_key if {"a": 1}.b
 
   test('todo_test_ is skipped, table tests run, functions are not tests', async () => {
     const results = await runRegoTests({
-      modules: [regoModule('s_test.rego', 'package s_test\n\ntodo_test_later if false\n\ntest_cases[name] if {\n\tsome name in ["a"]\n}\n\ntest_helper(x) := x\n\ntest_real if test_helper(true)\n')],
+      modules: [
+        regoModule(
+          's_test.rego',
+          'package s_test\n\ntodo_test_later if false\n\ntest_cases[name] if {\n\tsome name in ["a"]\n}\n\ntest_helper(x) := x\n\ntest_real if test_helper(true)\n',
+        ),
+      ],
     });
     expect(results.map((r) => [r.name, r.status])).toEqual([
       ['todo_test_later', 'skip'],
@@ -175,8 +219,16 @@ test_goes_on if {
 
   test('v0 syntax: per module or for all; a compile error throws with file:line:col', async () => {
     const v0 = 'package old\n\ntest_v0 {\n\ttrue\n}\n';
-    expect(statuses(await runRegoTests({ modules: [regoModule('old_test.rego', v0)], v0Compatible: true }))).toEqual({ 'data.old.test_v0': 'pass' });
-    expect(statuses(await runRegoTests({ modules: [regoModule('old_test.rego', v0, true), regoModule('new_test.rego', 'package new\n\ntest_v1 if true\n')] }))).toEqual({
+    expect(statuses(await runRegoTests({ modules: [regoModule('old_test.rego', v0)], v0Compatible: true }))).toEqual({
+      'data.old.test_v0': 'pass',
+    });
+    expect(
+      statuses(
+        await runRegoTests({
+          modules: [regoModule('old_test.rego', v0, true), regoModule('new_test.rego', 'package new\n\ntest_v1 if true\n')],
+        }),
+      ),
+    ).toEqual({
       'data.old.test_v0': 'pass',
       'data.new.test_v1': 'pass',
     });
@@ -190,16 +242,25 @@ test_goes_on if {
 describe('runRegoTests builtins option', () => {
   test("the project's own host builtins: new names take the function's parameter count, known ones are replaced", async () => {
     const results = await runRegoTests({
-      modules: [regoModule('c_test.rego', 'package c_test\n\ntest_new if result.new("m", {"line": 3}) == {"msg": "m", "line": 3}\n\ntest_replaced if upper("a") == "custom"\n')],
+      modules: [
+        regoModule(
+          'c_test.rego',
+          'package c_test\n\ntest_new if result.new("m", {"line": 3}) == {"msg": "m", "line": 3}\n\ntest_replaced if upper("a") == "custom"\n',
+        ),
+      ],
       builtins: { 'result.new': (msg: unknown, cause: Record<string, unknown>) => ({ msg, ...cause }), upper: () => 'custom' },
     });
     expect(statuses(results)).toEqual({ 'data.c_test.test_new': 'pass', 'data.c_test.test_replaced': 'pass' });
     // Outside runRegoTests the name is unknown again.
-    await expect(runRegoTests({ modules: [regoModule('c_test.rego', 'package c_test\n\ntest_new if result.new("m", {})\n')] })).rejects.toThrow(/undefined function result\.new/);
+    await expect(
+      runRegoTests({ modules: [regoModule('c_test.rego', 'package c_test\n\ntest_new if result.new("m", {})\n')] }),
+    ).rejects.toThrow(/undefined function result\.new/);
   });
 
   test('a builtin that is not a function is a TypeError naming the option', async () => {
-    await expect(runRegoTests({ modules: [regoModule('c.rego', 'package c\n')], builtins: { f: 1 as never } })).rejects.toThrow(/option "builtins": f is not a function/);
+    await expect(runRegoTests({ modules: [regoModule('c.rego', 'package c\n')], builtins: { f: 1 as never } })).rejects.toThrow(
+      /option "builtins": f is not a function/,
+    );
   });
 });
 
@@ -249,7 +310,17 @@ describe('formatTestReport', () => {
   test('shows trace() notes with verbose only, as opa test -v shows notes', () => {
     const traced = [result('test_ok', 'pass', { notes: ['checking "x"', 'done'] })];
     expect(formatTestReport(traced, { verbose: true })).toBe(
-      ['p_test.rego:7:1:', 'data.p.test_ok: PASS (1.417µs)', '', '  Note "checking \\"x\\""', '  Note "done"', '', '-'.repeat(80), 'PASS: 1/1', ''].join('\n'),
+      [
+        'p_test.rego:7:1:',
+        'data.p.test_ok: PASS (1.417µs)',
+        '',
+        '  Note "checking \\"x\\""',
+        '  Note "done"',
+        '',
+        '-'.repeat(80),
+        'PASS: 1/1',
+        '',
+      ].join('\n'),
     );
     expect(formatTestReport(traced)).toBe('PASS: 1/1\n');
   });

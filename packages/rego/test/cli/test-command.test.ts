@@ -117,10 +117,14 @@ test_not_a_boolean := 7
     expect(result.stderr).toBe('');
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(
-      new RegExp(`^policies/authz/more_test\\.rego:5:1:\ndata\\.authz_test\\.test_reader_may_post: FAIL ${DURATION}\n\n  roles checked: \\["reader"\\]\n\n`),
+      new RegExp(
+        `^policies/authz/more_test\\.rego:5:1:\ndata\\.authz_test\\.test_reader_may_post: FAIL ${DURATION}\n\n  roles checked: \\["reader"\\]\n\n`,
+      ),
     );
     expect(result.stdout).toMatch(new RegExp(`policies/authz/more_test\\.rego:10:1:\ndata\\.authz_test\\.test_false: FAIL ${DURATION}\n`));
-    expect(result.stdout).toMatch(new RegExp(`policies/authz/more_test\\.rego:12:1:\ndata\\.authz_test\\.test_not_a_boolean: FAIL ${DURATION}\n`));
+    expect(result.stdout).toMatch(
+      new RegExp(`policies/authz/more_test\\.rego:12:1:\ndata\\.authz_test\\.test_not_a_boolean: FAIL ${DURATION}\n`),
+    );
     expect(result.stdout).not.toMatch(/test_admin_may_post/);
     expect(result.stdout).toMatch(new RegExp(`\n-{80}\nPASS: 3/6\nFAIL: 3/6\n$`));
   });
@@ -142,7 +146,9 @@ test_admin if role == "admin" with input as {"admin": true}
     const result = await cli('test', 'conflict_test.rego');
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(
-      new RegExp(`^conflict_test\\.rego:7:1:\ndata\\.conflict_test\\.test_both_roles: ERROR ${DURATION}\n  eval_conflict_error: complete rules must not produce multiple outputs\n`),
+      new RegExp(
+        `^conflict_test\\.rego:7:1:\ndata\\.conflict_test\\.test_both_roles: ERROR ${DURATION}\n  eval_conflict_error: complete rules must not produce multiple outputs\n`,
+      ),
     );
     expect(result.stdout).toMatch(/\nPASS: 1\/2\nERROR: 1\/2\n$/);
   });
@@ -168,7 +174,10 @@ test_admin if role == "admin" with input as {"admin": true}
 
   test('--v0-compatible: v0 policies and tests; without it they are a compile error with a location (exit 1)', async () => {
     write('v0/policy.rego', 'package legacy\n\ndefault allow = false\n\nallow {\n\tinput.x == 1\n}\n');
-    write('v0/policy_test.rego', 'package legacy\n\ntest_allow {\n\tallow with input as {"x": 1}\n}\n\ntest_deny {\n\tnot allow with input as {"x": 2}\n}\n');
+    write(
+      'v0/policy_test.rego',
+      'package legacy\n\ntest_allow {\n\tallow with input as {"x": 1}\n}\n\ntest_deny {\n\tnot allow with input as {"x": 2}\n}\n',
+    );
     const v0 = await cli('test', '--v0-compatible', '-v', 'v0');
     expect(v0.stderr).toBe('');
     expect(v0.code).toBe(0);
@@ -207,7 +216,9 @@ test_admin if role == "admin" with input as {"admin": true}
     write('remote/forgot_test.rego', 'package forgot_test\n\nimport data.remote\n\ntest_allow if remote.allow\n');
     const forgot = await cli('test', 'remote');
     expect(forgot.code).toBe(2);
-    expect(forgot.stdout).toMatch(/data\.forgot_test\.test_allow: ERROR .*\n.*remote\/remote\.rego:3:10: unsupported builtin http\.send called with no `with` replacing it/);
+    expect(forgot.stdout).toMatch(
+      /data\.forgot_test\.test_allow: ERROR .*\n.*remote\/remote\.rego:3:10: unsupported builtin http\.send called with no `with` replacing it/,
+    );
     expect(forgot.stdout).toMatch(/PASS: 2\/3\nERROR: 1\/3\n$/);
   });
 
@@ -225,7 +236,9 @@ test_admin if role == "admin" with input as {"admin": true}
     write('todo_test.rego', 'package todo_test\n\ntest_done if true\n\ntodo_test_later if false\n');
     const result = await cli('test', 'todo_test.rego');
     expect(result.code).toBe(2);
-    expect(result.stdout).toBe(`todo_test.rego:5:1:\ndata.todo_test.todo_test_later: SKIPPED\n${'-'.repeat(80)}\nPASS: 1/2\nSKIPPED: 1/2\n`);
+    expect(result.stdout).toBe(
+      `todo_test.rego:5:1:\ndata.todo_test.todo_test_later: SKIPPED\n${'-'.repeat(80)}\nPASS: 1/2\nSKIPPED: 1/2\n`,
+    );
     expect((await cli('test', '-z', 'todo_test.rego')).code).toBe(0);
   });
 
@@ -257,10 +270,15 @@ const built = BIN_BUILT;
     write('policies/authz/failing_test.rego', 'package authz_test\n\ntest_wrong if {\n\tprint("checking")\n\tdata.authz.allow\n}\n');
     const fail = run('policies');
     expect(fail.status).toBe(2);
-    expect(fail.stdout).toMatch(new RegExp(`^policies/authz/failing_test\\.rego:3:1:\ndata\\.authz_test\\.test_wrong: FAIL ${DURATION}\n\n  checking\n\n`));
+    expect(fail.stdout).toMatch(
+      new RegExp(`^policies/authz/failing_test\\.rego:3:1:\ndata\\.authz_test\\.test_wrong: FAIL ${DURATION}\n\n  checking\n\n`),
+    );
     expect(fail.stdout).toMatch(/PASS: 3\/4\nFAIL: 1\/4\n$/);
 
-    write('policies/authz/failing_test.rego', 'package authz_test\n\nx := 1 if input.a\n\nx := 2 if input.a\n\ntest_conflict if x with input as {"a": true}\n');
+    write(
+      'policies/authz/failing_test.rego',
+      'package authz_test\n\nx := 1 if input.a\n\nx := 2 if input.a\n\ntest_conflict if x with input as {"a": true}\n',
+    );
     const error = run('policies');
     expect(error.status).toBe(2);
     expect(error.stdout).toMatch(/test_conflict: ERROR .*\n {2}eval_conflict_error: /);

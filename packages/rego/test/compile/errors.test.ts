@@ -40,7 +40,9 @@ describe('compile errors name the file, line and column', () => {
   });
 
   test('unsupported builtin (http.send) names the builtin', () => {
-    const e = compileError('package authz\n\nallow if {\n\tresp := http.send({"method": "GET", "url": input.url})\n\tresp.status_code == 200\n}\n');
+    const e = compileError(
+      'package authz\n\nallow if {\n\tresp := http.send({"method": "GET", "url": input.url})\n\tresp.status_code == 200\n}\n',
+    );
     expect(e.message).toBe(
       'policies/authz.rego:4:10: rego_type_error: unsupported builtin http.send (reached from entrypoint authz/allow; only a call replaced with `with` can run)',
     );
@@ -72,7 +74,9 @@ describe('compile errors name the file, line and column', () => {
   test('builtin argument types known at compile time are checked: indexof(1, "")', () => {
     const e = compileError('package authz\n\nallow if {\n\tindexof(1, "") == 0\n}\n');
     expect(e.code).toBe('rego_type_error');
-    expect(e.message).toBe('policies/authz.rego:4:2: rego_type_error: indexof: invalid argument(s): have (number, string), want (string, string)');
+    expect(e.message).toBe(
+      'policies/authz.rego:4:2: rego_type_error: indexof: invalid argument(s): have (number, string), want (string, string)',
+    );
   });
 
   test('wrong number of arguments', () => {
@@ -84,7 +88,9 @@ describe('compile errors name the file, line and column', () => {
   test('v1 syntax is required unless v0Compatible', () => {
     const v0 = 'package authz\n\nallow {\n\tinput.x == 1\n}\n';
     expect(compileError(v0).message).toMatch(/^policies\/authz\.rego:3:\d+: .*`if` keyword is required/);
-    expect(() => planModules({ modules: [{ path: 'a.rego', source: v0 }], entrypoints: ['authz/allow'], v0Compatible: true })).not.toThrow();
+    expect(() =>
+      planModules({ modules: [{ path: 'a.rego', source: v0 }], entrypoints: ['authz/allow'], v0Compatible: true }),
+    ).not.toThrow();
   });
 
   test('a variable assigned twice', () => {
@@ -99,10 +105,14 @@ describe('compile errors name the file, line and column', () => {
     );
     // The closest by edit distance among every rule; none suggested when nothing is close.
     const two = 'package authz\n\nallow if input.x\n\ndecision := {"allowed": allow}\n\ndeny contains "x" if false\n';
-    expect(compileError(two, 'authz/decison').message).toContain('(did you mean "authz/decision"? the policy defines: authz/allow, authz/decision, authz/deny)');
+    expect(compileError(two, 'authz/decison').message).toContain(
+      '(did you mean "authz/decision"? the policy defines: authz/allow, authz/decision, authz/deny)',
+    );
     expect(compileError(two, 'data.authz.Allow').message).toContain('(did you mean "authz/allow"?');
     expect(compileError(two, 'authz/zzzzzzzzz').message).toContain('(the policy defines: authz/allow, authz/decision, authz/deny)');
-    expect(() => planModules({ modules: [{ path: 'a.rego', source: src }], entrypoints: ['authz', 'data.authz.allow', 'data'] })).not.toThrow();
+    expect(() =>
+      planModules({ modules: [{ path: 'a.rego', source: src }], entrypoints: ['authz', 'data.authz.allow', 'data'] }),
+    ).not.toThrow();
   });
 
   test('all errors of a module are compile errors (no other exception types)', () => {
@@ -127,7 +137,8 @@ describe('evaluation errors make evaluate() throw instead of answering', () => {
   });
 
   test('conflicting partial object keys', async () => {
-    const src = 'package authz\n\nroles[k] := v if {\n\tsome k, v in input.a\n}\n\nroles[k] := v if {\n\tsome k, v in input.b\n}\n\nallow if roles.x == 1\n';
+    const src =
+      'package authz\n\nroles[k] := v if {\n\tsome k, v in input.a\n}\n\nroles[k] := v if {\n\tsome k, v in input.b\n}\n\nallow if roles.x == 1\n';
     await expect(evaluate(src, { a: { x: 1 }, b: { x: 1 } })).resolves.toEqual([{ result: true }]);
     await expect(evaluate(src, { a: { x: 1 }, b: { x: 2 } })).rejects.toMatch(/eval_conflict_error/);
   });

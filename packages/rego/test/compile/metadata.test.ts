@@ -10,7 +10,6 @@ import { compile, hostBuiltins, parseModule, RegoCompileError } from '../../src'
 const RUNTIME = path.join(__dirname, '..', '..', 'runtime', 'build', 'runtime.wasm');
 const runtimeBuilt = existsSync(RUNTIME);
 if (!runtimeBuilt) {
-   
   console.warn(`skipping rego.metadata tests: ${RUNTIME} is not built (npm run build:runtime -w packages/rego)`);
 }
 
@@ -95,11 +94,18 @@ s := rego.metadata.rule()
     const paths = ['a', 'b', 'p'];
     const chain = (await evaluate([outer, inner], 'a/b/p')) as Array<{ path: string[]; annotations?: Record<string, unknown> }>;
     expect(chain).toEqual([
-      { path: paths, annotations: { scope: 'rule', title: 'near', authors: [{ name: 'Jane Doe', email: 'jane@example.com' }, { name: 'Max' }] } },
+      {
+        path: paths,
+        annotations: { scope: 'rule', title: 'near', authors: [{ name: 'Jane Doe', email: 'jane@example.com' }, { name: 'Max' }] },
+      },
       { path: paths, annotations: { scope: 'rule', title: 'far', custom: { severity: 3 } } },
       {
         path: paths,
-        annotations: { scope: 'document', description: 'about p', related_resources: [{ ref: 'https://example.com/p' }, { ref: 'https://example.com/q', description: 'the q' }] },
+        annotations: {
+          scope: 'document',
+          description: 'about p',
+          related_resources: [{ ref: 'https://example.com/p' }, { ref: 'https://example.com/q', description: 'the q' }],
+        },
       },
       { path: ['a', 'b'], annotations: { scope: 'subpackages', organizations: ['Acme Corp.'] } },
       { path: ['a'], annotations: { scope: 'subpackages', title: 'root of a' } },
@@ -142,7 +148,10 @@ out := double(2)
 # entrypoint: true
 allow := rego.metadata.chain()
 `;
-    expect(await evaluate([source], 'p/allow')).toEqual([{ path: ['p', 'allow'] }, { path: ['p', 'allow'], annotations: { scope: 'document', entrypoint: true } }]);
+    expect(await evaluate([source], 'p/allow')).toEqual([
+      { path: ['p', 'allow'] },
+      { path: ['p', 'allow'], annotations: { scope: 'document', entrypoint: true } },
+    ]);
   });
 });
 
@@ -156,7 +165,9 @@ describe('METADATA blocks', () => {
   it('rejects bad YAML, an empty block and scopes that do not fit the statement, with the location', () => {
     expect(parseError('package p\n\n# METADATA\n# title: [unclosed\nx := 1\n').message).toMatch(/^a\.rego:3:1: .*invalid METADATA block/);
     expect(parseError('package p\n\n# METADATA\nx := 1\n').message).toMatch(/a\.rego:3:1: .*expected METADATA block, found whitespace/);
-    expect(parseError('package p\n\n# METADATA\n# scope: package\nx := 1\n').message).toMatch(/annotation scope 'package' must be applied to package/);
+    expect(parseError('package p\n\n# METADATA\n# scope: package\nx := 1\n').message).toMatch(
+      /annotation scope 'package' must be applied to package/,
+    );
     expect(parseError('# METADATA\n# scope: rule\npackage p\n').message).toMatch(/annotation scope 'rule' must be applied to rule/);
     expect(parseError('package p\n\n# METADATA\n# scope: everything\nx := 1\n').message).toMatch(/invalid annotation scope 'everything'/);
     expect(parseError('package p\n\n# METADATA\n# title: t\nimport data.q\n').message).toMatch(/invalid annotation scope 'import'/);

@@ -93,7 +93,7 @@ describe('not still succeeds where OPA evaluates the operand inside the negation
   });
 });
 
-test('the operand moved out of the negation sees the expression\'s with', async () => {
+test("the operand moved out of the negation sees the expression's with", async () => {
   const src = `package neg
 same(x) := x
 p if not same(input.flag) with input.flag as true

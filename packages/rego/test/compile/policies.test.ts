@@ -58,7 +58,10 @@ describe('seed 000: admins may POST', () => {
 
   test('v1 successor: allow and decision', async () => {
     const policy = await load('api-authz.rego', ['authz/allow', 'authz/decision']);
-    const req = (method: string, p: string, claims: object): object => ({ jwt: { payload: claims }, request: { http: { method, path: p } } });
+    const req = (method: string, p: string, claims: object): object => ({
+      jwt: { payload: claims },
+      request: { http: { method, path: p } },
+    });
     const alice = { sub: 'alice', roles: ['admin'] };
     const bob = { sub: 'bob', roles: ['reader'] };
     expect(result(policy.evaluate(req('POST', '/orders', alice), 'authz/allow'))).toBe(true);
@@ -74,7 +77,10 @@ describe('seed 000: admins may POST', () => {
       internal_message: 'subject bob with roles [reader] denied orders:write on POST /orders',
       external_message: 'orders:write requires the admin role',
     });
-    expect(result(policy.evaluate({ jwt: { payload: alice } }, 'authz/decision'))).toMatchObject({ allowed: false, external_message: 'unauthorized' });
+    expect(result(policy.evaluate({ jwt: { payload: alice } }, 'authz/decision'))).toMatchObject({
+      allowed: false,
+      external_message: 'unauthorized',
+    });
   });
 });
 
@@ -99,7 +105,10 @@ describe('seed 001: token exchange may only narrow scopes', () => {
 describe('seed 002: MCP tool calls', () => {
   const call = (name: string, args: object, scope: string): object => ({
     jwt: { payload: { sub: 'alice', scope } },
-    request: { http: { method: 'POST', path: '/mcp' }, mcp: { type: 'tool', method: 'tools/call', id: 1, tool: { params: { name, arguments: args } } } },
+    request: {
+      http: { method: 'POST', path: '/mcp' },
+      mcp: { type: 'tool', method: 'tools/call', id: 1, tool: { params: { name, arguments: args } } },
+    },
   });
 
   test('get_ticket_price needs tickets:read; other tools are refused with the seed message', async () => {

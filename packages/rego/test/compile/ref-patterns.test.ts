@@ -19,7 +19,7 @@ inner contains y if nested[{"k": ["p", y]}]
 from_input contains name if input.users[{"name": name, "admin": true}]
 `;
 
-test('an object pattern binds its variables over a set\'s elements', async () => {
+test("an object pattern binds its variables over a set's elements", async () => {
   expect(await evaluate(src, 'patterns/container_msgs')).toEqual(['x']);
 });
 

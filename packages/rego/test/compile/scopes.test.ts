@@ -43,7 +43,7 @@ above := y if { limit := 1; y := [z | some z in [1, 2, 3]; z > limit] }`;
     expect(await evaluate(src, 'scopes/above')).toEqual([2, 3]);
   });
 
-  test('a variable the body declares only after the comprehension is not the comprehension\'s', async () => {
+  test("a variable the body declares only after the comprehension is not the comprehension's", async () => {
     const src = `package scopes
 xs := [1, 2, 3]
 assigned_after := [ys, x] if { ys := [x | x = xs[_]]; x := 1 }

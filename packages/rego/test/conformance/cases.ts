@@ -109,7 +109,10 @@ export function loadCases(root: string): ConformanceCase[] {
     const rel = path.relative(root, file);
     const doc = YAML.parse(fs.readFileSync(file, 'utf8')) as { cases?: RawCase[] } | null;
     for (const raw of doc?.cases ?? []) {
-      let id = `${rel.replace(/\.ya?ml$/, '').split(path.sep).join('/')}#${raw.note}`;
+      let id = `${rel
+        .replace(/\.ya?ml$/, '')
+        .split(path.sep)
+        .join('/')}#${raw.note}`;
       for (let n = 2; seen.has(id); n++) id = `${id}#${n}`;
       seen.add(id);
       out.push({

@@ -70,7 +70,9 @@ if (!fs.existsSync(casesRoot)) {
     // REGO_CONFORMANCE_REPORT=<file>: every failed or skipped case with its reason, for working on the list.
     const report = process.env.REGO_CONFORMANCE_REPORT;
     if (report) {
-      const lines = results.filter((r) => r.outcome.status !== 'pass').map((r) => `${r.outcome.status}\t${r.c.id}\t${r.outcome.reason ?? ''}`);
+      const lines = results
+        .filter((r) => r.outcome.status !== 'pass')
+        .map((r) => `${r.outcome.status}\t${r.c.id}\t${r.outcome.reason ?? ''}`);
       fs.writeFileSync(report, `${lines.join('\n')}\n`);
     }
 
@@ -78,9 +80,15 @@ if (!fs.existsSync(casesRoot)) {
     const unexpected = results
       .filter((r) => r.outcome.status === 'fail' && !(r.c.id in known))
       .map((r) => `${r.c.id}: ${r.outcome.reason}`);
-    const nowPassing = results.filter((r) => r.outcome.status === 'pass' && r.c.id in known).map((r) => `${r.c.id} (take it off known-failures.json)`);
-    const stale = Object.keys(known).filter((id) => !ids.has(id)).map((id) => `${id} (no such case)`);
-    const unexplained = Object.entries(known).filter(([, why]) => typeof why !== 'string' || why.trim() === '').map(([id]) => `${id} (no reason given)`);
+    const nowPassing = results
+      .filter((r) => r.outcome.status === 'pass' && r.c.id in known)
+      .map((r) => `${r.c.id} (take it off known-failures.json)`);
+    const stale = Object.keys(known)
+      .filter((id) => !ids.has(id))
+      .map((id) => `${id} (no such case)`);
+    const unexplained = Object.entries(known)
+      .filter(([, why]) => typeof why !== 'string' || why.trim() === '')
+      .map(([id]) => `${id} (no reason given)`);
 
     expect({ unexpected, nowPassing, stale, unexplained }).toEqual({ unexpected: [], nowPassing: [], stale: [], unexplained: [] });
   }, 120_000);

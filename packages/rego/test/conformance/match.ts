@@ -65,7 +65,10 @@ export function show(v: unknown, max = 400): string {
     if (x instanceof Many) return `many(${x.items.map(text).join(', ')})`;
     if (x instanceof RegoObject) return `{${x.entries.map(([k, val]) => `${text(k)}: ${text(val)}`).join(', ')}}`;
     if (Array.isArray(x)) return `[${x.map(text).join(', ')}]`;
-    if (isPlainObject(x)) return `{${Object.entries(x).map(([k, val]) => `${JSON.stringify(k)}: ${text(val)}`).join(', ')}}`;
+    if (isPlainObject(x))
+      return `{${Object.entries(x)
+        .map(([k, val]) => `${JSON.stringify(k)}: ${text(val)}`)
+        .join(', ')}}`;
     return x === undefined ? 'undefined' : JSON.stringify(x);
   };
   const s = text(v);

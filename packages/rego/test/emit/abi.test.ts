@@ -6,7 +6,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadPolicy, loadPolicySync } from '@open-policy-agent/opa-wasm';
 import { compile } from '../../src';
-import { EVALUATION_BUDGET_ARM, EVALUATION_BUDGET_BUILTIN, NATIVE_BUILTINS, NATIVES_WITH_HOST_FALLBACK, hostBuiltinNames } from '../../src/emit';
+import {
+  EVALUATION_BUDGET_ARM,
+  EVALUATION_BUDGET_BUILTIN,
+  NATIVE_BUILTINS,
+  NATIVES_WITH_HOST_FALLBACK,
+  hostBuiltinNames,
+} from '../../src/emit';
 import { Reader, SECTION, readSections } from '../../src/emit/binary';
 import { evalBoth, evalErrors, hostBuiltins, load, modules } from './sdk-helpers';
 
@@ -35,7 +41,16 @@ describe('module shape', () => {
   const mod = new WebAssembly.Module(wasm);
 
   test('imports only what the SDK offers; memory with no maximum and at most 5 pages', () => {
-    const offered = new Set(['memory', 'opa_abort', 'opa_println', 'opa_builtin0', 'opa_builtin1', 'opa_builtin2', 'opa_builtin3', 'opa_builtin4']);
+    const offered = new Set([
+      'memory',
+      'opa_abort',
+      'opa_println',
+      'opa_builtin0',
+      'opa_builtin1',
+      'opa_builtin2',
+      'opa_builtin3',
+      'opa_builtin4',
+    ]);
     for (const imp of WebAssembly.Module.imports(mod)) {
       expect(imp.module).toBe('env');
       expect(offered.has(imp.name)).toBe(true);
@@ -46,12 +61,29 @@ describe('module shape', () => {
   });
 
   test('exports the ABI 1.2 functions and globals, nothing of the runtime internals', () => {
-    const names = WebAssembly.Module.exports(mod).map((e) => e.name).sort();
+    const names = WebAssembly.Module.exports(mod)
+      .map((e) => e.name)
+      .sort();
     expect(names).toEqual(
       [
-        'builtins', 'entrypoints', 'eval', 'opa_eval', 'opa_eval_ctx_get_result', 'opa_eval_ctx_new', 'opa_eval_ctx_set_data',
-        'opa_eval_ctx_set_entrypoint', 'opa_eval_ctx_set_input', 'opa_free', 'opa_heap_ptr_get', 'opa_heap_ptr_set', 'opa_json_dump',
-        'opa_json_parse', 'opa_malloc', 'opa_value_dump', 'opa_wasm_abi_minor_version', 'opa_wasm_abi_version',
+        'builtins',
+        'entrypoints',
+        'eval',
+        'opa_eval',
+        'opa_eval_ctx_get_result',
+        'opa_eval_ctx_new',
+        'opa_eval_ctx_set_data',
+        'opa_eval_ctx_set_entrypoint',
+        'opa_eval_ctx_set_input',
+        'opa_free',
+        'opa_heap_ptr_get',
+        'opa_heap_ptr_set',
+        'opa_json_dump',
+        'opa_json_parse',
+        'opa_malloc',
+        'opa_value_dump',
+        'opa_wasm_abi_minor_version',
+        'opa_wasm_abi_version',
         EVALUATION_BUDGET_ARM,
       ].sort(),
     );
@@ -88,9 +120,13 @@ describe('module shape', () => {
 
   test('native builtins never reach the host, except those that hand rare calls to it', () => {
     const calls = [...NATIVE_BUILTINS].filter((n) => !n.startsWith('internal.'));
-    expect(hostBuiltinNames({ consts: [], funcs: [{ name: 'f', params: 0, locals: 1, result: 0, memo: false, body: calls.map((n) => ['call', n, [], 0]) }], entrypoints: {} })).toEqual(
-      [...NATIVES_WITH_HOST_FALLBACK].sort(),
-    );
+    expect(
+      hostBuiltinNames({
+        consts: [],
+        funcs: [{ name: 'f', params: 0, locals: 1, result: 0, memo: false, body: calls.map((n) => ['call', n, [], 0]) }],
+        entrypoints: {},
+      }),
+    ).toEqual([...NATIVES_WITH_HOST_FALLBACK].sort());
   });
 });
 
@@ -153,7 +189,10 @@ n := count(cidrs | {"extra"})
 
 describe('memory', () => {
   test('stays flat over 100k evaluations on the 1.2 path, and data survives them', async () => {
-    const compiled = compile({ modules: [{ path: 'mcp-tools.rego', source: fs.readFileSync(MCP_POLICY, 'utf8') }], entrypoints: ['mcp/tools/result'] });
+    const compiled = compile({
+      modules: [{ path: 'mcp-tools.rego', source: fs.readFileSync(MCP_POLICY, 'utf8') }],
+      entrypoints: ['mcp/tools/result'],
+    });
     const p = await loadPolicy(compiled.wasm, undefined, hostBuiltins());
     p.setData({ keep: { me: ['intact'] } });
     const input = {

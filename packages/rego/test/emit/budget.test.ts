@@ -15,7 +15,11 @@ function arm(policy: LoadedPolicy, interval: number): number {
 }
 
 /** The package's host builtins plus a budget builtin that counts its calls and throws from call `throwAt` on. */
-function withBudget(throwAt = Infinity): { builtins: Record<string, (...args: unknown[]) => unknown>; calls: () => number; reset: () => void } {
+function withBudget(throwAt = Infinity): {
+  builtins: Record<string, (...args: unknown[]) => unknown>;
+  calls: () => number;
+  reset: () => void;
+} {
   let calls = 0;
   const builtins = {
     ...hostBuiltins(),

@@ -63,13 +63,24 @@ describe('json.remove', () => {
 
 describe('json.patch', () => {
   test('add, remove, replace, move, copy and test on objects and arrays', async () => {
-    expect(await value('json.patch({"a": {"foo": 1}}, [{"op": "add", "path": "/a/bar", "value": 2}, {"op": "replace", "path": "/a/foo", "value": 42}])')).toEqual({
+    expect(
+      await value(
+        'json.patch({"a": {"foo": 1}}, [{"op": "add", "path": "/a/bar", "value": 2}, {"op": "replace", "path": "/a/foo", "value": 42}])',
+      ),
+    ).toEqual({
       a: { foo: 42, bar: 2 },
     });
-    expect(await value('json.patch([1, 2], [{"op": "add", "path": "/0", "value": 0}, {"op": "add", "path": "/3", "value": 3}, {"op": "add", "path": "/-", "value": 4}])')).toEqual([0, 1, 2, 3, 4]);
+    expect(
+      await value(
+        'json.patch([1, 2], [{"op": "add", "path": "/0", "value": 0}, {"op": "add", "path": "/3", "value": 3}, {"op": "add", "path": "/-", "value": 4}])',
+      ),
+    ).toEqual([0, 1, 2, 3, 4]);
     expect(await value('json.patch({"arr": [1, 2, 3]}, [{"op": "remove", "path": "/arr/1"}])')).toEqual({ arr: [1, 3] });
     expect(await value('json.patch({"a": {"b": 1}}, [{"op": "move", "from": "/a/b", "path": "/c"}])')).toEqual({ a: {}, c: 1 });
-    expect(await value('json.patch({"a": {"foo": 1}, "b": {}}, [{"op": "copy", "from": "/a/foo", "path": "/b/foo"}])')).toEqual({ a: { foo: 1 }, b: { foo: 1 } });
+    expect(await value('json.patch({"a": {"foo": 1}, "b": {}}, [{"op": "copy", "from": "/a/foo", "path": "/b/foo"}])')).toEqual({
+      a: { foo: 1 },
+      b: { foo: 1 },
+    });
     expect(await value('json.patch({"foo/bar": {"baz~": 1}}, [{"op": "add", "path": "/foo~1bar/baz~0test", "value": 2}])')).toEqual({
       'foo/bar': { 'baz~': 1, 'baz~test': 2 },
     });
@@ -86,7 +97,9 @@ describe('json.patch', () => {
     expect(await value('json.patch({"a", "b"}, [{"op": "replace", "path": ["a"], "value": "c"}])')).toBeUndefined();
     expect(await value('json.patch({"a"}, [{"op": "add", "path": ["a"], "value": "b"}])')).toBeUndefined();
     const m = '{"a": [1]}';
-    expect(await holds(`json.patch({${m}}, [{"op": "copy", "from": [${m}, "a", 0], "path": [${m}, "a", "-"]}]) == {{"a": [1, 1]}}`)).toBe(true);
+    expect(await holds(`json.patch({${m}}, [{"op": "copy", "from": [${m}, "a", 0], "path": [${m}, "a", "-"]}]) == {{"a": [1, 1]}}`)).toBe(
+      true,
+    );
     expect(await holds(`json.patch({${m}}, [{"op": "test", "path": [${m}, "a", 0], "value": 1}]) == {${m}}`)).toBe(true);
     // the replace's remove changes the member, so its add no longer finds it
     expect(await value('json.patch({{"a": [1, 2]}}, [{"op": "replace", "path": [{"a": [1, 2]}, "a", 1], "value": 9}])')).toBeUndefined();
@@ -95,7 +108,9 @@ describe('json.patch', () => {
   test('the root: replaced by add, removed (undefined) and added back', async () => {
     expect(await value('json.patch({"a": 1}, [{"op": "add", "path": "", "value": [1]}])')).toEqual([1]);
     expect(await value('json.patch({"a": 1}, [{"op": "remove", "path": ""}])')).toBeUndefined();
-    expect(await value('json.patch({"a": 1}, [{"op": "remove", "path": []}, {"op": "add", "path": "", "value": {"b": 2}}])')).toEqual({ b: 2 });
+    expect(await value('json.patch({"a": 1}, [{"op": "remove", "path": []}, {"op": "add", "path": "", "value": {"b": 2}}])')).toEqual({
+      b: 2,
+    });
     expect(await value('json.patch({"a": 1}, [{"op": "remove", "path": ""}, {"op": "add", "path": "/b", "value": 2}])')).toBeUndefined();
     expect(await value('json.patch(7, [{"op": "replace", "path": "", "value": 8}])')).toBe(8);
   });

@@ -15,9 +15,9 @@ async function value(expr: string, input: unknown = {}): Promise<unknown> {
 }
 
 test('sums, differences, products and quotients of decimals are the decimal results', async () => {
-  expect(await value('[0.1 + 0.2, 0.3 - 0.1, -0.1 - 0.2, 1.1 * 3, 0.07 * 100, 1.005 * 1000, 100 - 0.01, 0.3 / 0.1, 15.3 / 3, -7.5 / 2.5]')).toEqual([
-    0.3, 0.2, -0.3, 3.3, 7, 1005, 99.99, 3, 5.1, -3,
-  ]);
+  expect(
+    await value('[0.1 + 0.2, 0.3 - 0.1, -0.1 - 0.2, 1.1 * 3, 0.07 * 100, 1.005 * 1000, 100 - 0.01, 0.3 / 0.1, 15.3 / 3, -7.5 / 2.5]'),
+  ).toEqual([0.3, 0.2, -0.3, 3.3, 7, 1005, 99.99, 3, 5.1, -3]);
   expect(await value('[0.1 + 0.2 == 0.3, 1.1 * 1.1 == 1.21, 0.3 / 0.1 == 3, 1 == 1.0]')).toEqual([true, true, true, true]);
   expect(await value('[sum([0.1, 0.2, 0.3]), product([1.1, 1.1, 10]), sum({0.1, 0.7})]')).toEqual([0.6, 12.1, 0.8]);
   // input numbers are decimals too
@@ -26,21 +26,30 @@ test('sums, differences, products and quotients of decimals are the decimal resu
 
 test('operands with more digits fall back to doubles, the closest doubles get', async () => {
   expect(await value('[1 / 3, 2 / 3, 2 / 1e18, 0.1 + 1e-20, 1e300 * 10, 0.30000000000000004 - 0.3]')).toEqual([
-    1 / 3, 2 / 3, 2e-18, 0.1, 1e301, 0.30000000000000004 - 0.3,
+    1 / 3,
+    2 / 3,
+    2e-18,
+    0.1,
+    1e301,
+    0.30000000000000004 - 0.3,
   ]);
 });
 
 test('integer arithmetic is exact up to 2^53', async () => {
-  expect(await value('[9007199254740991 + 1, 9007199254740992 - 1, 94906265 * 94906265, 9007199254740991 % 10, 4503599627370496 * 2, -9007199254740991 - 1]')).toEqual([
-    9007199254740992, 9007199254740991, 9007199136250225, 1, 9007199254740992, -9007199254740992,
-  ]);
+  expect(
+    await value(
+      '[9007199254740991 + 1, 9007199254740992 - 1, 94906265 * 94906265, 9007199254740991 % 10, 4503599627370496 * 2, -9007199254740991 - 1]',
+    ),
+  ).toEqual([9007199254740992, 9007199254740991, 9007199136250225, 1, 9007199254740992, -9007199254740992]);
   expect(await value('[9007199254740991 > 9007199254740990, 12345678901234 / 2, 7 / 2, -7 / 2]')).toEqual([true, 6172839450617, 3.5, -3.5]);
 });
 
 test('number text: literals as written, computed integers with all their digits, other numbers in their shortest form', async () => {
-  expect(await value('json.marshal([1152921504606846976, -4611686018427387904, 1e21, 0.1 + 0.2, 1e-7, 0.000001, -0, 0 * -1, 123456789, -2.5, 1e300 * 1e300])')).toBe(
-    '[1152921504606846976,-4611686018427387904,1e21,0.3,1e-7,0.000001,-0,0,123456789,-2.5,1e+400]',
-  );
+  expect(
+    await value(
+      'json.marshal([1152921504606846976, -4611686018427387904, 1e21, 0.1 + 0.2, 1e-7, 0.000001, -0, 0 * -1, 123456789, -2.5, 1e300 * 1e300])',
+    ),
+  ).toBe('[1152921504606846976,-4611686018427387904,1e21,0.3,1e-7,0.000001,-0,0,123456789,-2.5,1e+400]');
   expect(await value('json.marshal([1e21 * 1, 1e-7 * 1, 0.000001 * 1, 4 / 2])')).toBe('[1000000000000000000000,1e-7,0.000001,2]');
   // the result document itself: what the SDK's JSON.parse reads from it
   expect(await value('[1e300 * 1e300, -1e300 * 1e300, 1e21, 5e-324 * 1]')).toEqual([Infinity, -Infinity, 1e21, 5e-324]);
@@ -55,7 +64,10 @@ test('object keys that are not strings are written as their JSON text, as OPA do
 });
 
 test('opa_value_dump writes set literals and keys of any type, as OPA', async () => {
-  const { wasm } = compile({ modules: modules('package t\nx := {"s": {2, 1}, "e": set(), 1: [true, null, "q\\""]}\n'), entrypoints: ['t/x'] });
+  const { wasm } = compile({
+    modules: modules('package t\nx := {"s": {2, 1}, "e": set(), 1: [true, null, "q\\""]}\n'),
+    entrypoints: ['t/x'],
+  });
   const p = await loadPolicy(wasm, undefined, hostBuiltins());
   const ex = (p as unknown as { wasmInstance: WebAssembly.Instance }).wasmInstance.exports as Record<string, (...a: number[]) => number>;
   const ctx = ex.opa_eval_ctx_new();
@@ -75,7 +87,10 @@ const jsonInput = (text: string): ArrayBuffer => new TextEncoder().encode(text).
 async function resultText(source: string, inputText: string): Promise<string> {
   const { wasm } = compile({ modules: modules(source), entrypoints: ['t/x'] });
   const p = (await loadPolicy(wasm, undefined, hostBuiltins())) as unknown as {
-    wasmInstance: WebAssembly.Instance; mem: WebAssembly.Memory; dataAddr: number; dataHeapPtr: number;
+    wasmInstance: WebAssembly.Instance;
+    mem: WebAssembly.Memory;
+    dataAddr: number;
+    dataHeapPtr: number;
   };
   const ex = p.wasmInstance.exports as Record<string, (...a: number[]) => number>;
   const input = new TextEncoder().encode(inputText);
@@ -94,27 +109,49 @@ test('a number keeps its literal text: sprintf formats 101.00 as a float and 101
         'sprintf("%.2f", [to_number("101.00")]), sprintf("%d", [to_number("101")]), sprintf("%v", [[101.00, 1e0]]), ' +
         'sprintf("%s", [1.50]), sprintf("%e", [2.0]), sprintf("%g", [5]), sprintf("%.1f", [101.00 + 0]), sprintf("%d", [4 / 2])]',
     ),
-  ).toEqual(['101.00', '%!f(int=101)', '101', '%!d(float64=1)', '1000', '101.00', '101', '[101.00, 1e0]', '%!s(float64=1.5)', '2.000000e+00', '%!g(int=5)', '%!f(int=101)', '2']);
+  ).toEqual([
+    '101.00',
+    '%!f(int=101)',
+    '101',
+    '%!d(float64=1)',
+    '1000',
+    '101.00',
+    '101',
+    '[101.00, 1e0]',
+    '%!s(float64=1.5)',
+    '2.000000e+00',
+    '%!g(int=5)',
+    '%!f(int=101)',
+    '2',
+  ]);
   // input numbers keep the text the input document gives them
   const p = await load('package t\nx := [sprintf("%.1f|%v|%d", [input.a, input.a, input.b]), json.marshal(input)]\n', ['t/x']);
   expect(evalBoth(p, 't/x', jsonInput('{"a": 2.50, "b": 3}'))).toEqual(['2.5|2.5|3', '{"a":2.50,"b":3}']);
 });
 
 test('untouched numbers print as written; computed ones in canonical form', async () => {
-  expect(await value('json.marshal([101.00, 1e0, 1.50, to_number("2.50"), 101.00 + 0, abs(-2.0), round(2.0), ceil(1.00), max([1.0, 0.5])])')).toBe(
-    '[101.00,1e0,1.50,2.50,101,2,2,1,1.0]',
-  );
-  expect(await resultText('package t\nx := {"a": 101.00, "b": input.n, "c": input.n + 0, "d": [input.big, input.big - 1]}\n', '{"n": 1.50, "big": 1700000000000000001}')).toBe(
-    '[{"result":{"a":101.00,"b":1.50,"c":1.5,"d":[1700000000000000001,1700000000000000000]}}]',
-  );
+  expect(
+    await value('json.marshal([101.00, 1e0, 1.50, to_number("2.50"), 101.00 + 0, abs(-2.0), round(2.0), ceil(1.00), max([1.0, 0.5])])'),
+  ).toBe('[101.00,1e0,1.50,2.50,101,2,2,1,1.0]');
+  expect(
+    await resultText(
+      'package t\nx := {"a": 101.00, "b": input.n, "c": input.n + 0, "d": [input.big, input.big - 1]}\n',
+      '{"n": 1.50, "big": 1700000000000000001}',
+    ),
+  ).toBe('[{"result":{"a":101.00,"b":1.50,"c":1.5,"d":[1700000000000000001,1700000000000000000]}}]');
 });
 
 test('json.unmarshal keeps the text of the numbers it reads, as OPA (json.Number)', async () => {
   expect(
-    await value('[json.marshal(json.unmarshal("{\\"a\\": 1.50, \\"b\\": [1700000000000000001, 1e0]}")), sprintf("%.1f|%d", [json.unmarshal("2.0"), json.unmarshal("2")]), json.unmarshal("[1.0]")[0] == 1]'),
+    await value(
+      '[json.marshal(json.unmarshal("{\\"a\\": 1.50, \\"b\\": [1700000000000000001, 1e0]}")), sprintf("%.1f|%d", [json.unmarshal("2.0"), json.unmarshal("2")]), json.unmarshal("[1.0]")[0] == 1]',
+    ),
   ).toEqual(['{"a":1.50,"b":[1700000000000000001,1e0]}', '2.0|2', true]);
   const p = await load('package t\nx := json.unmarshal(input.s)\n', ['t/x']);
-  expect(evalErrors(p, 't/x', { s: '{"a": 1' })).toEqual([expect.stringMatching(/json\.unmarshal/), expect.stringMatching(/json\.unmarshal/)]);
+  expect(evalErrors(p, 't/x', { s: '{"a": 1' })).toEqual([
+    expect.stringMatching(/json\.unmarshal/),
+    expect.stringMatching(/json\.unmarshal/),
+  ]);
 });
 
 test('numbers compare by value whatever their spelling: 1, 1.0 and 1e0 are one number', async () => {
@@ -124,7 +161,10 @@ test('numbers compare by value whatever their spelling: 1, 1.0 and 1e0 are one n
         '1 < 1.5, 1e0 < 2, 2.50 == 2.5, count({[1], [1.0]}), 100 in {1e2}, 1.0 != 1, sort([2, 1.0, 1.5e0])]',
     ),
   ).toEqual([true, true, true, true, true, 1, 'a', 'b', true, true, true, 1, true, false, [1, 1.5, 2]]);
-  const p = await load('package t\nx := [input.a == input.b, count({input.a, input.b, 1}), input.c == 1700000000000000001, input.c == 1700000000000000000]\n', ['t/x']);
+  const p = await load(
+    'package t\nx := [input.a == input.b, count({input.a, input.b, 1}), input.c == 1700000000000000001, input.c == 1700000000000000000]\n',
+    ['t/x'],
+  );
   expect(evalBoth(p, 't/x', jsonInput('{"a": 1.0, "b": 1, "c": 1700000000000000001}'))).toEqual([true, 1, true, false]);
 });
 
@@ -162,7 +202,15 @@ test('integers are exact to 64 bits', async () => {
         'sprintf("%v", [1700000000000000001 + 1]), sprintf("%d", [12345678901234567890123]), sprintf("%v", [-12345678901234567890123]), ' +
         'sprintf("%d|%v", [1e21 * 1, -1e30 * 1])]',
     ),
-  ).toEqual(['9223372036854775807', '7fffffffffffffff', '-9223372036854775808', '1700000000000000002', '12345678901234567890123', '-12345678901234567890123', '1000000000000000000000|-1000000000000000000000000000000']);
+  ).toEqual([
+    '9223372036854775807',
+    '7fffffffffffffff',
+    '-9223372036854775808',
+    '1700000000000000002',
+    '12345678901234567890123',
+    '-12345678901234567890123',
+    '1000000000000000000000|-1000000000000000000000000000000',
+  ]);
   const p = await load('package t\nx := json.marshal([input.t + 1, input.t * 2, input.t % 7])\n', ['t/x']);
   expect(evalBoth(p, 't/x', jsonInput('{"t": 1700000000000000001}'))).toBe('[1700000000000000002,3400000000000000002,2]');
 });
@@ -173,15 +221,30 @@ test('format_int is exact for 64-bit integers and takes the base as written', as
       '[format_int(1700000000000000001, 10), format_int(-9223372036854775808, 16), format_int(9223372036854775807, 2), format_int(-3.9, 10), ' +
         'format_int(to_number("1e2"), 8), format_int(18446744073709551617, 10), format_int(1e21 * 1, 10), format_int(-0.5, 10)]',
     ),
-  ).toEqual(['1700000000000000001', '-8000000000000000', '1'.repeat(63), '-3', '144', '18446744073709551617', '1000000000000000000000', '0']);
+  ).toEqual([
+    '1700000000000000001',
+    '-8000000000000000',
+    '1'.repeat(63),
+    '-3',
+    '144',
+    '18446744073709551617',
+    '1000000000000000000000',
+    '0',
+  ]);
   const p = await load('package t\nx := format_int(5, 10.0)\n', ['t/x']);
-  expect(evalErrors(p, 't/x')).toEqual([expect.stringMatching(/format_int: operand 2 must be one of \{2, 8, 10, 16\}/), expect.stringMatching(/operand 2/)]);
+  expect(evalErrors(p, 't/x')).toEqual([
+    expect.stringMatching(/format_int: operand 2 must be one of \{2, 8, 10, 16\}/),
+    expect.stringMatching(/operand 2/),
+  ]);
 });
 
 test('% takes integers only, whatever their spelling', async () => {
   expect(await value('[5.0 % 2, 1e1 % 3]')).toEqual([1, 1]);
   const p = await load('package t\nx := 5.5 % 2\n', ['t/x']);
-  expect(evalErrors(p, 't/x')).toEqual([expect.stringMatching(/modulo on floating-point number/), expect.stringMatching(/modulo on floating-point number/)]);
+  expect(evalErrors(p, 't/x')).toEqual([
+    expect.stringMatching(/modulo on floating-point number/),
+    expect.stringMatching(/modulo on floating-point number/),
+  ]);
 });
 
 test('nanosecond timestamps are exact', async () => {

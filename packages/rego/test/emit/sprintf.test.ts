@@ -18,7 +18,13 @@ function countingBuiltins(): { builtins: Record<string, Impl>; calls: () => numb
   const base = regoHostBuiltins as Record<string, Impl>;
   let n = 0;
   return {
-    builtins: { ...base, [HOST_NAME]: (...args: unknown[]) => { n++; return base[HOST_NAME](...args); } },
+    builtins: {
+      ...base,
+      [HOST_NAME]: (...args: unknown[]) => {
+        n++;
+        return base[HOST_NAME](...args);
+      },
+    },
     calls: () => n,
   };
 }
@@ -41,23 +47,148 @@ const asHostSees = (values: unknown[]): unknown[] =>
   values.map((v) => (typeof v === 'number' || typeof v === 'string' ? v : regoString(v)));
 
 const FORMATS = [
-  '%s', '%v', '%d', '%5d|', '%-5d|', '%05d', '%+d', '% d', '%+05d', '%-05d|', '%x', '%X', '%#x', '%#X', '%08x',
-  '%o', '%#o', '%O', '%b', '%#b', '%.3d', '%8.3d|', '%.0d', '%-8.3d|', '%+.2x',
-  '%f', '%.2f', '%.0f', '%.1f', '%8.3f|', '%-8.2f|', '%+.1f', '% .1f', '%08.3f', '%F', '%.15f', '%.20f',
-  '%e', '%.3e', '%.0e', '%E', '%12.4E|', '%g', '%.3g', '%.1g', '%.0g', '%G', '%.10g', '%.17g', '%+g', '%#g',
-  '%q', '%10q|', '%-10q|', '%t', '%c', '%U', '%10s|', '%-10s|', '%.2s', '%.0s|', '%010s', '%5.1s|', '%.10v', '%5v|',
-  '%z', '%é', '%😀', '%', '%5', '%.', '%-', '%%', '%5%', '%[1]d', 'x%d%%y', '%s and %s', '%v-%v-%v', '', 'plain',
+  '%s',
+  '%v',
+  '%d',
+  '%5d|',
+  '%-5d|',
+  '%05d',
+  '%+d',
+  '% d',
+  '%+05d',
+  '%-05d|',
+  '%x',
+  '%X',
+  '%#x',
+  '%#X',
+  '%08x',
+  '%o',
+  '%#o',
+  '%O',
+  '%b',
+  '%#b',
+  '%.3d',
+  '%8.3d|',
+  '%.0d',
+  '%-8.3d|',
+  '%+.2x',
+  '%f',
+  '%.2f',
+  '%.0f',
+  '%.1f',
+  '%8.3f|',
+  '%-8.2f|',
+  '%+.1f',
+  '% .1f',
+  '%08.3f',
+  '%F',
+  '%.15f',
+  '%.20f',
+  '%e',
+  '%.3e',
+  '%.0e',
+  '%E',
+  '%12.4E|',
+  '%g',
+  '%.3g',
+  '%.1g',
+  '%.0g',
+  '%G',
+  '%.10g',
+  '%.17g',
+  '%+g',
+  '%#g',
+  '%q',
+  '%10q|',
+  '%-10q|',
+  '%t',
+  '%c',
+  '%U',
+  '%10s|',
+  '%-10s|',
+  '%.2s',
+  '%.0s|',
+  '%010s',
+  '%5.1s|',
+  '%.10v',
+  '%5v|',
+  '%z',
+  '%é',
+  '%😀',
+  '%',
+  '%5',
+  '%.',
+  '%-',
+  '%%',
+  '%5%',
+  '%[1]d',
+  'x%d%%y',
+  '%s and %s',
+  '%v-%v-%v',
+  '',
+  'plain',
   'naïve %s ✓',
 ];
 
 const VALUES: unknown[] = [
-  '', 'abc', 'héllo wörld', '日本語', 'emoji 😀!', 'tab\t"q"\\ nl\n', '\u0007\u007f\u0000', '%d', '0x1F',
-  0, 1, -1, 42, -42, 255, 1234567890, -987654321, 2 ** 31, 2 ** 53, -(2 ** 53), 1e15,
-  0.5, -0.5, 1.5, 2.5, -2.5, 3.14159, -2.675, 0.1, 123456.789, 1 / 3, 2 / 3, 1e-7, 2.5e-5, 99.95, 0.000012345,
-  1e15 + 0.5, 4503599627370495.5, 5e-324, 1.23e-20, 2 ** -1022, 0.1 + 0.2, 179769313.48623157, 1.7976931348623157e308 / 1e300, 1234.5678e-10, 1e-300,
-  null, true, false, [1, 'a', null], [], { b: 1, a: [true, { c: 'd' }] }, {}, [[1.5, -0]],
+  '',
+  'abc',
+  'héllo wörld',
+  '日本語',
+  'emoji 😀!',
+  'tab\t"q"\\ nl\n',
+  '\u0007\u007f\u0000',
+  '%d',
+  '0x1F',
+  0,
+  1,
+  -1,
+  42,
+  -42,
+  255,
+  1234567890,
+  -987654321,
+  2 ** 31,
+  2 ** 53,
+  -(2 ** 53),
+  1e15,
+  0.5,
+  -0.5,
+  1.5,
+  2.5,
+  -2.5,
+  3.14159,
+  -2.675,
+  0.1,
+  123456.789,
+  1 / 3,
+  2 / 3,
+  1e-7,
+  2.5e-5,
+  99.95,
+  0.000012345,
+  1e15 + 0.5,
+  4503599627370495.5,
+  5e-324,
+  1.23e-20,
+  2 ** -1022,
+  0.1 + 0.2,
+  179769313.48623157,
+  1.7976931348623157e308 / 1e300,
+  1234.5678e-10,
+  1e-300,
+  null,
+  true,
+  false,
+  [1, 'a', null],
+  [],
+  { b: 1, a: [true, { c: 'd' }] },
+  {},
+  [[1.5, -0]],
   // integers past 2^53 are exact 64-bit integers in the module
-  2 ** 53 + 2, -(2 ** 60), 1e18 + 64,
+  2 ** 53 + 2,
+  -(2 ** 60),
+  1e18 + 64,
 ];
 
 function allCases(values: unknown[]): Array<[string, unknown[]]> {
@@ -75,7 +206,8 @@ function expectAgreesWithHost(cases: Array<[string, unknown[]]>, out: Record<str
   cases.forEach(([f, vs], i) => {
     const want = hostSprintf(f, asHostSees(vs));
     const got = out[String(i)];
-    if (got !== want) mismatches.push(`sprintf(${JSON.stringify(f)}, ${JSON.stringify(vs)}): native ${JSON.stringify(got)}, host ${JSON.stringify(want)}`);
+    if (got !== want)
+      mismatches.push(`sprintf(${JSON.stringify(f)}, ${JSON.stringify(vs)}): native ${JSON.stringify(got)}, host ${JSON.stringify(want)}`);
   });
   expect(mismatches).toEqual([]);
 }
@@ -152,5 +284,14 @@ test('hand-written expectations from Go fmt and OPA', async () => {
 
 test('sprintf of a non-string format or non-array values is undefined', async () => {
   const p = await load('package t\nr := [x | some c in input.cases; x := sprintf(c[0], c[1])]\n', ['t/r']);
-  expect(evalBoth(p, 't/r', { cases: [[1, []], ['%v', 'x'], ['%v', { a: 1 }], ['ok', []]] })).toEqual(['ok']);
+  expect(
+    evalBoth(p, 't/r', {
+      cases: [
+        [1, []],
+        ['%v', 'x'],
+        ['%v', { a: 1 }],
+        ['ok', []],
+      ],
+    }),
+  ).toEqual(['ok']);
 });

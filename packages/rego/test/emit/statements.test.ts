@@ -221,10 +221,7 @@ x if {
     } finally {
       spy.mockRestore();
     }
-    expect(lines).toEqual([
-      'hello 1 str {"a": [1]} {1, 2} set() <undefined>',
-      'hello 1 str {"a": [1]} {1, 2} set() <undefined>',
-    ]);
+    expect(lines).toEqual(['hello 1 str {"a": [1]} {1, 2} set() <undefined>', 'hello 1 str {"a": [1]} {1, 2} set() <undefined>']);
   });
 });
 
@@ -270,7 +267,13 @@ describe('evaluation errors', () => {
     const p = await load('package t\no[k] := v if some k, v in input.pairs\n', ['t/o']);
     expect(evalBoth(p, 't/o', { pairs: { a: 1 } })).toEqual({ a: 1 });
     const q = await load('package t\no[x.k] := x.v if some x in input.xs\n', ['t/o']);
-    for (const e of evalErrors(q, 't/o', { xs: [{ k: 'a', v: 1 }, { k: 'a', v: 2 }] })) expect(e).toMatch(/object keys must be unique/);
+    for (const e of evalErrors(q, 't/o', {
+      xs: [
+        { k: 'a', v: 1 },
+        { k: 'a', v: 2 },
+      ],
+    }))
+      expect(e).toMatch(/object keys must be unique/);
   });
 
   test('functions with two values for the same input', async () => {

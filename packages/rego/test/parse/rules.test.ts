@@ -77,9 +77,7 @@ describe('complete rules', () => {
   });
 
   test('a body that starts with an object literal', () => {
-    expect(rule('p if {"a": 1}[k] == 1').body).toEqual([
-      lit(call('equal', ref(obj([s('a'), n('1')]), v('k')), n('1'))),
-    ]);
+    expect(rule('p if {"a": 1}[k] == 1').body).toEqual([lit(call('equal', ref(obj([s('a'), n('1')]), v('k')), n('1')))]);
   });
 });
 

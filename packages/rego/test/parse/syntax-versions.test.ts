@@ -57,7 +57,11 @@ describe('v1 requires if and contains (as OPA 1.x)', () => {
   });
 
   test('v0 bare heads: p.a.b is p.a.b = true, f(x) is a function returning true', () => {
-    expect(rule('p.a.b', true).head).toEqual({ ref: [v('p'), { type: 'string', value: 'a' }, { type: 'string', value: 'b' }], kind: 'complete', assign: false });
+    expect(rule('p.a.b', true).head).toEqual({
+      ref: [v('p'), { type: 'string', value: 'a' }, { type: 'string', value: 'b' }],
+      kind: 'complete',
+      assign: false,
+    });
     expect(rule('f(x)', true).head).toEqual({ ref: [v('f')], kind: 'function', args: [v('x')], assign: false });
   });
 
@@ -86,13 +90,13 @@ describe('future keywords', () => {
 
   test('importing one keyword does not enable the others', () => {
     expect(errorOf('package a\nimport future.keywords.in\np if { true }', true)).toBe(
-      'm.rego:3:3: rego_parse_error: unexpected identifier \'if\': `if` is a keyword only with `import rego.v1` or `import future.keywords.if`',
+      "m.rego:3:3: rego_parse_error: unexpected identifier 'if': `if` is a keyword only with `import rego.v1` or `import future.keywords.if`",
     );
   });
 
   test('v0 without imports explains why `in` is not understood', () => {
     expect(errorOf('package a\np { x := 1\n  x in [1] }', true)).toBe(
-      'm.rego:3:5: rego_parse_error: unexpected identifier \'in\': `in` is a keyword only with `import rego.v1` or `import future.keywords.in`',
+      "m.rego:3:5: rego_parse_error: unexpected identifier 'in': `in` is a keyword only with `import rego.v1` or `import future.keywords.in`",
     );
   });
 
@@ -101,7 +105,9 @@ describe('future keywords', () => {
   });
 
   test('in v1 keywords cannot be rule names, but are fine in refs', () => {
-    expect(errorOf('package a\nif := 1')).toBe(`m.rego:2:1: rego_parse_error: unexpected 'if', expected rule, import or end of file; ${V0_SYNTAX_HINT}`);
+    expect(errorOf('package a\nif := 1')).toBe(
+      `m.rego:2:1: rego_parse_error: unexpected 'if', expected rule, import or end of file; ${V0_SYNTAX_HINT}`,
+    );
     expect(() => parse('package a\np := input.if.contains.in')).not.toThrow();
     expect(() => parse('package a\np if contains("abc", "b")')).not.toThrow();
   });

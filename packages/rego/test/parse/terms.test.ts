@@ -145,21 +145,24 @@ describe('collections and comprehensions', () => {
     ['{a + 1: b * 2}', obj([call('plus', v('a'), n('1')), call('mul', v('b'), n('2'))])],
     ['{x + 1, 2}', set(call('plus', v('x'), n('1')), n('2'))],
     ['[a | b]', { type: 'arraycompr', term: v('a'), body: [lit(v('b'))] }],
-    ['[x | some x in xs; x > 1]', {
-      type: 'arraycompr',
-      term: v('x'),
-      body: [
-        { type: 'somein', value: v('x'), collection: v('xs'), negated: false, with: [] },
-        lit(call('gt', v('x'), n('1'))),
-      ],
-    }],
+    [
+      '[x | some x in xs; x > 1]',
+      {
+        type: 'arraycompr',
+        term: v('x'),
+        body: [{ type: 'somein', value: v('x'), collection: v('xs'), negated: false, with: [] }, lit(call('gt', v('x'), n('1')))],
+      },
+    ],
     ['{x | x := 1}', { type: 'setcompr', term: v('x'), body: [lit(call('assign', v('x'), n('1')))] }],
-    ['{k: v | k := 1\n v := 2}', {
-      type: 'objectcompr',
-      key: v('k'),
-      value: v('v'),
-      body: [lit(call('assign', v('k'), n('1'))), lit(call('assign', v('v'), n('2')))],
-    }],
+    [
+      '{k: v | k := 1\n v := 2}',
+      {
+        type: 'objectcompr',
+        key: v('k'),
+        value: v('v'),
+        body: [lit(call('assign', v('k'), n('1'))), lit(call('assign', v('v'), n('2')))],
+      },
+    ],
     ['[a | b, c]', arr(call('or', v('a'), v('b')), v('c'))],
     ['{a | b, c}', set(call('or', v('a'), v('b')), v('c'))],
     ['[[x] | x := 1]', { type: 'arraycompr', term: arr(v('x')), body: [lit(call('assign', v('x'), n('1')))] }],

@@ -13,15 +13,26 @@ function formatBody(body: Stmt[], program: Program, indent: string, out: string[
       if (op === 'const' && i === 1) parts.push(JSON.stringify(program.consts[field as number]));
       else if (op === 'callfn' && i === 0) parts.push(program.funcs[field as number].name);
       else if (Array.isArray(field) && field.length > 0 && Array.isArray(field[0])) nested = field as Stmt[];
-      else if (Array.isArray(field) && (op === 'call' || op === 'callfn' || op === 'print')) parts.push(`(${(field as number[]).map((l) => `$${l}`).join(', ')})`);
+      else if (Array.isArray(field) && (op === 'call' || op === 'callfn' || op === 'print'))
+        parts.push(`(${(field as number[]).map((l) => `$${l}`).join(', ')})`);
       else if (Array.isArray(field)) parts.push(JSON.stringify(field));
       // Numbers are locals, except these counts and slots.
-      else if (typeof field === 'number' && !(op === 'break' || op === 'arraylen' || ((op === 'withmock' || op === 'mockvalue') && i === 0))) parts.push(`$${field}`);
-      else parts.push(typeof field === 'string' && op !== 'call' && op !== 'istype' && op !== 'with' ? JSON.stringify(field) : String(field));
+      else if (
+        typeof field === 'number' &&
+        !(op === 'break' || op === 'arraylen' || ((op === 'withmock' || op === 'mockvalue') && i === 0))
+      )
+        parts.push(`$${field}`);
+      else
+        parts.push(typeof field === 'string' && op !== 'call' && op !== 'istype' && op !== 'with' ? JSON.stringify(field) : String(field));
     });
     out.push(`${indent}${op}${parts.length > 0 ? ` ${parts.join(' ')}` : ''}`);
     if (nested) formatBody(nested, program, `${indent}  `, out);
-    else if (Array.isArray(fields[fields.length - 1]) && (fields[fields.length - 1] as unknown[]).length === 0 && (op === 'block' || op === 'scan' || op === 'with' || op === 'withmock')) out.push(`${indent}  (empty)`);
+    else if (
+      Array.isArray(fields[fields.length - 1]) &&
+      (fields[fields.length - 1] as unknown[]).length === 0 &&
+      (op === 'block' || op === 'scan' || op === 'with' || op === 'withmock')
+    )
+      out.push(`${indent}  (empty)`);
   }
 }
 

@@ -10,7 +10,10 @@ import { planModules } from '../../src';
 import { formatPlan } from './format';
 
 const dir = path.join(__dirname, 'golden');
-const modules = fs.readdirSync(dir).filter((f) => f.endsWith('.rego')).sort();
+const modules = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.rego'))
+  .sort();
 
 test('there are golden plans', () => {
   expect(modules.length).toBeGreaterThan(0);

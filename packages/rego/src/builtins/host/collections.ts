@@ -10,8 +10,8 @@ export const collectionBuiltins: Record<string, Impl> = {
     if (isObject(x)) return Object.keys(x).length;
     return undefined;
   },
-  sum: (xs) => (isArray(xs) && xs.every(isNumber) ? finite((xs).reduce((s, n) => s + n, 0)) : undefined),
-  product: (xs) => (isArray(xs) && xs.every(isNumber) ? finite((xs).reduce((s, n) => s * n, 1)) : undefined),
+  sum: (xs) => (isArray(xs) && xs.every(isNumber) ? finite(xs.reduce((s, n) => s + n, 0)) : undefined),
+  product: (xs) => (isArray(xs) && xs.every(isNumber) ? finite(xs.reduce((s, n) => s * n, 1)) : undefined),
   max: (xs) => (isArray(xs) && xs.length > 0 ? clone(xs.reduce((m, v) => (compareValues(v, m) > 0 ? v : m))) : undefined),
   min: (xs) => (isArray(xs) && xs.length > 0 ? clone(xs.reduce((m, v) => (compareValues(v, m) < 0 ? v : m))) : undefined),
   sort: (xs) => (isArray(xs) ? clone([...xs].sort(compareValues)) : undefined),
@@ -32,5 +32,5 @@ export const collectionBuiltins: Record<string, Impl> = {
     const [first, ...rest] = sets;
     return clone(toSet(first.filter((x) => rest.every((s) => setHas(s, x)))));
   },
-  union: (sets) => (isArray(sets) && sets.every(isArray) ? clone(toSet((sets).flat())) : undefined),
+  union: (sets) => (isArray(sets) && sets.every(isArray) ? clone(toSet(sets.flat())) : undefined),
 };

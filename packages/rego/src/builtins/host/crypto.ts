@@ -2,7 +2,10 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Impl, isString } from './values';
 
-const digest = (algorithm: string): Impl => (s) => (isString(s) ? createHash(algorithm).update(s, 'utf8').digest('hex') : undefined);
+const digest =
+  (algorithm: string): Impl =>
+  (s) =>
+    isString(s) ? createHash(algorithm).update(s, 'utf8').digest('hex') : undefined;
 
 const hmac =
   (algorithm: string): Impl =>

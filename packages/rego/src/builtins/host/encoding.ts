@@ -204,7 +204,8 @@ export const encodingBuiltins: Record<string, Impl> = {
   'hex.encode': (s) => (isString(s) ? utf8(s).toString('hex') : undefined),
   'hex.decode': (s) => {
     if (!isString(s)) return undefined;
-    if (!/^(?:[0-9A-Fa-f]{2})*$/.test(s)) fail('hex.decode', s.length % 2 ? 'encoding/hex: odd length hex string' : 'encoding/hex: invalid byte');
+    if (!/^(?:[0-9A-Fa-f]{2})*$/.test(s))
+      fail('hex.decode', s.length % 2 ? 'encoding/hex: odd length hex string' : 'encoding/hex: invalid byte');
     return text(Buffer.from(s, 'hex'));
   },
   'json.marshal': (v) => (v === undefined ? undefined : goJson(v)),

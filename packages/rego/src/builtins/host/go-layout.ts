@@ -9,15 +9,41 @@ import { BoundedCache } from './bounded-cache';
 import { Zone } from './zones';
 
 type Std =
-  | 'LongMonth' | 'Month' | 'NumMonth' | 'ZeroMonth'
-  | 'LongWeekDay' | 'WeekDay'
-  | 'Day' | 'UnderDay' | 'ZeroDay' | 'UnderYearDay' | 'ZeroYearDay'
-  | 'Hour' | 'Hour12' | 'ZeroHour12'
-  | 'Minute' | 'ZeroMinute' | 'Second' | 'ZeroSecond'
-  | 'LongYear' | 'Year' | 'PM' | 'pm' | 'TZ'
-  | 'ISO8601TZ' | 'ISO8601SecondsTZ' | 'ISO8601ShortTZ' | 'ISO8601ColonTZ' | 'ISO8601ColonSecondsTZ'
-  | 'NumTZ' | 'NumSecondsTZ' | 'NumShortTZ' | 'NumColonTZ' | 'NumColonSecondsTZ'
-  | 'FracSecond0' | 'FracSecond9';
+  | 'LongMonth'
+  | 'Month'
+  | 'NumMonth'
+  | 'ZeroMonth'
+  | 'LongWeekDay'
+  | 'WeekDay'
+  | 'Day'
+  | 'UnderDay'
+  | 'ZeroDay'
+  | 'UnderYearDay'
+  | 'ZeroYearDay'
+  | 'Hour'
+  | 'Hour12'
+  | 'ZeroHour12'
+  | 'Minute'
+  | 'ZeroMinute'
+  | 'Second'
+  | 'ZeroSecond'
+  | 'LongYear'
+  | 'Year'
+  | 'PM'
+  | 'pm'
+  | 'TZ'
+  | 'ISO8601TZ'
+  | 'ISO8601SecondsTZ'
+  | 'ISO8601ShortTZ'
+  | 'ISO8601ColonTZ'
+  | 'ISO8601ColonSecondsTZ'
+  | 'NumTZ'
+  | 'NumSecondsTZ'
+  | 'NumShortTZ'
+  | 'NumColonTZ'
+  | 'NumColonSecondsTZ'
+  | 'FracSecond0'
+  | 'FracSecond9';
 
 type Chunk = { lit: string } | { std: Std; digits?: number; sep?: string };
 
@@ -53,7 +79,14 @@ function stdAt(layout: string, i: number): [Chunk, number] | undefined {
       return undefined;
     case '0': {
       const next = rest[1];
-      const zeroStd: Record<string, Std> = { '1': 'ZeroMonth', '2': 'ZeroDay', '3': 'ZeroHour12', '4': 'ZeroMinute', '5': 'ZeroSecond', '6': 'Year' };
+      const zeroStd: Record<string, Std> = {
+        '1': 'ZeroMonth',
+        '2': 'ZeroDay',
+        '3': 'ZeroHour12',
+        '4': 'ZeroMinute',
+        '5': 'ZeroSecond',
+        '6': 'Year',
+      };
       if (next !== undefined && zeroStd[next]) return [{ std: zeroStd[next] }, 2];
       if (rest.startsWith('002')) return [{ std: 'ZeroYearDay' }, 3];
       return undefined;
@@ -107,7 +140,7 @@ export function chunks(layout: string): Chunk[] {
 function splitLayout(layout: string): Chunk[] {
   const out: Chunk[] = [];
   let lit = '';
-  for (let i = 0; i < layout.length; ) {
+  for (let i = 0; i < layout.length;) {
     const hit = stdAt(layout, i);
     if (hit) {
       if (lit) out.push({ lit });
@@ -337,7 +370,9 @@ function signedOffsetLength(value: string): number {
 /** time.Parse(layout, value): the instant, in UTC unless the text carries a numeric offset. */
 export function parseTime(layout: string, input: string): Moment {
   const bad = (what?: string): never => {
-    throw new LayoutParseError(`parsing time ${JSON.stringify(input)} as ${JSON.stringify(layout)}${what ? `: ${what}` : ': cannot parse'}`);
+    throw new LayoutParseError(
+      `parsing time ${JSON.stringify(input)} as ${JSON.stringify(layout)}${what ? `: ${what}` : ': cannot parse'}`,
+    );
   };
   const cs = chunks(layout);
   let value = input;

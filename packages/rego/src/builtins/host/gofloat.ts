@@ -81,7 +81,9 @@ function fixedForm(digits: string, exp: number, decimals: number): string {
 /** %f / %F: `prec` digits after the point (default 6). */
 export function formatF(x: number, prec: number): string {
   const { d, e } = exactDecimal(x);
-  const r = scaleRound(d, prec + e).toString().padStart(prec + 1, '0');
+  const r = scaleRound(d, prec + e)
+    .toString()
+    .padStart(prec + 1, '0');
   const intPart = r.slice(0, r.length - prec);
   return sign(x) + (prec > 0 ? `${intPart}.${r.slice(r.length - prec)}` : intPart);
 }

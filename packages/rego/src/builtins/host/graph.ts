@@ -8,7 +8,13 @@ import { Impl, clone, isArray, isObject, toSet, type JsonObject } from './values
 /** A value's identity for the visited sets: JSON with object keys sorted. */
 function keyOf(v: unknown): string {
   return JSON.stringify(v, (_k, value: unknown) =>
-    isObject(value) ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]])) : value,
+    isObject(value)
+      ? Object.fromEntries(
+          Object.keys(value)
+            .sort()
+            .map((k) => [k, value[k]]),
+        )
+      : value,
   );
 }
 

@@ -67,7 +67,13 @@ function loadJson(value: unknown): unknown {
 
 /** gojsonschema's field: the instance path dotted, `(root)` for the document itself. */
 function fieldOf(instancePath: string, extra?: string): string {
-  const segments = instancePath === '' ? [] : instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments =
+    instancePath === ''
+      ? []
+      : instancePath
+          .slice(1)
+          .split('/')
+          .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) segments.push(extra);
   return segments.length === 0 ? '(root)' : segments.join('.');
 }
@@ -110,7 +116,10 @@ function describe(e: ErrorObject, document: unknown): { type: string; field: str
       return at('invalid_type', `Invalid type. Expected: ${expected}, given: ${typeName(valueAt(document, e.instancePath))}`);
     }
     case 'enum':
-      return at('enum', `${field} must be one of the following: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
+      return at(
+        'enum',
+        `${field} must be one of the following: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      );
     case 'const':
       return at('const', `${field} does not match: ${JSON.stringify(p.allowedValue)}`);
     case 'minLength':
@@ -143,7 +152,11 @@ function describe(e: ErrorObject, document: unknown): { type: string; field: str
     case 'maxProperties':
       return at('array_max_properties', `Must have at most ${String(p.limit)} properties`);
     case 'additionalProperties':
-      return at('additional_property_not_allowed', `Additional property ${String(p.additionalProperty)} is not allowed`, fieldOf(e.instancePath, String(p.additionalProperty)));
+      return at(
+        'additional_property_not_allowed',
+        `Additional property ${String(p.additionalProperty)} is not allowed`,
+        fieldOf(e.instancePath, String(p.additionalProperty)),
+      );
     case 'dependencies':
     case 'dependentRequired':
       return at('missing_dependency', `Has a dependency on ${String(p.deps)}`);

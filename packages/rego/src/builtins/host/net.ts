@@ -111,7 +111,7 @@ function formatIPv6(v: bigint): string {
   const groups = Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(112 - 16 * i)) & 0xffffn));
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -205,6 +205,6 @@ export const netBuiltins: Record<string, Impl> = {
   },
   'net.cidr_merge': (xs) => {
     if (!isArray(xs) || !xs.every(isString)) return undefined;
-    return toSet(mergeNetworks((xs).map(mergeInput)));
+    return toSet(mergeNetworks(xs.map(mergeInput)));
   },
 };

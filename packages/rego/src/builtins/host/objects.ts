@@ -284,8 +284,7 @@ export const objectBuiltins: Record<string, Impl> = {
   },
   'object.keys': (obj) => (isObject(obj) ? toSet(Object.keys(obj)) : undefined),
   'object.union': (a, b) => (isObject(a) && isObject(b) ? clone(unionObjects(a, b)) : undefined),
-  'object.union_n': (objs) =>
-    isArray(objs) && objs.every(isObject) ? clone((objs).reduce(unionObjects, {})) : undefined,
+  'object.union_n': (objs) => (isArray(objs) && objs.every(isObject) ? clone(objs.reduce(unionObjects, {})) : undefined),
   'object.remove': (obj, keys) => {
     const list = keyList(keys);
     if (!isObject(obj) || list === undefined) return undefined;

@@ -222,8 +222,10 @@ export const regexBuiltins: Record<string, Impl> = {
   },
   'regex.template_match': (template, value, open, close) => {
     if (!isString(template) || !isString(value) || !isString(open) || !isString(close)) return undefined;
-    if (Buffer.byteLength(open) !== 1) fail('regex.template_match', `start delimiter has to be exactly one character long but is ${Buffer.byteLength(open)} long`);
-    if (Buffer.byteLength(close) !== 1) fail('regex.template_match', `end delimiter has to be exactly one character long but is ${Buffer.byteLength(close)} long`);
+    if (Buffer.byteLength(open) !== 1)
+      fail('regex.template_match', `start delimiter has to be exactly one character long but is ${Buffer.byteLength(open)} long`);
+    if (Buffer.byteLength(close) !== 1)
+      fail('regex.template_match', `end delimiter has to be exactly one character long but is ${Buffer.byteLength(close)} long`);
     const re = cachedTemplate(template, open, close);
     if (re instanceof Error) fail('regex.template_match', re.message);
     return re.test(value);

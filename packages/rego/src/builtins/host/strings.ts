@@ -131,14 +131,9 @@ export const stringBuiltins: Record<string, Impl> = {
   trim: cutsetTrim(true, true),
   trim_left: cutsetTrim(true, false),
   trim_right: cutsetTrim(false, true),
-  trim_prefix: (s, prefix) =>
-    isString(s) && isString(prefix) ? (s.startsWith(prefix) ? s.slice(prefix.length) : s) : undefined,
+  trim_prefix: (s, prefix) => (isString(s) && isString(prefix) ? (s.startsWith(prefix) ? s.slice(prefix.length) : s) : undefined),
   trim_suffix: (s, suffix) =>
-    isString(s) && isString(suffix)
-      ? suffix !== '' && s.endsWith(suffix)
-        ? s.slice(0, s.length - suffix.length)
-        : s
-      : undefined,
+    isString(s) && isString(suffix) ? (suffix !== '' && s.endsWith(suffix) ? s.slice(0, s.length - suffix.length) : s) : undefined,
   trim_space: (s) => (isString(s) ? trimRunes(s, isGoSpace, true, true) : undefined),
   'strings.replace_n': (patterns, s) => {
     if (!isObject(patterns) || !isString(s)) return undefined;
@@ -170,4 +165,3 @@ export const stringBuiltins: Record<string, Impl> = {
     return s.split(sub).length - 1;
   },
 };
-

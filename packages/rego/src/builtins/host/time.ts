@@ -125,8 +125,8 @@ function parseWith(builtin: string, layout: string, value: string): number | big
 const DURATION_UNITS: Record<string, bigint> = {
   ns: 1n,
   us: 1_000n,
-  'µs': 1_000n, // U+00B5 micro sign
-  'μs': 1_000n, // U+03BC Greek mu
+  µs: 1_000n, // U+00B5 micro sign
+  μs: 1_000n, // U+03BC Greek mu
   ms: 1_000_000n,
   s: 1_000_000_000n,
   m: 60_000_000_000n,
@@ -201,12 +201,17 @@ function diff(a: ZonedTime, b: ZonedTime): number[] {
 
 /** The builtins here whose integer results may be a bigint (exactInt). */
 export const BIGINT_RESULTS: ReadonlySet<string> = new Set([
-  'time.now_ns', 'time.parse_ns', 'time.parse_rfc3339_ns', 'time.parse_duration_ns', 'time.add_date',
+  'time.now_ns',
+  'time.parse_ns',
+  'time.parse_rfc3339_ns',
+  'time.parse_duration_ns',
+  'time.add_date',
 ]);
 
 export const timeBuiltins: Record<string, Impl> = {
   'time.now_ns': () => exactInt(BigInt(nowMs()) * 1_000_000n),
-  'time.parse_ns': (layout, value) => (isString(layout) && isString(value) ? parseWith('time.parse_ns', layoutFor(layout), value) : undefined),
+  'time.parse_ns': (layout, value) =>
+    isString(layout) && isString(value) ? parseWith('time.parse_ns', layoutFor(layout), value) : undefined,
   'time.parse_rfc3339_ns': (value) => (isString(value) ? parseWith('time.parse_rfc3339_ns', NAMED_LAYOUTS.RFC3339, value) : undefined),
   'time.parse_duration_ns': (s) => {
     if (!isString(s)) return undefined;

@@ -158,7 +158,14 @@ const signingInput = (t: EncodedToken): Buffer => Buffer.from(`${t.header}.${t.p
  * OPA's key selection: with a `kid` in the header that some key carries, only that key is tried;
  * otherwise every key is, except JWKs whose own `alg` differs from the header's.
  */
-function verifyWithKeys(alg: Algorithm, headerAlg: string, kid: string, keys: VerificationKey[], token: EncodedToken, sig: Buffer): boolean {
+function verifyWithKeys(
+  alg: Algorithm,
+  headerAlg: string,
+  kid: string,
+  keys: VerificationKey[],
+  token: EncodedToken,
+  sig: Buffer,
+): boolean {
   const data = signingInput(token);
   if (kid !== '') {
     const byKid = keys.find((k) => k.kid === kid);
