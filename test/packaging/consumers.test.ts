@@ -46,6 +46,7 @@ const EXPORTS: Record<string, string[]> = {
     'fileDigest',
     'formatTestReport',
     'hostBuiltins',
+    'mergeBundleData',
     'normaliseEntrypoint',
     'parseModule',
     'parseQuery',

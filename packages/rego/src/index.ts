@@ -25,6 +25,8 @@ export { readBundle, writeBundle, BundleError } from './bundle';
 // Signed bundles (`.signatures.json`, as OPA writes and checks them): signing here, verification in @opa-jwt/core,
 // which reads the tar's files and hashes them the same way.
 export { signBundle, readTar, fileDigest, SIGNATURES_FILE, SignatureFormatError } from './bundle';
+// Data files placed at their paths, as a bundle's loader must (for loaders that read the files themselves).
+export { mergeData as mergeBundleData } from './bundle';
 export type { SigningOptions } from './bundle';
 export type { Bundle, BundleManifest } from './bundle';
 // Rego unit tests (`test_` rules) run like `opa test`, on the stock SDK.

@@ -4,7 +4,7 @@
  * documents placed by folder (`data.json`, `data.yaml`). Nothing here is activated: see activation.ts.
  */
 import { gunzipSync } from 'node:zlib';
-import { readTar, SIGNATURES_FILE } from '@opa-jwt/rego';
+import { BundleError, mergeBundleData, readTar, SIGNATURES_FILE } from '@opa-jwt/rego';
 import { parse as parseYaml } from 'yaml';
 import type { BundleConfig, KeyConfig } from './config';
 import { verifyBundle } from './signing';
@@ -28,31 +28,6 @@ export class BundleContentError extends Error {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function place(target: Record<string, unknown>, segments: string[], value: unknown, file: string): void {
-  if (segments.length === 0) {
-    if (!isObject(value)) throw new BundleContentError(`/${file}: the root data document must be an object`);
-    merge(target, value, file);
-    return;
-  }
-  let node = target;
-  for (const segment of segments.slice(0, -1)) {
-    const next = node[segment];
-    if (next === undefined) node = node[segment] = {};
-    else if (isObject(next)) node = next;
-    else throw new BundleContentError(`/${file}: conflicts with data at ${segments.join('/')}`);
-  }
-  merge(node, { [segments[segments.length - 1]]: value }, file);
-}
-
-function merge(target: Record<string, unknown>, source: Record<string, unknown>, file: string): void {
-  for (const [key, value] of Object.entries(source)) {
-    const existing = target[key];
-    if (existing === undefined) target[key] = value;
-    else if (isObject(existing) && isObject(value)) merge(existing, value, file);
-    else throw new BundleContentError(`/${file}: key "${key}" is already defined by another data file`);
-  }
 }
 
 /** Reads and (when configured) verifies a bundle archive; throws with the reason when it is not usable. */
@@ -115,7 +90,11 @@ export async function openBundle(archive: Buffer, config: BundleConfig, keys: Ma
       } catch (error) {
         throw new BundleContentError(`/${name}: ${(error as Error).message}`);
       }
-      place(data, segments.slice(0, -1), value, name);
+      try {
+        mergeBundleData(data, segments.slice(0, -1), value, name);
+      } catch (error) {
+        throw error instanceof BundleError ? new BundleContentError(error.message) : error;
+      }
     } else if (base.endsWith('.rego') && !base.endsWith('_test.rego')) {
       modules.push({ path: `${config.name}/${name}`, source: content.toString('utf8') });
     }

@@ -171,8 +171,11 @@ function readManifest(content: Buffer | undefined): BundleManifest {
   return { ...manifest, revision: typeof manifest.revision === 'string' ? manifest.revision : '' };
 }
 
-/** Puts `value` at `segments` under `target`, as OPA does for each directory's data.json; clashes are errors. */
-function mergeData(target: Record<string, unknown>, segments: string[], value: unknown, file: string): void {
+/**
+ * Puts `value` at `segments` under `target`, as OPA does for each directory's data.json; clashes are BundleErrors
+ * naming `file`. Also used by loaders that read a bundle's files themselves (@opa-jwt/core's bundle polling).
+ */
+export function mergeData(target: Record<string, unknown>, segments: string[], value: unknown, file: string): void {
   if (segments.length === 0) {
     if (!isObject(value)) throw new BundleError(`/${file}: the root data document must be an object`);
     mergeObjects(target, value, file);
