@@ -114,12 +114,17 @@ const b64url = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('
         'clearTimeout',
       ],
     });
+    // Nanoseconds past 2^53 reach JavaScript as the nearest double of the exact value: compare with that.
+    const nanosAt = (ms: number): number => Number(BigInt(ms) * 1_000_000n);
+    const start = 1_700_000_000_000;
     try {
+      jest.setSystemTime(start);
       const first = read();
-      jest.setSystemTime(Date.now() + 5);
+      expect(first).toBe(nanosAt(start));
+      jest.setSystemTime(start + 5);
       expect(read()).toBe(first); // same synchronous run: the clock is read once
       await Promise.resolve();
-      expect(read()).toBe(first + 5_000_000);
+      expect(read()).toBe(nanosAt(start + 5));
     } finally {
       jest.useRealTimers();
     }
