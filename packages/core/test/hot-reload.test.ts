@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { CoreRequest } from '../src/contract';
 import { OpaJwtAuthorizer } from '../src/authorizer';
 import type { AuthorizerOptions } from '../src/options';
+import { fakeDateOnly } from '../../../test/support/clock';
 import { AUDIENCE, recordingLogger, startIssuer, type Recorded, type TestIssuer } from '../../../test/support/issuer';
 
 const allowAll = 'package authz\n\ndefault allow := false\n\nallow if input.method == "GET"\n';
@@ -66,24 +67,6 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** What the policy store logs when it acted on a change (reloaded, could not load, recovered); not per-request logs. */
 const aboutPolicy = (record: Recorded) => /polic/i.test(record.message ?? '');
-
-/** Fakes Date alone (timers and I/O stay real): a test moves the clock past a cooldown with jest.setSystemTime. */
-function fakeDateOnly(): void {
-  jest.useFakeTimers({
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-  });
-}
 
 /** An authorizer on `policy` (watched unless `options` say otherwise), not awaited: `ready()` may reject. */
 function create(policy: string, options: Partial<AuthorizerOptions> = {}) {

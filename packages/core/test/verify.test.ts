@@ -8,6 +8,7 @@ import { InvalidTokenError } from '../src/errors';
 import type { AuthorizerOptions } from '../src/options';
 import { VerifiedTokenCache } from '../src/token-cache';
 import type { TokenVerifier } from '../src/verify';
+import { fakeDateOnly } from '../../../test/support/clock';
 import { AUDIENCE, makeKey, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 import { startVerifier } from './helpers/verifier';
 
@@ -220,19 +221,7 @@ describe('verified-token cache', () => {
   test('entries honour exp (with the clock tolerance) and nbf', async () => {
     const { verifier } = await verifierFor({ clockTolerance: 0 });
     // Only Date is moved: the key set was fetched above, and the cache and jose read the time from Date.now().
-    jest.useFakeTimers({
-      doNotFake: [
-        'nextTick',
-        'setImmediate',
-        'queueMicrotask',
-        'hrtime',
-        'performance',
-        'setTimeout',
-        'clearTimeout',
-        'setInterval',
-        'clearInterval',
-      ],
-    });
+    fakeDateOnly();
     try {
       const start = Math.ceil(Date.now() / 1000) * 1000; // on a whole second: exp is start + 1 s exactly
       jest.setSystemTime(start);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { BuiltinError, hostBuiltins } from '../../src/builtins';
+import { fakeDateOnly } from '../../../../test/support/clock';
 import { compile } from '../../src';
 
 const RUNTIME = path.join(__dirname, '..', '..', 'runtime', 'build', 'runtime.wasm');
@@ -100,20 +101,7 @@ const b64url = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('
     const clock = await loadPolicy(wasm, undefined, hostBuiltins);
     const read = (): number => (clock.evaluate({}, 'clock/now') as Array<{ result: number }>)[0].result;
     // Only Date is faked: the per-evaluation cache is cleared on a (real) microtask.
-    jest.useFakeTimers({
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
+    fakeDateOnly();
     // Nanoseconds past 2^53 reach JavaScript as the nearest double of the exact value: compare with that.
     const nanosAt = (ms: number): number => Number(BigInt(ms) * 1_000_000n);
     const start = 1_700_000_000_000;
