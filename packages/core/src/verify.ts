@@ -83,12 +83,19 @@ export class TokenVerifier {
    * every check of `verify` (size included) are remembered.
    */
   cached(token: string): VerifiedToken | undefined {
-    const cached = this.cache.get(token, Math.floor(Date.now() / 1000));
+    const remembered = this.remembered(token);
     // A revoked token takes the slow path, which refuses (and logs) it.
-    if (cached === undefined || cached.revoked) return undefined;
+    return remembered?.revoked ? undefined : remembered;
+  }
+
+  /** The cache entry of a token whose time checks pass and whose issuer's keys are still usable, revoked or not. */
+  private remembered(token: string): VerifiedToken | undefined {
+    const cached = this.cache.get(token, Math.floor(Date.now() / 1000));
+    if (cached === undefined) return undefined;
     const issuers = this.issuers;
-    for (let i = 0; i < issuers.length; i++)
+    for (let i = 0; i < issuers.length; i++) {
       if (issuers[i].label === cached.issuerLabel) return issuers[i].keysUsable() ? cached : undefined;
+    }
     return undefined;
   }
 
@@ -97,9 +104,8 @@ export class TokenVerifier {
     if (Buffer.byteLength(token) > this.options.maxTokenSize) {
       throw new InvalidTokenError('oversized', `the token is larger than ${this.options.maxTokenSize} bytes`);
     }
-    const now = Math.floor(Date.now() / 1000);
-    const cached = this.cache.get(token, now);
-    if (cached && this.issuers.find((issuer) => issuer.label === cached.issuerLabel)?.keysUsable()) {
+    const cached = this.remembered(token);
+    if (cached) {
       if (cached.revoked) throw revokedError();
       return cached;
     }
