@@ -264,10 +264,8 @@ export class OpaJwtAuthorizer implements Authorizer {
       return this.decideEnriched(request, route, target, extracted, verified, timings);
     const inputStart = nowNs();
     const input = buildInput(request, verified, target);
-    // The document is exactly what buildInput made: its token part may be the text remembered with the token.
-    const json = serialisedWithToken(input, verified);
     timings.inputNs = elapsedNs(inputStart);
-    return this.evaluateAndAnswer(request, route, input, json, extracted, verified, timings, true);
+    return this.evaluateAndAnswer(request, route, input, extracted, verified, timings, 'built');
   }
 
   private async decideEnriched(
@@ -302,32 +300,48 @@ export class OpaJwtAuthorizer implements Authorizer {
         throw new PolicyEvaluationError({ cause: error });
       }
     }
-    // A hook may have changed any part, the token's too: serialised whole. One that does not serialise (a hook's
-    // BigInt or cycle) takes the SDK's own path, to fail there as before.
-    const json = this.options.input ? serialised(input) : serialisedWithToken(input, verified);
     timings.inputNs = elapsedNs(inputStart);
-    return this.evaluateAndAnswer(request, route, input, json, extracted, verified, timings);
+    return this.evaluateAndAnswer(request, route, input, extracted, verified, timings, this.options.input ? 'hooked' : 'enriched');
   }
 
+  /**
+   * `made`: how the document came to be. `built`: buildInput's alone (fresh objects, apart from the token's, see
+   * `logDecision`); `enriched`: with protocol members added; `hooked`: through the `input` hook, which may have
+   * changed any part, the token's too, so that no text remembered with the token is used for it.
+   */
   private evaluateAndAnswer(
     request: CoreRequest,
     route: RouteOverrides | undefined,
     input: PolicyInput,
-    json: string | undefined,
     extracted: ExtractedToken | undefined,
     verified: VerifiedToken | undefined,
     timings: Timings,
-    /** The document is buildInput's alone: fresh objects, apart from the token's (see `logDecision`). */
-    ownInput = false,
+    made: 'built' | 'enriched' | 'hooked',
   ): Outcome {
     const policy = this.policies.current;
     if (!policy) throw new PolicyEvaluationError({ cause: new Error('no policy is loaded') });
     const entrypoint = route?.entrypoint === undefined ? policy.defaultEntrypoint : this.routeEntrypoint(route.entrypoint);
     const decisionId = newDecisionId();
+    // The text the policy is given: only the parts it can read when the module says which (input-writer.ts), else
+    // the whole document, which the decision log then reuses. A document that does not serialise (a hook's BigInt
+    // or cycle) takes the SDK's own path, to fail there.
+    const textStart = nowNs();
+    const hooked = made === 'hooked';
+    let json: string | undefined;
+    let wholeJson: string | undefined;
+    if (policy.inputWriter) {
+      try {
+        json = policy.inputWriter(input, hooked ? undefined : tokenPartTexts(verified));
+      } catch {
+        json = undefined;
+      }
+    } else {
+      json = wholeJson = hooked ? serialised(input) : serialisedWithToken(input, verified);
+    }
+    timings.inputNs += elapsedNs(textStart);
     const evalStart = nowNs();
     let evaluation: Evaluation | undefined;
     let failure: Error | undefined;
-    // Serialised once, for the policy and for the decision log (which would otherwise serialise it again).
     try {
       evaluation = json === undefined ? policy.evaluate(input, entrypoint) : policy.evaluateJson(json, entrypoint);
     } catch (error) {
@@ -339,7 +353,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     const decision: Decision = { allowed: interpretation.allowed, result: evaluation?.value, decisionId };
     if (interpretation.externalMessage !== undefined) decision.externalMessage = interpretation.externalMessage;
     if (interpretation.internalMessage !== undefined) decision.internalMessage = interpretation.internalMessage;
-    this.logDecision(request, input, json, entrypoint, decision, failure, timings, ownInput ? verified : null);
+    this.logDecision(request, input, wholeJson, entrypoint, decision, failure, timings, made === 'built' ? verified : null);
     const idHeader: Record<string, string> = this.options.decisionIdHeader ? { [this.options.decisionIdHeader]: decisionId } : {};
 
     if (failure) {
@@ -519,7 +533,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (!toLogger && !onDecision && !toFleet) return;
     let redacted: { input: unknown; masked: string[]; secrets: string[] };
     try {
-      redacted = owned === null || json === undefined ? redactInput(input, json) : redactInPlace(ownedCopy(input, owned));
+      redacted = owned === null ? redactInput(input, json) : redactInPlace(ownedCopy(input, owned));
     } catch (error) {
       redacted = { input: '[input could not be serialised]', masked: [], secrets: [] };
       logger.warn(errorFields(error), 'opa-jwt: decision log input could not be serialised');
@@ -558,6 +572,18 @@ export class OpaJwtAuthorizer implements Authorizer {
 
 /** `JSON.stringify({header, payload})` of each verified token, made once: the token cache keeps handing out the same object. */
 const tokenJson = new WeakMap<VerifiedToken, string>();
+
+/** The same for the header and the payload on their own, for policies given only the parts they read. */
+const partTexts = new WeakMap<object, string>();
+
+/** `partTexts`, holding the texts of `verified`'s header and payload. */
+function tokenPartTexts(verified: VerifiedToken | undefined): WeakMap<object, string> {
+  if (verified !== undefined && !partTexts.has(verified.payload)) {
+    partTexts.set(verified.payload, JSON.stringify(verified.payload));
+    partTexts.set(verified.header, JSON.stringify(verified.header));
+  }
+  return partTexts;
+}
 
 /**
  * `JSON.stringify(input)` for a document as `buildInput` made it (its `jwt` member last, holding the token's own

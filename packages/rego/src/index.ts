@@ -8,6 +8,8 @@ import type { Program } from './plan/ir';
 import { compileModules } from './compile';
 import { emitWasm } from './emit';
 import { RegoCompileError } from './errors';
+import { inputReads, type InputReads } from './plan/input-reads';
+import { isDeterministic } from './plan/determinism';
 
 export { parseModule, parseQuery } from './parse';
 export { RegoCompileError, RegoCompileErrors } from './errors';
@@ -20,6 +22,9 @@ export { RuntimeNotBuiltError } from './emit';
 // How a host bounds evaluations of the modules this compiler makes (see src/emit/budget.ts).
 export { EVALUATION_BUDGET_BUILTIN, EVALUATION_BUDGET_ARM } from './emit';
 export type { Program } from './plan/ir';
+export { inputReads, projectInput } from './plan/input-reads';
+export type { InputReads } from './plan/input-reads';
+export { isDeterministic } from './plan/determinism';
 // OPA bundle (.tar.gz) reading and writing, for loaders such as @opa-jwt/core's `policy:` option.
 export { readBundle, writeBundle, BundleError } from './bundle';
 // Signed bundles (`.signatures.json`, as OPA writes and checks them): signing here, verification in @opa-jwt/core,
@@ -54,6 +59,10 @@ export interface CompileResult {
   /** Entry point names as the SDK knows them (`pkg/rule`). */
   entrypoints: string[];
   plan: Program;
+  /** The parts of the input the entry points can read (see `inputReads`): a host may pass only those. */
+  inputReads: InputReads;
+  /** Same input and data, same answer, no other effect (see `isDeterministic`): a host may remember answers. */
+  deterministic: boolean;
 }
 
 /** Parse and plan, without emitting wasm (for tools and tests of the planner). */
@@ -70,5 +79,5 @@ export function planModules(opts: CompileOptions): { plan: Program; entrypoints:
 
 export function compile(opts: CompileOptions): CompileResult {
   const { plan, entrypoints } = planModules(opts);
-  return { wasm: emitWasm(plan), entrypoints, plan };
+  return { wasm: emitWasm(plan), entrypoints, plan, inputReads: inputReads(plan), deterministic: isDeterministic(plan) };
 }

@@ -15,12 +15,20 @@
  *   beyond what the plan and data occupy gets the instance replaced by a fresh one of the same compiled module,
  *   with the same data, so one hostile request cannot keep the process at gigabytes. The memory also has a
  *   maximum below 2 GiB, where the SDK's pointers would turn negative: growing past it fails the evaluation.
+ *
+ * A deterministic module of our compiler (no clock, randomness or print: the same input and data always give the
+ * same answer) has its answers remembered per entrypoint and input text, a bounded number of them: the input text
+ * holds only the parts the policy can read (input-writer.ts), so requests that differ only in what the policy
+ * ignores (another request id, another header) get the answer without evaluating again. Each engine (one policy
+ * version with its data) has its own; answers are kept as text and parsed for each request, so no caller can
+ * change another's.
  */
 import { loadPolicy, loadPolicySync, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
-import { EVALUATION_BUDGET_ARM, EVALUATION_BUDGET_BUILTIN, hostBuiltins, entrypointHint, normaliseEntrypoint } from '@opa-jwt/rego';
+import { EVALUATION_BUDGET_ARM, EVALUATION_BUDGET_BUILTIN, hostBuiltins, entrypointHint, normaliseEntrypoint, type InputReads } from '@opa-jwt/rego';
 import { PolicyLoadError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import type { PolicyArtifact } from './source';
+import { inputWriter, type InputWriter } from './input-writer';
 
 /** The policy's answer: `defined: false` when the rule was undefined (the SDK's empty result set). */
 export interface Evaluation {
@@ -80,8 +88,21 @@ export function mergeData(base: Record<string, unknown>, override: Record<string
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
-const TRUE_RESULT = utf8.encode('[{"result":true}]');
-const EMPTY_RESULT = utf8.encode('[]');
+const TRUE_RESULT_TEXT = '[{"result":true}]';
+const EMPTY_RESULT_TEXT = '[]';
+const TRUE_RESULT = utf8.encode(TRUE_RESULT_TEXT);
+const EMPTY_RESULT = utf8.encode(EMPTY_RESULT_TEXT);
+
+/** A result set from its text: the two most common ones without parsing, and always a fresh value. */
+function resultSetOf(text: string): unknown {
+  if (text === TRUE_RESULT_TEXT) return [{ result: true }];
+  if (text === EMPTY_RESULT_TEXT) return [];
+  return JSON.parse(text);
+}
+
+/** The answers an engine remembers, and the longest input text it remembers one for. */
+const MAX_REMEMBERED_ANSWERS = 10_000;
+const MAX_REMEMBERED_INPUT_LENGTH = 4096;
 
 function matches(view: Uint8Array, at: number, bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (view[at + i] !== bytes[i]) return false;
@@ -135,6 +156,16 @@ export class PolicyEngine {
   private readonly direct: boolean;
   /** A view of the instance's memory, made again when the memory grows (which detaches the old buffer). */
   private memoryView: Uint8Array | undefined;
+  /**
+   * Writes the input text with only the parts the policy can read (modules of our compiler); undefined when the
+   * policy is given the whole document.
+   */
+  readonly inputWriter: InputWriter | undefined;
+  /** Per entrypoint: input text → result set text, for deterministic modules; undefined for the others. */
+  private readonly answers: Map<string, Map<string, string>> | undefined;
+  private rememberedCount = 0;
+  /** Evaluations answered from `answers` (for tests and the benchmarks). */
+  answersReused = 0;
 
   private constructor(
     private readonly module: CompiledModule,
@@ -149,7 +180,11 @@ export class PolicyEngine {
     readonly defaultEntrypoint: string,
     readonly description: string,
     readonly fingerprint: string,
+    inputReads: InputReads | undefined,
+    deterministic: boolean,
   ) {
+    this.inputWriter = inputWriter(inputReads);
+    this.answers = deterministic ? new Map() : undefined;
     this.policy = first;
     this.interruptible = armBudget(first);
     this.baselineBytes = memoryOf(first);
@@ -211,6 +246,8 @@ export class PolicyEngine {
       defaultEntrypoint,
       artifact.description,
       artifact.fingerprint,
+      artifact.inputReads,
+      artifact.deterministic === true,
     );
     holder.engine = engine;
     return engine;
@@ -270,6 +307,12 @@ export class PolicyEngine {
    * the one-value set `[{"result":true}]` (or `[]`) is not parsed at all.
    */
   private evaluateDirect(json: string, name: string): unknown {
+    const answers = this.answers?.get(name);
+    const remembered = answers?.get(json);
+    if (remembered !== undefined) {
+      this.answersReused++;
+      return resultSetOf(remembered);
+    }
     const policy = this.policy as unknown as DirectPolicy;
     const memory = policy.mem;
     const inputAddr = policy.dataHeapPtr;
@@ -300,9 +343,24 @@ export class PolicyEngine {
     const end = view.indexOf(0, resultAddr);
     if (end === -1) throw new EvaluationFailure('the module returned an unterminated result');
     const length = end - resultAddr;
-    if (length === TRUE_RESULT.length && matches(view, resultAddr, TRUE_RESULT)) return [{ result: true }];
-    if (length === EMPTY_RESULT.length && matches(view, resultAddr, EMPTY_RESULT)) return [];
-    return JSON.parse(utf8Decoder.decode(view.subarray(resultAddr, end)));
+    let text: string;
+    if (length === TRUE_RESULT.length && matches(view, resultAddr, TRUE_RESULT)) text = TRUE_RESULT_TEXT;
+    else if (length === EMPTY_RESULT.length && matches(view, resultAddr, EMPTY_RESULT)) text = EMPTY_RESULT_TEXT;
+    else text = utf8Decoder.decode(view.subarray(resultAddr, end));
+    if (this.answers !== undefined && json.length <= MAX_REMEMBERED_INPUT_LENGTH) this.remember(name, json, text);
+    return resultSetOf(text);
+  }
+
+  private remember(name: string, json: string, text: string): void {
+    // Full: start again rather than track use; the requests that repeat fill it again at once.
+    if (this.rememberedCount >= MAX_REMEMBERED_ANSWERS) {
+      this.answers!.clear();
+      this.rememberedCount = 0;
+    }
+    let answers = this.answers!.get(name);
+    if (answers === undefined) this.answers!.set(name, (answers = new Map()));
+    answers.set(json, text);
+    this.rememberedCount++;
   }
 
   /** Throws EvaluationBudgetExceeded when the running evaluation is past its deadline. */

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { compile, normaliseEntrypoint, parseModule, readBundle } from '@opa-jwt/rego';
+import type { InputReads } from '@opa-jwt/rego';
 import { PolicyLoadError } from '../errors';
 import type { PolicySpec } from '../options';
 
@@ -26,6 +27,10 @@ export interface PolicyArtifact {
   description: string;
   /** Hash of every input file: a reload whose sources did not change is skipped. */
   fingerprint: string;
+  /** The parts of the input the policy can read, when our compiler made the module (see input-writer.ts). */
+  inputReads?: InputReads;
+  /** Our compiler found the policy deterministic: its answers may be remembered per input (see engine.ts). */
+  deterministic?: boolean;
 }
 
 export interface SourceOptions {
@@ -181,6 +186,8 @@ async function compileRego(spec: Extract<PolicySpec, { kind: 'file' | 'directory
     entrypoints: result.entrypoints,
     description: `${displayPath(spec.path)} (${count} module${count === 1 ? '' : 's'} compiled)`,
     fingerprint: sources.fingerprint,
+    inputReads: result.inputReads,
+    deterministic: result.deterministic,
   };
 }
 

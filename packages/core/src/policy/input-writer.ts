@@ -1,0 +1,63 @@
+/**
+ * The policy input as JSON text, cut down to the parts the policy can read.
+ *
+ * Our compiler reports which members of the input a policy can reach (`inputReads`: a tree of member names whose
+ * leaves are values the policy may see whole). A policy that reads `input.jwt.payload` and
+ * `input.request.http.{method,path}` then gets `{"jwt":{"payload":…},"request":{"http":{"method":…,"path":…}}}`
+ * instead of every header and query parameter: less text to write and far less for the module to parse, and the
+ * same answer, since nothing it could look at is missing. Modules built elsewhere (`opa build`) come without the
+ * tree and get the whole document.
+ *
+ * The text of each kept part is exactly what `JSON.stringify(input)` would hold for it; anything that is not a
+ * plain object on the way down is written whole, which is always correct.
+ */
+import type { InputReads } from '@opa-jwt/rego';
+
+/**
+ * Writes the text the policy is given for `input`; throws what `JSON.stringify` throws (a BigInt, a cycle).
+ * `knownTexts`: texts already made for objects of the document that have not changed since (a verified token's
+ * header and payload, shared by every request that presents the token), used instead of writing them again.
+ */
+export type InputWriter = (input: unknown, knownTexts?: WeakMap<object, string>) => string | undefined;
+
+function wholeText(value: unknown, knownTexts: WeakMap<object, string> | undefined): string | undefined {
+  if (knownTexts !== undefined && typeof value === 'object' && value !== null) {
+    const known = knownTexts.get(value);
+    if (known !== undefined) return known;
+  }
+  return JSON.stringify(value);
+}
+
+const isEnumerableOwn = Object.prototype.propertyIsEnumerable;
+const tagOf = Object.prototype.toString;
+
+/** A writer for `reads`; `undefined` for "the whole document", which needs no writer of its own. */
+export function inputWriter(reads: InputReads | undefined): InputWriter | undefined {
+  if (reads === undefined || reads === true) return undefined;
+  return writerFor(reads);
+}
+
+function writerFor(reads: InputReads): InputWriter {
+  if (reads === true) return wholeText;
+  const members = Object.keys(reads).map((name) => ({ name, prefix: `${JSON.stringify(name)}:`, write: writerFor(reads[name]) }));
+  return (value, knownTexts) => {
+    // Only plain objects are cut down; arrays, primitives, boxed values and objects with toJSON are written whole.
+    if (
+      typeof value !== 'object' ||
+      value === null ||
+      Array.isArray(value) ||
+      typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
+      tagOf.call(value) !== '[object Object]'
+    )
+      return wholeText(value, knownTexts);
+    let out = '{';
+    for (const member of members) {
+      if (!isEnumerableOwn.call(value, member.name)) continue;
+      // As JSON.stringify does, members whose value has no JSON text (undefined, a function) are left out.
+      const text = member.write((value as Record<string, unknown>)[member.name], knownTexts);
+      if (text === undefined) continue;
+      out += out.length === 1 ? member.prefix + text : `,${member.prefix}${text}`;
+    }
+    return `${out}}`;
+  };
+}

@@ -1,0 +1,254 @@
+/**
+ * Which parts of the input document a plan can read: a host that knows it may hand the policy only those parts
+ * (less JSON to write and for the module to parse) and get exactly the same answer.
+ *
+ * The plan reaches the input only through the `input` statement; from there, `dot` statements with a constant
+ * string key walk down one member at a time. A value reached that way is *seen whole* as soon as it is used in
+ * any other way: compared, passed to a builtin or function, scanned, returned, put into a collection, type-tested,
+ * looked up with a key that is not a constant string, and so on. So the analysis follows every local of every
+ * function that holds a part of the input (`input`, `dot` by a constant key, `move`), to a fixed point, and
+ * records:
+ *   - every path reached by a `dot` (the member must stay present, or a lookup that succeeds would fail), and
+ *   - every path whose value is used in any other way (the whole value must stay as it is).
+ * A path reached but never used further is kept whole too (its lookup alone may be the condition). Anything the
+ * analysis does not recognise counts as a use, so it can only keep more than needed, never less.
+ *
+ * `with input.a as v` needs nothing special: the runtime writes `v` into the document it was given, and every read
+ * below `input` is recorded whatever document it meets.
+ */
+import type { Local, Program, Stmt } from './ir';
+
+/** A projection: `true` for a value needed whole; otherwise the members needed, each with its own projection. */
+export type InputReads = true | { readonly [member: string]: InputReads };
+
+type Path = readonly string[];
+
+const key = (path: Path): string => JSON.stringify(path);
+
+/** The parts of the input `plan` can read; `true` when the whole document may be read. */
+export function inputReads(plan: Program): InputReads {
+  const reached = new Map<string, Path>();
+  const whole = new Map<string, Path>();
+  for (const func of plan.funcs) analyseFunction(plan, func.body, reached, whole);
+  if (whole.has(key([]))) return true;
+  // The tree of reached paths; a leaf, or a path used whole, keeps its whole value.
+  type Node = { whole: boolean; children: Map<string, Node> };
+  const root: Node = { whole: false, children: new Map() };
+  for (const path of reached.values()) {
+    let node = root;
+    for (const member of path) {
+      let child = node.children.get(member);
+      if (!child) node.children.set(member, (child = { whole: false, children: new Map() }));
+      node = child;
+    }
+  }
+  for (const path of whole.values()) {
+    let node = root;
+    for (const member of path) node = node.children.get(member)!;
+    node.whole = true;
+  }
+  const toReads = (node: Node): InputReads => {
+    if (node.whole || node.children.size === 0) return true;
+    const out: Record<string, InputReads> = {};
+    for (const [member, child] of [...node.children].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      // defineProperty: `__proto__` is a member name like any other here.
+      Object.defineProperty(out, member, { value: toReads(child), enumerable: true, writable: true, configurable: true });
+    return out;
+  };
+  // A plan that never reads the input needs none of it: an empty object stands for "nothing".
+  if (root.children.size === 0) return {};
+  return toReads(root);
+}
+
+function analyseFunction(plan: Program, body: Stmt[], reached: Map<string, Path>, whole: Map<string, Path>): void {
+  // The constant string(s) each local may hold; a local also set by anything else is not a constant key.
+  const strings = new Map<Local, Set<string>>();
+  const notConstant = new Set<Local>();
+  const defineConstant = (local: Local, value: unknown): void => {
+    if (typeof value !== 'string') notConstant.add(local);
+    else {
+      let set = strings.get(local);
+      if (!set) strings.set(local, (set = new Set()));
+      set.add(value);
+    }
+  };
+  visit(body, (stmt) => {
+    if (stmt[0] === 'const') defineConstant(stmt[1], plan.consts[stmt[2]]);
+    else for (const local of defined(stmt)) notConstant.add(local);
+  });
+  const constantKeys = (local: Local): Set<string> | undefined => (notConstant.has(local) ? undefined : strings.get(local));
+
+  // The input paths each local may hold, grown to a fixed point (loops may define a local after its use).
+  const holds = new Map<Local, Map<string, Path>>();
+  const add = (local: Local, path: Path): boolean => {
+    let paths = holds.get(local);
+    if (!paths) holds.set(local, (paths = new Map()));
+    const k = key(path);
+    if (paths.has(k)) return false;
+    paths.set(k, path);
+    return true;
+  };
+  const useWhole = (local: Local): void => {
+    for (const [k, path] of holds.get(local) ?? []) whole.set(k, path);
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    visit(body, (stmt) => {
+      switch (stmt[0]) {
+        case 'input':
+          changed = add(stmt[1], []) || changed;
+          return;
+        case 'move':
+          for (const path of holds.get(stmt[2])?.values() ?? []) changed = add(stmt[1], path) || changed;
+          return;
+        case 'dot': {
+          const [, src, keyLocal, dst] = stmt;
+          const paths = holds.get(src);
+          if (!paths) return;
+          const keys = constantKeys(keyLocal);
+          if (!keys) return; // src is used whole below
+          for (const path of paths.values())
+            for (const member of keys) {
+              const next = [...path, member];
+              reached.set(key(next), next);
+              changed = add(dst, next) || changed;
+            }
+          return;
+        }
+        default:
+          return;
+      }
+    });
+  }
+  // Every read of an input-holding local other than a constant-key `dot` or a `move` sees its value whole.
+  visit(body, (stmt) => {
+    if (stmt[0] === 'dot') {
+      if (!constantKeys(stmt[2])) useWhole(stmt[1]);
+      useWhole(stmt[2]);
+      return;
+    }
+    if (stmt[0] === 'move') return;
+    for (const local of read(stmt)) useWhole(local);
+  });
+}
+
+/** Calls `f` on every statement, nested bodies included. */
+function visit(body: Stmt[], f: (stmt: Stmt) => void): void {
+  for (const stmt of body) {
+    f(stmt);
+    switch (stmt[0]) {
+      case 'scan':
+      case 'with':
+        visit(stmt[4], f);
+        break;
+      case 'block':
+        visit(stmt[1], f);
+        break;
+      case 'withmock':
+        visit(stmt[3], f);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** The locals a statement writes. */
+function defined(stmt: Stmt): Local[] {
+  switch (stmt[0]) {
+    case 'const':
+    case 'move':
+    case 'input':
+    case 'data':
+    case 'reset':
+    case 'makearray':
+    case 'makeobject':
+    case 'makeset':
+      return [stmt[1]];
+    case 'dot':
+      return [stmt[3]];
+    case 'scan':
+      return [stmt[2], stmt[3]].filter((l) => l >= 0);
+    case 'call':
+    case 'callfn':
+      return [stmt[3]];
+    case 'mockvalue':
+      return [stmt[2]];
+    case 'assignonce':
+      return [stmt[1]];
+    // Collections built in place: the local is changed, which makes it no constant.
+    case 'arrayappend':
+    case 'setadd':
+    case 'objectinsert':
+    case 'objectinsertonce':
+      return [stmt[1]];
+    default:
+      return [];
+  }
+}
+
+/** The locals a statement reads (for `dot` and `move`, see the caller). */
+function read(stmt: Stmt): Local[] {
+  switch (stmt[0]) {
+    case 'move':
+      return [stmt[2]];
+    case 'dot':
+      return [stmt[1], stmt[2]];
+    case 'scan':
+      return [stmt[1]];
+    case 'equal':
+      return [stmt[1], stmt[2]];
+    case 'isdef':
+    case 'isundef':
+    case 'istype':
+    case 'arraylen':
+      return [stmt[1]];
+    case 'call':
+    case 'callfn':
+      return stmt[2];
+    case 'arrayappend':
+    case 'setadd':
+      return [stmt[1], stmt[2]];
+    case 'objectinsert':
+    case 'objectinsertonce':
+      return [stmt[1], stmt[2], stmt[3]];
+    case 'assignonce':
+      return [stmt[1], stmt[2]];
+    case 'with':
+      return [stmt[3]];
+    case 'withmock':
+      return [stmt[2]];
+    case 'print':
+      return stmt[1];
+    case 'const':
+    case 'input':
+    case 'data':
+    case 'block':
+    case 'break':
+    case 'reset':
+    case 'makearray':
+    case 'makeobject':
+    case 'makeset':
+    case 'mockvalue':
+    case 'error':
+      return [];
+  }
+}
+
+/**
+ * `value` with only the parts `reads` names: what a host that knows the reads may pass instead. Objects are cut
+ * down to the members named; any other value at a named path is kept whole (a lookup by a string key on an
+ * array, a string or a number fails either way).
+ */
+export function projectInput(value: unknown, reads: InputReads): unknown {
+  if (reads === true || typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const member of Object.keys(reads)) {
+    if (Object.prototype.hasOwnProperty.call(value, member)) {
+      const projected = projectInput((value as Record<string, unknown>)[member], reads[member]);
+      // defineProperty: `__proto__` is a member name like any other here.
+      Object.defineProperty(out, member, { value: projected, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return out;
+}
