@@ -218,7 +218,9 @@ const product = (...lists: unknown[][]): unknown[][] =>
 const ARGS1 = [...STRINGS, ...NON_STRINGS].map((s) => [s]);
 const withNonStrings = (cases: unknown[][], arity: number): unknown[][] => [
   ...cases,
-  ...NON_STRINGS.flatMap((bad) => Array.from({ length: arity }, (_, i) => Array.from({ length: arity }, (__, j) => (i === j ? bad : 'ab')))),
+  ...NON_STRINGS.flatMap((bad) =>
+    Array.from({ length: arity }, (_, i) => Array.from({ length: arity }, (__, j) => (i === j ? bad : 'ab'))),
+  ),
 ];
 
 const runes = (s: string): number => Array.from(s).length;
@@ -376,7 +378,10 @@ test('a builtin error of a native string builtin is the host error, strict or as
   });
   const results = await runRegoTests({
     modules: [
-      { path: 't_test.rego', source: 'package t\ntest_negative if substring("abc", -1, 1) == ""\ntest_empty if indexof("abc", "") == -1\n' },
+      {
+        path: 't_test.rego',
+        source: 'package t\ntest_negative if substring("abc", -1, 1) == ""\ntest_empty if indexof("abc", "") == -1\n',
+      },
     ],
   });
   expect(results.map((r) => [r.name, r.status, r.message])).toEqual([
