@@ -14,7 +14,9 @@ import { decAdd, decMul, decDiv } from "./decimal";
 import { jsonFilter, jsonRemove, jsonPatch } from "./jsonops";
 import { walk } from "./walk";
 import { sprintf, HOST_FALLBACK, numClass, NUM_INT, NUM_FLOAT } from "./sprintf";
-import { trimCutset, trimSpace, mapCase, indexOf, indexOfN, countOf, substring, replace, replaceN } from "./strings";
+import {
+  trimCutset, trimSpace, mapCase, indexOf, indexOfN, countOf, substring, replace, replaceN, anyAffixMatch,
+} from "./strings";
 
 const NATIVE_NAMES: StaticArray<string> = [
   "equal", "neq", "lt", "lte", "gt", "gte",
@@ -33,6 +35,7 @@ const NATIVE_NAMES: StaticArray<string> = [
   "sprintf", "to_number", "json.unmarshal", "format_int",
   "trim", "trim_left", "trim_right", "trim_space", "lower", "upper",
   "indexof", "indexof_n", "strings.count", "substring", "replace", "strings.replace_n",
+  "strings.any_prefix_match", "strings.any_suffix_match",
 ];
 
 /**
@@ -612,6 +615,8 @@ export function callNative(id: i32, a: Value, b: Value, c: Value): Value | null 
     case 70: return substring(a, b, c);
     case 71: return replace(a, b, c);
     case 72: return replaceN(a, b);
+    case 73: return anyAffixMatch(a, b, false);
+    case 74: return anyAffixMatch(a, b, true);
   }
   fail("unknown native builtin");
   return null;

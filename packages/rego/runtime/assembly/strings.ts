@@ -12,7 +12,9 @@
 // ASCII (Unicode tables) and replacement patterns with non-string keys (JSON turns the keys into
 // strings on the way to the host) return HOST_FALLBACK: the host implementation runs them, so the
 // error, its text, and how the caller treats it are the host's own.
-import { Value, StrV, ArrV, CollV, K_STR, K_NUM, K_OBJ, asStr, asNum, asColl, mkInt, newStr, runeCount } from "./values";
+import {
+  Value, StrV, ArrV, CollV, K_STR, K_NUM, K_ARR, K_SET, K_OBJ, asStr, asNum, asArr, asColl, mkInt, mkBool, newStr, runeCount,
+} from "./values";
 import { outStart, outBytes, outFinishStr } from "./json";
 import { HOST_FALLBACK } from "./sprintf";
 
@@ -298,4 +300,40 @@ function shortestKeyAt(p: CollV, s: StrV, i: i32): i32 {
     }
   }
   return best;
+}
+
+// ---------------------------------------------------------------- prefix and suffix lists
+
+/** The strings of a string, or of an array or set of strings; null for anything else. */
+function stringList(v: Value): ArrV | null {
+  if (v.kind == K_STR) {
+    let one = new ArrV(1);
+    one.push(v);
+    return one;
+  }
+  let out: ArrV;
+  if (v.kind == K_ARR) out = asArr(v);
+  else if (v.kind == K_SET) {
+    let c = asColl(v);
+    out = new ArrV(c.len);
+    for (let i = 0; i < c.len; i++) out.push(c.key(i));
+  } else return null;
+  for (let i = 0; i < out.len; i++) if (out.get(i).kind != K_STR) return null;
+  return out;
+}
+
+/** strings.any_prefix_match (suffix = false) and strings.any_suffix_match: whether some search string has some base as affix. */
+export function anyAffixMatch(search: Value, base: Value, suffix: bool): Value | null {
+  let ss = stringList(search);
+  let bs = stringList(base);
+  if (ss === null || bs === null) return null;
+  for (let i = 0; i < ss.len; i++) {
+    let s = asStr(ss.get(i));
+    for (let j = 0; j < bs.len; j++) {
+      let b = asStr(bs.get(j));
+      let at: i32 = suffix ? s.len - b.len : 0;
+      if (b.len <= s.len && memory.compare(s.ptr + <usize>at, b.ptr, <usize>b.len) == 0) return mkBool(true);
+    }
+  }
+  return mkBool(false);
 }

@@ -77,6 +77,8 @@ export const NATIVE_BUILTINS: ReadonlySet<string> = new Set([
   'substring',
   'replace',
   'strings.replace_n',
+  'strings.any_prefix_match',
+  'strings.any_suffix_match',
 ]);
 
 /**

@@ -33,6 +33,8 @@ const STRING_NATIVES = [
   'substring',
   'replace',
   'strings.replace_n',
+  'strings.any_prefix_match',
+  'strings.any_suffix_match',
 ];
 const HOST_PREFIX = 'test-host:';
 
@@ -212,6 +214,20 @@ const PATTERNS: unknown[] = [
   { 'e\u0301': 'é' },
 ];
 
+const AFFIX_LISTS: unknown[] = [
+  ...STRINGS.slice(0, 12),
+  '😀',
+  'a😀b😀',
+  [],
+  ['/orders', '/admin/'],
+  ['', 'x'],
+  ['héllo', 'hé', 'llo'],
+  ['😀', 'b😀'],
+  ['a', 1],
+  [null],
+  ...NON_STRINGS,
+];
+
 const product = (...lists: unknown[][]): unknown[][] =>
   lists.reduce<unknown[][]>((acc, list) => acc.flatMap((prefix) => list.map((x) => [...prefix, x])), [[]]);
 
@@ -269,6 +285,18 @@ const SUITES: Array<{ name: string; call: string; cases: unknown[][]; toHost: (c
     cases: [...product(PATTERNS, STRINGS), ...product([...NON_STRINGS, { a: 'b' }], [...NON_STRINGS, 'ab'])],
     toHost: () => false,
   },
+  {
+    name: 'strings.any_prefix_match',
+    call: 'strings.any_prefix_match(c[0], c[1])',
+    cases: product(AFFIX_LISTS, AFFIX_LISTS),
+    toHost: () => false,
+  },
+  {
+    name: 'strings.any_suffix_match',
+    call: 'strings.any_suffix_match(c[0], c[1])',
+    cases: product(AFFIX_LISTS, AFFIX_LISTS),
+    toHost: () => false,
+  },
 ];
 
 test('every string native is under test', () => {
@@ -315,6 +343,10 @@ test('numbers as written in the policy, sets, and non-string pattern keys', asyn
     'strings.replace_n(untyped({"a": {"b"}}), "x")',
     'strings.replace_n(untyped({"a": "b", "c": {"d"}}), "x")',
     'indexof_n(concat("", ["a", "a"]), "a")',
+    'strings.any_prefix_match(untyped({"/admin/x", "/b"}), untyped({"/a", "/c"}))',
+    'strings.any_suffix_match(untyped({"x.json", "y"}), untyped({".yaml", ".json"}))',
+    'strings.any_suffix_match(untyped({"x.json", 1}), ".json")',
+    'strings.any_prefix_match("abc", untyped({"x", ["a"]}))',
   ];
   // untyped(x) is x, hidden from the type checker, which would reject these calls at compile time
   const source = `package t\nuntyped(x) := object.get({"k": x}, "k", null)\n${exprs.map((e, i) => `e${i} := ${e}`).join('\n')}\n`;
@@ -360,6 +392,11 @@ const CORE: Array<[string, unknown]> = [
   ['strings.replace_n({"a": "1", "ab": "2"}, "abab")', '1b1b'],
   ['strings.replace_n({"<": "&lt;", ">": "&gt;"}, "<b>")', '&lt;b&gt;'],
   ['strings.replace_n({"": "-"}, "ab")', '-a-b-'],
+  ['strings.any_prefix_match("/admin/users", ["/public", "/admin/"])', true],
+  ['strings.any_prefix_match(["a/b", "c/d"], "c/")', true],
+  ['strings.any_prefix_match("abc", [])', false],
+  ['strings.any_suffix_match({"report.pdf", "x"}, {".doc", ".pdf"})', true],
+  ['strings.any_suffix_match("héllo", "llö")', false],
 ];
 
 test('hand-written expectations from Go and OPA, without calling the host', async () => {
