@@ -14,6 +14,9 @@ import { decAdd, decMul, decDiv } from "./decimal";
 import { jsonFilter, jsonRemove, jsonPatch } from "./jsonops";
 import { walk } from "./walk";
 import { sprintf, HOST_FALLBACK, numClass, NUM_INT, NUM_FLOAT } from "./sprintf";
+import {
+  trimCutset, trimSpace, mapCase, indexOf, indexOfN, countOf, substring, replace, replaceN, anyAffixMatch,
+} from "./strings";
 
 const NATIVE_NAMES: StaticArray<string> = [
   "equal", "neq", "lt", "lte", "gt", "gte",
@@ -30,6 +33,9 @@ const NATIVE_NAMES: StaticArray<string> = [
   "object.union", "object.union_n", "object.remove", "object.filter",
   "json.filter", "json.remove", "json.patch", "walk",
   "sprintf", "to_number", "json.unmarshal", "format_int",
+  "trim", "trim_left", "trim_right", "trim_space", "lower", "upper",
+  "indexof", "indexof_n", "strings.count", "substring", "replace", "strings.replace_n",
+  "strings.any_prefix_match", "strings.any_suffix_match",
 ];
 
 /**
@@ -597,6 +603,20 @@ export function callNative(id: i32, a: Value, b: Value, c: Value): Value | null 
       return v === null ? HOST_FALLBACK : v;
     }
     case 60: return formatIntBase(a, b);
+    case 61: return trimCutset(a, b, true, true);
+    case 62: return trimCutset(a, b, true, false);
+    case 63: return trimCutset(a, b, false, true);
+    case 64: return trimSpace(a);
+    case 65: return mapCase(a, false);
+    case 66: return mapCase(a, true);
+    case 67: return indexOf(a, b);
+    case 68: return indexOfN(a, b);
+    case 69: return countOf(a, b);
+    case 70: return substring(a, b, c);
+    case 71: return replace(a, b, c);
+    case 72: return replaceN(a, b);
+    case 73: return anyAffixMatch(a, b, false);
+    case 74: return anyAffixMatch(a, b, true);
   }
   fail("unknown native builtin");
   return null;

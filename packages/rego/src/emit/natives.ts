@@ -65,11 +65,38 @@ export const NATIVE_BUILTINS: ReadonlySet<string> = new Set([
   'to_number',
   'json.unmarshal',
   'format_int',
+  'trim',
+  'trim_left',
+  'trim_right',
+  'trim_space',
+  'lower',
+  'upper',
+  'indexof',
+  'indexof_n',
+  'strings.count',
+  'substring',
+  'replace',
+  'strings.replace_n',
+  'strings.any_prefix_match',
+  'strings.any_suffix_match',
 ]);
 
 /**
  * Natives that hand rare calls to the host implementation of the same builtin (runtime/assembly/
- * sprintf.ts, and to_number, json.unmarshal and format_int in natives.ts, say which): they are also listed
- * among the module's host builtins, so the SDK user still passes `hostBuiltins`.
+ * sprintf.ts and strings.ts, and to_number, json.unmarshal and format_int in natives.ts, say which):
+ * they are also listed among the module's host builtins, so the SDK user still passes `hostBuiltins`.
+ * The string builtins hand over the calls the host answers with a builtin error, so the error is the
+ * host's own (and a caller that turns builtin errors into undefined, as `opa test` does, still can).
  */
-export const NATIVES_WITH_HOST_FALLBACK: ReadonlySet<string> = new Set(['sprintf', 'to_number', 'json.unmarshal', 'format_int']);
+export const NATIVES_WITH_HOST_FALLBACK: ReadonlySet<string> = new Set([
+  'sprintf',
+  'to_number',
+  'json.unmarshal',
+  'format_int',
+  'lower',
+  'upper',
+  'indexof',
+  'indexof_n',
+  'substring',
+  'strings.replace_n',
+]);

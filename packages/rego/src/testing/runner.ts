@@ -42,8 +42,9 @@ export interface RegoTestOptions {
   filter?: RegExp | string;
   /**
    * Extra host builtins the policies call (custom builtins of the project under test, as `opa test` gets them from
-   * its embedding program), keyed by name; they win over ours of the same name. A name OPA does not know becomes a
-   * builtin taking as many arguments as the function declares (`fn.length`), of any type.
+   * its embedding program), keyed by name; they win over our host builtins of the same name (not over those the module
+   * runs itself, NATIVE_BUILTINS in src/emit/natives.ts). A name OPA does not know becomes a builtin taking as many
+   * arguments as the function declares (`fn.length`), of any type.
    */
   builtins?: Readonly<Record<string, HostBuiltin>>;
 }

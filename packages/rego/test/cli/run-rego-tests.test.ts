@@ -245,10 +245,10 @@ describe('runRegoTests builtins option', () => {
       modules: [
         regoModule(
           'c_test.rego',
-          'package c_test\n\ntest_new if result.new("m", {"line": 3}) == {"msg": "m", "line": 3}\n\ntest_replaced if upper("a") == "custom"\n',
+          'package c_test\n\ntest_new if result.new("m", {"line": 3}) == {"msg": "m", "line": 3}\n\ntest_replaced if strings.reverse("a") == "custom"\n',
         ),
       ],
-      builtins: { 'result.new': (msg: unknown, cause: Record<string, unknown>) => ({ msg, ...cause }), upper: () => 'custom' },
+      builtins: { 'result.new': (msg: unknown, cause: Record<string, unknown>) => ({ msg, ...cause }), 'strings.reverse': () => 'custom' },
     });
     expect(statuses(results)).toEqual({ 'data.c_test.test_new': 'pass', 'data.c_test.test_replaced': 'pass' });
     // Outside runRegoTests the name is unknown again.
