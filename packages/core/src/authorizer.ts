@@ -30,8 +30,9 @@ import { TokenVerifier, type VerifiedToken } from './verify';
 /** Retry-After of the 503 answered while no bundle is active yet. */
 const FIRST_BUNDLE_RETRY_AFTER_SECONDS = 5;
 
-/** Per-request timings, reported as the decision log's `metrics`. */
+/** Per-request timings, reported as the decision log's `metrics`: taken only when decisions are logged. */
 interface Timings {
+  timed: boolean;
   start: bigint;
   verifyNs: number;
   inputNs: number;
@@ -164,6 +165,16 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
   }
 
+  /** Someone reads decision log entries: the logger given (pino's level checked per request, since levels can change at run time), `onDecision` or the fleet's upload. */
+  private decisionsLogged(): boolean {
+    return this.loggerLogsDecisions() || this.options.onDecision !== undefined || this.fleet?.uploader !== undefined;
+  }
+
+  private loggerLogsDecisions(): boolean {
+    const { logger } = this.options;
+    return this.loggerGiven && (logger.isLevelEnabled === undefined || logger.isLevelEnabled('info'));
+  }
+
   private failed(request: CoreRequest, error: unknown): Outcome {
     if (error instanceof HttpError) return this.deny(request, error, undefined);
     this.options.logger.error(
@@ -175,7 +186,8 @@ export class OpaJwtAuthorizer implements Authorizer {
 
   /** Route overrides, well-known metadata, the request target, then the token (read synchronously unless `getToken`). */
   private decide(request: CoreRequest, route: RouteOverrides | undefined): Outcome | Promise<Outcome> {
-    const start = nowNs();
+    const timed = this.decisionsLogged();
+    const timings: Timings = { timed, start: timed ? nowNs() : 0n, verifyNs: 0, inputNs: 0, evalNs: 0 };
     if (route?.skip) {
       return {
         type: 'allow',
@@ -197,7 +209,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (this.options.getToken) {
       // The app's own getter may be asynchronous: this request takes the promise path.
       return this.customToken(this.options.getToken, request).then(
-        (extracted) => this.decideForToken(request, route, target, extracted, start),
+        (extracted) => this.decideForToken(request, route, target, extracted, timings),
         (error: unknown) => {
           this.tokenRequestRefused(error, request);
           throw error;
@@ -211,7 +223,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       this.tokenRequestRefused(error, request);
       throw error;
     }
-    return this.decideForToken(request, route, target, extracted, start);
+    return this.decideForToken(request, route, target, extracted, timings);
   }
 
   /** A request whose token could not even be read (malformed header, several tokens, a failing getter). */
@@ -226,29 +238,27 @@ export class OpaJwtAuthorizer implements Authorizer {
     route: RouteOverrides | undefined,
     target: RequestTarget,
     extracted: ExtractedToken | undefined,
-    start: bigint,
+    timings: Timings,
   ): Outcome | Promise<Outcome> {
     if (extracted) {
-      const verifyStart = nowNs();
+      const verifyStart = mark(timings);
       const remembered = this.verifier.cached(extracted.token);
-      if (remembered !== undefined)
-        return this.decideFor(request, route, target, extracted, remembered, {
-          start,
-          verifyNs: elapsedNs(verifyStart),
-          inputNs: 0,
-          evalNs: 0,
-        });
+      if (remembered !== undefined) {
+        timings.verifyNs = since(timings, verifyStart);
+        return this.decideFor(request, route, target, extracted, remembered, timings);
+      }
       const bearer = extracted;
-      return this.verifyBearer(bearer.token, request).then((verified) =>
-        this.decideFor(request, route, target, bearer, verified, { start, verifyNs: elapsedNs(verifyStart), inputNs: 0, evalNs: 0 }),
-      );
+      return this.verifyBearer(bearer.token, request).then((verified) => {
+        timings.verifyNs = since(timings, verifyStart);
+        return this.decideFor(request, route, target, bearer, verified, timings);
+      });
     }
     if (this.options.authRequired) {
       const missing = withoutStack(() => new UnauthorizedError()); // an answer, not a fault: no stack to capture
       this.refusalDebug?.requestRefused(missing, request, 'token_missing');
       throw missing;
     }
-    return this.decideFor(request, route, target, undefined, undefined, { start, verifyNs: 0, inputNs: 0, evalNs: 0 });
+    return this.decideFor(request, route, target, undefined, undefined, timings);
   }
 
   /** The input document, then the decision: synchronous unless a body must be read or an input hook runs. */
@@ -262,9 +272,11 @@ export class OpaJwtAuthorizer implements Authorizer {
   ): Outcome | Promise<Outcome> {
     if (this.options.input || mayEnrichProtocolInput(request) || (this.options.includeBody && request.body !== undefined))
       return this.decideEnriched(request, route, target, extracted, verified, timings);
-    const inputStart = nowNs();
-    const input = buildInput(request, verified, target);
-    timings.inputNs = elapsedNs(inputStart);
+    const inputStart = mark(timings);
+    // A document no decision log shows needs only the parts the policy reads (the others are left empty).
+    const parts = timings.timed ? undefined : this.policies.current?.inputParts;
+    const input = buildInput(request, verified, target, parts);
+    timings.inputNs = since(timings, inputStart);
     return this.evaluateAndAnswer(request, route, input, extracted, verified, timings, 'built');
   }
 
@@ -276,7 +288,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     verified: VerifiedToken | undefined,
     timings: Timings,
   ): Promise<Outcome> {
-    const inputStart = nowNs();
+    const inputStart = mark(timings);
     const enrichment = await enrichProtocolInput(request, this.options.protocols, (token) => this.verifyExchanged(token, request));
     if (enrichment.type === 'respond') {
       this.logProtocolRefusal(enrichment, request);
@@ -300,7 +312,7 @@ export class OpaJwtAuthorizer implements Authorizer {
         throw new PolicyEvaluationError({ cause: error });
       }
     }
-    timings.inputNs = elapsedNs(inputStart);
+    timings.inputNs = since(timings, inputStart);
     return this.evaluateAndAnswer(request, route, input, extracted, verified, timings, this.options.input ? 'hooked' : 'enriched');
   }
 
@@ -325,7 +337,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     // The text the policy is given: only the parts it can read when the module says which (input-writer.ts), else
     // the whole document, which the decision log then reuses. A document that does not serialise (a hook's BigInt
     // or cycle) takes the SDK's own path, to fail there.
-    const textStart = nowNs();
+    const textStart = mark(timings);
     const hooked = made === 'hooked';
     let json: string | undefined;
     let wholeJson: string | undefined;
@@ -338,8 +350,8 @@ export class OpaJwtAuthorizer implements Authorizer {
     } else {
       json = wholeJson = hooked ? serialised(input) : serialisedWithToken(input, verified);
     }
-    timings.inputNs += elapsedNs(textStart);
-    const evalStart = nowNs();
+    timings.inputNs += since(timings, textStart);
+    const evalStart = mark(timings);
     let evaluation: Evaluation | undefined;
     let failure: Error | undefined;
     try {
@@ -347,7 +359,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     } catch (error) {
       failure = error as Error;
     }
-    timings.evalNs = elapsedNs(evalStart);
+    timings.evalNs = since(timings, evalStart);
 
     const interpretation: Interpretation = evaluation ? interpretResult(evaluation.value) : { allowed: false };
     const decision: Decision = { allowed: interpretation.allowed, result: evaluation?.value, decisionId };
@@ -526,11 +538,10 @@ export class OpaJwtAuthorizer implements Authorizer {
     owned: VerifiedToken | undefined | null = null,
   ): void {
     const { logger, onDecision } = this.options;
-    // Building an entry costs a copy of the input: only when someone reads it (pino's level checked per request,
-    // since levels can change at run time).
-    const toLogger = this.loggerGiven && (logger.isLevelEnabled === undefined || logger.isLevelEnabled('info'));
+    // Building an entry costs a copy of the input: only when someone reads it.
+    if (!timings.timed) return;
+    const toLogger = this.loggerLogsDecisions();
     const toFleet = this.fleet?.uploader !== undefined;
-    if (!toLogger && !onDecision && !toFleet) return;
     let redacted: { input: unknown; masked: string[]; secrets: string[] };
     try {
       redacted = owned === null ? redactInput(input, json) : redactInPlace(ownedCopy(input, owned));
@@ -548,7 +559,7 @@ export class OpaJwtAuthorizer implements Authorizer {
         timer_token_verify_ns: timings.verifyNs,
         timer_rego_input_parse_ns: timings.inputNs,
         timer_rego_query_eval_ns: timings.evalNs,
-        timer_server_handler_ns: elapsedNs(timings.start),
+        timer_server_handler_ns: since(timings, timings.start),
       },
     };
     if (decision.result !== undefined) entry.result = redactResult(decision.result, redacted.secrets, redacted.masked);
@@ -568,6 +579,16 @@ export class OpaJwtAuthorizer implements Authorizer {
       }
     }
   }
+}
+
+/** A clock reading for `timings`, or nothing when the request is not timed. */
+function mark(timings: Timings): bigint {
+  return timings.timed ? nowNs() : 0n;
+}
+
+/** Nanoseconds since `mark` gave `start`; 0 when the request is not timed. */
+function since(timings: Timings, start: bigint): number {
+  return timings.timed ? elapsedNs(start) : 0;
 }
 
 /** `JSON.stringify({header, payload})` of each verified token, made once: the token cache keeps handing out the same object. */

@@ -140,24 +140,38 @@ export function normaliseIp(ip: string): string {
   return mapped ? mapped[1] : ip;
 }
 
+/** Parts of the document that cost work per request, and whether a policy can read them. */
+export interface InputParts {
+  headers: boolean;
+  /** `request.http.host`, which comes from the headers. */
+  host: boolean;
+  query: boolean;
+  source: boolean;
+}
+
+export const ALL_INPUT_PARTS: InputParts = Object.freeze({ headers: true, host: true, query: true, source: true });
+
 /**
  * The document before protocol enrichment and the user's hook. `target` is `requestTarget(request.url,
  * request.routing)` when the caller has it already; without it, a target that cannot be accepted throws
- * `MalformedTargetError` (400).
+ * `MalformedTargetError` (400). `parts`: a part the policy cannot read, in a document nobody else sees, is left
+ * empty (headers, query) or out (source).
  */
 export function buildInput(
   request: CoreRequest,
   token: VerifiedToken | undefined,
   target: RequestTarget = requestTarget(request.url, request.routing),
+  parts: InputParts = ALL_INPUT_PARTS,
 ): PolicyInput {
-  const headers = canonicalHeaders(request.headers);
+  const headers = parts.headers || parts.host ? canonicalHeaders(request.headers) : newDictionary<string>();
   const { path } = target;
-  const query = queryParameters(target.query);
+  const query = parts.query ? queryParameters(target.query) : newDictionary<string[]>();
   const method = request.method.toUpperCase();
-  const host = headers.Host ?? (typeof request.headers[':authority'] === 'string' ? request.headers[':authority'] : '');
+  const host = parts.host ? (headers.Host ?? (typeof request.headers[':authority'] === 'string' ? request.headers[':authority'] : '')) : '';
   const http: HttpInput = { host, method, path, raw_target: request.url, headers, query };
   if (request.route !== undefined) http.route = request.route;
-  const input: PolicyInput = { source: request.ip ? { ip: normaliseIp(request.ip) } : {}, request: { http }, method, path };
+  const ip = parts.source ? request.ip : undefined;
+  const input: PolicyInput = { source: ip ? { ip: normaliseIp(ip) } : {}, request: { http }, method, path };
   if (token) input.jwt = { header: token.header, payload: token.payload };
   return input;
 }

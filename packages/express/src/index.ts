@@ -86,14 +86,17 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
   const authorizer = createAuthorizer(options); // throws at once for a bad option
   // The same middleware mounted twice on a request's way (app and router) decides it once. Another opa-jwt
   // middleware, with its own policy, decides it again: layered policies must all allow.
-  const decided = new WeakSet<Request>();
+  // A mark on the request rather than a WeakSet: ephemeron tables filled per request make every young-generation GC slower.
+  const decided = Symbol('opa-jwt: decided by this middleware');
   // Plain callback style so that Express 4 (which ignores returned promises) behaves like Express 5.
   const middleware = (req: Request, res: Response, next: NextFunction) => {
-    if (decided.has(req)) return next();
-    decided.add(req);
+    const marks = req as unknown as Record<symbol, true | undefined>;
+    if (marks[decided]) return next();
+    marks[decided] = true;
     const marked = req as MarkedRequest;
     const overrides = marked[OVERRIDES];
-    delete marked[OVERRIDES]; // they were for this middleware only
+    // They were for this middleware only (cleared, not deleted: deleting would slow every later read of the request).
+    if (overrides !== undefined) marked[OVERRIDES] = undefined;
     if (overrides?.skip) return next();
     const finish = (outcome: Outcome): void => {
       // `onRefusal: 'error'`: Express's error handling answers (its default handler sends err.status and err.headers).

@@ -84,17 +84,16 @@ function routingOf(fastify: FastifyInstance): RoutingOptions {
  * The hook runs after routing: the route pattern (with any prefix) is known, except for requests no route matched
  * (Fastify runs the hooks for its 404 handler too).
  */
-function toCoreRequest(request: FastifyRequest, routing?: RoutingOptions): CoreRequest {
+function toCoreRequest(request: FastifyRequest, routing: RoutingOptions, routeUrl: string | undefined): CoreRequest {
   const core: CoreRequest = {
     method: request.method,
     url: request.url,
     headers: request.headers,
     ip: request.ip,
     body: request.body,
-    routing: routing ?? routingOf(request.server),
+    routing,
   };
-  const route = request.routeOptions.url;
-  if (typeof route === 'string') core.route = route;
+  if (typeof routeUrl === 'string') core.route = routeUrl;
   return core;
 }
 
@@ -107,7 +106,9 @@ const plugin: FastifyPluginAsync<AuthorizerOptions> = async (fastify: FastifyIns
 
   // Callback style: most requests are decided at once (a remembered token), and then cost no promise.
   fastify.addHook('preHandler', (request, reply, done) => {
-    const overrides = request.routeOptions.config?.opaJwt;
+    // A getter that builds an object: read once.
+    const routeOptions = request.routeOptions;
+    const overrides = routeOptions.config?.opaJwt;
     if (overrides?.skip) return done();
     const finish = (outcome: Outcome): void => {
       // `onRefusal: 'error'`: to the app's error handler (Fastify's default one sends statusCode and headers).
@@ -118,7 +119,7 @@ const plugin: FastifyPluginAsync<AuthorizerOptions> = async (fastify: FastifyIns
       request.auth = outcome.auth;
       done();
     };
-    const core = toCoreRequest(request, routing);
+    const core = toCoreRequest(request, routing, routeOptions.url);
     const outcome = authorizer.authorizeNow ? authorizer.authorizeNow(core, overrides) : authorizer.authorize(core, overrides);
     if (outcome instanceof Promise) outcome.then(finish).catch(done);
     else finish(outcome);

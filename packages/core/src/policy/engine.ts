@@ -20,15 +20,15 @@
  * same answer) has its answers remembered per entrypoint and input text, a bounded number of them: the input text
  * holds only the parts the policy can read (input-writer.ts), so requests that differ only in what the policy
  * ignores (another request id, another header) get the answer without evaluating again. Each engine (one policy
- * version with its data) has its own; answers are kept as text and parsed for each request, so no caller can
- * change another's.
+ * version with its data) has its own. Results are frozen, so that no caller can change what another is handed.
  */
 import { loadPolicy, loadPolicySync, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { EVALUATION_BUDGET_ARM, EVALUATION_BUDGET_BUILTIN, hostBuiltins, entrypointHint, normaliseEntrypoint, type InputReads } from '@opa-jwt/rego';
 import { PolicyLoadError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import type { PolicyArtifact } from './source';
-import { inputWriter, type InputWriter } from './input-writer';
+import { inputWriter, readsMember, type InputWriter } from './input-writer';
+import type { InputParts } from '../input';
 
 /** The policy's answer: `defined: false` when the rule was undefined (the SDK's empty result set). */
 export interface Evaluation {
@@ -91,13 +91,27 @@ const utf8Decoder = new TextDecoder();
 const TRUE_RESULT_TEXT = '[{"result":true}]';
 const EMPTY_RESULT_TEXT = '[]';
 const TRUE_RESULT = utf8.encode(TRUE_RESULT_TEXT);
+const TRUE_RESULT_SET = Object.freeze([Object.freeze({ result: true })]);
+const EMPTY_RESULT_SET = Object.freeze([]);
 const EMPTY_RESULT = utf8.encode(EMPTY_RESULT_TEXT);
 
-/** A result set from its text: the two most common ones without parsing, and always a fresh value. */
+/**
+ * A result set from its text, frozen to the last member: remembered answers are handed to every request that asks
+ * again, so no caller may change them, and fresh ones are frozen alike so that an application sees the same either
+ * way. The two most common sets are made without parsing.
+ */
 function resultSetOf(text: string): unknown {
-  if (text === TRUE_RESULT_TEXT) return [{ result: true }];
-  if (text === EMPTY_RESULT_TEXT) return [];
-  return JSON.parse(text);
+  if (text === TRUE_RESULT_TEXT) return TRUE_RESULT_SET;
+  if (text === EMPTY_RESULT_TEXT) return EMPTY_RESULT_SET;
+  return deepFreeze(JSON.parse(text));
+}
+
+function deepFreeze(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** The answers an engine remembers, and the longest input text it remembers one for. */
@@ -161,8 +175,10 @@ export class PolicyEngine {
    * policy is given the whole document.
    */
   readonly inputWriter: InputWriter | undefined;
-  /** Per entrypoint: input text → result set text, for deterministic modules; undefined for the others. */
-  private readonly answers: Map<string, Map<string, string>> | undefined;
+  /** The parts of the input document that cost work per request and that the policy can read. */
+  readonly inputParts: InputParts;
+  /** Per entrypoint: input text → result set (frozen), for deterministic modules; undefined for the others. */
+  private readonly answers: Map<string, Map<string, unknown>> | undefined;
   private rememberedCount = 0;
   /** Evaluations answered from `answers` (for tests and the benchmarks). */
   answersReused = 0;
@@ -184,6 +200,12 @@ export class PolicyEngine {
     deterministic: boolean,
   ) {
     this.inputWriter = inputWriter(inputReads);
+    this.inputParts = {
+      headers: readsMember(inputReads, ['request', 'http', 'headers']),
+      host: readsMember(inputReads, ['request', 'http', 'host']),
+      query: readsMember(inputReads, ['request', 'http', 'query']),
+      source: readsMember(inputReads, ['source']),
+    };
     this.answers = deterministic ? new Map() : undefined;
     this.policy = first;
     this.interruptible = armBudget(first);
@@ -284,7 +306,8 @@ export class PolicyEngine {
     const deadline = performance.now() + this.limits.evaluationTimeout;
     this.deadline = deadline;
     try {
-      resultSet = typeof input === 'string' ? this.evaluateDirect(input, name) : this.policy.evaluate(input, name);
+      // Direct evaluation hands out frozen results (see resultSetOf); the SDK's are frozen here, to be alike.
+      resultSet = typeof input === 'string' ? this.evaluateDirect(input, name) : deepFreeze(this.policy.evaluate(input, name));
     } catch (thrown) {
       throw thrown instanceof EvaluationBudgetExceeded ? thrown : failureOf(thrown);
     } finally {
@@ -311,7 +334,7 @@ export class PolicyEngine {
     const remembered = answers?.get(json);
     if (remembered !== undefined) {
       this.answersReused++;
-      return resultSetOf(remembered);
+      return remembered;
     }
     const policy = this.policy as unknown as DirectPolicy;
     const memory = policy.mem;
@@ -347,11 +370,12 @@ export class PolicyEngine {
     if (length === TRUE_RESULT.length && matches(view, resultAddr, TRUE_RESULT)) text = TRUE_RESULT_TEXT;
     else if (length === EMPTY_RESULT.length && matches(view, resultAddr, EMPTY_RESULT)) text = EMPTY_RESULT_TEXT;
     else text = utf8Decoder.decode(view.subarray(resultAddr, end));
-    if (this.answers !== undefined && json.length <= MAX_REMEMBERED_INPUT_LENGTH) this.remember(name, json, text);
-    return resultSetOf(text);
+    const resultSet = resultSetOf(text);
+    if (this.answers !== undefined && json.length <= MAX_REMEMBERED_INPUT_LENGTH) this.remember(name, json, resultSet);
+    return resultSet;
   }
 
-  private remember(name: string, json: string, text: string): void {
+  private remember(name: string, json: string, resultSet: unknown): void {
     // Full: start again rather than track use; the requests that repeat fill it again at once.
     if (this.rememberedCount >= MAX_REMEMBERED_ANSWERS) {
       this.answers!.clear();
@@ -359,7 +383,7 @@ export class PolicyEngine {
     }
     let answers = this.answers!.get(name);
     if (answers === undefined) this.answers!.set(name, (answers = new Map()));
-    answers.set(json, text);
+    answers.set(json, resultSet);
     this.rememberedCount++;
   }
 

@@ -61,3 +61,15 @@ function writerFor(reads: InputReads): InputWriter {
     return `${out}}`;
   };
 }
+
+/** Whether a policy with `reads` can read the member at `path` (or anything inside it, or a member above it whole). */
+export function readsMember(reads: InputReads | undefined, path: readonly string[]): boolean {
+  let node: InputReads | undefined = reads;
+  for (const member of path) {
+    if (node === undefined) return true; // unknown reads: everything
+    if (node === true) return true;
+    if (!Object.prototype.hasOwnProperty.call(node, member)) return false;
+    node = node[member];
+  }
+  return true;
+}
