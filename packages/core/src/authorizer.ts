@@ -21,7 +21,7 @@ import { PolicyStore } from './policy/policy-store';
 import { RefusalDebug } from './refusal-debug';
 import { MalformedTargetError, requestTarget, type RequestTarget } from './request-target';
 import { ResultShapeWarnings } from './result-shape';
-import type { Evaluation } from './policy/engine';
+import type { Evaluation, PolicyEngine } from './policy/engine';
 import { enrichProtocolInput, mayEnrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
 import { extractToken, type ExtractedToken } from './token';
 import { readableBody } from './http-body';
@@ -274,7 +274,8 @@ export class OpaJwtAuthorizer implements Authorizer {
       return this.decideEnriched(request, route, target, extracted, verified, timings);
     const inputStart = mark(timings);
     // A document no decision log shows needs only the parts the policy reads (the others are left empty).
-    const parts = timings.timed ? undefined : this.policies.current?.inputParts;
+    const policy = this.policies.current;
+    const parts = timings.timed || !policy ? undefined : policy.factsOf(this.entrypointFor(policy, route)).inputParts;
     const input = buildInput(request, verified, target, parts);
     timings.inputNs = since(timings, inputStart);
     return this.evaluateAndAnswer(request, route, input, extracted, verified, timings, 'built');
@@ -332,7 +333,7 @@ export class OpaJwtAuthorizer implements Authorizer {
   ): Outcome {
     const policy = this.policies.current;
     if (!policy) throw new PolicyEvaluationError({ cause: new Error('no policy is loaded') });
-    const entrypoint = route?.entrypoint === undefined ? policy.defaultEntrypoint : this.routeEntrypoint(route.entrypoint);
+    const entrypoint = this.entrypointFor(policy, route);
     const decisionId = newDecisionId();
     // The text the policy is given: only the parts it can read when the module says which (input-writer.ts), else
     // the whole document, which the decision log then reuses. A document that does not serialise (a hook's BigInt
@@ -341,9 +342,10 @@ export class OpaJwtAuthorizer implements Authorizer {
     const hooked = made === 'hooked';
     let json: string | undefined;
     let wholeJson: string | undefined;
-    if (policy.inputWriter) {
+    const writer = policy.factsOf(entrypoint).inputWriter;
+    if (writer) {
       try {
-        json = policy.inputWriter(input, hooked ? undefined : tokenPartTexts(verified));
+        json = writer(input, hooked ? undefined : tokenPartTexts(verified));
       } catch {
         json = undefined;
       }
@@ -401,6 +403,11 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (typeof token !== 'string')
       throw new PolicyEvaluationError({ cause: new TypeError(`getToken returned ${typeof token}, not a string or undefined`) });
     return { token, method: 'custom' };
+  }
+
+  /** The entrypoint a request is decided by: the route's, or the policy's default. */
+  private entrypointFor(policy: PolicyEngine, route: RouteOverrides | undefined): string {
+    return route?.entrypoint === undefined ? policy.defaultEntrypoint : this.routeEntrypoint(route.entrypoint);
   }
 
   /** `data.pkg.rule`, `pkg.rule` and `pkg/rule` all name the same rule; logs and the SDK use `pkg/rule`. */

@@ -59,10 +59,10 @@ export interface CompileResult {
   /** Entry point names as the SDK knows them (`pkg/rule`). */
   entrypoints: string[];
   plan: Program;
-  /** The parts of the input the entry points can read (see `inputReads`): a host may pass only those. */
-  inputReads: InputReads;
-  /** Same input and data, same answer, no other effect (see `isDeterministic`): a host may remember answers. */
-  deterministic: boolean;
+  /** Per entry point: the parts of the input it can read (see `inputReads`); a host may pass only those. */
+  inputReads: Record<string, InputReads>;
+  /** Per entry point: same input and data, same answer, no other effect (see `isDeterministic`); a host may remember answers. */
+  deterministic: Record<string, boolean>;
 }
 
 /** Parse and plan, without emitting wasm (for tools and tests of the planner). */
@@ -79,5 +79,11 @@ export function planModules(opts: CompileOptions): { plan: Program; entrypoints:
 
 export function compile(opts: CompileOptions): CompileResult {
   const { plan, entrypoints } = planModules(opts);
-  return { wasm: emitWasm(plan), entrypoints, plan, inputReads: inputReads(plan), deterministic: isDeterministic(plan) };
+  const reads: Record<string, InputReads> = {};
+  const deterministic: Record<string, boolean> = {};
+  for (const name of Object.keys(plan.entrypoints)) {
+    reads[name] = inputReads(plan, name);
+    deterministic[name] = isDeterministic(plan, name);
+  }
+  return { wasm: emitWasm(plan), entrypoints, plan, inputReads: reads, deterministic };
 }

@@ -66,8 +66,8 @@ export async function buildEngine(bundles: BundleContents[], options: Activation
 
   let wasm: Uint8Array;
   let entrypoints: string[];
-  let inputReads: InputReads | undefined;
-  let deterministic = false;
+  let inputReads: Record<string, InputReads> | undefined;
+  let deterministic: Record<string, boolean> | undefined;
   if (withWasm.length > 0) {
     if (withWasm.length > 1)
       throw new ActivationError(

@@ -23,12 +23,19 @@
  * version with its data) has its own. Results are frozen, so that no caller can change what another is handed.
  */
 import { loadPolicy, loadPolicySync, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
-import { EVALUATION_BUDGET_ARM, EVALUATION_BUDGET_BUILTIN, hostBuiltins, entrypointHint, normaliseEntrypoint, type InputReads } from '@opa-jwt/rego';
+import {
+  EVALUATION_BUDGET_ARM,
+  EVALUATION_BUDGET_BUILTIN,
+  hostBuiltins,
+  entrypointHint,
+  normaliseEntrypoint,
+  type InputReads,
+} from '@opa-jwt/rego';
 import { PolicyLoadError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import type { PolicyArtifact } from './source';
 import { inputWriter, readsMember, type InputWriter } from './input-writer';
-import type { InputParts } from '../input';
+import { ALL_INPUT_PARTS, type InputParts } from '../input';
 
 /** The policy's answer: `defined: false` when the rule was undefined (the SDK's empty result set). */
 export interface Evaluation {
@@ -114,6 +121,18 @@ function deepFreeze(value: unknown): unknown {
   return value;
 }
 
+/** What our compiler told of one entrypoint. */
+export interface EntrypointFacts {
+  /** Writes the input text with only the parts the entrypoint can read; undefined: the whole document. */
+  readonly inputWriter: InputWriter | undefined;
+  /** The parts of the input document that cost work per request and that the entrypoint can read. */
+  readonly inputParts: InputParts;
+  /** Input text → result set (frozen), for deterministic entrypoints; undefined for the others. */
+  readonly answers: Map<string, unknown> | undefined;
+}
+
+const NO_FACTS: EntrypointFacts = Object.freeze({ inputWriter: undefined, inputParts: ALL_INPUT_PARTS, answers: undefined });
+
 /** The answers an engine remembers, and the longest input text it remembers one for. */
 const MAX_REMEMBERED_ANSWERS = 10_000;
 const MAX_REMEMBERED_INPUT_LENGTH = 4096;
@@ -170,18 +189,21 @@ export class PolicyEngine {
   private readonly direct: boolean;
   /** A view of the instance's memory, made again when the memory grows (which detaches the old buffer). */
   private memoryView: Uint8Array | undefined;
-  /**
-   * Writes the input text with only the parts the policy can read (modules of our compiler); undefined when the
-   * policy is given the whole document.
-   */
-  readonly inputWriter: InputWriter | undefined;
-  /** The parts of the input document that cost work per request and that the policy can read. */
-  readonly inputParts: InputParts;
-  /** Per entrypoint: input text → result set (frozen), for deterministic modules; undefined for the others. */
-  private readonly answers: Map<string, Map<string, unknown>> | undefined;
+  /** What our compiler told of each entrypoint; entrypoints of other modules have none. */
+  private readonly facts = new Map<string, EntrypointFacts>();
   private rememberedCount = 0;
   /** Evaluations answered from `answers` (for tests and the benchmarks). */
   answersReused = 0;
+
+  /** What is known of `entrypoint` (`pkg/rule`); nothing for entrypoints of modules built elsewhere, or unknown ones. */
+  factsOf(entrypoint: string): EntrypointFacts {
+    return this.facts.get(entrypoint) ?? NO_FACTS;
+  }
+
+  /** How many answers are remembered now. */
+  get rememberedAnswers(): number {
+    return this.rememberedCount;
+  }
 
   private constructor(
     private readonly module: CompiledModule,
@@ -196,17 +218,22 @@ export class PolicyEngine {
     readonly defaultEntrypoint: string,
     readonly description: string,
     readonly fingerprint: string,
-    inputReads: InputReads | undefined,
-    deterministic: boolean,
+    inputReads: Readonly<Record<string, InputReads>> | undefined,
+    deterministic: Readonly<Record<string, boolean>> | undefined,
   ) {
-    this.inputWriter = inputWriter(inputReads);
-    this.inputParts = {
-      headers: readsMember(inputReads, ['request', 'http', 'headers']),
-      host: readsMember(inputReads, ['request', 'http', 'host']),
-      query: readsMember(inputReads, ['request', 'http', 'query']),
-      source: readsMember(inputReads, ['source']),
-    };
-    this.answers = deterministic ? new Map() : undefined;
+    for (const name of entrypoints) {
+      const reads = inputReads?.[name];
+      this.facts.set(name, {
+        inputWriter: inputWriter(reads),
+        inputParts: {
+          headers: readsMember(reads, ['request', 'http', 'headers']),
+          host: readsMember(reads, ['request', 'http', 'host']),
+          query: readsMember(reads, ['request', 'http', 'query']),
+          source: readsMember(reads, ['source']),
+        },
+        answers: deterministic?.[name] === true ? new Map() : undefined,
+      });
+    }
     this.policy = first;
     this.interruptible = armBudget(first);
     this.baselineBytes = memoryOf(first);
@@ -269,7 +296,7 @@ export class PolicyEngine {
       artifact.description,
       artifact.fingerprint,
       artifact.inputReads,
-      artifact.deterministic === true,
+      artifact.deterministic,
     );
     holder.engine = engine;
     return engine;
@@ -330,7 +357,7 @@ export class PolicyEngine {
    * the one-value set `[{"result":true}]` (or `[]`) is not parsed at all.
    */
   private evaluateDirect(json: string, name: string): unknown {
-    const answers = this.answers?.get(name);
+    const answers = this.factsOf(name).answers;
     const remembered = answers?.get(json);
     if (remembered !== undefined) {
       this.answersReused++;
@@ -371,18 +398,16 @@ export class PolicyEngine {
     else if (length === EMPTY_RESULT.length && matches(view, resultAddr, EMPTY_RESULT)) text = EMPTY_RESULT_TEXT;
     else text = utf8Decoder.decode(view.subarray(resultAddr, end));
     const resultSet = resultSetOf(text);
-    if (this.answers !== undefined && json.length <= MAX_REMEMBERED_INPUT_LENGTH) this.remember(name, json, resultSet);
+    if (answers !== undefined && json.length <= MAX_REMEMBERED_INPUT_LENGTH) this.remember(answers, json, resultSet);
     return resultSet;
   }
 
-  private remember(name: string, json: string, resultSet: unknown): void {
+  private remember(answers: Map<string, unknown>, json: string, resultSet: unknown): void {
     // Full: start again rather than track use; the requests that repeat fill it again at once.
     if (this.rememberedCount >= MAX_REMEMBERED_ANSWERS) {
-      this.answers!.clear();
+      for (const facts of this.facts.values()) facts.answers?.clear();
       this.rememberedCount = 0;
     }
-    let answers = this.answers!.get(name);
-    if (answers === undefined) this.answers!.set(name, (answers = new Map()));
     answers.set(json, resultSet);
     this.rememberedCount++;
   }

@@ -28,8 +28,8 @@ function wholeText(value: unknown, knownTexts: WeakMap<object, string> | undefin
   return JSON.stringify(value);
 }
 
-const isEnumerableOwn = Object.prototype.propertyIsEnumerable;
-const tagOf = Object.prototype.toString;
+const isEnumerableOwn = (value: object, name: string): boolean => Object.prototype.propertyIsEnumerable.call(value, name);
+const tagOf = (value: object): string => Object.prototype.toString.call(value);
 
 /** A writer for `reads`; `undefined` for "the whole document", which needs no writer of its own. */
 export function inputWriter(reads: InputReads | undefined): InputWriter | undefined {
@@ -47,12 +47,12 @@ function writerFor(reads: InputReads): InputWriter {
       value === null ||
       Array.isArray(value) ||
       typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
-      tagOf.call(value) !== '[object Object]'
+      tagOf(value) !== '[object Object]'
     )
       return wholeText(value, knownTexts);
     let out = '{';
     for (const member of members) {
-      if (!isEnumerableOwn.call(value, member.name)) continue;
+      if (!isEnumerableOwn(value, member.name)) continue;
       // As JSON.stringify does, members whose value has no JSON text (undefined, a function) are left out.
       const text = member.write((value as Record<string, unknown>)[member.name], knownTexts);
       if (text === undefined) continue;

@@ -27,10 +27,10 @@ export interface PolicyArtifact {
   description: string;
   /** Hash of every input file: a reload whose sources did not change is skipped. */
   fingerprint: string;
-  /** The parts of the input the policy can read, when our compiler made the module (see input-writer.ts). */
-  inputReads?: InputReads;
-  /** Our compiler found the policy deterministic: its answers may be remembered per input (see engine.ts). */
-  deterministic?: boolean;
+  /** Per entrypoint, the parts of the input it can read, when our compiler made the module (see input-writer.ts). */
+  inputReads?: Record<string, InputReads>;
+  /** Per entrypoint, whether our compiler found it deterministic: its answers may be remembered per input (see engine.ts). */
+  deterministic?: Record<string, boolean>;
 }
 
 export interface SourceOptions {

@@ -9,8 +9,10 @@
  */
 import { lookupBuiltin } from '../builtins/catalog';
 import type { Program, Stmt } from './ir';
+import { reachableFunctions } from './input-reads';
 
-export function isDeterministic(plan: Program): boolean {
+/** For `entrypoint` (`pkg/rule`; every entrypoint when absent). */
+export function isDeterministic(plan: Program, entrypoint?: string): boolean {
   const deterministic = (body: Stmt[]): boolean =>
     body.every((stmt) => {
       switch (stmt[0]) {
@@ -30,5 +32,5 @@ export function isDeterministic(plan: Program): boolean {
           return true;
       }
     });
-  return plan.funcs.every((func) => deterministic(func.body));
+  return reachableFunctions(plan, entrypoint).every((func) => deterministic(func.body));
 }

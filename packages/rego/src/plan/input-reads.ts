@@ -16,7 +16,7 @@
  * `with input.a as v` needs nothing special: the runtime writes `v` into the document it was given, and every read
  * below `input` is recorded whatever document it meets.
  */
-import type { Local, Program, Stmt } from './ir';
+import type { Func, Local, Program, Stmt } from './ir';
 
 /** A projection: `true` for a value needed whole; otherwise the members needed, each with its own projection. */
 export type InputReads = true | { readonly [member: string]: InputReads };
@@ -25,11 +25,14 @@ type Path = readonly string[];
 
 const key = (path: Path): string => JSON.stringify(path);
 
-/** The parts of the input `plan` can read; `true` when the whole document may be read. */
-export function inputReads(plan: Program): InputReads {
+/**
+ * The parts of the input `plan` can read when evaluating `entrypoint` (`pkg/rule`, as the plan names it; every
+ * entrypoint when absent); `true` when the whole document may be read.
+ */
+export function inputReads(plan: Program, entrypoint?: string): InputReads {
   const reached = new Map<string, Path>();
   const whole = new Map<string, Path>();
-  for (const func of plan.funcs) analyseFunction(plan, func.body, reached, whole);
+  for (const func of reachableFunctions(plan, entrypoint)) analyseFunction(plan, func.body, reached, whole);
   if (whole.has(key([]))) return true;
   // The tree of reached paths; a leaf, or a path used whole, keeps its whole value.
   type Node = { whole: boolean; children: Map<string, Node> };
@@ -91,7 +94,7 @@ function analyseFunction(plan: Program, body: Stmt[], reached: Map<string, Path>
   const useWhole = (local: Local): void => {
     for (const [k, path] of holds.get(local) ?? []) whole.set(k, path);
   };
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     visit(body, (stmt) => {
       switch (stmt[0]) {
@@ -130,6 +133,24 @@ function analyseFunction(plan: Program, body: Stmt[], reached: Map<string, Path>
     if (stmt[0] === 'move') return;
     for (const local of read(stmt)) useWhole(local);
   });
+}
+
+/** The functions an evaluation of `entrypoint` may run (all of them without one): its function and what it calls. */
+export function reachableFunctions(plan: Program, entrypoint?: string): Func[] {
+  if (entrypoint === undefined) return plan.funcs;
+  const start = plan.entrypoints[entrypoint];
+  if (start === undefined) throw new Error(`the plan has no entrypoint ${JSON.stringify(entrypoint)}`);
+  const seen = new Set<number>([start]);
+  const pending = [start];
+  while (pending.length > 0) {
+    visit(plan.funcs[pending.pop()!].body, (stmt) => {
+      if (stmt[0] === 'callfn' && !seen.has(stmt[1])) {
+        seen.add(stmt[1]);
+        pending.push(stmt[1]);
+      }
+    });
+  }
+  return [...seen].sort((a, b) => a - b).map((index) => plan.funcs[index]);
 }
 
 /** Calls `f` on every statement, nested bodies included. */

@@ -1,0 +1,253 @@
+/**
+ * What the policy is given, and what is remembered between requests, for modules of our compiler:
+ * - the input text holds only the parts the policy can read (policy/input-writer.ts), with the same answers as the
+ *   whole document, which the decision log still shows;
+ * - parts no policy reads are not built when no decision log shows the document;
+ * - answers of deterministic policies are remembered per input text (never for clocks, randomness or print), and
+ *   results are frozen, so that no request can change what another is handed.
+ * Real keys and JWKS on 127.0.0.1, the stock OPA Wasm SDK.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { compile, projectInput, type InputReads } from '@opa-jwt/rego';
+import type { CoreRequest, Outcome } from '../src/contract';
+import { createAuthorizer, OpaJwtAuthorizer } from '../src/authorizer';
+import type { DecisionLogEntry } from '../src/decision-log';
+import type { AuthorizerOptions } from '../src/options';
+import { inputWriter } from '../src/policy/input-writer';
+import { AUDIENCE, startIssuer, type TestIssuer } from '../../../test/support/issuer';
+
+const POLICY = `package app
+
+claims := input.jwt.payload
+
+default decision := {"allowed": false, "external_message": "no", "internal_message": "nothing matched"}
+
+decision := {"allowed": true, "internal_message": sprintf("%s %s by %s", [input.method, input.path, claims.sub])} if {
+	"reader" in claims.roles
+	input.request.http.method == "GET"
+}
+
+tenant := {"allowed": true, "tenant": input.request.http.headers["X-Tenant"]} if input.request.http.headers["X-Tenant"]
+
+page := {"allowed": true, "page": input.request.http.query.page[0]}
+
+from := {"allowed": true, "ip": input.source.ip, "host": input.request.http.host}
+
+everything := {"allowed": true, "input": input}
+
+clock := {"allowed": true, "now": time.now_ns()}
+
+chatty := {"allowed": true} if {
+	print("deciding", input.path)
+	true
+}
+`;
+
+let issuer: TestIssuer;
+let dir: string;
+let regoFile: string;
+let wasmFile: string;
+
+beforeAll(async () => {
+  issuer = await startIssuer();
+  dir = mkdtempSync(path.join(tmpdir(), 'opa-jwt-projection-'));
+  regoFile = path.join(dir, 'app.rego');
+  writeFileSync(regoFile, POLICY);
+  // The same policy as a prebuilt module: no reads, no determinism known, so the whole document every time.
+  wasmFile = path.join(dir, 'app.wasm');
+  const entrypoints = ['app/decision', 'app/tenant', 'app/page', 'app/from', 'app/everything', 'app/clock', 'app/chatty'];
+  writeFileSync(wasmFile, compile({ modules: [{ path: 'app.rego', source: POLICY }], entrypoints }).wasm);
+});
+afterAll(async () => {
+  await issuer.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function authorizerWith(options: Partial<AuthorizerOptions>) {
+  const authorizer = createAuthorizer({
+    entrypoint: 'app/decision',
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    audience: AUDIENCE,
+    logger: { info() {}, warn() {}, error() {}, debug() {} },
+    ...options,
+  });
+  await authorizer.ready();
+  return authorizer as OpaJwtAuthorizer;
+}
+
+function request(url: string, token: string, headers: Record<string, string> = {}, method = 'GET'): CoreRequest {
+  return {
+    method,
+    url,
+    headers: { host: 'api.test', authorization: `Bearer ${token}`, 'user-agent': 'test/1', ...headers },
+    ip: '::ffff:10.1.2.3',
+  };
+}
+
+/** What an outcome tells a client and an application, without the per-request decision id. */
+function answer(outcome: Outcome): unknown {
+  if (outcome.type === 'allow') return { allow: outcome.auth.decision.result };
+  return { status: outcome.status, body: outcome.body };
+}
+
+describe('the input text holds what the policy can read', () => {
+  test('answers are the same as with the whole document, for every kind of read', async () => {
+    const token = await issuer.sign({ claims: { sub: 'bob', roles: ['reader'] } });
+    const other = await issuer.sign({ claims: { sub: 'eve', roles: ['writer'] } });
+    const requests = [
+      request('/orders/7', token),
+      request('/orders/7?page=3&page=4', token, { 'x-tenant': 'acme', cookie: 'a=b' }),
+      request('/orders/7', other, { 'X-Tenant': 'globex' }),
+      request('/orders', token, {}, 'POST'),
+      { ...request('/Orders/%37', token), ip: undefined },
+    ];
+    for (const entrypoint of ['app/decision', 'app/tenant', 'app/page', 'app/from', 'app/everything']) {
+      const projected = await authorizerWith({ policy: regoFile, entrypoint });
+      const whole = await authorizerWith({ policy: wasmFile, entrypoint });
+      // `everything` reads the whole input: it gets the whole document.
+      expect(projected.policies.current!.factsOf(entrypoint).inputWriter !== undefined).toBe(entrypoint !== 'app/everything');
+      expect(whole.policies.current!.factsOf(entrypoint).inputWriter).toBeUndefined();
+      for (const req of requests) {
+        const got = answer(await projected.authorize(req));
+        expect({ entrypoint, url: req.url, got }).toEqual({ entrypoint, url: req.url, got: answer(await whole.authorize(req)) });
+      }
+      await projected.close();
+      await whole.close();
+    }
+  });
+
+  test('the decision log shows the whole document although the policy was given a part', async () => {
+    const decisions: DecisionLogEntry[] = [];
+    const authorizer = await authorizerWith({ policy: regoFile, onDecision: (entry) => void decisions.push(entry) });
+    const token = await issuer.sign({ claims: { sub: 'bob', roles: ['reader'] } });
+    await authorizer.authorize(request('/orders/7?page=2', token, { 'x-tenant': 'acme' }));
+    const logged = decisions[0].input as { request: { http: { headers: Record<string, string>; query: unknown } }; source: unknown };
+    expect(logged.request.http.headers['X-Tenant']).toBe('acme');
+    expect(logged.request.http.headers['User-Agent']).toBe('test/1');
+    expect(logged.request.http.query).toEqual({ page: ['2'] });
+    expect(logged.source).toEqual({ ip: '10.1.2.3' });
+    expect(decisions[0].metrics.timer_server_handler_ns).toBeGreaterThan(0);
+    await authorizer.close();
+  });
+
+  test('the input hook sees the whole document, and what it adds reaches the policy', async () => {
+    const seen: unknown[] = [];
+    const authorizer = await authorizerWith({
+      policy: regoFile,
+      entrypoint: 'app/tenant',
+      input: (input) => {
+        seen.push(input.request.http.headers['User-Agent']);
+        input.request.http.headers['X-Tenant'] = 'from-hook';
+      },
+    });
+    const outcome = await authorizer.authorize(request('/orders/7', await issuer.sign()));
+    expect(seen).toEqual(['test/1']);
+    expect(answer(outcome)).toEqual({ allow: { allowed: true, tenant: 'from-hook' } });
+    await authorizer.close();
+  });
+
+  test('the writer writes exactly what JSON.stringify writes of the projected document', () => {
+    const reads = JSON.parse(
+      '{"a": {"b": true, "c": {"d": true}}, "e": true, "__proto__": {"x": true}, "date": {"y": true}}',
+    ) as InputReads;
+    const write = inputWriter(reads)!;
+    const documents: unknown[] = [
+      { a: { b: [1, { z: 2 }], c: { d: 'x', e: 'dropped' }, f: 'dropped' }, e: null, g: 'dropped' },
+      { a: 'a string where an object was read', e: { deep: [1, 2] } },
+      { a: [1, 2, 3], e: undefined, h: () => 1 },
+      { a: { b: undefined, c: { d: () => 1 } } },
+      JSON.parse('{"__proto__": {"x": 1, "y": 2}, "a": {}}') as unknown,
+      { date: new Date(0), a: { b: new String('boxed') } },
+      { a: new Map([['b', 1]]), e: new Set([1]) },
+      Object.create({ a: { b: 'inherited members are not members' } }) as unknown,
+      {},
+    ];
+    for (const document of documents) {
+      expect(write(document)).toBe(JSON.stringify(projectInput(JSON.parse(JSON.stringify(document)) as unknown, reads)));
+    }
+    expect(inputWriter(true)).toBeUndefined();
+    expect(inputWriter(undefined)).toBeUndefined();
+  });
+});
+
+describe('answers remembered for deterministic policies', () => {
+  test('a repeated request is answered from memory; another path, another token or a changed header the policy reads is not', async () => {
+    const authorizer = await authorizerWith({ policy: regoFile });
+    const engine = authorizer.policies.current!;
+    const token = await issuer.sign({ claims: { sub: 'bob', roles: ['reader'] } });
+    const first = answer(await authorizer.authorize(request('/orders/7', token, { 'x-request-id': '1' })));
+    expect(engine.answersReused).toBe(0);
+    // Another request id: a header this policy cannot read.
+    expect(answer(await authorizer.authorize(request('/orders/7', token, { 'x-request-id': '2' })))).toEqual(first);
+    expect(engine.answersReused).toBe(1);
+    expect(answer(await authorizer.authorize(request('/orders/8', token)))).toEqual({
+      allow: { allowed: true, internal_message: 'GET /orders/8 by bob' },
+    });
+    expect(
+      answer(await authorizer.authorize(request('/orders/7', await issuer.sign({ claims: { sub: 'ann', roles: ['reader'] } })))),
+    ).toEqual({ allow: { allowed: true, internal_message: 'GET /orders/7 by ann' } });
+    expect(engine.answersReused).toBe(1);
+    await authorizer.close();
+
+    const tenant = await authorizerWith({ policy: regoFile, entrypoint: 'app/tenant' });
+    expect(answer(await tenant.authorize(request('/', token, { 'x-tenant': 'acme' })))).toEqual({
+      allow: { allowed: true, tenant: 'acme' },
+    });
+    expect(answer(await tenant.authorize(request('/', token, { 'x-tenant': 'globex' })))).toEqual({
+      allow: { allowed: true, tenant: 'globex' },
+    });
+    expect(answer(await tenant.authorize(request('/', token)))).toMatchObject({ status: 403 });
+    expect(tenant.policies.current!.answersReused).toBe(0);
+    await tenant.close();
+  });
+
+  test('policies that read the clock or print are evaluated every time', async () => {
+    for (const entrypoint of ['app/clock', 'app/chatty']) {
+      const authorizer = await authorizerWith({ policy: regoFile, entrypoint });
+      const token = await issuer.sign();
+      for (let i = 0; i < 3; i++) expect((await authorizer.authorize(request('/orders/7', token))).type).toBe('allow');
+      expect(authorizer.policies.current!.answersReused).toBe(0);
+      await authorizer.close();
+    }
+  });
+
+  test('results are frozen, remembered or not: an application cannot change what the next request is handed', async () => {
+    const authorizer = await authorizerWith({ policy: regoFile });
+    const token = await issuer.sign({ claims: { sub: 'bob', roles: ['reader'] } });
+    for (let i = 0; i < 2; i++) {
+      const outcome = await authorizer.authorize(request('/orders/7', token));
+      if (outcome.type !== 'allow') throw new Error('expected allow');
+      const result = outcome.auth.decision.result as { allowed: boolean; internal_message: string };
+      expect(Object.isFrozen(result)).toBe(true);
+      expect(() => {
+        (result as { allowed: boolean }).allowed = false;
+      }).toThrow(TypeError);
+      expect(result.internal_message).toBe('GET /orders/7 by bob');
+    }
+    expect(authorizer.policies.current!.answersReused).toBe(1);
+    // A prebuilt module's results are frozen alike.
+    const prebuilt = await authorizerWith({ policy: wasmFile });
+    const outcome = await prebuilt.authorize(request('/orders/7', token));
+    expect(outcome.type === 'allow' && Object.isFrozen(outcome.auth.decision.result)).toBe(true);
+    await prebuilt.close();
+    await authorizer.close();
+  });
+
+  test('the memory is bounded: past its size it starts again', async () => {
+    const authorizer = await authorizerWith({ policy: regoFile });
+    const engine = authorizer.policies.current!;
+    const text = (n: number) =>
+      `{"jwt":{"payload":{"sub":"u${n}","roles":["reader"]}},"method":"GET","path":"/o","request":{"http":{"method":"GET"}}}`;
+    for (let n = 0; n < 10_050; n++) engine.evaluateJson(text(n), 'app/decision');
+    expect(engine.rememberedAnswers).toBeLessThanOrEqual(10_000);
+    expect(engine.rememberedAnswers).toBeGreaterThan(0);
+    engine.evaluateJson(text(10_049), 'app/decision');
+    expect(engine.answersReused).toBe(1);
+    engine.evaluateJson(text(0), 'app/decision'); // forgotten when the memory started again
+    expect(engine.answersReused).toBe(1);
+    await authorizer.close();
+  });
+});
