@@ -39,7 +39,11 @@ export interface RouteOverrides {
 /** The policy's decision as the core understood it. */
 export interface Decision {
   allowed: boolean;
-  /** The raw value of the entrypoint (boolean or `{allowed, internal_message, external_message}`), undefined if the rule was undefined. */
+  /**
+   * The raw value of the entrypoint (boolean or `{allowed, internal_message, external_message}`), undefined if the
+   * rule was undefined. Frozen: the same answer may be handed to other requests (a deterministic policy's answers are
+   * remembered per input), so it is read-only.
+   */
   result: unknown;
   externalMessage?: string;
   /** For logs only; never sent to the client. */

@@ -43,7 +43,10 @@ function fromQuery(request: CoreRequest): string[] {
   const start = request.url.indexOf('?');
   if (start === -1) return [];
   const end = request.url.indexOf('#', start);
-  return new URLSearchParams(request.url.slice(start + 1, end === -1 ? undefined : end)).getAll('access_token');
+  const query = request.url.slice(start + 1, end === -1 ? undefined : end);
+  // No parameter can be named access_token unless the text says so, literally or through an escape.
+  if (!query.includes('access_token') && !query.includes('%')) return [];
+  return new URLSearchParams(query).getAll('access_token');
 }
 
 function fromBody(request: CoreRequest): string[] {

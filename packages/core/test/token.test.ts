@@ -87,6 +87,14 @@ describe('extractToken', () => {
     expect(() => extractToken(both, ALL)).toThrow(/more than one token/);
     expect(() => extractToken(both, HEADER_ONLY)).toThrow(InvalidRequestError);
     expect(() => extractToken(req({ url: '/x?access_token=a&access_token=b' }), ALL)).toThrow(/more than one token/);
+    // A name spelled with escapes is the same parameter.
+    const escaped = req({ url: '/x?page=2&acc%65ss_token=abc', headers: { authorization: 'Bearer abc' } });
+    expect(() => extractToken(escaped, ALL)).toThrow(/more than one token/);
+    expect(extractToken(req({ url: '/x?page=2&access%5Ftoken=abc' }), ALL)).toEqual({ token: 'abc', method: 'query' });
+    expect(extractToken(req({ url: '/x?page=2&tokens=access', headers: { authorization: 'Bearer abc' } }), ALL)).toEqual({
+      token: 'abc',
+      method: 'header',
+    });
   });
 });
 
