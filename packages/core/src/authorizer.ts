@@ -25,6 +25,7 @@ import type { Evaluation, PolicyEngine } from './policy/engine';
 import { enrichProtocolInput, mayEnrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
 import { extractToken, type ExtractedToken } from './token';
 import { readableBody } from './http-body';
+import { deepFreeze } from './deep-freeze';
 import { TokenVerifier, type VerifiedToken } from './verify';
 
 /** Retry-After of the 503 answered while no bundle is active yet. */
@@ -630,12 +631,23 @@ function serialisedWithToken(input: PolicyInput, verified: VerifiedToken | undef
   return `${rest.slice(0, -1)},"jwt":${tokenText}}`;
 }
 
-/** buildInput's document for a log entry: its own members as they are, the token's part parsed from its JSON text. */
+/**
+ * The token's part of the log entries of each verified token: a copy made once from the token's JSON text and
+ * frozen, shared by every entry of that token (redaction never changes it; a log consumer cannot).
+ */
+const loggedTokens = new WeakMap<VerifiedToken, PolicyInput['jwt']>();
+
+/** buildInput's document for a log entry: its own members as they are, the token's part as `loggedTokens` has it. */
 function ownedCopy(input: PolicyInput, verified: VerifiedToken | undefined): PolicyInput {
   const copy: PolicyInput = { source: input.source, request: input.request, method: input.method, path: input.path };
   if (input.jwt !== undefined) {
-    const tokenText = verified === undefined ? undefined : tokenJson.get(verified);
-    copy.jwt = JSON.parse(tokenText ?? JSON.stringify(input.jwt)) as PolicyInput['jwt'];
+    let logged = verified === undefined ? undefined : loggedTokens.get(verified);
+    if (logged === undefined) {
+      const tokenText = verified === undefined ? undefined : tokenJson.get(verified);
+      logged = deepFreeze(JSON.parse(tokenText ?? JSON.stringify(input.jwt)) as PolicyInput['jwt']);
+      if (verified !== undefined) loggedTokens.set(verified, logged);
+    }
+    copy.jwt = logged;
   }
   return copy;
 }

@@ -130,6 +130,12 @@ describe('the input text holds what the policy can read', () => {
     expect(logged.request.http.query).toEqual({ page: ['2'] });
     expect(logged.source).toEqual({ ip: '10.1.2.3' });
     expect(decisions[0].metrics.timer_server_handler_ns).toBeGreaterThan(0);
+    // The token's part is made once per token for the log, and read-only (entries of one token share it).
+    await authorizer.authorize(request('/orders/8', token));
+    const jwtOf = (entry: DecisionLogEntry) => (entry.input as { jwt: { payload: { sub: string } } }).jwt;
+    expect(jwtOf(decisions[1])).toBe(jwtOf(decisions[0]));
+    expect(Object.isFrozen(jwtOf(decisions[0]).payload)).toBe(true);
+    expect(jwtOf(decisions[0]).payload.sub).toBe('bob');
     await authorizer.close();
   });
 

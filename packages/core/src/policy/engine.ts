@@ -36,6 +36,7 @@ import { errorFields, type Logger } from '../logger';
 import type { PolicyArtifact } from './source';
 import { inputWriter, readsMember, type InputWriter } from './input-writer';
 import { ALL_INPUT_PARTS, type InputParts } from '../input';
+import { deepFreeze } from '../deep-freeze';
 
 /** The policy's answer: `defined: false` when the rule was undefined (the SDK's empty result set). */
 export interface Evaluation {
@@ -113,13 +114,6 @@ function resultSetOf(text: string): unknown {
   return deepFreeze(JSON.parse(text));
 }
 
-function deepFreeze(value: unknown): unknown {
-  if (typeof value === 'object' && value !== null) {
-    for (const member of Object.values(value)) deepFreeze(member);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 /** What our compiler told of one entrypoint. */
 export interface EntrypointFacts {
