@@ -6,7 +6,7 @@
  */
 import type { Context, Middleware, Next } from 'koa';
 import { createAuthorizer } from '@opa-jwt/core';
-import type { AuthResult, AuthorizerHandle, AuthorizerOptions, CoreRequest, RouteOverrides } from '@opa-jwt/core';
+import type { AuthResult, AuthorizerHandle, AuthorizerOptions, CoreRequest, Outcome, RouteOverrides } from '@opa-jwt/core';
 import { withAuthorizerHandle } from '@opa-jwt/core/adapter';
 
 // The errors an application may meet (start-up and request ones), so that it need not depend on @opa-jwt/core.
@@ -96,7 +96,9 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
   // middleware, with its own policy, decides it again: layered policies must all allow.
   // A mark on the context rather than a WeakSet: ephemeron tables filled per request make every young-generation GC slower.
   const decided = Symbol('opa-jwt: decided by this middleware');
-  const middleware = async (ctx: Context, next: Next): Promise<void> => {
+  // Not an async function: a request decided at once (a remembered token) hands over to the next middleware without
+  // a promise of its own. A throw reaches koa-compose, which turns it into the rejection Koa handles.
+  const middleware = (ctx: Context, next: Next): Promise<void> => {
     const marks = ctx as unknown as Record<symbol, true | undefined>;
     if (marks[decided]) return next();
     marks[decided] = true;
@@ -106,22 +108,25 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
     if (overrides !== undefined) state[OVERRIDES] = undefined;
     if (overrides?.skip) return next();
     const request = toCoreRequest(ctx);
-    // Most requests are decided at once (a remembered token): then nothing is awaited before the next middleware.
     const answer = authorizer.authorizeNow ? authorizer.authorizeNow(request, overrides) : authorizer.authorize(request, overrides);
-    const outcome = answer instanceof Promise ? await answer : answer;
-    // `onRefusal: 'error'`: thrown to the app's error middleware, or ctx.onerror, which reads status, expose and headers.
-    if (outcome.type === 'respond' && outcome.error) throw outcome.error;
-    ctx.set(outcome.headers);
-    if (outcome.type === 'respond') {
-      ctx.status = outcome.status;
-      ctx.type = 'application/json';
-      ctx.body = JSON.stringify(outcome.body); // a string, so that any JSON value keeps its JSON content type
-      return;
-    }
-    ctx.state.auth = outcome.auth;
-    await next();
+    return answer instanceof Promise ? answer.then((outcome) => settle(ctx, outcome, next)) : settle(ctx, answer, next);
   };
   return withAuthorizerHandle(middleware, authorizer);
+}
+
+/** Answers a refusal, or records the decision and runs the next middleware. */
+function settle(ctx: Context, outcome: Outcome, next: Next): Promise<void> {
+  // `onRefusal: 'error'`: thrown to the app's error middleware, or ctx.onerror, which reads status, expose and headers.
+  if (outcome.type === 'respond' && outcome.error) throw outcome.error;
+  ctx.set(outcome.headers);
+  if (outcome.type === 'respond') {
+    ctx.status = outcome.status;
+    ctx.type = 'application/json';
+    ctx.body = JSON.stringify(outcome.body); // a string, so that any JSON value keeps its JSON content type
+    return Promise.resolve();
+  }
+  ctx.state.auth = outcome.auth;
+  return next();
 }
 
 /**
