@@ -114,7 +114,6 @@ function resultSetOf(text: string): unknown {
   return deepFreeze(JSON.parse(text));
 }
 
-
 /** What our compiler told of one entrypoint. */
 export interface EntrypointFacts {
   /** Writes the input text with only the parts the entrypoint can read; undefined: the whole document. */
