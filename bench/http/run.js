@@ -6,25 +6,36 @@
  * 1. An issuer on 127.0.0.1 serves a JWKS (one RS256 key) and mints tokens: a reader's, an admin's, an MCP
  *    agent's, and 1,000 distinct readers'.
  * 2. Each scenario's server (server.js) starts in its own process, pinned to core 0 with `taskset` where it
- *    exists; the load generator (load.js, autocannon, 50 connections) runs pinned to core 1.
+ *    exists; the load generator (load.js, autocannon, 50 connections) runs pinned to core 1. Both run on this
+ *    process's Node.js, or on the major version BENCH_HTTP_NODE names (installed by scripts/node-version.sh).
  * 3. Before measuring, each server must answer correctly: 200 for a reader's GET /orders/1, 401 without a token
  *    (JWT variants), 403 for a reader's POST /orders (authorization variants), 200 for an allowed MCP tools/call.
  *    A server that answers wrongly stops the run: a fast wrong answer is no result.
  * 4. Every scenario is warmed up (discarded), then measured in interleaved rounds (each round runs every scenario
  *    once, in a rotated order) so that the machine's noise hits them alike.
+ *
+ * The "repeated token" scenarios send one request over and over: opa-jwt remembers the answers of a deterministic
+ * policy per input (policies/api-authz.rego is one), so they measure verification and the memory of answers, not the
+ * policy's evaluation. The "distinct paths" scenarios (Express and Fastify, reader token) send GET /orders/<n> with n
+ * counting up per request across the whole run (the correctness check included), so no two requests share an input
+ * and every one evaluates the policy; they run on servers of their own, so that neither fills the other's memory,
+ * and a run whose server reports a reused answer during their measurement stops with an error.
+ *
  * 5. Printed: a Markdown table with, per scenario, the median req/s (min–max over rounds), the ratio to the bare
  *    framework's median, the server's CPU µs per request (from the server process's own CPU time) and the extra
  *    over the bare framework, median p50/p99 latency; then each opa-jwt server's heap at the start and the end.
  *
  * Not a test. Environment: BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_SECONDS (per measurement, default 3),
  * BENCH_HTTP_WARMUP (seconds, default 2), BENCH_HTTP_CONNECTIONS (default 50), BENCH_HTTP_ONLY (scenario names as
- * printed, separated by `;`; the bare framework of each is always added).
+ * printed, separated by `;`; the bare framework of each is always added), BENCH_HTTP_NODE (a Node.js major
+ * version, e.g. 22 or 24, for the servers and the load generator; default: this process's).
  */
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const http = require('node:http');
 const path = require('node:path');
 const { startJwksIssuer } = require('../jwks-issuer');
+const { nodeBinary } = require('../node-binary');
 
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS || 5);
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS || 3);
@@ -34,10 +45,14 @@ const ONLY = process.env.BENCH_HTTP_ONLY ? process.env.BENCH_HTTP_ONLY.split(';'
 const AUDIENCE = 'orders-api';
 const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const pinned = (core, command, args) => (HAS_TASKSET ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
+/** The Node.js the servers and the load generator run on. */
+const NODE = nodeBinary('BENCH_HTTP_NODE');
 
 // ------------------------------------------------------------------------------------------------ scenarios
 
 const READ = { method: 'GET', path: '/orders/1', body: null };
+/** `{n}` counts up per request across the run (see pathOf): no two requests share a path. */
+const READ_DISTINCT = { method: 'GET', path: '/orders/{n}', body: null };
 const MCP_CALL = {
   method: 'POST',
   path: '/mcp',
@@ -79,6 +94,15 @@ const SCENARIOS = [
   },
   { name: '**opa-jwt, repeated token**', variant: 'opa-jwt', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
   { name: 'opa-jwt, 1,000 tokens', variant: 'opa-jwt', bare: 'bare Express', load: READ, token: 'readers', checks: ['jwt', 'authz'] },
+  {
+    name: 'opa-jwt, distinct paths',
+    variant: 'opa-jwt',
+    server: 'opa-jwt (distinct paths)',
+    bare: 'bare Express',
+    load: READ_DISTINCT,
+    token: 'reader',
+    checks: ['jwt', 'authz'],
+  },
   { name: 'opa-jwt, decision log on', variant: 'opa-jwt-log', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
   { name: 'bare Express, MCP POST', variant: 'express', bare: 'bare Express, MCP POST', load: MCP_CALL, token: 'agent', checks: [] },
   {
@@ -99,6 +123,15 @@ const SCENARIOS = [
     token: 'reader',
     checks: ['jwt', 'authz'],
   },
+  {
+    name: 'opa-jwt (Fastify), distinct paths',
+    variant: 'fastify-opa-jwt',
+    server: 'fastify-opa-jwt (distinct paths)',
+    bare: 'bare Fastify',
+    load: READ_DISTINCT,
+    token: 'reader',
+    checks: ['jwt', 'authz'],
+  },
   { name: 'bare Koa', variant: 'koa', bare: 'bare Koa', load: READ, token: 'reader', checks: [] },
   {
     name: 'opa-jwt (Koa), repeated token',
@@ -109,6 +142,14 @@ const SCENARIOS = [
     checks: ['jwt', 'authz'],
   },
 ];
+
+/** The server process a scenario runs on: scenarios of one variant share one, unless they name their own. */
+const serverOf = (scenario) => scenario.server ?? scenario.variant;
+
+/** The next number a `{n}` path gets: counts up over the whole run, checks and warm-up included. */
+let nextPathNumber = 1;
+const numbered = (load) => load.path.includes('{n}');
+const pathOf = (load) => (numbered(load) ? load.path.replaceAll('{n}', String(nextPathNumber++)) : load.path);
 
 // ------------------------------------------------------------------------------------------------ issuer
 
@@ -130,7 +171,7 @@ async function startIssuer() {
 let stopping = false;
 
 function startServer(variant, issuer) {
-  const [command, args] = pinned(0, process.execPath, [
+  const [command, args] = pinned(0, NODE.binary, [
     '--expose-gc',
     path.join(__dirname, 'server.js'),
     variant,
@@ -172,9 +213,9 @@ function ask(port, { method, path: target, body, token }) {
 /** The answers a scenario's server must give before its figures mean anything. */
 async function checkAnswers(scenario, port, tokens) {
   const token = tokens[scenario.token][0];
-  const expect = [[{ ...scenario.load, token }, 200]];
-  if (scenario.checks.includes('jwt'))
-    expect.push([{ ...scenario.load }, 401], [{ ...scenario.load, token: `${token.slice(0, -4)}AAAA` }, 401]);
+  const load = () => ({ ...scenario.load, path: pathOf(scenario.load) });
+  const expect = [[{ ...load(), token }, 200]];
+  if (scenario.checks.includes('jwt')) expect.push([load(), 401], [{ ...load(), token: `${token.slice(0, -4)}AAAA` }, 401]);
   if (scenario.checks.includes('authz')) {
     expect.push([{ method: 'POST', path: '/orders', body: { item: 'tea' }, token }, 403]);
     expect.push([{ method: 'POST', path: '/orders', body: { item: 'tea' }, token: tokens.admin[0] }, 201]);
@@ -195,9 +236,12 @@ const serverStats = async (port, collect = false) =>
 
 function runLoad(port, scenario, tokens, seconds) {
   const spec = { url: `http://127.0.0.1:${port}`, ...scenario.load, tokens: tokens[scenario.token], seconds, connections: CONNECTIONS };
-  const [command, args] = pinned(1, process.execPath, [path.join(__dirname, 'load.js')]);
+  if (numbered(scenario.load)) spec.firstPathNumber = nextPathNumber;
+  const [command, args] = pinned(1, NODE.binary, [path.join(__dirname, 'load.js')]);
   const output = execFileSync(command, args, { input: JSON.stringify(spec), encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
-  return JSON.parse(output.trim().split('\n').pop());
+  const result = JSON.parse(output.trim().split('\n').pop());
+  if (numbered(scenario.load)) nextPathNumber = result.nextPathNumber;
+  return result;
 }
 
 async function measure(server, scenario, tokens) {
@@ -208,6 +252,12 @@ async function measure(server, scenario, tokens) {
   const wrong = Object.entries(result.statuses).filter(([code]) => code !== expected);
   if (wrong.length > 0 || result.errors > 0) {
     throw new Error(`${scenario.name}: unexpected answers under load ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
+  }
+  const reused = after.answersReused - before.answersReused;
+  if (numbered(scenario.load) && reused !== 0) {
+    throw new Error(
+      `${scenario.name}: the server answered ${reused} requests from remembered answers (or could not tell: ${after.answersReused}); this scenario must evaluate every request`,
+    );
   }
   return { ...result, cpuPerRequest: (after.cpuMicros - before.cpuMicros) / Math.max(1, result.total), heapUsed: after.heapUsed };
 }
@@ -221,7 +271,7 @@ const median = (values) => {
 };
 const fmt = (value, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function report(scenarios, results, heaps) {
+function report(scenarios, results, heaps, serverNode) {
   const summary = new Map();
   for (const scenario of scenarios) {
     const runs = results.get(scenario.name);
@@ -235,7 +285,7 @@ function report(scenarios, results, heaps) {
     });
   }
   const lines = [
-    `node ${process.version}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections, ${HAS_TASKSET ? 'server on core 0, load on core 1' : 'not pinned (no taskset)'}`,
+    `servers on node ${serverNode}, load on node ${NODE.version}${process.env.BENCH_HTTP_NODE ? ` (BENCH_HTTP_NODE=${process.env.BENCH_HTTP_NODE})` : ''}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections, ${HAS_TASKSET ? 'server on core 0, load on core 1' : 'not pinned (no taskset)'}`,
     '',
     '| server | req/s median (min–max) | ratio | server CPU µs/req | extra µs/req | p50 / p99 ms |',
     '|---|---:|---:|---:|---:|---:|',
@@ -247,8 +297,9 @@ function report(scenarios, results, heaps) {
       `| ${scenario.name} | ${fmt(s.rps)} (${fmt(s.min)}–${fmt(s.max)}) | ${(s.rps / bare.rps).toFixed(2)} | ${fmt(s.cpu, 1)} | ${fmt(s.cpu - bare.cpu, 1)} | ${s.p50} / ${s.p99} |`,
     );
   }
-  lines.push('', 'Heap of each opa-jwt server (MB, after a full GC), after warm-up → after the last round:');
-  for (const [variant, { start, end }] of heaps) lines.push(`- ${variant}: ${(start / 1e6).toFixed(1)} → ${(end / 1e6).toFixed(1)}`);
+  lines.push('', 'Heap of each opa-jwt server (MB, after a full GC), after warm-up → after the last round; answers it reused:');
+  for (const [server, { start, end, answersReused }] of heaps)
+    lines.push(`- ${server}: ${(start / 1e6).toFixed(1)} → ${(end / 1e6).toFixed(1)}; ${fmt(answersReused ?? 0)} answers reused`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -264,21 +315,28 @@ async function main() {
   const issuer = await startIssuer();
   const servers = new Map();
   try {
-    for (const variant of new Set(scenarios.map((s) => s.variant))) servers.set(variant, await startServer(variant, issuer));
-    for (const scenario of scenarios) await checkAnswers(scenario, servers.get(scenario.variant).port, issuer.tokens);
+    for (const scenario of scenarios)
+      if (!servers.has(serverOf(scenario))) servers.set(serverOf(scenario), await startServer(scenario.variant, issuer));
+    const serverNodes = new Set();
+    for (const server of servers.values()) serverNodes.add((await serverStats(server.port)).node);
+    for (const scenario of scenarios) await checkAnswers(scenario, servers.get(serverOf(scenario)).port, issuer.tokens);
     process.stderr.write(`answers checked for ${scenarios.length} scenarios; warming up\n`);
-    for (const scenario of scenarios) runLoad(servers.get(scenario.variant).port, scenario, issuer.tokens, WARMUP);
+    for (const scenario of scenarios) runLoad(servers.get(serverOf(scenario)).port, scenario, issuer.tokens, WARMUP);
     const heaps = new Map();
-    for (const [variant, server] of servers)
-      if (variant.includes('opa-jwt')) heaps.set(variant, { start: (await serverStats(server.port, true)).heapUsed });
+    for (const [key, server] of servers)
+      if (key.includes('opa-jwt')) heaps.set(key, { start: (await serverStats(server.port, true)).heapUsed });
     const results = new Map(scenarios.map((s) => [s.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length]);
-      for (const scenario of order) results.get(scenario.name).push(await measure(servers.get(scenario.variant), scenario, issuer.tokens));
+      for (const scenario of order)
+        results.get(scenario.name).push(await measure(servers.get(serverOf(scenario)), scenario, issuer.tokens));
       process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
     }
-    for (const [variant, heap] of heaps) heap.end = (await serverStats(servers.get(variant).port, true)).heapUsed;
-    report(scenarios, results, heaps);
+    for (const [key, heap] of heaps) {
+      const stats = await serverStats(servers.get(key).port, true);
+      Object.assign(heap, { end: stats.heapUsed, answersReused: stats.answersReused });
+    }
+    report(scenarios, results, heaps, [...serverNodes].join(', '));
   } finally {
     stopping = true;
     for (const server of servers.values()) server.child.kill('SIGTERM');

@@ -8,7 +8,8 @@
  *   GET  /orders/:id   200 {id, sub} for a reader or admin            (orders:read)
  *   POST /orders       201 for an admin, 403 for a reader             (orders:write; authorization variants only)
  *   POST /mcp          200 for a JSON-RPC tools/call                  (bare and opa-jwt MCP variants)
- *   GET  /__stats      the process's CPU time (µs) and memory (`?gc`: after a full GC), unauthenticated, for run.js
+ *   GET  /__stats      the process's CPU time (µs), memory (`?gc`: after a full GC), Node.js version and, for opa-jwt
+ *                      variants, how many evaluations its memory of answers spared; unauthenticated, for run.js
  * JWT variants answer 401 without a valid token. Keys come from the issuer's JWKS (RS256), fetched by each library
  * its own way; every variant checks issuer, audience and expiry.
  */
@@ -23,11 +24,15 @@ const [variant, issuer, jwksUri] = process.argv.slice(2);
 const CAN = { reader: ['orders:read'], admin: ['orders:read', 'orders:write'] };
 const permissionOf = (method) => (method === 'POST' ? 'orders:write' : 'orders:read');
 
+/** The opa-jwt variants' authorizer, once made: its policy engine counts the answers it reused. */
+let opaJwtAuthorizer;
+
 function stats(collect) {
   if (collect && global.gc) global.gc();
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
-  return { cpuMicros: cpu.user + cpu.system, heapUsed: memory.heapUsed, rss: memory.rss };
+  const answersReused = opaJwtAuthorizer?.policies?.current?.answersReused;
+  return { cpuMicros: cpu.user + cpu.system, heapUsed: memory.heapUsed, rss: memory.rss, node: process.version, answersReused };
 }
 
 // ------------------------------------------------------------------------------------------------ verification
@@ -178,6 +183,7 @@ async function expressApp() {
   const middleware = await guard();
   if (middleware) {
     if (middleware.ready) await middleware.ready;
+    opaJwtAuthorizer = middleware.authorizer;
     app.use(middleware);
   }
   // express-oauth2-jwt-bearer and express-jwt put the claims in different places; the answer is the same.
@@ -199,6 +205,7 @@ async function fastifyApp() {
   await app.register(async (scope) => {
     if (variant === 'fastify-opa-jwt') {
       await scope.register(require('@opa-jwt/fastify').opaJwt, opaJwtOptions());
+      opaJwtAuthorizer = scope.opaJwt.authorizer;
     } else if (variant === 'fastify-jwt') {
       const { createPublicKey } = require('node:crypto');
       const { keys } = await (await fetch(jwksUri)).json();
@@ -241,6 +248,7 @@ async function koaApp() {
   if (variant === 'koa-opa-jwt') {
     const middleware = require('@opa-jwt/koa').opaJwt(opaJwtOptions());
     await middleware.ready;
+    opaJwtAuthorizer = middleware.authorizer;
     app.use(middleware);
   } else if (variant !== 'koa') {
     throw new Error(`unknown variant ${variant}`);
