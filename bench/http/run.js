@@ -167,9 +167,6 @@ async function startIssuer() {
 
 // ------------------------------------------------------------------------------------------------ servers
 
-/** Set once the run is over, so that the servers' exits are not reported as crashes. */
-let stopping = false;
-
 function startServer(variant, issuer) {
   const [command, args] = pinned(0, NODE.binary, [
     '--expose-gc',
@@ -187,11 +184,28 @@ function startServer(variant, issuer) {
       if (match) resolve({ child, port: Number(match[1]) });
     });
     child.on('exit', (code, signal) => {
+      child.stderrText = stderr;
       const message = `${variant} exited (code ${code}, signal ${signal}): ${stderr}`;
-      if (!stopping) process.stderr.write(`${message}\n`);
+      // Servers stop with code 0 when the run ends (SIGTERM); any other exit is a crash, reported whatever else failed.
+      if (code !== 0) process.stderr.write(`${message}\n`);
       reject(new Error(message));
     });
   });
+}
+
+/** How a server's process ended, once it has (waiting a moment for the event); undefined while it runs. */
+async function exitOf(child) {
+  if (child.exitCode === null && child.signalCode === null) {
+    await Promise.race([new Promise((resolve) => child.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 1000))]);
+  }
+  if (child.exitCode === null && child.signalCode === null) return undefined;
+  // V8's fatal errors print their reason first ("# Fatal error in ..., line 0", "# unreachable code").
+  const reason = (child.stderrText ?? '')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && line.trim() !== '#')
+    .slice(0, 3)
+    .join(' / ');
+  return { code: child.exitCode, signal: child.signalCode, reason };
 }
 
 function ask(port, { method, path: target, body, token }) {
@@ -271,10 +285,11 @@ const median = (values) => {
 };
 const fmt = (value, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function report(scenarios, results, heaps, serverNode) {
+function report(scenarios, results, heaps, serverNode, crashes) {
   const summary = new Map();
   for (const scenario of scenarios) {
     const runs = results.get(scenario.name);
+    if (runs.length === 0) continue;
     summary.set(scenario.name, {
       rps: median(runs.map((r) => r.perSecond)),
       min: Math.min(...runs.map((r) => r.perSecond)),
@@ -293,13 +308,26 @@ function report(scenarios, results, heaps, serverNode) {
   for (const scenario of scenarios) {
     const s = summary.get(scenario.name);
     const bare = summary.get(scenario.bare);
+    const crash = crashes.get(serverOf(scenario));
+    if (!s || !bare) {
+      lines.push(`| ${scenario.name} | ${crash ? `crashed in round ${crash.round}` : 'no result'} | – | – | – | – |`);
+      continue;
+    }
+    const name = crash ? `${scenario.name} (crashed in round ${crash.round})` : scenario.name;
     lines.push(
-      `| ${scenario.name} | ${fmt(s.rps)} (${fmt(s.min)}–${fmt(s.max)}) | ${(s.rps / bare.rps).toFixed(2)} | ${fmt(s.cpu, 1)} | ${fmt(s.cpu - bare.cpu, 1)} | ${s.p50} / ${s.p99} |`,
+      `| ${name} | ${fmt(s.rps)} (${fmt(s.min)}–${fmt(s.max)}) | ${(s.rps / bare.rps).toFixed(2)} | ${fmt(s.cpu, 1)} | ${fmt(s.cpu - bare.cpu, 1)} | ${s.p50} / ${s.p99} |`,
     );
   }
   lines.push('', 'Heap of each opa-jwt server (MB, after a full GC), after warm-up → after the last round; answers it reused:');
-  for (const [server, { start, end, answersReused }] of heaps)
+  for (const [server, { start, end, answersReused }] of heaps) {
+    if (end === undefined) continue;
     lines.push(`- ${server}: ${(start / 1e6).toFixed(1)} → ${(end / 1e6).toFixed(1)}; ${fmt(answersReused ?? 0)} answers reused`);
+  }
+  if (crashes.size > 0) {
+    lines.push('', 'Servers that died under load (measured up to then, left out afterwards):');
+    for (const [server, { code, signal, round, reason }] of crashes)
+      lines.push(`- ${server}: round ${round}, exit code ${code}, signal ${signal}${reason ? `: ${reason}` : ''}`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -326,19 +354,31 @@ async function main() {
     for (const [key, server] of servers)
       if (key.includes('opa-jwt')) heaps.set(key, { start: (await serverStats(server.port, true)).heapUsed });
     const results = new Map(scenarios.map((s) => [s.name, []]));
+    // A server that dies is reported (a crash is a result too), and the run goes on without it.
+    const crashes = new Map();
     for (let round = 0; round < ROUNDS; round++) {
       const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length]);
-      for (const scenario of order)
-        results.get(scenario.name).push(await measure(servers.get(serverOf(scenario)), scenario, issuer.tokens));
+      for (const scenario of order) {
+        const key = serverOf(scenario);
+        if (crashes.has(key)) continue;
+        const server = servers.get(key);
+        try {
+          results.get(scenario.name).push(await measure(server, scenario, issuer.tokens));
+        } catch (error) {
+          const exit = await exitOf(server.child);
+          if (!exit) throw error;
+          crashes.set(key, { ...exit, round: round + 1 });
+        }
+      }
       process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
     }
     for (const [key, heap] of heaps) {
+      if (crashes.has(key)) continue;
       const stats = await serverStats(servers.get(key).port, true);
       Object.assign(heap, { end: stats.heapUsed, answersReused: stats.answersReused });
     }
-    report(scenarios, results, heaps, [...serverNodes].join(', '));
+    report(scenarios, results, heaps, [...serverNodes].join(', '), crashes);
   } finally {
-    stopping = true;
     for (const server of servers.values()) server.child.kill('SIGTERM');
     issuer.close();
   }

@@ -16,13 +16,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { loadPolicy } = require('@open-policy-agent/opa-wasm');
 
-let rego, emit, runtimeModule, numberLiteral;
+let rego, emit, runtimeModule, numberLiteral, STRING_NATIVES;
 try {
   rego = require('@opa-jwt/rego');
   const dist = path.join(__dirname, '..', 'dist');
   emit = require(path.join(dist, 'emit'));
   runtimeModule = require(path.join(dist, 'emit', 'runtime-module'));
   numberLiteral = require(path.join(dist, 'plan', 'number-literal'));
+  ({ STRING_NATIVES } = require(path.join(dist, 'emit', 'natives')));
 } catch (e) {
   console.error(`string-natives bench needs the built package (run \`npm run build\`): ${e.message}`);
   process.exit(1);
@@ -33,22 +34,6 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = QUICK ? 5 : 15;
 const ROUND_MS = QUICK ? 100 : 300;
 
-const STRING_NATIVES = [
-  'trim',
-  'trim_left',
-  'trim_right',
-  'trim_space',
-  'lower',
-  'upper',
-  'indexof',
-  'indexof_n',
-  'strings.count',
-  'substring',
-  'replace',
-  'strings.replace_n',
-  'strings.any_prefix_match',
-  'strings.any_suffix_match',
-];
 const HOST_PREFIX = 'bench-host:';
 
 /** The plan with the string natives' calls renamed, so the runtime finds them only among the host builtins. */

@@ -1,3 +1,21 @@
+/** The string builtins of runtime/assembly/strings.ts (Go's semantics: runes, Go's white space, cutsets of runes). */
+export const STRING_NATIVES: readonly string[] = [
+  'trim',
+  'trim_left',
+  'trim_right',
+  'trim_space',
+  'lower',
+  'upper',
+  'indexof',
+  'indexof_n',
+  'strings.count',
+  'substring',
+  'replace',
+  'strings.replace_n',
+  'strings.any_prefix_match',
+  'strings.any_suffix_match',
+];
+
 /**
  * Builtins the wasm runtime implements itself (runtime/assembly/natives.ts, NATIVE_NAMES: keep the
  * two lists equal; test/emit checks it). Every other builtin a plan calls goes to the host through
@@ -65,20 +83,7 @@ export const NATIVE_BUILTINS: ReadonlySet<string> = new Set([
   'to_number',
   'json.unmarshal',
   'format_int',
-  'trim',
-  'trim_left',
-  'trim_right',
-  'trim_space',
-  'lower',
-  'upper',
-  'indexof',
-  'indexof_n',
-  'strings.count',
-  'substring',
-  'replace',
-  'strings.replace_n',
-  'strings.any_prefix_match',
-  'strings.any_suffix_match',
+  ...STRING_NATIVES,
 ]);
 
 /**

@@ -13,6 +13,7 @@ import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { hostBuiltins, planModules, runRegoTests } from '../../src';
 import { hostCallName } from '../../src/builtins/catalog';
 import { NATIVE_BUILTINS, NATIVES_WITH_HOST_FALLBACK, emitWasm, planEnvelope } from '../../src/emit';
+import { STRING_NATIVES } from '../../src/emit/natives';
 import { spliceIntoRuntime } from '../../src/emit/runtime-module';
 import { containsNumberLiteral, planJson } from '../../src/plan/number-literal';
 import type { Program, Stmt } from '../../src/plan/ir';
@@ -20,22 +21,6 @@ import { modules } from './sdk-helpers';
 
 type Impl = (...args: unknown[]) => unknown;
 
-const STRING_NATIVES = [
-  'trim',
-  'trim_left',
-  'trim_right',
-  'trim_space',
-  'lower',
-  'upper',
-  'indexof',
-  'indexof_n',
-  'strings.count',
-  'substring',
-  'replace',
-  'strings.replace_n',
-  'strings.any_prefix_match',
-  'strings.any_suffix_match',
-];
 const HOST_PREFIX = 'test-host:';
 
 /** The plan with every call of a string native renamed, so the runtime finds it only among the host builtins. */
