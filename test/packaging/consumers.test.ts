@@ -34,6 +34,7 @@ const ADAPTER = [...ERRORS, 'default', 'opaJwt'];
 const EXPORTS: Record<string, string[]> = {
   '@opa-jwt/rego': [
     'BundleError',
+    'ENTRYPOINT_FACTS_SECTION',
     'EVALUATION_BUDGET_ARM',
     'EVALUATION_BUDGET_BUILTIN',
     'RegoCompileError',
@@ -55,6 +56,7 @@ const EXPORTS: Record<string, string[]> = {
     'planModules',
     'projectInput',
     'readBundle',
+    'readEntrypointFacts',
     'readTar',
     'runRegoTests',
     'signBundle',

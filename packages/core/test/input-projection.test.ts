@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { compile, projectInput, type InputReads } from '@opa-jwt/rego';
+import { compile, ENTRYPOINT_FACTS_SECTION, projectInput, type InputReads } from '@opa-jwt/rego';
 import type { CoreRequest, Outcome } from '../src/contract';
 import { createAuthorizer, OpaJwtAuthorizer } from '../src/authorizer';
 import type { DecisionLogEntry } from '../src/decision-log';
@@ -49,16 +49,43 @@ let issuer: TestIssuer;
 let dir: string;
 let regoFile: string;
 let wasmFile: string;
+let wasmWithFactsFile: string;
+
+/** `wasm` without the custom section `name` (sections: an id byte, a LEB128 size, the body). */
+function withoutSection(wasm: Uint8Array, name: string): Uint8Array {
+  const kept: Uint8Array[] = [wasm.subarray(0, 8)];
+  const leb = (at: number): [number, number] => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = wasm[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) return [value, at];
+    }
+  };
+  for (let at = 8; at < wasm.length;) {
+    const [size, body] = leb(at + 1);
+    const end = body + size;
+    const [nameLength, nameStart] = leb(body);
+    const isNamed = wasm[at] === 0 && Buffer.from(wasm.subarray(nameStart, nameStart + nameLength)).toString() === name;
+    if (!isNamed) kept.push(wasm.subarray(at, end));
+    at = end;
+  }
+  return Buffer.concat(kept);
+}
 
 beforeAll(async () => {
   issuer = await startIssuer();
   dir = mkdtempSync(path.join(tmpdir(), 'opa-jwt-projection-'));
   regoFile = path.join(dir, 'app.rego');
   writeFileSync(regoFile, POLICY);
-  // The same policy as a prebuilt module: no reads, no determinism known, so the whole document every time.
-  wasmFile = path.join(dir, 'app.wasm');
+  // The same policy as a prebuilt module without the facts our compiler writes into it (as `opa build` makes
+  // modules): no reads, no determinism known, so the whole document every time.
   const entrypoints = ['app/decision', 'app/tenant', 'app/page', 'app/from', 'app/everything', 'app/clock', 'app/chatty'];
-  writeFileSync(wasmFile, compile({ modules: [{ path: 'app.rego', source: POLICY }], entrypoints }).wasm);
+  const prebuilt = compile({ modules: [{ path: 'app.rego', source: POLICY }], entrypoints }).wasm;
+  wasmFile = path.join(dir, 'app.wasm');
+  writeFileSync(wasmFile, withoutSection(prebuilt, ENTRYPOINT_FACTS_SECTION));
+  wasmWithFactsFile = path.join(dir, 'app-with-facts.wasm');
+  writeFileSync(wasmWithFactsFile, prebuilt);
 });
 afterAll(async () => {
   await issuer.close();
@@ -117,6 +144,20 @@ describe('the input text holds what the policy can read', () => {
       await projected.close();
       await whole.close();
     }
+  });
+
+  test('a prebuilt module of our compiler carries what it reads and whether it is deterministic', async () => {
+    const authorizer = await authorizerWith({ policy: wasmWithFactsFile });
+    const engine = authorizer.policies.current!;
+    expect(engine.factsOf('app/decision').inputWriter).toBeDefined();
+    expect(engine.factsOf('app/decision').inputParts).toEqual({ headers: false, host: false, query: false, source: false });
+    const token = await issuer.sign({ claims: { sub: 'bob', roles: ['reader'] } });
+    const first = answer(await authorizer.authorize(request('/orders/7', token, { 'x-request-id': '1' })));
+    expect(answer(await authorizer.authorize(request('/orders/7', token, { 'x-request-id': '2' })))).toEqual(first);
+    expect(engine.answersReused).toBe(1);
+    expect(engine.factsOf('app/clock').answers).toBeUndefined();
+    expect(engine.factsOf('app/everything').inputWriter).toBeUndefined();
+    await authorizer.close();
   });
 
   test('the decision log shows the whole document although the policy was given a part', async () => {

@@ -8,8 +8,8 @@ import type { Program } from './plan/ir';
 import { compileModules } from './compile';
 import { emitWasm } from './emit';
 import { RegoCompileError } from './errors';
-import { inputReads, type InputReads } from './plan/input-reads';
-import { isDeterministic } from './plan/determinism';
+import { entrypointFacts, withEntrypointFacts } from './emit/entrypoint-facts';
+import type { InputReads } from './plan/input-reads';
 
 export { parseModule, parseQuery } from './parse';
 export { RegoCompileError, RegoCompileErrors } from './errors';
@@ -25,6 +25,8 @@ export type { Program } from './plan/ir';
 export { inputReads, projectInput } from './plan/input-reads';
 export type { InputReads } from './plan/input-reads';
 export { isDeterministic } from './plan/determinism';
+export { readEntrypointFacts, ENTRYPOINT_FACTS_SECTION } from './emit/entrypoint-facts';
+export type { EntrypointFacts } from './emit/entrypoint-facts';
 // OPA bundle (.tar.gz) reading and writing, for loaders such as @opa-jwt/core's `policy:` option.
 export { readBundle, writeBundle, BundleError } from './bundle';
 // Signed bundles (`.signatures.json`, as OPA writes and checks them): signing here, verification in @opa-jwt/core,
@@ -79,11 +81,14 @@ export function planModules(opts: CompileOptions): { plan: Program; entrypoints:
 
 export function compile(opts: CompileOptions): CompileResult {
   const { plan, entrypoints } = planModules(opts);
-  const reads: Record<string, InputReads> = {};
-  const deterministic: Record<string, boolean> = {};
-  for (const name of Object.keys(plan.entrypoints)) {
-    reads[name] = inputReads(plan, name);
-    deterministic[name] = isDeterministic(plan, name);
-  }
-  return { wasm: emitWasm(plan), entrypoints, plan, inputReads: reads, deterministic };
+  const facts = entrypointFacts(plan);
+  // fromEntries defines members: an entry point named `__proto__` is a name like any other.
+  const entries = Object.entries(facts);
+  return {
+    wasm: withEntrypointFacts(emitWasm(plan), facts),
+    entrypoints,
+    plan,
+    inputReads: Object.fromEntries(entries.map(([name, fact]) => [name, fact.inputReads])),
+    deterministic: Object.fromEntries(entries.map(([name, fact]) => [name, fact.deterministic])),
+  };
 }

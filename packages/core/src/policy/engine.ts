@@ -29,6 +29,7 @@ import {
   hostBuiltins,
   entrypointHint,
   normaliseEntrypoint,
+  readEntrypointFacts,
   type InputReads,
 } from '@opa-jwt/rego';
 import { PolicyLoadError } from '../errors';
@@ -125,6 +126,22 @@ export interface EntrypointFacts {
 }
 
 const NO_FACTS: EntrypointFacts = Object.freeze({ inputWriter: undefined, inputParts: ALL_INPUT_PARTS, answers: undefined });
+
+/**
+ * The entrypoint facts of an artifact: those its compilation gave, else those a prebuilt module of our compiler
+ * carries in its custom section (`opa-jwt build` output, a bundle's policy.wasm); none for `opa build` modules.
+ */
+function artifactFacts(artifact: PolicyArtifact): Pick<PolicyArtifact, 'inputReads' | 'deterministic'> {
+  if (artifact.inputReads !== undefined) return artifact;
+  const carried = readEntrypointFacts(artifact.wasm);
+  if (carried === undefined) return {};
+  // fromEntries defines members: an entrypoint named `__proto__` is a name like any other.
+  const entries = Object.entries(carried);
+  return {
+    inputReads: Object.fromEntries(entries.map(([name, facts]) => [name, facts.inputReads])),
+    deterministic: Object.fromEntries(entries.map(([name, facts]) => [name, facts.deterministic])),
+  };
+}
 
 /** The answers an engine remembers, and the longest input text it remembers one for. */
 const MAX_REMEMBERED_ANSWERS = 10_000;
@@ -271,6 +288,7 @@ export class PolicyEngine {
       defaultEntrypoint = first ?? Object.entries(exported).sort((a, b) => a[1] - b[1])[0][0];
     }
 
+    const facts = artifactFacts(artifact);
     const data = mergeData(artifact.data, options.data);
     try {
       policy.setData(data);
@@ -288,8 +306,8 @@ export class PolicyEngine {
       defaultEntrypoint,
       artifact.description,
       artifact.fingerprint,
-      artifact.inputReads,
-      artifact.deterministic,
+      facts.inputReads,
+      facts.deterministic,
     );
     holder.engine = engine;
     return engine;
