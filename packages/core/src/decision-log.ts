@@ -123,7 +123,8 @@ function redactRawQuery(target: string): string {
  * pointer added to `masked`. Policies may return anything, including the raw Authorization header they read.
  */
 export function redactResult(result: unknown, secrets: readonly string[], masked: string[]): unknown {
-  if (secrets.length === 0) return result;
+  // Most results hold none: then the result itself (frozen) goes into the entry, no copy made.
+  if (secrets.length === 0 || !holdsSecret(result, secrets)) return result;
   // The pointer of a member is only spelled out when it is masked or holds members of its own.
   const scrub = (value: unknown, parent: string, key: string): unknown => {
     if (typeof value === 'string') {
@@ -144,6 +145,13 @@ export function redactResult(result: unknown, secrets: readonly string[], masked
     return value;
   };
   return scrub(result, '', 'result');
+}
+
+function holdsSecret(value: unknown, secrets: readonly string[]): boolean {
+  if (typeof value === 'string') return includesSecret(value, secrets);
+  if (typeof value !== 'object' || value === null) return false;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) if (holdsSecret(item, secrets)) return true;
+  return false;
 }
 
 function includesSecret(value: string, secrets: readonly string[]): boolean {
