@@ -16,6 +16,7 @@ import { createAuthorizer, OpaJwtAuthorizer } from '../src/authorizer';
 import type { DecisionLogEntry } from '../src/decision-log';
 import type { AuthorizerOptions } from '../src/options';
 import { inputWriter } from '../src/policy/input-writer';
+import { Reader, readSections, SECTION, writeModule } from '../../rego/src/emit/binary';
 import { AUDIENCE, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 
 const POLICY = `package app
@@ -51,26 +52,9 @@ let regoFile: string;
 let wasmFile: string;
 let wasmWithFactsFile: string;
 
-/** `wasm` without the custom section `name` (sections: an id byte, a LEB128 size, the body). */
+/** `wasm` without the custom section `name`. */
 function withoutSection(wasm: Uint8Array, name: string): Uint8Array {
-  const kept: Uint8Array[] = [wasm.subarray(0, 8)];
-  const leb = (at: number): [number, number] => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = wasm[at++];
-      value += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) return [value, at];
-    }
-  };
-  for (let at = 8; at < wasm.length;) {
-    const [size, body] = leb(at + 1);
-    const end = body + size;
-    const [nameLength, nameStart] = leb(body);
-    const isNamed = wasm[at] === 0 && Buffer.from(wasm.subarray(nameStart, nameStart + nameLength)).toString() === name;
-    if (!isNamed) kept.push(wasm.subarray(at, end));
-    at = end;
-  }
-  return Buffer.concat(kept);
+  return writeModule(readSections(wasm).filter((section) => section.id !== SECTION.custom || new Reader(section.body).name() !== name));
 }
 
 beforeAll(async () => {
