@@ -51,6 +51,7 @@ const EXPORTS: Record<string, string[]> = {
     'isDeterministic',
     'mergeBundleData',
     'normaliseEntrypoint',
+    'normalizeBundlePath',
     'parseModule',
     'parseQuery',
     'planModules',

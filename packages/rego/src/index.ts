@@ -28,7 +28,7 @@ export { isDeterministic } from './plan/determinism';
 export { readEntrypointFacts, ENTRYPOINT_FACTS_SECTION } from './emit/entrypoint-facts';
 export type { EntrypointFacts } from './emit/entrypoint-facts';
 // OPA bundle (.tar.gz) reading and writing, for loaders such as @opa-jwt/core's `policy:` option.
-export { readBundle, writeBundle, BundleError } from './bundle';
+export { readBundle, writeBundle, BundleError, normalizePath as normalizeBundlePath } from './bundle';
 // Signed bundles (`.signatures.json`, as OPA writes and checks them): signing here, verification in @opa-jwt/core,
 // which reads the tar's files and hashes them the same way.
 export { signBundle, readTar, fileDigest, SIGNATURES_FILE, SignatureFormatError } from './bundle';

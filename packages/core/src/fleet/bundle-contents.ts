@@ -4,7 +4,7 @@
  * documents placed by folder (`data.json`, `data.yaml`). Nothing here is activated: see activation.ts.
  */
 import { gunzipSync } from 'node:zlib';
-import { BundleError, mergeBundleData, readTar, SIGNATURES_FILE } from '@opa-jwt/rego';
+import { BundleError, mergeBundleData, normalizeBundlePath, readTar, SIGNATURES_FILE } from '@opa-jwt/rego';
 import { parse as parseYaml } from 'yaml';
 import type { BundleConfig, KeyConfig } from './config';
 import { verifyBundle } from './signing';
@@ -42,10 +42,7 @@ export async function openBundle(archive: Buffer, config: BundleConfig, keys: Ma
   try {
     for (const entry of readTar(tar)) {
       if (entry.type !== 'file') continue;
-      const name = entry.path
-        .split('/')
-        .filter((s) => s !== '' && s !== '.')
-        .join('/');
+      const name = normalizeBundlePath(entry.path);
       if (name === '') continue;
       if (name.split('/').includes('..')) throw new BundleContentError(`the bundle holds a path outside its root: ${entry.path}`);
       if (files.has(name)) throw new BundleContentError(`duplicate file /${name}`);

@@ -8,6 +8,7 @@
 import { createHash, createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { CompactSign } from 'jose';
+import { normalizePath } from './bundle';
 import { readTar, writeTar } from './tar';
 
 export const SIGNATURES_FILE = '.signatures.json';
@@ -165,10 +166,7 @@ export async function signBundle(archive: Uint8Array, options: SigningOptions): 
   const files = new Map<string, Buffer>();
   for (const entry of readTar(tar)) {
     if (entry.type !== 'file') continue;
-    const name = entry.path
-      .split('/')
-      .filter((s) => s !== '' && s !== '.')
-      .join('/');
+    const name = normalizePath(entry.path);
     if (name !== '' && name !== SIGNATURES_FILE) files.set(name, entry.content);
   }
   const signatures = await signFiles(files, options);
