@@ -31,9 +31,10 @@ import { TokenVerifier, type VerifiedToken } from './verify';
 /** Retry-After of the 503 answered while no bundle is active yet. */
 const FIRST_BUNDLE_RETRY_AFTER_SECONDS = 5;
 
-/** Per-request timings, reported as the decision log's `metrics`: taken only when decisions are logged. */
+/** Per-request timings, reported as the decision log's `metrics`: taken only when the decision is logged. */
 interface Timings {
-  timed: boolean;
+  /** Someone reads this request's decision log entry: it is timed, and the entry is made. */
+  logged: boolean;
   start: bigint;
   verifyNs: number;
   inputNs: number;
@@ -187,8 +188,8 @@ export class OpaJwtAuthorizer implements Authorizer {
 
   /** Route overrides, well-known metadata, the request target, then the token (read synchronously unless `getToken`). */
   private decide(request: CoreRequest, route: RouteOverrides | undefined): Outcome | Promise<Outcome> {
-    const timed = this.decisionsLogged();
-    const timings: Timings = { timed, start: timed ? nowNs() : 0n, verifyNs: 0, inputNs: 0, evalNs: 0 };
+    const logged = this.decisionsLogged();
+    const timings: Timings = { logged, start: logged ? nowNs() : 0n, verifyNs: 0, inputNs: 0, evalNs: 0 };
     if (route?.skip) {
       return {
         type: 'allow',
@@ -274,12 +275,12 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (this.options.input || mayEnrichProtocolInput(request) || (this.options.includeBody && request.body !== undefined))
       return this.decideEnriched(request, route, target, extracted, verified, timings);
     const inputStart = mark(timings);
+    const policy = this.policyInForce();
+    const entrypoint = this.entrypointFor(policy, route);
     // A document no decision log shows needs only the parts the policy reads (the others are left empty).
-    const policy = this.policies.current;
-    const parts = timings.timed || !policy ? undefined : policy.factsOf(this.entrypointFor(policy, route)).inputParts;
-    const input = buildInput(request, verified, target, parts);
+    const input = buildInput(request, verified, target, timings.logged ? undefined : policy.factsOf(entrypoint).inputParts);
     timings.inputNs = since(timings, inputStart);
-    return this.evaluateAndAnswer(request, route, input, extracted, verified, timings, 'built');
+    return this.evaluateAndAnswer(request, policy, entrypoint, input, extracted, verified, timings, 'built');
   }
 
   private async decideEnriched(
@@ -315,7 +316,10 @@ export class OpaJwtAuthorizer implements Authorizer {
       }
     }
     timings.inputNs = since(timings, inputStart);
-    return this.evaluateAndAnswer(request, route, input, extracted, verified, timings, this.options.input ? 'hooked' : 'enriched');
+    // Read after the awaits: the policy in force now decides.
+    const policy = this.policyInForce();
+    const made = this.options.input ? 'hooked' : 'enriched';
+    return this.evaluateAndAnswer(request, policy, this.entrypointFor(policy, route), input, extracted, verified, timings, made);
   }
 
   /**
@@ -325,16 +329,14 @@ export class OpaJwtAuthorizer implements Authorizer {
    */
   private evaluateAndAnswer(
     request: CoreRequest,
-    route: RouteOverrides | undefined,
+    policy: PolicyEngine,
+    entrypoint: string,
     input: PolicyInput,
     extracted: ExtractedToken | undefined,
     verified: VerifiedToken | undefined,
     timings: Timings,
     made: 'built' | 'enriched' | 'hooked',
   ): Outcome {
-    const policy = this.policies.current;
-    if (!policy) throw new PolicyEvaluationError({ cause: new Error('no policy is loaded') });
-    const entrypoint = this.entrypointFor(policy, route);
     const decisionId = newDecisionId();
     // The text the policy is given: only the parts it can read when the module says which (input-writer.ts), else
     // the whole document, which the decision log then reuses. A document that does not serialise (a hook's BigInt
@@ -404,6 +406,13 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (typeof token !== 'string')
       throw new PolicyEvaluationError({ cause: new TypeError(`getToken returned ${typeof token}, not a string or undefined`) });
     return { token, method: 'custom' };
+  }
+
+  /** The policy a request is decided by; none in force is an evaluation error (500, fail closed). */
+  private policyInForce(): PolicyEngine {
+    const policy = this.policies.current;
+    if (!policy) throw new PolicyEvaluationError({ cause: new Error('no policy is loaded') });
+    return policy;
   }
 
   /** The entrypoint a request is decided by: the route's, or the policy's default. */
@@ -547,7 +556,7 @@ export class OpaJwtAuthorizer implements Authorizer {
   ): void {
     const { logger, onDecision } = this.options;
     // Building an entry costs a copy of the input: only when someone reads it.
-    if (!timings.timed) return;
+    if (!timings.logged) return;
     const toLogger = this.loggerLogsDecisions();
     const toFleet = this.fleet?.uploader !== undefined;
     let redacted: { input: unknown; masked: string[]; secrets: string[] };
@@ -589,14 +598,14 @@ export class OpaJwtAuthorizer implements Authorizer {
   }
 }
 
-/** A clock reading for `timings`, or nothing when the request is not timed. */
+/** A clock reading for `timings`, or nothing when the decision is not logged. */
 function mark(timings: Timings): bigint {
-  return timings.timed ? nowNs() : 0n;
+  return timings.logged ? nowNs() : 0n;
 }
 
-/** Nanoseconds since `mark` gave `start`; 0 when the request is not timed. */
+/** Nanoseconds since `mark` gave `start`; 0 when the decision is not logged. */
 function since(timings: Timings, start: bigint): number {
-  return timings.timed ? elapsedNs(start) : 0;
+  return timings.logged ? elapsedNs(start) : 0;
 }
 
 /** `JSON.stringify({header, payload})` of each verified token, made once: the token cache keeps handing out the same object. */
