@@ -608,10 +608,10 @@ function since(timings: Timings, start: bigint): number {
   return timings.logged ? elapsedNs(start) : 0;
 }
 
-/** `JSON.stringify({header, payload})` of each verified token, made once: the token cache keeps handing out the same object. */
-const tokenJson = new WeakMap<VerifiedToken, string>();
-
-/** The same for the header and the payload on their own, for policies given only the parts they read. */
+/**
+ * The JSON texts of each verified token's header and payload, made once: the token cache keeps handing out the same
+ * objects. The writer of a projected input finds them by object; the whole document's text joins them.
+ */
 const partTexts = new WeakMap<object, string>();
 
 /** `partTexts`, holding the texts of `verified`'s header and payload. */
@@ -623,6 +623,12 @@ function tokenPartTexts(verified: VerifiedToken | undefined): WeakMap<object, st
   return partTexts;
 }
 
+/** `JSON.stringify({ header, payload })` of a verified token, from its remembered texts. */
+function tokenText(verified: VerifiedToken): string {
+  const texts = tokenPartTexts(verified);
+  return `{"header":${texts.get(verified.header)},"payload":${texts.get(verified.payload)}}`;
+}
+
 /**
  * `JSON.stringify(input)` for a document as `buildInput` made it (its `jwt` member last, holding the token's own
  * header and payload), the same text, with the token's part serialised once per token rather than per request.
@@ -631,13 +637,8 @@ function serialisedWithToken(input: PolicyInput, verified: VerifiedToken | undef
   const jwt = input.jwt;
   if (verified === undefined || jwt === undefined || jwt.header !== verified.header || jwt.payload !== verified.payload)
     return serialised(input);
-  let tokenText = tokenJson.get(verified);
-  if (tokenText === undefined) {
-    tokenText = JSON.stringify(jwt);
-    tokenJson.set(verified, tokenText);
-  }
   const rest = JSON.stringify({ source: input.source, request: input.request, method: input.method, path: input.path });
-  return `${rest.slice(0, -1)},"jwt":${tokenText}}`;
+  return `${rest.slice(0, -1)},"jwt":${tokenText(verified)}}`;
 }
 
 /**
@@ -652,8 +653,7 @@ function ownedCopy(input: PolicyInput, verified: VerifiedToken | undefined): Pol
   if (input.jwt !== undefined) {
     let logged = verified === undefined ? undefined : loggedTokens.get(verified);
     if (logged === undefined) {
-      const tokenText = verified === undefined ? undefined : tokenJson.get(verified);
-      logged = deepFreeze(JSON.parse(tokenText ?? JSON.stringify(input.jwt)) as PolicyInput['jwt']);
+      logged = deepFreeze(JSON.parse(verified === undefined ? JSON.stringify(input.jwt) : tokenText(verified)) as PolicyInput['jwt']);
       if (verified !== undefined) loggedTokens.set(verified, logged);
     }
     copy.jwt = logged;
