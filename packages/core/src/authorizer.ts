@@ -23,9 +23,10 @@ import { MalformedTargetError, requestTarget, type RequestTarget } from './reque
 import { ResultShapeWarnings } from './result-shape';
 import type { Evaluation, PolicyEngine } from './policy/engine';
 import { enrichProtocolInput, mayEnrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
-import { extractToken, type ExtractedToken } from './token';
+import { extractToken, type ExtractedToken, type KnownB64Token } from './token';
 import { readableBody } from './http-body';
 import { deepFreeze } from './deep-freeze';
+import { tokenPartTexts, tokenText } from './token-texts';
 import { TokenVerifier, type VerifiedToken } from './verify';
 
 /** Retry-After of the 503 answered while no bundle is active yet. */
@@ -65,6 +66,8 @@ export class OpaJwtAuthorizer implements Authorizer {
   private readonly refusalDebug?: RefusalDebug;
   /** Policy results of the wrong shape (`"yes"`, `{"allowed": "true"}`): denied, and reported once per shape. */
   private readonly resultShapes: ResultShapeWarnings;
+  /** Remembered tokens need no syntax check when they come again (see `extractToken`). */
+  private readonly knownB64Token: KnownB64Token = (text) => this.verifier.cache.knownB64Token(text);
 
   constructor(options: AuthorizerOptions) {
     this.options = resolveOptions(options);
@@ -220,7 +223,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
     let extracted: ExtractedToken | undefined;
     try {
-      extracted = extractToken(request, this.options.bearerMethods);
+      extracted = extractToken(request, this.options.bearerMethods, this.knownB64Token);
     } catch (error) {
       this.tokenRequestRefused(error, request);
       throw error;
@@ -340,29 +343,38 @@ export class OpaJwtAuthorizer implements Authorizer {
     const decisionId = newDecisionId();
     // The text the policy is given: only the parts it can read when the module says which (input-writer.ts), else
     // the whole document, which the decision log then reuses. A document that does not serialise (a hook's BigInt
-    // or cycle) takes the SDK's own path, to fail there.
+    // or cycle) takes the SDK's own path, to fail there. An entrypoint that remembers its answers is first asked by
+    // the document's key, which costs less to write and to look up than the text: on a hit no text is written.
     const textStart = mark(timings);
-    const hooked = made === 'hooked';
+    const known = made === 'hooked' ? undefined : tokenPartTexts(verified);
+    const facts = policy.factsOf(entrypoint);
+    const writer = facts.inputWriter;
+    let evaluation: Evaluation | undefined;
+    let key: string | undefined;
     let json: string | undefined;
     let wholeJson: string | undefined;
-    const writer = policy.factsOf(entrypoint).inputWriter;
     if (writer) {
       try {
-        json = writer(input, hooked ? undefined : tokenPartTexts(verified));
+        if (facts.answers !== undefined) {
+          key = writer(input, known, true);
+          if (key !== undefined) evaluation = policy.rememberedAnswer(key, entrypoint);
+        }
+        if (evaluation === undefined) json = writer(input, known);
       } catch {
-        json = undefined;
+        json = key = undefined;
       }
     } else {
-      json = wholeJson = hooked ? serialised(input) : serialisedWithToken(input, verified);
+      json = wholeJson = known === undefined ? serialised(input) : serialisedWithToken(input, verified);
     }
     timings.inputNs += since(timings, textStart);
     const evalStart = mark(timings);
-    let evaluation: Evaluation | undefined;
     let failure: Error | undefined;
-    try {
-      evaluation = json === undefined ? policy.evaluate(input, entrypoint) : policy.evaluateJson(json, entrypoint);
-    } catch (error) {
-      failure = error as Error;
+    if (evaluation === undefined) {
+      try {
+        evaluation = json === undefined ? policy.evaluate(input, entrypoint) : policy.evaluateJson(json, entrypoint, key);
+      } catch (error) {
+        failure = error as Error;
+      }
     }
     timings.evalNs = since(timings, evalStart);
 
@@ -606,27 +618,6 @@ function mark(timings: Timings): bigint {
 /** Nanoseconds since `mark` gave `start`; 0 when the decision is not logged. */
 function since(timings: Timings, start: bigint): number {
   return timings.logged ? elapsedNs(start) : 0;
-}
-
-/**
- * The JSON texts of each verified token's header and payload, made once: the token cache keeps handing out the same
- * objects. The writer of a projected input finds them by object; the whole document's text joins them.
- */
-const partTexts = new WeakMap<object, string>();
-
-/** `partTexts`, holding the texts of `verified`'s header and payload. */
-function tokenPartTexts(verified: VerifiedToken | undefined): WeakMap<object, string> {
-  if (verified !== undefined && !partTexts.has(verified.payload)) {
-    partTexts.set(verified.payload, JSON.stringify(verified.payload));
-    partTexts.set(verified.header, JSON.stringify(verified.header));
-  }
-  return partTexts;
-}
-
-/** `JSON.stringify({ header, payload })` of a verified token, from its remembered texts. */
-function tokenText(verified: VerifiedToken): string {
-  const texts = tokenPartTexts(verified);
-  return `{"header":${texts.get(verified.header)},"payload":${texts.get(verified.payload)}}`;
 }
 
 /**

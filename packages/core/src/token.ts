@@ -13,6 +13,15 @@ export type BearerMethod = 'header' | 'query' | 'body';
 /** RFC 6750 §2.1 `b64token`. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+/** Whether `text` is an RFC 6750 `b64token`, the only form of a token in the Authorization header. */
+export const isB64Token = (text: string): boolean => B64TOKEN.test(text);
+
+/**
+ * Tells whether `text` is known to be a `b64token` without reading it again (a token remembered from an earlier
+ * request): a repeated `Authorization: Bearer <token>` then costs no scan of its ~700 characters.
+ */
+export type KnownB64Token = (text: string) => boolean;
+
 /**
  * The form nearly every client sends, `Bearer <b64token>` with one space: exactly what the general parse in
  * `fromHeader` returns for it, in one match instead of a backtracking one over the whole token (~1.5 µs saved).
@@ -25,9 +34,14 @@ export interface ExtractedToken {
   method: BearerMethod | 'custom';
 }
 
-function fromHeader(request: CoreRequest): string | undefined {
+function fromHeader(request: CoreRequest, known: KnownB64Token | undefined): string | undefined {
   const authorization = headerValue(request.headers, 'authorization');
   if (authorization === undefined) return undefined;
+  if (known !== undefined && authorization.startsWith('Bearer ')) {
+    // What PLAIN_BEARER would capture, when that is a known b64token.
+    const candidate = authorization.slice(7);
+    if (known(candidate)) return candidate;
+  }
   const plain = PLAIN_BEARER.exec(authorization);
   if (plain) return plain[1];
   const match = /^\s*(\S+)(?:\s+(.*?))?\s*$/.exec(authorization);
@@ -58,10 +72,13 @@ function fromBody(request: CoreRequest): string[] {
 
 const WHERE: Record<BearerMethod, string> = { header: 'the Authorization header', query: 'the query string', body: 'the form body' };
 
-/** The request's token, or undefined when it has none; throws `InvalidRequestError` for the cases above. */
-export function extractToken(request: CoreRequest, enabled: ReadonlySet<BearerMethod>): ExtractedToken | undefined {
+/**
+ * The request's token, or undefined when it has none; throws `InvalidRequestError` for the cases above. `known`
+ * only saves work: the answer is the same with it or without it.
+ */
+export function extractToken(request: CoreRequest, enabled: ReadonlySet<BearerMethod>, known?: KnownB64Token): ExtractedToken | undefined {
   const found: Array<{ token: string; method: BearerMethod }> = [];
-  const header = fromHeader(request);
+  const header = fromHeader(request, known);
   if (header !== undefined) found.push({ token: header, method: 'header' });
   for (const token of fromQuery(request)) found.push({ token, method: 'query' });
   for (const token of fromBody(request)) found.push({ token, method: 'body' });

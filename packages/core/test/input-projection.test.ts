@@ -16,6 +16,7 @@ import { createAuthorizer, OpaJwtAuthorizer } from '../src/authorizer';
 import type { DecisionLogEntry } from '../src/decision-log';
 import type { AuthorizerOptions } from '../src/options';
 import { inputWriter } from '../src/policy/input-writer';
+import { tokenPartTexts } from '../src/token-texts';
 import { Reader, readSections, SECTION, writeModule } from '../../rego/src/emit/binary';
 import { AUDIENCE, startIssuer, type TestIssuer } from '../../../test/support/issuer';
 
@@ -201,6 +202,32 @@ describe('the input text holds what the policy can read', () => {
     }
     expect(inputWriter(true)).toBeUndefined();
     expect(inputWriter(undefined)).toBeUndefined();
+  });
+
+  test("a document's memory key is its text with marks for the known parts: equal keys, equal texts", () => {
+    const reads = JSON.parse('{"jwt": {"payload": true, "header": true}, "request": {"http": {"path": true}}}') as InputReads;
+    const write = inputWriter(reads)!;
+    const alice = { header: { alg: 'RS256' }, payload: { sub: 'alice' }, issuerLabel: 'issuer' };
+    const aliceAgain = { header: { alg: 'RS256' }, payload: { sub: 'alice' }, issuerLabel: 'issuer' };
+    const known = tokenPartTexts(alice);
+    tokenPartTexts(aliceAgain);
+    const documentOf = (token: typeof alice, path: string) => ({
+      jwt: { header: token.header, payload: token.payload },
+      request: { http: { path } },
+    });
+    const key = write(documentOf(alice, '/a'), known, true)!;
+    const mark = (value: object) => known.get(value)!.mark;
+    expect(key).toBe(`{"jwt":{"payload":${mark(alice.payload)},"header":${mark(alice.header)}},"request":{"http":{"path":"/a"}}}`);
+    expect(write(documentOf(alice, '/a'), known)).toBe(JSON.stringify(projectInput(documentOf(alice, '/a'), reads)));
+    expect(write(documentOf(alice, '/a'), known, true)).toBe(key);
+    // Another path, another token object (even with the same claims: a miss, never a wrong hit), unknown objects.
+    expect(write(documentOf(alice, '/b'), known, true)).not.toBe(key);
+    expect(write(documentOf(aliceAgain, '/a'), known, true)).not.toBe(key);
+    expect(write(documentOf({ ...alice, payload: { sub: 'alice' } }, '/a'), known, true)).toContain('{"sub":"alice"}');
+    // A mark cannot be forged from JSON text: U+0000 in a string is escaped.
+    const forged = write({ jwt: { payload: mark(alice.payload), header: alice.header }, request: { http: { path: '/a' } } }, known, true);
+    expect(forged).not.toBe(key);
+    expect(mark(alice.payload).split('\u0000')).toEqual(['', expect.stringMatching(/^\d+$/), '']);
   });
 });
 

@@ -13,6 +13,7 @@ import {
 } from '../src/errors';
 import type { BearerMethod } from '../src/token';
 import { extractToken } from '../src/token';
+import { VerifiedTokenCache } from '../src/token-cache';
 
 const HEADER_ONLY = new Set<BearerMethod>(['header']);
 const ALL = new Set<BearerMethod>(['header', 'query', 'body']);
@@ -62,6 +63,38 @@ describe('extractToken', () => {
     const extract = () => extractToken(req({ headers: { authorization: header } }), HEADER_ONLY)?.token;
     if (expected === InvalidRequestError) expect(extract).toThrow(InvalidRequestError);
     else expect(extract()).toBe(expected);
+  });
+
+  // A token remembered by the verifier skips the header's syntax check: the same answers, for tokens remembered
+  // from the header and from elsewhere (a query token need not be a b64token), expired or not.
+  test('a remembered token changes no answer', () => {
+    const cache = new VerifiedTokenCache(10);
+    const verified = { header: { alg: 'RS256' }, payload: {}, issuerLabel: 'issuer' };
+    const remembered = ['abc.def.ghi', 'abc.d=ef.ghi', 'abc def', 'a\u00e9b', ' abc.def.ghi', 'abc.def.ghi==', ''];
+    for (const token of remembered) cache.set(token, verified, 0, 1);
+    const known = (text: string) => cache.knownB64Token(text);
+    expect(known('abc.def.ghi')).toBe(true);
+    expect(known('abc def')).toBe(false);
+    const headers = [
+      'Bearer',
+      'bearer abc.def.ghi',
+      '  Bearer abc.def.ghi  ',
+      'Bearer  abc.def.ghi',
+      'Bearer abc.def.ghi ',
+      'Bearer\tabc.def.ghi',
+    ];
+    for (const token of remembered) headers.push(`Bearer ${token}`, `bearer ${token}`, `Bearer ${token}x`);
+    for (const authorization of headers) {
+      const request = req({ headers: { authorization } });
+      const outcome = (extract: () => unknown) => {
+        try {
+          return extract();
+        } catch (error) {
+          return error;
+        }
+      };
+      expect(outcome(() => extractToken(request, HEADER_ONLY, known))).toEqual(outcome(() => extractToken(request, HEADER_ONLY)));
+    }
   });
 
   test('query and body tokens only when enabled; a disabled method is a 400, not silently ignored', () => {

@@ -251,6 +251,27 @@ describe('verified-token cache', () => {
     expect(cache.size).toBe(0);
   });
 
+  test('an entry answers for its whole token only: a token that ends like a remembered one is not served', () => {
+    const cache = new VerifiedTokenCache(10);
+    const tail = 'S'.repeat(40); // longer than the characters that find an entry
+    const alice = { header: { alg: 'RS256' }, payload: { sub: 'alice' }, issuerLabel: 'issuer' };
+    const mallory = { header: { alg: 'RS256' }, payload: { sub: 'mallory' }, issuerLabel: 'issuer' };
+    cache.set(`alice.${tail}`, alice, 0, 2000);
+    expect(cache.get(`mallory.${tail}`, 1000)).toBeUndefined();
+    expect(cache.get(`${'x'.repeat(9)}.${tail}`, 1000)).toBeUndefined();
+    expect(cache.get(tail, 1000)).toBeUndefined();
+    expect(cache.get(`alice.${tail}`.slice(0), 1000)).toBe(alice); // another string of the same text
+    // Two verified tokens that share their end take turns: the newer one is served, the older one verified again.
+    cache.set(`mallory.${tail}`, mallory, 0, 2000);
+    expect(cache.get(`mallory.${tail}`, 1000)).toBe(mallory);
+    expect(cache.get(`alice.${tail}`, 1000)).toBeUndefined();
+    expect(cache.size).toBe(1);
+    // Short tokens are their own keys.
+    cache.set('short', alice, 0, 2000);
+    expect(cache.get('short', 1000)).toBe(alice);
+    expect(cache.get('shor', 1000)).toBeUndefined();
+  });
+
   test('a flood of distinct tokens never grows the cache past its bound', async () => {
     const { verifier } = await verifierFor({ tokenCacheSize: 5 });
     for (let i = 0; i < 40; i++) await verifier.verify(await issuer.sign({ claims: { n: i } }));

@@ -121,7 +121,7 @@ export interface EntrypointFacts {
   readonly inputWriter: InputWriter | undefined;
   /** The parts of the input document that cost work per request and that the entrypoint can read. */
   readonly inputParts: InputParts;
-  /** Input text → result set (frozen), for deterministic entrypoints; undefined for the others. */
+  /** Input memory key (see InputWriter) → result set (frozen), for deterministic entrypoints; undefined for the others. */
   readonly answers: Map<string, unknown> | undefined;
 }
 
@@ -143,9 +143,18 @@ function artifactFacts(artifact: PolicyArtifact): Pick<PolicyArtifact, 'inputRea
   };
 }
 
-/** The answers an engine remembers, and the longest input text it remembers one for. */
+/** The answers an engine remembers, and the longest memory key it remembers one under. */
 const MAX_REMEMBERED_ANSWERS = 10_000;
-const MAX_REMEMBERED_INPUT_LENGTH = 4096;
+const MAX_REMEMBERED_KEY_LENGTH = 4096;
+
+/** The answer in an entrypoint's result set: none (undefined), or the one value; throws for anything else. */
+function evaluationOf(resultSet: unknown): Evaluation {
+  if (!Array.isArray(resultSet)) throw new EvaluationFailure('the module returned something other than a result set');
+  if (resultSet.length === 0) return { defined: false, value: undefined };
+  if (resultSet.length > 1) throw new EvaluationFailure('the entrypoint produced more than one result');
+  const first = resultSet[0] as { result?: unknown };
+  return { defined: true, value: first.result };
+}
 
 function matches(view: Uint8Array, at: number, bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (view[at + i] !== bytes[i]) return false;
@@ -326,16 +335,28 @@ export class PolicyEngine {
   /**
    * The same for an input already serialised, `JSON.stringify(input)`: the authorizer serialises each input once,
    * for the SDK and for the decision log, instead of letting the SDK do it again. The SDK takes the encoded text as
-   * an ArrayBuffer, the very bytes it would otherwise make itself.
+   * an ArrayBuffer, the very bytes it would otherwise make itself. `key`: the text's memory key (see InputWriter),
+   * under which a deterministic entrypoint remembers the answer; the text is its own key.
    */
-  evaluateJson(json: string, entrypoint: string = this.defaultEntrypoint): Evaluation {
-    if (this.direct) return this.run(json, entrypoint);
+  evaluateJson(json: string, entrypoint: string = this.defaultEntrypoint, key: string = json): Evaluation {
+    if (this.direct) return this.run(json, entrypoint, key);
     const bytes = utf8.encode(json);
     // The SDK reads the whole ArrayBuffer: it must hold the text and nothing else.
     return this.run(bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer, entrypoint);
   }
 
-  private run(input: unknown, entrypoint: string): Evaluation {
+  /**
+   * The answer `entrypoint` (an SDK name, `pkg/rule`) gave for the input of memory key `key`, when it remembers
+   * it; counted in `answersReused`.
+   */
+  rememberedAnswer(key: string, entrypoint: string): Evaluation | undefined {
+    const resultSet = this.factsOf(entrypoint).answers?.get(key);
+    if (resultSet === undefined) return undefined;
+    this.answersReused++;
+    return evaluationOf(resultSet);
+  }
+
+  private run(input: unknown, entrypoint: string, key?: string): Evaluation {
     // The request path passes SDK names already; only other spellings need normalising.
     const name = this.entrypoints.has(entrypoint) ? entrypoint : normaliseEntrypoint(entrypoint).name;
     if (!this.entrypoints.has(name))
@@ -345,7 +366,8 @@ export class PolicyEngine {
     this.deadline = deadline;
     try {
       // Direct evaluation hands out frozen results (see resultSetOf); the SDK's are frozen here, to be alike.
-      resultSet = typeof input === 'string' ? this.evaluateDirect(input, name) : deepFreeze(this.policy.evaluate(input, name));
+      resultSet =
+        typeof input === 'string' ? this.evaluateDirect(input, name, key ?? input) : deepFreeze(this.policy.evaluate(input, name));
     } catch (thrown) {
       throw thrown instanceof EvaluationBudgetExceeded ? thrown : failureOf(thrown);
     } finally {
@@ -354,11 +376,7 @@ export class PolicyEngine {
     }
     // A module that cannot be stopped (or the last stretch of one that can) is held to the same deadline.
     if (performance.now() > deadline) throw this.budgetExceeded();
-    if (!Array.isArray(resultSet)) throw new EvaluationFailure('the module returned something other than a result set');
-    if (resultSet.length === 0) return { defined: false, value: undefined };
-    if (resultSet.length > 1) throw new EvaluationFailure('the entrypoint produced more than one result');
-    const first = resultSet[0] as { result?: unknown };
-    return { defined: true, value: first.result };
+    return evaluationOf(resultSet);
   }
 
   /**
@@ -367,9 +385,9 @@ export class PolicyEngine {
    * result text is found and decoded without a fresh view, decoder and byte-by-byte scan per call. A result that is
    * the one-value set `[{"result":true}]` (or `[]`) is not parsed at all.
    */
-  private evaluateDirect(json: string, name: string): unknown {
+  private evaluateDirect(json: string, name: string, key: string): unknown {
     const answers = this.factsOf(name).answers;
-    const remembered = answers?.get(json);
+    const remembered = answers?.get(key);
     if (remembered !== undefined) {
       this.answersReused++;
       return remembered;
@@ -409,17 +427,19 @@ export class PolicyEngine {
     else if (length === EMPTY_RESULT.length && matches(view, resultAddr, EMPTY_RESULT)) text = EMPTY_RESULT_TEXT;
     else text = utf8Decoder.decode(view.subarray(resultAddr, end));
     const resultSet = resultSetOf(text);
-    if (answers !== undefined && json.length <= MAX_REMEMBERED_INPUT_LENGTH) this.remember(answers, json, resultSet);
+    // Only sets that are answers: a malformed one is refused by evaluationOf every time, not remembered.
+    if (answers !== undefined && key.length <= MAX_REMEMBERED_KEY_LENGTH && Array.isArray(resultSet) && resultSet.length <= 1)
+      this.remember(answers, key, resultSet);
     return resultSet;
   }
 
-  private remember(answers: Map<string, unknown>, json: string, resultSet: unknown): void {
+  private remember(answers: Map<string, unknown>, key: string, resultSet: unknown): void {
     // Full: start again rather than track use; the requests that repeat fill it again at once.
     if (this.rememberedCount >= MAX_REMEMBERED_ANSWERS) {
       for (const facts of this.facts.values()) facts.answers?.clear();
       this.rememberedCount = 0;
     }
-    answers.set(json, resultSet);
+    answers.set(key, resultSet);
     this.rememberedCount++;
   }
 

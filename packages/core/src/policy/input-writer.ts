@@ -14,16 +14,27 @@
 import type { InputReads } from '@opa-jwt/rego';
 
 /**
- * Writes the text the policy is given for `input`; throws what `JSON.stringify` throws (a BigInt, a cycle).
- * `knownTexts`: texts already made for objects of the document that have not changed since (a verified token's
- * header and payload, shared by every request that presents the token), used instead of writing them again.
+ * The JSON text of an object that does not change (a verified token's header and payload, shared by every request
+ * that presents the token), and the mark that stands for it in memory keys: a string holding U+0000, which never
+ * appears raw in JSON text, unique to this text (see token-texts.ts).
  */
-export type InputWriter = (input: unknown, knownTexts?: WeakMap<object, string>) => string | undefined;
+export interface KnownText {
+  readonly text: string;
+  readonly mark: string;
+}
 
-function wholeText(value: unknown, knownTexts: WeakMap<object, string> | undefined): string | undefined {
-  if (knownTexts !== undefined && typeof value === 'object' && value !== null) {
-    const known = knownTexts.get(value);
-    if (known !== undefined) return known;
+/**
+ * Writes the text the policy is given for `input`; throws what `JSON.stringify` throws (a BigInt, a cycle).
+ * `known`: texts already made for objects of the document, used instead of writing them again. `asKey`: write the
+ * document's memory key instead, the same text with each known object's mark in place of its text: short to hash
+ * (the marks stand for the long parts), and equal keys mean equal texts.
+ */
+export type InputWriter = (input: unknown, known?: WeakMap<object, KnownText>, asKey?: boolean) => string | undefined;
+
+function wholeText(value: unknown, known: WeakMap<object, KnownText> | undefined, asKey: boolean | undefined): string | undefined {
+  if (known !== undefined && typeof value === 'object' && value !== null) {
+    const made = known.get(value);
+    if (made !== undefined) return asKey === true ? made.mark : made.text;
   }
   return JSON.stringify(value);
 }
@@ -40,7 +51,7 @@ export function inputWriter(reads: InputReads | undefined): InputWriter | undefi
 function writerFor(reads: InputReads): InputWriter {
   if (reads === true) return wholeText;
   const members = Object.keys(reads).map((name) => ({ name, prefix: `${JSON.stringify(name)}:`, write: writerFor(reads[name]) }));
-  return (value, knownTexts) => {
+  return (value, known, asKey) => {
     // Only plain objects are cut down; arrays, primitives, boxed values and objects with toJSON are written whole.
     if (
       typeof value !== 'object' ||
@@ -49,12 +60,12 @@ function writerFor(reads: InputReads): InputWriter {
       typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
       tagOf(value) !== '[object Object]'
     )
-      return wholeText(value, knownTexts);
+      return wholeText(value, known, asKey);
     let out = '{';
     for (const member of members) {
       if (!isEnumerableOwn(value, member.name)) continue;
       // As JSON.stringify does, members whose value has no JSON text (undefined, a function) are left out.
-      const text = member.write((value as Record<string, unknown>)[member.name], knownTexts);
+      const text = member.write((value as Record<string, unknown>)[member.name], known, asKey);
       if (text === undefined) continue;
       out += out.length === 1 ? member.prefix + text : `,${member.prefix}${text}`;
     }
