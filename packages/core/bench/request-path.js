@@ -3,7 +3,8 @@
  * Cost of the per-request path in one process, without HTTP: `authorize()` called in a loop with realistic
  * requests (the headers a node:http server sees from a typical client, fresh strings for each request), one
  * request at a time (each awaited), as a server's thread would spend it. Prints, per scenario, the median over
- * several rounds of the mean µs per request in a round. Scenarios are interleaved round by round, so that the machine's noise hits them alike.
+ * several rounds of the mean µs per request in a round. Scenarios are interleaved round by round, so that the
+ * machine's noise hits them alike.
  *
  * - cached token, allowed:   GET /orders/7 with a reader token already verified (policies/api-authz.rego)
  * - cached token, denied:    POST /orders with the same reader token (403 insufficient_scope)
