@@ -21,7 +21,7 @@ import { PolicyStore } from './policy/policy-store';
 import { RefusalDebug } from './refusal-debug';
 import { MalformedTargetError, requestTarget, type RequestTarget } from './request-target';
 import { ResultShapeWarnings } from './result-shape';
-import type { Evaluation, PolicyEngine } from './policy/engine';
+import type { Evaluation, PolicyEngine, WrittenDocument } from './policy/engine';
 import { enrichProtocolInput, mayEnrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
 import { extractToken, type ExtractedToken, type KnownB64Token } from './token';
 import { readableBody } from './http-body';
@@ -343,35 +343,30 @@ export class OpaJwtAuthorizer implements Authorizer {
     const decisionId = newDecisionId();
     // The text the policy is given: only the parts it can read when the module says which (input-writer.ts), else
     // the whole document, which the decision log then reuses. A document that does not serialise (a hook's BigInt
-    // or cycle) takes the SDK's own path, to fail there. An entrypoint that remembers its answers is first asked by
-    // the document's key, which costs less to write and to look up than the text: on a hit no text is written.
+    // or cycle) takes the SDK's own path, to fail there. An entrypoint that remembers its answers is asked first,
+    // by the document itself: on a hit no text is written.
     const textStart = mark(timings);
     const known = made === 'hooked' ? undefined : tokenPartTexts(verified);
     const facts = policy.factsOf(entrypoint);
-    const writer = facts.inputWriter;
+    const document: WrittenDocument = { input, known };
     let evaluation: Evaluation | undefined;
-    let key: string | undefined;
     let json: string | undefined;
     let wholeJson: string | undefined;
-    if (writer) {
-      try {
-        if (facts.answers !== undefined) {
-          key = writer(input, known, true);
-          if (key !== undefined) evaluation = policy.rememberedAnswer(key, entrypoint);
-        }
-        if (evaluation === undefined) json = writer(input, known);
-      } catch {
-        json = key = undefined;
+    try {
+      if (facts.answers !== undefined) evaluation = policy.rememberedAnswer(document, entrypoint);
+      if (evaluation === undefined) {
+        if (facts.inputWriter) json = facts.inputWriter(input, known);
+        else json = wholeJson = known === undefined ? serialised(input) : serialisedWithToken(input, verified);
       }
-    } else {
-      json = wholeJson = known === undefined ? serialised(input) : serialisedWithToken(input, verified);
+    } catch {
+      json = undefined;
     }
     timings.inputNs += since(timings, textStart);
     const evalStart = mark(timings);
     let failure: Error | undefined;
     if (evaluation === undefined) {
       try {
-        evaluation = json === undefined ? policy.evaluate(input, entrypoint) : policy.evaluateJson(json, entrypoint, key);
+        evaluation = json === undefined ? policy.evaluate(input, entrypoint) : policy.evaluateJson(json, entrypoint, document);
       } catch (error) {
         failure = error as Error;
       }

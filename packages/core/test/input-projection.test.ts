@@ -3,7 +3,7 @@
  * - the input text holds only the parts the policy can read (policy/input-writer.ts), with the same answers as the
  *   whole document, which the decision log still shows;
  * - parts no policy reads are not built when no decision log shows the document;
- * - answers of deterministic policies are remembered per input text (never for clocks, randomness or print), and
+ * - answers of deterministic policies are remembered per input (never for clocks, randomness or print), and
  *   results are frozen, so that no request can change what another is handed.
  * Real keys and JWKS on 127.0.0.1, the stock OPA Wasm SDK.
  */
@@ -16,6 +16,7 @@ import { createAuthorizer, OpaJwtAuthorizer } from '../src/authorizer';
 import type { DecisionLogEntry } from '../src/decision-log';
 import type { AuthorizerOptions } from '../src/options';
 import { inputWriter } from '../src/policy/input-writer';
+import { AnswerMemory } from '../src/policy/answer-memory';
 import { tokenPartTexts } from '../src/token-texts';
 import { Reader, readSections, SECTION, writeModule } from '../../rego/src/emit/binary';
 import { AUDIENCE, startIssuer, type TestIssuer } from '../../../test/support/issuer';
@@ -204,30 +205,83 @@ describe('the input text holds what the policy can read', () => {
     expect(inputWriter(undefined)).toBeUndefined();
   });
 
-  test("a document's memory key is its text with marks for the known parts: equal keys, equal texts", () => {
-    const reads = JSON.parse('{"jwt": {"payload": true, "header": true}, "request": {"http": {"path": true}}}') as InputReads;
+  // The memory finds answers by walking the document: any two documents it takes for the same must have the same
+  // text. Every document is remembered with its own text as the answer; each lookup must find none or its own text.
+  test('the memory of answers never takes one document for another', () => {
+    const reads = JSON.parse(
+      '{"jwt": {"payload": true, "header": true}, "request": {"http": {"path": true, "n": true}}, "__proto__": {"x": true}}',
+    ) as InputReads;
     const write = inputWriter(reads)!;
+    const memory = new AnswerMemory(reads);
     const alice = { header: { alg: 'RS256' }, payload: { sub: 'alice' }, issuerLabel: 'issuer' };
     const aliceAgain = { header: { alg: 'RS256' }, payload: { sub: 'alice' }, issuerLabel: 'issuer' };
     const known = tokenPartTexts(alice);
     tokenPartTexts(aliceAgain);
-    const documentOf = (token: typeof alice, path: string) => ({
-      jwt: { header: token.header, payload: token.payload },
-      request: { http: { path } },
-    });
-    const key = write(documentOf(alice, '/a'), known, true)!;
-    const mark = (value: object) => known.get(value)!.mark;
-    expect(key).toBe(`{"jwt":{"payload":${mark(alice.payload)},"header":${mark(alice.header)}},"request":{"http":{"path":"/a"}}}`);
-    expect(write(documentOf(alice, '/a'), known)).toBe(JSON.stringify(projectInput(documentOf(alice, '/a'), reads)));
-    expect(write(documentOf(alice, '/a'), known, true)).toBe(key);
-    // Another path, another token object (even with the same claims: a miss, never a wrong hit), unknown objects.
-    expect(write(documentOf(alice, '/b'), known, true)).not.toBe(key);
-    expect(write(documentOf(aliceAgain, '/a'), known, true)).not.toBe(key);
-    expect(write(documentOf({ ...alice, payload: { sub: 'alice' } }, '/a'), known, true)).toContain('{"sub":"alice"}');
-    // A mark cannot be forged from JSON text: U+0000 in a string is escaped.
-    const forged = write({ jwt: { payload: mark(alice.payload), header: alice.header }, request: { http: { path: '/a' } } }, known, true);
-    expect(forged).not.toBe(key);
-    expect(mark(alice.payload).split('\u0000')).toEqual(['', expect.stringMatching(/^\d+$/), '']);
+    const hidden = Object.defineProperty({ path: '/a' }, 'n', { value: 1, enumerable: false });
+    const values: unknown[] = [
+      '1',
+      1,
+      -0,
+      0,
+      NaN,
+      null,
+      true,
+      'true',
+      [1],
+      ['1'],
+      { a: 1 },
+      '{"a":1}',
+      undefined,
+      () => 1,
+      new String('1'),
+    ];
+    const documents: unknown[] = [
+      {},
+      { jwt: alice },
+      { jwt: aliceAgain },
+      { jwt: { header: alice.header, payload: { sub: 'alice' } } },
+      { jwt: { payload: alice.payload } },
+      { jwt: { header: alice.payload, payload: alice.header } },
+      { jwt: JSON.stringify(alice.payload) },
+      { jwt: [alice.payload] },
+      { jwt: known.get(alice.payload) },
+      { request: { http: hidden } },
+      { request: { http: { path: '/a' } } },
+      { request: { http: { path: '/a', n: undefined } } },
+      { request: '{"http":{"path":"/a"}}' },
+      { request: { http: '/a' } },
+      Object.create({ request: { http: { path: '/a' } } }) as unknown,
+      JSON.parse('{"__proto__": {"x": 1}}') as unknown,
+      JSON.parse('{"__proto__": {"x": "1"}}') as unknown,
+      JSON.parse('{"__proto__": {"y": 1}}') as unknown,
+      ...values.map((n) => ({ request: { http: { path: '/a', n } } })),
+      ...values.map((path) => ({ request: { http: { path } } })),
+      ...values.map((jwt) => ({ jwt })),
+      ...values,
+    ];
+    const textOf = (document: unknown, withKnown: boolean) => write(document, withKnown ? known : undefined);
+    for (const withKnown of [true, false]) {
+      for (const document of documents) memory.set(document, withKnown ? known : undefined, textOf(document, withKnown) ?? 'no text');
+    }
+    let found = 0;
+    for (const withKnown of [true, false]) {
+      for (const document of documents) {
+        const remembered = memory.get(document, withKnown ? known : undefined);
+        if (remembered !== undefined) found++;
+        if (remembered !== undefined) expect([document, remembered]).toEqual([document, textOf(document, withKnown) ?? 'no text']);
+      }
+    }
+    expect(found).toBe(documents.length * 2); // each document finds the answer remembered for it
+    // A copy of a document (new objects, new strings) finds the same answer, a changed one does not.
+    expect(memory.get({ jwt: alice, request: { http: { path: `/${'a'}` } } }, known)).toBeUndefined();
+    memory.set({ jwt: alice, request: { http: { path: '/a' } } }, known, 'the answer');
+    expect(memory.get({ jwt: { header: alice.header, payload: alice.payload }, request: { http: { path: `/${'a'}` } } }, known)).toBe(
+      'the answer',
+    );
+    expect(memory.get({ jwt: alice, request: { http: { path: '/b' } } }, known)).toBeUndefined();
+    // Too large a document is not remembered.
+    expect(memory.set({ request: { http: { path: 'x'.repeat(5000) } } }, known, 'large')).toBe(false);
+    expect(memory.get({ request: { http: { path: 'x'.repeat(5000) } } }, known)).toBeUndefined();
   });
 });
 
@@ -297,14 +351,23 @@ describe('answers remembered for deterministic policies', () => {
   test('the memory is bounded: past its size it starts again', async () => {
     const authorizer = await authorizerWith({ policy: regoFile });
     const engine = authorizer.policies.current!;
-    const text = (n: number) =>
-      `{"jwt":{"payload":{"sub":"u${n}","roles":["reader"]}},"method":"GET","path":"/o","request":{"http":{"method":"GET"}}}`;
-    for (let n = 0; n < 10_050; n++) engine.evaluateJson(text(n), 'app/decision');
+    // As the authorizer asks: the memory first, else an evaluation of the text, remembered with its document.
+    const evaluate = (n: number) => {
+      const input = {
+        jwt: { payload: { sub: `u${n}`, roles: ['reader'] } },
+        method: 'GET',
+        path: '/o',
+        request: { http: { method: 'GET' } },
+      };
+      const document = { input, known: undefined };
+      return engine.rememberedAnswer(document, 'app/decision') ?? engine.evaluateJson(JSON.stringify(input), 'app/decision', document);
+    };
+    for (let n = 0; n < 10_050; n++) evaluate(n);
     expect(engine.rememberedAnswers).toBeLessThanOrEqual(10_000);
     expect(engine.rememberedAnswers).toBeGreaterThan(0);
-    engine.evaluateJson(text(10_049), 'app/decision');
+    expect(evaluate(10_049)).toMatchObject({ defined: true, value: { allowed: true } });
     expect(engine.answersReused).toBe(1);
-    engine.evaluateJson(text(0), 'app/decision'); // forgotten when the memory started again
+    evaluate(0); // forgotten when the memory started again
     expect(engine.answersReused).toBe(1);
     await authorizer.close();
   });

@@ -35,9 +35,16 @@ import {
 import { PolicyLoadError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import type { PolicyArtifact } from './source';
-import { inputWriter, readsMember, type InputWriter } from './input-writer';
+import { inputWriter, readsMember, type InputWriter, type KnownTexts } from './input-writer';
+import { AnswerMemory } from './answer-memory';
 import { ALL_INPUT_PARTS, type InputParts } from '../input';
 import { deepFreeze } from '../deep-freeze';
+
+/** An input document, with the known texts (input-writer.ts) its text was written with. */
+export interface WrittenDocument {
+  input: unknown;
+  known: KnownTexts | undefined;
+}
 
 /** The policy's answer: `defined: false` when the rule was undefined (the SDK's empty result set). */
 export interface Evaluation {
@@ -121,8 +128,8 @@ export interface EntrypointFacts {
   readonly inputWriter: InputWriter | undefined;
   /** The parts of the input document that cost work per request and that the entrypoint can read. */
   readonly inputParts: InputParts;
-  /** Input memory key (see InputWriter) → result set (frozen), for deterministic entrypoints; undefined for the others. */
-  readonly answers: Map<string, unknown> | undefined;
+  /** Input document → result set (frozen), for deterministic entrypoints; undefined for the others. */
+  readonly answers: AnswerMemory | undefined;
 }
 
 const NO_FACTS: EntrypointFacts = Object.freeze({ inputWriter: undefined, inputParts: ALL_INPUT_PARTS, answers: undefined });
@@ -143,9 +150,8 @@ function artifactFacts(artifact: PolicyArtifact): Pick<PolicyArtifact, 'inputRea
   };
 }
 
-/** The answers an engine remembers, and the longest memory key it remembers one under. */
+/** The answers an engine remembers. */
 const MAX_REMEMBERED_ANSWERS = 10_000;
-const MAX_REMEMBERED_KEY_LENGTH = 4096;
 
 /** The answer in an entrypoint's result set: none (undefined), or the one value; throws for anything else. */
 function evaluationOf(resultSet: unknown): Evaluation {
@@ -250,7 +256,7 @@ export class PolicyEngine {
           query: readsMember(reads, ['request', 'http', 'query']),
           source: readsMember(reads, ['source']),
         },
-        answers: deterministic?.[name] === true ? new Map() : undefined,
+        answers: deterministic?.[name] === true && reads !== undefined ? new AnswerMemory(reads) : undefined,
       });
     }
     this.policy = first;
@@ -335,28 +341,28 @@ export class PolicyEngine {
   /**
    * The same for an input already serialised, `JSON.stringify(input)`: the authorizer serialises each input once,
    * for the SDK and for the decision log, instead of letting the SDK do it again. The SDK takes the encoded text as
-   * an ArrayBuffer, the very bytes it would otherwise make itself. `key`: the text's memory key (see InputWriter),
-   * under which a deterministic entrypoint remembers the answer; the text is its own key.
+   * an ArrayBuffer, the very bytes it would otherwise make itself. `document`: the input the text was written from
+   * (with the known texts its writer was given), under which a deterministic entrypoint remembers the answer.
    */
-  evaluateJson(json: string, entrypoint: string = this.defaultEntrypoint, key: string = json): Evaluation {
-    if (this.direct) return this.run(json, entrypoint, key);
+  evaluateJson(json: string, entrypoint: string = this.defaultEntrypoint, document?: WrittenDocument): Evaluation {
+    if (this.direct) return this.run(json, entrypoint, document);
     const bytes = utf8.encode(json);
     // The SDK reads the whole ArrayBuffer: it must hold the text and nothing else.
     return this.run(bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer, entrypoint);
   }
 
   /**
-   * The answer `entrypoint` (an SDK name, `pkg/rule`) gave for the input of memory key `key`, when it remembers
-   * it; counted in `answersReused`.
+   * The answer `entrypoint` (an SDK name, `pkg/rule`) gave for `document`, when it remembers it; counted in
+   * `answersReused`. Throws what writing the document would throw.
    */
-  rememberedAnswer(key: string, entrypoint: string): Evaluation | undefined {
-    const resultSet = this.factsOf(entrypoint).answers?.get(key);
+  rememberedAnswer(document: WrittenDocument, entrypoint: string): Evaluation | undefined {
+    const resultSet = this.factsOf(entrypoint).answers?.get(document.input, document.known);
     if (resultSet === undefined) return undefined;
     this.answersReused++;
     return evaluationOf(resultSet);
   }
 
-  private run(input: unknown, entrypoint: string, key?: string): Evaluation {
+  private run(input: unknown, entrypoint: string, document?: WrittenDocument): Evaluation {
     // The request path passes SDK names already; only other spellings need normalising.
     const name = this.entrypoints.has(entrypoint) ? entrypoint : normaliseEntrypoint(entrypoint).name;
     if (!this.entrypoints.has(name))
@@ -366,8 +372,7 @@ export class PolicyEngine {
     this.deadline = deadline;
     try {
       // Direct evaluation hands out frozen results (see resultSetOf); the SDK's are frozen here, to be alike.
-      resultSet =
-        typeof input === 'string' ? this.evaluateDirect(input, name, key ?? input) : deepFreeze(this.policy.evaluate(input, name));
+      resultSet = typeof input === 'string' ? this.evaluateDirect(input, name, document) : deepFreeze(this.policy.evaluate(input, name));
     } catch (thrown) {
       throw thrown instanceof EvaluationBudgetExceeded ? thrown : failureOf(thrown);
     } finally {
@@ -385,13 +390,7 @@ export class PolicyEngine {
    * result text is found and decoded without a fresh view, decoder and byte-by-byte scan per call. A result that is
    * the one-value set `[{"result":true}]` (or `[]`) is not parsed at all.
    */
-  private evaluateDirect(json: string, name: string, key: string): unknown {
-    const answers = this.factsOf(name).answers;
-    const remembered = answers?.get(key);
-    if (remembered !== undefined) {
-      this.answersReused++;
-      return remembered;
-    }
+  private evaluateDirect(json: string, name: string, document: WrittenDocument | undefined): unknown {
     const policy = this.policy as unknown as DirectPolicy;
     const memory = policy.mem;
     const inputAddr = policy.dataHeapPtr;
@@ -428,19 +427,23 @@ export class PolicyEngine {
     else text = utf8Decoder.decode(view.subarray(resultAddr, end));
     const resultSet = resultSetOf(text);
     // Only sets that are answers: a malformed one is refused by evaluationOf every time, not remembered.
-    if (answers !== undefined && key.length <= MAX_REMEMBERED_KEY_LENGTH && Array.isArray(resultSet) && resultSet.length <= 1)
-      this.remember(answers, key, resultSet);
+    const answers = this.factsOf(name).answers;
+    if (answers !== undefined && document !== undefined && Array.isArray(resultSet) && resultSet.length <= 1)
+      this.remember(answers, document, resultSet);
     return resultSet;
   }
 
-  private remember(answers: Map<string, unknown>, key: string, resultSet: unknown): void {
+  private remember(answers: AnswerMemory, document: WrittenDocument, resultSet: unknown): void {
     // Full: start again rather than track use; the requests that repeat fill it again at once.
     if (this.rememberedCount >= MAX_REMEMBERED_ANSWERS) {
       for (const facts of this.facts.values()) facts.answers?.clear();
       this.rememberedCount = 0;
     }
-    answers.set(key, resultSet);
-    this.rememberedCount++;
+    try {
+      if (answers.set(document.input, document.known, resultSet)) this.rememberedCount++;
+    } catch {
+      // A document that no longer walks as it wrote (a hook's toJSON that throws the second time) is not remembered.
+    }
   }
 
   /** Throws EvaluationBudgetExceeded when the running evaluation is past its deadline. */

@@ -14,33 +14,41 @@
 import type { InputReads } from '@opa-jwt/rego';
 
 /**
- * The JSON text of an object that does not change (a verified token's header and payload, shared by every request
- * that presents the token), and the mark that stands for it in memory keys: a string holding U+0000, which never
- * appears raw in JSON text, unique to this text (see token-texts.ts).
+ * JSON texts already made for objects of a document that do not change (a verified token's header and payload,
+ * shared by every request that presents the token; see token-texts.ts), found by object.
  */
-export interface KnownText {
-  readonly text: string;
-  readonly mark: string;
-}
+export type KnownTexts = WeakMap<object, string>;
 
 /**
- * Writes the text the policy is given for `input`; throws what `JSON.stringify` throws (a BigInt, a cycle).
- * `known`: texts already made for objects of the document, used instead of writing them again. `asKey`: write the
- * document's memory key instead, the same text with each known object's mark in place of its text: short to hash
- * (the marks stand for the long parts), and equal keys mean equal texts.
+ * Writes the text the policy is given for `input`; throws what `JSON.stringify` throws (a BigInt, a cycle). Objects
+ * with a known text are not written again.
  */
-export type InputWriter = (input: unknown, known?: WeakMap<object, KnownText>, asKey?: boolean) => string | undefined;
+export type InputWriter = (input: unknown, known?: KnownTexts) => string | undefined;
 
-function wholeText(value: unknown, known: WeakMap<object, KnownText> | undefined, asKey: boolean | undefined): string | undefined {
+function wholeText(value: unknown, known: KnownTexts | undefined): string | undefined {
   if (known !== undefined && typeof value === 'object' && value !== null) {
     const made = known.get(value);
-    if (made !== undefined) return asKey === true ? made.mark : made.text;
+    if (made !== undefined) return made;
   }
   return JSON.stringify(value);
 }
 
-const isEnumerableOwn = (value: object, name: string): boolean => Object.prototype.propertyIsEnumerable.call(value, name);
+export const isEnumerableOwn = (value: object, name: string): boolean => Object.prototype.propertyIsEnumerable.call(value, name);
 const tagOf = (value: object): string => Object.prototype.toString.call(value);
+
+/**
+ * Whether a value where the policy reads members is cut down to those members: only plain objects are; arrays,
+ * primitives, boxed values and objects with toJSON are written whole.
+ */
+export function isCutDown(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as { toJSON?: unknown }).toJSON !== 'function' &&
+    tagOf(value) === '[object Object]'
+  );
+}
 
 /** A writer for `reads`; `undefined` for "the whole document", which needs no writer of its own. */
 export function inputWriter(reads: InputReads | undefined): InputWriter | undefined {
@@ -51,21 +59,13 @@ export function inputWriter(reads: InputReads | undefined): InputWriter | undefi
 function writerFor(reads: InputReads): InputWriter {
   if (reads === true) return wholeText;
   const members = Object.keys(reads).map((name) => ({ name, prefix: `${JSON.stringify(name)}:`, write: writerFor(reads[name]) }));
-  return (value, known, asKey) => {
-    // Only plain objects are cut down; arrays, primitives, boxed values and objects with toJSON are written whole.
-    if (
-      typeof value !== 'object' ||
-      value === null ||
-      Array.isArray(value) ||
-      typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
-      tagOf(value) !== '[object Object]'
-    )
-      return wholeText(value, known, asKey);
+  return (value, known) => {
+    if (!isCutDown(value)) return wholeText(value, known);
     let out = '{';
     for (const member of members) {
       if (!isEnumerableOwn(value, member.name)) continue;
       // As JSON.stringify does, members whose value has no JSON text (undefined, a function) are left out.
-      const text = member.write((value as Record<string, unknown>)[member.name], known, asKey);
+      const text = member.write(value[member.name], known);
       if (text === undefined) continue;
       out += out.length === 1 ? member.prefix + text : `,${member.prefix}${text}`;
     }
