@@ -133,10 +133,10 @@ function addChild(node: Node, kind: Piece, key: unknown): Node {
       (node.primitives ??= new Map()).set(key, child);
       break;
     case Piece.Known:
-      (node.known ??= new Map()).set(key as object, child);
+      (node.known ??= new Map()).set(key, child);
       break;
     case Piece.Text:
-      (node.texts ??= new Map()).set(key as string, child);
+      (node.texts ??= new Map()).set(key, child);
       break;
   }
   return child;
