@@ -249,3 +249,36 @@ describe.each(frameworks)('$name', (framework) => {
     });
   });
 });
+
+// Express works the client's address out from `trust proxy` (X-Forwarded-For); opa-jwt reads it only when something
+// needs it, and then it is the app's answer, in the policy's input and in the decision log alike.
+describe("express: the client's address follows the app's `trust proxy`", () => {
+  it.each([
+    [false, '127.0.0.1'],
+    [true, '203.0.113.9'],
+  ])('trust proxy %s: the policy and the decision log see %s', async (trusted, expected) => {
+    const entries: Array<{ requested_by?: string }> = [];
+    const app = express();
+    app.set('trust proxy', trusted);
+    const auth = expressAdapter.opaJwt({
+      ...coreOptions(fixtures, { entrypoint: 'authz/echo' }),
+      onDecision: (entry) => void entries.push(entry),
+    });
+    app.use(auth);
+    app.use('/api', (req, res) => {
+      res.json(allowed(req.auth));
+    });
+    try {
+      await auth.ready;
+      const response = await request(createServer(app))
+        .get('/api/orders')
+        .set('X-Forwarded-For', '203.0.113.9')
+        .set('Authorization', `Bearer ${await token(fixtures)}`);
+      expect(response.status).toBe(200);
+      expect((response.body as { result: { input: { source: { ip: string } } } }).result.input.source.ip).toBe(expected);
+      expect(entries.map((entry) => entry.requested_by)).toEqual([expected]);
+    } finally {
+      await auth.close();
+    }
+  });
+});

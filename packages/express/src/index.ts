@@ -63,23 +63,39 @@ type MarkedRequest = Request & { [OVERRIDES]?: RouteOverrides };
  * lower-cases the policy's path and drops a trailing `/`); the route is known when the middleware runs on a route
  * (`app.get('/orders/:id', auth, handler)`), as the mount path matched followed by the route's pattern.
  */
-function toCoreRequest(req: Request): CoreRequest {
-  const request: CoreRequest = {
-    method: req.method,
-    url: req.originalUrl ?? req.url,
-    headers: req.headers,
-    ip: req.ip ?? req.socket?.remoteAddress,
-    body: req.body as unknown,
-  };
-  const app = req.app as Request['app'] | undefined;
-  if (app)
-    request.routing = {
-      caseSensitive: app.get('case sensitive routing') === true,
-      strictTrailingSlash: app.get('strict routing') === true,
-    };
-  const routePath = (req.route as { path?: unknown } | undefined)?.path;
-  if (typeof routePath === 'string') request.route = (req.baseUrl ?? '') + routePath;
-  return request;
+class ExpressCoreRequest implements CoreRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Request['headers'];
+  readonly body: unknown;
+  routing?: CoreRequest['routing'];
+  route?: string;
+  readonly #req: Request;
+
+  constructor(req: Request) {
+    this.#req = req;
+    this.method = req.method;
+    this.url = req.originalUrl ?? req.url;
+    this.headers = req.headers;
+    this.body = req.body as unknown;
+    const app = req.app as Request['app'] | undefined;
+    if (app)
+      this.routing = {
+        caseSensitive: app.get('case sensitive routing') === true,
+        strictTrailingSlash: app.get('strict routing') === true,
+      };
+    const routePath = (req.route as { path?: unknown } | undefined)?.path;
+    if (typeof routePath === 'string') this.route = (req.baseUrl ?? '') + routePath;
+  }
+
+  /**
+   * Worked out when read (only for policies that read `source`, decision logs and refusal logs): Express's `req.ip`
+   * applies `trust proxy` to X-Forwarded-For, a few microseconds a request. On the prototype, so that every request
+   * of this class has the same shape.
+   */
+  get ip(): string | undefined {
+    return this.#req.ip ?? this.#req.socket?.remoteAddress;
+  }
 }
 
 function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
@@ -101,12 +117,13 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
     const finish = (outcome: Outcome): void => {
       // `onRefusal: 'error'`: Express's error handling answers (its default handler sends err.status and err.headers).
       if (outcome.type === 'respond' && outcome.error) return next(outcome.error);
-      res.set(outcome.headers);
+      // Straight to Node's response, as res.set does for names other than Content-Type (never one of these).
+      for (const name of Object.keys(outcome.headers)) res.setHeader(name, outcome.headers[name]);
       if (outcome.type === 'respond') return void res.status(outcome.status).json(outcome.body);
       req.auth = outcome.auth;
       next();
     };
-    const request = toCoreRequest(req);
+    const request = new ExpressCoreRequest(req);
     // Most requests are decided at once (a remembered token): no promise, no trip through the microtask queue.
     const outcome = authorizer.authorizeNow ? authorizer.authorizeNow(request, overrides) : authorizer.authorize(request, overrides);
     if (outcome instanceof Promise) outcome.then(finish).catch(next);

@@ -118,7 +118,8 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
 function settle(ctx: Context, outcome: Outcome, next: Next): Promise<void> {
   // `onRefusal: 'error'`: thrown to the app's error middleware, or ctx.onerror, which reads status, expose and headers.
   if (outcome.type === 'respond' && outcome.error) throw outcome.error;
-  ctx.set(outcome.headers);
+  // Straight to Node's response, where ctx.set would put them: Koa's set makes arrays of every header it is given.
+  if (!ctx.headerSent) for (const name of Object.keys(outcome.headers)) ctx.res.setHeader(name, outcome.headers[name]);
   if (outcome.type === 'respond') {
     ctx.status = outcome.status;
     ctx.type = 'application/json';
