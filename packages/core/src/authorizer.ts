@@ -11,7 +11,16 @@ import './v8-hazard'; // first: before any policy module is instantiated or call
 import { normaliseEntrypoint } from '@opa-jwt/rego';
 import type { AuthResult, Authorizer, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
 import { denialError, errorOutcome, interpretResult, type Interpretation, type RespondOutcome } from './decision';
-import { elapsedNs, newDecisionId, nowNs, redactInPlace, redactInput, redactResult, type DecisionLogEntry } from './decision-log';
+import {
+  elapsedNs,
+  newDecisionId,
+  nowNs,
+  redactInPlace,
+  redactInput,
+  redactResult,
+  timestampNow,
+  type DecisionLogEntry,
+} from './decision-log';
 import { HttpError, PolicyEvaluationError, PolicyUnavailableError, UnauthorizedError, withoutStack } from './errors';
 import { Fleet, type FleetHealth } from './fleet/fleet';
 import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
@@ -575,7 +584,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
     const entry: DecisionLogEntry = {
       decision_id: decision.decisionId,
-      timestamp: new Date().toISOString(),
+      timestamp: timestampNow(),
       path: entrypoint,
       input: redacted.input,
       labels: { app: 'opa-jwt' },
