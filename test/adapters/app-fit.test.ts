@@ -250,27 +250,45 @@ describe.each(frameworks)('$name', (framework) => {
   });
 });
 
-// Express works the client's address out from `trust proxy` (X-Forwarded-For); opa-jwt reads it only when something
-// needs it, and then it is the app's answer, in the policy's input and in the decision log alike.
-describe("express: the client's address follows the app's `trust proxy`", () => {
+// Express and Koa work the client's address out from the app's proxy setting (X-Forwarded-For); opa-jwt reads it
+// only when something needs it, and then it is the app's answer, in the policy's input and in the decision log alike.
+describe("the client's address follows the app's proxy setting", () => {
+  const servers = {
+    express(trusted: boolean, options: OpaJwtOptions) {
+      const app = express();
+      app.set('trust proxy', trusted);
+      const auth = expressAdapter.opaJwt(options);
+      app.use(auth);
+      app.use('/api', (req, res) => {
+        res.json(allowed(req.auth));
+      });
+      return { server: createServer(app), auth };
+    },
+    koa(trusted: boolean, options: OpaJwtOptions) {
+      const app = new Koa({ proxy: trusted });
+      const auth = koaAdapter.opaJwt(options);
+      app.use(auth);
+      app.use((ctx) => {
+        ctx.body = allowed(ctx.state.auth);
+      });
+      const handle = app.callback();
+      return { server: createServer((req, res) => void handle(req, res)), auth };
+    },
+  };
   it.each([
-    [false, '127.0.0.1'],
-    [true, '203.0.113.9'],
-  ])('trust proxy %s: the policy and the decision log see %s', async (trusted, expected) => {
+    ['express', false, '127.0.0.1'],
+    ['express', true, '203.0.113.9'],
+    ['koa', false, '127.0.0.1'],
+    ['koa', true, '203.0.113.9'],
+  ] as const)('%s, proxy trusted: %s: the policy and the decision log see %s', async (framework, trusted, expected) => {
     const entries: Array<{ requested_by?: string }> = [];
-    const app = express();
-    app.set('trust proxy', trusted);
-    const auth = expressAdapter.opaJwt({
+    const { server, auth } = servers[framework](trusted, {
       ...coreOptions(fixtures, { entrypoint: 'authz/echo' }),
       onDecision: (entry) => void entries.push(entry),
     });
-    app.use(auth);
-    app.use('/api', (req, res) => {
-      res.json(allowed(req.auth));
-    });
     try {
       await auth.ready;
-      const response = await request(createServer(app))
+      const response = await request(server)
         .get('/api/orders')
         .set('X-Forwarded-For', '203.0.113.9')
         .set('Authorization', `Bearer ${await token(fixtures)}`);

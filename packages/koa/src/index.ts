@@ -66,28 +66,40 @@ interface RouterContext {
  * the router's `sensitive` / `strict` options and the matched route are known; mounted on the app, the core's
  * defaults apply, which are @koa/router's (case-insensitive, a trailing `/` ignored).
  */
-function toCoreRequest(ctx: Context): CoreRequest {
-  // `body` is present only when a body parser (e.g. @koa/bodyparser) ran before this middleware.
-  const request: CoreRequest = {
-    method: ctx.method,
-    url: ctx.originalUrl,
-    headers: ctx.headers,
-    ip: ctx.ip,
-    body: (ctx.request as { body?: unknown }).body,
-  };
-  const { router, matched } = ctx as Context & RouterContext;
-  if (router?.opts) request.routing = { caseSensitive: router.opts.sensitive === true, strictTrailingSlash: router.opts.strict === true };
-  if (matched) {
-    // The last matched layer with methods is the route; `use()` layers have none.
-    for (let i = matched.length - 1; i >= 0; i--) {
-      const layer = matched[i];
-      if (typeof layer.path === 'string' && Array.isArray(layer.methods) && layer.methods.length > 0) {
-        request.route = layer.path;
-        break;
+class KoaCoreRequest implements CoreRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Context['headers'];
+  readonly body: unknown;
+  routing?: CoreRequest['routing'];
+  route?: string;
+  readonly #ctx: Context;
+
+  constructor(ctx: Context) {
+    this.#ctx = ctx;
+    this.method = ctx.method;
+    this.url = ctx.originalUrl;
+    this.headers = ctx.headers;
+    // Present only when a body parser (e.g. @koa/bodyparser) ran before this middleware.
+    this.body = (ctx.request as { body?: unknown }).body;
+    const { router, matched } = ctx as Context & RouterContext;
+    if (router?.opts) this.routing = { caseSensitive: router.opts.sensitive === true, strictTrailingSlash: router.opts.strict === true };
+    if (matched) {
+      // The last matched layer with methods is the route; `use()` layers have none.
+      for (let i = matched.length - 1; i >= 0; i--) {
+        const layer = matched[i];
+        if (typeof layer.path === 'string' && Array.isArray(layer.methods) && layer.methods.length > 0) {
+          this.route = layer.path;
+          break;
+        }
       }
     }
   }
-  return request;
+
+  /** Worked out when read (policies that read `source`, decision and refusal logs): Koa applies `app.proxy` to X-Forwarded-For. */
+  get ip(): string {
+    return this.#ctx.ip;
+  }
 }
 
 function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
@@ -107,7 +119,7 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
     // They were for this middleware only (cleared, not deleted: deleting would slow every later read of the state).
     if (overrides !== undefined) state[OVERRIDES] = undefined;
     if (overrides?.skip) return next();
-    const request = toCoreRequest(ctx);
+    const request = new KoaCoreRequest(ctx);
     const answer = authorizer.authorizeNow ? authorizer.authorizeNow(request, overrides) : authorizer.authorize(request, overrides);
     return answer instanceof Promise ? answer.then((outcome) => settle(ctx, outcome, next)) : settle(ctx, answer, next);
   };
