@@ -44,6 +44,12 @@ export class VerifiedTokenCache {
   private readonly entries = new Map<string, Entry>();
   /** The most recently inserted or used entry: the entries' last in insertion order, while it is still present. */
   private lastUsed: Entry | undefined;
+  /**
+   * What `knownB64Token` found for the string `checkedText` (undefined: nothing), kept for the `get` of that same
+   * string that follows it on a request's way; any change to the entries forgets it.
+   */
+  private checkedText: string | undefined;
+  private checked: Entry | undefined;
 
   constructor(private readonly maxEntries: number) {}
 
@@ -53,8 +59,10 @@ export class VerifiedTokenCache {
 
   get(token: string, nowSeconds: number): VerifiedToken | undefined {
     const key = keyOf(token);
-    const entry = this.entries.get(key);
-    if (!entry || entry.token !== token) return undefined;
+    // The same string object as just checked (a pointer comparison): its entry is already known.
+    const entry = token === this.checkedText ? this.checked : this.find(token, key);
+    this.forgetChecked();
+    if (!entry) return undefined;
     if (nowSeconds >= entry.validUntil || nowSeconds < entry.validFrom) {
       this.entries.delete(key);
       return undefined;
@@ -71,8 +79,21 @@ export class VerifiedTokenCache {
 
   /** Whether `token` is remembered (usable now or not) and is a `b64token`: see `KnownB64Token`. */
   knownB64Token(token: string): boolean {
-    const entry = this.entries.get(keyOf(token));
-    return entry !== undefined && entry.token === token && entry.b64token;
+    const entry = this.find(token, keyOf(token));
+    this.checkedText = token;
+    this.checked = entry;
+    return entry !== undefined && entry.b64token;
+  }
+
+  /** The entry of exactly `token`, whose key is `key`. */
+  private find(token: string, key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    return entry !== undefined && entry.token === token ? entry : undefined;
+  }
+
+  private forgetChecked(): void {
+    this.checkedText = undefined;
+    this.checked = undefined;
   }
 
   /**
@@ -81,6 +102,7 @@ export class VerifiedTokenCache {
    */
   set(token: string, verified: VerifiedToken, validFrom: number, validUntil: number): void {
     if (this.maxEntries <= 0) return;
+    this.forgetChecked();
     const key = keyOf(token);
     this.entries.delete(key);
     while (this.entries.size >= this.maxEntries) {
@@ -95,6 +117,7 @@ export class VerifiedTokenCache {
 
   /** Drops every token of `issuerLabel` verified with a key named `kid`. */
   forgetKey(issuerLabel: string, kid: string): number {
+    this.forgetChecked();
     let dropped = 0;
     for (const [key, entry] of this.entries) {
       if (entry.verified.issuerLabel === issuerLabel && entry.kid === kid) {

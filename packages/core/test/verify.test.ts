@@ -272,6 +272,23 @@ describe('verified-token cache', () => {
     expect(cache.get('shor', 1000)).toBeUndefined();
   });
 
+  test('what a syntax check found is not served once the entries changed', () => {
+    const cache = new VerifiedTokenCache(10);
+    const verified = { header: { alg: 'RS256', kid: 'k1' }, payload: { sub: 'a' }, issuerLabel: 'issuer' };
+    const other = { header: { alg: 'RS256', kid: 'k2' }, payload: { sub: 'b' }, issuerLabel: 'issuer' };
+    cache.set('token-a', verified, 0, 2000);
+    expect(cache.knownB64Token('token-a')).toBe(true);
+    expect(cache.forgetKey('issuer', 'k1')).toBe(1); // its key left the key set in between
+    expect(cache.get('token-a', 1000)).toBeUndefined();
+    expect(cache.knownB64Token('token-b')).toBe(false);
+    cache.set('token-b', other, 0, 2000); // remembered in between
+    expect(cache.get('token-b', 1000)).toBe(other);
+    cache.set('token-a', verified, 0, 2000);
+    expect(cache.knownB64Token('token-a')).toBe(true);
+    expect(cache.get('token-a', 3000)).toBeUndefined(); // expired: forgotten
+    expect(cache.get('token-a', 1000)).toBeUndefined();
+  });
+
   test('a flood of distinct tokens never grows the cache past its bound', async () => {
     const { verifier } = await verifierFor({ tokenCacheSize: 5 });
     for (let i = 0; i < 40; i++) await verifier.verify(await issuer.sign({ claims: { n: i } }));
