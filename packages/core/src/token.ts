@@ -53,21 +53,24 @@ function fromHeader(request: CoreRequest, known: KnownB64Token | undefined): str
   return credentials;
 }
 
-function fromQuery(request: CoreRequest): string[] {
+/** No token in a place: one shared array, not a new one per request. */
+const NONE: readonly string[] = Object.freeze([]);
+
+function fromQuery(request: CoreRequest): readonly string[] {
   const start = request.url.indexOf('?');
-  if (start === -1) return [];
+  if (start === -1) return NONE;
   const end = request.url.indexOf('#', start);
   const query = request.url.slice(start + 1, end === -1 ? undefined : end);
   // No parameter can be named access_token unless the text says so, literally or through an escape.
-  if (!query.includes('access_token') && !query.includes('%')) return [];
+  if (!query.includes('access_token') && !query.includes('%')) return NONE;
   return new URLSearchParams(query).getAll('access_token');
 }
 
-function fromBody(request: CoreRequest): string[] {
+function fromBody(request: CoreRequest): readonly string[] {
   // RFC 6750 §2.2: only a form-encoded body of a request that has a body carries a token.
   const method = request.method.toUpperCase();
-  if (method === 'GET' || method === 'HEAD' || !isFormContentType(request.headers)) return [];
-  return readFormParams(request.body)?.get('access_token') ?? [];
+  if (method === 'GET' || method === 'HEAD' || !isFormContentType(request.headers)) return NONE;
+  return readFormParams(request.body)?.get('access_token') ?? NONE;
 }
 
 const WHERE: Record<BearerMethod, string> = { header: 'the Authorization header', query: 'the query string', body: 'the form body' };
