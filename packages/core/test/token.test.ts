@@ -105,7 +105,8 @@ describe('extractToken', () => {
     const form = req({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: { access_token: 'abc' } });
     expect(() => extractToken(form, HEADER_ONLY)).toThrow(/form body are not accepted/);
     expect(extractToken(form, ALL)).toEqual({ token: 'abc', method: 'body' });
-    // RFC 6750 §2.2: only form-encoded bodies, never GET.
+    // RFC 6750 §2.2: only form-encoded bodies, never GET (however the method is spelled).
+    for (const method of ['GET', 'get', 'Head']) expect(extractToken({ ...form, method }, ALL)).toBeUndefined();
     expect(
       extractToken(req({ method: 'POST', headers: { 'content-type': 'application/json' }, body: { access_token: 'abc' } }), ALL),
     ).toBeUndefined();
