@@ -357,16 +357,21 @@ export class OpaJwtAuthorizer implements Authorizer {
     const textStart = mark(timings);
     const known = made === 'hooked' ? undefined : tokenPartTexts(verified);
     const facts = policy.factsOf(entrypoint);
-    const document: WrittenDocument = { input, known };
+    const writer = facts.inputWriter;
+    let document: WrittenDocument | undefined;
     let evaluation: Evaluation | undefined;
     let json: string | undefined;
     let wholeJson: string | undefined;
     try {
-      if (facts.answers !== undefined) evaluation = policy.rememberedAnswer(document, entrypoint);
-      if (evaluation === undefined) {
-        if (facts.inputWriter) json = facts.inputWriter(input, known);
-        else json = wholeJson = known === undefined ? serialised(input) : serialisedWithToken(input, verified);
+      if (writer === undefined) {
+        json = wholeJson = known === undefined ? serialised(input) : serialisedWithToken(input, verified);
+        // The whole document is written anyway: its text is its memory key.
+        if (json !== undefined) document = { input: json, known: undefined };
+      } else {
+        document = { input, known };
       }
+      if (facts.answers !== undefined && document !== undefined) evaluation = policy.rememberedAnswer(document, entrypoint);
+      if (evaluation === undefined && writer !== undefined) json = writer(input, known);
     } catch {
       json = undefined;
     }

@@ -316,6 +316,21 @@ describe('answers remembered for deterministic policies', () => {
     await tenant.close();
   });
 
+  test('a policy that reads the input whole has its answers remembered too, by the whole text', async () => {
+    const authorizer = await authorizerWith({ policy: regoFile, entrypoint: 'app/everything' });
+    const engine = authorizer.policies.current!;
+    const token = await issuer.sign({ claims: { sub: 'bob', roles: ['reader'] } });
+    const first = answer(await authorizer.authorize(request('/orders/7', token, { 'x-request-id': '1' })));
+    expect(answer(await authorizer.authorize(request('/orders/7', token, { 'x-request-id': '1' })))).toEqual(first);
+    expect(engine.answersReused).toBe(1);
+    // Any difference, even in a header, is another input (and this policy hands its input back).
+    expect(JSON.stringify(answer(await authorizer.authorize(request('/orders/7', token, { 'x-request-id': '2' }))))).toContain(
+      '"X-Request-Id":"2"',
+    );
+    expect(engine.answersReused).toBe(1);
+    await authorizer.close();
+  });
+
   test('policies that read the clock or print are evaluated every time', async () => {
     for (const entrypoint of ['app/clock', 'app/chatty']) {
       const authorizer = await authorizerWith({ policy: regoFile, entrypoint });

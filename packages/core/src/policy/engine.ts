@@ -40,7 +40,11 @@ import { AnswerMemory } from './answer-memory';
 import { ALL_INPUT_PARTS, type InputParts } from '../input';
 import { deepFreeze } from '../deep-freeze';
 
-/** An input document, with the known texts (input-writer.ts) its text was written with. */
+/**
+ * An input document, with the known texts (input-writer.ts) its text was written with: what a deterministic
+ * entrypoint's answers are remembered by. For an entrypoint that reads the input whole, the authorizer gives the
+ * text itself, which it has written anyway.
+ */
 export interface WrittenDocument {
   input: unknown;
   known: KnownTexts | undefined;
