@@ -250,7 +250,7 @@ describe.each(frameworks)('$name', (framework) => {
   });
 });
 
-// Express and Koa work the client's address out from the app's proxy setting (X-Forwarded-For); opa-jwt reads it
+// Express, Koa and Fastify work the client's address out from the app's proxy setting (X-Forwarded-For); opa-jwt reads it
 // only when something needs it, and then it is the app's answer, in the policy's input and in the decision log alike.
 describe("the client's address follows the app's proxy setting", () => {
   const servers = {
@@ -274,15 +274,24 @@ describe("the client's address follows the app's proxy setting", () => {
       const handle = app.callback();
       return { server: createServer((req, res) => void handle(req, res)), auth };
     },
+    async fastify(trusted: boolean, options: OpaJwtOptions) {
+      const app = Fastify({ logger: false, trustProxy: trusted });
+      await app.register(fastifyAdapter.opaJwt, options);
+      app.get('/api/*', async (req) => allowed(req.auth));
+      await app.ready();
+      return { server: app.server, auth: { ready: app.opaJwt.ready, close: () => app.close() } };
+    },
   };
   it.each([
+    ['fastify', false, '127.0.0.1'],
+    ['fastify', true, '203.0.113.9'],
     ['express', false, '127.0.0.1'],
     ['express', true, '203.0.113.9'],
     ['koa', false, '127.0.0.1'],
     ['koa', true, '203.0.113.9'],
   ] as const)('%s, proxy trusted: %s: the policy and the decision log see %s', async (framework, trusted, expected) => {
     const entries: Array<{ requested_by?: string }> = [];
-    const { server, auth } = servers[framework](trusted, {
+    const { server, auth } = await servers[framework](trusted, {
       ...coreOptions(fixtures, { entrypoint: 'authz/echo' }),
       onDecision: (entry) => void entries.push(entry),
     });

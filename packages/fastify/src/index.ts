@@ -84,17 +84,29 @@ function routingOf(fastify: FastifyInstance): RoutingOptions {
  * The hook runs after routing: the route pattern (with any prefix) is known, except for requests no route matched
  * (Fastify runs the hooks for its 404 handler too).
  */
-function toCoreRequest(request: FastifyRequest, routing: RoutingOptions, routeUrl: string | undefined): CoreRequest {
-  const core: CoreRequest = {
-    method: request.method,
-    url: request.url,
-    headers: request.headers,
-    ip: request.ip,
-    body: request.body,
-    routing,
-  };
-  if (typeof routeUrl === 'string') core.route = routeUrl;
-  return core;
+class FastifyCoreRequest implements CoreRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: FastifyRequest['headers'];
+  readonly body: unknown;
+  readonly routing: RoutingOptions;
+  route?: string;
+  readonly #request: FastifyRequest;
+
+  constructor(request: FastifyRequest, routing: RoutingOptions, routeUrl: string | undefined) {
+    this.#request = request;
+    this.method = request.method;
+    this.url = request.url;
+    this.headers = request.headers;
+    this.body = request.body;
+    this.routing = routing;
+    if (typeof routeUrl === 'string') this.route = routeUrl;
+  }
+
+  /** Worked out when read (policies that read `source`, decision and refusal logs): Fastify applies `trustProxy`. */
+  get ip(): string {
+    return this.#request.ip;
+  }
 }
 
 const plugin: FastifyPluginAsync<AuthorizerOptions> = async (fastify: FastifyInstance, options: AuthorizerOptions) => {
@@ -119,7 +131,7 @@ const plugin: FastifyPluginAsync<AuthorizerOptions> = async (fastify: FastifyIns
       request.auth = outcome.auth;
       done();
     };
-    const core = toCoreRequest(request, routing, routeOptions.url);
+    const core = new FastifyCoreRequest(request, routing, routeOptions.url);
     const outcome = authorizer.authorizeNow ? authorizer.authorizeNow(core, overrides) : authorizer.authorize(core, overrides);
     if (outcome instanceof Promise) outcome.then(finish).catch(done);
     else finish(outcome);
