@@ -28,11 +28,15 @@
  * Not a test. Environment: BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_SECONDS (per measurement, default 3),
  * BENCH_HTTP_WARMUP (seconds, default 2), BENCH_HTTP_CONNECTIONS (default 50), BENCH_HTTP_ONLY (scenario names as
  * printed, separated by `;`; the bare framework of each is always added), BENCH_HTTP_NODE (a Node.js major
- * version, e.g. 22 or 24, for the servers and the load generator; default: this process's).
+ * version, e.g. 22 or 24, for the servers and the load generator; default: this process's), BENCH_HTTP_BASELINE
+ * (the root of another checkout of opa-jwt, built: every opa-jwt scenario runs a second time on servers using that
+ * build's adapters, named "… (baseline)", in the same interleaved rounds, so that two builds are compared under the
+ * same noise; e.g. `git worktree add /tmp/before <commit> && npm ci --prefix /tmp/before`).
  */
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const http = require('node:http');
+const { existsSync } = require('node:fs');
 const path = require('node:path');
 const { startJwksIssuer } = require('../jwks-issuer');
 const { nodeBinary } = require('../node-binary');
@@ -42,6 +46,7 @@ const SECONDS = Number(process.env.BENCH_HTTP_SECONDS || 3);
 const WARMUP = Number(process.env.BENCH_HTTP_WARMUP || 2);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS || 50);
 const ONLY = process.env.BENCH_HTTP_ONLY ? process.env.BENCH_HTTP_ONLY.split(';').map((name) => name.trim()) : undefined;
+const BASELINE = process.env.BENCH_HTTP_BASELINE ? path.resolve(process.env.BENCH_HTTP_BASELINE) : undefined;
 const AUDIENCE = 'orders-api';
 const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const pinned = (core, command, args) => (HAS_TASKSET ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
@@ -146,6 +151,11 @@ const SCENARIOS = [
 /** The server process a scenario runs on: scenarios of one variant share one, unless they name their own. */
 const serverOf = (scenario) => scenario.server ?? scenario.variant;
 
+/** BENCH_HTTP_BASELINE's copy of an opa-jwt scenario: the same load, on a server of its own using the other build. */
+function baselineOf(scenario) {
+  return { ...scenario, name: `${scenario.name} (baseline)`, server: `${serverOf(scenario)} (baseline)`, build: BASELINE };
+}
+
 /** The next number a `{n}` path gets: counts up over the whole run, checks and warm-up included. */
 let nextPathNumber = 1;
 const numbered = (load) => load.path.includes('{n}');
@@ -167,7 +177,8 @@ async function startIssuer() {
 
 // ------------------------------------------------------------------------------------------------ servers
 
-function startServer(variant, issuer) {
+/** `build`: the root of the checkout whose opa-jwt adapters the server uses (default: this one). */
+function startServer(variant, issuer, build) {
   const [command, args] = pinned(0, NODE.binary, [
     '--expose-gc',
     path.join(__dirname, 'server.js'),
@@ -176,7 +187,8 @@ function startServer(variant, issuer) {
     issuer.jwksUri,
   ]);
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = build === undefined ? process.env : { ...process.env, OPA_JWT_BUILD: build };
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.stdout.on('data', (chunk) => {
@@ -340,11 +352,16 @@ async function main() {
     scenarios = SCENARIOS.filter((s) => wanted.has(s.name));
     if (scenarios.length === 0) throw new Error(`BENCH_HTTP_ONLY names no scenario; names: ${SCENARIOS.map((s) => s.name).join('; ')}`);
   }
+  if (BASELINE) {
+    if (!existsSync(path.join(BASELINE, 'packages', 'core', 'dist', 'index.js')))
+      throw new Error(`BENCH_HTTP_BASELINE: no built checkout of opa-jwt at ${BASELINE} (run npm ci there)`);
+    scenarios = scenarios.flatMap((scenario) => (serverOf(scenario).includes('opa-jwt') ? [scenario, baselineOf(scenario)] : [scenario]));
+  }
   const issuer = await startIssuer();
   const servers = new Map();
   try {
     for (const scenario of scenarios)
-      if (!servers.has(serverOf(scenario))) servers.set(serverOf(scenario), await startServer(scenario.variant, issuer));
+      if (!servers.has(serverOf(scenario))) servers.set(serverOf(scenario), await startServer(scenario.variant, issuer, scenario.build));
     const serverNodes = new Set();
     for (const server of servers.values()) serverNodes.add((await serverStats(server.port)).node);
     for (const scenario of scenarios) await checkAnswers(scenario, servers.get(serverOf(scenario)).port, issuer.tokens);

@@ -17,6 +17,8 @@
 const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..', '..');
+/** The opa-jwt adapter `name` (express, fastify, koa): this checkout's, or that of OPA_JWT_BUILD (run.js's BENCH_HTTP_BASELINE). */
+const adapter = (name) => require(process.env.OPA_JWT_BUILD ? path.join(process.env.OPA_JWT_BUILD, 'packages', name) : `@opa-jwt/${name}`);
 const AUDIENCE = 'orders-api';
 const [variant, issuer, jwksUri] = process.argv.slice(2);
 
@@ -175,9 +177,9 @@ async function expressApp() {
     'jose-cache': () => expressGuard(joseVerifier({ cache: true })),
     'jose-cache-casbin': async () => expressGuard(joseVerifier({ cache: true }), await casbinCheck()),
     'jose-cache-cedar': () => expressGuard(joseVerifier({ cache: true }), cedarCheck()),
-    'opa-jwt': () => require('@opa-jwt/express').opaJwt(opaJwtOptions()),
-    'opa-jwt-log': () => require('@opa-jwt/express').opaJwt(opaJwtOptions({ onDecision })),
-    'opa-jwt-mcp': () => require('@opa-jwt/express').opaJwt(opaJwtOptions(MCP_OPTIONS)),
+    'opa-jwt': () => adapter('express').opaJwt(opaJwtOptions()),
+    'opa-jwt-log': () => adapter('express').opaJwt(opaJwtOptions({ onDecision })),
+    'opa-jwt-mcp': () => adapter('express').opaJwt(opaJwtOptions(MCP_OPTIONS)),
   }[variant];
   if (!guard) throw new Error(`unknown variant ${variant}`);
   const middleware = await guard();
@@ -204,7 +206,7 @@ async function fastifyApp() {
   app.get('/__stats', async (request) => stats('gc' in request.query));
   await app.register(async (scope) => {
     if (variant === 'fastify-opa-jwt') {
-      await scope.register(require('@opa-jwt/fastify').opaJwt, opaJwtOptions());
+      await scope.register(adapter('fastify').opaJwt, opaJwtOptions());
       opaJwtAuthorizer = scope.opaJwt.authorizer;
     } else if (variant === 'fastify-jwt') {
       const { createPublicKey } = require('node:crypto');
@@ -246,7 +248,7 @@ async function koaApp() {
     return next();
   });
   if (variant === 'koa-opa-jwt') {
-    const middleware = require('@opa-jwt/koa').opaJwt(opaJwtOptions());
+    const middleware = adapter('koa').opaJwt(opaJwtOptions());
     await middleware.ready;
     opaJwtAuthorizer = middleware.authorizer;
     app.use(middleware);
