@@ -17,8 +17,8 @@
  *   maximum below 2 GiB, where the SDK's pointers would turn negative: growing past it fails the evaluation.
  *
  * A deterministic entrypoint of a module of our compiler (no clock, randomness or print can run: the same input and
- * data always give the same answer) has its answers remembered per input text, a bounded number of them: the text
- * holds only the parts the policy can read (input-writer.ts), so requests that differ only in what the policy
+ * data always give the same answer) has its answers remembered per input, a bounded number of them, found by the
+ * parts the policy can read (answer-memory.ts, input-writer.ts), so requests that differ only in what the policy
  * ignores (another request id, another header) get the answer without evaluating again. Each engine (one policy
  * version with its data) has its own. Results are frozen, so that no caller can change what another is handed.
  */
