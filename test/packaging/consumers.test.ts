@@ -64,7 +64,7 @@ const EXPORTS: Record<string, string[]> = {
     'writeBundle',
   ],
   '@opa-jwt/core': [...ERRORS, 'WELL_KNOWN_PATH', 'createAuthorizer', 'readiness', 'readinessHandler'],
-  '@opa-jwt/core/adapter': ['withAuthorizerHandle'],
+  '@opa-jwt/core/adapter': ['AdapterRequest', 'withAuthorizerHandle'],
   '@opa-jwt/express': ADAPTER,
   '@opa-jwt/koa': ADAPTER,
   '@opa-jwt/fastify': ADAPTER,

@@ -1,9 +1,11 @@
 /**
  * `@opa-jwt/core/adapter`: what framework adapters need beyond the public API. An adapter turns its framework's
  * request into a `CoreRequest`, calls `Authorizer.authorize` and writes the outcome; Express and Koa, whose
- * middleware is a plain function, expose the authorizer on that function with `withAuthorizerHandle`.
+ * middleware is a plain function, expose the authorizer on that function with `withAuthorizerHandle`; every
+ * adapter's request is an `AdapterRequest`.
  */
-import type { Authorizer, AuthorizerHandle } from './contract';
+import type { Authorizer, AuthorizerHandle, CoreRequest } from './contract';
+import type { RoutingOptions } from './request-target';
 
 /**
  * Attaches `ready` (started now, so start-up errors surface even if nobody awaits), `authorizer` and `close()` to
@@ -15,4 +17,25 @@ export function withAuthorizerHandle<F extends object>(middleware: F, authorizer
     authorizer: { value: authorizer, enumerable: true },
     close: { value: () => authorizer.close(), enumerable: true },
   }) as F & AuthorizerHandle;
+}
+
+/**
+ * A `CoreRequest` made from a framework's request: the fields the core reads on every request are copied when it is
+ * made; the client's address, which frameworks work out from their proxy settings (Express parses X-Forwarded-For
+ * on every read of `req.ip`), is read from the framework only when something needs it (a policy that reads
+ * `source`, a decision or refusal log). A class, so that every request has the same shape and the address costs no
+ * closure: subclasses keep their framework's request in a private field and read it in `ip`.
+ */
+export abstract class AdapterRequest implements CoreRequest {
+  routing?: RoutingOptions;
+  route?: string;
+
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly headers: CoreRequest['headers'],
+    readonly body: unknown,
+  ) {}
+
+  abstract get ip(): string | undefined;
 }

@@ -6,8 +6,8 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createAuthorizer } from '@opa-jwt/core';
-import type { AuthResult, AuthorizerHandle, AuthorizerOptions, CoreRequest, Outcome, RouteOverrides } from '@opa-jwt/core';
-import { withAuthorizerHandle } from '@opa-jwt/core/adapter';
+import type { AuthResult, AuthorizerHandle, AuthorizerOptions, Outcome, RouteOverrides } from '@opa-jwt/core';
+import { AdapterRequest, withAuthorizerHandle } from '@opa-jwt/core/adapter';
 
 // The errors an application may meet (start-up and request ones), so that it need not depend on @opa-jwt/core.
 export {
@@ -63,21 +63,12 @@ type MarkedRequest = Request & { [OVERRIDES]?: RouteOverrides };
  * lower-cases the policy's path and drops a trailing `/`); the route is known when the middleware runs on a route
  * (`app.get('/orders/:id', auth, handler)`), as the mount path matched followed by the route's pattern.
  */
-class ExpressCoreRequest implements CoreRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: Request['headers'];
-  readonly body: unknown;
-  routing?: CoreRequest['routing'];
-  route?: string;
+class ExpressCoreRequest extends AdapterRequest {
   readonly #req: Request;
 
   constructor(req: Request) {
+    super(req.method, req.originalUrl ?? req.url, req.headers, req.body as unknown);
     this.#req = req;
-    this.method = req.method;
-    this.url = req.originalUrl ?? req.url;
-    this.headers = req.headers;
-    this.body = req.body as unknown;
     const app = req.app as Request['app'] | undefined;
     if (app)
       this.routing = {
@@ -88,11 +79,7 @@ class ExpressCoreRequest implements CoreRequest {
     if (typeof routePath === 'string') this.route = (req.baseUrl ?? '') + routePath;
   }
 
-  /**
-   * Worked out when read (only for policies that read `source`, decision logs and refusal logs): Express's `req.ip`
-   * applies `trust proxy` to X-Forwarded-For, a few microseconds a request. On the prototype, so that every request
-   * of this class has the same shape.
-   */
+  /** Express applies `trust proxy` to X-Forwarded-For on every read of `req.ip`, a few microseconds. */
   get ip(): string | undefined {
     return this.#req.ip ?? this.#req.socket?.remoteAddress;
   }

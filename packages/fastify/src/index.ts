@@ -9,7 +9,8 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { createAuthorizer } from '@opa-jwt/core';
-import type { AuthResult, Authorizer, AuthorizerOptions, CoreRequest, Outcome, RouteOverrides, RoutingOptions } from '@opa-jwt/core';
+import { AdapterRequest } from '@opa-jwt/core/adapter';
+import type { AuthResult, Authorizer, AuthorizerOptions, Outcome, RouteOverrides, RoutingOptions } from '@opa-jwt/core';
 
 // The errors an application may meet (start-up and request ones), so that it need not depend on @opa-jwt/core.
 export {
@@ -84,26 +85,17 @@ function routingOf(fastify: FastifyInstance): RoutingOptions {
  * The hook runs after routing: the route pattern (with any prefix) is known, except for requests no route matched
  * (Fastify runs the hooks for its 404 handler too).
  */
-class FastifyCoreRequest implements CoreRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: FastifyRequest['headers'];
-  readonly body: unknown;
-  readonly routing: RoutingOptions;
-  route?: string;
+class FastifyCoreRequest extends AdapterRequest {
   readonly #request: FastifyRequest;
 
   constructor(request: FastifyRequest, routing: RoutingOptions, routeUrl: string | undefined) {
+    super(request.method, request.url, request.headers, request.body);
     this.#request = request;
-    this.method = request.method;
-    this.url = request.url;
-    this.headers = request.headers;
-    this.body = request.body;
     this.routing = routing;
     if (typeof routeUrl === 'string') this.route = routeUrl;
   }
 
-  /** Worked out when read (policies that read `source`, decision and refusal logs): Fastify applies `trustProxy`. */
+  /** Fastify applies `trustProxy`. */
   get ip(): string {
     return this.#request.ip;
   }

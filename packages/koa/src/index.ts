@@ -6,8 +6,8 @@
  */
 import type { Context, Middleware, Next } from 'koa';
 import { createAuthorizer } from '@opa-jwt/core';
-import type { AuthResult, AuthorizerHandle, AuthorizerOptions, CoreRequest, Outcome, RouteOverrides } from '@opa-jwt/core';
-import { withAuthorizerHandle } from '@opa-jwt/core/adapter';
+import type { AuthResult, AuthorizerHandle, AuthorizerOptions, Outcome, RouteOverrides } from '@opa-jwt/core';
+import { AdapterRequest, withAuthorizerHandle } from '@opa-jwt/core/adapter';
 
 // The errors an application may meet (start-up and request ones), so that it need not depend on @opa-jwt/core.
 export {
@@ -66,22 +66,13 @@ interface RouterContext {
  * the router's `sensitive` / `strict` options and the matched route are known; mounted on the app, the core's
  * defaults apply, which are @koa/router's (case-insensitive, a trailing `/` ignored).
  */
-class KoaCoreRequest implements CoreRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: Context['headers'];
-  readonly body: unknown;
-  routing?: CoreRequest['routing'];
-  route?: string;
+class KoaCoreRequest extends AdapterRequest {
   readonly #ctx: Context;
 
   constructor(ctx: Context) {
+    // The body is there only when a body parser (e.g. @koa/bodyparser) ran before this middleware.
+    super(ctx.method, ctx.originalUrl, ctx.headers, (ctx.request as { body?: unknown }).body);
     this.#ctx = ctx;
-    this.method = ctx.method;
-    this.url = ctx.originalUrl;
-    this.headers = ctx.headers;
-    // Present only when a body parser (e.g. @koa/bodyparser) ran before this middleware.
-    this.body = (ctx.request as { body?: unknown }).body;
     const { router, matched } = ctx as Context & RouterContext;
     if (router?.opts) this.routing = { caseSensitive: router.opts.sensitive === true, strictTrailingSlash: router.opts.strict === true };
     if (matched) {
@@ -96,7 +87,7 @@ class KoaCoreRequest implements CoreRequest {
     }
   }
 
-  /** Worked out when read (policies that read `source`, decision and refusal logs): Koa applies `app.proxy` to X-Forwarded-For. */
+  /** Koa applies `app.proxy` to X-Forwarded-For. */
   get ip(): string {
     return this.#ctx.ip;
   }
