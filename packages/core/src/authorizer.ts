@@ -309,7 +309,11 @@ export class OpaJwtAuthorizer implements Authorizer {
       this.logProtocolRefusal(enrichment, request);
       return this.shape(request, enrichment, undefined);
     }
-    let input = buildInput(request, verified, target);
+    // The policy in force after the enrichment's awaits decides. A document no log and no input hook sees needs only
+    // the parts it can read; a hook may read anything, and the policy is read again after it.
+    let policy = this.policyInForce();
+    const parts = timings.logged || this.options.input ? undefined : policy.factsOf(this.entrypointFor(policy, route)).inputParts;
+    let input = buildInput(request, verified, target, parts);
     Object.assign(input.request, enrichment.request);
     if (this.options.includeBody && enrichment.request.mcp === undefined && enrichment.request.oauth === undefined) {
       const readable = readableBody(request, this.options.protocols.maxBodySize);
@@ -326,10 +330,9 @@ export class OpaJwtAuthorizer implements Authorizer {
         this.options.logger.error(errorFields(error), 'opa-jwt: the input hook failed; request denied');
         throw new PolicyEvaluationError({ cause: error });
       }
+      policy = this.policyInForce();
     }
     timings.inputNs = since(timings, inputStart);
-    // Read after the awaits: the policy in force now decides.
-    const policy = this.policyInForce();
     const made = this.options.input ? 'hooked' : 'enriched';
     return this.evaluateAndAnswer(request, policy, this.entrypointFor(policy, route), input, extracted, verified, timings, made);
   }

@@ -116,9 +116,18 @@ describe('the input text holds what the policy can read', () => {
       request('/orders/7', other, { 'X-Tenant': 'globex' }),
       request('/orders', token, {}, 'POST'),
       { ...request('/Orders/%37', token), ip: undefined },
+      // JSON bodies take the path where protocol members (MCP, OAuth) may be added to the document.
+      { ...request('/orders/7?page=5', token, { 'x-tenant': 'initech', 'content-type': 'application/json' }, 'POST'), body: { a: 1 } },
+      {
+        ...request('/mcp?page=6', token, { 'x-tenant': 'umbrella', 'content-type': 'application/json' }, 'POST'),
+        body: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'lookup', arguments: { q: 'x' } } },
+      },
     ];
     for (const entrypoint of ['app/decision', 'app/tenant', 'app/page', 'app/from', 'app/everything']) {
-      const projected = await authorizerWith({ policy: regoFile, entrypoint });
+      // A logger that does not log at info: no decision log shows the document, so only the parts the policy reads
+      // are built.
+      const quiet = { info() {}, warn() {}, error() {}, debug() {}, isLevelEnabled: (level: string) => level !== 'info' };
+      const projected = await authorizerWith({ policy: regoFile, entrypoint, logger: quiet });
       const whole = await authorizerWith({ policy: wasmFile, entrypoint });
       // `everything` reads the whole input: it gets the whole document.
       expect(projected.policies.current!.factsOf(entrypoint).inputWriter !== undefined).toBe(entrypoint !== 'app/everything');
