@@ -9,14 +9,14 @@
  * of the lookup; comparing it to the one remembered is a block compare. Tokens that share their last characters
  * (which a signature makes as unlikely as a forgery) take turns in the entry: one is remembered at a time.
  */
+import type { JWTHeaderParameters, JWTPayload } from 'jose';
+import { isB64Token } from './token';
+
 /** How many of a token's last characters find its entry: 128 bits of a base64url signature. */
 const KEY_CHARACTERS = 22;
 
 /** The key of `token`'s entry; a shorter token is its own key. */
 const keyOf = (token: string): string => (token.length > KEY_CHARACTERS ? token.slice(-KEY_CHARACTERS) : token);
-
-import type { JWTHeaderParameters, JWTPayload } from 'jose';
-import { isB64Token } from './token';
 
 export interface VerifiedToken {
   header: JWTHeaderParameters;
@@ -59,7 +59,8 @@ export class VerifiedTokenCache {
 
   get(token: string, nowSeconds: number): VerifiedToken | undefined {
     const key = keyOf(token);
-    // The same string object as just checked (a pointer comparison): its entry is already known.
+    // The text just checked (the same string object, as a request passes it on: a pointer comparison): its entry is
+    // already known.
     const entry = token === this.checkedText ? this.checked : this.find(token, key);
     this.forgetChecked();
     if (!entry) return undefined;
