@@ -23,12 +23,14 @@ export function withAuthorizerHandle<F extends object>(middleware: F, authorizer
  * A `CoreRequest` made from a framework's request: the fields the core reads on every request are copied when it is
  * made; the client's address, which frameworks work out from their proxy settings (Express parses X-Forwarded-For
  * on every read of `req.ip`), is read from the framework only when something needs it (a policy that reads
- * `source`, a decision or refusal log). A class, so that every request has the same shape and the address costs no
- * closure: subclasses keep their framework's request in a private field and read it in `ip`.
+ * `source`, a decision or refusal log), once. A class, so that every request has the same shape and the address
+ * costs no closure: subclasses keep their framework's request in a private field and read it in `clientAddress`.
  */
 export abstract class AdapterRequest implements CoreRequest {
   routing?: RoutingOptions;
   route?: string;
+  #ip: string | undefined;
+  #ipRead = false;
 
   constructor(
     readonly method: string,
@@ -37,5 +39,15 @@ export abstract class AdapterRequest implements CoreRequest {
     readonly body: unknown,
   ) {}
 
-  abstract get ip(): string | undefined;
+  /** The client's address, asked of the framework once per request (a decision log reads it twice). */
+  get ip(): string | undefined {
+    if (!this.#ipRead) {
+      this.#ip = this.clientAddress();
+      this.#ipRead = true;
+    }
+    return this.#ip;
+  }
+
+  /** The framework's idea of the client's address, after its proxy settings. */
+  protected abstract clientAddress(): string | undefined;
 }

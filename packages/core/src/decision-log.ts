@@ -85,7 +85,16 @@ export function redactInPlace(copy: PolicyInput): { input: unknown; masked: stri
       }
     }
   }
-  return { input: copy, masked, secrets: [...secrets].filter((secret) => secret.length >= MIN_SECRET_LENGTH) };
+  return { input: copy, masked, secrets: searchedSecrets(secrets) };
+}
+
+/**
+ * The secrets a result is searched for: long enough to mean something, and none that holds another (a text holding
+ * `Bearer <token>` holds `<token>`: searching for the token alone finds both).
+ */
+function searchedSecrets(secrets: Set<string>): string[] {
+  const long = [...secrets].filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+  return long.filter((secret) => !long.some((other) => other !== secret && secret.includes(other)));
 }
 
 const SECRET_PARAMETER = /^access_token$|token|secret|password/i;

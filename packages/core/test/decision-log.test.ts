@@ -1,7 +1,7 @@
 /**
- * Parts of decision log entries that are made once and reused: the timestamp, written once per millisecond.
+ * Parts of decision log entries: the timestamp, written once per millisecond; the secrets results are searched for.
  */
-import { timestampNow } from '../src/decision-log';
+import { redactInPlace, redactResult, timestampNow } from '../src/decision-log';
 
 test("an entry's timestamp is the current millisecond, as toISOString writes it", () => {
   jest.useFakeTimers({ now: Date.UTC(2026, 11, 6, 3, 4, 5, 678) });
@@ -16,4 +16,26 @@ test("an entry's timestamp is the current millisecond, as toISOString writes it"
     jest.useRealTimers();
   }
   expect(Math.abs(Date.parse(timestampNow()) - Date.now())).toBeLessThan(1000);
+});
+
+test('a result is searched for the secrets that hold no other, and still masked wherever any appears', () => {
+  const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2lnbmF0dXJl';
+  const document = {
+    request: {
+      http: {
+        method: 'GET',
+        path: '/',
+        headers: { Authorization: `Bearer ${token}`, Cookie: 'session=abcdefghijkl; theme=dark', Accept: '*/*' },
+        query: {},
+      },
+    },
+  };
+  const { secrets } = redactInPlace(document as never);
+  // `Bearer <token>` holds the token, the cookie header holds the values (and what follows its first space); `dark`
+  // is too short to search.
+  expect(secrets.sort()).toEqual(['abcdefghijkl', 'theme=dark', token].sort());
+  const masked: string[] = [];
+  const result = redactResult({ echo: `Bearer ${token}`, cookie: 'session=abcdefghijkl; theme=dark', fine: 'dark' }, secrets, masked);
+  expect(result).toEqual({ echo: '[REDACTED]', cookie: '[REDACTED]', fine: 'dark' });
+  expect(masked.sort()).toEqual(['/result/cookie', '/result/echo']);
 });

@@ -80,7 +80,7 @@ class ExpressCoreRequest extends AdapterRequest {
   }
 
   /** Express applies `trust proxy` to X-Forwarded-For on every read of `req.ip`, a few microseconds. */
-  get ip(): string | undefined {
+  protected clientAddress(): string | undefined {
     return this.#req.ip ?? this.#req.socket?.remoteAddress;
   }
 }

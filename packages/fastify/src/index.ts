@@ -96,7 +96,7 @@ class FastifyCoreRequest extends AdapterRequest {
   }
 
   /** Fastify applies `trustProxy`. */
-  get ip(): string {
+  protected clientAddress(): string {
     return this.#request.ip;
   }
 }

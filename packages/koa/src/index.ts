@@ -88,7 +88,7 @@ class KoaCoreRequest extends AdapterRequest {
   }
 
   /** Koa applies `app.proxy` to X-Forwarded-For. */
-  get ip(): string {
+  protected clientAddress(): string {
     return this.#ctx.ip;
   }
 }

@@ -1,0 +1,29 @@
+/**
+ * `@opa-jwt/core/adapter`'s request: the client's address is asked of the framework only when read, and once.
+ */
+import { AdapterRequest } from '../src/adapter';
+
+class CountingRequest extends AdapterRequest {
+  asked = 0;
+
+  protected clientAddress(): string {
+    this.asked++;
+    return '203.0.113.9';
+  }
+}
+
+test("the client's address is asked of the framework when first read, and only then", () => {
+  const request = new CountingRequest('GET', '/orders/1', { host: 'api.test' }, undefined);
+  expect(request.asked).toBe(0);
+  expect(request.ip).toBe('203.0.113.9');
+  expect(request.ip).toBe('203.0.113.9');
+  expect(request.asked).toBe(1);
+  expect({ method: request.method, url: request.url, headers: request.headers, body: request.body }).toEqual({
+    method: 'GET',
+    url: '/orders/1',
+    headers: { host: 'api.test' },
+    body: undefined,
+  });
+  // Nothing of the framework's request is an enumerable member: a hook that serialises the request does not meet it.
+  expect(Object.keys(request).sort()).toEqual(['asked', 'body', 'headers', 'method', 'route', 'routing', 'url']);
+});
