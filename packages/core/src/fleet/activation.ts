@@ -5,7 +5,7 @@
  * compiled module cannot be linked with other policies here). The engine is built completely before it is put in
  * force, so requests see the old set or the new one, never a mix.
  */
-import { compile, normaliseEntrypoint, type InputReads } from '@opa-jwt/rego';
+import { compile, normaliseEntrypoint } from '@opa-jwt/rego';
 import { createHash } from 'node:crypto';
 import type { Logger } from '../logger';
 import { PolicyEngine, type EvaluationLimits } from '../policy/engine';
@@ -66,8 +66,6 @@ export async function buildEngine(bundles: BundleContents[], options: Activation
 
   let wasm: Uint8Array;
   let entrypoints: string[];
-  let inputReads: Record<string, InputReads> | undefined;
-  let deterministic: Record<string, boolean> | undefined;
   if (withWasm.length > 0) {
     if (withWasm.length > 1)
       throw new ActivationError(
@@ -91,14 +89,12 @@ export async function buildEngine(bundles: BundleContents[], options: Activation
       const result = compile({ modules, entrypoints, v0Compatible: options.v0Compatible });
       wasm = result.wasm;
       entrypoints = result.entrypoints;
-      inputReads = result.inputReads;
-      deterministic = result.deterministic;
     } catch (error) {
       throw new ActivationError(`${description}: ${(error as Error).message}`);
     }
   }
   return PolicyEngine.load(
-    { wasm, data, entrypoints, description, fingerprint: fingerprint.digest('hex'), inputReads, deterministic },
+    { wasm, data, entrypoints, description, fingerprint: fingerprint.digest('hex') },
     { entrypoint: options.entrypoint, data: options.data, limits: options.limits, logger: options.logger },
   );
 }

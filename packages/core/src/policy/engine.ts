@@ -30,7 +30,7 @@ import {
   entrypointHint,
   normaliseEntrypoint,
   readEntrypointFacts,
-  type InputReads,
+  type EntrypointFacts as CompiledFacts,
 } from '@opa-jwt/rego';
 import { PolicyLoadError } from '../errors';
 import { errorFields, type Logger } from '../logger';
@@ -138,22 +138,6 @@ export interface EntrypointFacts {
 
 const NO_FACTS: EntrypointFacts = Object.freeze({ inputWriter: undefined, inputParts: ALL_INPUT_PARTS, answers: undefined });
 
-/**
- * The entrypoint facts of an artifact: those its compilation gave, else those a prebuilt module of our compiler
- * carries in its custom section (`opa-jwt build` output, a bundle's policy.wasm); none for `opa build` modules.
- */
-function artifactFacts(artifact: PolicyArtifact): Pick<PolicyArtifact, 'inputReads' | 'deterministic'> {
-  if (artifact.inputReads !== undefined) return artifact;
-  const carried = readEntrypointFacts(artifact.wasm);
-  if (carried === undefined) return {};
-  // fromEntries defines members: an entrypoint named `__proto__` is a name like any other.
-  const entries = Object.entries(carried);
-  return {
-    inputReads: Object.fromEntries(entries.map(([name, facts]) => [name, facts.inputReads])),
-    deterministic: Object.fromEntries(entries.map(([name, facts]) => [name, facts.deterministic])),
-  };
-}
-
 /** The answers an engine remembers. */
 const MAX_REMEMBERED_ANSWERS = 10_000;
 
@@ -247,11 +231,12 @@ export class PolicyEngine {
     readonly defaultEntrypoint: string,
     readonly description: string,
     readonly fingerprint: string,
-    inputReads: Readonly<Record<string, InputReads>> | undefined,
-    deterministic: Readonly<Record<string, boolean>> | undefined,
+    /** What our compiler wrote into the module of each entrypoint; undefined for modules built elsewhere. */
+    compiled: Readonly<Record<string, CompiledFacts>> | undefined,
   ) {
     for (const name of entrypoints) {
-      const reads = inputReads?.[name];
+      const known = compiled !== undefined && Object.prototype.hasOwnProperty.call(compiled, name) ? compiled[name] : undefined;
+      const reads = known?.inputReads;
       this.facts.set(name, {
         inputWriter: inputWriter(reads),
         inputParts: {
@@ -260,7 +245,7 @@ export class PolicyEngine {
           query: readsMember(reads, ['request', 'http', 'query']),
           source: readsMember(reads, ['source']),
         },
-        answers: deterministic?.[name] === true && reads !== undefined ? new AnswerMemory(reads) : undefined,
+        answers: known?.deterministic === true && reads !== undefined ? new AnswerMemory(reads) : undefined,
       });
     }
     this.policy = first;
@@ -307,7 +292,6 @@ export class PolicyEngine {
       defaultEntrypoint = first ?? Object.entries(exported).sort((a, b) => a[1] - b[1])[0][0];
     }
 
-    const facts = artifactFacts(artifact);
     const data = mergeData(artifact.data, options.data);
     try {
       policy.setData(data);
@@ -325,8 +309,8 @@ export class PolicyEngine {
       defaultEntrypoint,
       artifact.description,
       artifact.fingerprint,
-      facts.inputReads,
-      facts.deterministic,
+      // Our compiler writes them into every module it makes (sources compiled here, `opa-jwt build`, bundles).
+      readEntrypointFacts(artifact.wasm),
     );
     holder.engine = engine;
     return engine;

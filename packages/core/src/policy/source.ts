@@ -13,7 +13,6 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { compile, normaliseEntrypoint, parseModule, readBundle } from '@opa-jwt/rego';
-import type { InputReads } from '@opa-jwt/rego';
 import { PolicyLoadError } from '../errors';
 import type { PolicySpec } from '../options';
 
@@ -27,10 +26,6 @@ export interface PolicyArtifact {
   description: string;
   /** Hash of every input file: a reload whose sources did not change is skipped. */
   fingerprint: string;
-  /** Per entrypoint, the parts of the input it can read, when our compiler made the module (see input-writer.ts). */
-  inputReads?: Record<string, InputReads>;
-  /** Per entrypoint, whether our compiler found it deterministic: its answers may be remembered per input (see engine.ts). */
-  deterministic?: Record<string, boolean>;
 }
 
 export interface SourceOptions {
@@ -186,8 +181,6 @@ async function compileRego(spec: Extract<PolicySpec, { kind: 'file' | 'directory
     entrypoints: result.entrypoints,
     description: `${displayPath(spec.path)} (${count} module${count === 1 ? '' : 's'} compiled)`,
     fingerprint: sources.fingerprint,
-    inputReads: result.inputReads,
-    deterministic: result.deterministic,
   };
 }
 
