@@ -68,11 +68,9 @@ function fromQuery(request: CoreRequest): readonly string[] {
 
 function fromBody(request: CoreRequest): readonly string[] {
   // RFC 6750 §2.2: only a form-encoded body of a request that has a body carries a token.
-  const method = request.method;
-  // Node gives methods upper-cased: the common ones are told apart without making a new string.
-  if (method === 'GET' || method === 'HEAD' || !isFormContentType(request.headers)) return NONE;
-  const upper = method.toUpperCase();
-  if (upper === 'GET' || upper === 'HEAD') return NONE;
+  if (!isFormContentType(request.headers)) return NONE;
+  const method = request.method.toUpperCase();
+  if (method === 'GET' || method === 'HEAD') return NONE;
   return readFormParams(request.body)?.get('access_token') ?? NONE;
 }
 
