@@ -44,12 +44,6 @@ export class VerifiedTokenCache {
   private readonly entries = new Map<string, Entry>();
   /** The most recently inserted or used entry: the entries' last in insertion order, while it is still present. */
   private lastUsed: Entry | undefined;
-  /**
-   * What `knownB64Token` found for the string `checkedText` (undefined: nothing), kept for the `get` of that same
-   * string that follows it on a request's way; any change to the entries forgets it.
-   */
-  private checkedText: string | undefined;
-  private checked: Entry | undefined;
 
   constructor(private readonly maxEntries: number) {}
 
@@ -59,10 +53,7 @@ export class VerifiedTokenCache {
 
   get(token: string, nowSeconds: number): VerifiedToken | undefined {
     const key = keyOf(token);
-    // The text just checked (the same string object, as a request passes it on: a pointer comparison): its entry is
-    // already known.
-    const entry = token === this.checkedText ? this.checked : this.find(token, key);
-    this.forgetChecked();
+    const entry = this.find(token, key);
     if (!entry) return undefined;
     if (nowSeconds >= entry.validUntil || nowSeconds < entry.validFrom) {
       this.entries.delete(key);
@@ -81,8 +72,6 @@ export class VerifiedTokenCache {
   /** Whether `token` is remembered (usable now or not) and is a `b64token`: see `KnownB64Token`. */
   knownB64Token(token: string): boolean {
     const entry = this.find(token, keyOf(token));
-    this.checkedText = token;
-    this.checked = entry;
     return entry !== undefined && entry.b64token;
   }
 
@@ -92,10 +81,6 @@ export class VerifiedTokenCache {
     return entry !== undefined && entry.token === token ? entry : undefined;
   }
 
-  private forgetChecked(): void {
-    this.checkedText = undefined;
-    this.checked = undefined;
-  }
 
   /**
    * Remembers a token that just passed verification. `validUntil` and `validFrom` are the bounds of its time checks
@@ -103,7 +88,6 @@ export class VerifiedTokenCache {
    */
   set(token: string, verified: VerifiedToken, validFrom: number, validUntil: number): void {
     if (this.maxEntries <= 0) return;
-    this.forgetChecked();
     const key = keyOf(token);
     this.entries.delete(key);
     while (this.entries.size >= this.maxEntries) {
@@ -118,7 +102,6 @@ export class VerifiedTokenCache {
 
   /** Drops every token of `issuerLabel` verified with a key named `kid`. */
   forgetKey(issuerLabel: string, kid: string): number {
-    this.forgetChecked();
     let dropped = 0;
     for (const [key, entry] of this.entries) {
       if (entry.verified.issuerLabel === issuerLabel && entry.kid === kid) {
