@@ -4,11 +4,12 @@
  *
  * The document is walked along the policy's reads tree (input-writer.ts), in the order the writer writes it, and
  * each step is one piece: a member that is absent, an object cut down to its members, or a value written whole:
- * a primitive, an object whose text is known (a verified token's payload, found by identity), or the text of any
- * other value. The pieces lead through a tree of maps to the answer. Two documents that lead to the same answer give
- * the same pieces, and the same pieces mean the same text for the policy: each piece fixes what the writer writes
- * for its part (kinds of piece never share a map, and maps keep `"1"` and `1` apart). The converse need not hold
- * (`NaN` and `null` are both written `null`): that costs an evaluation, never a wrong answer.
+ * a primitive or an object whose text is known (a verified token's payload), both as map keys (by value, by
+ * identity), or the text of any other value. The pieces lead through a tree of maps to the answer. Two documents
+ * that lead to the same answer give the same pieces, and the same pieces mean the same text for the policy: each
+ * piece fixes what the writer writes for its part (texts never share a map with values, and maps keep `"1"`, `1` and
+ * an object apart). The converse need not hold (`NaN` and `null` are both written `null`): that costs an evaluation,
+ * never a wrong answer.
  *
  * Bounded by the engine, which starts every memory of a policy afresh when they hold too many answers; a document
  * whose pieces hold more than `MAX_KEY_CHARACTERS` characters is not remembered.
@@ -23,10 +24,8 @@ enum Piece {
   Absent,
   /** An object cut down to the members read: its members' pieces follow. */
   CutDown,
-  /** A string, number, boolean or null, by value. */
-  Primitive,
-  /** An object whose text is known, by identity. */
-  Known,
+  /** A string, number, boolean or null by value, or an object whose text is known by identity. */
+  Value,
   /** The JSON text of any other value. */
   Text,
 }
@@ -35,8 +34,7 @@ class Node {
   answer: unknown = undefined;
   absent?: Node;
   cutDown?: Node;
-  primitives?: Map<unknown, Node>;
-  known?: Map<object, Node>;
+  values?: Map<unknown, Node>;
   texts?: Map<string, Node>;
 }
 
@@ -53,10 +51,9 @@ function walkWhole(value: unknown, known: KnownTexts | undefined, visitor: Visit
     case 'string':
     case 'number':
     case 'boolean':
-      return visitor.piece(Piece.Primitive, value);
+      return visitor.piece(Piece.Value, value);
     case 'object':
-      if (value === null) return visitor.piece(Piece.Primitive, null);
-      if (known !== undefined && known.has(value)) return visitor.piece(Piece.Known, value);
+      if (value === null || (known !== undefined && known.has(value))) return visitor.piece(Piece.Value, value);
       break;
   }
   const text = JSON.stringify(value);
@@ -109,10 +106,8 @@ function childOf(node: Node, kind: Piece, key: unknown): Node | undefined {
       return node.absent;
     case Piece.CutDown:
       return node.cutDown;
-    case Piece.Primitive:
-      return node.primitives?.get(key);
-    case Piece.Known:
-      return node.known?.get(key as object);
+    case Piece.Value:
+      return node.values?.get(key);
     case Piece.Text:
       return node.texts?.get(key as string);
   }
@@ -129,11 +124,8 @@ function addChild(node: Node, kind: Piece, key: unknown): Node {
     case Piece.CutDown:
       node.cutDown = child;
       break;
-    case Piece.Primitive:
-      (node.primitives ??= new Map()).set(key, child);
-      break;
-    case Piece.Known:
-      (node.known ??= new Map()).set(key, child);
+    case Piece.Value:
+      (node.values ??= new Map()).set(key, child);
       break;
     case Piece.Text:
       (node.texts ??= new Map()).set(key, child);
