@@ -45,6 +45,8 @@ const FIRST_BUNDLE_RETRY_AFTER_SECONDS = 5;
 interface Timings {
   /** Someone reads this request's decision log entry: it is timed, and the entry is made. */
   logged: boolean;
+  /** The logger given is one of them (its level as it was when the request came). */
+  toLogger: boolean;
   start: bigint;
   verifyNs: number;
   inputNs: number;
@@ -179,11 +181,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
   }
 
-  /** Someone reads decision log entries: the logger given (pino's level checked per request, since levels can change at run time), `onDecision` or the fleet's upload. */
-  private decisionsLogged(): boolean {
-    return this.loggerLogsDecisions() || this.options.onDecision !== undefined || this.fleet?.uploader !== undefined;
-  }
-
+  /** The logger given reads decision log entries (pino's level checked per request: levels can change at run time). */
   private loggerLogsDecisions(): boolean {
     const { logger } = this.options;
     return this.loggerGiven && (logger.isLevelEnabled === undefined || logger.isLevelEnabled('info'));
@@ -200,8 +198,10 @@ export class OpaJwtAuthorizer implements Authorizer {
 
   /** Route overrides, well-known metadata, the request target, then the token (read synchronously unless `getToken`). */
   private decide(request: CoreRequest, route: RouteOverrides | undefined): Outcome | Promise<Outcome> {
-    const logged = this.decisionsLogged();
-    const timings: Timings = { logged, start: logged ? nowNs() : 0n, verifyNs: 0, inputNs: 0, evalNs: 0 };
+    // Someone reads decision log entries: the logger, `onDecision` or the fleet's upload.
+    const toLogger = this.loggerLogsDecisions();
+    const logged = toLogger || this.options.onDecision !== undefined || this.fleet?.uploader !== undefined;
+    const timings: Timings = { logged, toLogger, start: logged ? nowNs() : 0n, verifyNs: 0, inputNs: 0, evalNs: 0 };
     if (route?.skip) {
       return {
         type: 'allow',
@@ -581,7 +581,6 @@ export class OpaJwtAuthorizer implements Authorizer {
     const { logger, onDecision } = this.options;
     // Building an entry costs a copy of the input: only when someone reads it.
     if (!timings.logged) return;
-    const toLogger = this.loggerLogsDecisions();
     const toFleet = this.fleet?.uploader !== undefined;
     let redacted: { input: unknown; masked: string[]; secrets: string[] };
     try {
@@ -607,7 +606,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (request.ip) entry.requested_by = normaliseIp(request.ip);
     if (redacted.masked.length > 0) entry.masked = redacted.masked;
     if (failure) entry.error = { code: 'eval_error', message: failure.message };
-    if (toLogger) logger.info(entry, 'Decision Log');
+    if (timings.toLogger) logger.info(entry, 'Decision Log');
     if (toFleet) this.fleet.logDecision(entry);
     if (onDecision) {
       try {
