@@ -81,7 +81,6 @@ export class VerifiedTokenCache {
     return entry !== undefined && entry.token === token ? entry : undefined;
   }
 
-
   /**
    * Remembers a token that just passed verification. `validUntil` and `validFrom` are the bounds of its time checks
    * (computed by the verifier, which knows the tolerance and maximum age).
