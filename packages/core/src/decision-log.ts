@@ -30,6 +30,8 @@ export interface DecisionLogEntry {
 
 export const REDACTED = '[REDACTED]';
 
+/** `<scheme> <credential>`: the scheme and the spaces up to the credential's first character. */
+const SCHEME = /^(\S+)\s+(?=\S)/;
 const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|api-?key|password/i;
 
 export function newDecisionId(): string {
@@ -55,24 +57,28 @@ export function redactInput(input: PolicyInput, json?: string): { input: unknown
  */
 export function redactInPlace(copy: PolicyInput): { input: unknown; masked: string[]; secrets: string[] } {
   const masked: string[] = [];
-  const secrets = new Set<string>();
+  // An array, not a Set: a Set hashes each secret, and a token is hundreds of characters.
+  const secrets: string[] = [];
   const http = copy.request?.http;
   if (http && typeof http === 'object') {
     for (const name of Object.keys(http.headers ?? {})) {
       if (!SECRET_HEADER.test(name)) continue;
       const value = http.headers[name];
-      secrets.add(value);
-      // Keep the scheme: "Bearer [REDACTED]" still tells a reader which kind of credential was sent.
-      const scheme = /^(\S+)\s+(\S.*)$/.exec(value);
-      if (scheme) secrets.add(scheme[2]);
+      // Keep the scheme: "Bearer [REDACTED]" still tells a reader which kind of credential was sent. The pattern
+      // stops where the credential starts: a token is hundreds of characters.
+      const scheme = SCHEME.exec(value);
+      const credential = scheme ? value.slice(scheme[0].length) : '';
+      // The credential alone finds the whole value too; the whole value is searched when the credential is too
+      // short to be (see MIN_SECRET_LENGTH).
+      addSecret(secrets, credential.length >= MIN_SECRET_LENGTH ? credential : value);
       // Cookie values one by one: a policy may pick out the session it cares about.
-      if (/cookie$/i.test(name)) for (const pair of value.split(/[;,]\s*/)) secrets.add(pair.slice(pair.indexOf('=') + 1));
-      http.headers[name] = /authorization$/i.test(name) && scheme ? `${scheme[1]} ${REDACTED}` : REDACTED;
+      if (/cookie$/i.test(name)) for (const pair of value.split(/[;,]\s*/)) addSecret(secrets, pair.slice(pair.indexOf('=') + 1));
+      http.headers[name] = scheme && /authorization$/i.test(name) ? `${scheme[1]} ${REDACTED}` : REDACTED;
       masked.push(`/input/request/http/headers/${name}`);
     }
     for (const name of Object.keys(http.query ?? {})) {
       if (!SECRET_PARAMETER.test(name)) continue;
-      for (const value of http.query[name]) secrets.add(value);
+      for (const value of http.query[name]) addSecret(secrets, value);
       http.query[name] = http.query[name].map(() => REDACTED);
       masked.push(`/input/request/http/query/${name}`);
     }
@@ -92,9 +98,15 @@ export function redactInPlace(copy: PolicyInput): { input: unknown; masked: stri
  * The secrets a result is searched for: long enough to mean something, and none that holds another (a text holding
  * `Bearer <token>` holds `<token>`: searching for the token alone finds both).
  */
-function searchedSecrets(secrets: Set<string>): string[] {
-  const long = [...secrets].filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+function searchedSecrets(secrets: string[]): string[] {
+  const long = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+  if (long.length < 2) return long;
   return long.filter((secret) => !long.some((other) => other !== secret && secret.includes(other)));
+}
+
+/** Adds a secret once (requests carry a few). */
+function addSecret(secrets: string[], secret: string): void {
+  if (!secrets.includes(secret)) secrets.push(secret);
 }
 
 const SECRET_PARAMETER = /^access_token$|token|secret|password/i;

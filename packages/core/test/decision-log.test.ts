@@ -39,3 +39,31 @@ test('a result is searched for the secrets that hold no other, and still masked 
   expect(result).toEqual({ echo: '[REDACTED]', cookie: '[REDACTED]', fine: 'dark' });
   expect(masked.sort()).toEqual(['/result/cookie', '/result/echo']);
 });
+
+test('a credential too short to search is searched with its scheme; a value without a scheme whole', () => {
+  const document = {
+    request: {
+      http: {
+        method: 'GET',
+        path: '/',
+        headers: { Authorization: 'Basic abc', 'X-Api-Key': 'k3y-without-scheme', 'Proxy-Authorization': 'Bearer\tlong-enough-credential' },
+        query: {},
+      },
+    },
+  };
+  const { input, secrets, masked } = redactInPlace(document as never);
+  expect(secrets.sort()).toEqual(['Basic abc', 'k3y-without-scheme', 'long-enough-credential']);
+  expect((input as typeof document).request.http.headers).toEqual({
+    Authorization: 'Basic [REDACTED]',
+    'X-Api-Key': '[REDACTED]',
+    'Proxy-Authorization': 'Bearer [REDACTED]',
+  });
+  expect(masked).toHaveLength(3);
+  const resultMasks: string[] = [];
+  const result = redactResult(
+    { a: 'saw Basic abc', b: 'abc', c: 'k3y-without-scheme', d: 'long-enough-credential!' },
+    secrets,
+    resultMasks,
+  );
+  expect(result).toEqual({ a: '[REDACTED]', b: 'abc', c: '[REDACTED]', d: '[REDACTED]' });
+});
