@@ -48,7 +48,11 @@ interface Timings {
   /** The logger given is one of them (its level as it was when the request came). */
   toLogger: boolean;
   start: bigint;
+  /** The clock's reading at the end of the last phase timed (see `lap`). */
+  last: bigint;
+  /** Reading the request target and the token, and verifying it. */
   verifyNs: number;
+  /** Making the input document (reading a body, the input hook) and its text. */
   inputNs: number;
   evalNs: number;
 }
@@ -201,7 +205,8 @@ export class OpaJwtAuthorizer implements Authorizer {
     // Someone reads decision log entries: the logger, `onDecision` or the fleet's upload.
     const toLogger = this.loggerLogsDecisions();
     const logged = toLogger || this.options.onDecision !== undefined || this.fleet?.uploader !== undefined;
-    const timings: Timings = { logged, toLogger, start: logged ? nowNs() : 0n, verifyNs: 0, inputNs: 0, evalNs: 0 };
+    const start = logged ? nowNs() : 0n;
+    const timings: Timings = { logged, toLogger, start, last: start, verifyNs: 0, inputNs: 0, evalNs: 0 };
     if (route?.skip) {
       return {
         type: 'allow',
@@ -255,15 +260,14 @@ export class OpaJwtAuthorizer implements Authorizer {
     timings: Timings,
   ): Outcome | Promise<Outcome> {
     if (extracted) {
-      const verifyStart = mark(timings);
       const remembered = this.verifier.cached(extracted.token);
       if (remembered !== undefined) {
-        timings.verifyNs = since(timings, verifyStart);
+        timings.verifyNs = lap(timings);
         return this.decideFor(request, route, target, extracted, remembered, timings);
       }
       const bearer = extracted;
       return this.verifyBearer(bearer.token, request).then((verified) => {
-        timings.verifyNs = since(timings, verifyStart);
+        timings.verifyNs = lap(timings);
         return this.decideFor(request, route, target, bearer, verified, timings);
       });
     }
@@ -286,12 +290,10 @@ export class OpaJwtAuthorizer implements Authorizer {
   ): Outcome | Promise<Outcome> {
     if (this.options.input || mayEnrichProtocolInput(request) || (this.options.includeBody && request.body !== undefined))
       return this.decideEnriched(request, route, target, extracted, verified, timings);
-    const inputStart = mark(timings);
     const policy = this.policyInForce();
     const entrypoint = this.entrypointFor(policy, route);
     // A document no decision log shows needs only the parts the policy reads (the others are left empty).
     const input = buildInput(request, verified, target, timings.logged ? undefined : policy.factsOf(entrypoint).inputParts);
-    timings.inputNs = since(timings, inputStart);
     return this.evaluateAndAnswer(request, policy, entrypoint, input, extracted, verified, timings, 'built');
   }
 
@@ -303,7 +305,6 @@ export class OpaJwtAuthorizer implements Authorizer {
     verified: VerifiedToken | undefined,
     timings: Timings,
   ): Promise<Outcome> {
-    const inputStart = mark(timings);
     const enrichment = await enrichProtocolInput(request, this.options.protocols, (token) => this.verifyExchanged(token, request));
     if (enrichment.type === 'respond') {
       this.logProtocolRefusal(enrichment, request);
@@ -332,7 +333,6 @@ export class OpaJwtAuthorizer implements Authorizer {
       }
       policy = this.policyInForce();
     }
-    timings.inputNs = since(timings, inputStart);
     const made = this.options.input ? 'hooked' : 'enriched';
     return this.evaluateAndAnswer(request, policy, this.entrypointFor(policy, route), input, extracted, verified, timings, made);
   }
@@ -357,7 +357,6 @@ export class OpaJwtAuthorizer implements Authorizer {
     // the whole document, which the decision log then reuses. A document that does not serialise (a hook's BigInt
     // or cycle) takes the SDK's own path, to fail there. An entrypoint that remembers its answers is asked first,
     // by the document itself: on a hit no text is written.
-    const textStart = mark(timings);
     const known = made === 'hooked' ? undefined : tokenPartTexts(verified);
     const facts = policy.factsOf(entrypoint);
     const writer = facts.inputWriter;
@@ -378,8 +377,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     } catch {
       json = undefined;
     }
-    timings.inputNs += since(timings, textStart);
-    const evalStart = mark(timings);
+    timings.inputNs = lap(timings);
     let failure: Error | undefined;
     if (evaluation === undefined) {
       try {
@@ -388,7 +386,7 @@ export class OpaJwtAuthorizer implements Authorizer {
         failure = error as Error;
       }
     }
-    timings.evalNs = since(timings, evalStart);
+    timings.evalNs = lap(timings);
 
     const interpretation: Interpretation = evaluation ? interpretResult(evaluation.value) : { allowed: false };
     const decision: Decision = { allowed: interpretation.allowed, result: evaluation?.value, decisionId };
@@ -599,7 +597,7 @@ export class OpaJwtAuthorizer implements Authorizer {
         timer_token_verify_ns: timings.verifyNs,
         timer_rego_input_parse_ns: timings.inputNs,
         timer_rego_query_eval_ns: timings.evalNs,
-        timer_server_handler_ns: since(timings, timings.start),
+        timer_server_handler_ns: elapsedNs(timings.start),
       },
     };
     if (decision.result !== undefined) entry.result = redactResult(decision.result, redacted.secrets, redacted.masked);
@@ -621,14 +619,16 @@ export class OpaJwtAuthorizer implements Authorizer {
   }
 }
 
-/** A clock reading for `timings`, or nothing when the decision is not logged. */
-function mark(timings: Timings): bigint {
-  return timings.logged ? nowNs() : 0n;
-}
-
-/** Nanoseconds since `mark` gave `start`; 0 when the decision is not logged. */
-function since(timings: Timings, start: bigint): number {
-  return timings.logged ? elapsedNs(start) : 0;
+/**
+ * Nanoseconds since the end of the last phase timed, which ends here; 0 when the decision is not logged. One clock
+ * reading per phase: each one's end is the next one's start.
+ */
+function lap(timings: Timings): number {
+  if (!timings.logged) return 0;
+  const now = nowNs();
+  const elapsed = Number(now - timings.last);
+  timings.last = now;
+  return elapsed;
 }
 
 /**

@@ -365,6 +365,9 @@ describe('decision log', () => {
     for (const timer of ['timer_token_verify_ns', 'timer_rego_input_parse_ns', 'timer_rego_query_eval_ns', 'timer_server_handler_ns']) {
       expect(entry.metrics[timer]).toBeGreaterThan(0);
     }
+    // The phases follow one another within the whole.
+    const { timer_token_verify_ns: verify, timer_rego_input_parse_ns: making, timer_rego_query_eval_ns: evaluating } = entry.metrics;
+    expect(verify + making + evaluating).toBeLessThanOrEqual(entry.metrics.timer_server_handler_ns);
     expect(entry.masked).toEqual(
       expect.arrayContaining(['/input/request/http/headers/Authorization', '/input/request/http/headers/Cookie']),
     );
