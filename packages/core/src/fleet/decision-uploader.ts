@@ -8,8 +8,12 @@
  * oldest events are dropped, and `max_decisions_per_second` drops events beyond the rate. Both are counted and
  * reported in the status metrics. A failed upload puts its chunk back at the head of the buffer (within the limit)
  * and the next attempt backs off exponentially, so a collector outage loses nothing that fits the buffer.
+ *
+ * Compression runs on libuv's thread pool, not on the thread that answers requests, about once per chunk: a chunk
+ * takes as many events as the last one's compression suggests fit, and gives the excess back when it does not.
  */
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { backoffMs } from './bundle-client';
 import { serviceHeaders, serviceUrl, type DecisionLogConfig } from './config';
 
@@ -28,6 +32,10 @@ export interface UploadOutcome {
 
 const MIN_RETRY_DELAY_MS = 100;
 const STOP_ATTEMPTS = 3;
+/** A chunk aims below the limit by this much: fewer events compress a little worse. */
+const CHUNK_MARGIN = 0.9;
+
+const gzipped = promisify(gzip);
 
 export class DecisionUploader {
   private buffer: string[] = [];
@@ -38,6 +46,8 @@ export class DecisionUploader {
   private stopped = false;
   private tokens: number;
   private lastRefill = Date.now();
+  /** How many events the next chunk takes: what fitted the limit last time, scaled by its compression. */
+  private eventsPerChunk = Infinity;
   readonly metrics: UploaderMetrics = {
     counter_decision_logs_dropped_buffer_size_limit_exceeded: 0,
     counter_decision_logs_dropped_rate_limit_exceeded: 0,
@@ -118,12 +128,10 @@ export class DecisionUploader {
 
   private async uploadAll(): Promise<boolean> {
     while (this.buffer.length > 0) {
-      const chunk = this.takeChunk();
+      const chunk = await this.takeChunk();
       const ok = await this.post(chunk.body);
       if (!ok) {
-        this.buffer.unshift(...chunk.events);
-        this.bufferBytes += chunk.bytes;
-        this.trim();
+        this.giveBack(chunk.events);
         return false;
       }
       this.retries = 0;
@@ -132,37 +140,39 @@ export class DecisionUploader {
     return true;
   }
 
-  /** The oldest events whose gzipped JSON array fits upload_size_limit_bytes (at least one event). */
-  private takeChunk(): { events: string[]; bytes: number; body: Buffer } {
+  /**
+   * The oldest events whose gzipped JSON array fits upload_size_limit_bytes (at least one event: a single larger
+   * event is sent alone). The events are out of the buffer while they are compressed (the buffer's limits and new
+   * events go on meanwhile); those that do not fit go back to its head.
+   */
+  private async takeChunk(): Promise<{ events: string[]; body: Buffer }> {
     const limit = this.config.reporting.uploadSizeLimitBytes;
-    let count = Math.min(this.buffer.length, 1);
-    let body = gzipSync(`[${this.buffer.slice(0, count).join(',')}]`);
-    // Grow while the compressed chunk still fits: doubling, then the last fitting size.
-    while (count < this.buffer.length) {
-      const next = Math.min(this.buffer.length, count * 2);
-      const candidate = gzipSync(`[${this.buffer.slice(0, next).join(',')}]`);
-      if (candidate.length > limit) {
-        let low = count;
-        let high = next;
-        while (high - low > 1) {
-          const mid = (low + high) >> 1;
-          const attempt = gzipSync(`[${this.buffer.slice(0, mid).join(',')}]`);
-          if (attempt.length <= limit) {
-            low = mid;
-            body = attempt;
-          } else high = mid;
-        }
-        count = low;
-        break;
+    const events = this.take(Math.max(1, Math.min(this.buffer.length, this.eventsPerChunk)));
+    for (;;) {
+      const body = await gzipped(`[${events.join(',')}]`);
+      const fitting = Math.floor(((events.length * limit) / body.length) * CHUNK_MARGIN);
+      if (body.length <= limit || events.length === 1) {
+        this.eventsPerChunk = Math.max(1, fitting);
+        return { events, body };
       }
-      count = next;
-      body = candidate;
+      this.giveBack(events.splice(Math.max(1, Math.min(events.length - 1, fitting))));
     }
+  }
+
+  /** Takes the `count` oldest events out of the buffer. */
+  private take(count: number): string[] {
     const events = this.buffer.splice(0, count);
-    const bytes = events.reduce((sum, event) => sum + Buffer.byteLength(event), 0);
-    this.bufferBytes -= bytes;
+    for (const event of events) this.bufferBytes -= Buffer.byteLength(event);
     this.metrics.buffered_events = this.buffer.length;
-    return { events, bytes, body };
+    return events;
+  }
+
+  /** Puts events taken back at the head of the buffer, within its limits (the oldest go first). */
+  private giveBack(events: string[]): void {
+    if (events.length === 0) return;
+    for (const event of events) this.bufferBytes += Buffer.byteLength(event);
+    this.buffer = events.concat(this.buffer);
+    this.trim();
   }
 
   private async post(body: Buffer): Promise<boolean> {

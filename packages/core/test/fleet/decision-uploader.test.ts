@@ -44,3 +44,27 @@ test('buffer_size_limit_bytes keeps the newest events; uploads stay within uploa
   expect(collector.events.map((e) => e.n)).toEqual(Array.from({ length: 1000 - dropped }, (_, i) => dropped + i));
   expect(Math.max(...collector.uploads)).toBeLessThanOrEqual(1024);
 });
+
+/** Text that compresses poorly, `n` pieces long, different for each seed. */
+const noise = (n: number, seed: number) =>
+  Array.from({ length: n }, (_, i) => (((i + 1) * 7919 * (seed + 13)) % 9973).toString(36)).join('');
+
+test('uploads are filled close to upload_size_limit_bytes, in order', async () => {
+  const logs = uploader({ upload_size_limit_bytes: 1024 });
+  for (let i = 0; i < 300; i++) logs.enqueue({ n: i, text: noise(20, i) });
+  await logs.stop();
+  expect(collector.events.map((e) => e.n)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+  expect(collector.uploads.length).toBeGreaterThan(3);
+  expect(Math.max(...collector.uploads)).toBeLessThanOrEqual(1024);
+  // Each but the last holds more than half of what the limit allows.
+  expect(Math.min(...collector.uploads.slice(0, -1))).toBeGreaterThan(512);
+});
+
+test('an event larger than upload_size_limit_bytes goes alone; the chunks around it stay within the limit', async () => {
+  const logs = uploader({ upload_size_limit_bytes: 1024 });
+  for (let i = 0; i < 60; i++) logs.enqueue({ n: i, text: i === 30 ? noise(1500, i) : noise(5, i) });
+  await logs.stop();
+  expect(collector.events.map((e) => e.n)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+  const large = collector.uploads.filter((size) => size > 1024);
+  expect(large).toHaveLength(1);
+});
