@@ -1,7 +1,8 @@
 /**
- * Parts of decision log entries: the timestamp, written once per millisecond; the secrets results are searched for.
+ * Parts of decision log entries: the decision id, the timestamp (written once per millisecond), the secrets results
+ * are searched for.
  */
-import { redactInPlace, redactResult, timestampNow } from '../src/decision-log';
+import { newDecisionId, redactInPlace, redactResult, timestampNow } from '../src/decision-log';
 
 test("an entry's timestamp is the current millisecond, as toISOString writes it", () => {
   jest.useFakeTimers({ now: Date.UTC(2026, 11, 6, 3, 4, 5, 678) });
@@ -66,4 +67,12 @@ test('a credential too short to search is searched with its scheme; a value with
     resultMasks,
   );
   expect(result).toEqual({ a: '[REDACTED]', b: 'abc', c: '[REDACTED]', d: '[REDACTED]' });
+});
+
+test('decision ids are random UUIDs (version 4, RFC 9562), all different, across refills of their random bytes', () => {
+  const ids = Array.from({ length: 5000 }, () => newDecisionId());
+  for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(new Set(ids).size).toBe(ids.length);
+  // Every hexadecimal digit shows up in every random position: nothing is stuck.
+  for (const position of [0, 9, 15, 20, 35]) expect(new Set(ids.map((id) => id[position])).size).toBe(16);
 });
