@@ -163,18 +163,30 @@ export function buildInput(
   target: RequestTarget = requestTarget(request.url, request.routing),
   parts: InputParts = ALL_INPUT_PARTS,
 ): PolicyInput {
-  const headers = parts.headers || parts.host ? canonicalHeaders(request.headers) : newDictionary<string>();
+  const headers = parts.headers || parts.host ? canonicalHeaders(request.headers) : UNREAD_HEADERS;
   const { path } = target;
-  const query = parts.query ? queryParameters(target.query) : newDictionary<string[]>();
+  const query = parts.query ? queryParameters(target.query) : UNREAD_QUERY;
   const method = request.method.toUpperCase();
   const host = parts.host ? (headers.Host ?? (typeof request.headers[':authority'] === 'string' ? request.headers[':authority'] : '')) : '';
-  const http: HttpInput = { host, method, path, raw_target: request.url, headers, query };
-  if (request.route !== undefined) http.route = request.route;
+  const { route } = request;
+  // Literals with every member (rather than members added later): the objects are made in one step.
+  const http: HttpInput =
+    route === undefined
+      ? { host, method, path, raw_target: request.url, headers, query }
+      : { host, method, path, raw_target: request.url, headers, query, route };
   const ip = parts.source ? request.ip : undefined;
-  const input: PolicyInput = { source: ip ? { ip: normaliseIp(ip) } : {}, request: { http }, method, path };
-  if (token) input.jwt = { header: token.header, payload: token.payload };
-  return input;
+  const source = ip ? { ip: normaliseIp(ip) } : {};
+  return token
+    ? { source, request: { http }, method, path, jwt: { header: token.header, payload: token.payload } }
+    : { source, request: { http }, method, path };
 }
+
+/**
+ * The empty headers and query of documents whose policy cannot read them, shared: only documents a decision log or an
+ * input hook sees are changed after they are built, and those have every part.
+ */
+const UNREAD_HEADERS: Record<string, string> = Object.freeze(newDictionary<string>());
+const UNREAD_QUERY: Record<string, string[]> = Object.freeze(newDictionary<string[]>());
 
 /** Runs the user's hook; its result (or the mutated document) must still be a JSON object. */
 export async function applyInputHook(hook: InputHook | undefined, input: PolicyInput, context: InputHookContext): Promise<PolicyInput> {

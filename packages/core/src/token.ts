@@ -81,17 +81,25 @@ const WHERE: Record<BearerMethod, string> = { header: 'the Authorization header'
  * only saves work: the answer is the same with it or without it.
  */
 export function extractToken(request: CoreRequest, enabled: ReadonlySet<BearerMethod>, known?: KnownB64Token): ExtractedToken | undefined {
-  const found: Array<{ token: string; method: BearerMethod }> = [];
   const header = fromHeader(request, known);
-  if (header !== undefined) found.push({ token: header, method: 'header' });
-  for (const token of fromQuery(request)) found.push({ token, method: 'query' });
-  for (const token of fromBody(request)) found.push({ token, method: 'body' });
-  if (found.length === 0) return undefined;
-  if (found.length > 1) {
-    const places = [...new Set(found.map((item) => WHERE[item.method]))].join(' and ');
-    throw new InvalidRequestError(`more than one token was sent (${places}); send exactly one (RFC 6750 §2)`);
+  const query = fromQuery(request);
+  const body = fromBody(request);
+  const count = (header === undefined ? 0 : 1) + query.length + body.length;
+  if (count === 0) return undefined;
+  if (count > 1) {
+    const places: string[] = [];
+    if (header !== undefined) places.push(WHERE.header);
+    if (query.length > 0) places.push(WHERE.query);
+    if (body.length > 0) places.push(WHERE.body);
+    throw new InvalidRequestError(`more than one token was sent (${places.join(' and ')}); send exactly one (RFC 6750 §2)`);
   }
-  const [only] = found;
+  // Exactly one: no list of them made for the request that brings one, as nearly all do.
+  const only: { token: string; method: BearerMethod } =
+    header !== undefined
+      ? { token: header, method: 'header' }
+      : query.length > 0
+        ? { token: query[0], method: 'query' }
+        : { token: body[0], method: 'body' };
   if (!enabled.has(only.method)) {
     throw new InvalidRequestError(`tokens in ${WHERE[only.method]} are not accepted here; send it in the Authorization header`);
   }

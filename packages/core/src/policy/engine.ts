@@ -344,10 +344,10 @@ export class PolicyEngine {
    * `answersReused`. Throws what writing the document would throw.
    */
   rememberedAnswer(document: WrittenDocument, entrypoint: string): Evaluation | undefined {
-    const resultSet = this.factsOf(entrypoint).answers?.get(document.input, document.known);
-    if (resultSet === undefined) return undefined;
+    const evaluation = this.factsOf(entrypoint).answers?.get(document.input, document.known) as Evaluation | undefined;
+    if (evaluation === undefined) return undefined;
     this.answersReused++;
-    return evaluationOf(resultSet);
+    return evaluation;
   }
 
   private run(input: unknown, entrypoint: string, document?: WrittenDocument): Evaluation {
@@ -421,6 +421,7 @@ export class PolicyEngine {
     return resultSet;
   }
 
+  /** Remembers the evaluation itself, frozen: a request that finds it makes no object for it. */
   private remember(answers: AnswerMemory, document: WrittenDocument, resultSet: unknown): void {
     // Full: start again rather than track use; the requests that repeat fill it again at once.
     if (this.rememberedCount >= MAX_REMEMBERED_ANSWERS) {
@@ -428,7 +429,7 @@ export class PolicyEngine {
       this.rememberedCount = 0;
     }
     try {
-      if (answers.set(document.input, document.known, resultSet)) this.rememberedCount++;
+      if (answers.set(document.input, document.known, Object.freeze(evaluationOf(resultSet)))) this.rememberedCount++;
     } catch {
       // A document that no longer walks as it wrote (a hook's toJSON that throws the second time) is not remembered.
     }
