@@ -12,7 +12,8 @@
  * then the medians and their ratio.
  *
  * Not a test. Environment: BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_SECONDS (per round, default 3),
- * BENCH_HTTP_NODE (a Node.js major version for the server and the load, as for bench:http).
+ * BENCH_HTTP_NODE (a Node.js major version for the server and the load, as for bench:http), OPA_JWT_BUILD (the root
+ * of another built checkout whose core the server uses instead of this one's).
  */
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
@@ -31,8 +32,10 @@ else
 /** The server: Fastify with a hook that decides every request twice, timing each call. */
 async function serve(issuer, jwksUri) {
   const Fastify = require('fastify');
-  const { createAuthorizer } = require('@opa-jwt/core');
-  const { AdapterRequest } = require('@opa-jwt/core/adapter');
+  // This checkout's core, or that of the built checkout OPA_JWT_BUILD names (to compare two builds).
+  const build = process.env.OPA_JWT_BUILD && path.join(path.resolve(process.env.OPA_JWT_BUILD), 'packages', 'core');
+  const { createAuthorizer } = require(build || '@opa-jwt/core');
+  const { AdapterRequest } = require(build ? path.join(build, 'dist', 'adapter.js') : '@opa-jwt/core/adapter');
   class BenchRequest extends AdapterRequest {
     constructor(request) {
       super(request.method, request.url, request.headers, undefined);
