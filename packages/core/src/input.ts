@@ -174,18 +174,22 @@ export function buildInput(
     route === undefined
       ? { host, method, path, raw_target: request.url, headers, query }
       : { host, method, path, raw_target: request.url, headers, query, route };
-  const ip = parts.source ? request.ip : undefined;
-  const source = ip ? { ip: normaliseIp(ip) } : {};
+  let source: PolicyInput['source'] = UNREAD_SOURCE;
+  if (parts.source) {
+    const ip = request.ip;
+    source = ip ? { ip: normaliseIp(ip) } : {};
+  }
   return token
     ? { source, request: { http }, method, path, jwt: { header: token.header, payload: token.payload } }
     : { source, request: { http }, method, path };
 }
 
 /**
- * The empty headers and query of documents whose policy cannot read them, shared: only documents a decision log or an
- * input hook sees are changed after they are built, and those have every part.
+ * The empty headers, query and source of documents whose policy cannot read them, shared: only documents a decision
+ * log or an input hook sees are changed after they are built, and those have every part.
  */
 const UNREAD_HEADERS: Record<string, string> = Object.freeze(newDictionary<string>());
+const UNREAD_SOURCE: PolicyInput['source'] = Object.freeze({});
 const UNREAD_QUERY: Record<string, string[]> = Object.freeze(newDictionary<string[]>());
 
 /** Runs the user's hook; its result (or the mutated document) must still be a JSON object. */

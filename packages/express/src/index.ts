@@ -63,6 +63,11 @@ type MarkedRequest = Request & { [OVERRIDES]?: RouteOverrides };
  * lower-cases the policy's path and drops a trailing `/`); the route is known when the middleware runs on a route
  * (`app.get('/orders/:id', auth, handler)`), as the mount path matched followed by the route's pattern.
  */
+/** The four routing settings an app can have, by [case sensitive][strict]: none is made per request. */
+const ROUTINGS = [false, true].map((caseSensitive) =>
+  [false, true].map((strictTrailingSlash) => Object.freeze({ caseSensitive, strictTrailingSlash })),
+);
+
 class ExpressCoreRequest extends AdapterRequest {
   readonly #req: Request;
 
@@ -70,11 +75,7 @@ class ExpressCoreRequest extends AdapterRequest {
     super(req.method, req.originalUrl ?? req.url, req.headers, req.body as unknown);
     this.#req = req;
     const app = req.app as Request['app'] | undefined;
-    if (app)
-      this.routing = {
-        caseSensitive: app.get('case sensitive routing') === true,
-        strictTrailingSlash: app.get('strict routing') === true,
-      };
+    if (app) this.routing = ROUTINGS[app.get('case sensitive routing') === true ? 1 : 0][app.get('strict routing') === true ? 1 : 0];
     const routePath = (req.route as { path?: unknown } | undefined)?.path;
     if (typeof routePath === 'string') this.route = (req.baseUrl ?? '') + routePath;
   }
@@ -101,22 +102,24 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
     // They were for this middleware only (cleared, not deleted: deleting would slow every later read of the request).
     if (overrides !== undefined) marked[OVERRIDES] = undefined;
     if (overrides?.skip) return next();
-    const finish = (outcome: Outcome): void => {
-      // `onRefusal: 'error'`: Express's error handling answers (its default handler sends err.status and err.headers).
-      if (outcome.type === 'respond' && outcome.error) return next(outcome.error);
-      // Straight to Node's response, as res.set does for names other than Content-Type (never one of these).
-      for (const name of Object.keys(outcome.headers)) res.setHeader(name, outcome.headers[name]);
-      if (outcome.type === 'respond') return void res.status(outcome.status).json(outcome.body);
-      req.auth = outcome.auth;
-      next();
-    };
     const request = new ExpressCoreRequest(req);
     // Most requests are decided at once (a remembered token): no promise, no trip through the microtask queue.
     const outcome = authorizer.authorizeNow ? authorizer.authorizeNow(request, overrides) : authorizer.authorize(request, overrides);
-    if (outcome instanceof Promise) outcome.then(finish).catch(next);
-    else finish(outcome);
+    if (outcome instanceof Promise) outcome.then((settled) => finish(settled, req, res, next)).catch(next);
+    else finish(outcome, req, res, next);
   };
   return withAuthorizerHandle(middleware, authorizer);
+}
+
+/** Answers a refusal, or records the decision and hands the request on. */
+function finish(outcome: Outcome, req: Request, res: Response, next: NextFunction): void {
+  // `onRefusal: 'error'`: Express's error handling answers (its default handler sends err.status and err.headers).
+  if (outcome.type === 'respond' && outcome.error) return next(outcome.error);
+  // Straight to Node's response, as res.set does for names other than Content-Type (never one of these).
+  for (const name of Object.keys(outcome.headers)) res.setHeader(name, outcome.headers[name]);
+  if (outcome.type === 'respond') return void res.status(outcome.status).json(outcome.body);
+  req.auth = outcome.auth;
+  next();
 }
 
 /**

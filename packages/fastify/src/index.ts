@@ -7,7 +7,7 @@
  * failures, evaluation errors, protocol shapes — is the core's: `authorize()` never rejects and fails closed.
  */
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { createAuthorizer } from '@opa-jwt/core';
 import { AdapterRequest } from '@opa-jwt/core/adapter';
 import type { AuthResult, Authorizer, AuthorizerOptions, Outcome, RouteOverrides, RoutingOptions } from '@opa-jwt/core';
@@ -114,21 +114,23 @@ const plugin: FastifyPluginAsync<AuthorizerOptions> = async (fastify: FastifyIns
     const routeOptions = request.routeOptions;
     const overrides = routeOptions.config?.opaJwt;
     if (overrides?.skip) return done();
-    const finish = (outcome: Outcome): void => {
-      // `onRefusal: 'error'`: to the app's error handler (Fastify's default one sends statusCode and headers).
-      if (outcome.type === 'respond' && outcome.error) return done(outcome.error);
-      reply.headers(outcome.headers);
-      // Answered here: the route's handler does not run (`done` is not called).
-      if (outcome.type === 'respond') return void reply.code(outcome.status).type('application/json').send(JSON.stringify(outcome.body));
-      request.auth = outcome.auth;
-      done();
-    };
     const core = new FastifyCoreRequest(request, routing, routeOptions.url);
     const outcome = authorizer.authorizeNow ? authorizer.authorizeNow(core, overrides) : authorizer.authorize(core, overrides);
-    if (outcome instanceof Promise) outcome.then(finish).catch(done);
-    else finish(outcome);
+    if (outcome instanceof Promise) outcome.then((settled) => finish(settled, request, reply, done)).catch(done);
+    else finish(outcome, request, reply, done);
   });
 };
+
+/** Answers a refusal, or records the decision and lets the route's handler run. */
+function finish(outcome: Outcome, request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
+  // `onRefusal: 'error'`: to the app's error handler (Fastify's default one sends statusCode and headers).
+  if (outcome.type === 'respond' && outcome.error) return done(outcome.error);
+  reply.headers(outcome.headers);
+  // Answered here: the route's handler does not run (`done` is not called).
+  if (outcome.type === 'respond') return void reply.code(outcome.status).type('application/json').send(JSON.stringify(outcome.body));
+  request.auth = outcome.auth;
+  done();
+}
 
 /** Register with `await app.register(opaJwt, options)`; see the @opa-jwt/core README for the options. */
 export const opaJwt = fp(plugin, { fastify: '>=4', name: '@opa-jwt/fastify' });
