@@ -53,9 +53,9 @@ export function newDecisionId(): string {
   idOffset += 16;
   for (let i = 0; i < 16; i++) {
     let byte = idBytes[at + i];
-    if (i === 6)
-      byte = (byte & 0x0f) | 0x40; // version 4
-    else if (i === 8) byte = (byte & 0x3f) | 0x80; // variant 10
+    // The version (4) and the variant (binary 10) take the high bits of bytes 6 and 8.
+    if (i === 6) byte = (byte & 0x0f) | 0x40;
+    else if (i === 8) byte = (byte & 0x3f) | 0x80;
     const position = ID_POSITIONS[i];
     idText[position] = HEX_DIGITS[byte >> 4];
     idText[position + 1] = HEX_DIGITS[byte & 0x0f];

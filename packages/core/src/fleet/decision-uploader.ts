@@ -34,6 +34,11 @@ const MIN_RETRY_DELAY_MS = 100;
 const STOP_ATTEMPTS = 3;
 /** A chunk aims below the limit by this much: fewer events compress a little worse. */
 const CHUNK_MARGIN = 0.9;
+/**
+ * A chunk tried holds at most this many times the limit in uncompressed bytes (decision logs compress 5 to 15
+ * times): a backlog is not compressed whole to find its first chunk.
+ */
+const MAX_COMPRESSION = 32;
 
 const gzipped = promisify(gzip);
 
@@ -147,7 +152,7 @@ export class DecisionUploader {
    */
   private async takeChunk(): Promise<{ events: string[]; body: Buffer }> {
     const limit = this.config.reporting.uploadSizeLimitBytes;
-    const events = this.take(Math.max(1, Math.min(this.buffer.length, this.eventsPerChunk)));
+    const events = this.take(this.eventsPerChunk, limit * MAX_COMPRESSION);
     for (;;) {
       const body = await gzipped(`[${events.join(',')}]`);
       const fitting = Math.floor(((events.length * limit) / body.length) * CHUNK_MARGIN);
@@ -159,10 +164,18 @@ export class DecisionUploader {
     }
   }
 
-  /** Takes the `count` oldest events out of the buffer. */
-  private take(count: number): string[] {
-    const events = this.buffer.splice(0, count);
-    for (const event of events) this.bufferBytes -= Buffer.byteLength(event);
+  /** Takes the oldest events out of the buffer: at least one, at most `count` and (after the first) `maxBytes`. */
+  private take(count: number, maxBytes: number): string[] {
+    let taken = 0;
+    let bytes = 0;
+    while (taken < this.buffer.length && taken < count) {
+      const size = Buffer.byteLength(this.buffer[taken]);
+      if (taken > 0 && bytes + size > maxBytes) break;
+      bytes += size;
+      taken++;
+    }
+    const events = this.buffer.splice(0, taken);
+    this.bufferBytes -= bytes;
     this.metrics.buffered_events = this.buffer.length;
     return events;
   }

@@ -51,9 +51,10 @@ const noise = (n: number, seed: number) =>
 
 test('uploads are filled close to upload_size_limit_bytes, in order', async () => {
   const logs = uploader({ upload_size_limit_bytes: 1024 });
-  for (let i = 0; i < 300; i++) logs.enqueue({ n: i, text: noise(20, i) });
+  // About 100 KB: more than a chunk is ever tried with (32 times the limit).
+  for (let i = 0; i < 1200; i++) logs.enqueue({ n: i, text: noise(20, i) });
   await logs.stop();
-  expect(collector.events.map((e) => e.n)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+  expect(collector.events.map((e) => e.n)).toEqual(Array.from({ length: 1200 }, (_, i) => i));
   expect(collector.uploads.length).toBeGreaterThan(3);
   expect(Math.max(...collector.uploads)).toBeLessThanOrEqual(1024);
   // Each but the last holds more than half of what the limit allows.
