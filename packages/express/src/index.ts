@@ -58,16 +58,16 @@ const OVERRIDES = Symbol.for('opa-jwt.express.overrides');
 
 type MarkedRequest = Request & { [OVERRIDES]?: RouteOverrides };
 
-/**
- * The routing settings are the app's (`case sensitive routing`, `strict routing`: both off by default, so the core
- * lower-cases the policy's path and drops a trailing `/`); the route is known when the middleware runs on a route
- * (`app.get('/orders/:id', auth, handler)`), as the mount path matched followed by the route's pattern.
- */
 /** The four routing settings an app can have, by [case sensitive][strict]: none is made per request. */
 const ROUTINGS = [false, true].map((caseSensitive) =>
   [false, true].map((strictTrailingSlash) => Object.freeze({ caseSensitive, strictTrailingSlash })),
 );
 
+/**
+ * The routing settings are the app's (`case sensitive routing`, `strict routing`: both off by default, so the core
+ * lower-cases the policy's path and drops a trailing `/`); the route is known when the middleware runs on a route
+ * (`app.get('/orders/:id', auth, handler)`), as the mount path matched followed by the route's pattern.
+ */
 class ExpressCoreRequest extends AdapterRequest {
   readonly #req: Request;
 
