@@ -19,7 +19,7 @@ const path = require('node:path');
 const ROOT = path.join(__dirname, '..', '..');
 /** The opa-jwt adapter `name` (express, fastify, koa): this checkout's, or that of OPA_JWT_BUILD (run.js's BENCH_HTTP_BASELINE). */
 const adapter = (name) => require(process.env.OPA_JWT_BUILD ? path.join(process.env.OPA_JWT_BUILD, 'packages', name) : `@opa-jwt/${name}`);
-const AUDIENCE = 'orders-api';
+const { AUDIENCE, opaJwtOptions: sharedOpaJwtOptions } = require('./opa-jwt-options');
 const [variant, issuer, jwksUri] = process.argv.slice(2);
 
 /** The authorization rule every authorization variant applies, written in each engine's own language. */
@@ -132,17 +132,7 @@ function cedarCheck() {
 
 // ------------------------------------------------------------------------------------------------ apps
 
-function opaJwtOptions(extra = {}) {
-  return {
-    issuer,
-    jwksUri,
-    audience: AUDIENCE,
-    algorithms: ['RS256'],
-    policy: path.join(ROOT, 'policies', 'api-authz.rego'),
-    entrypoint: 'authz/decision',
-    ...extra,
-  };
-}
+const opaJwtOptions = (extra = {}) => sharedOpaJwtOptions(issuer, jwksUri, extra);
 
 /** Decision-log sink: serialise each entry, as a log shipper would, and keep only the byte count. */
 let _loggedBytes = 0;

@@ -19,8 +19,7 @@
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const path = require('node:path');
 
-const ROOT = path.join(__dirname, '..', '..');
-const AUDIENCE = 'orders-api';
+const { AUDIENCE, opaJwtOptions } = require('./opa-jwt-options');
 
 if (process.argv[2] === 'server') serve(process.argv[3], process.argv[4]);
 else
@@ -47,14 +46,7 @@ async function serve(issuer, jwksUri) {
       return this.request.ip;
     }
   }
-  const authorizer = createAuthorizer({
-    issuer,
-    jwksUri,
-    audience: AUDIENCE,
-    algorithms: ['RS256'],
-    policy: path.join(ROOT, 'policies', 'api-authz.rego'),
-    entrypoint: 'authz/decision',
-  });
+  const authorizer = createAuthorizer(opaJwtOptions(issuer, jwksUri));
   await authorizer.ready();
   const totals = { first: 0n, second: 0n, requests: 0 };
   const app = Fastify();
