@@ -15,6 +15,8 @@
  * - cached token, allowed, decision log upload on: the first scenario with `opaConfig`: the policy is a bundle
  *   polled from a local HTTP server and every decision is buffered and uploaded (gzipped) to a local collector
  *
+ * Then, per scenario (and build), the bytes of objects a request makes, from V8's sampling heap profiler.
+ *
  * Not a test: `node packages/core/bench/request-path.js` after `npm run build` (about 10 s; add `--cpu-prof` to
  * profile). Environment: REQUEST_PATH_ROUNDS (default 15), REQUEST_PATH_PER_ROUND (requests per scenario and
  * round, default 4000), REQUEST_PATH_ONLY (a scenario name, to profile one alone), REQUEST_PATH_BASELINE (the
@@ -259,7 +261,48 @@ async function main() {
     const ratio = columns.length > 1 ? `${(median(columns[0]) / median(columns[1])).toFixed(2)}` : '';
     console.log(`  ${name.padEnd(40)} ${columns.map((values) => cell(values).padEnd(24)).join(' ')}${ratio}`);
   }
+  console.log('bytes of objects made per request (V8 sampling heap profiler, garbage included)');
+  console.log(`  ${'scenario'.padEnd(40)} ${builds.map((build) => build.label.padStart(10)).join('  ')}`);
+  for (let index = 0; index < builds[0].scenarios.length; index++) {
+    const bytes = [];
+    for (const build of builds) bytes.push(await allocatedPerRequest(build.scenarios[index]));
+    console.log(
+      `  ${builds[0].scenarios[index].name.padEnd(40)} ${bytes.map((value) => String(Math.round(value)).padStart(10)).join('  ')}`,
+    );
+  }
   await Promise.all(builds.map((build) => build.close()));
+}
+
+/**
+ * The bytes of objects a scenario's requests make, per request, from V8's sampling heap profiler with the objects
+ * garbage-collected since counted (an estimate: one sample per 64 bytes on average). The requests are decided as the
+ * adapters decide them (`authorizeNow`, awaited only when it returns a promise) and made before sampling starts.
+ */
+async function allocatedPerRequest({ authorizer, request }) {
+  const { Session } = require('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method, params) =>
+    new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  const requests = freshCopies(request, PER_ROUND);
+  await post('HeapProfiler.startSampling', {
+    samplingInterval: 64,
+    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMajorGC: true,
+  });
+  for (let i = 0; i < PER_ROUND; i++) {
+    const outcome = authorizer.authorizeNow ? authorizer.authorizeNow(requests[i]) : authorizer.authorize(requests[i]);
+    if (outcome instanceof Promise) await outcome;
+  }
+  const { profile } = await post('HeapProfiler.stopSampling');
+  session.disconnect();
+  let total = 0;
+  const add = (node) => {
+    total += node.selfSize;
+    for (const child of node.children) add(child);
+  };
+  add(profile.head);
+  return total / PER_ROUND;
 }
 
 main().catch((error) => {
