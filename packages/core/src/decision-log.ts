@@ -87,7 +87,8 @@ export function redactInPlace(copy: PolicyInput): { input: unknown; masked: stri
   const http = copy.request?.http;
   if (http && typeof http === 'object') {
     for (const name of Object.keys(http.headers ?? {})) {
-      if (!SECRET_HEADER.test(name)) continue;
+      const secret = secretHeader(name);
+      if (secret === null) continue;
       const value = http.headers[name];
       // Keep the scheme: "Bearer [REDACTED]" still tells a reader which kind of credential was sent. The pattern
       // stops where the credential starts: a token is hundreds of characters.
@@ -97,9 +98,9 @@ export function redactInPlace(copy: PolicyInput): { input: unknown; masked: stri
       // short to be (see MIN_SECRET_LENGTH).
       addSecret(secrets, credential.length >= MIN_SECRET_LENGTH ? credential : value);
       // Cookie values one by one: a policy may pick out the session it cares about.
-      if (/cookie$/i.test(name)) for (const pair of value.split(/[;,]\s*/)) addSecret(secrets, pair.slice(pair.indexOf('=') + 1));
-      http.headers[name] = scheme && /authorization$/i.test(name) ? `${scheme[1]} ${REDACTED}` : REDACTED;
-      masked.push(`/input/request/http/headers/${name}`);
+      if (secret.cookie) for (const pair of value.split(/[;,]\s*/)) addSecret(secrets, pair.slice(pair.indexOf('=') + 1));
+      http.headers[name] = scheme && secret.authorization ? `${scheme[1]} ${REDACTED}` : REDACTED;
+      masked.push(secret.pointer);
     }
     for (const name of Object.keys(http.query ?? {})) {
       if (!SECRET_PARAMETER.test(name)) continue;
@@ -127,6 +128,34 @@ function searchedSecrets(secrets: string[]): string[] {
   const long = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
   if (long.length < 2) return long;
   return long.filter((secret) => !long.some((other) => other !== secret && secret.includes(other)));
+}
+
+/** A header whose value is a secret: its JSON pointer in an entry, and how its value is redacted. */
+interface SecretHeader {
+  pointer: string;
+  /** Its values are split into cookies, each searched for. */
+  cookie: boolean;
+  /** Its scheme is kept (`Bearer [REDACTED]`). */
+  authorization: boolean;
+}
+
+/**
+ * What each header name seen so far is (null: no secret): requests repeat the same few names, so each is matched
+ * once. Bounded, because names are chosen by clients.
+ */
+const secretHeaders = new Map<string, SecretHeader | null>();
+const MAX_REMEMBERED_HEADER_NAMES = 1024;
+
+function secretHeader(name: string): SecretHeader | null {
+  let known = secretHeaders.get(name);
+  if (known === undefined) {
+    known = SECRET_HEADER.test(name)
+      ? { pointer: `/input/request/http/headers/${name}`, cookie: /cookie$/i.test(name), authorization: /authorization$/i.test(name) }
+      : null;
+    if (secretHeaders.size >= MAX_REMEMBERED_HEADER_NAMES) secretHeaders.clear();
+    secretHeaders.set(name, known);
+  }
+  return known;
 }
 
 /** Adds a secret once (requests carry a few). */
