@@ -7,6 +7,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { newDictionary, type PolicyInput } from './input';
+import { memoisedByName } from './name-memo';
 
 export interface DecisionLogEntry {
   decision_id: string;
@@ -142,24 +143,12 @@ interface SecretHeader {
   authorization: boolean;
 }
 
-/**
- * What each header name seen so far is (null: no secret): requests repeat the same few names, so each is matched
- * once. Bounded, because names are chosen by clients.
- */
-const secretHeaders = new Map<string, SecretHeader | null>();
-const MAX_REMEMBERED_HEADER_NAMES = 1024;
-
-function secretHeader(name: string): SecretHeader | null {
-  let known = secretHeaders.get(name);
-  if (known === undefined) {
-    known = SECRET_HEADER.test(name)
-      ? { pointer: `/input/request/http/headers/${name}`, cookie: /cookie$/i.test(name), authorization: /authorization$/i.test(name) }
-      : null;
-    if (secretHeaders.size >= MAX_REMEMBERED_HEADER_NAMES) secretHeaders.clear();
-    secretHeaders.set(name, known);
-  }
-  return known;
-}
+/** What a header name is to the redaction (null: it holds no secret), worked out once per name seen. */
+const secretHeader = memoisedByName((name): SecretHeader | null =>
+  SECRET_HEADER.test(name)
+    ? { pointer: `/input/request/http/headers/${name}`, cookie: /cookie$/i.test(name), authorization: /authorization$/i.test(name) }
+    : null,
+);
 
 /** Adds a secret once (requests carry a few). */
 function addSecret(secrets: string[], secret: string): void {

@@ -29,6 +29,7 @@ import { requestTarget, type RequestTarget } from './request-target';
 import type { McpInput } from './mcp';
 import type { OAuthInput } from './oauth';
 import type { VerifiedToken } from './token-cache';
+import { memoisedByName } from './name-memo';
 
 export interface HttpInput {
   host: string;
@@ -70,31 +71,21 @@ export type InputHook = (input: PolicyInput, context: InputHookContext) => Polic
 
 const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/**
- * Canonical forms of the header names seen so far: requests repeat the same few dozen names, so each is converted
- * once. Bounded, because names are chosen by clients.
- */
-const canonicalNames = new Map<string, string>();
-const MAX_REMEMBERED_NAMES = 1024;
-
 /** `content-type` → `Content-Type`, `x-request-id` → `X-Request-Id`, as Go's textproto.CanonicalMIMEHeaderKey. */
-export function canonicalHeaderName(name: string): string {
-  const known = canonicalNames.get(name);
-  if (known !== undefined) return known;
+function canonicalForm(name: string): string {
   // Go leaves names with characters outside the token set unchanged; so do we.
-  let out = name;
-  if (HEADER_TOKEN.test(name)) {
-    out = '';
-    let upper = true;
-    for (const char of name) {
-      out += upper ? char.toUpperCase() : char.toLowerCase();
-      upper = char === '-';
-    }
+  if (!HEADER_TOKEN.test(name)) return name;
+  let out = '';
+  let upper = true;
+  for (const char of name) {
+    out += upper ? char.toUpperCase() : char.toLowerCase();
+    upper = char === '-';
   }
-  if (canonicalNames.size >= MAX_REMEMBERED_NAMES) canonicalNames.clear();
-  canonicalNames.set(name, out);
   return out;
 }
+
+/** `canonicalForm`, converted once per name seen. */
+export const canonicalHeaderName: (name: string) => string = memoisedByName(canonicalForm);
 
 /**
  * A new object for keys a client chooses: `Object.prototype` is not in its chain, so `__proto__`, `constructor` or
