@@ -32,7 +32,7 @@ import { MalformedTargetError, requestTarget, type RequestTarget } from './reque
 import { ResultShapeWarnings } from './result-shape';
 import type { Evaluation, PolicyEngine, WrittenDocument } from './policy/engine';
 import { enrichProtocolInput, mayEnrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
-import { extractToken, type ExtractedToken, type KnownB64Token } from './token';
+import { extractToken, type ExtractedToken, type KnownBearerToken } from './token';
 import { readableBody } from './http-body';
 import { deepFreeze } from './deep-freeze';
 import { tokenPartTexts, tokenText } from './token-texts';
@@ -88,7 +88,7 @@ export class OpaJwtAuthorizer implements Authorizer {
   /** Policy results of the wrong shape (`"yes"`, `{"allowed": "true"}`): denied, and reported once per shape. */
   private readonly resultShapes: ResultShapeWarnings;
   /** Remembered tokens need no syntax check when they come again (see `extractToken`). */
-  private readonly knownB64Token: KnownB64Token = (text) => this.verifier.cache.knownB64Token(text);
+  private readonly knownBearerToken: KnownBearerToken = (authorization) => this.verifier.cache.bearerToken(authorization);
 
   constructor(options: AuthorizerOptions) {
     this.options = resolveOptions(options);
@@ -246,7 +246,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
     let extracted: ExtractedToken | undefined;
     try {
-      extracted = extractToken(request, this.options.bearerMethods, this.knownB64Token);
+      extracted = extractToken(request, this.options.bearerMethods, this.knownBearerToken);
     } catch (error) {
       this.tokenRequestRefused(error, request);
       throw error;

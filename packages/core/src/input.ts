@@ -30,6 +30,7 @@ import type { McpInput } from './mcp';
 import type { OAuthInput } from './oauth';
 import type { VerifiedToken } from './token-cache';
 import { memoisedByName } from './name-memo';
+import { upperCaseMethod } from './http-method';
 
 export interface HttpInput {
   host: string;
@@ -157,7 +158,7 @@ export function buildInput(
   const headers = parts.headers || parts.host ? canonicalHeaders(request.headers) : UNREAD_HEADERS;
   const { path } = target;
   const query = parts.query ? queryParameters(target.query) : UNREAD_QUERY;
-  const method = request.method.toUpperCase();
+  const method = upperCaseMethod(request.method);
   const host = parts.host ? (headers.Host ?? (typeof request.headers[':authority'] === 'string' ? request.headers[':authority'] : '')) : '';
   const { route } = request;
   // Literals with every member (rather than members added later): the objects are made in one step.

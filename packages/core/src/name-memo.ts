@@ -1,7 +1,7 @@
 /**
- * What a function gives for names a client chooses (header names, say), computed once per name: requests repeat the
- * same few dozen names. Bounded: started afresh when `max` names are remembered, so that clients sending ever new
- * names cannot grow it. `compute` must not return undefined.
+ * What a function gives for texts a client chooses (header names, request targets), computed once per text: requests
+ * repeat the same few dozen. Bounded: started afresh when `max` texts are remembered, so that clients sending ever new
+ * ones cannot grow it. `compute` must not return undefined (it may throw: nothing is remembered then).
  */
 export function memoisedByName<T>(compute: (name: string) => T, max = 1024): (name: string) => T {
   const remembered = new Map<string, T>();

@@ -37,6 +37,7 @@ import {
 } from './oauth';
 import type { ResolvedProtocolOptions } from './options';
 import { withResourceMetadata, type ResolvedResourceMetadata } from './resource-metadata';
+import { upperCaseMethod } from './http-method';
 
 export type { RespondOutcome } from './decision';
 export type { TokenVerifier } from './oauth';
@@ -53,7 +54,7 @@ export function pathOf(url: string): string {
 export function serveWellKnown(request: CoreRequest, protocols: ResolvedProtocolOptions): RespondOutcome | undefined {
   const metadata = protocols.resourceMetadata;
   if (!metadata) return undefined;
-  const method = request.method.toUpperCase();
+  const method = upperCaseMethod(request.method);
   if ((method !== 'GET' && method !== 'HEAD') || !metadata.paths.has(pathOf(request.url))) return undefined;
   return {
     type: 'respond',
@@ -156,7 +157,7 @@ function oauthError(error: OAuthRequestError): RespondOutcome {
  * the promise it costs.
  */
 export function mayEnrichProtocolInput(request: CoreRequest): boolean {
-  if (request.method.toUpperCase() !== 'POST') return false;
+  if (upperCaseMethod(request.method) !== 'POST') return false;
   return isInspectable(request) || isParsedValue(request.body);
 }
 
@@ -242,7 +243,7 @@ export function shapeDenial(
   protocols: ResolvedProtocolOptions,
 ): RespondOutcome {
   const headers = addResourceMetadata(denial, protocols.resourceMetadata);
-  const method = request.method.toUpperCase();
+  const method = upperCaseMethod(request.method);
   if (method !== 'POST' || denial.status === 401 || denial.status === 413) return { ...denial, headers };
 
   let tokenRequest = false;

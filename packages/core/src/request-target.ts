@@ -14,6 +14,7 @@
  * and Koa do (they match the encoded path) only shows the policy what the handler's parameters hold.
  */
 import { HttpError } from './errors';
+import { memoisedByName } from './name-memo';
 
 /** How the framework's router matches paths; adapters fill it in from the app's own settings. */
 export interface RoutingOptions {
@@ -75,7 +76,37 @@ const PATH_END = /[?#]/;
 const PATH_END_SEMICOLON = /[?#;]/;
 const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
 
+/** Longer targets are worked out each time: remembering them would hold too much text a client chose. */
+const MAX_REMEMBERED_LENGTH = 256;
+
+/** One memory per combination of routing options, as a number made of their flags. */
+const remembered: Array<(raw: string) => RequestTarget> = [];
+
+/**
+ * The target's path and query (frozen: requests share them). Clients repeat their targets, so each raw text is
+ * worked out once per routing; one that is refused is worked out (and refused) each time.
+ */
 export function requestTarget(raw: string, routing: RoutingOptions = DEFAULT_ROUTING): RequestTarget {
+  if (raw.length > MAX_REMEMBERED_LENGTH) return parseTarget(raw, routing);
+  const flags =
+    (routing.caseSensitive ? 1 : 0) |
+    (routing.strictTrailingSlash ? 2 : 0) |
+    (routing.mergeSlashes ? 4 : 0) |
+    (routing.semicolonEndsPath ? 8 : 0);
+  let memory = remembered[flags];
+  if (memory === undefined) {
+    const options: RoutingOptions = {
+      caseSensitive: (flags & 1) !== 0,
+      strictTrailingSlash: (flags & 2) !== 0,
+      mergeSlashes: (flags & 4) !== 0,
+      semicolonEndsPath: (flags & 8) !== 0,
+    };
+    memory = remembered[flags] = memoisedByName((text) => Object.freeze(parseTarget(text, options)));
+  }
+  return memory(raw);
+}
+
+function parseTarget(raw: string, routing: RoutingOptions): RequestTarget {
   let rest = raw;
   if (rest.charCodeAt(0) !== 0x2f /* / */) {
     const scheme = ABSOLUTE_FORM.exec(rest);

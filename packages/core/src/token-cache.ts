@@ -4,19 +4,31 @@
  * token itself would still pass the time checks (`exp`, `nbf`, `maxTokenAge`, with the clock tolerance) and while
  * the key that verified it is still published: `forgetKey` drops the entries of a `kid` that left the key set.
  *
- * Entries are found by the token's last characters (its signature's), then the whole text is compared: each request
- * brings a fresh string, and hashing a whole RS256 token (~700 characters) for the map costs more than the rest
- * of the lookup; comparing it to the one remembered is a block compare. Tokens that share their last characters
- * (which a signature makes as unlikely as a forgery) take turns in the entry: one is remembered at a time.
+ * Entries are found by a number made from the token's length and last characters (its signature's), then the whole text is
+ * compared: each request brings a fresh string, and hashing a whole RS256 token (~700 characters), or a slice of
+ * it, costs more than the rest of the lookup. Tokens whose numbers agree take turns in the entry: one is remembered
+ * at a time, and the other costs a signature check. The `Authorization` header a token last came in is kept too:
+ * a client repeating it is recognised by comparing two whole strings, and handed the remembered token itself.
  */
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import { isB64Token } from './token';
 
-/** How many of a token's last characters find its entry: 128 bits of a base64url signature. */
-const KEY_CHARACTERS = 22;
+/** How many of a token's last characters make its entry's key. */
+const KEY_CHARACTERS = 8;
 
-/** The key of `token`'s entry; a shorter token is its own key. */
-const keyOf = (token: string): string => (token.length > KEY_CHARACTERS ? token.slice(-KEY_CHARACTERS) : token);
+/**
+ * The key of the entry of a token of `length` characters that ends `text` (the token, or a header holding it): a
+ * small integer from its length and last characters, which a map hashes without reading a string (a slice of a
+ * request's string would be hashed, and compared, the slow way).
+ */
+function keyOf(text: string, length: number): number {
+  let key = length;
+  for (let i = text.length - Math.min(length, KEY_CHARACTERS); i < text.length; i++) key = (Math.imul(key, 31) + text.charCodeAt(i)) | 0;
+  return key & 0x3fffffff;
+}
+
+/** `Bearer <token>`: the form nearly every client sends. */
+const BEARER_PREFIX = 'Bearer ';
 
 export interface VerifiedToken {
   header: JWTHeaderParameters;
@@ -35,13 +47,15 @@ interface Entry {
   kid: string;
   /** The token is an RFC 6750 `b64token` (tokens read elsewhere than the Authorization header may not be). */
   b64token: boolean;
+  /** The last `Authorization` value seen to be exactly `Bearer <token>` ('' until one is). */
+  bearerHeader: string;
   /** Seconds since the epoch: usable while validFrom <= now < validUntil. */
   validFrom: number;
   validUntil: number;
 }
 
 export class VerifiedTokenCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<number, Entry>();
   /** The most recently inserted or used entry: the entries' last in insertion order, while it is still present. */
   private lastUsed: Entry | undefined;
 
@@ -52,7 +66,7 @@ export class VerifiedTokenCache {
   }
 
   get(token: string, nowSeconds: number): VerifiedToken | undefined {
-    const key = keyOf(token);
+    const key = keyOf(token, token.length);
     const entry = this.find(token, key);
     if (!entry) return undefined;
     if (nowSeconds >= entry.validUntil || nowSeconds < entry.validFrom) {
@@ -69,14 +83,25 @@ export class VerifiedTokenCache {
     return entry.verified;
   }
 
-  /** Whether `token` is remembered (usable now or not) and is a `b64token`: see `KnownB64Token`. */
-  knownB64Token(token: string): boolean {
-    const entry = this.find(token, keyOf(token));
-    return entry !== undefined && entry.b64token;
+  /**
+   * The remembered token (usable now or not) that `authorization` carries as exactly `Bearer <token>`, when it is a
+   * `b64token`: see `KnownBearerToken`. The string returned is the remembered one, so that finding its entry again
+   * compares it by identity.
+   */
+  bearerToken(authorization: string): string | undefined {
+    const length = authorization.length - BEARER_PREFIX.length;
+    if (length <= 0) return undefined;
+    const entry = this.entries.get(keyOf(authorization, length));
+    if (entry === undefined || !entry.b64token) return undefined;
+    if (authorization === entry.bearerHeader) return entry.token;
+    const { token } = entry;
+    if (length !== token.length || !authorization.startsWith(BEARER_PREFIX) || !authorization.endsWith(token)) return undefined;
+    entry.bearerHeader = authorization;
+    return token;
   }
 
   /** The entry of exactly `token`, whose key is `key`. */
-  private find(token: string, key: string): Entry | undefined {
+  private find(token: string, key: number): Entry | undefined {
     const entry = this.entries.get(key);
     return entry !== undefined && entry.token === token ? entry : undefined;
   }
@@ -87,14 +112,14 @@ export class VerifiedTokenCache {
    */
   set(token: string, verified: VerifiedToken, validFrom: number, validUntil: number): void {
     if (this.maxEntries <= 0) return;
-    const key = keyOf(token);
+    const key = keyOf(token, token.length);
     this.entries.delete(key);
     while (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
+      const oldest = this.entries.keys().next().value as number;
       this.entries.delete(oldest);
     }
     const kid = typeof verified.header.kid === 'string' ? verified.header.kid : '';
-    const entry: Entry = { token, verified, kid, b64token: isB64Token(token), validFrom, validUntil };
+    const entry: Entry = { token, verified, kid, b64token: isB64Token(token), bearerHeader: '', validFrom, validUntil };
     this.entries.set(key, entry);
     this.lastUsed = entry;
   }

@@ -6,6 +6,7 @@
 import type { CoreRequest } from './contract';
 import { InvalidRequestError } from './errors';
 import { headerValue, isFormContentType, readFormParams } from './oauth/form';
+import { upperCaseMethod } from './http-method';
 
 /** Where the bearer token may be read from (RFC 6750 §2): the header always; the others only when listed. */
 export type BearerMethod = 'header' | 'query' | 'body';
@@ -17,10 +18,10 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 export const isB64Token = (text: string): boolean => B64TOKEN.test(text);
 
 /**
- * Tells whether `text` is known to be a `b64token` without reading it again (a token remembered from an earlier
- * request): a repeated `Authorization: Bearer <token>` then costs no scan of its ~700 characters.
+ * The token of an `Authorization` value that is exactly `Bearer <token>` with a `b64token` remembered from an earlier
+ * request, else undefined: a repeated header then costs no scan of its ~700 characters.
  */
-export type KnownB64Token = (text: string) => boolean;
+export type KnownBearerToken = (authorization: string) => string | undefined;
 
 /**
  * The form nearly every client sends, `Bearer <b64token>` with one space: exactly what the general parse in
@@ -34,14 +35,12 @@ export interface ExtractedToken {
   method: BearerMethod | 'custom';
 }
 
-function fromHeader(request: CoreRequest, known: KnownB64Token | undefined): string | undefined {
+function fromHeader(request: CoreRequest, known: KnownBearerToken | undefined): string | undefined {
   const authorization = headerValue(request.headers, 'authorization');
   if (authorization === undefined) return undefined;
-  if (known !== undefined && authorization.startsWith('Bearer ')) {
-    // What PLAIN_BEARER would capture, when that is a known b64token.
-    const candidate = authorization.slice(7);
-    if (known(candidate)) return candidate;
-  }
+  // What PLAIN_BEARER would capture, when that is a known b64token.
+  const remembered = known?.(authorization);
+  if (remembered !== undefined) return remembered;
   const plain = PLAIN_BEARER.exec(authorization);
   if (plain) return plain[1];
   const match = /^\s*(\S+)(?:\s+(.*?))?\s*$/.exec(authorization);
@@ -69,7 +68,7 @@ function fromQuery(request: CoreRequest): readonly string[] {
 function fromBody(request: CoreRequest): readonly string[] {
   // RFC 6750 §2.2: only a form-encoded body of a request that has a body carries a token.
   if (!isFormContentType(request.headers)) return NONE;
-  const method = request.method.toUpperCase();
+  const method = upperCaseMethod(request.method);
   if (method === 'GET' || method === 'HEAD') return NONE;
   return readFormParams(request.body)?.get('access_token') ?? NONE;
 }
@@ -80,7 +79,11 @@ const WHERE: Record<BearerMethod, string> = { header: 'the Authorization header'
  * The request's token, or undefined when it has none; throws `InvalidRequestError` for the cases above. `known`
  * only saves work: the answer is the same with it or without it.
  */
-export function extractToken(request: CoreRequest, enabled: ReadonlySet<BearerMethod>, known?: KnownB64Token): ExtractedToken | undefined {
+export function extractToken(
+  request: CoreRequest,
+  enabled: ReadonlySet<BearerMethod>,
+  known?: KnownBearerToken,
+): ExtractedToken | undefined {
   const header = fromHeader(request, known);
   const query = fromQuery(request);
   const body = fromBody(request);

@@ -116,3 +116,25 @@ test('";" is part of the path unless the router ends the path there (Fastify use
   expect(requestTarget('/admin;x=1', { semicolonEndsPath: true })).toEqual({ path: '/admin', query: 'x=1' });
   expect(requestTarget('/orders/7;x?y=1', { semicolonEndsPath: true })).toEqual({ path: '/orders/7', query: 'x?y=1' });
 });
+
+test('a target worked out before gives the same answer under each routing, and a refused one is refused again', () => {
+  const routings: RoutingOptions[] = [
+    {},
+    { caseSensitive: true },
+    { strictTrailingSlash: true },
+    { mergeSlashes: true },
+    { semicolonEndsPath: true },
+  ];
+  const raw = '//Orders/A;b/?x=1';
+  const first = routings.map((routing) => requestTarget(raw, routing));
+  expect(first.map((target) => target.path)).toEqual(['//orders/a;b', '//Orders/A;b', '//orders/a;b/', '/orders/a;b', '//orders/a']);
+  for (let i = 0; i < routings.length; i++) {
+    const again = requestTarget(raw, routings[i]);
+    expect(again).toEqual(first[i]);
+    expect(Object.isFrozen(again)).toBe(true); // shared between requests
+  }
+  for (let i = 0; i < 3; i++) expect(() => requestTarget('/a/../admin')).toThrow(MalformedTargetError);
+  const long = `/${'a'.repeat(300)}/B`;
+  expect(requestTarget(long).path).toBe(long.toLowerCase());
+  expect(requestTarget(long, { caseSensitive: true }).path).toBe(long);
+});

@@ -72,9 +72,9 @@ describe('extractToken', () => {
     const verified = { header: { alg: 'RS256' }, payload: {}, issuerLabel: 'issuer' };
     const remembered = ['abc.def.ghi', 'abc.d=ef.ghi', 'abc def', 'a\u00e9b', ' abc.def.ghi', 'abc.def.ghi==', ''];
     for (const token of remembered) cache.set(token, verified, 0, 1);
-    const known = (text: string) => cache.knownB64Token(text);
-    expect(known('abc.def.ghi')).toBe(true);
-    expect(known('abc def')).toBe(false);
+    const known = (authorization: string) => cache.bearerToken(authorization);
+    expect(known('Bearer abc.def.ghi')).toBe('abc.def.ghi');
+    expect(known('Bearer abc def')).toBeUndefined();
     const headers = [
       'Bearer',
       'bearer abc.def.ghi',

@@ -261,15 +261,35 @@ describe('verified-token cache', () => {
     expect(cache.get(`${'x'.repeat(9)}.${tail}`, 1000)).toBeUndefined();
     expect(cache.get(tail, 1000)).toBeUndefined();
     expect(cache.get(`alice.${tail}`.slice(0), 1000)).toBe(alice); // another string of the same text
-    // Two verified tokens that share their end take turns: the newer one is served, the older one verified again.
-    cache.set(`mallory.${tail}`, mallory, 0, 2000);
-    expect(cache.get(`mallory.${tail}`, 1000)).toBe(mallory);
+    // Two verified tokens of one length that share their end take turns: the newer one is served, the older one
+    // verified again.
+    cache.set(`malic.${tail}`, mallory, 0, 2000);
+    expect(cache.get(`malic.${tail}`, 1000)).toBe(mallory);
     expect(cache.get(`alice.${tail}`, 1000)).toBeUndefined();
     expect(cache.size).toBe(1);
-    // Short tokens are their own keys.
+    cache.set(`mallory.${tail}`, mallory, 0, 2000); // another length: an entry of its own
+    expect(cache.size).toBe(2);
+    // Short tokens: all their characters make the key.
     cache.set('short', alice, 0, 2000);
     expect(cache.get('short', 1000)).toBe(alice);
     expect(cache.get('shor', 1000)).toBeUndefined();
+  });
+
+  test('a remembered token is recognised in exactly `Bearer <token>`, and handed out as the remembered string', () => {
+    const cache = new VerifiedTokenCache(10);
+    const verified = { header: { alg: 'RS256' }, payload: { sub: 'a' }, issuerLabel: 'issuer' };
+    const token = `eyJ.${'p'.repeat(300)}.${'s'.repeat(20)}`;
+    cache.set(token, verified, 0, 2000);
+    const header = `Bearer ${token}`;
+    const found = cache.bearerToken(header.slice(0)); // a request's own string
+    expect(found).toBe(token);
+    expect(cache.bearerToken(`${header}`)).toBe(token); // again, through the header it was last seen in
+    for (const other of [`bearer ${token}`, `Bearer  ${token}`, `Bearer x${token}`, `Bearer ${token.slice(1)}`, token, `Basic ${token}`]) {
+      expect(cache.bearerToken(other)).toBeUndefined();
+    }
+    // A token that is not a b64token is never recognised in the header (the header's syntax would refuse it).
+    cache.set(`a b${'s'.repeat(20)}`, verified, 0, 2000);
+    expect(cache.bearerToken(`Bearer a b${'s'.repeat(20)}`)).toBeUndefined();
   });
 
   test('what a syntax check found is not served once the entries changed', () => {
@@ -277,14 +297,14 @@ describe('verified-token cache', () => {
     const verified = { header: { alg: 'RS256', kid: 'k1' }, payload: { sub: 'a' }, issuerLabel: 'issuer' };
     const other = { header: { alg: 'RS256', kid: 'k2' }, payload: { sub: 'b' }, issuerLabel: 'issuer' };
     cache.set('token-a', verified, 0, 2000);
-    expect(cache.knownB64Token('token-a')).toBe(true);
+    expect(cache.bearerToken('Bearer token-a')).toBe('token-a');
     expect(cache.forgetKey('issuer', 'k1')).toBe(1); // its key left the key set in between
     expect(cache.get('token-a', 1000)).toBeUndefined();
-    expect(cache.knownB64Token('token-b')).toBe(false);
+    expect(cache.bearerToken('Bearer token-b')).toBeUndefined();
     cache.set('token-b', other, 0, 2000); // remembered in between
     expect(cache.get('token-b', 1000)).toBe(other);
     cache.set('token-a', verified, 0, 2000);
-    expect(cache.knownB64Token('token-a')).toBe(true);
+    expect(cache.bearerToken('Bearer token-a')).toBe('token-a');
     expect(cache.get('token-a', 3000)).toBeUndefined(); // expired: forgotten
     expect(cache.get('token-a', 1000)).toBeUndefined();
   });

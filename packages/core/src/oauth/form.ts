@@ -4,6 +4,7 @@
  */
 import type { CoreRequest } from '../contract';
 import { OAuthRequestError } from './errors';
+import { upperCaseMethod } from '../http-method';
 
 /** Form parameters by name; every value is kept so that repeated parameters can be detected. */
 export type FormParams = Map<string, string[]>;
@@ -56,7 +57,7 @@ export function all(params: FormParams, name: string): string[] | undefined {
 
 /** A token request: a POSTed form carrying `grant_type`. */
 export function readTokenRequest(request: CoreRequest): FormParams | undefined {
-  if (request.method.toUpperCase() !== 'POST' || !isFormContentType(request.headers)) return undefined;
+  if (upperCaseMethod(request.method) !== 'POST' || !isFormContentType(request.headers)) return undefined;
   const params = readFormParams(request.body);
   return params !== undefined && params.has('grant_type') ? params : undefined;
 }

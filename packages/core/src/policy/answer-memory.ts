@@ -15,7 +15,7 @@
  * whose pieces hold more than `MAX_KEY_CHARACTERS` characters is not remembered.
  */
 import type { InputReads } from '@opa-jwt/rego';
-import { isCutDown, isEnumerableOwn, type KnownTexts } from './input-writer';
+import { enumerableOwnNames, isCutDown, type KnownTexts } from './input-writer';
 
 const MAX_KEY_CHARACTERS = 4096;
 
@@ -66,10 +66,9 @@ function walkerFor(reads: InputReads): Walk {
   return (value, known, visitor) => {
     if (!isCutDown(value)) return walkWhole(value, known, visitor);
     if (!visitor.piece(Piece.CutDown, undefined)) return false;
+    const own = enumerableOwnNames(value);
     for (const member of members) {
-      const kept = isEnumerableOwn(value, member.name)
-        ? member.walk(value[member.name], known, visitor)
-        : visitor.piece(Piece.Absent, undefined);
+      const kept = own.includes(member.name) ? member.walk(value[member.name], known, visitor) : visitor.piece(Piece.Absent, undefined);
       if (!kept) return false;
     }
     return true;

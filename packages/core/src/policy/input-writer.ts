@@ -33,7 +33,11 @@ function wholeText(value: unknown, known: KnownTexts | undefined): string | unde
   return JSON.stringify(value);
 }
 
-export const isEnumerableOwn = (value: object, name: string): boolean => Object.prototype.propertyIsEnumerable.call(value, name);
+/**
+ * The members `JSON.stringify` writes (own, enumerable, string-named), listed once per object: asking for each
+ * member with `propertyIsEnumerable` is a call into the runtime every time.
+ */
+export const enumerableOwnNames = (value: object): readonly string[] => Object.keys(value);
 const tagOf = (value: object): string => Object.prototype.toString.call(value);
 
 /**
@@ -62,8 +66,9 @@ function writerFor(reads: InputReads): InputWriter {
   return (value, known) => {
     if (!isCutDown(value)) return wholeText(value, known);
     let out = '{';
+    const own = enumerableOwnNames(value);
     for (const member of members) {
-      if (!isEnumerableOwn(value, member.name)) continue;
+      if (!own.includes(member.name)) continue;
       // As JSON.stringify does, members whose value has no JSON text (undefined, a function) are left out.
       const text = member.write(value[member.name], known);
       if (text === undefined) continue;
