@@ -10,7 +10,7 @@
 import './v8-hazard'; // first: before any policy module is instantiated or called
 import { normaliseEntrypoint } from '@opa-jwt/rego';
 import type { AuthResult, Authorizer, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
-import { denialError, errorOutcome, interpretResult, type Interpretation, type RespondOutcome } from './decision';
+import { decisionOf, denialError, errorOutcome, interpretResult, type Interpretation, type RespondOutcome } from './decision';
 import {
   elapsedNs,
   newDecisionId,
@@ -28,7 +28,7 @@ import { errorFields, RateLimitedLog } from './logger';
 import { resolveOptions, type AuthorizerOptions, type ResolvedOptions, type TokenGetter } from './options';
 import { PolicyStore } from './policy/policy-store';
 import { RefusalDebug } from './refusal-debug';
-import { MalformedTargetError, requestTarget, type RequestTarget } from './request-target';
+import { isSharedTarget, MalformedTargetError, requestTarget, type RequestTarget } from './request-target';
 import { ResultShapeWarnings } from './result-shape';
 import type { Evaluation, PolicyEngine, WrittenDocument } from './policy/engine';
 import { enrichProtocolInput, mayEnrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
@@ -301,9 +301,17 @@ export class OpaJwtAuthorizer implements Authorizer {
       return this.decideEnriched(request, route, target, extracted, verified, timings);
     const policy = this.policyInForce();
     const entrypoint = this.entrypointFor(policy, route);
+    const facts = policy.factsOf(entrypoint);
+    // An answer remembered for the document this request would have is found by what it would be built from
+    // (answer-origins.ts), when the target is one object for every request that sends it.
+    const origin = facts.origins !== undefined && isSharedTarget(request.url) ? target : undefined;
+    if (origin !== undefined && !timings.logged) {
+      const remembered = policy.answerByOrigin(entrypoint, verified, origin, request.method, request.route);
+      if (remembered !== undefined) return this.answerRemembered(request, entrypoint, remembered, extracted, verified);
+    }
     // A document no decision log shows needs only the parts the policy reads (the others are left empty).
-    const input = buildInput(request, verified, target, timings.logged ? undefined : policy.factsOf(entrypoint).inputParts);
-    return this.evaluateAndAnswer(request, policy, entrypoint, input, extracted, verified, timings, 'built');
+    const input = buildInput(request, verified, target, timings.logged ? undefined : facts.inputParts);
+    return this.evaluateAndAnswer(request, policy, entrypoint, input, extracted, verified, timings, 'built', origin);
   }
 
   private async decideEnriched(
@@ -360,6 +368,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     verified: VerifiedToken | undefined,
     timings: Timings,
     made: 'built' | 'enriched' | 'hooked',
+    origin?: RequestTarget,
   ): Outcome {
     const decisionId = newDecisionId();
     // The text the policy is given: only the parts it can read when the module says which (input-writer.ts), else
@@ -382,6 +391,8 @@ export class OpaJwtAuthorizer implements Authorizer {
         document = { input, known };
       }
       if (facts.answers !== undefined && document !== undefined) evaluation = policy.rememberedAnswer(document, entrypoint);
+      if (evaluation !== undefined && origin !== undefined)
+        policy.rememberByOrigin(entrypoint, verified, origin, request.method, request.route, evaluation);
       if (evaluation === undefined && writer !== undefined) json = writer(input, known);
     } catch {
       json = undefined;
@@ -397,20 +408,50 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
     timings.evalNs = lap(timings);
 
-    const interpretation: Interpretation = evaluation ? interpretResult(evaluation.value) : { allowed: false };
-    const decision: Decision = { allowed: interpretation.allowed, result: evaluation?.value, decisionId };
-    if (interpretation.externalMessage !== undefined) decision.externalMessage = interpretation.externalMessage;
-    if (interpretation.internalMessage !== undefined) decision.internalMessage = interpretation.internalMessage;
-    this.logDecision(request, input, wholeJson, entrypoint, decision, failure, timings, made === 'built' ? verified : null);
-    const idHeader: Record<string, string> = this.options.decisionIdHeader ? { [this.options.decisionIdHeader]: decisionId } : {};
-
-    if (failure) {
+    if (evaluation === undefined) {
+      const decision: Decision = { allowed: false, result: undefined, decisionId };
+      this.logDecision(request, input, wholeJson, entrypoint, decision, failure, timings, made === 'built' ? verified : null);
       this.options.logger.error(
         { decision_id: decisionId, entrypoint, ...errorFields(failure) },
         'opa-jwt: policy evaluation failed; request denied (500)',
       );
-      return this.deny(request, new PolicyEvaluationError({ cause: failure }), decision, idHeader);
+      return this.deny(request, new PolicyEvaluationError({ cause: failure }), decision, this.decisionIdHeader(decisionId));
     }
+    const interpretation = interpretResult(evaluation.value);
+    const decision = decisionOf(interpretation, evaluation.value, decisionId);
+    this.logDecision(request, input, wholeJson, entrypoint, decision, undefined, timings, made === 'built' ? verified : null);
+    // A token request (RFC 6749 §3.2) carries its own credentials (the grant, the client's): its denial is a
+    // refusal of the grant (shaped to 400 by the OAuth layer), not a request for a bearer token.
+    const hasCredentials = verified !== undefined || input.request.oauth !== undefined;
+    return this.answerWith(request, entrypoint, evaluation, interpretation, decision, extracted, verified, hasCredentials);
+  }
+
+  /** The answer to a request whose evaluation was found by its origin: no document built, none logged. */
+  private answerRemembered(
+    request: CoreRequest,
+    entrypoint: string,
+    evaluation: Evaluation,
+    extracted: ExtractedToken | undefined,
+    verified: VerifiedToken | undefined,
+  ): Outcome {
+    const interpretation = interpretResult(evaluation.value);
+    const decision = decisionOf(interpretation, evaluation.value, newDecisionId());
+    // The core's own document carries no OAuth request: only a token is a credential.
+    return this.answerWith(request, entrypoint, evaluation, interpretation, decision, extracted, verified, verified !== undefined);
+  }
+
+  /** The outcome of a decision the policy made: `auth` when allowed, the refusal its result asks for otherwise. */
+  private answerWith(
+    request: CoreRequest,
+    entrypoint: string,
+    evaluation: Evaluation,
+    interpretation: Interpretation,
+    decision: Decision,
+    extracted: ExtractedToken | undefined,
+    verified: VerifiedToken | undefined,
+    hasCredentials: boolean,
+  ): Outcome {
+    const idHeader = this.decisionIdHeader(decision.decisionId);
     if (decision.allowed) {
       const auth: AuthResult =
         extracted && verified
@@ -418,13 +459,14 @@ export class OpaJwtAuthorizer implements Authorizer {
           : { payload: {}, decision };
       return { type: 'allow', auth, headers: idHeader };
     }
-    // A token request (RFC 6749 §3.2) carries its own credentials (the grant, the client's): its denial is a
-    // refusal of the grant (shaped to 400 by the OAuth layer), not a request for a bearer token.
-    const hasCredentials = verified !== undefined || input.request.oauth !== undefined;
     const denial = denialError(interpretation, hasCredentials);
-    if (evaluation) this.resultShapes.check(entrypoint, evaluation.defined, evaluation.value, decisionId);
+    this.resultShapes.check(entrypoint, evaluation.defined, evaluation.value, decision.decisionId);
     this.refusalDebug?.policyDenied(denial.status, decision, entrypoint, request);
     return this.deny(request, denial, decision, idHeader);
+  }
+
+  private decisionIdHeader(decisionId: string): Record<string, string> {
+    return this.options.decisionIdHeader ? { [this.options.decisionIdHeader]: decisionId } : {};
   }
 
   /** The `getToken` hook's token; a failing hook, or one that answers anything but a string, is a 500 (fail closed). */

@@ -5,7 +5,7 @@
  * external_message}`. Only `true`, or an object whose `allowed` is `true`, allows; an undefined rule, `false`,
  * a number, a string, an object without `allowed: true` all deny (fail closed).
  */
-import type { Outcome } from './contract';
+import type { Decision, Outcome } from './contract';
 import { InsufficientScopeError, UnauthorizedError, withoutStack, type HttpError } from './errors';
 
 export type RespondOutcome = Extract<Outcome, { type: 'respond' }>;
@@ -30,6 +30,14 @@ export function interpretResult(value: unknown): Interpretation {
   if (typeof value.external_message === 'string' && value.external_message !== '') interpretation.externalMessage = value.external_message;
   if (typeof value.internal_message === 'string' && value.internal_message !== '') interpretation.internalMessage = value.internal_message;
   return interpretation;
+}
+
+/** The decision of one request: its id, and what the policy's `result` was understood to say. */
+export function decisionOf(interpretation: Interpretation, result: unknown, decisionId: string): Decision {
+  const decision: Decision = { allowed: interpretation.allowed, result, decisionId };
+  if (interpretation.externalMessage !== undefined) decision.externalMessage = interpretation.externalMessage;
+  if (interpretation.internalMessage !== undefined) decision.internalMessage = interpretation.internalMessage;
+  return decision;
 }
 
 /**

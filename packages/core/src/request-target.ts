@@ -79,6 +79,12 @@ const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
 /** Longer targets are worked out each time: remembering them would hold too much text a client chose. */
 const MAX_REMEMBERED_LENGTH = 256;
 
+/**
+ * Whether every request with this raw target (and the same routing) is given the same `RequestTarget` object, so
+ * that the object stands for the text: what another memory may be keyed by (policy/answer-origins.ts).
+ */
+export const isSharedTarget = (raw: string): boolean => raw.length <= MAX_REMEMBERED_LENGTH;
+
 /** One memory per combination of routing options, as a number made of their flags. */
 const remembered: Array<(raw: string) => RequestTarget> = [];
 

@@ -4,7 +4,9 @@
  *   whole document, which the decision log still shows;
  * - parts no policy reads are not built when no decision log shows the document;
  * - answers of deterministic policies are remembered per input (never for clocks, randomness or print), and
- *   results are frozen, so that no request can change what another is handed.
+ *   results are frozen, so that no request can change what another is handed;
+ * - for policies that read no header, host or source address, they are found again by what the document is built
+ *   from (token, target, method, route) without building it.
  * Real keys and JWKS on 127.0.0.1, the stock OPA Wasm SDK.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +42,24 @@ from := {"allowed": true, "ip": input.source.ip, "host": input.request.http.host
 
 everything := {"allowed": true, "input": input}
 
+routed := {
+	"allowed": true,
+	"sub": input.jwt.payload.sub,
+	"method": input.method,
+	"path": input.path,
+	"raw_target": input.request.http.raw_target,
+	"page": page_of,
+	"route": route_of,
+}
+
+default page_of := null
+
+page_of := input.request.http.query.page
+
+default route_of := null
+
+route_of := input.request.http.route
+
 clock := {"allowed": true, "now": time.now_ns()}
 
 chatty := {"allowed": true} if {
@@ -66,7 +86,7 @@ beforeAll(async () => {
   writeFileSync(regoFile, POLICY);
   // The same policy as a prebuilt module without the facts our compiler writes into it (as `opa build` makes
   // modules): no reads, no determinism known, so the whole document every time.
-  const entrypoints = ['app/decision', 'app/tenant', 'app/page', 'app/from', 'app/everything', 'app/clock', 'app/chatty'];
+  const entrypoints = ['app/decision', 'app/tenant', 'app/page', 'app/from', 'app/everything', 'app/routed', 'app/clock', 'app/chatty'];
   const prebuilt = compile({ modules: [{ path: 'app.rego', source: POLICY }], entrypoints }).wasm;
   wasmFile = path.join(dir, 'app.wasm');
   writeFileSync(wasmFile, withoutSection(prebuilt, ENTRYPOINT_FACTS_SECTION));
@@ -394,5 +414,75 @@ describe('answers remembered for deterministic policies', () => {
     evaluate(0); // forgotten when the memory started again
     expect(engine.answersReused).toBe(1);
     await authorizer.close();
+  });
+});
+
+describe('answers found again by what the document is built from', () => {
+  // No decision log: the path that skips building the document is taken only when nobody reads it.
+  const quiet = { info() {}, warn() {}, error() {}, debug() {}, isLevelEnabled: (level: string) => level !== 'info' };
+
+  test('only for deterministic policies that read no header, host or source address', async () => {
+    const authorizer = await authorizerWith({ policy: regoFile, logger: quiet });
+    const byOrigin = (entrypoint: string) => authorizer.policies.current!.factsOf(entrypoint).origins !== undefined;
+    expect(['app/decision', 'app/page', 'app/routed'].filter(byOrigin)).toEqual(['app/decision', 'app/page', 'app/routed']);
+    expect(['app/tenant', 'app/from', 'app/everything', 'app/clock', 'app/chatty'].filter(byOrigin)).toEqual([]);
+    await authorizer.close();
+    // A module built elsewhere tells nothing of its reads.
+    const prebuilt = await authorizerWith({ policy: wasmFile, entrypoint: 'app/routed', logger: quiet });
+    expect(prebuilt.policies.current!.factsOf('app/routed').origins).toBeUndefined();
+    await prebuilt.close();
+  });
+
+  test('each part a document is built from tells answers apart: token, target, routing, method and route', async () => {
+    const bob = await issuer.sign({ claims: { sub: 'bob' } });
+    const ann = await issuer.sign({ claims: { sub: 'ann' } });
+    const variants: CoreRequest[] = [
+      request('/orders/7', bob),
+      request('/orders/7', ann),
+      request('/orders/8', bob),
+      request('/orders/7?page=2', bob),
+      request('/orders/7?page=3', bob),
+      request('/Orders/7', bob), // the same path, another raw target
+      { ...request('/Orders/7', bob), routing: { caseSensitive: true } },
+      request('/orders/7', bob, {}, 'DELETE'),
+      request('/orders/7', bob, {}, 'delete'),
+      { ...request('/orders/7', bob), route: '/orders/:id' },
+      { ...request('/orders/7', bob), route: '/orders/:n' },
+      { ...request('/orders/7', bob, { 'x-anything': 'else' }), route: '/orders/:n' }, // a header it cannot read
+    ];
+    const remembering = await authorizerWith({ policy: regoFile, entrypoint: 'app/routed', logger: quiet });
+    // The same policy from a module without our compiler's facts: evaluated afresh every time.
+    const evaluating = await authorizerWith({ policy: wasmFile, entrypoint: 'app/routed', logger: quiet });
+    for (let round = 0; round < 3; round++) {
+      for (const variant of variants) {
+        const copy = { ...variant, headers: { ...variant.headers }, url: `${variant.url}` };
+        const expected = answer(await evaluating.authorize(copy));
+        expect([variant, answer(await remembering.authorize(copy))]).toEqual([variant, expected]);
+      }
+    }
+    // From the second round on, every request was answered from memory.
+    expect(remembering.policies.current!.answersReused).toBeGreaterThanOrEqual(2 * variants.length);
+    expect(evaluating.policies.current!.answersReused).toBe(0);
+    await Promise.all([remembering.close(), evaluating.close()]);
+  });
+
+  test('a header, host or address the policy reads is read on every request', async () => {
+    const token = await issuer.sign({ claims: { sub: 'bob' } });
+    const tenant = await authorizerWith({ policy: regoFile, entrypoint: 'app/tenant', logger: quiet });
+    for (const name of ['acme', 'acme', 'globex', 'acme', 'globex']) {
+      expect(answer(await tenant.authorize(request('/', token, { 'x-tenant': name })))).toEqual({ allow: { allowed: true, tenant: name } });
+    }
+    await tenant.close();
+    const from = await authorizerWith({ policy: regoFile, entrypoint: 'app/from', logger: quiet });
+    for (const [host, ip] of [
+      ['a.test', '10.0.0.1'],
+      ['a.test', '10.0.0.1'],
+      ['b.test', '10.0.0.1'],
+      ['b.test', '10.0.0.2'],
+      ['a.test', '10.0.0.1'],
+    ]) {
+      expect(answer(await from.authorize({ ...request('/', token, { host }), ip }))).toEqual({ allow: { allowed: true, host, ip } });
+    }
+    await from.close();
   });
 });

@@ -37,6 +37,7 @@ import { errorFields, type Logger } from '../logger';
 import type { PolicyArtifact } from './source';
 import { inputWriter, readsMember, type InputWriter, type KnownTexts } from './input-writer';
 import { AnswerMemory } from './answer-memory';
+import { AnswersByOrigin } from './answer-origins';
 import { ALL_INPUT_PARTS, type InputParts } from '../input';
 import { deepFreeze } from '../deep-freeze';
 
@@ -134,9 +135,19 @@ export interface EntrypointFacts {
   readonly inputParts: InputParts;
   /** Input document → result set (frozen), for deterministic entrypoints; undefined for the others. */
   readonly answers: AnswerMemory | undefined;
+  /**
+   * The same answers by the origin of a document the core built (answer-origins.ts), for deterministic entrypoints
+   * that read no header, host or source; undefined for the others.
+   */
+  readonly origins: AnswersByOrigin | undefined;
 }
 
-const NO_FACTS: EntrypointFacts = Object.freeze({ inputWriter: undefined, inputParts: ALL_INPUT_PARTS, answers: undefined });
+const NO_FACTS: EntrypointFacts = Object.freeze({
+  inputWriter: undefined,
+  inputParts: ALL_INPUT_PARTS,
+  answers: undefined,
+  origins: undefined,
+});
 
 /** The answers an engine remembers. */
 const MAX_REMEMBERED_ANSWERS = 10_000;
@@ -237,16 +248,16 @@ export class PolicyEngine {
     for (const name of entrypoints) {
       const known = compiled !== undefined && Object.prototype.hasOwnProperty.call(compiled, name) ? compiled[name] : undefined;
       const reads = known?.inputReads;
-      this.facts.set(name, {
-        inputWriter: inputWriter(reads),
-        inputParts: {
-          headers: readsMember(reads, ['request', 'http', 'headers']),
-          host: readsMember(reads, ['request', 'http', 'host']),
-          query: readsMember(reads, ['request', 'http', 'query']),
-          source: readsMember(reads, ['source']),
-        },
-        answers: known?.deterministic === true && reads !== undefined ? new AnswerMemory(reads) : undefined,
-      });
+      const inputParts: InputParts = {
+        headers: readsMember(reads, ['request', 'http', 'headers']),
+        host: readsMember(reads, ['request', 'http', 'host']),
+        query: readsMember(reads, ['request', 'http', 'query']),
+        source: readsMember(reads, ['source']),
+      };
+      const answers = known?.deterministic === true && reads !== undefined ? new AnswerMemory(reads) : undefined;
+      // The parts of the core's document that its origin does not fix (answer-origins.ts).
+      const byOrigin = answers !== undefined && !inputParts.headers && !inputParts.host && !inputParts.source;
+      this.facts.set(name, { inputWriter: inputWriter(reads), inputParts, answers, origins: byOrigin ? new AnswersByOrigin() : undefined });
     }
     this.policy = first;
     this.interruptible = armBudget(first);
@@ -350,6 +361,35 @@ export class PolicyEngine {
     return evaluation;
   }
 
+  /**
+   * The answer remembered for the document the core builds from this origin (see answer-origins.ts; `token` is the
+   * verified token's result), when `entrypoint` has such answers; counted in `answersReused`.
+   */
+  answerByOrigin(
+    entrypoint: string,
+    token: object | undefined,
+    target: object,
+    method: string,
+    route: string | undefined,
+  ): Evaluation | undefined {
+    const evaluation = this.factsOf(entrypoint).origins?.get(token, target, method, route) as Evaluation | undefined;
+    if (evaluation === undefined) return undefined;
+    this.answersReused++;
+    return evaluation;
+  }
+
+  /** Remembers by its origin an answer that `rememberedAnswer` gave for the document the core built from it. */
+  rememberByOrigin(
+    entrypoint: string,
+    token: object | undefined,
+    target: object,
+    method: string,
+    route: string | undefined,
+    evaluation: Evaluation,
+  ): void {
+    this.factsOf(entrypoint).origins?.set(token, target, method, route, evaluation);
+  }
+
   private run(input: unknown, entrypoint: string, document?: WrittenDocument): Evaluation {
     // The request path passes SDK names already; only other spellings need normalising.
     const name = this.entrypoints.has(entrypoint) ? entrypoint : normaliseEntrypoint(entrypoint).name;
@@ -425,7 +465,10 @@ export class PolicyEngine {
   private remember(answers: AnswerMemory, document: WrittenDocument, resultSet: unknown): void {
     // Full: start again rather than track use; the requests that repeat fill it again at once.
     if (this.rememberedCount >= MAX_REMEMBERED_ANSWERS) {
-      for (const facts of this.facts.values()) facts.answers?.clear();
+      for (const facts of this.facts.values()) {
+        facts.answers?.clear();
+        facts.origins?.clear();
+      }
       this.rememberedCount = 0;
     }
     try {
