@@ -10,6 +10,7 @@
 import './v8-hazard'; // first: before any policy module is instantiated or called
 import { normaliseEntrypoint } from '@opa-jwt/rego';
 import type { AuthResult, Authorizer, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
+import { loggedPartOf, loggedTokenPart } from './logged-token';
 import { decisionOf, denialError, errorOutcome, interpretResult, type Interpretation, type RespondOutcome } from './decision';
 import {
   elapsedNs,
@@ -34,7 +35,6 @@ import type { Evaluation, PolicyEngine, WrittenDocument } from './policy/engine'
 import { enrichProtocolInput, mayEnrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
 import { extractToken, type ExtractedToken, type KnownBearerToken } from './token';
 import { readableBody } from './http-body';
-import { deepFreeze } from './deep-freeze';
 import { tokenPartTexts, tokenText } from './token-texts';
 import { TokenVerifier, type VerifiedToken } from './verify';
 
@@ -696,23 +696,10 @@ function serialisedWithToken(input: PolicyInput, verified: VerifiedToken | undef
   return `${rest.slice(0, -1)},"jwt":${tokenText(verified)}}`;
 }
 
-/**
- * The token's part of the log entries of each verified token: a copy made once from the token's JSON text and
- * frozen, shared by every entry of that token (redaction never changes it; a log consumer cannot).
- */
-const loggedTokens = new WeakMap<VerifiedToken, PolicyInput['jwt']>();
-
-/** buildInput's document for a log entry: its own members as they are, the token's part as `loggedTokens` has it. */
+/** buildInput's document for a log entry: its own members as they are, the token's part as logged-token.ts makes it. */
 function ownedCopy(input: PolicyInput, verified: VerifiedToken | undefined): PolicyInput {
   const copy: PolicyInput = { source: input.source, request: input.request, method: input.method, path: input.path };
-  if (input.jwt !== undefined) {
-    let logged = verified === undefined ? undefined : loggedTokens.get(verified);
-    if (logged === undefined) {
-      logged = deepFreeze(JSON.parse(verified === undefined ? JSON.stringify(input.jwt) : tokenText(verified)) as PolicyInput['jwt']);
-      if (verified !== undefined) loggedTokens.set(verified, logged);
-    }
-    copy.jwt = logged;
-  }
+  if (input.jwt !== undefined) copy.jwt = verified === undefined ? loggedPartOf(input.jwt) : loggedTokenPart(verified);
   return copy;
 }
 

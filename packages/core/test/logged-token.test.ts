@@ -1,0 +1,55 @@
+/** The token's part of decision log entries (logged-token.ts): shared where it holds no array, arrays per entry. */
+import { loggedTokenPart } from '../src/logged-token';
+import type { VerifiedToken } from '../src/token-cache';
+
+/** The value at `path` inside `value`. */
+const at = (value: unknown, ...path: Array<string | number>): unknown =>
+  path.reduce<unknown>((inner, key) => (inner as Record<string | number, unknown>)[key], value);
+
+const verified = (payload: Record<string, unknown>): VerifiedToken => ({
+  header: { alg: 'RS256', crit: ['b64'] },
+  payload,
+  issuerLabel: 'issuer',
+});
+
+test('each entry gets its own arrays (at any depth), and shares every object that holds none', () => {
+  const token = verified(
+    JSON.parse('{"sub":"bob","aud":["a","b"],"ctx":{"groups":[["x"],{"deep":["y"]}],"plain":{"k":1}},"__proto__":{"tags":["t"]}}'),
+  );
+  const [one, two] = [loggedTokenPart(token), loggedTokenPart(token)];
+  expect(two).toEqual(one);
+  expect(JSON.stringify(one)).toBe(JSON.stringify({ header: token.header, payload: token.payload }));
+  expect(Object.keys(one.payload)).toEqual(['sub', 'aud', 'ctx', '__proto__']); // the claim, not a prototype
+  expect(Object.getPrototypeOf(one.payload)).toBe(Object.prototype);
+  expect(at(one, 'payload', 'ctx', 'plain')).toBe(at(two, 'payload', 'ctx', 'plain'));
+  const arrays: Array<Array<string | number>> = [
+    ['header', 'crit'],
+    ['payload', 'aud'],
+    ['payload', 'ctx', 'groups'],
+    ['payload', 'ctx', 'groups', 0],
+    ['payload', 'ctx', 'groups', 1, 'deep'],
+    ['payload', '__proto__', 'tags'],
+  ];
+  for (const path of arrays) {
+    expect(at(one, ...path)).not.toBe(at(two, ...path));
+    expect([path, Object.isFrozen(at(one, ...path))]).toEqual([path, false]);
+  }
+  const objects: Array<Array<string | number>> = [
+    [],
+    ['header'],
+    ['payload'],
+    ['payload', 'ctx'],
+    ['payload', 'ctx', 'plain'],
+    ['payload', 'ctx', 'groups', 1],
+  ];
+  for (const path of objects) expect([path, Object.isFrozen(at(one, ...path))]).toEqual([path, true]);
+  // Not the token's own objects: a consumer cannot reach what requests are handed.
+  expect(one.payload).not.toBe(token.payload);
+});
+
+test('a token part without arrays is one frozen object for every entry', () => {
+  const token: VerifiedToken = { header: { alg: 'ES256' }, payload: { sub: 'ann', n: 1 }, issuerLabel: 'issuer' };
+  const one = loggedTokenPart(token);
+  expect(loggedTokenPart(token)).toBe(one);
+  expect(Object.isFrozen(one) && Object.isFrozen(one.payload)).toBe(true);
+});
