@@ -1,9 +1,9 @@
 /**
- * The token's part of decision log entries (`input.jwt`): made once per verified token from its JSON text and
- * frozen, so that entries share it (redaction never changes it; a log consumer cannot). Its arrays are the
- * exception: V8's fast `JSON.stringify` (Node 22, 24) gives up on a frozen array and then writes the whole entry the
- * slow way, about twice the time, for every sink that serialises entries. So each entry gets copies of the arrays
- * (not frozen: an entry's own) and of the objects on the way to them (frozen); everything else is shared.
+ * The token's part of decision log entries (`input.jwt`), made once per verified token from its JSON text. What
+ * entries share is frozen (redaction never changes it; a log consumer cannot). Its arrays are not shared: V8's fast
+ * `JSON.stringify` (Node 22, 24) gives up on a frozen array and then writes the whole entry the slow way, about
+ * twice the time, for every sink that serialises entries. So each entry gets its own copies of the arrays and of
+ * the objects on the way to them (not frozen: an entry's own), copied from a template nobody else sees.
  */
 import { deepFreeze } from './deep-freeze';
 import type { PolicyInput } from './input';
@@ -15,11 +15,8 @@ type TokenPart = NonNullable<PolicyInput['jwt']>;
 /** Makes one entry's copy of a value that holds an array. */
 type Copier = () => unknown;
 
-interface LoggedToken {
-  shared: TokenPart;
-  /** Undefined when the part holds no array: then it is handed out as it is. */
-  copy: Copier | undefined;
-}
+/** What an entry is given: the part itself (it holds no array), or a copier of its template. */
+type LoggedToken = { shared: TokenPart } | { copy: Copier };
 
 const logged = new WeakMap<VerifiedToken, LoggedToken>();
 
@@ -27,11 +24,12 @@ const logged = new WeakMap<VerifiedToken, LoggedToken>();
 export function loggedTokenPart(verified: VerifiedToken): TokenPart {
   let token = logged.get(verified);
   if (token === undefined) {
-    const shared = deepFreeze(JSON.parse(tokenText(verified)) as TokenPart);
-    token = { shared, copy: copierOf(shared) };
+    const template = JSON.parse(tokenText(verified)) as TokenPart;
+    const copy = copierOf(template);
+    token = copy === undefined ? { shared: template } : { copy };
     logged.set(verified, token);
   }
-  return token.copy === undefined ? token.shared : (token.copy() as TokenPart);
+  return 'shared' in token ? token.shared : (token.copy() as TokenPart);
 }
 
 /** The token's part of a log entry for a document whose `jwt` is not a verified token's own (a hook's, say). */
@@ -39,13 +37,17 @@ export function loggedPartOf(jwt: PolicyInput['jwt']): TokenPart {
   return deepFreeze(JSON.parse(JSON.stringify(jwt)) as TokenPart);
 }
 
-/** A copier for a frozen JSON value, undefined when it holds no array. */
+/**
+ * For a fresh JSON value: undefined when it holds no array, and it is then frozen, to be shared; else a copier of
+ * it, which shares (frozen) what holds no array.
+ */
 function copierOf(value: unknown): Copier | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   if (Array.isArray(value)) {
-    const items = value.map(copierOf);
-    if (items.every((item) => item === undefined)) return () => value.slice();
-    return () => value.map((item: unknown, index) => (items[index] === undefined ? item : items[index]()));
+    const items: unknown[] = value;
+    const copiers = items.map(copierOf);
+    if (copiers.every((copier) => copier === undefined)) return () => items.slice();
+    return () => items.map((item, index) => (copiers[index] === undefined ? item : copiers[index]()));
   }
   const object = value as Record<string, unknown>;
   const members: Array<[string, Copier]> = [];
@@ -53,7 +55,7 @@ function copierOf(value: unknown): Copier | undefined {
     const copier = copierOf(object[key]);
     if (copier !== undefined) members.push([key, copier]);
   }
-  if (members.length === 0) return undefined;
+  if (members.length === 0) return void Object.freeze(object);
   return () => {
     const copy: Record<string, unknown> = { ...object };
     for (const [key, copier] of members) {
@@ -61,6 +63,6 @@ function copierOf(value: unknown): Copier | undefined {
       if (key === '__proto__') Object.defineProperty(copy, key, { value: copier(), enumerable: true, writable: true, configurable: true });
       else copy[key] = copier();
     }
-    return Object.freeze(copy);
+    return copy;
   };
 }
