@@ -10,7 +10,6 @@
 import './v8-hazard'; // first: before any policy module is instantiated or called
 import { normaliseEntrypoint } from '@opa-jwt/rego';
 import type { AuthResult, Authorizer, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
-import { loggedPartOf, loggedTokenPart } from './logged-token';
 import { decisionOf, denialError, errorOutcome, interpretResult, type Interpretation, type RespondOutcome } from './decision';
 import {
   elapsedNs,
@@ -26,6 +25,7 @@ import { HttpError, PolicyEvaluationError, PolicyUnavailableError, UnauthorizedE
 import { Fleet, type FleetHealth } from './fleet/fleet';
 import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
 import { errorFields, RateLimitedLog } from './logger';
+import { loggedPartOf, loggedTokenPart } from './logged-token';
 import { resolveOptions, type AuthorizerOptions, type ResolvedOptions, type TokenGetter } from './options';
 import { PolicyStore } from './policy/policy-store';
 import { RefusalDebug } from './refusal-debug';
@@ -303,9 +303,10 @@ export class OpaJwtAuthorizer implements Authorizer {
     const entrypoint = this.entrypointFor(policy, route);
     const facts = policy.factsOf(entrypoint);
     // An answer remembered for the document this request would have is found by what it would be built from
-    // (answer-origins.ts), when the target is one object for every request that sends it.
-    const origin = facts.origins !== undefined && isSharedTarget(request.url) ? target : undefined;
-    if (origin !== undefined && !timings.logged) {
+    // (answer-origins.ts), when the target is one object for every request that sends it. Not for a request whose
+    // document a decision log shows: that one is built anyway.
+    const origin = !timings.logged && facts.origins !== undefined && isSharedTarget(request.url) ? target : undefined;
+    if (origin !== undefined) {
       const remembered = policy.answerByOrigin(entrypoint, verified, origin, request.method, request.route);
       if (remembered !== undefined) return this.answerRemembered(request, entrypoint, remembered, extracted, verified);
     }
