@@ -6,6 +6,10 @@
  *   echo '{"url":"http://127.0.0.1:1234","method":"GET","path":"/orders/1",
  *          "tokens":["eyJ..."],"body":null,"seconds":3,"connections":50}' | node bench/http/load.js
  *
+ * With `warmupSeconds`, the same load runs that long first and is discarded: a server that sat idle while the
+ * other scenarios ran is measured hot, as a server under steady load is. The summary's `cpuMicros` is the server's
+ * CPU time (its `GET /__stats`) over the measured part alone.
+ *
  * With several tokens, each request carries the next one in turn (so a server's token cache sees them all).
  * With `firstPathNumber`, each `{n}` in the path is replaced by a number counting up from it per request, so that no
  * two requests share a path (a server that remembers answers per request must evaluate every one); the summary's
@@ -42,11 +46,22 @@ const request = varies
     }
   : { method: spec.method, path: spec.path, body, headers: fixedHeaders };
 
-autocannon({ url: spec.url, connections: spec.connections, duration: spec.seconds, requests: [request] }, (error, result) => {
-  if (error) {
-    process.stderr.write(`${error.stack ?? error}\n`);
-    process.exit(1);
-  }
+/** One autocannon run of `seconds`. */
+const run = (seconds) =>
+  new Promise((resolve, reject) =>
+    autocannon({ url: spec.url, connections: spec.connections, duration: seconds, requests: [request] }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    ),
+  );
+
+/** The server's CPU time so far (µs). */
+const serverCpu = async () => (await (await fetch(new URL('/__stats', spec.url))).json()).cpuMicros;
+
+async function main() {
+  if (spec.warmupSeconds > 0) await run(spec.warmupSeconds);
+  const cpuBefore = await serverCpu();
+  const result = await run(spec.seconds);
+  const cpuMicros = (await serverCpu()) - cpuBefore;
   const statuses = {};
   for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = count;
   process.stdout.write(
@@ -57,7 +72,13 @@ autocannon({ url: spec.url, connections: spec.connections, duration: spec.second
       p99: result.latency.p99,
       errors: result.errors + result.timeouts,
       statuses,
+      cpuMicros,
       nextPathNumber,
     })}\n`,
   );
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
 });

@@ -12,7 +12,9 @@
  *    (JWT variants), 403 for a reader's POST /orders (authorization variants), 200 for an allowed MCP tools/call.
  *    A server that answers wrongly stops the run: a fast wrong answer is no result.
  * 4. Every scenario is warmed up (discarded), then measured in interleaved rounds (each round runs every scenario
- *    once, in a rotated order) so that the machine's noise hits them alike.
+ *    once, in a rotated order) so that the machine's noise hits them alike. Each measurement is preceded by a second
+ *    of the same load, discarded too: a server idle while the others ran would otherwise be measured partly cold
+ *    (its code and data out of the caches, its connections new), which costs a small server relatively more.
  *
  * The "repeated token" scenarios send one request over and over: opa-jwt remembers the answers of a deterministic
  * policy per input (policies/api-authz.rego is one), so they measure verification and the memory of answers, not the
@@ -22,16 +24,18 @@
  * and a run whose server reports a reused answer during their measurement stops with an error.
  *
  * 5. Printed: a Markdown table with, per scenario, the median req/s (min–max over rounds), the ratio to the bare
- *    framework's median, the server's CPU µs per request (from the server process's own CPU time) and the extra
- *    over the bare framework, median p50/p99 latency; then each opa-jwt server's heap at the start and the end.
+ *    framework's median, the server's CPU µs per request (from the server process's own CPU time over the measured
+ *    part) and the extra over the bare framework, median p50/p99 latency; then each opa-jwt server's heap at the
+ *    start and the end.
  *
  * Not a test. Environment: BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_SECONDS (per measurement, default 3),
- * BENCH_HTTP_WARMUP (seconds, default 2), BENCH_HTTP_CONNECTIONS (default 50), BENCH_HTTP_ONLY (scenario names as
- * printed, separated by `;`; the bare framework of each is always added), BENCH_HTTP_NODE (a Node.js major
- * version, e.g. 22 or 24, for the servers and the load generator; default: this process's), BENCH_HTTP_BASELINE
- * (the root of another checkout of opa-jwt, built: every opa-jwt scenario runs a second time on servers using that
- * build's adapters, named "… (baseline)", in the same interleaved rounds, so that two builds are compared under the
- * same noise; e.g. `git worktree add /tmp/before <commit> && npm ci --prefix /tmp/before`).
+ * BENCH_HTTP_WARMUP (seconds, default 2), BENCH_HTTP_REWARM (seconds of load before each measurement, default 1),
+ * BENCH_HTTP_CONNECTIONS (default 50), BENCH_HTTP_ONLY (scenario names as printed, separated by `;`; the bare
+ * framework of each is always added), BENCH_HTTP_NODE (a Node.js major version, e.g. 22 or 24, for the servers and
+ * the load generator; default: this process's), BENCH_HTTP_BASELINE (the root of another checkout of opa-jwt,
+ * built: every opa-jwt scenario runs a second time on servers using that build's adapters, named "… (baseline)", in
+ * the same interleaved rounds, so that two builds are compared under the same noise; e.g.
+ * `git worktree add /tmp/before <commit> && npm ci --prefix /tmp/before`).
  */
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
@@ -44,6 +48,7 @@ const { nodeBinary } = require('../node-binary');
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS || 5);
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS || 3);
 const WARMUP = Number(process.env.BENCH_HTTP_WARMUP || 2);
+const REWARM = Number(process.env.BENCH_HTTP_REWARM ?? 1);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS || 50);
 const ONLY = process.env.BENCH_HTTP_ONLY ? process.env.BENCH_HTTP_ONLY.split(';').map((name) => name.trim()) : undefined;
 const BASELINE = process.env.BENCH_HTTP_BASELINE ? path.resolve(process.env.BENCH_HTTP_BASELINE) : undefined;
@@ -260,8 +265,15 @@ async function checkAnswers(scenario, port, tokens) {
 const serverStats = async (port, collect = false) =>
   JSON.parse((await ask(port, { method: 'GET', path: collect ? '/__stats?gc=1' : '/__stats' })).text);
 
-function runLoad(port, scenario, tokens, seconds) {
-  const spec = { url: `http://127.0.0.1:${port}`, ...scenario.load, tokens: tokens[scenario.token], seconds, connections: CONNECTIONS };
+function runLoad(port, scenario, tokens, seconds, warmupSeconds = 0) {
+  const spec = {
+    url: `http://127.0.0.1:${port}`,
+    ...scenario.load,
+    tokens: tokens[scenario.token],
+    seconds,
+    warmupSeconds,
+    connections: CONNECTIONS,
+  };
   if (numbered(scenario.load)) spec.firstPathNumber = nextPathNumber;
   const [command, args] = pinned(1, NODE.binary, [path.join(__dirname, 'load.js')]);
   const output = execFileSync(command, args, { input: JSON.stringify(spec), encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
@@ -272,7 +284,7 @@ function runLoad(port, scenario, tokens, seconds) {
 
 async function measure(server, scenario, tokens) {
   const before = await serverStats(server.port);
-  const result = runLoad(server.port, scenario, tokens, SECONDS);
+  const result = runLoad(server.port, scenario, tokens, SECONDS, REWARM);
   const after = await serverStats(server.port);
   const expected = String(200);
   const wrong = Object.entries(result.statuses).filter(([code]) => code !== expected);
@@ -285,7 +297,7 @@ async function measure(server, scenario, tokens) {
       `${scenario.name}: the server answered ${reused} requests from remembered answers (or could not tell: ${after.answersReused}); this scenario must evaluate every request`,
     );
   }
-  return { ...result, cpuPerRequest: (after.cpuMicros - before.cpuMicros) / Math.max(1, result.total), heapUsed: after.heapUsed };
+  return { ...result, cpuPerRequest: result.cpuMicros / Math.max(1, result.total), heapUsed: after.heapUsed };
 }
 
 // ------------------------------------------------------------------------------------------------ report
