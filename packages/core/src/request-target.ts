@@ -80,8 +80,9 @@ const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
 const MAX_REMEMBERED_LENGTH = 256;
 
 /**
- * Whether every request with this raw target (and the same routing) is given the same `RequestTarget` object, so
- * that the object stands for the text: what another memory may be keyed by (policy/answer-origins.ts).
+ * Whether `requestTarget` remembers the object it gives for this raw target: such an object is made for that text
+ * (and routing) alone and given to the requests that repeat it, so that another memory may key by it what depends
+ * on the text (policy/answer-origins.ts).
  */
 export const isSharedTarget = (raw: string): boolean => raw.length <= MAX_REMEMBERED_LENGTH;
 

@@ -4,11 +4,11 @@
  * token itself would still pass the time checks (`exp`, `nbf`, `maxTokenAge`, with the clock tolerance) and while
  * the key that verified it is still published: `forgetKey` drops the entries of a `kid` that left the key set.
  *
- * Entries are found by a number made from the token's length and last characters (its signature's), then the whole text is
- * compared: each request brings a fresh string, and hashing a whole RS256 token (~700 characters), or a slice of
- * it, costs more than the rest of the lookup. Tokens whose numbers agree take turns in the entry: one is remembered
- * at a time, and the other costs a signature check. The `Authorization` header a token last came in is kept too:
- * a client repeating it is recognised by comparing two whole strings, and handed the remembered token itself.
+ * Entries are found by a number made from the token's length and last characters (its signature's), then the
+ * whole text is compared: each request brings a fresh string, and hashing a whole RS256 token (~700 characters), or
+ * a slice of it, costs more than the rest of the lookup. Tokens whose numbers agree take turns in the entry: one is
+ * remembered at a time, and the other costs a signature check. The `Authorization` header a token last came in is
+ * kept too: a client repeating it is recognised by comparing two whole strings, and handed the remembered token.
  */
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import { isB64Token } from './token';

@@ -355,10 +355,7 @@ export class PolicyEngine {
    * `answersReused`. Throws what writing the document would throw.
    */
   rememberedAnswer(document: WrittenDocument, entrypoint: string): Evaluation | undefined {
-    const evaluation = this.factsOf(entrypoint).answers?.get(document.input, document.known) as Evaluation | undefined;
-    if (evaluation === undefined) return undefined;
-    this.answersReused++;
-    return evaluation;
+    return this.reused(this.factsOf(entrypoint).answers?.get(document.input, document.known) as Evaluation | undefined);
   }
 
   /**
@@ -372,9 +369,12 @@ export class PolicyEngine {
     method: string,
     route: string | undefined,
   ): Evaluation | undefined {
-    const evaluation = this.factsOf(entrypoint).origins?.get(token, target, method, route) as Evaluation | undefined;
-    if (evaluation === undefined) return undefined;
-    this.answersReused++;
+    return this.reused(this.factsOf(entrypoint).origins?.get(token, target, method, route) as Evaluation | undefined);
+  }
+
+  /** Counts a remembered answer that is handed out again. */
+  private reused(evaluation: Evaluation | undefined): Evaluation | undefined {
+    if (evaluation !== undefined) this.answersReused++;
     return evaluation;
   }
 
