@@ -25,7 +25,7 @@ import { HttpError, PolicyEvaluationError, PolicyUnavailableError, UnauthorizedE
 import { Fleet, type FleetHealth } from './fleet/fleet';
 import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
 import { errorFields, RateLimitedLog } from './logger';
-import { loggedPartOf, loggedTokenPart } from './logged-token';
+import { loggedTokenPart } from './logged-token';
 import { resolveOptions, type AuthorizerOptions, type ResolvedOptions, type TokenGetter } from './options';
 import { PolicyStore } from './policy/policy-store';
 import { RefusalDebug } from './refusal-debug';
@@ -307,7 +307,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     // document a decision log shows: that one is built anyway.
     const origin = !timings.logged && facts.origins !== undefined && isSharedTarget(request.url) ? target : undefined;
     if (origin !== undefined) {
-      const remembered = policy.answerByOrigin(entrypoint, verified, origin, request.method, request.route);
+      const remembered = policy.answerByOrigin(facts, verified, origin, request.method, request.route);
       if (remembered !== undefined) return this.answerRemembered(request, entrypoint, remembered, extracted, verified);
     }
     // A document no decision log shows needs only the parts the policy reads (the others are left empty).
@@ -391,9 +391,9 @@ export class OpaJwtAuthorizer implements Authorizer {
       } else {
         document = { input, known };
       }
-      if (facts.answers !== undefined && document !== undefined) evaluation = policy.rememberedAnswer(document, entrypoint);
+      if (facts.answers !== undefined && document !== undefined) evaluation = policy.rememberedAnswer(document, facts);
       if (evaluation !== undefined && origin !== undefined)
-        policy.rememberByOrigin(entrypoint, verified, origin, request.method, request.route, evaluation);
+        policy.rememberByOrigin(facts, verified, origin, request.method, request.route, evaluation);
       if (evaluation === undefined && writer !== undefined) json = writer(input, known);
     } catch {
       json = undefined;
@@ -700,7 +700,8 @@ function serialisedWithToken(input: PolicyInput, verified: VerifiedToken | undef
 /** buildInput's document for a log entry: its own members as they are, the token's part as logged-token.ts makes it. */
 function ownedCopy(input: PolicyInput, verified: VerifiedToken | undefined): PolicyInput {
   const copy: PolicyInput = { source: input.source, request: input.request, method: input.method, path: input.path };
-  if (input.jwt !== undefined) copy.jwt = verified === undefined ? loggedPartOf(input.jwt) : loggedTokenPart(verified);
+  // buildInput gives a document a token's part exactly when it has a verified token.
+  if (verified !== undefined) copy.jwt = loggedTokenPart(verified);
   return copy;
 }
 

@@ -5,7 +5,6 @@
  * twice the time, for every sink that serialises entries. So each entry gets its own copies of the arrays and of
  * the objects on the way to them (not frozen: an entry's own), copied from a template nobody else sees.
  */
-import { deepFreeze } from './deep-freeze';
 import type { PolicyInput } from './input';
 import type { VerifiedToken } from './token-cache';
 import { tokenText } from './token-texts';
@@ -30,11 +29,6 @@ export function loggedTokenPart(verified: VerifiedToken): TokenPart {
     logged.set(verified, token);
   }
   return 'shared' in token ? token.shared : (token.copy() as TokenPart);
-}
-
-/** The token's part of a log entry for a document whose `jwt` is not a verified token's own (a hook's, say). */
-export function loggedPartOf(jwt: PolicyInput['jwt']): TokenPart {
-  return deepFreeze(JSON.parse(JSON.stringify(jwt)) as TokenPart);
 }
 
 /**

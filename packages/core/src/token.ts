@@ -67,9 +67,8 @@ function fromQuery(request: CoreRequest): readonly string[] {
 
 function fromBody(request: CoreRequest): readonly string[] {
   // RFC 6750 §2.2: only a form-encoded body of a request that has a body carries a token.
-  if (!isFormContentType(request.headers)) return NONE;
   const method = upperCaseMethod(request.method);
-  if (method === 'GET' || method === 'HEAD') return NONE;
+  if (method === 'GET' || method === 'HEAD' || !isFormContentType(request.headers)) return NONE;
   return readFormParams(request.body)?.get('access_token') ?? NONE;
 }
 

@@ -414,7 +414,10 @@ describe('answers remembered for deterministic policies', () => {
         request: { http: { method: 'GET' } },
       };
       const document = { input, known: undefined };
-      return engine.rememberedAnswer(document, 'app/decision') ?? engine.evaluateJson(JSON.stringify(input), 'app/decision', document);
+      return (
+        engine.rememberedAnswer(document, engine.factsOf('app/decision')) ??
+        engine.evaluateJson(JSON.stringify(input), 'app/decision', document)
+      );
     };
     for (let n = 0; n < 10_050; n++) evaluate(n);
     expect(engine.rememberedAnswers).toBeLessThanOrEqual(10_000);

@@ -12,8 +12,9 @@ export type FormParams = Map<string, string[]>;
 /** Parameters that RFC 8707 / RFC 8693 allow to repeat; every other one must appear at most once (RFC 6749 §3.2). */
 const REPEATABLE = new Set(['resource', 'audience']);
 
+/** The first value of a header; `name` in lower case, as Node gives header names. */
 export function headerValue(headers: CoreRequest['headers'], name: string): string | undefined {
-  const value = headers[name] ?? headers[name.toLowerCase()];
+  const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 

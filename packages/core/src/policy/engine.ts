@@ -351,25 +351,25 @@ export class PolicyEngine {
   }
 
   /**
-   * The answer `entrypoint` (an SDK name, `pkg/rule`) gave for `document`, when it remembers it; counted in
-   * `answersReused`. Throws what writing the document would throw.
+   * The answer remembered for `document` by the entrypoint of `facts` (this engine's `factsOf`), when it remembers
+   * it; counted in `answersReused`. Throws what writing the document would throw.
    */
-  rememberedAnswer(document: WrittenDocument, entrypoint: string): Evaluation | undefined {
-    return this.reused(this.factsOf(entrypoint).answers?.get(document.input, document.known) as Evaluation | undefined);
+  rememberedAnswer(document: WrittenDocument, facts: EntrypointFacts): Evaluation | undefined {
+    return this.reused(facts.answers?.get(document.input, document.known) as Evaluation | undefined);
   }
 
   /**
    * The answer remembered for the document the core builds from this origin (see answer-origins.ts; `token` is the
-   * verified token's result), when `entrypoint` has such answers; counted in `answersReused`.
+   * verified token's result), when the entrypoint of `facts` has such answers; counted in `answersReused`.
    */
   answerByOrigin(
-    entrypoint: string,
+    facts: EntrypointFacts,
     token: object | undefined,
     target: object,
     method: string,
     route: string | undefined,
   ): Evaluation | undefined {
-    return this.reused(this.factsOf(entrypoint).origins?.get(token, target, method, route) as Evaluation | undefined);
+    return this.reused(facts.origins?.get(token, target, method, route) as Evaluation | undefined);
   }
 
   /** Counts a remembered answer that is handed out again. */
@@ -380,14 +380,14 @@ export class PolicyEngine {
 
   /** Remembers by its origin an answer that `rememberedAnswer` gave for the document the core built from it. */
   rememberByOrigin(
-    entrypoint: string,
+    facts: EntrypointFacts,
     token: object | undefined,
     target: object,
     method: string,
     route: string | undefined,
     evaluation: Evaluation,
   ): void {
-    this.factsOf(entrypoint).origins?.set(token, target, method, route, evaluation);
+    facts.origins?.set(token, target, method, route, evaluation);
   }
 
   private run(input: unknown, entrypoint: string, document?: WrittenDocument): Evaluation {
