@@ -303,16 +303,14 @@ export class OpaJwtAuthorizer implements Authorizer {
     const entrypoint = this.entrypointFor(policy, route);
     const facts = policy.factsOf(entrypoint);
     // An answer remembered for the document this request would have is found by what it would be built from
-    // (answer-origins.ts), when the target is one object for every request that sends it. Not for a request whose
-    // document a decision log shows: that one is built anyway.
-    const origin = !timings.logged && facts.origins !== undefined && isSharedTarget(request.url) ? target : undefined;
-    if (origin !== undefined) {
-      const remembered = policy.answerByOrigin(facts, verified, origin, request.method, request.route);
-      if (remembered !== undefined) return this.answerRemembered(request, entrypoint, remembered, extracted, verified);
-    }
+    // (answer-origins.ts), when the target is one object for every request that sends it. A request whose document
+    // a decision log shows has it built all the same, for the log alone.
+    const origin = facts.origins !== undefined && isSharedTarget(request.url) ? target : undefined;
+    const remembered = origin === undefined ? undefined : policy.answerByOrigin(facts, verified, origin, request.method, request.route);
+    if (remembered !== undefined && !timings.logged) return this.answerRemembered(request, entrypoint, remembered, extracted, verified);
     // A document no decision log shows needs only the parts the policy reads (the others are left empty).
     const input = buildInput(request, verified, target, timings.logged ? undefined : facts.inputParts);
-    return this.evaluateAndAnswer(request, policy, entrypoint, input, extracted, verified, timings, 'built', origin);
+    return this.evaluateAndAnswer(request, policy, entrypoint, input, extracted, verified, timings, 'built', origin, remembered);
   }
 
   private async decideEnriched(
@@ -358,7 +356,8 @@ export class OpaJwtAuthorizer implements Authorizer {
   /**
    * `made`: how the document came to be. `built`: buildInput's alone (fresh objects, apart from the token's, see
    * `logDecision`); `enriched`: with protocol members added; `hooked`: through the `input` hook, which may have
-   * changed any part, the token's too, so that no text remembered with the token is used for it.
+   * changed any part, the token's too, so that no text remembered with the token is used for it. `remembered`: the
+   * answer already found by the document's origin (the document is then built for a decision log only).
    */
   private evaluateAndAnswer(
     request: CoreRequest,
@@ -370,33 +369,36 @@ export class OpaJwtAuthorizer implements Authorizer {
     timings: Timings,
     made: 'built' | 'enriched' | 'hooked',
     origin?: RequestTarget,
+    remembered?: Evaluation,
   ): Outcome {
     const decisionId = newDecisionId();
     // The text the policy is given: only the parts it can read when the module says which (input-writer.ts), else
     // the whole document, which the decision log then reuses. A document that does not serialise (a hook's BigInt
     // or cycle) takes the SDK's own path, to fail there. An entrypoint that remembers its answers is asked first,
     // by the document itself: on a hit no text is written.
-    const known = made === 'hooked' ? undefined : tokenPartTexts(verified);
-    const facts = policy.factsOf(entrypoint);
-    const writer = facts.inputWriter;
     let document: WrittenDocument | undefined;
-    let evaluation: Evaluation | undefined;
+    let evaluation = remembered;
     let json: string | undefined;
     let wholeJson: string | undefined;
-    try {
-      if (writer === undefined) {
-        json = wholeJson = known === undefined ? serialised(input) : serialisedWithToken(input, verified);
-        // The whole document is written anyway: its text is its memory key.
-        if (json !== undefined) document = { input: json, known: undefined };
-      } else {
-        document = { input, known };
+    if (evaluation === undefined) {
+      const known = made === 'hooked' ? undefined : tokenPartTexts(verified);
+      const facts = policy.factsOf(entrypoint);
+      const writer = facts.inputWriter;
+      try {
+        if (writer === undefined) {
+          json = wholeJson = known === undefined ? serialised(input) : serialisedWithToken(input, verified);
+          // The whole document is written anyway: its text is its memory key.
+          if (json !== undefined) document = { input: json, known: undefined };
+        } else {
+          document = { input, known };
+        }
+        if (facts.answers !== undefined && document !== undefined) evaluation = policy.rememberedAnswer(document, facts);
+        if (evaluation !== undefined && origin !== undefined)
+          policy.rememberByOrigin(facts, verified, origin, request.method, request.route, evaluation);
+        if (evaluation === undefined && writer !== undefined) json = writer(input, known);
+      } catch {
+        json = undefined;
       }
-      if (facts.answers !== undefined && document !== undefined) evaluation = policy.rememberedAnswer(document, facts);
-      if (evaluation !== undefined && origin !== undefined)
-        policy.rememberByOrigin(facts, verified, origin, request.method, request.route, evaluation);
-      if (evaluation === undefined && writer !== undefined) json = writer(input, known);
-    } catch {
-      json = undefined;
     }
     timings.inputNs = lap(timings);
     let failure: Error | undefined;

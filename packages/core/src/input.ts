@@ -128,6 +128,7 @@ export function queryParameters(query: string | undefined): Record<string, strin
 
 /** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) → `10.0.0.1`, so CIDR rules written for IPv4 match. */
 export function normaliseIp(ip: string): string {
+  if (!ip.startsWith('::')) return ip;
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
   return mapped ? mapped[1] : ip;
 }

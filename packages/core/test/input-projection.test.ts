@@ -498,4 +498,29 @@ describe('answers found again by what the document is built from', () => {
     }
     await from.close();
   });
+
+  test('with a decision log, a request answered by its origin is still logged with its whole document', async () => {
+    const bob = await issuer.sign({ claims: { sub: 'bob' } });
+    const entries: DecisionLogEntry[] = [];
+    const logged = await authorizerWith({ policy: regoFile, entrypoint: 'app/routed', onDecision: (entry) => void entries.push(entry) });
+    const evaluating = await authorizerWith({ policy: wasmFile, entrypoint: 'app/routed', logger: quiet });
+    const asked = (n: number) => ({ ...request('/orders/7?page=2', bob, { 'x-request-id': `r${n}` }), ip: '10.0.0.9' });
+    const byDocument = jest.spyOn(logged.policies.current!, 'rememberedAnswer');
+    for (let n = 0; n < 4; n++) {
+      expect(answer(await logged.authorize(asked(n)))).toEqual(answer(await evaluating.authorize(asked(n))));
+    }
+    // The first request was evaluated, the second found in the document memory, the others by their origin.
+    expect(logged.policies.current!.answersReused).toBe(3);
+    expect(byDocument).toHaveBeenCalledTimes(2);
+    expect(entries).toHaveLength(4);
+    for (const [n, entry] of entries.entries()) {
+      const input = entry.input as { request: { http: { headers: Record<string, string>; query: unknown } }; source: unknown };
+      expect(input.request.http.headers['X-Request-Id']).toBe(`r${n}`);
+      expect(input.request.http.query).toEqual({ page: ['2'] });
+      expect(input.source).toEqual({ ip: '10.0.0.9' });
+      expect(entry.result).toEqual(entries[0].result);
+    }
+    expect(new Set(entries.map((entry) => entry.decision_id)).size).toBe(4);
+    await Promise.all([logged.close(), evaluating.close()]);
+  });
 });
