@@ -11,22 +11,19 @@
  * 3. Before measuring, each server must answer correctly: 200 for a reader's GET /orders/1, 401 without a token
  *    (JWT variants), 403 for a reader's POST /orders (authorization variants), 200 for an allowed MCP tools/call.
  *    A server that answers wrongly stops the run: a fast wrong answer is no result.
- * 4. Every scenario is warmed up (discarded), then measured in interleaved rounds (each round runs every scenario
- *    once, in a rotated order) so that the machine's noise hits them alike. Each measurement is preceded by a second
- *    of the same load, discarded too: a server idle while the others ran would otherwise be measured partly cold
- *    (its code and data out of the caches, its connections new), which costs a small server relatively more.
- *
- * The "repeated token" scenarios send one request over and over: opa-jwt remembers the answers of a deterministic
- * policy per input (policies/api-authz.rego is one), so they measure verification and the memory of answers, not the
- * policy's evaluation. The "distinct paths" scenarios (Express and Fastify, reader token) send GET /orders/<n> with n
- * counting up per request across the whole run (the correctness check included), so no two requests share an input
- * and every one evaluates the policy; they run on servers of their own, so that neither fills the other's memory,
- * and a run whose server reports a reused answer during their measurement stops with an error.
- *
- * 5. Printed: a Markdown table with, per scenario, the median req/s (min–max over rounds), the ratio to the bare
- *    framework's median, the server's CPU µs per request (from the server process's own CPU time over the measured
- *    part) and the extra over the bare framework, median p50/p99 latency; then each opa-jwt server's heap at the
- *    start and the end.
+ * 4. Every scenario is warmed up (discarded), then measured in rounds, each time right next to its bare framework
+ *    (before it in one round, after it in the next) on a server of its own: a twin, started for this scenario alone,
+ *    so that both have the same history (each measured once a round, idle as long in between). Its ratio in a round
+ *    is its req/s over its twin's. These machines' speed drifts by 20 % and more over a minute (other tenants): a
+ *    ratio of two measurements seconds apart survives that, where a ratio of medians taken a minute apart did not;
+ *    and a server measured more often than another runs hotter, so the bare framework is not shared. Scenarios and
+ *    frameworks take a rotated order each round. Each measurement is preceded by a second of the same load,
+ *    discarded too: a server idle while the others ran would otherwise be measured partly cold (its code and data
+ *    out of the caches, its connections new), which costs a small server relatively more.
+ * 5. Printed: a Markdown table with, per scenario, the median req/s (min–max over rounds; a bare framework's over
+ *    all its twins), the median of its rounds' ratios to its twin (min–max), the server's CPU µs per request (from
+ *    the server process's own CPU time over the measured part) and the median of its rounds' extra over its twin,
+ *    median p50/p99 latency; then each opa-jwt server's heap at the start and the end.
  *
  * Not a test. Environment: BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_SECONDS (per measurement, default 3),
  * BENCH_HTTP_WARMUP (seconds, default 2), BENCH_HTTP_REWARM (seconds of load before each measurement, default 1),
@@ -38,7 +35,7 @@
  * `git worktree add /tmp/before <commit> && npm ci --prefix /tmp/before`).
  */
 'use strict';
-const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const http = require('node:http');
 const { existsSync } = require('node:fs');
 const path = require('node:path');
@@ -265,7 +262,11 @@ async function checkAnswers(scenario, port, tokens) {
 const serverStats = async (port, collect = false) =>
   JSON.parse((await ask(port, { method: 'GET', path: collect ? '/__stats?gc=1' : '/__stats' })).text);
 
-function runLoad(port, scenario, tokens, seconds, warmupSeconds = 0) {
+/**
+ * One run of load.js. Asynchronous, so that this process's issuer goes on serving its JWKS meanwhile: the JWT
+ * peers fetch it again when their caches expire, in the middle of a measurement.
+ */
+async function runLoad(port, scenario, tokens, seconds, warmupSeconds = 0) {
   const spec = {
     url: `http://127.0.0.1:${port}`,
     ...scenario.load,
@@ -276,7 +277,16 @@ function runLoad(port, scenario, tokens, seconds, warmupSeconds = 0) {
   };
   if (numbered(scenario.load)) spec.firstPathNumber = nextPathNumber;
   const [command, args] = pinned(1, NODE.binary, [path.join(__dirname, 'load.js')]);
-  const output = execFileSync(command, args, { input: JSON.stringify(spec), encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const output = await new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`load.js exited with ${code}: ${stderr}`))));
+    child.stdin.end(JSON.stringify(spec));
+  });
   const result = JSON.parse(output.trim().split('\n').pop());
   if (numbered(scenario.load)) nextPathNumber = result.nextPathNumber;
   return result;
@@ -284,11 +294,11 @@ function runLoad(port, scenario, tokens, seconds, warmupSeconds = 0) {
 
 async function measure(server, scenario, tokens) {
   const before = await serverStats(server.port);
-  const result = runLoad(server.port, scenario, tokens, SECONDS, REWARM);
+  const result = await runLoad(server.port, scenario, tokens, SECONDS, REWARM);
   const after = await serverStats(server.port);
   const expected = String(200);
   const wrong = Object.entries(result.statuses).filter(([code]) => code !== expected);
-  if (wrong.length > 0 || result.errors > 0) {
+  if (wrong.length > 0 || result.errors > 0 || result.total === 0) {
     throw new Error(`${scenario.name}: unexpected answers under load ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
   }
   const reused = after.answersReused - before.answersReused;
@@ -300,6 +310,30 @@ async function measure(server, scenario, tokens) {
   return { ...result, cpuPerRequest: result.cpuMicros / Math.max(1, result.total), heapUsed: after.heapUsed };
 }
 
+/**
+ * What is measured: each scenario beside a twin of its bare framework (a server of its own, see 4. above), and a
+ * bare framework alone when nothing is compared with it (BENCH_HTTP_ONLY naming only bare ones).
+ */
+function measurementUnits(scenarios) {
+  const twins = new Map();
+  const units = [];
+  for (const scenario of scenarios) {
+    if (scenario.name === scenario.bare) continue;
+    const bare = scenarios.find((s) => s.name === scenario.bare);
+    const count = (twins.get(bare.name) ?? 0) + 1;
+    twins.set(bare.name, count);
+    units.push({ scenario, twin: { ...bare, server: `${bare.name} #${count}` } });
+  }
+  for (const scenario of scenarios) if (scenario.name === scenario.bare && !twins.has(scenario.name)) units.push({ scenario });
+  return units;
+}
+
+/** A measurement against its twin's, taken right before or after it. */
+const paired = (measured, twin) => ({
+  ratio: measured.perSecond / twin.perSecond,
+  extraCpu: measured.cpuPerRequest - twin.cpuPerRequest,
+});
+
 // ------------------------------------------------------------------------------------------------ report
 
 const median = (values) => {
@@ -309,7 +343,13 @@ const median = (values) => {
 };
 const fmt = (value, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function report(scenarios, results, heaps, serverNode, crashes) {
+/** A ratio, and its spread over rounds when there is one. */
+const ratioText = (values) => {
+  const mid = median(values).toFixed(2);
+  return values.length > 1 ? `${mid} (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})` : mid;
+};
+
+function report(scenarios, results, pairs, heaps, serverNode, crashes) {
   const summary = new Map();
   for (const scenario of scenarios) {
     const runs = results.get(scenario.name);
@@ -325,21 +365,25 @@ function report(scenarios, results, heaps, serverNode, crashes) {
   }
   const lines = [
     `servers on node ${serverNode}, load on node ${NODE.version}${process.env.BENCH_HTTP_NODE ? ` (BENCH_HTTP_NODE=${process.env.BENCH_HTTP_NODE})` : ''}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections, ${HAS_TASKSET ? 'server on core 0, load on core 1' : 'not pinned (no taskset)'}`,
+    'ratio and extra: medians over rounds of each measurement against its bare framework, measured right before or after it on a twin server',
     '',
-    '| server | req/s median (min–max) | ratio | server CPU µs/req | extra µs/req | p50 / p99 ms |',
+    '| server | req/s median (min–max) | ratio (min–max) | server CPU µs/req | extra µs/req | p50 / p99 ms |',
     '|---|---:|---:|---:|---:|---:|',
   ];
   for (const scenario of scenarios) {
     const s = summary.get(scenario.name);
-    const bare = summary.get(scenario.bare);
     const crash = crashes.get(serverOf(scenario));
-    if (!s || !bare) {
+    const isBare = scenario.name === scenario.bare;
+    const against = pairs.get(scenario.name) ?? [];
+    if (!s || (!isBare && against.length === 0)) {
       lines.push(`| ${scenario.name} | ${crash ? `crashed in round ${crash.round}` : 'no result'} | – | – | – | – |`);
       continue;
     }
     const name = crash ? `${scenario.name} (crashed in round ${crash.round})` : scenario.name;
+    const ratio = isBare ? '1.00' : ratioText(against.map((pair) => pair.ratio));
+    const extra = isBare ? 0 : median(against.map((pair) => pair.extraCpu));
     lines.push(
-      `| ${name} | ${fmt(s.rps)} (${fmt(s.min)}–${fmt(s.max)}) | ${(s.rps / bare.rps).toFixed(2)} | ${fmt(s.cpu, 1)} | ${fmt(s.cpu - bare.cpu, 1)} | ${s.p50} / ${s.p99} |`,
+      `| ${name} | ${fmt(s.rps)} (${fmt(s.min)}–${fmt(s.max)}) | ${ratio} | ${fmt(s.cpu, 1)} | ${fmt(extra, 1)} | ${s.p50} / ${s.p99} |`,
     );
   }
   lines.push('', 'Heap of each opa-jwt server (MB, after a full GC), after warm-up → after the last round; answers it reused:');
@@ -369,35 +413,53 @@ async function main() {
       throw new Error(`BENCH_HTTP_BASELINE: no built checkout of opa-jwt at ${BASELINE} (run npm ci there)`);
     scenarios = scenarios.flatMap((scenario) => (serverOf(scenario).includes('opa-jwt') ? [scenario, baselineOf(scenario)] : [scenario]));
   }
+  const units = measurementUnits(scenarios);
+  const measured = units.flatMap(({ scenario, twin }) => (twin ? [scenario, twin] : [scenario]));
   const issuer = await startIssuer();
   const servers = new Map();
   try {
-    for (const scenario of scenarios)
+    for (const scenario of measured)
       if (!servers.has(serverOf(scenario))) servers.set(serverOf(scenario), await startServer(scenario.variant, issuer, scenario.build));
     const serverNodes = new Set();
     for (const server of servers.values()) serverNodes.add((await serverStats(server.port)).node);
-    for (const scenario of scenarios) await checkAnswers(scenario, servers.get(serverOf(scenario)).port, issuer.tokens);
-    process.stderr.write(`answers checked for ${scenarios.length} scenarios; warming up\n`);
-    for (const scenario of scenarios) runLoad(servers.get(serverOf(scenario)).port, scenario, issuer.tokens, WARMUP);
+    for (const scenario of measured) await checkAnswers(scenario, servers.get(serverOf(scenario)).port, issuer.tokens);
+    process.stderr.write(`answers checked for ${scenarios.length} scenarios on ${servers.size} servers; warming up\n`);
+    for (const scenario of measured) await runLoad(servers.get(serverOf(scenario)).port, scenario, issuer.tokens, WARMUP);
     const heaps = new Map();
     for (const [key, server] of servers)
       if (key.includes('opa-jwt')) heaps.set(key, { start: (await serverStats(server.port, true)).heapUsed });
     const results = new Map(scenarios.map((s) => [s.name, []]));
+    const pairs = new Map(scenarios.map((s) => [s.name, []]));
     // A server that dies is reported (a crash is a result too), and the run goes on without it.
     const crashes = new Map();
+    /** One measurement of a scenario, kept in `results` (a twin's under its bare framework's name); undefined when its server has died. */
+    const attempt = async (scenario, round) => {
+      const key = serverOf(scenario);
+      if (crashes.has(key)) return undefined;
+      const server = servers.get(key);
+      try {
+        const result = await measure(server, scenario, issuer.tokens);
+        results.get(scenario.name).push(result);
+        return result;
+      } catch (error) {
+        const exit = await exitOf(server.child);
+        if (!exit) throw error;
+        crashes.set(key, { ...exit, round: round + 1 });
+        return undefined;
+      }
+    };
+    process.stderr.write(`${ROUNDS} rounds of ${measured.length} measurements, ${SECONDS + REWARM} s each\n`);
     for (let round = 0; round < ROUNDS; round++) {
-      const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length]);
-      for (const scenario of order) {
-        const key = serverOf(scenario);
-        if (crashes.has(key)) continue;
-        const server = servers.get(key);
-        try {
-          results.get(scenario.name).push(await measure(server, scenario, issuer.tokens));
-        } catch (error) {
-          const exit = await exitOf(server.child);
-          if (!exit) throw error;
-          crashes.set(key, { ...exit, round: round + 1 });
+      for (const { scenario, twin } of units.map((_, i) => units[(i + round) % units.length])) {
+        if (!twin) {
+          await attempt(scenario, round);
+          continue;
         }
+        // The twin before the scenario in one round, after it in the next: a drift within a pair evens out.
+        const twinFirst = round % 2 === 0;
+        const before = await attempt(twinFirst ? twin : scenario, round);
+        const after = await attempt(twinFirst ? scenario : twin, round);
+        if (before && after) pairs.get(scenario.name).push(twinFirst ? paired(after, before) : paired(before, after));
       }
       process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
     }
@@ -406,7 +468,7 @@ async function main() {
       const stats = await serverStats(servers.get(key).port, true);
       Object.assign(heap, { end: stats.heapUsed, answersReused: stats.answersReused });
     }
-    report(scenarios, results, heaps, [...serverNodes].join(', '), crashes);
+    report(scenarios, results, pairs, heaps, [...serverNodes].join(', '), crashes);
   } finally {
     for (const server of servers.values()) server.child.kill('SIGTERM');
     issuer.close();
