@@ -8,6 +8,7 @@
  * 2. Each scenario's server (server.js) starts in its own process, pinned to core 0 with `taskset` where it
  *    exists; the load generator (load.js, autocannon, 50 connections) runs pinned to core 1. Both run on this
  *    process's Node.js, or on the major version BENCH_HTTP_NODE names (installed by scripts/node-version.sh).
+ *    Servers run with V8's memory reducer off (see startServer): they sit idle between their measurements.
  * 3. Before measuring, each server must answer correctly: 200 for a reader's GET /orders/1, 401 without a token
  *    (JWT variants), 403 for a reader's POST /orders (authorization variants), 200 for an allowed MCP tools/call.
  *    A server that answers wrongly stops the run: a fast wrong answer is no result.
@@ -15,11 +16,19 @@
  *    (before it in one round, after it in the next) on a server of its own: a twin, started for this scenario alone,
  *    so that both have the same history (each measured once a round, idle as long in between). Its ratio in a round
  *    is its req/s over its twin's. These machines' speed drifts by 20 % and more over a minute (other tenants): a
- *    ratio of two measurements seconds apart survives that, where a ratio of medians taken a minute apart did not;
+ *    ratio of two measurements seconds apart is less exposed to that than a ratio of medians taken a minute apart;
  *    and a server measured more often than another runs hotter, so the bare framework is not shared. Scenarios and
  *    frameworks take a rotated order each round. Each measurement is preceded by a second of the same load,
  *    discarded too: a server idle while the others ran would otherwise be measured partly cold (its code and data
  *    out of the caches, its connections new), which costs a small server relatively more.
+ *
+ * The "repeated token" scenarios send one request over and over: opa-jwt remembers the answers of a deterministic
+ * policy per input (policies/api-authz.rego is one), so they measure verification and the memory of answers, not the
+ * policy's evaluation. The "distinct paths" scenarios (Express and Fastify, reader token) send GET /orders/<n> with n
+ * counting up per request across the whole run (the correctness check included), so no two requests share an input
+ * and every one evaluates the policy; they run on servers of their own, so that neither fills the other's memory,
+ * and a run whose server reports a reused answer during their measurement stops with an error.
+ *
  * 5. Printed: a Markdown table with, per scenario, the median req/s (min–max over rounds; a bare framework's over
  *    all its twins), the median of its rounds' ratios to its twin (min–max), the server's CPU µs per request (from
  *    the server process's own CPU time over the measured part) and the median of its rounds' extra over its twin,
@@ -183,6 +192,10 @@ async function startIssuer() {
 function startServer(variant, issuer, build) {
   const [command, args] = pinned(0, NODE.binary, [
     '--expose-gc',
+    // Idle for minutes between its measurements, a server would get V8's memory reducer: a full collection that
+    // deoptimises the code embedding objects it frees (some 150 functions of Node, the framework and the core), so
+    // that the next measurement would time their re-optimisation, not a server under steady load. For every server.
+    '--no-memory-reducer',
     path.join(__dirname, 'server.js'),
     variant,
     issuer.issuer,
