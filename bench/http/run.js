@@ -18,9 +18,10 @@
  *    is its req/s over its twin's. These machines' speed drifts by 20 % and more over a minute (other tenants): a
  *    ratio of two measurements seconds apart is less exposed to that than a ratio of medians taken a minute apart;
  *    and a server measured more often than another runs hotter, so the bare framework is not shared. Scenarios and
- *    frameworks take a rotated order each round. Each measurement is preceded by a second of the same load,
- *    discarded too: a server idle while the others ran would otherwise be measured partly cold (its code and data
- *    out of the caches, its connections new), which costs a small server relatively more.
+ *    frameworks take a rotated order each round. Each measurement is preceded by 3 s of the same load, discarded
+ *    too: a server idle while the others ran would otherwise be measured partly cold (its code and data out of the
+ *    caches, its connections new; an opa-jwt server took up to 2 s after 90 s idle to reach its steady rate, a bare
+ *    one 1 s), which costs a small server relatively more.
  *
  * The "repeated token" scenarios send one request over and over: opa-jwt remembers the answers of a deterministic
  * policy per input (policies/api-authz.rego is one), so they measure verification and the memory of answers, not the
@@ -35,7 +36,7 @@
  *    median p50/p99 latency; then each opa-jwt server's heap at the start and the end.
  *
  * Not a test. Environment: BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_SECONDS (per measurement, default 3),
- * BENCH_HTTP_WARMUP (seconds, default 2), BENCH_HTTP_REWARM (seconds of load before each measurement, default 1),
+ * BENCH_HTTP_WARMUP (seconds, default 2), BENCH_HTTP_REWARM (seconds of load before each measurement, default 3),
  * BENCH_HTTP_CONNECTIONS (default 50), BENCH_HTTP_ONLY (scenario names as printed, separated by `;`; the bare
  * framework of each is always added), BENCH_HTTP_NODE (a Node.js major version, e.g. 22 or 24, for the servers and
  * the load generator; default: this process's), BENCH_HTTP_BASELINE (the root of another checkout of opa-jwt,
@@ -54,7 +55,7 @@ const { nodeBinary } = require('../node-binary');
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS || 5);
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS || 3);
 const WARMUP = Number(process.env.BENCH_HTTP_WARMUP || 2);
-const REWARM = Number(process.env.BENCH_HTTP_REWARM ?? 1);
+const REWARM = Number(process.env.BENCH_HTTP_REWARM ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS || 50);
 const ONLY = process.env.BENCH_HTTP_ONLY ? process.env.BENCH_HTTP_ONLY.split(';').map((name) => name.trim()) : undefined;
 const BASELINE = process.env.BENCH_HTTP_BASELINE ? path.resolve(process.env.BENCH_HTTP_BASELINE) : undefined;
