@@ -342,7 +342,7 @@ function measurementUnits(scenarios) {
   return units;
 }
 
-/** A measurement against its twin's, taken right before or after it. */
+/** A scenario's measurement against its twin's, taken right before or after it. */
 const paired = (measured, twin) => ({
   ratio: measured.perSecond / twin.perSecond,
   extraCpu: measured.cpuPerRequest - twin.cpuPerRequest,
@@ -470,10 +470,16 @@ async function main() {
           continue;
         }
         // The twin before the scenario in one round, after it in the next: a drift within a pair evens out.
-        const twinFirst = round % 2 === 0;
-        const before = await attempt(twinFirst ? twin : scenario, round);
-        const after = await attempt(twinFirst ? scenario : twin, round);
-        if (before && after) pairs.get(scenario.name).push(twinFirst ? paired(after, before) : paired(before, after));
+        let ofTwin;
+        let ofScenario;
+        if (round % 2 === 0) {
+          ofTwin = await attempt(twin, round);
+          ofScenario = await attempt(scenario, round);
+        } else {
+          ofScenario = await attempt(scenario, round);
+          ofTwin = await attempt(twin, round);
+        }
+        if (ofTwin && ofScenario) pairs.get(scenario.name).push(paired(ofScenario, ofTwin));
       }
       process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
     }

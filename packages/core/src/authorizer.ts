@@ -31,7 +31,7 @@ import { PolicyStore } from './policy/policy-store';
 import { RefusalDebug } from './refusal-debug';
 import { isSharedTarget, MalformedTargetError, requestTarget, type RequestTarget } from './request-target';
 import { ResultShapeWarnings } from './result-shape';
-import type { Evaluation, PolicyEngine, WrittenDocument } from './policy/engine';
+import type { EntrypointFacts, Evaluation, PolicyEngine, WrittenDocument } from './policy/engine';
 import { enrichProtocolInput, mayEnrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
 import { extractToken, type ExtractedToken, type KnownBearerToken } from './token';
 import { readableBody } from './http-body';
@@ -310,7 +310,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (remembered !== undefined && !timings.logged) return this.answerRemembered(request, entrypoint, remembered, extracted, verified);
     // A document no decision log shows needs only the parts the policy reads (the others are left empty).
     const input = buildInput(request, verified, target, timings.logged ? undefined : facts.inputParts);
-    return this.evaluateAndAnswer(request, policy, entrypoint, input, extracted, verified, timings, 'built', origin, remembered);
+    return this.evaluateAndAnswer(request, policy, entrypoint, facts, input, extracted, verified, timings, 'built', origin, remembered);
   }
 
   private async decideEnriched(
@@ -350,19 +350,22 @@ export class OpaJwtAuthorizer implements Authorizer {
       policy = this.policyInForce();
     }
     const made = this.options.input ? 'hooked' : 'enriched';
-    return this.evaluateAndAnswer(request, policy, this.entrypointFor(policy, route), input, extracted, verified, timings, made);
+    const entrypoint = this.entrypointFor(policy, route);
+    return this.evaluateAndAnswer(request, policy, entrypoint, policy.factsOf(entrypoint), input, extracted, verified, timings, made);
   }
 
   /**
    * `made`: how the document came to be. `built`: buildInput's alone (fresh objects, apart from the token's, see
    * `logDecision`); `enriched`: with protocol members added; `hooked`: through the `input` hook, which may have
    * changed any part, the token's too, so that no text remembered with the token is used for it. `remembered`: the
-   * answer already found by the document's origin (the document is then built for a decision log only).
+   * answer already found by the document's origin (the document is then built for a decision log only). `facts`:
+   * the policy's facts of `entrypoint`, which the caller has looked up already.
    */
   private evaluateAndAnswer(
     request: CoreRequest,
     policy: PolicyEngine,
     entrypoint: string,
+    facts: EntrypointFacts,
     input: PolicyInput,
     extracted: ExtractedToken | undefined,
     verified: VerifiedToken | undefined,
@@ -382,7 +385,6 @@ export class OpaJwtAuthorizer implements Authorizer {
     let wholeJson: string | undefined;
     if (evaluation === undefined) {
       const known = made === 'hooked' ? undefined : tokenPartTexts(verified);
-      const facts = policy.factsOf(entrypoint);
       const writer = facts.inputWriter;
       try {
         if (writer === undefined) {
