@@ -161,6 +161,9 @@ export class OpaJwtAuthorizer implements Authorizer {
     this.verifier.close();
     await this.fleet?.stop();
     await this.policies.close();
+    // What the start-up began (discovery, the first key fetch, the policy's compilation) ends before close() does,
+    // so that none of it runs or logs afterwards: each fetch has its deadline (`timeoutDuration`).
+    await this.startedOrFailed;
   }
 
   authorize(request: CoreRequest, route?: RouteOverrides): Promise<Outcome> {

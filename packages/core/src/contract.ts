@@ -101,7 +101,7 @@ export interface Authorizer {
    * bundle's active revision and last error are listed). See `readinessHandler` to serve it.
    */
   health(): { ready: boolean; bundles?: Record<string, { active_revision?: string; last_successful_activation?: string; error?: string }> };
-  /** Stop file watchers and timers. */
+  /** Stop file watchers and timers; resolves once what the start-up began (a key fetch, a compilation) has ended too. */
   close(): Promise<void>;
 }
 
@@ -110,6 +110,6 @@ export interface AuthorizerHandle {
   /** Resolves when the policy is loaded and the issuers are discovered; rejects with the start-up error (await it to fail fast). */
   readonly ready: Promise<void>;
   readonly authorizer: Authorizer;
-  /** Stops policy file watchers and timers. */
+  /** Stops policy file watchers and timers; resolves once what the start-up began has ended too. */
   close(): Promise<void>;
 }

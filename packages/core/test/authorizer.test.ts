@@ -123,6 +123,31 @@ function respond(outcome: Outcome) {
   return outcome;
 }
 
+test('close() ends what the start-up began: a key fetch still under way is waited for, and nothing is logged after', async () => {
+  const { logger, records } = recordingLogger();
+  let answered = false;
+  issuer.routes.set('/slow-jwks', (_req, res) => {
+    setTimeout(() => {
+      answered = true;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [issuer.rsa.publicJwk] }));
+    }, 200);
+  });
+  const authorizer = createAuthorizer({
+    policy: policyFile,
+    entrypoint: 'app/decision',
+    issuer: issuer.issuer,
+    jwksUri: `${issuer.jwksUri.replace('/jwks.json', '')}/slow-jwks`,
+    audience: AUDIENCE,
+    logger,
+  });
+  await authorizer.close(); // right away: the key fetch has not been answered yet
+  expect(answered).toBe(true);
+  const logged = records.length;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(records.slice(logged)).toEqual([]);
+  expect(records.filter((record) => record.level === 'error' || record.level === 'warn')).toEqual([]);
+});
+
 describe('decision mapping', () => {
   test('allowed: AuthResult carries token, verified header and payload, and the decision', async () => {
     const { authorizer } = await authorizerWith();
