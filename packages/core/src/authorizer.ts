@@ -310,10 +310,10 @@ export class OpaJwtAuthorizer implements Authorizer {
     // a decision log shows has it built all the same, for the log alone.
     const origin = facts.origins !== undefined && isSharedTarget(request.url) ? target : undefined;
     const remembered = origin === undefined ? undefined : policy.answerByOrigin(facts, verified, origin, request.method, request.route);
-    if (remembered !== undefined && !timings.logged) return this.answerRemembered(request, entrypoint, remembered, extracted, verified);
+    if (remembered !== undefined) return this.answerRemembered(request, entrypoint, remembered, extracted, verified, target, timings);
     // A document no decision log shows needs only the parts the policy reads (the others are left empty).
     const input = buildInput(request, verified, target, timings.logged ? undefined : facts.inputParts);
-    return this.evaluateAndAnswer(request, policy, entrypoint, facts, input, extracted, verified, timings, 'built', origin, remembered);
+    return this.evaluateAndAnswer(request, policy, entrypoint, facts, input, extracted, verified, timings, 'built', origin);
   }
 
   private async decideEnriched(
@@ -360,9 +360,8 @@ export class OpaJwtAuthorizer implements Authorizer {
   /**
    * `made`: how the document came to be. `built`: buildInput's alone (fresh objects, apart from the token's, see
    * `logDecision`); `enriched`: with protocol members added; `hooked`: through the `input` hook, which may have
-   * changed any part, the token's too, so that no text remembered with the token is used for it. `remembered`: the
-   * answer already found by the document's origin (the document is then built for a decision log only). `facts`:
-   * the policy's facts of `entrypoint`, which the caller has looked up already.
+   * changed any part, the token's too, so that no text remembered with the token is used for it. `facts`: the
+   * policy's facts of `entrypoint`, which the caller has looked up already.
    */
   private evaluateAndAnswer(
     request: CoreRequest,
@@ -375,35 +374,32 @@ export class OpaJwtAuthorizer implements Authorizer {
     timings: Timings,
     made: 'built' | 'enriched' | 'hooked',
     origin?: RequestTarget,
-    remembered?: Evaluation,
   ): Outcome {
     const decisionId = newDecisionId();
     // The text the policy is given: only the parts it can read when the module says which (input-writer.ts), else
     // the whole document, which the decision log then reuses. A document that does not serialise (a hook's BigInt
     // or cycle) takes the SDK's own path, to fail there. An entrypoint that remembers its answers is asked first,
     // by the document itself: on a hit no text is written.
+    const known = made === 'hooked' ? undefined : tokenPartTexts(verified);
+    const writer = facts.inputWriter;
     let document: WrittenDocument | undefined;
-    let evaluation = remembered;
+    let evaluation: Evaluation | undefined;
     let json: string | undefined;
     let wholeJson: string | undefined;
-    if (evaluation === undefined) {
-      const known = made === 'hooked' ? undefined : tokenPartTexts(verified);
-      const writer = facts.inputWriter;
-      try {
-        if (writer === undefined) {
-          json = wholeJson = known === undefined ? serialised(input) : serialisedWithToken(input, verified);
-          // The whole document is written anyway: its text is its memory key.
-          if (json !== undefined) document = { input: json, known: undefined };
-        } else {
-          document = { input, known };
-        }
-        if (facts.answers !== undefined && document !== undefined) evaluation = policy.rememberedAnswer(document, facts);
-        if (evaluation !== undefined && origin !== undefined)
-          policy.rememberByOrigin(facts, verified, origin, request.method, request.route, evaluation);
-        if (evaluation === undefined && writer !== undefined) json = writer(input, known);
-      } catch {
-        json = undefined;
+    try {
+      if (writer === undefined) {
+        json = wholeJson = known === undefined ? serialised(input) : serialisedWithToken(input, verified);
+        // The whole document is written anyway: its text is its memory key.
+        if (json !== undefined) document = { input: json, known: undefined };
+      } else {
+        document = { input, known };
       }
+      if (facts.answers !== undefined && document !== undefined) evaluation = policy.rememberedAnswer(document, facts);
+      if (evaluation !== undefined && origin !== undefined)
+        policy.rememberByOrigin(facts, verified, origin, request.method, request.route, evaluation);
+      if (evaluation === undefined && writer !== undefined) json = writer(input, known);
+    } catch {
+      json = undefined;
     }
     timings.inputNs = lap(timings);
     let failure: Error | undefined;
@@ -434,16 +430,27 @@ export class OpaJwtAuthorizer implements Authorizer {
     return this.answerWith(request, entrypoint, evaluation, interpretation, decision, extracted, verified, hasCredentials);
   }
 
-  /** The answer to a request whose evaluation was found by its origin: no document built, none logged. */
+  /**
+   * The answer to a request whose evaluation was found by its origin: no document is built, but for a decision log
+   * that shows it (buildInput's alone, see `logDecision`).
+   */
   private answerRemembered(
     request: CoreRequest,
     entrypoint: string,
     evaluation: Evaluation,
     extracted: ExtractedToken | undefined,
     verified: VerifiedToken | undefined,
+    target: RequestTarget,
+    timings: Timings,
   ): Outcome {
     const interpretation = interpretResult(evaluation.value);
     const decision = decisionOf(interpretation, evaluation.value, newDecisionId());
+    if (timings.logged) {
+      const input = buildInput(request, verified, target);
+      timings.inputNs = lap(timings);
+      timings.evalNs = lap(timings);
+      this.logDecision(request, input, undefined, entrypoint, decision, undefined, timings, verified);
+    }
     // The core's own document carries no OAuth request: only a token is a credential.
     return this.answerWith(request, entrypoint, evaluation, interpretation, decision, extracted, verified, verified !== undefined);
   }

@@ -156,20 +156,14 @@ function loggedQuery(query: Record<string, string[]>, masked: string[], secrets:
   return logged;
 }
 
-/** Longer texts a client chose (a scheme, a parameter's name) are not remembered: schemes and names are short words. */
-const MAX_REMEMBERED_WORD = 64;
+/** Schemes and parameter names are short words: longer texts a client chose are not remembered. */
+const WORD = { maxLength: 64 };
 
 /** `Bearer [REDACTED]` for the scheme `Bearer`: made once per scheme seen. */
-function redactedCredential(scheme: string): string {
-  return scheme.length <= MAX_REMEMBERED_WORD ? rememberedCredential(scheme) : `${scheme} ${REDACTED}`;
-}
-const rememberedCredential = memoisedByName((scheme) => flatText(`${scheme} ${REDACTED}`));
+const redactedCredential = memoisedByName((scheme) => flatText(`${scheme} ${REDACTED}`), WORD);
 
 /** The JSON pointer of a query parameter in an entry, made once per name seen. */
-function queryPointer(name: string): string {
-  return name.length <= MAX_REMEMBERED_WORD ? rememberedQueryPointer(name) : `/input/request/http/query/${name}`;
-}
-const rememberedQueryPointer = memoisedByName((name) => flatText(`/input/request/http/query/${name}`));
+const queryPointer = memoisedByName((name) => flatText(`/input/request/http/query/${name}`), WORD);
 
 /**
  * The secrets a result is searched for: long enough to mean something, and none that holds another (a text holding

@@ -129,18 +129,21 @@ export function queryParameters(query: string | undefined): Record<string, strin
 
 /** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) → `10.0.0.1`, so CIDR rules written for IPv4 match. */
 export function normaliseIp(ip: string): string {
-  // No address is longer than 45 characters; a longer text (X-Forwarded-For is the client's) is none, nor remembered.
-  return ip.startsWith('::') && ip.length <= 45 ? unmapped(ip) : ip;
+  return ip.startsWith('::') ? unmapped(ip) : ip;
 }
 
 /**
- * `normaliseIp` of an address that may be IPv4-mapped, worked out once per address seen: the IPv4 part as a flat
- * string: V8 keeps a part of 13 characters or more cut out of a text as a slice of it (fast-json.ts).
+ * `normaliseIp` of an address that may be IPv4-mapped, worked out once per address seen (none is longer than 45
+ * characters; X-Forwarded-For is the client's): the IPv4 part as a flat string, since V8 keeps a part of 13
+ * characters or more cut out of a text as a slice of it (fast-json.ts).
  */
-const unmapped = memoisedByName((ip) => {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  return mapped ? flatText(mapped[1]) : ip;
-});
+const unmapped = memoisedByName(
+  (ip) => {
+    const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+    return mapped ? flatText(mapped[1]) : ip;
+  },
+  { maxLength: 45 },
+);
 
 /** Parts of the document that cost work per request, and whether a policy can read them. */
 export interface InputParts {

@@ -7,6 +7,7 @@
  */
 import type { PolicyInput } from './input';
 import type { VerifiedToken } from './token-cache';
+import { setOwnMember } from './fast-json';
 import { tokenText } from './token-texts';
 
 type TokenPart = NonNullable<PolicyInput['jwt']>;
@@ -53,9 +54,7 @@ function copierOf(value: unknown): Copier | undefined {
   return () => {
     const copy: Record<string, unknown> = { ...object };
     for (const [key, copier] of members) {
-      // A claim may be named `__proto__`, which an assignment would not set.
-      if (key === '__proto__') Object.defineProperty(copy, key, { value: copier(), enumerable: true, writable: true, configurable: true });
-      else copy[key] = copier();
+      setOwnMember(copy, key, copier()); // a claim may be named `__proto__`
     }
     return copy;
   };
