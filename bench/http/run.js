@@ -121,6 +121,14 @@ const SCENARIOS = [
     checks: ['jwt', 'authz'],
   },
   { name: 'opa-jwt, decision log on', variant: 'opa-jwt-log', bare: 'bare Express', load: READ, token: 'reader', checks: ['jwt', 'authz'] },
+  {
+    name: 'opa-jwt, decision log lines',
+    variant: 'opa-jwt-log-lines',
+    bare: 'bare Express',
+    load: READ,
+    token: 'reader',
+    checks: ['jwt', 'authz'],
+  },
   { name: 'bare Express, MCP POST', variant: 'express', bare: 'bare Express, MCP POST', load: MCP_CALL, token: 'agent', checks: [] },
   {
     name: 'opa-jwt, MCP tools/call',
@@ -321,8 +329,18 @@ async function measure(server, scenario, tokens) {
       `${scenario.name}: the server answered ${reused} requests from remembered answers (or could not tell: ${after.answersReused}); this scenario must evaluate every request`,
     );
   }
+  // A decision log scenario whose sink was not handed every decision measured less than it says.
+  const loggedPerRequest = (after.loggedBytes - before.loggedBytes) / result.total;
+  if (scenario.variant.includes('-log') && !(loggedPerRequest >= MIN_LOGGED_BYTES)) {
+    throw new Error(
+      `${scenario.name}: the decision log sink got ${loggedPerRequest} bytes a request, not an entry's ${MIN_LOGGED_BYTES} or more`,
+    );
+  }
   return { ...result, cpuPerRequest: result.cpuMicros / Math.max(1, result.total), heapUsed: after.heapUsed };
 }
+
+/** Fewer bytes than any entry of the benchmark's requests takes (about 1,100). */
+const MIN_LOGGED_BYTES = 500;
 
 /**
  * What is measured: each scenario beside a twin of its bare framework (a server of its own, see 4. above), and a

@@ -34,7 +34,14 @@ function stats(collect) {
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
   const answersReused = opaJwtAuthorizer?.policies?.current?.answersReused;
-  return { cpuMicros: cpu.user + cpu.system, heapUsed: memory.heapUsed, rss: memory.rss, node: process.version, answersReused };
+  return {
+    cpuMicros: cpu.user + cpu.system,
+    heapUsed: memory.heapUsed,
+    rss: memory.rss,
+    node: process.version,
+    answersReused,
+    loggedBytes: _loggedBytes,
+  };
 }
 
 // ------------------------------------------------------------------------------------------------ verification
@@ -134,11 +141,27 @@ function cedarCheck() {
 
 const opaJwtOptions = (extra = {}) => sharedOpaJwtOptions(issuer, jwksUri, extra);
 
-/** Decision-log sink: serialise each entry, as a log shipper would, and keep only the byte count. */
+/**
+ * Decision-log sinks, as a log shipper's: each entry's JSON text made and measured in bytes (what a writer does before
+ * it writes), only the count kept. `onDecision` serialises the entry it is handed; `onDecisionLine` is handed the text.
+ */
 let _loggedBytes = 0;
 const onDecision = (entry) => {
-  _loggedBytes += JSON.stringify(entry).length;
+  _loggedBytes += Buffer.byteLength(JSON.stringify(entry));
 };
+const onDecisionLine = (line) => {
+  _loggedBytes += Buffer.byteLength(line);
+};
+
+/** opa-jwt handing its entries' JSON to the line sink: a build without `onDecisionLine` (a baseline) serialises them for it. */
+function linesMiddleware() {
+  try {
+    return adapter('express').opaJwt(opaJwtOptions({ onDecisionLine }));
+  } catch (error) {
+    if (!String(error?.message).includes('onDecisionLine')) throw error;
+    return adapter('express').opaJwt(opaJwtOptions({ onDecision: (entry) => onDecisionLine(JSON.stringify(entry)) }));
+  }
+}
 
 const MCP_OPTIONS = { policy: path.join(ROOT, 'policies', 'mcp-tools.rego'), entrypoint: 'mcp/tools/result' };
 
@@ -169,6 +192,7 @@ async function expressApp() {
     'jose-cache-cedar': () => expressGuard(joseVerifier({ cache: true }), cedarCheck()),
     'opa-jwt': () => adapter('express').opaJwt(opaJwtOptions()),
     'opa-jwt-log': () => adapter('express').opaJwt(opaJwtOptions({ onDecision })),
+    'opa-jwt-log-lines': () => linesMiddleware(),
     'opa-jwt-mcp': () => adapter('express').opaJwt(opaJwtOptions(MCP_OPTIONS)),
   }[variant];
   if (!guard) throw new Error(`unknown variant ${variant}`);

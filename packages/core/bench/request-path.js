@@ -14,6 +14,8 @@
  * - cached token, allowed, decision log on: the first scenario with a logger (entries built and redacted)
  * - cached token, allowed, decision log serialised: the same with an `onDecision` that writes each entry's JSON,
  *   as any sink does (what Node's JSON.stringify takes the fast way depends on the entry's objects and strings)
+ * - cached token, allowed, decision log lines: the same sink handed each entry's JSON by `onDecisionLine` (a build
+ *   without that option serialises the entry for it, as the sink above)
  * - cached token, allowed, decision log upload on: the first scenario with `opaConfig`: the policy is a bundle
  *   polled from a local HTTP server and every decision is buffered and uploaded (gzipped) to a local collector
  *
@@ -91,8 +93,20 @@ async function startFleetServer() {
   return { url, uploads: () => received, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))) };
 }
 
-/** What the serialising sink wrote, kept so that its work is not optimised away. */
+/** What the serialising and the line sinks wrote (as a writer measures text it writes), kept so that their work is not optimised away. */
 let serialisedBytes = 0;
+let lineBytes = 0;
+const writeLine = (line) => void (lineBytes += Buffer.byteLength(line));
+
+/** An authorizer handing its entries' JSON to `writeLine`: through `onDecisionLine`, or serialised where a build has none. */
+function linesAuthorizer(core, options) {
+  try {
+    return core.createAuthorizer({ ...options, onDecisionLine: writeLine });
+  } catch (error) {
+    if (!String(error?.message).includes('onDecisionLine')) throw error;
+    return core.createAuthorizer({ ...options, onDecision: (entry) => writeLine(JSON.stringify(entry)) });
+  }
+}
 
 /** The scenarios, on authorizers created by one build of the core. */
 async function scenariosOf(core, label) {
@@ -101,7 +115,11 @@ async function scenariosOf(core, label) {
   const authorizers = {
     api: core.createAuthorizer(api),
     logged: core.createAuthorizer({ ...api, logger: silentLogger }),
-    serialised: core.createAuthorizer({ ...api, onDecision: (entry) => void (serialisedBytes += JSON.stringify(entry).length) }),
+    serialised: core.createAuthorizer({
+      ...api,
+      onDecision: (entry) => void (serialisedBytes += Buffer.byteLength(JSON.stringify(entry))),
+    }),
+    lines: linesAuthorizer(core, api),
     required: core.createAuthorizer({ ...api, authRequired: true }),
     mcp: core.createAuthorizer({ ...keys, policy: path.join(ROOT, 'policies', 'mcp-tools.rego'), entrypoint: 'mcp/tools/result' }),
   };
@@ -183,6 +201,12 @@ async function scenariosOf(core, label) {
       request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip },
     },
     {
+      name: 'cached token, allowed, decision log lines',
+      authorizer: authorizers.lines,
+      expect: 'allow',
+      request: { method: 'GET', url: '/orders/7?expand=1', headers: headers({ authorization: `Bearer ${reader}` }), ip },
+    },
+    {
       name: 'cached token, allowed, decision log upload on',
       authorizer: authorizers.uploaded,
       expect: 'allow',
@@ -200,6 +224,8 @@ async function scenariosOf(core, label) {
   }
   if (scenarios.some((scenario) => scenario.authorizer === authorizers.serialised) && serialisedBytes === 0)
     throw new Error(`${label}: the decision log sink was given no entry`);
+  if (scenarios.some((scenario) => scenario.authorizer === authorizers.lines) && lineBytes === 0)
+    throw new Error(`${label}: the decision log line sink was given no line`);
   const close = async () => {
     await Promise.all(Object.values(authorizers).map((authorizer) => authorizer.close()));
     const metrics = authorizers.uploaded.fleet?.uploader?.metrics;

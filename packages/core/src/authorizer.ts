@@ -21,9 +21,10 @@ import {
   timestampNow,
   type DecisionLogEntry,
 } from './decision-log';
+import { decisionLineParts, joinedLine, type LineFacts, type LineParts } from './decision-line';
 import { HttpError, PolicyEvaluationError, PolicyUnavailableError, UnauthorizedError, withoutStack } from './errors';
 import { Fleet, type FleetHealth } from './fleet/fleet';
-import { applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
+import { ALL_INPUT_PARTS, applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
 import { errorFields, RateLimitedLog } from './logger';
 import { loggedTokenPart } from './logged-token';
 import { resolveOptions, type AuthorizerOptions, type ResolvedOptions, type TokenGetter } from './options';
@@ -55,6 +56,21 @@ interface Timings {
   /** Making the input document (reading a body, the input hook) and its text. */
   inputNs: number;
   evalNs: number;
+}
+
+/** What a document `buildInput` made alone was made from (see `logDecision`). */
+interface BuiltFrom {
+  verified: VerifiedToken | undefined;
+  target: RequestTarget;
+}
+
+/** `BuiltFrom` of a document evaluated: null unless buildInput made it alone. */
+function builtFrom(
+  made: 'built' | 'enriched' | 'hooked',
+  verified: VerifiedToken | undefined,
+  target: RequestTarget | undefined,
+): BuiltFrom | null {
+  return made === 'built' && target !== undefined ? { verified, target } : null;
 }
 
 /**
@@ -211,9 +227,10 @@ export class OpaJwtAuthorizer implements Authorizer {
 
   /** Route overrides, well-known metadata, the request target, then the token (read synchronously unless `getToken`). */
   private decide(request: CoreRequest, route: RouteOverrides | undefined): Outcome | Promise<Outcome> {
-    // Someone reads decision log entries: the logger, `onDecision` or the fleet's upload.
+    // Someone reads decision log entries: the logger, `onDecision`, `onDecisionLine` or the fleet's upload.
     const toLogger = this.loggerLogsDecisions();
-    const logged = toLogger || this.options.onDecision !== undefined || this.fleet?.uploader !== undefined;
+    const logged =
+      toLogger || this.options.onDecision !== undefined || this.options.onDecisionLine !== undefined || this.fleet?.uploader !== undefined;
     let timings = UNTIMED;
     if (logged) {
       const start = nowNs();
@@ -313,7 +330,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     if (remembered !== undefined) return this.answerRemembered(request, entrypoint, remembered, extracted, verified, target, timings);
     // A document no decision log shows needs only the parts the policy reads (the others are left empty).
     const input = buildInput(request, verified, target, timings.logged ? undefined : facts.inputParts);
-    return this.evaluateAndAnswer(request, policy, entrypoint, facts, input, extracted, verified, timings, 'built', origin);
+    return this.evaluateAndAnswer(request, policy, entrypoint, facts, input, extracted, verified, timings, 'built', origin, target);
   }
 
   private async decideEnriched(
@@ -358,9 +375,9 @@ export class OpaJwtAuthorizer implements Authorizer {
   }
 
   /**
-   * `made`: how the document came to be. `built`: buildInput's alone (fresh objects, apart from the token's, see
-   * `logDecision`); `enriched`: with protocol members added; `hooked`: through the `input` hook, which may have
-   * changed any part, the token's too, so that no text remembered with the token is used for it. `facts`: the
+   * `made`: how the document came to be. `built`: buildInput's alone, from `target` (fresh objects, apart from the
+   * token's, see `logDecision`); `enriched`: with protocol members added; `hooked`: through the `input` hook, which may
+   * have changed any part, the token's too, so that no text remembered with the token is used for it. `facts`: the
    * policy's facts of `entrypoint`, which the caller has looked up already.
    */
   private evaluateAndAnswer(
@@ -374,6 +391,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     timings: Timings,
     made: 'built' | 'enriched' | 'hooked',
     origin?: RequestTarget,
+    target?: RequestTarget,
   ): Outcome {
     const decisionId = newDecisionId();
     // The text the policy is given: only the parts it can read when the module says which (input-writer.ts), else
@@ -414,7 +432,7 @@ export class OpaJwtAuthorizer implements Authorizer {
 
     if (evaluation === undefined) {
       const decision: Decision = { allowed: false, result: undefined, decisionId };
-      this.logDecision(request, input, wholeJson, entrypoint, decision, failure, timings, made === 'built' ? verified : null);
+      this.logDecision(request, input, wholeJson, entrypoint, decision, failure, timings, builtFrom(made, verified, target));
       this.options.logger.error(
         { decision_id: decisionId, entrypoint, ...errorFields(failure) },
         'opa-jwt: policy evaluation failed; request denied (500)',
@@ -423,7 +441,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
     const interpretation = interpretResult(evaluation.value);
     const decision = decisionOf(interpretation, evaluation.value, decisionId);
-    this.logDecision(request, input, wholeJson, entrypoint, decision, undefined, timings, made === 'built' ? verified : null);
+    this.logDecision(request, input, wholeJson, entrypoint, decision, undefined, timings, builtFrom(made, verified, target));
     // A token request (RFC 6749 §3.2) carries its own credentials (the grant, the client's): its denial is a
     // refusal of the grant (shaped to 400 by the OAuth layer), not a request for a bearer token.
     const hasCredentials = verified !== undefined || input.request.oauth !== undefined;
@@ -431,8 +449,8 @@ export class OpaJwtAuthorizer implements Authorizer {
   }
 
   /**
-   * The answer to a request whose evaluation was found by its origin: no document is built, but for a decision log
-   * that shows it (buildInput's alone, see `logDecision`).
+   * The answer to a request whose evaluation was found by its origin: no document is built (a decision log entry
+   * makes its own, see `entryOf`).
    */
   private answerRemembered(
     request: CoreRequest,
@@ -446,10 +464,10 @@ export class OpaJwtAuthorizer implements Authorizer {
     const interpretation = interpretResult(evaluation.value);
     const decision = decisionOf(interpretation, evaluation.value, newDecisionId());
     if (timings.logged) {
-      const input = buildInput(request, verified, target);
+      // No document: one is made for an entry, if one is wanted (see `entryOf`); a line needs none.
       timings.inputNs = lap(timings);
       timings.evalNs = lap(timings);
-      this.logDecision(request, input, undefined, entrypoint, decision, undefined, timings, verified);
+      this.logDecision(request, undefined, undefined, entrypoint, decision, undefined, timings, { verified, target });
     }
     // The core's own document carries no OAuth request: only a token is a credential.
     return this.answerWith(request, entrypoint, evaluation, interpretation, decision, extracted, verified, verified !== undefined);
@@ -630,59 +648,113 @@ export class OpaJwtAuthorizer implements Authorizer {
   }
 
   /**
-   * `owned`: not null when `input` is buildInput's document, which nothing holds after this decision: the entry
-   * then takes it over (redacted in place) instead of a copy made by a JSON round trip; only its token part, shared
-   * with the token cache and the application (`auth.payload`), is copied, from the token's own JSON text.
+   * `built`: not null when the document is buildInput's alone, from `built.verified` and `built.target`; `input` is
+   * then that document, or undefined when none was made (an answer found by its origin). Such a document is not
+   * copied for an entry: nothing holds it after this decision, so the entry takes it over (redacted in place); only
+   * its token part, shared with the token cache and the application (`auth.payload`), is copied, from the token's own
+   * JSON text. Its line is written from what it is built from (decision-line.ts).
    */
   private logDecision(
     request: CoreRequest,
-    input: PolicyInput,
+    input: PolicyInput | undefined,
     json: string | undefined,
     entrypoint: string,
     decision: Decision,
     failure: Error | undefined,
     timings: Timings,
-    owned: VerifiedToken | undefined | null = null,
+    built: BuiltFrom | null = null,
   ): void {
-    const { logger, onDecision } = this.options;
     // Building an entry costs a copy of the input: only when someone reads it.
     if (!timings.logged) return;
+    const { onDecision, onDecisionLine } = this.options;
     const toFleet = this.fleet?.uploader !== undefined;
-    let redacted: { input: unknown; masked: string[]; secrets: string[] };
-    try {
-      redacted = owned === null ? redactInput(input, json) : redactInPlace(ownedCopy(input, owned));
-    } catch (error) {
-      redacted = { input: '[input could not be serialised]', masked: [], secrets: [] };
-      logger.warn(errorFields(error), 'opa-jwt: decision log input could not be serialised');
-    }
-    const entry: DecisionLogEntry = {
-      decision_id: decision.decisionId,
+    const facts: LineFacts = {
+      decisionId: decision.decisionId,
       timestamp: timestampNow(),
-      path: entrypoint,
-      input: redacted.input,
-      labels: { app: 'opa-jwt' },
+      entrypoint,
       metrics: {
         timer_token_verify_ns: timings.verifyNs,
         timer_rego_input_parse_ns: timings.inputNs,
         timer_rego_query_eval_ns: timings.evalNs,
         timer_server_handler_ns: elapsedNs(timings.start),
       },
+      requestedBy: request.ip ? normaliseIp(request.ip) : undefined,
+    };
+    // The line first: making the entry redacts a built document where it is. The fleet's upload takes it too.
+    const parts =
+      (onDecisionLine !== undefined || toFleet) && built !== null && failure === undefined
+        ? this.lineOf(request, built, decision, facts)
+        : undefined;
+    let entry: DecisionLogEntry | undefined;
+    if (timings.toLogger || onDecision !== undefined || (parts === undefined && (onDecisionLine !== undefined || toFleet))) {
+      entry = this.entryOf(request, input, json, decision, failure, built, facts);
+      if (timings.toLogger) this.options.logger.info(entry, 'Decision Log');
+      if (onDecision) this.handOver(onDecision, entry, 'onDecision');
+    }
+    if (toFleet) {
+      if (parts !== undefined) this.fleet.logDecisionLine(parts);
+      else this.fleet.logDecision(entry!);
+    }
+    if (onDecisionLine) this.handOver(onDecisionLine, parts === undefined ? JSON.stringify(entry) : joinedLine(parts), 'onDecisionLine');
+  }
+
+  /** The entry: a redacted copy of the input (see `logDecision`), the result redacted of the same secrets. */
+  private entryOf(
+    request: CoreRequest,
+    input: PolicyInput | undefined,
+    json: string | undefined,
+    decision: Decision,
+    failure: Error | undefined,
+    built: BuiltFrom | null,
+    facts: LineFacts,
+  ): DecisionLogEntry {
+    let redacted: { input: unknown; masked: string[]; secrets: string[] };
+    try {
+      if (built === null) redacted = redactInput(input!, json);
+      else {
+        // Made for the log alone when none was made: its headers and query as plain objects, redacted where they are.
+        const document = input ?? buildInput(request, built.verified, built.target, ALL_INPUT_PARTS, 'plain');
+        redacted = redactInPlace(ownedCopy(document, built.verified));
+      }
+    } catch (error) {
+      redacted = { input: '[input could not be serialised]', masked: [], secrets: [] };
+      this.options.logger.warn(errorFields(error), 'opa-jwt: decision log input could not be serialised');
+    }
+    const entry: DecisionLogEntry = {
+      decision_id: facts.decisionId,
+      timestamp: facts.timestamp,
+      path: facts.entrypoint,
+      input: redacted.input,
+      labels: { app: 'opa-jwt' },
+      metrics: facts.metrics,
     };
     if (decision.result !== undefined) entry.result = redactResult(decision.result, redacted.secrets, redacted.masked);
-    if (request.ip) entry.requested_by = normaliseIp(request.ip);
+    if (facts.requestedBy !== undefined) entry.requested_by = facts.requestedBy;
     if (redacted.masked.length > 0) entry.masked = redacted.masked;
     if (failure) entry.error = { code: 'eval_error', message: failure.message };
-    if (timings.toLogger) logger.info(entry, 'Decision Log');
-    if (toFleet) this.fleet.logDecision(entry);
-    if (onDecision) {
-      try {
-        const returned = onDecision(entry);
-        if (returned && typeof returned.catch === 'function') {
-          returned.catch((error: unknown) => logger.warn(errorFields(error), 'opa-jwt: onDecision failed'));
-        }
-      } catch (error) {
-        logger.warn(errorFields(error), 'opa-jwt: onDecision failed');
+    return entry;
+  }
+
+  /** The line of a built document's entry, written from what it is built from; undefined if that fails. */
+  private lineOf(request: CoreRequest, built: BuiltFrom, decision: Decision, facts: LineFacts): LineParts | undefined {
+    try {
+      return decisionLineParts(request, built.verified, built.target, decision.result, facts);
+    } catch (error) {
+      this.options.logger.warn(errorFields(error), 'opa-jwt: decision log line could not be written; the entry is serialised instead');
+      return undefined;
+    }
+  }
+
+  /** Hands a decision log entry or line to the application's callback: what it throws or rejects with is logged. */
+  private handOver<T>(callback: (value: T) => void | Promise<void>, value: T, name: 'onDecision' | 'onDecisionLine'): void {
+    const { logger } = this.options;
+    try {
+      const returned = callback(value);
+      if (returned && typeof returned.catch === 'function') {
+        returned.catch((error: unknown) => logger.warn(errorFields(error), `opa-jwt: ${name} failed`));
       }
+    } catch (error) {
+      logger.warn(errorFields(error), `opa-jwt: ${name} failed`);
     }
   }
 }

@@ -32,8 +32,9 @@ export interface DecisionLogEntry {
 
 export const REDACTED = '[REDACTED]';
 
-/** `<scheme> <credential>`: the scheme and the spaces up to the credential's first character. */
-const SCHEME = /^(\S+)\s+(?=\S)/;
+/** The pointer `masked` lists when the raw request target held a secret query parameter. */
+export const RAW_TARGET_POINTER = '/input/request/http/raw_target';
+
 const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|api-?key|password/i;
 
 /** Random bytes for 256 decision ids, drawn from the CSPRNG at once. */
@@ -99,7 +100,7 @@ export function redactInPlace(copy: PolicyInput): { input: unknown; masked: stri
       const redacted = redactRawQuery(http.raw_target);
       if (redacted !== http.raw_target) {
         http.raw_target = redacted;
-        masked.push('/input/request/http/raw_target');
+        masked.push(RAW_TARGET_POINTER);
       }
     }
   }
@@ -111,49 +112,101 @@ function isRecord<T>(value: Record<string, T> | undefined): value is Record<stri
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Whether a client-named table (headers, query) is copied for the entry, which holds plain objects (fast-json.ts):
+ * a plain one is the document's own (made for the log, or a JSON copy) and is redacted where it is.
+ */
+function copiedForLog(table: object): boolean {
+  return Object.getPrototypeOf(table) !== Object.prototype;
+}
+
 /** The headers for the log: credentials replaced, each secret added to `secrets` and its pointer to `masked`. */
 function loggedHeaders(headers: Record<string, string>, masked: string[], secrets: string[]): Record<string, string> {
-  const logged: Record<string, string> = {};
+  const copied = copiedForLog(headers);
+  const logged: Record<string, string> = copied ? {} : headers;
   for (const name of Object.keys(headers)) {
     const value = headers[name];
-    const secret = secretHeader(name);
-    if (secret === null) {
-      setOwnMember(logged, name, value);
-      continue;
-    }
-    // Keep the scheme: "Bearer [REDACTED]" still tells a reader which kind of credential was sent. The pattern
-    // stops where the credential starts: a token is hundreds of characters.
-    const scheme = SCHEME.exec(value);
-    const credential = scheme ? value.slice(scheme[0].length) : '';
-    // The credential alone finds the whole value too; the whole value is searched when the credential is too
-    // short to be (see MIN_SECRET_LENGTH).
-    addSecret(secrets, credential.length >= MIN_SECRET_LENGTH ? credential : value);
-    // Cookie values one by one: a policy may pick out the session it cares about.
-    if (secret.cookie) for (const pair of value.split(/[;,]\s*/)) addSecret(secrets, pair.slice(pair.indexOf('=') + 1));
-    setOwnMember(logged, name, scheme && secret.authorization ? redactedCredential(scheme[1]) : REDACTED);
-    masked.push(secret.pointer);
+    const redacted = redactedHeader(name, value, masked, secrets);
+    if (redacted !== undefined) setOwnMember(logged, name, redacted);
+    else if (copied) setOwnMember(logged, name, value);
   }
   return logged;
 }
 
+/**
+ * A header's value for the log, when its name says it holds a credential (undefined otherwise): its secrets are
+ * added to `secrets` and its pointer to `masked`.
+ */
+export function redactedHeader(name: string, value: string, masked: string[], secrets: string[]): string | undefined {
+  const secret = secretHeader(name);
+  return secret === null ? undefined : redactedSecretHeader(secret, value, masked, secrets);
+}
+
+/** `redactedHeader` of a header known to hold a credential (`secretHeader` of its name). */
+export function redactedSecretHeader(secret: SecretHeader, value: string, masked: string[], secrets: string[]): string {
+  if (typeof value !== 'string') value = String(value); // an input hook's document may hold anything
+  // Keep the scheme: "Bearer [REDACTED]" still tells a reader which kind of credential was sent.
+  const scheme = authorizationScheme(value);
+  const credential = scheme === undefined ? '' : value.slice(scheme.end);
+  // The credential alone finds the whole value too; the whole value is searched when the credential is too
+  // short to be (see MIN_SECRET_LENGTH).
+  addSecret(secrets, credential.length >= MIN_SECRET_LENGTH ? credential : value);
+  // Cookie values one by one: a policy may pick out the session it cares about.
+  if (secret.cookie) for (const pair of value.split(/[;,]\s*/)) addSecret(secrets, pair.slice(pair.indexOf('=') + 1));
+  masked.push(secret.pointer);
+  return scheme !== undefined && secret.authorization ? redactedCredential(scheme.name) : REDACTED;
+}
+
+/**
+ * `<scheme> <credential>` (the scheme, whitespace, then something): the scheme, and where the credential starts.
+ * As `/^(\S+)\s+(?=\S)/`, without running a pattern over a value that is mostly a token of hundreds of characters.
+ */
+export function authorizationScheme(value: string): { name: string; end: number } | undefined {
+  let space = 0;
+  while (space < value.length && !isWhitespace(value.charCodeAt(space))) space++;
+  if (space === 0) return undefined;
+  let end = space;
+  while (end < value.length && isWhitespace(value.charCodeAt(end))) end++;
+  if (space === end || end === value.length) return undefined;
+  return { name: value.slice(0, space), end };
+}
+
+/** What `\s` matches in a JavaScript pattern: white space and line terminators. */
+function isWhitespace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
 /** The query parameters for the log, as `loggedHeaders`. */
 function loggedQuery(query: Record<string, string[]>, masked: string[], secrets: string[]): Record<string, string[]> {
-  const logged: Record<string, string[]> = {};
+  const copied = copiedForLog(query);
+  const logged: Record<string, string[]> = copied ? {} : query;
   for (const name of Object.keys(query)) {
     const values = query[name];
-    if (!SECRET_PARAMETER.test(name)) {
-      setOwnMember(logged, name, values);
-      continue;
-    }
-    for (const value of values) addSecret(secrets, value);
-    setOwnMember(
-      logged,
-      name,
-      values.map(() => REDACTED),
-    );
-    masked.push(queryPointer(name));
+    const redacted = redactedParameter(name, values, masked, secrets);
+    if (redacted !== undefined) setOwnMember(logged, name, redacted);
+    else if (copied) setOwnMember(logged, name, values);
   }
   return logged;
+}
+
+/** A query parameter's values for the log, as `redactedHeader`. */
+export function redactedParameter(name: string, values: string[], masked: string[], secrets: string[]): string[] | undefined {
+  if (!SECRET_PARAMETER.test(name)) return undefined;
+  for (const value of values) addSecret(secrets, value);
+  masked.push(queryPointer(name));
+  return values.map(() => REDACTED);
 }
 
 /** Schemes and parameter names are short words: longer texts a client chose are not remembered. */
@@ -169,14 +222,14 @@ const queryPointer = memoisedByName((name) => flatText(`/input/request/http/quer
  * The secrets a result is searched for: long enough to mean something, and none that holds another (a text holding
  * `Bearer <token>` holds `<token>`: searching for the token alone finds both).
  */
-function searchedSecrets(secrets: string[]): string[] {
+export function searchedSecrets(secrets: string[]): string[] {
   const long = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
   if (long.length < 2) return long;
   return long.filter((secret) => !long.some((other) => other !== secret && secret.includes(other)));
 }
 
 /** A header whose value is a secret: its JSON pointer in an entry, and how its value is redacted. */
-interface SecretHeader {
+export interface SecretHeader {
   pointer: string;
   /** Its values are split into cookies, each searched for. */
   cookie: boolean;
@@ -185,7 +238,7 @@ interface SecretHeader {
 }
 
 /** What a header name is to the redaction (null: it holds no secret), worked out once per name seen. */
-const secretHeader = memoisedByName((name): SecretHeader | null =>
+export const secretHeader = memoisedByName((name): SecretHeader | null =>
   SECRET_HEADER.test(name)
     ? {
         pointer: flatText(`/input/request/http/headers/${name}`),
@@ -204,7 +257,7 @@ const SECRET_PARAMETER = /^access_token$|token|secret|password/i;
 const MAYBE_SECRET_QUERY = /%|token|secret|password/i;
 
 /** `/x?access_token=abc&page=1` → `/x?access_token=[REDACTED]&page=1`: names as URLSearchParams reads them. */
-function redactRawQuery(target: string): string {
+export function redactRawQuery(target: string): string {
   const mark = target.indexOf('?');
   if (mark === -1) return target;
   // No parameter name can match without one of these words spelled out, or percent-encoded ('+' only makes spaces).
@@ -263,8 +316,36 @@ export function redactResult(result: unknown, secrets: readonly string[], masked
 function holdsSecret(value: unknown, secrets: readonly string[]): boolean {
   if (typeof value === 'string') return includesSecret(value, secrets);
   if (typeof value !== 'object' || value === null) return false;
+  const texts = textsOfFrozen(value);
+  if (texts !== undefined) {
+    for (let i = 0; i < texts.length; i++) if (includesSecret(texts[i], secrets)) return true;
+    return false;
+  }
   for (const item of Array.isArray(value) ? value : Object.values(value)) if (holdsSecret(item, secrets)) return true;
   return false;
+}
+
+/** The strings a deep-frozen result holds, found once per result: remembered answers repeat the same one. */
+const textsOfResult = new WeakMap<object, readonly string[] | null>();
+
+/** Every string `value` holds, when nothing in it can change (it is frozen all the way down); else undefined. */
+function textsOfFrozen(value: object): readonly string[] | undefined {
+  let texts = textsOfResult.get(value);
+  if (texts === undefined) {
+    const found: string[] = [];
+    texts = collectFrozenTexts(value, found) ? found : null;
+    textsOfResult.set(value, texts);
+  }
+  return texts ?? undefined;
+}
+
+/** Adds the strings in `value` to `found`; false when some object in it is not frozen. */
+function collectFrozenTexts(value: unknown, found: string[]): boolean {
+  if (typeof value === 'string') found.push(value);
+  if (typeof value !== 'object' || value === null) return true;
+  if (!Object.isFrozen(value)) return false;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) if (!collectFrozenTexts(item, found)) return false;
+  return true;
 }
 
 function includesSecret(value: string, secrets: readonly string[]): boolean {
@@ -275,18 +356,60 @@ function includesSecret(value: string, secrets: readonly string[]): boolean {
 /** The last timestamp written, and the millisecond it is of. */
 let stampedAt = -1;
 let stamp = '';
+/** A timestamp's character codes, written in place and made a string in one call (as decision ids). */
+const stampCodes = Array.from('0000-00-00T00:00:00.000Z', (char) => char.charCodeAt(0));
+const DIGIT_ZERO = 0x30;
+const MS_PER_DAY = 86_400_000;
+/** Years `Date.prototype.toISOString` writes with four digits (others take a sign and six). */
+const FOUR_DIGIT_YEARS = { from: new Date(0).setUTCFullYear(0, 0, 1), to: new Date(0).setUTCFullYear(10000, 0, 1) };
 
 /**
- * The current time as RFC 3339 (`Date.prototype.toISOString`), the entries' `timestamp`: written once per
- * millisecond, since a busy server logs several decisions in one and writing it costs more than the rest of an entry.
+ * The current time as RFC 3339, as `Date.prototype.toISOString` writes it, the entries' `timestamp`: once per
+ * millisecond (a busy server logs several decisions in one), by arithmetic rather than through the engine's date
+ * formatting, which costs more than the rest of an entry.
  */
 export function timestampNow(): string {
   const now = Date.now();
   if (now !== stampedAt) {
-    stamp = new Date(now).toISOString();
+    stamp = rfc3339(now);
     stampedAt = now;
   }
   return stamp;
+}
+
+/** `new Date(ms).toISOString()`. */
+export function rfc3339(ms: number): string {
+  if (!(ms >= FOUR_DIGIT_YEARS.from && ms < FOUR_DIGIT_YEARS.to)) return new Date(ms).toISOString();
+  const days = Math.floor(ms / MS_PER_DAY);
+  const inDay = ms - days * MS_PER_DAY;
+  // Days since 1970-01-01 to a civil date (proleptic Gregorian), in 400-year eras starting on March 1st.
+  const shifted = days + 719_468;
+  const era = Math.floor(shifted / 146_097);
+  const dayOfEra = shifted - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  writeDigits(0, 4, year);
+  writeDigits(5, 2, month);
+  writeDigits(8, 2, day);
+  writeDigits(11, 2, Math.floor(inDay / 3_600_000));
+  writeDigits(14, 2, Math.floor(inDay / 60_000) % 60);
+  writeDigits(17, 2, Math.floor(inDay / 1000) % 60);
+  writeDigits(20, 3, inDay % 1000);
+  return String.fromCharCode(...stampCodes);
+}
+
+/** Writes `value` as `width` decimal digits at `at` in `stampCodes`. */
+function writeDigits(at: number, width: number, value: number): void {
+  for (let i = at + width - 1; i >= at; i--) {
+    stampCodes[i] = DIGIT_ZERO + (value % 10);
+    value = Math.floor(value / 10);
+  }
 }
 
 /** Monotonic nanoseconds, for the `timer_*_ns` metrics. */

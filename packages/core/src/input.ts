@@ -21,7 +21,8 @@
  * expect; repeated headers are joined with ", ". The path is the one the framework routes on (request-target.ts:
  * origin-form, decoded, lower-cased under case-insensitive routing); query parameters are lists (as in OPA's Envoy
  * plugin), so a policy reads `input.request.http.query.page[0]`. Headers and query are objects without
- * `Object.prototype`: their keys are the client's (`__proto__`, `constructor` are ordinary names here).
+ * `Object.prototype`: their keys are the client's (`__proto__`, `constructor` are ordinary names here). A document made
+ * for a decision log alone holds them in plain objects instead (`NameHolders`).
  */
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import type { CoreRequest } from './contract';
@@ -29,7 +30,7 @@ import { requestTarget, type RequestTarget } from './request-target';
 import type { McpInput } from './mcp';
 import type { OAuthInput } from './oauth';
 import type { VerifiedToken } from './token-cache';
-import { flatText } from './fast-json';
+import { flatText, setOwnMember } from './fast-json';
 import { memoisedByName } from './name-memo';
 import { upperCaseMethod } from './http-method';
 
@@ -100,27 +101,46 @@ export const newDictionary: <T>() => Record<string, T> = (() => {
   return () => new (Dictionary as unknown as new () => Record<string, never>)();
 })();
 
-/** Header names are the client's: the result has no `Object.prototype`, so `__proto__` is a name like any other. */
-export function canonicalHeaders(headers: CoreRequest['headers']): Record<string, string> {
-  const out = newDictionary<string>();
+/**
+ * How a document holds the names a client chose (headers, query parameters). `dictionary`: objects without
+ * `Object.prototype`, so that `__proto__` or `constructor` are names like any other, for documents a policy or a hook
+ * reads. `plain`: plain objects holding every name as an own member (as `JSON.parse` makes them), for a document
+ * made for a decision log alone, which sinks serialise the fast way (fast-json.ts).
+ */
+export type NameHolders = 'dictionary' | 'plain';
+
+/** `table[name]`, for a name only when the table holds it itself: a plain object inherits `constructor`. */
+function ownValue<T>(table: Record<string, T>, name: string, holders: NameHolders): T | undefined {
+  return holders === 'dictionary' || Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
+/** `table[name] = value`, where a plain object takes `__proto__` as a member too. */
+function setValue<T>(table: Record<string, T>, name: string, value: T, holders: NameHolders): void {
+  if (holders === 'dictionary') table[name] = value;
+  else setOwnMember(table, name, value);
+}
+
+/** The headers under their canonical names, repeated ones joined. */
+export function canonicalHeaders(headers: CoreRequest['headers'], holders: NameHolders = 'dictionary'): Record<string, string> {
+  const out: Record<string, string> = holders === 'dictionary' ? newDictionary<string>() : {};
   for (const name of Object.keys(headers)) {
     const value = headers[name];
     if (value === undefined || name.startsWith(':')) continue; // HTTP/2 pseudo-headers are not headers
     const canonical = canonicalHeaderName(name);
     const joined = Array.isArray(value) ? value.join(', ') : String(value);
-    const earlier = out[canonical];
-    out[canonical] = earlier === undefined ? joined : `${earlier}, ${joined}`;
+    const earlier = ownValue(out, canonical, holders);
+    setValue(out, canonical, earlier === undefined ? joined : `${earlier}, ${joined}`, holders);
   }
   return out;
 }
 
-/** Parameter names are the client's: the result has no `Object.prototype` (`?constructor=1` is a parameter like any other). */
-export function queryParameters(query: string | undefined): Record<string, string[]> {
-  const out = newDictionary<string[]>();
+/** The query's parameters, each with its list of values. */
+export function queryParameters(query: string | undefined, holders: NameHolders = 'dictionary'): Record<string, string[]> {
+  const out: Record<string, string[]> = holders === 'dictionary' ? newDictionary<string[]>() : {};
   if (query) {
     for (const [key, value] of new URLSearchParams(query)) {
-      const values = out[key];
-      if (values === undefined) out[key] = [value];
+      const values = ownValue(out, key, holders);
+      if (values === undefined) setValue(out, key, [value], holders);
       else values.push(value);
     }
   }
@@ -160,17 +180,18 @@ export const ALL_INPUT_PARTS: InputParts = Object.freeze({ headers: true, host: 
  * The document before protocol enrichment and the user's hook. `target` is `requestTarget(request.url,
  * request.routing)` when the caller has it already; without it, a target that cannot be accepted throws
  * `MalformedTargetError` (400). `parts`: a part the policy cannot read, in a document nobody else sees, is left
- * empty (headers, query) or out (source).
+ * empty (headers, query) or out (source). `holders`: see `NameHolders`.
  */
 export function buildInput(
   request: CoreRequest,
   token: VerifiedToken | undefined,
   target: RequestTarget = requestTarget(request.url, request.routing),
   parts: InputParts = ALL_INPUT_PARTS,
+  holders: NameHolders = 'dictionary',
 ): PolicyInput {
-  const headers = parts.headers || parts.host ? canonicalHeaders(request.headers) : UNREAD_HEADERS;
+  const headers = parts.headers || parts.host ? canonicalHeaders(request.headers, holders) : UNREAD_HEADERS;
   const { path } = target;
-  const query = parts.query ? queryParameters(target.query) : UNREAD_QUERY;
+  const query = parts.query ? queryParameters(target.query, holders) : UNREAD_QUERY;
   const method = upperCaseMethod(request.method);
   const host = parts.host ? (headers.Host ?? (typeof request.headers[':authority'] === 'string' ? request.headers[':authority'] : '')) : '';
   const { route } = request;

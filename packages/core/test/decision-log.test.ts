@@ -1,8 +1,10 @@
 /**
- * Parts of decision log entries: the decision id, the timestamp (written once per millisecond), the secrets results
- * are searched for, the plain objects an entry is made of.
+ * Parts of decision log entries: the decision id, the timestamp (written once per millisecond, as toISOString
+ * writes it), the credential's scheme kept, the secrets results are searched for (a frozen result's strings found
+ * once), the plain objects an entry is made of.
  */
-import { newDecisionId, REDACTED, redactInPlace, redactResult, timestampNow } from '../src/decision-log';
+import { authorizationScheme, newDecisionId, REDACTED, redactInPlace, redactResult, rfc3339, timestampNow } from '../src/decision-log';
+import { deepFreeze } from '../src/deep-freeze';
 import { buildInput } from '../src/input';
 
 test("an entry's timestamp is the current millisecond, as toISOString writes it", () => {
@@ -18,6 +20,58 @@ test("an entry's timestamp is the current millisecond, as toISOString writes it"
     jest.useRealTimers();
   }
   expect(Math.abs(Date.parse(timestampNow()) - Date.now())).toBeLessThan(1000);
+});
+
+test('timestamps are written as toISOString writes them, in every year it writes with four digits and beyond', () => {
+  const day = 86_400_000;
+  const edges = [
+    0,
+    -1,
+    day - 1,
+    -day,
+    Date.UTC(2000, 1, 29, 23, 59, 59, 999), // a leap day of a century divisible by 400
+    Date.UTC(2100, 2, 1), // a century that is not a leap year
+    Date.UTC(1969, 11, 31, 23, 59, 59, 999),
+    new Date(0).setUTCFullYear(0, 0, 1),
+    new Date(0).setUTCFullYear(0, 0, 1) - 1, // year -1: six digits and a sign
+    new Date(0).setUTCFullYear(9999, 11, 31) + day - 1,
+    new Date(0).setUTCFullYear(10000, 0, 1),
+    8.64e15,
+  ];
+  // Every day of 1999–2001 at a changing time of day, and a spread over the whole range.
+  for (let ms = Date.UTC(1999, 0, 1); ms < Date.UTC(2002, 0, 1); ms += day + 3_723_001) edges.push(ms);
+  for (let i = 0; i < 1000; i++) edges.push(Math.round(-8.64e15 + (i * 2 * 8.64e15) / 1000) + i * 1_234_567);
+  for (const ms of edges) expect([ms, rfc3339(ms)]).toEqual([ms, new Date(ms).toISOString()]);
+});
+
+test('the scheme of a credential is read as /^(\\S+)\\s+(?=\\S)/ reads it, for every kind of white space', () => {
+  const pattern = /^(\S+)\s+(?=\S)/;
+  const spaces = [
+    ' ',
+    '\t',
+    '\n',
+    '\v',
+    '\f',
+    '\r',
+    '\u00a0',
+    '\u1680',
+    '\u2000',
+    '\u200a',
+    '\u2028',
+    '\u2029',
+    '\u202f',
+    '\u205f',
+    '\u3000',
+    '\ufeff',
+  ];
+  const others = ['\u0085', '\u200b', '\u180e', 'x', '\u0000'];
+  const values = ['', 'Bearer', 'Bearer ', ' Bearer x', 'Bearer  abc', 'Basic dXNlcg==', 'a b c'];
+  for (const space of [...spaces, ...others])
+    values.push(`Bearer${space}token`, `Bearer${space}${space}`, `${space}x y`, `DPoP${space} ${space}t`);
+  for (const value of values) {
+    const match = pattern.exec(value);
+    expect([value, authorizationScheme(value)]).toEqual([value, match ? { name: match[1], end: match[0].length } : undefined]);
+  }
 });
 
 test('a result is searched for the secrets that hold no other, and still masked wherever any appears', () => {
@@ -40,6 +94,24 @@ test('a result is searched for the secrets that hold no other, and still masked 
   const result = redactResult({ echo: `Bearer ${token}`, cookie: 'session=abcdefghijkl; theme=dark', fine: 'dark' }, secrets, masked);
   expect(result).toEqual({ echo: '[REDACTED]', cookie: '[REDACTED]', fine: 'dark' });
   expect(masked.sort()).toEqual(['/result/cookie', '/result/echo']);
+});
+
+test('a frozen result is searched by the strings it holds, found once; one that can change is searched afresh', () => {
+  const secret = 'abcdefghijkl';
+  const frozen = deepFreeze({ allowed: true, reasons: [{ text: `saw ${secret}` }], n: 1 });
+  expect(redactResult(frozen, [secret], [])).toEqual({ allowed: true, reasons: [{ text: REDACTED }], n: 1 });
+  expect(redactResult(frozen, ['other-secret'], [])).toBe(frozen); // the same result, another request's secrets
+  expect(redactResult(frozen, [secret], [])).not.toBe(frozen);
+  const open: { text: string } = { text: 'nothing' };
+  expect(redactResult(open, [secret], [])).toBe(open);
+  open.text = secret;
+  expect(redactResult(open, [secret], [])).toEqual({ text: REDACTED });
+  // Frozen on top, not below: what is below can change.
+  const child = { text: 'nothing' };
+  const shallow = Object.freeze({ child });
+  expect(redactResult(shallow, [secret], [])).toBe(shallow);
+  child.text = secret;
+  expect(redactResult(shallow, [secret], [])).toEqual({ child: { text: REDACTED } });
 });
 
 test('a credential too short to search is searched with its scheme; a value without a scheme whole', () => {

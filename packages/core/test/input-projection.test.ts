@@ -504,7 +504,12 @@ describe('answers found again by what the document is built from', () => {
     const entries: DecisionLogEntry[] = [];
     const logged = await authorizerWith({ policy: regoFile, entrypoint: 'app/routed', onDecision: (entry) => void entries.push(entry) });
     const evaluating = await authorizerWith({ policy: wasmFile, entrypoint: 'app/routed', logger: quiet });
-    const asked = (n: number) => ({ ...request('/orders/7?page=2', bob, { 'x-request-id': `r${n}` }), ip: '10.0.0.9' });
+    // Names a client chose that a plain object would take for its own members: they are the entry's members.
+    const clientNamed = JSON.parse('{"__proto__":"p","constructor":"c"}') as Record<string, string>;
+    const asked = (n: number) => ({
+      ...request('/orders/7?page=2&constructor=x&api_secret=query-secret', bob, { ...clientNamed, 'x-request-id': `r${n}` }),
+      ip: '10.0.0.9',
+    });
     const byDocument = jest.spyOn(logged.policies.current!, 'rememberedAnswer');
     for (let n = 0; n < 4; n++) {
       expect(answer(await logged.authorize(asked(n)))).toEqual(answer(await evaluating.authorize(asked(n))));
@@ -513,13 +518,35 @@ describe('answers found again by what the document is built from', () => {
     expect(logged.policies.current!.answersReused).toBe(3);
     expect(byDocument).toHaveBeenCalledTimes(2);
     expect(entries).toHaveLength(4);
+    const withoutRequestId = (entry: DecisionLogEntry) => JSON.stringify(entry.input).replace(/"X-Request-Id":"r\d"/, '');
     for (const [n, entry] of entries.entries()) {
-      const input = entry.input as { request: { http: { headers: Record<string, string>; query: unknown } }; source: unknown };
-      expect(input.request.http.headers['X-Request-Id']).toBe(`r${n}`);
-      expect(input.request.http.query).toEqual({ page: ['2'] });
+      const input = entry.input as {
+        request: { http: { headers: Record<string, string>; query: Record<string, string[]> } };
+        source: unknown;
+      };
+      const { headers, query } = input.request.http;
+      expect(headers['X-Request-Id']).toBe(`r${n}`);
+      expect(Object.getPrototypeOf(headers)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(headers, '__proto__')?.value).toBe('p');
+      expect(Object.getOwnPropertyDescriptor(headers, 'Constructor')?.value).toBe('c');
+      expect(headers.Authorization).toBe('Bearer [REDACTED]');
+      expect(Object.getPrototypeOf(query)).toBe(Object.prototype);
+      expect(JSON.stringify(query)).toBe('{"page":["2"],"constructor":["x"],"api_secret":["[REDACTED]"]}');
       expect(input.source).toEqual({ ip: '10.0.0.9' });
+      // The policy echoes the raw target, secret and all: the result is masked too.
+      expect(entry.masked).toEqual([
+        '/input/request/http/headers/Authorization',
+        '/input/request/http/query/api_secret',
+        '/input/request/http/raw_target',
+        '/result/raw_target',
+      ]);
+      expect((entry.result as { raw_target: string }).raw_target).toBe('[REDACTED]');
+      // The document made for the log alone is the one the first request was evaluated with.
+      expect(withoutRequestId(entry)).toBe(withoutRequestId(entries[0]));
       expect(entry.result).toEqual(entries[0].result);
     }
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).p).toBeUndefined();
     expect(new Set(entries.map((entry) => entry.decision_id)).size).toBe(4);
     await Promise.all([logged.close(), evaluating.close()]);
   });

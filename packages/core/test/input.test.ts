@@ -133,6 +133,27 @@ describe('keys chosen by the client', () => {
     expect(headers instanceof Object).toBe(false);
     expect(JSON.stringify(headers)).toBe('{"__proto__":"p","Constructor":"c","Hasownproperty":"h"}');
   });
+
+  test('held in plain objects (a document for a decision log alone): the same names and values, as own members', () => {
+    const raw = JSON.parse('{"__proto__":["p1","p2"],"constructor":"c","Constructor":"C","x-a":"1"}') as Record<string, string>;
+    const headers = canonicalHeaders(raw, 'plain');
+    expect(Object.getPrototypeOf(headers)).toBe(Object.prototype);
+    expect(JSON.stringify(headers)).toBe(JSON.stringify(canonicalHeaders(raw)));
+    expect(JSON.stringify(headers)).toBe('{"__proto__":"p1, p2","Constructor":"c, C","X-A":"1"}');
+    const input = buildInput(
+      { ...request, url: '/x?constructor=1&__proto__=2&toString=3&constructor=5' },
+      undefined,
+      undefined,
+      undefined,
+      'plain',
+    );
+    const { query } = input.request.http;
+    expect(Object.getPrototypeOf(query)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(query, '__proto__')?.value).toEqual(['2']);
+    expect(JSON.stringify(query)).toBe('{"constructor":["1","5"],"__proto__":["2"],"toString":["3"]}');
+    expect(Object.getPrototypeOf(input.request.http.headers)).toBe(Object.prototype);
+    expect(Object.prototype).not.toHaveProperty('p1');
+  });
 });
 
 describe('the path: canonical, with the raw target and the route beside it', () => {

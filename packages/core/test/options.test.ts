@@ -222,10 +222,11 @@ describe('bad options name themselves', () => {
     expectOptionError({ ...base, decisionIdHeader: 'bad header' }, 'decisionIdHeader');
   });
 
-  test('logger, onDecision, input', () => {
+  test('logger, onDecision, onDecisionLine, input', () => {
     expectOptionError({ ...base, logger: console.log }, 'logger');
     expectOptionError({ ...base, logger: { info() {}, warn() {}, error() {} } }, 'logger', /debug/);
     expectOptionError({ ...base, onDecision: 'log' }, 'onDecision');
+    expectOptionError({ ...base, onDecisionLine: process.stdout }, 'onDecisionLine');
     expectOptionError({ ...base, input: { extra: 1 } }, 'input');
   });
 

@@ -76,7 +76,17 @@ export class DecisionUploader {
 
   /** Buffers one event; never blocks. */
   enqueue(event: object): void {
-    if (this.stopped) return;
+    if (this.admitted()) this.add(JSON.stringify(event));
+  }
+
+  /** Buffers one event given as its JSON text; never blocks. */
+  enqueueText(text: string): void {
+    if (this.admitted()) this.add(text);
+  }
+
+  /** Whether one more event is taken: not when stopped, nor over `max_decisions_per_second` (then counted). */
+  private admitted(): boolean {
+    if (this.stopped) return false;
     const rate = this.config.reporting.maxDecisionsPerSecond;
     if (rate !== undefined) {
       const now = Date.now();
@@ -85,11 +95,15 @@ export class DecisionUploader {
       if (this.tokens < 1) {
         this.metrics.counter_decision_logs_dropped_rate_limit_exceeded++;
         this.onDrop();
-        return;
+        return false;
       }
       this.tokens--;
     }
-    const text = JSON.stringify(event);
+    return true;
+  }
+
+  /** Adds an event's text, dropping the oldest while over the limits. */
+  private add(text: string): void {
     this.buffer.push(text);
     this.bufferBytes += Buffer.byteLength(text);
     this.trim();

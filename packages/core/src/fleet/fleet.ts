@@ -8,6 +8,7 @@
  * assignment) and the archive persisted. Any failure keeps the last good set and is reported in the status. The
  * policy is ready once every configured bundle has been activated once (from the server or from disk).
  */
+import type { LineParts } from '../decision-line';
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -34,8 +35,12 @@ export class Fleet {
   readonly uploader?: DecisionUploader;
   private readonly status?: StatusReporter;
   private decisionLogStatus: StatusReport['decision_logs'] = {};
-  /** `labels` of the configuration plus `id` (this instance) and `version`, as OPA adds them. */
-  readonly labels: Record<string, string>;
+  /** `labels` of the configuration plus `id` (this instance) and `version`, as OPA adds them (frozen). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** `labels` as JSON, put into each event written as text. */
+  private readonly labelsText: string;
+  /** `revisions` as JSON, once per set of revisions. */
+  private revisionsText?: { of: object; text: string };
   private firstResolve!: () => void;
   /** Resolves when every bundle has been activated once. */
   readonly firstActivation = new Promise<void>((resolve) => (this.firstResolve = resolve));
@@ -48,7 +53,8 @@ export class Fleet {
     private readonly logger: Logger,
     private readonly putInForce: (engine: PolicyEngine) => void,
   ) {
-    this.labels = { id: randomUUID(), version: 'opa-jwt', ...config.labels };
+    this.labels = Object.freeze({ id: randomUUID(), version: 'opa-jwt', ...config.labels });
+    this.labelsText = JSON.stringify(this.labels);
     for (const bundle of config.bundles) this.bundleStatus.set(bundle.name, { name: bundle.name });
     if (config.decisionLogs) {
       this.uploader = new DecisionUploader(
@@ -222,6 +228,16 @@ export class Fleet {
   /** Adds what OPA adds to each event (labels, bundle revisions) and buffers it for upload; never blocks. */
   logDecision(entry: object): void {
     this.uploader?.enqueue({ ...entry, labels: this.labels, bundles: this.revisions });
+  }
+
+  /**
+   * The same for a decision written as a line (decision-line.ts): the same text as `logDecision` makes of the
+   * line's entry, the fleet's labels in place of the entry's and the revisions last.
+   */
+  logDecisionLine(parts: LineParts): void {
+    if (this.uploader === undefined) return;
+    if (this.revisionsText?.of !== this.revisions) this.revisionsText = { of: this.revisions, text: JSON.stringify(this.revisions) };
+    this.uploader.enqueueText(`${parts.beforeLabels}${this.labelsText}${parts.afterLabels},"bundles":${this.revisionsText.text}}`);
   }
 
   async stop(): Promise<void> {

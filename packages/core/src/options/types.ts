@@ -146,6 +146,13 @@ export interface AuthorizerOptions extends IssuerOptions {
   logger?: Logger;
   /** Receives every decision log entry (OPA's decision-log shape, credentials redacted). Errors it throws are logged and ignored. */
   onDecision?: (entry: DecisionLogEntry) => void | Promise<void>;
+  /**
+   * Receives every decision log entry as one line of JSON (no newline): `JSON.stringify` of the entry `onDecision`
+   * would get, written by opa-jwt from texts it keeps per token and per answer, for a fraction of what building and
+   * serialising the entry costs. For sinks that write text (a file, stdout, a log shipper). Errors it throws are
+   * logged and ignored.
+   */
+  onDecisionLine?: (line: string) => void | Promise<void>;
   /** Enriches the policy input (resource attributes, risk signals): return a new document or change the given one. */
   input?: InputHook;
   /**
@@ -238,6 +245,7 @@ export interface ResolvedOptions {
   decisionIdHeader?: string;
   logger: Logger;
   onDecision?: (entry: DecisionLogEntry) => void | Promise<void>;
+  onDecisionLine?: (line: string) => void | Promise<void>;
   input?: InputHook;
   getToken?: TokenGetter;
   isRevoked?: RevocationCheck;
