@@ -266,6 +266,40 @@ describe.each(harnesses.map((h) => [h.name, h] as [string, Harness]))('%s adapte
     for (const secret of [...credentials, 'cookie-secret-1']) expect(logged).not.toContain(secret);
   });
 
+  test('decision log lines are the entries the logger gets, as JSON, through the framework', async () => {
+    const records: Recorded[] = [];
+    const lines: string[] = [];
+    const handle = await harness.start({
+      ...coreOptions(fixtures, { entrypoint: 'authz/decision' }),
+      logger: recordingLogger(records),
+      onDecisionLine: (line: string) => void lines.push(line),
+    });
+    try {
+      await handle.ready;
+      const sent: string[] = [];
+      // A GET's line is written from the request (answered from memory after the first); a POST with a body is
+      // serialised from its entry.
+      const read = scenarios.find((scenario) => scenario.name === 'a reader may GET')!;
+      for (const [scenario, id] of [
+        [read, 'r1'],
+        [read, 'r2'],
+        [read, 'r3'],
+        [scenarios[0], 'w1'],
+      ] as const) {
+        const headers = { Cookie: 'session=cookie-secret-1', 'X-Request-Id': id };
+        const { res, credentials } = await sendWithCredentials(handle, { ...scenario, headers });
+        expect(res.status).toBe(200);
+        sent.push(...credentials);
+      }
+      const entries = records.filter((r) => r.message === 'Decision Log').map((r) => JSON.stringify(r.fields));
+      expect(entries).toHaveLength(4);
+      expect(lines).toEqual(entries);
+      for (const secret of [...sent, 'cookie-secret-1']) expect(lines.join('\n')).not.toContain(secret);
+    } finally {
+      await handle.close();
+    }
+  });
+
   test('every decision gets its own decision id', async () => {
     const { handle } = await appFor('authz/decision');
     const scenario = scenarios[0];
