@@ -12,6 +12,7 @@ import { canonicalHeaderName, canonicalHeaders, normaliseIp, queryParameters } f
 import type { RequestTarget } from './request-target';
 import type { VerifiedToken } from './token-cache';
 import {
+  deeplyFrozen,
   RAW_TARGET_POINTER,
   redactedHeader,
   redactedParameter,
@@ -219,13 +220,6 @@ function resultText(result: unknown): string {
     if (deeplyFrozen(result)) resultTexts.set(result, text);
   }
   return text;
-}
-
-function deeplyFrozen(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return true;
-  if (!Object.isFrozen(value)) return false;
-  for (const item of Array.isArray(value) ? value : Object.values(value)) if (!deeplyFrozen(item)) return false;
-  return true;
 }
 
 /** Characters `JSON.stringify` writes escaped: controls, quote, backslash, and (when unpaired) surrogates. */

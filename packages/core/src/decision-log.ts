@@ -339,6 +339,11 @@ function textsOfFrozen(value: object): readonly string[] | undefined {
   return texts ?? undefined;
 }
 
+/** Whether nothing in `value` can change (frozen all the way down, as the policy engine hands results out). */
+export function deeplyFrozen(value: object): boolean {
+  return textsOfFrozen(value) !== undefined;
+}
+
 /** Adds the strings in `value` to `found`; false when some object in it is not frozen. */
 function collectFrozenTexts(value: unknown, found: string[]): boolean {
   if (typeof value === 'string') found.push(value);
