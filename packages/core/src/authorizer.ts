@@ -64,13 +64,17 @@ interface BuiltFrom {
   target: RequestTarget;
 }
 
-/** `BuiltFrom` of a document evaluated: null unless buildInput made it alone. */
-function builtFrom(
-  made: 'built' | 'enriched' | 'hooked',
-  verified: VerifiedToken | undefined,
-  target: RequestTarget | undefined,
-): BuiltFrom | null {
-  return made === 'built' && target !== undefined ? { verified, target } : null;
+/** `BuiltFrom` of a document evaluated: null unless buildInput made it alone (its target is given then only). */
+function builtFrom(verified: VerifiedToken | undefined, target: RequestTarget | undefined): BuiltFrom | null {
+  return target === undefined ? null : { verified, target };
+}
+
+/**
+ * The target answers are remembered by for a document buildInput makes from it (answer-origins.ts): when the policy
+ * keeps answers by origin and the target is one object for every request that sends it.
+ */
+function originOf(request: CoreRequest, facts: EntrypointFacts, target: RequestTarget): RequestTarget | undefined {
+  return facts.origins !== undefined && isSharedTarget(request.url) ? target : undefined;
 }
 
 /**
@@ -323,14 +327,14 @@ export class OpaJwtAuthorizer implements Authorizer {
     const entrypoint = this.entrypointFor(policy, route);
     const facts = policy.factsOf(entrypoint);
     // An answer remembered for the document this request would have is found by what it would be built from
-    // (answer-origins.ts), when the target is one object for every request that sends it. A request whose document
-    // a decision log shows has it built all the same, for the log alone.
-    const origin = facts.origins !== undefined && isSharedTarget(request.url) ? target : undefined;
+    // (answer-origins.ts), when the target is one object for every request that sends it, without building it; a
+    // decision log's entry or line is made from the same parts (`logDecision`).
+    const origin = originOf(request, facts, target);
     const remembered = origin === undefined ? undefined : policy.answerByOrigin(facts, verified, origin, request.method, request.route);
     if (remembered !== undefined) return this.answerRemembered(request, entrypoint, remembered, extracted, verified, target, timings);
     // A document no decision log shows needs only the parts the policy reads (the others are left empty).
     const input = buildInput(request, verified, target, timings.logged ? undefined : facts.inputParts);
-    return this.evaluateAndAnswer(request, policy, entrypoint, facts, input, extracted, verified, timings, 'built', origin, target);
+    return this.evaluateAndAnswer(request, policy, entrypoint, facts, input, extracted, verified, timings, 'built', target);
   }
 
   private async decideEnriched(
@@ -375,10 +379,10 @@ export class OpaJwtAuthorizer implements Authorizer {
   }
 
   /**
-   * `made`: how the document came to be. `built`: buildInput's alone, from `target` (fresh objects, apart from the
-   * token's, see `logDecision`); `enriched`: with protocol members added; `hooked`: through the `input` hook, which may
-   * have changed any part, the token's too, so that no text remembered with the token is used for it. `facts`: the
-   * policy's facts of `entrypoint`, which the caller has looked up already.
+   * `made`: how the document came to be. `built`: buildInput's alone, from `target` (given for these only; fresh
+   * objects, apart from the token's, see `logDecision`); `enriched`: with protocol members added; `hooked`: through
+   * the `input` hook, which may have changed any part, the token's too, so that no text remembered with the token is
+   * used for it. `facts`: the policy's facts of `entrypoint`, which the caller has looked up already.
    */
   private evaluateAndAnswer(
     request: CoreRequest,
@@ -390,7 +394,6 @@ export class OpaJwtAuthorizer implements Authorizer {
     verified: VerifiedToken | undefined,
     timings: Timings,
     made: 'built' | 'enriched' | 'hooked',
-    origin?: RequestTarget,
     target?: RequestTarget,
   ): Outcome {
     const decisionId = newDecisionId();
@@ -413,6 +416,7 @@ export class OpaJwtAuthorizer implements Authorizer {
         document = { input, known };
       }
       if (facts.answers !== undefined && document !== undefined) evaluation = policy.rememberedAnswer(document, facts);
+      const origin = target === undefined ? undefined : originOf(request, facts, target);
       if (evaluation !== undefined && origin !== undefined)
         policy.rememberByOrigin(facts, verified, origin, request.method, request.route, evaluation);
       if (evaluation === undefined && writer !== undefined) json = writer(input, known);
@@ -432,7 +436,7 @@ export class OpaJwtAuthorizer implements Authorizer {
 
     if (evaluation === undefined) {
       const decision: Decision = { allowed: false, result: undefined, decisionId };
-      this.logDecision(request, input, wholeJson, entrypoint, decision, failure, timings, builtFrom(made, verified, target));
+      this.logDecision(request, input, wholeJson, entrypoint, decision, failure, timings, builtFrom(verified, target));
       this.options.logger.error(
         { decision_id: decisionId, entrypoint, ...errorFields(failure) },
         'opa-jwt: policy evaluation failed; request denied (500)',
@@ -441,7 +445,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     }
     const interpretation = interpretResult(evaluation.value);
     const decision = decisionOf(interpretation, evaluation.value, decisionId);
-    this.logDecision(request, input, wholeJson, entrypoint, decision, undefined, timings, builtFrom(made, verified, target));
+    this.logDecision(request, input, wholeJson, entrypoint, decision, undefined, timings, builtFrom(verified, target));
     // A token request (RFC 6749 §3.2) carries its own credentials (the grant, the client's): its denial is a
     // refusal of the grant (shaped to 400 by the OAuth layer), not a request for a bearer token.
     const hasCredentials = verified !== undefined || input.request.oauth !== undefined;
@@ -464,9 +468,9 @@ export class OpaJwtAuthorizer implements Authorizer {
     const interpretation = interpretResult(evaluation.value);
     const decision = decisionOf(interpretation, evaluation.value, newDecisionId());
     if (timings.logged) {
-      // No document: one is made for an entry, if one is wanted (see `entryOf`); a line needs none.
+      // No document: one is made for an entry, if one is wanted (see `entryOf`); a line needs none. Nothing is
+      // evaluated (`evalNs` stays 0).
       timings.inputNs = lap(timings);
-      timings.evalNs = lap(timings);
       this.logDecision(request, undefined, undefined, entrypoint, decision, undefined, timings, { verified, target });
     }
     // The core's own document carries no OAuth request: only a token is a credential.

@@ -8,13 +8,12 @@
  * decision log upload takes the same text, with its own labels and bundles (fleet.ts).
  */
 import type { CoreRequest } from './contract';
-import { canonicalHeaderName, canonicalHeaders, normaliseIp, queryParameters } from './input';
+import { authorityOf, canonicalHeaderName, canonicalHeaders, queryParameters } from './input';
 import type { RequestTarget } from './request-target';
 import type { VerifiedToken } from './token-cache';
 import {
   deeplyFrozen,
   RAW_TARGET_POINTER,
-  redactedHeader,
   redactedParameter,
   redactedSecretHeader,
   redactRawQuery,
@@ -42,7 +41,7 @@ export interface LineFacts {
   /** The entrypoint evaluated: the entry's `path`. */
   entrypoint: string;
   metrics: DecisionMetrics;
-  /** The client's address, as `normaliseIp` gives it. */
+  /** The client's address, as `normaliseIp` gives it (the document's `source.ip` too). */
   requestedBy: string | undefined;
 }
 
@@ -85,14 +84,14 @@ export function decisionLineParts(
   for (const secret of query.secrets) secrets.push(secret);
   const rawTarget = redactRawQuery(request.url);
   if (rawTarget !== request.url) masked.push(RAW_TARGET_POINTER);
-  const authority = request.headers[':authority'];
-  const host = headers.host ?? (typeof authority === 'string' ? quoted(authority) : '""');
+  const host = headers.host ?? quoted(authorityOf(request));
   const method = quotedWord(upperCaseMethod(request.method));
   const path = quoted(target.path);
   const route = request.route === undefined ? '' : `,"route":${quoted(request.route)}`;
-  const ip = request.ip;
-  const source = ip ? `{"ip":${quoted(normaliseIp(ip))}}` : '{}';
-  const jwt = verified === undefined ? '' : `,"jwt":${tokenPartText(verified)}`;
+  // The document's `source.ip` is the entry's `requested_by`: both `normaliseIp(request.ip)` when there is one.
+  const address = facts.requestedBy === undefined ? undefined : quoted(facts.requestedBy);
+  const source = address === undefined ? '{}' : `{"ip":${address}}`;
+  const jwt = verified === undefined ? '' : `,"jwt":${tokenText(verified)}`;
   const document =
     `{"source":${source},"request":{"http":{"host":${host},"method":${method},"path":${path},"raw_target":${quoted(rawTarget)}` +
     `,"headers":${headers.text},"query":${query.text}${route}}},"method":${method},"path":${path}${jwt}}`;
@@ -105,20 +104,9 @@ export function decisionLineParts(
     `,"timer_rego_query_eval_ns":${numberText(metrics.timer_rego_query_eval_ns)}` +
     `,"timer_server_handler_ns":${numberText(metrics.timer_server_handler_ns)}}`;
   if (result !== undefined) afterLabels += `,"result":${resultText(redactResult(result, searchedSecrets(secrets), masked))}`;
-  if (facts.requestedBy !== undefined) afterLabels += `,"requested_by":${quoted(facts.requestedBy)}`;
+  if (address !== undefined) afterLabels += `,"requested_by":${address}`;
   if (masked.length > 0) afterLabels += `,"masked":${listText(masked)}`;
   return { beforeLabels, afterLabels };
-}
-
-/** The line of the entry, whole (see `decisionLineParts`). */
-export function decisionLine(
-  request: CoreRequest,
-  verified: VerifiedToken | undefined,
-  target: RequestTarget,
-  result: unknown,
-  facts: LineFacts,
-): string {
-  return joinedLine(decisionLineParts(request, verified, target, result, facts));
 }
 
 /** What a raw header name is to a line, worked out once per name. */
@@ -140,40 +128,32 @@ const headerNames = memoisedByName((name): HeaderName => {
 /**
  * The headers' text, in `canonicalHeaders` order and form, redacted, and the host's value (quoted). Straight from the
  * request's headers when their names are in lower case (no two then join under one canonical name), else from
- * `canonicalHeaders`.
+ * `canonicalHeaders` (`joined`).
  */
-function headersText(raw: CoreRequest['headers'], masked: string[], secrets: string[]): { text: string; host: string | undefined } {
+function headersText(
+  headers: CoreRequest['headers'],
+  masked: string[],
+  secrets: string[],
+  joined = false,
+): { text: string; host: string | undefined } {
   let text = '';
   let host: string | undefined;
-  for (const name of Object.keys(raw)) {
-    const value = raw[name];
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     if (value === undefined || name.startsWith(':')) continue; // as canonicalHeaders
     const { canonical, member, lowerCase, secret } = headerNames(name);
-    if (!lowerCase) {
+    if (!lowerCase && !joined) {
       // Names that may join: start again from the joined headers (nothing else was redacted yet).
       masked.length = 0;
       secrets.length = 0;
-      return joinedHeadersText(canonicalHeaders(raw), masked, secrets);
+      return headersText(canonicalHeaders(headers), masked, secrets, true);
     }
-    const joined = typeof value === 'string' ? value : Array.isArray(value) ? value.join(', ') : String(value);
-    const valueText = quoted(secret === null ? joined : redactedSecretHeader(secret, joined, masked, secrets));
+    const whole = typeof value === 'string' ? value : Array.isArray(value) ? value.join(', ') : String(value);
+    const valueText = quoted(secret === null ? whole : redactedSecretHeader(secret, whole, masked, secrets));
     if (canonical === 'Host') host = valueText;
     text += `${text === '' ? '{' : ','}${member}${valueText}`;
   }
   return { text: text === '' ? '{}' : `${text}}`, host };
-}
-
-function joinedHeadersText(
-  headers: Record<string, string>,
-  masked: string[],
-  secrets: string[],
-): { text: string; host: string | undefined } {
-  let text = '';
-  for (const name of Object.keys(headers)) {
-    const value = headers[name];
-    text += `${text === '' ? '{' : ','}${memberName(name)}${quoted(redactedHeader(name, value, masked, secrets) ?? value)}`;
-  }
-  return { text: text === '' ? '{}' : `${text}}`, host: headers.Host === undefined ? undefined : quoted(headers.Host) };
 }
 
 /** A query's text for the log, with the pointers and secrets of what was redacted. */
@@ -195,19 +175,6 @@ const queryTexts = memoisedByName((query): QueryTexts => {
   }
   return { text: text === '' ? '{}' : `${text}}`, masked, secrets };
 });
-
-/** The texts of verified tokens' parts, once per token. */
-const tokenTexts = new WeakMap<VerifiedToken, string>();
-
-/** `JSON.stringify({ header, payload })` of the token's own header and payload. */
-function tokenPartText(verified: VerifiedToken): string {
-  let text = tokenTexts.get(verified);
-  if (text === undefined) {
-    text = tokenText(verified);
-    tokenTexts.set(verified, text);
-  }
-  return text;
-}
 
 /** The texts of results that cannot change (frozen all the way down, as the policy engine hands them out). */
 const resultTexts = new WeakMap<object, string>();

@@ -93,8 +93,8 @@ export function redactInPlace(copy: PolicyInput): { input: unknown; masked: stri
   const secrets: string[] = [];
   const http = copy.request?.http;
   if (http && typeof http === 'object') {
-    if (isRecord(http.headers)) http.headers = loggedHeaders(http.headers, masked, secrets);
-    if (isRecord(http.query)) http.query = loggedQuery(http.query, masked, secrets);
+    if (isRecord(http.headers)) http.headers = loggedTable(http.headers, redactedHeader, masked, secrets);
+    if (isRecord(http.query)) http.query = loggedTable(http.query, redactedParameter, masked, secrets);
     // The raw target holds the same parameters, still encoded.
     if (typeof http.raw_target === 'string') {
       const redacted = redactRawQuery(http.raw_target);
@@ -113,20 +113,21 @@ function isRecord<T>(value: Record<string, T> | undefined): value is Record<stri
 }
 
 /**
- * Whether a client-named table (headers, query) is copied for the entry, which holds plain objects (fast-json.ts):
- * a plain one is the document's own (made for the log, or a JSON copy) and is redacted where it is.
+ * A client-named table (headers, query) for the log: each member `redact` has a value for replaced by it (it adds the
+ * member's secrets to `secrets` and its pointer to `masked`). The entry holds plain objects (fast-json.ts): a plain
+ * table is the document's own (made for the log, or a JSON copy) and is redacted where it is; another is copied.
  */
-function copiedForLog(table: object): boolean {
-  return Object.getPrototypeOf(table) !== Object.prototype;
-}
-
-/** The headers for the log: credentials replaced, each secret added to `secrets` and its pointer to `masked`. */
-function loggedHeaders(headers: Record<string, string>, masked: string[], secrets: string[]): Record<string, string> {
-  const copied = copiedForLog(headers);
-  const logged: Record<string, string> = copied ? {} : headers;
-  for (const name of Object.keys(headers)) {
-    const value = headers[name];
-    const redacted = redactedHeader(name, value, masked, secrets);
+function loggedTable<T>(
+  table: Record<string, T>,
+  redact: (name: string, value: T, masked: string[], secrets: string[]) => T | undefined,
+  masked: string[],
+  secrets: string[],
+): Record<string, T> {
+  const copied = Object.getPrototypeOf(table) !== Object.prototype;
+  const logged: Record<string, T> = copied ? {} : table;
+  for (const name of Object.keys(table)) {
+    const value = table[name];
+    const redacted = redact(name, value, masked, secrets);
     if (redacted !== undefined) setOwnMember(logged, name, redacted);
     else if (copied) setOwnMember(logged, name, value);
   }
@@ -137,7 +138,7 @@ function loggedHeaders(headers: Record<string, string>, masked: string[], secret
  * A header's value for the log, when its name says it holds a credential (undefined otherwise): its secrets are
  * added to `secrets` and its pointer to `masked`.
  */
-export function redactedHeader(name: string, value: string, masked: string[], secrets: string[]): string | undefined {
+function redactedHeader(name: string, value: string, masked: string[], secrets: string[]): string | undefined {
   const secret = secretHeader(name);
   return secret === null ? undefined : redactedSecretHeader(secret, value, masked, secrets);
 }
@@ -186,19 +187,6 @@ function isWhitespace(code: number): boolean {
     code === 0x3000 ||
     code === 0xfeff
   );
-}
-
-/** The query parameters for the log, as `loggedHeaders`. */
-function loggedQuery(query: Record<string, string[]>, masked: string[], secrets: string[]): Record<string, string[]> {
-  const copied = copiedForLog(query);
-  const logged: Record<string, string[]> = copied ? {} : query;
-  for (const name of Object.keys(query)) {
-    const values = query[name];
-    const redacted = redactedParameter(name, values, masked, secrets);
-    if (redacted !== undefined) setOwnMember(logged, name, redacted);
-    else if (copied) setOwnMember(logged, name, values);
-  }
-  return logged;
 }
 
 /** A query parameter's values for the log, as `redactedHeader`. */

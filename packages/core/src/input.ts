@@ -193,7 +193,7 @@ export function buildInput(
   const { path } = target;
   const query = parts.query ? queryParameters(target.query, holders) : UNREAD_QUERY;
   const method = upperCaseMethod(request.method);
-  const host = parts.host ? (headers.Host ?? (typeof request.headers[':authority'] === 'string' ? request.headers[':authority'] : '')) : '';
+  const host = parts.host ? (headers.Host ?? authorityOf(request)) : '';
   const { route } = request;
   // Literals with every member (rather than members added later): the objects are made in one step.
   const http: HttpInput =
@@ -208,6 +208,12 @@ export function buildInput(
   return token
     ? { source, request: { http }, method, path, jwt: { header: token.header, payload: token.payload } }
     : { source, request: { http }, method, path };
+}
+
+/** The host of a request without a Host header: HTTP/2's `:authority`, else empty. */
+export function authorityOf(request: CoreRequest): string {
+  const authority = request.headers[':authority'];
+  return typeof authority === 'string' ? authority : '';
 }
 
 /**

@@ -17,8 +17,16 @@ export function tokenPartTexts(verified: VerifiedToken | undefined): KnownTexts 
   return texts;
 }
 
+/** The whole token part's text of each verified token, made once. */
+const wholeTexts = new WeakMap<VerifiedToken, string>();
+
 /** `JSON.stringify({ header, payload })` of a verified token, from its remembered texts. */
 export function tokenText(verified: VerifiedToken): string {
-  const parts = tokenPartTexts(verified);
-  return `{"header":${parts.get(verified.header)},"payload":${parts.get(verified.payload)}}`;
+  let text = wholeTexts.get(verified);
+  if (text === undefined) {
+    const parts = tokenPartTexts(verified);
+    text = `{"header":${parts.get(verified.header)},"payload":${parts.get(verified.payload)}}`;
+    wholeTexts.set(verified, text);
+  }
+  return text;
 }

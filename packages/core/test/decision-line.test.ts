@@ -14,7 +14,7 @@ import { compile, writeBundle } from '@opa-jwt/rego';
 import type { CoreRequest } from '../src/contract';
 import { createAuthorizer, OpaJwtAuthorizer } from '../src/authorizer';
 import type { DecisionLogEntry } from '../src/decision-log';
-import { decisionLine, type LineFacts } from '../src/decision-line';
+import { decisionLineParts, joinedLine, type LineFacts } from '../src/decision-line';
 import { buildInput } from '../src/input';
 import { requestTarget } from '../src/request-target';
 import type { AuthorizerOptions } from '../src/options';
@@ -229,11 +229,16 @@ test('a result that can change is written as it is now; a metric that is not a n
   };
   const result = { allowed: false, reasons: ['one'] };
   const parse = (line: string) => JSON.parse(line) as DecisionLogEntry;
-  expect(parse(decisionLine(request, undefined, target, result, facts)).result).toEqual(result);
+  expect(parse(joinedLine(decisionLineParts(request, undefined, target, result, facts))).result).toEqual(result);
   result.reasons.push('two');
-  expect(parse(decisionLine(request, undefined, target, result, facts)).result).toEqual({ allowed: false, reasons: ['one', 'two'] });
-  expect(parse(decisionLine(request, undefined, target, result, facts)).metrics).toEqual(JSON.parse(JSON.stringify(facts.metrics)));
-  expect(decisionLine(request, undefined, target, undefined, facts)).toBe(
+  expect(parse(joinedLine(decisionLineParts(request, undefined, target, result, facts))).result).toEqual({
+    allowed: false,
+    reasons: ['one', 'two'],
+  });
+  expect(parse(joinedLine(decisionLineParts(request, undefined, target, result, facts))).metrics).toEqual(
+    JSON.parse(JSON.stringify(facts.metrics)),
+  );
+  expect(joinedLine(decisionLineParts(request, undefined, target, undefined, facts))).toBe(
     JSON.stringify({ decision_id: 'id', timestamp: 't', path: 'app/x', input, labels: { app: 'opa-jwt' }, metrics: facts.metrics }),
   );
 });
