@@ -290,22 +290,59 @@ describe("the client's address follows the app's proxy setting", () => {
     ['koa', false, '127.0.0.1'],
     ['koa', true, '203.0.113.9'],
   ] as const)('%s, proxy trusted: %s: the policy and the decision log see %s', async (framework, trusted, expected) => {
-    const entries: Array<{ requested_by?: string }> = [];
-    const { server, auth } = await servers[framework](trusted, {
-      ...coreOptions(fixtures, { entrypoint: 'authz/echo' }),
-      onDecision: (entry) => void entries.push(entry),
+    const { server, auth } = await servers[framework](trusted, echoOptions());
+    await expect(addressesSeen(server, auth, { 'X-Forwarded-For': '203.0.113.9' })).resolves.toEqual([expected, expected]);
+  });
+
+  it.each(['express', 'koa', 'fastify'] as const)('%s, proxy trusted, no X-Forwarded-For: the socket address', async (framework) => {
+    const { server, auth } = await servers[framework](true, echoOptions());
+    await expect(addressesSeen(server, auth, {})).resolves.toEqual(['127.0.0.1', '127.0.0.1']);
+  });
+
+  // opa-jwt reads the socket's address itself when Express's own getter would answer it: a getter the app defines
+  // in its place is asked every time, with X-Forwarded-For or without.
+  it.each([
+    ['without X-Forwarded-For', {}],
+    ['with X-Forwarded-For', { 'X-Forwarded-For': '203.0.113.9' }],
+  ])("express: an app's own req.ip getter is what the policy sees, %s", async (_, headers: Record<string, string>) => {
+    const app = express();
+    Object.defineProperty(app.request, 'ip', {
+      configurable: true,
+      get(this: express.Request) {
+        return this.get('X-Client-Address') ?? '192.0.2.1';
+      },
     });
+    const auth = expressAdapter.opaJwt(echoOptions());
+    app.use(auth);
+    app.use('/api', (req, res) => {
+      res.json(allowed(req.auth));
+    });
+    await expect(addressesSeen(createServer(app), auth, { ...headers, 'X-Client-Address': '198.51.100.4' })).resolves.toEqual([
+      '198.51.100.4',
+      '198.51.100.4',
+    ]);
+  });
+
+  const echoEntries: Array<{ requested_by?: string }> = [];
+  const echoOptions = (): OpaJwtOptions => ({
+    ...coreOptions(fixtures, { entrypoint: 'authz/echo' }),
+    onDecision: (entry) => void echoEntries.push(entry),
+  });
+
+  /** The address in the policy's input and in the decision log entry for one request with these headers. */
+  async function addressesSeen(server: Server, auth: { ready: Promise<void>; close(): Promise<void> }, headers: Record<string, string>) {
+    echoEntries.length = 0;
     try {
       await auth.ready;
       const response = await request(server)
         .get('/api/orders')
-        .set('X-Forwarded-For', '203.0.113.9')
+        .set(headers)
         .set('Authorization', `Bearer ${await token(fixtures)}`);
       expect(response.status).toBe(200);
-      expect((response.body as { result: { input: { source: { ip: string } } } }).result.input.source.ip).toBe(expected);
-      expect(entries.map((entry) => entry.requested_by)).toEqual([expected]);
+      expect(echoEntries).toHaveLength(1);
+      return [(response.body as { result: { input: { source: { ip: string } } } }).result.input.source.ip, echoEntries[0].requested_by];
     } finally {
       await auth.close();
     }
-  });
+  }
 });

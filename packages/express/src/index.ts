@@ -82,8 +82,38 @@ class ExpressCoreRequest extends AdapterRequest {
 
   /** Express applies `trust proxy` to X-Forwarded-For on every read of `req.ip`, a few microseconds. */
   protected clientAddress(): string | undefined {
-    return this.#req.ip ?? this.#req.socket?.remoteAddress;
+    const req = this.#req;
+    // Without X-Forwarded-For, Express's own getter answers the socket's address whatever `trust proxy` says
+    // (proxy-addr has nothing else to choose from): read it there, without the getter's parse and array copies.
+    if (!req.headers['x-forwarded-for'] && answersSocketAddress(req)) return req.socket.remoteAddress;
+    return req.ip ?? req.socket?.remoteAddress;
   }
+}
+
+/** Express's `req.ip` getter (4.x and 5.x), white space removed: `proxyaddr(this, app.get('trust proxy fn'))`. */
+const EXPRESS_IP_GETTER = "functionip(){vartrust=this.app.get('trustproxyfn');returnproxyaddr(this,trust);}";
+
+/** Per request prototype (an app's `app.request`): whether its `ip` is Express's getter, not one the app put there. */
+const expressIpByPrototype = new WeakMap<object, boolean>();
+
+function answersSocketAddress(req: Request): boolean {
+  if (Object.hasOwn(req, 'ip') || !req.socket) return false;
+  const prototype = Object.getPrototypeOf(req) as object | null;
+  if (prototype === null) return false;
+  let known = expressIpByPrototype.get(prototype);
+  if (known === undefined) {
+    known = isExpressIpGetter(prototype);
+    expressIpByPrototype.set(prototype, known);
+  }
+  return known;
+}
+
+function isExpressIpGetter(prototype: object): boolean {
+  for (let holder: object | null = prototype; holder !== null; holder = Object.getPrototypeOf(holder) as object | null) {
+    const descriptor = Object.getOwnPropertyDescriptor(holder, 'ip');
+    if (descriptor) return typeof descriptor.get === 'function' && descriptor.get.toString().replace(/\s+/g, '') === EXPRESS_IP_GETTER;
+  }
+  return false;
 }
 
 function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
