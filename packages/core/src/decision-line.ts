@@ -8,7 +8,7 @@
  * decision log upload takes the same text, with its own labels and bundles (fleet.ts).
  */
 import type { CoreRequest } from './contract';
-import { authorityOf, canonicalHeaderName, canonicalHeaders, queryParameters } from './input';
+import { authorityOf, canonicalHeaderName, canonicalHeaders, headerValue, queryParameters } from './input';
 import type { RequestTarget } from './request-target';
 import type { VerifiedToken } from './token-cache';
 import {
@@ -139,8 +139,8 @@ function headersText(
   let text = '';
   let host: string | undefined;
   for (const name of Object.keys(headers)) {
-    const value = headers[name];
-    if (value === undefined || name.startsWith(':')) continue; // as canonicalHeaders
+    const whole = headerValue(name, headers[name]);
+    if (whole === undefined) continue;
     const { canonical, member, lowerCase, secret } = headerNames(name);
     if (!lowerCase && !joined) {
       // Names that may join: start again from the joined headers (nothing else was redacted yet).
@@ -148,7 +148,6 @@ function headersText(
       secrets.length = 0;
       return headersText(canonicalHeaders(headers), masked, secrets, true);
     }
-    const whole = typeof value === 'string' ? value : Array.isArray(value) ? value.join(', ') : String(value);
     const valueText = quoted(secret === null ? whole : redactedSecretHeader(secret, whole, masked, secrets));
     if (canonical === 'Host') host = valueText;
     text += `${text === '' ? '{' : ','}${member}${valueText}`;

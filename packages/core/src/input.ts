@@ -120,14 +120,22 @@ function setValue<T>(table: Record<string, T>, name: string, value: T, holders: 
   else setOwnMember(table, name, value);
 }
 
+/**
+ * A request header's value as a document holds it, repeated values joined with ", "; undefined for what is no header
+ * (an HTTP/2 pseudo-header such as `:authority`, or no value).
+ */
+export function headerValue(name: string, value: CoreRequest['headers'][string]): string | undefined {
+  if (value === undefined || name.startsWith(':')) return undefined;
+  return typeof value === 'string' ? value : Array.isArray(value) ? value.join(', ') : String(value);
+}
+
 /** The headers under their canonical names, repeated ones joined. */
 export function canonicalHeaders(headers: CoreRequest['headers'], holders: NameHolders = 'dictionary'): Record<string, string> {
   const out: Record<string, string> = holders === 'dictionary' ? newDictionary<string>() : {};
   for (const name of Object.keys(headers)) {
-    const value = headers[name];
-    if (value === undefined || name.startsWith(':')) continue; // HTTP/2 pseudo-headers are not headers
+    const joined = headerValue(name, headers[name]);
+    if (joined === undefined) continue;
     const canonical = canonicalHeaderName(name);
-    const joined = Array.isArray(value) ? value.join(', ') : String(value);
     const earlier = ownValue(out, canonical, holders);
     setValue(out, canonical, earlier === undefined ? joined : `${earlier}, ${joined}`, holders);
   }
