@@ -4,6 +4,7 @@
  * middleware is a plain function, expose the authorizer on that function with `withAuthorizerHandle`; every
  * adapter's request is an `AdapterRequest`.
  */
+import { Socket } from 'node:net';
 import type { Authorizer, AuthorizerHandle, CoreRequest } from './contract';
 import type { RoutingOptions } from './request-target';
 
@@ -32,12 +33,18 @@ export abstract class AdapterRequest implements CoreRequest {
   #ip: string | undefined;
   #ipRead = false;
 
+  readonly overSocket: boolean;
+
+  /** `socket`: the framework's socket of the request (a `net.Socket` unless the request was injected in process). */
   constructor(
     readonly method: string,
     readonly url: string,
     readonly headers: CoreRequest['headers'],
     readonly body: unknown,
-  ) {}
+    socket?: unknown,
+  ) {
+    this.overSocket = socket instanceof Socket;
+  }
 
   /** The client's address, asked of the framework once per request (a decision log reads it twice). */
   get ip(): string | undefined {

@@ -25,6 +25,7 @@ import { decisionLineParts, joinedLine, type LineFacts, type LineParts } from '.
 import { HttpError, PolicyEvaluationError, PolicyUnavailableError, UnauthorizedError, withoutStack } from './errors';
 import { Fleet, type FleetHealth } from './fleet/fleet';
 import { ALL_INPUT_PARTS, applyInputHook, buildInput, normaliseIp, type PolicyInput } from './input';
+import { LogBatches } from './log-batches';
 import { errorFields, RateLimitedLog } from './logger';
 import { loggedTokenPart } from './logged-token';
 import { resolveOptions, type AuthorizerOptions, type ResolvedOptions, type TokenGetter } from './options';
@@ -48,6 +49,8 @@ interface Timings {
   logged: boolean;
   /** The logger given is one of them (its level as it was when the request came). */
   toLogger: boolean;
+  /** Answered over a socket (`CoreRequest.overSocket`): its log work may wait for the end of a busy turn (log-batches.ts). */
+  batchable: boolean;
   start: bigint;
   /** The clock's reading at the end of the last phase timed (see `lap`). */
   last: bigint;
@@ -77,11 +80,30 @@ function originOf(request: CoreRequest, facts: EntrypointFacts, target: RequestT
   return facts.origins !== undefined && isSharedTarget(request.url) ? target : undefined;
 }
 
+/** A decision's log work waiting for the end of a busy turn (log-batches.ts): `writeLog`'s arguments. */
+interface WaitingLog {
+  request: CoreRequest;
+  input: PolicyInput | undefined;
+  json: string | undefined;
+  decision: Decision;
+  built: BuiltFrom;
+  facts: LineFacts;
+  toLogger: boolean;
+}
+
+/** What a log entry or line reads of a request (log-batches.ts), its headers as they are now. */
+function detachedRequest(request: CoreRequest): CoreRequest {
+  const copy: CoreRequest = { method: request.method, url: request.url, headers: { ...request.headers }, ip: request.ip };
+  if (request.routing !== undefined) copy.routing = request.routing;
+  if (request.route !== undefined) copy.route = request.route;
+  return copy;
+}
+
 /**
  * The timings of every decision nobody logs, shared: `lap` leaves them at 0 (the phases write only what it returns),
  * so that such a request makes no object for them.
  */
-const UNTIMED: Timings = { logged: false, toLogger: false, start: 0n, last: 0n, verifyNs: 0, inputNs: 0, evalNs: 0 };
+const UNTIMED: Timings = { logged: false, toLogger: false, batchable: false, start: 0n, last: 0n, verifyNs: 0, inputNs: 0, evalNs: 0 };
 
 export class OpaJwtAuthorizer implements Authorizer {
   readonly options: ResolvedOptions;
@@ -107,6 +129,11 @@ export class OpaJwtAuthorizer implements Authorizer {
   private readonly refusalDebug?: RefusalDebug;
   /** Policy results of the wrong shape (`"yes"`, `{"allowed": "true"}`): denied, and reported once per shape. */
   private readonly resultShapes: ResultShapeWarnings;
+  /** The adapters' decisions logged while the server is busy: together, at the end of each turn of the event loop. */
+  private readonly logBatches = new LogBatches<WaitingLog>(
+    (work) => this.writeLog(work.request, work.input, work.json, work.decision, undefined, work.built, work.facts, work.toLogger),
+    (error) => this.options.logger.warn(errorFields(error), 'opa-jwt: a decision could not be logged'),
+  );
   /** Remembered tokens need no syntax check when they come again (see `extractToken`). */
   private readonly knownBearerToken: KnownBearerToken = (authorization) => this.verifier.cache.bearerToken(authorization);
 
@@ -178,6 +205,7 @@ export class OpaJwtAuthorizer implements Authorizer {
   }
 
   async close(): Promise<void> {
+    this.logBatches.flush(); // before the fleet's last upload
     this.verifier.close();
     await this.fleet?.stop();
     await this.policies.close();
@@ -238,7 +266,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     let timings = UNTIMED;
     if (logged) {
       const start = nowNs();
-      timings = { logged, toLogger, start, last: start, verifyNs: 0, inputNs: 0, evalNs: 0 };
+      timings = { logged, toLogger, batchable: request.overSocket === true, start, last: start, verifyNs: 0, inputNs: 0, evalNs: 0 };
     }
     if (route?.skip) {
       return {
@@ -670,8 +698,6 @@ export class OpaJwtAuthorizer implements Authorizer {
   ): void {
     // Building an entry costs a copy of the input: only when someone reads it.
     if (!timings.logged) return;
-    const { onDecision, onDecisionLine } = this.options;
-    const toFleet = this.fleet?.uploader !== undefined;
     const facts: LineFacts = {
       decisionId: decision.decisionId,
       timestamp: timestampNow(),
@@ -684,15 +710,37 @@ export class OpaJwtAuthorizer implements Authorizer {
       },
       requestedBy: request.ip ? normaliseIp(request.ip) : undefined,
     };
+    // What may wait is read from the request and what buildInput's document is built from, nothing the app holds;
+    // the app may still change the request's headers after the decision, so they are taken as they are now.
+    if (timings.batchable && built !== null && failure === undefined && this.logBatches.waits()) {
+      this.logBatches.defer({ request: detachedRequest(request), input, json, decision, built, facts, toLogger: timings.toLogger });
+      return;
+    }
+    this.writeLog(request, input, json, decision, failure, built, facts, timings.toLogger);
+  }
+
+  /** A decision's entry or line, handed to whoever reads them. */
+  private writeLog(
+    request: CoreRequest,
+    input: PolicyInput | undefined,
+    json: string | undefined,
+    decision: Decision,
+    failure: Error | undefined,
+    built: BuiltFrom | null,
+    facts: LineFacts,
+    toLogger: boolean,
+  ): void {
+    const { onDecision, onDecisionLine } = this.options;
+    const toFleet = this.fleet?.uploader !== undefined;
     // The line first: making the entry redacts a built document where it is. The fleet's upload takes it too.
     const parts =
       (onDecisionLine !== undefined || toFleet) && built !== null && failure === undefined
         ? this.lineOf(request, built, decision, facts)
         : undefined;
     let entry: DecisionLogEntry | undefined;
-    if (timings.toLogger || onDecision !== undefined || (parts === undefined && (onDecisionLine !== undefined || toFleet))) {
+    if (toLogger || onDecision !== undefined || (parts === undefined && (onDecisionLine !== undefined || toFleet))) {
       entry = this.entryOf(request, input, json, decision, failure, built, facts);
-      if (timings.toLogger) this.options.logger.info(entry, 'Decision Log');
+      if (toLogger) this.options.logger.info(entry, 'Decision Log');
       if (onDecision) this.handOver(onDecision, entry, 'onDecision');
     }
     if (toFleet) {

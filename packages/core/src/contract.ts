@@ -26,6 +26,12 @@ export interface CoreRequest {
   ip?: string;
   /** The parsed body, when the framework already parsed one (JSON object, urlencoded form object). */
   body?: unknown;
+  /**
+   * The answer goes back over a socket, so the client reads it only after the event loop polls again (not an
+   * in-process injection such as Fastify's `inject`): a busy server may then log the decision later in the same turn
+   * of the loop, together with the others (log-batches.ts). Absent: logged as it is decided.
+   */
+  overSocket?: boolean;
 }
 
 /** Per-route choices an adapter may pass along with a request. */

@@ -1,6 +1,9 @@
 /**
- * `@opa-jwt/core/adapter`'s request: the client's address is asked of the framework only when read, and once.
+ * `@opa-jwt/core/adapter`'s request: the client's address is asked of the framework only when read, and once; whether
+ * its answer goes back over a socket.
  */
+import { EventEmitter } from 'node:events';
+import { Socket } from 'node:net';
 import { AdapterRequest } from '../src/adapter';
 
 class CountingRequest extends AdapterRequest {
@@ -25,5 +28,16 @@ test("the client's address is asked of the framework when first read, and only t
     body: undefined,
   });
   // Nothing of the framework's request is an enumerable member: a hook that serialises the request does not meet it.
-  expect(Object.keys(request).sort()).toEqual(['asked', 'body', 'headers', 'method', 'route', 'routing', 'url']);
+  expect(Object.keys(request).sort()).toEqual(['asked', 'body', 'headers', 'method', 'overSocket', 'route', 'routing', 'url']);
+});
+
+test('a request is answered over a socket when the framework hands over a net.Socket, not an injected stand-in', () => {
+  const socket = new Socket();
+  try {
+    expect(new CountingRequest('GET', '/', {}, undefined, socket).overSocket).toBe(true);
+  } finally {
+    socket.destroy();
+  }
+  for (const standIn of [undefined, new EventEmitter(), { remoteAddress: '127.0.0.1' }])
+    expect(new CountingRequest('GET', '/', {}, undefined, standIn).overSocket).toBe(false);
 });

@@ -72,7 +72,7 @@ class ExpressCoreRequest extends AdapterRequest {
   readonly #req: Request;
 
   constructor(req: Request) {
-    super(req.method, req.originalUrl ?? req.url, req.headers, req.body as unknown);
+    super(req.method, req.originalUrl ?? req.url, req.headers, req.body as unknown, req.socket);
     this.#req = req;
     const app = req.app as Request['app'] | undefined;
     if (app) this.routing = ROUTINGS[app.get('case sensitive routing') === true ? 1 : 0][app.get('strict routing') === true ? 1 : 0];

@@ -89,7 +89,7 @@ class FastifyCoreRequest extends AdapterRequest {
   readonly #request: FastifyRequest;
 
   constructor(request: FastifyRequest, routing: RoutingOptions, routeUrl: string | undefined) {
-    super(request.method, request.url, request.headers, request.body);
+    super(request.method, request.url, request.headers, request.body, request.raw.socket);
     this.#request = request;
     this.routing = routing;
     if (typeof routeUrl === 'string') this.route = routeUrl;
