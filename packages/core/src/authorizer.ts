@@ -716,6 +716,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       this.logBatches.defer({ request: detachedRequest(request), input, json, decision, built, facts, toLogger: timings.toLogger });
       return;
     }
+    this.logBatches.flush(); // the decisions waiting come first
     this.writeLog(request, input, json, decision, failure, built, facts, timings.toLogger);
   }
 

@@ -208,6 +208,19 @@ test('requests not answered over a socket (an injection, the core’s own caller
   await authorizer.close();
 });
 
+test('a decision logged at once in a busy turn (not answered over a socket) comes after the ones waiting', async () => {
+  const bearer = `Bearer ${await issuer.sign({ claims: { sub: 'bob' } })}`;
+  const { authorizer, entries, lines } = await logged();
+  await authorizer.authorize(burst(bearer, 1, undefined)[0]);
+  await turn();
+  entries.length = 0;
+  lines.length = 0;
+  const decisionIds = [...decideAll(authorizer, burst(bearer, 2 * BUSY_TURN, true)), ...decideAll(authorizer, burst(bearer, 1, false))];
+  expect(entries.map((entry) => entry.decision_id)).toEqual(decisionIds);
+  expect(lines).toEqual(entries.map((entry) => JSON.stringify(entry)));
+  await authorizer.close();
+});
+
 test('close() logs the decisions still waiting; a sink that throws in a batch is logged, the rest still handed over', async () => {
   const bearer = `Bearer ${await issuer.sign({ claims: { sub: 'bob' } })}`;
   const { authorizer, entries, lines, warnings } = await logged(
