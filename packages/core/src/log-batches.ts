@@ -1,11 +1,12 @@
 /**
  * When the adapters' decisions are logged: as each is decided, or together at the end of a busy turn of the event loop.
  *
- * A server deciding one request at a time logs each decision as it is made. A server handed many requests in one
- * turn (every connection that had one ready when the loop polled) logs the decisions of that turn together once its
+ * A server deciding one request at a time logs each decision as it is made. A server handed many requests over sockets
+ * in one turn (every connection that had one ready when the loop polled) logs the decisions of that turn together once its
  * I/O callbacks have run (`setImmediate`, before the loop polls again): the writer's code and data then stay in the
  * processor's caches for the whole batch, where, run between the framework's code of each request, they ran cold.
- * In the Express benchmark that is about 8 µs a logged request (`npm run bench:http`, the decision log scenarios).
+ * In the Express benchmark that saved up to ~9 µs a logged request, less in noisier runs (`npm run bench:http`, the
+ * decision log scenarios).
  *
  * A turn is busy after more than `BUSY_TURN` decisions; a turn after a busy one batches from its first decision.
  * Work keeps its order, and what waits is done before the loop reads more requests (so before any client of the
