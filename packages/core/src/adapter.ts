@@ -33,7 +33,7 @@ export abstract class AdapterRequest implements CoreRequest {
   #ip: string | undefined;
   #ipRead = false;
 
-  readonly overSocket: boolean;
+  readonly #socket: unknown;
 
   /** `socket`: the framework's socket of the request (a `net.Socket` unless the request was injected in process). */
   constructor(
@@ -43,7 +43,12 @@ export abstract class AdapterRequest implements CoreRequest {
     readonly body: unknown,
     socket?: unknown,
   ) {
-    this.overSocket = socket instanceof Socket;
+    this.#socket = socket;
+  }
+
+  /** Read only when the decision is logged (log-batches.ts). */
+  get overSocket(): boolean {
+    return this.#socket instanceof Socket;
   }
 
   /** The client's address, asked of the framework once per request (a decision log reads it twice). */

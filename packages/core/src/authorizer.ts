@@ -49,8 +49,6 @@ interface Timings {
   logged: boolean;
   /** The logger given is one of them (its level as it was when the request came). */
   toLogger: boolean;
-  /** Answered over a socket (`CoreRequest.overSocket`): its log work may wait for the end of a busy turn (log-batches.ts). */
-  batchable: boolean;
   start: bigint;
   /** The clock's reading at the end of the last phase timed (see `lap`). */
   last: bigint;
@@ -103,7 +101,7 @@ function detachedRequest(request: CoreRequest): CoreRequest {
  * The timings of every decision nobody logs, shared: `lap` leaves them at 0 (the phases write only what it returns),
  * so that such a request makes no object for them.
  */
-const UNTIMED: Timings = { logged: false, toLogger: false, batchable: false, start: 0n, last: 0n, verifyNs: 0, inputNs: 0, evalNs: 0 };
+const UNTIMED: Timings = { logged: false, toLogger: false, start: 0n, last: 0n, verifyNs: 0, inputNs: 0, evalNs: 0 };
 
 export class OpaJwtAuthorizer implements Authorizer {
   readonly options: ResolvedOptions;
@@ -266,7 +264,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     let timings = UNTIMED;
     if (logged) {
       const start = nowNs();
-      timings = { logged, toLogger, batchable: request.overSocket === true, start, last: start, verifyNs: 0, inputNs: 0, evalNs: 0 };
+      timings = { logged, toLogger, start, last: start, verifyNs: 0, inputNs: 0, evalNs: 0 };
     }
     if (route?.skip) {
       return {
@@ -710,9 +708,10 @@ export class OpaJwtAuthorizer implements Authorizer {
       },
       requestedBy: request.ip ? normaliseIp(request.ip) : undefined,
     };
-    // What may wait is read from the request and what buildInput's document is built from, nothing the app holds;
-    // the app may still change the request's headers after the decision, so they are taken as they are now.
-    if (timings.batchable && built !== null && failure === undefined && this.logBatches.waits()) {
+    // Only a decision answered over a socket may wait (log-batches.ts). What waits is read from the request and what
+    // buildInput's document is built from, nothing the app holds; the app may still change the request's headers
+    // after the decision, so they are taken as they are now.
+    if (built !== null && failure === undefined && request.overSocket === true && this.logBatches.waits()) {
       this.logBatches.defer({ request: detachedRequest(request), input, json, decision, built, facts, toLogger: timings.toLogger });
       return;
     }

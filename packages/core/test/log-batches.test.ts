@@ -4,9 +4,7 @@
  * over a socket. `LogBatches` alone first, then an authorizer with real keys and JWKS on 127.0.0.1 and a policy
  * compiled by our compiler.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import { compile } from '@opa-jwt/rego';
 import type { CoreRequest, Outcome } from '../src/contract';
 import { createAuthorizer, type OpaJwtAuthorizer } from '../src/authorizer';
 import type { DecisionLogEntry } from '../src/decision-log';
@@ -96,19 +94,14 @@ const POLICY = `package app
 routed := {"allowed": true, "sub": input.jwt.payload.sub, "path": input.path}
 `;
 
-let issuer: TestIssuer;
-let dir: string;
-let policy: string;
+const policy = compile({ modules: [{ path: 'app.rego', source: POLICY }], entrypoints: ['app/routed'] }).wasm;
 
+let issuer: TestIssuer;
 beforeAll(async () => {
   issuer = await startIssuer();
-  dir = mkdtempSync(path.join(tmpdir(), 'opa-jwt-batches-'));
-  policy = path.join(dir, 'app.rego');
-  writeFileSync(policy, POLICY);
 });
 afterAll(async () => {
   await issuer.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /**
