@@ -21,7 +21,9 @@
  *    frameworks take a rotated order each round. Each measurement is preceded by 3 s of the same load, discarded
  *    too: a server idle while the others ran would otherwise be measured partly cold (its code and data out of the
  *    caches, its connections new; an opa-jwt server took up to 2 s after 90 s idle to reach its steady rate, a bare
- *    one 1 s), which costs a small server relatively more.
+ *    one 1 s), which costs a small server relatively more. Every server, twins included, runs as several identical
+ *    processes that take turns, two rounds each: identical processes of one server were seen to hold rates up to 9 %
+ *    apart over a whole run, a difference more rounds on one process cannot average out.
  *
  * The "repeated token" scenarios send one request over and over: opa-jwt remembers the answers of a deterministic
  * policy per input (policies/api-authz.rego is one), so they measure verification and the memory of answers, not the
@@ -37,11 +39,12 @@
  *
  * Not a test. Environment: BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_SECONDS (per measurement, default 3),
  * BENCH_HTTP_WARMUP (seconds, default 2), BENCH_HTTP_REWARM (seconds of load before each measurement, default 3),
- * BENCH_HTTP_CONNECTIONS (default 50), BENCH_HTTP_ONLY (scenario names as printed, separated by `;`; the bare
- * framework of each is always added), BENCH_HTTP_NODE (a Node.js major version, e.g. 22 or 24, for the servers and
- * the load generator; default: this process's), BENCH_HTTP_BASELINE (the root of another checkout of opa-jwt,
- * built: every opa-jwt scenario runs a second time on servers using that build's adapters, named "… (baseline)", in
- * the same interleaved rounds, so that two builds are compared under the same noise; e.g.
+ * BENCH_HTTP_CONNECTIONS (default 50), BENCH_HTTP_PROCESSES (processes per server, default 2), BENCH_HTTP_ONLY
+ * (scenario names as printed, separated by `;`; the bare framework of each is always added), BENCH_HTTP_NODE (a
+ * Node.js major version, e.g. 22 or 24, for the servers and the load generator; default: this process's),
+ * BENCH_HTTP_BASELINE (the root of another checkout of opa-jwt, built: every opa-jwt scenario runs a second time on
+ * servers using that build's adapters, named "… (baseline)", in the same interleaved rounds, so that two builds are
+ * compared under the same noise; e.g.
  * `git worktree add /tmp/before <commit> && npm ci --prefix /tmp/before`).
  */
 'use strict';
@@ -57,6 +60,7 @@ const SECONDS = Number(process.env.BENCH_HTTP_SECONDS || 3);
 const WARMUP = Number(process.env.BENCH_HTTP_WARMUP || 2);
 const REWARM = Number(process.env.BENCH_HTTP_REWARM ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS || 50);
+const PROCESSES = Number(process.env.BENCH_HTTP_PROCESSES || 2);
 const ONLY = process.env.BENCH_HTTP_ONLY ? process.env.BENCH_HTTP_ONLY.split(';').map((name) => name.trim()) : undefined;
 const BASELINE = process.env.BENCH_HTTP_BASELINE ? path.resolve(process.env.BENCH_HTTP_BASELINE) : undefined;
 const AUDIENCE = 'orders-api';
@@ -170,6 +174,18 @@ const SCENARIOS = [
 
 /** The server process a scenario runs on: scenarios of one variant share one, unless they name their own. */
 const serverOf = (scenario) => scenario.server ?? scenario.variant;
+
+/**
+ * The process of a scenario's server that measures in round `round` (BENCH_HTTP_PROCESSES): the copies take turns
+ * every two rounds, so that each is measured with its twin both before and after it.
+ */
+const processOf = (scenario, round) => {
+  const copy = Math.floor(round / 2) % PROCESSES;
+  return copy === 0 ? serverOf(scenario) : `${serverOf(scenario)} [${copy + 1}]`;
+};
+
+/** Every process of a scenario's server. */
+const processesOf = (scenario) => Array.from({ length: PROCESSES }, (_, copy) => processOf(scenario, 2 * copy));
 
 /** BENCH_HTTP_BASELINE's copy of an opa-jwt scenario: the same load, on a server of its own using the other build. */
 function baselineOf(scenario) {
@@ -396,7 +412,7 @@ function report(scenarios, results, pairs, heaps, serverNode, crashes) {
     });
   }
   const lines = [
-    `servers on node ${serverNode}, load on node ${NODE.version}${process.env.BENCH_HTTP_NODE ? ` (BENCH_HTTP_NODE=${process.env.BENCH_HTTP_NODE})` : ''}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections, ${HAS_TASKSET ? 'server on core 0, load on core 1' : 'not pinned (no taskset)'}`,
+    `servers on node ${serverNode}, load on node ${NODE.version}${process.env.BENCH_HTTP_NODE ? ` (BENCH_HTTP_NODE=${process.env.BENCH_HTTP_NODE})` : ''}, ${ROUNDS} rounds × ${SECONDS} s, ${PROCESSES} server process${PROCESSES === 1 ? '' : 'es'} per server taking turns, ${CONNECTIONS} connections, ${HAS_TASKSET ? 'server on core 0, load on core 1' : 'not pinned (no taskset)'}`,
     'ratio and extra: medians over rounds of each measurement against its bare framework, measured right before or after it on a twin server',
     '',
     '| server | req/s median (min–max) | ratio (min–max) | server CPU µs/req | extra µs/req | p50 / p99 ms |',
@@ -404,7 +420,9 @@ function report(scenarios, results, pairs, heaps, serverNode, crashes) {
   ];
   for (const scenario of scenarios) {
     const s = summary.get(scenario.name);
-    const crash = crashes.get(serverOf(scenario));
+    const crash = processesOf(scenario)
+      .map((key) => crashes.get(key))
+      .find((found) => found !== undefined);
     const isBare = scenario.name === scenario.bare;
     const against = pairs.get(scenario.name) ?? [];
     if (!s || (!isBare && against.length === 0)) {
@@ -434,6 +452,8 @@ function report(scenarios, results, pairs, heaps, serverNode, crashes) {
 // ------------------------------------------------------------------------------------------------ main
 
 async function main() {
+  if (!Number.isInteger(PROCESSES) || PROCESSES < 1)
+    throw new Error(`BENCH_HTTP_PROCESSES must be a whole number of 1 or more, got ${process.env.BENCH_HTTP_PROCESSES}`);
   let scenarios = SCENARIOS;
   if (ONLY) {
     const wanted = new Set(ONLY.flatMap((name) => [name, SCENARIOS.find((s) => s.name === name)?.bare]).filter(Boolean));
@@ -451,12 +471,15 @@ async function main() {
   const servers = new Map();
   try {
     for (const scenario of measured)
-      if (!servers.has(serverOf(scenario))) servers.set(serverOf(scenario), await startServer(scenario.variant, issuer, scenario.build));
+      for (const key of processesOf(scenario))
+        if (!servers.has(key)) servers.set(key, await startServer(scenario.variant, issuer, scenario.build));
     const serverNodes = new Set();
     for (const server of servers.values()) serverNodes.add((await serverStats(server.port)).node);
-    for (const scenario of measured) await checkAnswers(scenario, servers.get(serverOf(scenario)).port, issuer.tokens);
-    process.stderr.write(`answers checked for ${scenarios.length} scenarios on ${servers.size} servers; warming up\n`);
-    for (const scenario of measured) await runLoad(servers.get(serverOf(scenario)).port, scenario, issuer.tokens, WARMUP);
+    for (const scenario of measured)
+      for (const key of processesOf(scenario)) await checkAnswers(scenario, servers.get(key).port, issuer.tokens);
+    process.stderr.write(`answers checked for ${scenarios.length} scenarios on ${servers.size} server processes; warming up\n`);
+    for (const scenario of measured)
+      for (const key of processesOf(scenario)) await runLoad(servers.get(key).port, scenario, issuer.tokens, WARMUP);
     const heaps = new Map();
     for (const [key, server] of servers)
       if (key.includes('opa-jwt')) heaps.set(key, { start: (await serverStats(server.port, true)).heapUsed });
@@ -466,7 +489,7 @@ async function main() {
     const crashes = new Map();
     /** One measurement of a scenario, kept in `results` (a twin's under its bare framework's name); undefined when its server has died. */
     const attempt = async (scenario, round) => {
-      const key = serverOf(scenario);
+      const key = processOf(scenario, round);
       if (crashes.has(key)) return undefined;
       const server = servers.get(key);
       try {
