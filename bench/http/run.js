@@ -179,13 +179,13 @@ const serverOf = (scenario) => scenario.server ?? scenario.variant;
  * The process of a scenario's server that measures in round `round` (BENCH_HTTP_PROCESSES): the copies take turns
  * every two rounds, so that each is measured with its twin both before and after it.
  */
-const processOf = (scenario, round) => {
-  const copy = Math.floor(round / 2) % PROCESSES;
-  return copy === 0 ? serverOf(scenario) : `${serverOf(scenario)} [${copy + 1}]`;
-};
+const processOf = (scenario, round) => processKey(scenario, Math.floor(round / 2) % PROCESSES);
 
 /** Every process of a scenario's server. */
-const processesOf = (scenario) => Array.from({ length: PROCESSES }, (_, copy) => processOf(scenario, 2 * copy));
+const processesOf = (scenario) => Array.from({ length: PROCESSES }, (_, copy) => processKey(scenario, copy));
+
+/** The name of one copy of a scenario's server: the first keeps the server's own. */
+const processKey = (scenario, copy) => (copy === 0 ? serverOf(scenario) : `${serverOf(scenario)} [${copy + 1}]`);
 
 /** BENCH_HTTP_BASELINE's copy of an opa-jwt scenario: the same load, on a server of its own using the other build. */
 function baselineOf(scenario) {

@@ -33,22 +33,16 @@ export abstract class AdapterRequest implements CoreRequest {
   #ip: string | undefined;
   #ipRead = false;
 
-  readonly #socket: unknown;
-
-  /** `socket`: the framework's socket of the request (a `net.Socket` unless the request was injected in process). */
   constructor(
     readonly method: string,
     readonly url: string,
     readonly headers: CoreRequest['headers'],
     readonly body: unknown,
-    socket?: unknown,
-  ) {
-    this.#socket = socket;
-  }
+  ) {}
 
   /** Read only when the decision is logged (log-batches.ts). */
   get overSocket(): boolean {
-    return this.#socket instanceof Socket;
+    return this.socket() instanceof Socket;
   }
 
   /** The client's address, asked of the framework once per request (a decision log reads it twice). */
@@ -62,4 +56,12 @@ export abstract class AdapterRequest implements CoreRequest {
 
   /** The framework's idea of the client's address, after its proxy settings. */
   protected abstract clientAddress(): string | undefined;
+
+  /**
+   * The socket the answer goes back over: a `net.Socket` unless the request was injected in process. None by default,
+   * so that an adapter that does not say has its decisions logged as they are made.
+   */
+  protected socket(): unknown {
+    return undefined;
+  }
 }

@@ -78,13 +78,14 @@ function originOf(request: CoreRequest, facts: EntrypointFacts, target: RequestT
   return facts.origins !== undefined && isSharedTarget(request.url) ? target : undefined;
 }
 
-/** A decision's log work waiting for the end of a busy turn (log-batches.ts): `writeLog`'s arguments. */
-interface WaitingLog {
+/** A decision's log work, done at once or at the end of a busy turn (log-batches.ts). */
+interface DecisionLogWork {
   request: CoreRequest;
   input: PolicyInput | undefined;
   json: string | undefined;
   decision: Decision;
-  built: BuiltFrom;
+  failure: Error | undefined;
+  built: BuiltFrom | null;
   facts: LineFacts;
   toLogger: boolean;
 }
@@ -128,8 +129,8 @@ export class OpaJwtAuthorizer implements Authorizer {
   /** Policy results of the wrong shape (`"yes"`, `{"allowed": "true"}`): denied, and reported once per shape. */
   private readonly resultShapes: ResultShapeWarnings;
   /** The adapters' decisions logged while the server is busy: together, at the end of each turn of the event loop. */
-  private readonly logBatches = new LogBatches<WaitingLog>(
-    (work) => this.writeLog(work.request, work.input, work.json, work.decision, undefined, work.built, work.facts, work.toLogger),
+  private readonly logBatches = new LogBatches<DecisionLogWork>(
+    (work) => this.writeLog(work),
     (error) => this.options.logger.warn(errorFields(error), 'opa-jwt: a decision could not be logged'),
   );
   /** Remembered tokens need no syntax check when they come again (see `extractToken`). */
@@ -712,24 +713,16 @@ export class OpaJwtAuthorizer implements Authorizer {
     // buildInput's document is built from, nothing the app holds; the app may still change the request's headers
     // after the decision, so they are taken as they are now.
     if (built !== null && failure === undefined && request.overSocket === true && this.logBatches.waits()) {
-      this.logBatches.defer({ request: detachedRequest(request), input, json, decision, built, facts, toLogger: timings.toLogger });
+      const detached = detachedRequest(request);
+      this.logBatches.defer({ request: detached, input, json, decision, failure, built, facts, toLogger: timings.toLogger });
       return;
     }
     this.logBatches.flush(); // the decisions waiting come first
-    this.writeLog(request, input, json, decision, failure, built, facts, timings.toLogger);
+    this.writeLog({ request, input, json, decision, failure, built, facts, toLogger: timings.toLogger });
   }
 
   /** A decision's entry or line, handed to whoever reads them. */
-  private writeLog(
-    request: CoreRequest,
-    input: PolicyInput | undefined,
-    json: string | undefined,
-    decision: Decision,
-    failure: Error | undefined,
-    built: BuiltFrom | null,
-    facts: LineFacts,
-    toLogger: boolean,
-  ): void {
+  private writeLog({ request, input, json, decision, failure, built, facts, toLogger }: DecisionLogWork): void {
     const { onDecision, onDecisionLine } = this.options;
     const toFleet = this.fleet?.uploader !== undefined;
     // The line first: making the entry redacts a built document where it is. The fleet's upload takes it too.

@@ -72,12 +72,16 @@ class ExpressCoreRequest extends AdapterRequest {
   readonly #req: Request;
 
   constructor(req: Request) {
-    super(req.method, req.originalUrl ?? req.url, req.headers, req.body as unknown, req.socket);
+    super(req.method, req.originalUrl ?? req.url, req.headers, req.body as unknown);
     this.#req = req;
     const app = req.app as Request['app'] | undefined;
     if (app) this.routing = ROUTINGS[app.get('case sensitive routing') === true ? 1 : 0][app.get('strict routing') === true ? 1 : 0];
     const routePath = (req.route as { path?: unknown } | undefined)?.path;
     if (typeof routePath === 'string') this.route = (req.baseUrl ?? '') + routePath;
+  }
+
+  protected override socket(): unknown {
+    return this.#req.socket;
   }
 
   /** Express applies `trust proxy` to X-Forwarded-For on every read of `req.ip`, a few microseconds. */

@@ -89,7 +89,7 @@ class FastifyCoreRequest extends AdapterRequest {
   readonly #request: FastifyRequest;
 
   constructor(request: FastifyRequest, routing: RoutingOptions, routeUrl: string | undefined) {
-    super(request.method, request.url, request.headers, request.body, request.raw.socket);
+    super(request.method, request.url, request.headers, request.body);
     this.#request = request;
     this.routing = routing;
     if (typeof routeUrl === 'string') this.route = routeUrl;
@@ -98,6 +98,10 @@ class FastifyCoreRequest extends AdapterRequest {
   /** Fastify applies `trustProxy`. */
   protected clientAddress(): string {
     return this.#request.ip;
+  }
+
+  protected override socket(): unknown {
+    return this.#request.raw.socket;
   }
 }
 

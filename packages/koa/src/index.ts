@@ -71,7 +71,7 @@ class KoaCoreRequest extends AdapterRequest {
 
   constructor(ctx: Context) {
     // The body is there only when a body parser (e.g. @koa/bodyparser) ran before this middleware.
-    super(ctx.method, ctx.originalUrl, ctx.headers, (ctx.request as { body?: unknown }).body, ctx.req.socket);
+    super(ctx.method, ctx.originalUrl, ctx.headers, (ctx.request as { body?: unknown }).body);
     this.#ctx = ctx;
     const { router, matched } = ctx as Context & RouterContext;
     if (router?.opts) this.routing = { caseSensitive: router.opts.sensitive === true, strictTrailingSlash: router.opts.strict === true };
@@ -90,6 +90,10 @@ class KoaCoreRequest extends AdapterRequest {
   /** Koa applies `app.proxy` to X-Forwarded-For. */
   protected clientAddress(): string {
     return this.#ctx.ip;
+  }
+
+  protected override socket(): unknown {
+    return this.#ctx.req.socket;
   }
 }
 
