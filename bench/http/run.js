@@ -12,18 +12,23 @@
  * 3. Before measuring, each server must answer correctly: 200 for a reader's GET /orders/1, 401 without a token
  *    (JWT variants), 403 for a reader's POST /orders (authorization variants), 200 for an allowed MCP tools/call.
  *    A server that answers wrongly stops the run: a fast wrong answer is no result.
- * 4. Every scenario is warmed up (discarded), then measured in rounds, each time right next to its bare framework
- *    (before it in one round, after it in the next) on a server of its own: a twin, started for this scenario alone,
- *    so that both have the same history (each measured once a round, idle as long in between). Its ratio in a round
- *    is its req/s over its twin's. These machines' speed drifts by 20 % and more over a minute (other tenants): a
- *    ratio of two measurements seconds apart is less exposed to that than a ratio of medians taken a minute apart;
- *    and a server measured more often than another runs hotter, so the bare framework is not shared. Scenarios and
- *    frameworks take a rotated order each round. Each measurement is preceded by 3 s of the same load, discarded
- *    too: a server idle while the others ran would otherwise be measured partly cold (its code and data out of the
- *    caches, its connections new; an opa-jwt server took up to 2 s after 90 s idle to reach its steady rate, a bare
- *    one 1 s), which costs a small server relatively more. Every server, twins included, runs as several identical
- *    processes that take turns, two rounds each: identical processes of one server were seen to hold rates up to 9 %
- *    apart over a whole run, a difference more rounds on one process cannot average out.
+ * 4. Every scenario is warmed up (discarded), then measured in rounds, each time together with its bare framework on
+ *    a server of its own: a twin, started for this scenario alone, so that both have the same history (each measured
+ *    once a round, idle as long in between). Its ratio in a round is its req/s over its twin's. The two are loaded at
+ *    the same time, both servers on core 0 and each with a load generator of its own on core 1, started together
+ *    (BENCH_HTTP_PAIRING=together, the default): the kernel shares core 0 equally between two processes that are
+ *    always ready to run, so their rates stand in the inverse ratio of their CPU time per request, and every moment
+ *    of the machine's noise falls on both. These machines' speed drifts by 20 % and more within a minute (other
+ *    tenants): measured one after the other (BENCH_HTTP_PAIRING=turns: the twin before the scenario in one round,
+ *    after it in the next, each with the core to itself), two identical bare Express servers' ratio ranged 0.69–1.31
+ *    over rounds; measured together, 0.98–1.03 (the control row shows it in every run). A server measured more often
+ *    than another runs hotter, so the bare framework is not shared. Scenarios and frameworks take a rotated order
+ *    each round. Each measurement is preceded by 3 s of the same load, discarded too: a server idle while the others
+ *    ran would otherwise be measured partly cold (its code and data out of the caches, its connections new; an opa-
+ *    jwt server took up to 2 s after 90 s idle to reach its steady rate, a bare one 1 s), which costs a small server
+ *    relatively more. Every server, twins included, runs as several identical processes that take turns, two rounds
+ *    each: identical processes of one server were seen to hold rates up to 9 % apart over a whole run, a difference
+ *    more rounds on one process cannot average out.
  *
  * The "repeated token" scenarios send one request over and over: opa-jwt remembers the answers of a deterministic
  * policy per input (policies/api-authz.rego is one), so they measure verification and the memory of answers, not the
@@ -35,11 +40,13 @@
  * 5. Printed: a Markdown table with, per scenario, the median req/s (min–max over rounds; a bare framework's over
  *    all its twins), the median of its rounds' ratios to its twin (min–max), the server's CPU µs per request (from
  *    the server process's own CPU time over the measured part) and the median of its rounds' extra over its twin,
- *    median p50/p99 latency; then each opa-jwt server's heap at the start and the end.
+ *    median p50/p99 latency (measured together, a server's latency includes its twin's turns on the core); then
+ *    each opa-jwt server's heap at the start and the end.
  *
  * Not a test. Environment: BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_SECONDS (per measurement, default 3),
  * BENCH_HTTP_WARMUP (seconds, default 2), BENCH_HTTP_REWARM (seconds of load before each measurement, default 3),
- * BENCH_HTTP_CONNECTIONS (default 50), BENCH_HTTP_PROCESSES (processes per server, default 2), BENCH_HTTP_ONLY
+ * BENCH_HTTP_CONNECTIONS (default 50), BENCH_HTTP_PROCESSES (processes per server, default 2), BENCH_HTTP_PAIRING
+ * (`together`, the default, or `turns`: how a scenario and its twin are measured, see 4.), BENCH_HTTP_ONLY
  * (scenario names as printed, separated by `;`; the bare framework of each is always added), BENCH_HTTP_NODE (a
  * Node.js major version, e.g. 22 or 24, for the servers and the load generator; default: this process's),
  * BENCH_HTTP_BASELINE (the root of another checkout of opa-jwt, built: every opa-jwt scenario runs a second time on
@@ -61,6 +68,10 @@ const WARMUP = Number(process.env.BENCH_HTTP_WARMUP || 2);
 const REWARM = Number(process.env.BENCH_HTTP_REWARM ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS || 50);
 const PROCESSES = Number(process.env.BENCH_HTTP_PROCESSES || 2);
+const PAIRING = process.env.BENCH_HTTP_PAIRING || 'together';
+const PAIRINGS = ['together', 'turns'];
+/** Seconds of load after a measurement measured together, discarded: the two generators' timers end a moment apart. */
+const TRAIL = 0.5;
 const ONLY = process.env.BENCH_HTTP_ONLY ? process.env.BENCH_HTTP_ONLY.split(';').map((name) => name.trim()) : undefined;
 const BASELINE = process.env.BENCH_HTTP_BASELINE ? path.resolve(process.env.BENCH_HTTP_BASELINE) : undefined;
 const AUDIENCE = 'orders-api';
@@ -86,6 +97,8 @@ const MCP_CALL = {
  */
 const SCENARIOS = [
   { name: 'bare Express', variant: 'express', bare: 'bare Express', load: READ, token: 'reader', checks: [] },
+  // The control: bare Express measured against a twin of itself, so the run shows how far apart two identical servers measure.
+  { name: 'bare Express (control)', variant: 'express', bare: 'bare Express', load: READ, token: 'reader', checks: [] },
   {
     name: 'express-oauth2-jwt-bearer',
     variant: 'express-oauth2-jwt-bearer',
@@ -301,16 +314,42 @@ const serverStats = async (port, collect = false) =>
   JSON.parse((await ask(port, { method: 'GET', path: collect ? '/__stats?gc=1' : '/__stats' })).text);
 
 /**
- * One run of load.js. Asynchronous, so that this process's issuer goes on serving its JWKS meanwhile: the JWT
- * peers fetch it again when their caches expire, in the middle of a measurement.
+ * A starting line for `parties` load generators: each arrives when it is ready (or has ended), and all start once
+ * every one has arrived.
  */
-async function runLoad(port, scenario, tokens, seconds, warmupSeconds = 0) {
+function startingLine(parties) {
+  let arrived = 0;
+  let open;
+  const opened = new Promise((resolve) => (open = resolve));
+  return () => {
+    if (++arrived === parties) open();
+    return opened;
+  };
+}
+
+/** `fn`, called once at most: later calls return the first's value. */
+function once(fn) {
+  let called = false;
+  let value;
+  return () => {
+    if (!called) [called, value] = [true, fn()];
+    return value;
+  };
+}
+
+/**
+ * One run of load.js. Asynchronous, so that this process's issuer goes on serving its JWKS meanwhile: the JWT
+ * peers fetch it again when their caches expire, in the middle of a measurement. With `arrive` (a startingLine's),
+ * it starts its load with the others of that line, and goes on for TRAIL seconds after its measurement.
+ */
+async function runLoad(port, scenario, tokens, seconds, warmupSeconds = 0, arrive = undefined) {
   const spec = {
     url: `http://127.0.0.1:${port}`,
     ...scenario.load,
     tokens: tokens[scenario.token],
     seconds,
     warmupSeconds,
+    trailSeconds: arrive ? TRAIL : 0,
     connections: CONNECTIONS,
   };
   if (numbered(scenario.load)) spec.firstPathNumber = nextPathNumber;
@@ -319,20 +358,30 @@ async function runLoad(port, scenario, tokens, seconds, warmupSeconds = 0) {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const arriveOnce = once(() => arrive?.().then(() => child.stdin.end('go\n')));
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (stdout.startsWith('ready\n')) arriveOnce();
+    });
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`load.js exited with ${code}: ${stderr}`))));
-    child.stdin.end(JSON.stringify(spec));
+    child.on('close', (code) => {
+      arriveOnce(); // one that failed before it was ready does not hold the others back
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`load.js exited with ${code}: ${stderr}`));
+    });
+    if (arrive) child.stdin.write(`${JSON.stringify(spec)}\n`);
+    else child.stdin.end(JSON.stringify(spec));
   });
   const result = JSON.parse(output.trim().split('\n').pop());
   if (numbered(scenario.load)) nextPathNumber = result.nextPathNumber;
   return result;
 }
 
-async function measure(server, scenario, tokens) {
+/** `arrive`: a startingLine's, for a measurement taken together with another. */
+async function measure(server, scenario, tokens, arrive) {
   const before = await serverStats(server.port);
-  const result = await runLoad(server.port, scenario, tokens, SECONDS, REWARM);
+  const result = await runLoad(server.port, scenario, tokens, SECONDS, REWARM, arrive);
   const after = await serverStats(server.port);
   const expected = String(200);
   const wrong = Object.entries(result.statuses).filter(([code]) => code !== expected);
@@ -376,7 +425,7 @@ function measurementUnits(scenarios) {
   return units;
 }
 
-/** A scenario's measurement against its twin's, taken right before or after it. */
+/** A scenario's measurement against its twin's, taken together with it or right before or after it. */
 const paired = (measured, twin) => ({
   ratio: measured.perSecond / twin.perSecond,
   extraCpu: measured.cpuPerRequest - twin.cpuPerRequest,
@@ -412,8 +461,10 @@ function report(scenarios, results, pairs, heaps, serverNode, crashes) {
     });
   }
   const lines = [
-    `servers on node ${serverNode}, load on node ${NODE.version}${process.env.BENCH_HTTP_NODE ? ` (BENCH_HTTP_NODE=${process.env.BENCH_HTTP_NODE})` : ''}, ${ROUNDS} rounds × ${SECONDS} s, ${PROCESSES} server process${PROCESSES === 1 ? '' : 'es'} per server taking turns, ${CONNECTIONS} connections, ${HAS_TASKSET ? 'server on core 0, load on core 1' : 'not pinned (no taskset)'}`,
-    'ratio and extra: medians over rounds of each measurement against its bare framework, measured right before or after it on a twin server',
+    `servers on node ${serverNode}, load on node ${NODE.version}${process.env.BENCH_HTTP_NODE ? ` (BENCH_HTTP_NODE=${process.env.BENCH_HTTP_NODE})` : ''}, ${ROUNDS} rounds × ${SECONDS} s, ${PROCESSES} server process${PROCESSES === 1 ? '' : 'es'} per server taking turns, ${CONNECTIONS} connections, ${HAS_TASKSET ? 'servers on core 0, load on core 1' : 'not pinned (no taskset)'}`,
+    PAIRING === 'together'
+      ? `ratio and extra: medians over rounds of each measurement against its bare framework's, measured at the same time on a twin server${HAS_TASKSET ? " sharing core 0 (each with half of it: req/s are half a server's, latencies include the other's turns)" : ''} (BENCH_HTTP_PAIRING=together)`
+      : 'ratio and extra: medians over rounds of each measurement against its bare framework, measured right before or after it on a twin server (BENCH_HTTP_PAIRING=turns)',
     '',
     '| server | req/s median (min–max) | ratio (min–max) | server CPU µs/req | extra µs/req | p50 / p99 ms |',
     '|---|---:|---:|---:|---:|---:|',
@@ -454,6 +505,7 @@ function report(scenarios, results, pairs, heaps, serverNode, crashes) {
 async function main() {
   if (!Number.isInteger(PROCESSES) || PROCESSES < 1)
     throw new Error(`BENCH_HTTP_PROCESSES must be a whole number of 1 or more, got ${process.env.BENCH_HTTP_PROCESSES}`);
+  if (!PAIRINGS.includes(PAIRING)) throw new Error(`BENCH_HTTP_PAIRING must be one of ${PAIRINGS.join(', ')}, got ${PAIRING}`);
   let scenarios = SCENARIOS;
   if (ONLY) {
     const wanted = new Set(ONLY.flatMap((name) => [name, SCENARIOS.find((s) => s.name === name)?.bare]).filter(Boolean));
@@ -483,37 +535,54 @@ async function main() {
     const heaps = new Map();
     for (const [key, server] of servers)
       if (key.includes('opa-jwt')) heaps.set(key, { start: (await serverStats(server.port, true)).heapUsed });
+    // That full collection deoptimised the code embedding objects it freed (Express's router and Node's HTTP parser
+    // among it): warmed up again, lest the first round measure its re-optimisation. It did: the Express server with a
+    // repeated token measured 0.71–0.74 of bare Express in that round, 0.80–0.84 in later ones.
+    for (const scenario of measured)
+      for (const key of processesOf(scenario)) await runLoad(servers.get(key).port, scenario, issuer.tokens, WARMUP);
     const results = new Map(scenarios.map((s) => [s.name, []]));
     const pairs = new Map(scenarios.map((s) => [s.name, []]));
     // A server that dies is reported (a crash is a result too), and the run goes on without it.
     const crashes = new Map();
     /** One measurement of a scenario, kept in `results` (a twin's under its bare framework's name); undefined when its server has died. */
-    const attempt = async (scenario, round) => {
+    const attempt = async (scenario, round, startTogether) => {
+      const arrive = startTogether && once(startTogether); // a measurement that fails early does not hold the other back
       const key = processOf(scenario, round);
-      if (crashes.has(key)) return undefined;
+      if (crashes.has(key)) {
+        arrive?.();
+        return undefined;
+      }
       const server = servers.get(key);
       try {
-        const result = await measure(server, scenario, issuer.tokens);
+        const result = await measure(server, scenario, issuer.tokens, arrive);
         results.get(scenario.name).push(result);
         return result;
       } catch (error) {
+        arrive?.();
         const exit = await exitOf(server.child);
         if (!exit) throw error;
         crashes.set(key, { ...exit, round: round + 1 });
         return undefined;
       }
     };
-    process.stderr.write(`${ROUNDS} rounds of ${measured.length} measurements, ${SECONDS + REWARM} s each\n`);
+    process.stderr.write(
+      PAIRING === 'together'
+        ? `${ROUNDS} rounds of ${units.length} measurements of two servers at once, ${SECONDS + REWARM + TRAIL} s each\n`
+        : `${ROUNDS} rounds of ${measured.length} measurements, ${SECONDS + REWARM} s each\n`,
+    );
     for (let round = 0; round < ROUNDS; round++) {
       for (const { scenario, twin } of units.map((_, i) => units[(i + round) % units.length])) {
         if (!twin) {
           await attempt(scenario, round);
           continue;
         }
-        // The twin before the scenario in one round, after it in the next: a drift within a pair evens out.
         let ofTwin;
         let ofScenario;
-        if (round % 2 === 0) {
+        if (PAIRING === 'together') {
+          const arrive = startingLine(2);
+          [ofTwin, ofScenario] = await settledBoth(attempt(twin, round, arrive), attempt(scenario, round, arrive));
+        } else if (round % 2 === 0) {
+          // The twin before the scenario in one round, after it in the next: a drift within a pair evens out.
           ofTwin = await attempt(twin, round);
           ofScenario = await attempt(scenario, round);
         } else {
@@ -534,6 +603,13 @@ async function main() {
     for (const server of servers.values()) server.child.kill('SIGTERM');
     issuer.close();
   }
+}
+
+/** Both values, once both promises have settled (so that no load generator is left running): or the first failure. */
+async function settledBoth(first, second) {
+  const [a, b] = await Promise.allSettled([first, second]);
+  for (const settled of [a, b]) if (settled.status === 'rejected') throw settled.reason;
+  return [a.value, b.value];
 }
 
 main().catch((error) => {
