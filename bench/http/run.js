@@ -314,32 +314,26 @@ const serverStats = async (port, collect = false) =>
   JSON.parse((await ask(port, { method: 'GET', path: collect ? '/__stats?gc=1' : '/__stats' })).text);
 
 /**
- * A starting line for `parties` load generators: each arrives when it is ready (or has ended), and all start once
- * every one has arrived.
+ * A starting line for `parties` load generators: `place()` gives one party its arrival, to call when it is ready (or
+ * has ended, or failed: arriving again counts once). Each arrival returns a promise of the start, when all arrived.
  */
 function startingLine(parties) {
-  let arrived = 0;
+  let waiting = parties;
   let open;
   const opened = new Promise((resolve) => (open = resolve));
-  return () => {
-    if (++arrived === parties) open();
-    return opened;
-  };
-}
-
-/** `fn`, called once at most: later calls return the first's value. */
-function once(fn) {
-  let called = false;
-  let value;
-  return () => {
-    if (!called) [called, value] = [true, fn()];
-    return value;
+  return function place() {
+    let arrived = false;
+    return () => {
+      if (!arrived && --waiting === 0) open();
+      arrived = true;
+      return opened;
+    };
   };
 }
 
 /**
  * One run of load.js. Asynchronous, so that this process's issuer goes on serving its JWKS meanwhile: the JWT
- * peers fetch it again when their caches expire, in the middle of a measurement. With `arrive` (a startingLine's),
+ * peers fetch it again when their caches expire, in the middle of a measurement. With `arrive` (one party's arrival on a startingLine),
  * it starts its load with the others of that line, and goes on for TRAIL seconds after its measurement.
  */
 async function runLoad(port, scenario, tokens, seconds, warmupSeconds = 0, arrive = undefined) {
@@ -358,15 +352,17 @@ async function runLoad(port, scenario, tokens, seconds, warmupSeconds = 0, arriv
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    const arriveOnce = once(() => arrive?.().then(() => child.stdin.end('go\n')));
+    let ready = false;
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
-      if (stdout.startsWith('ready\n')) arriveOnce();
+      if (ready || !arrive || !stdout.startsWith('ready\n')) return;
+      ready = true;
+      arrive().then(() => child.stdin.end('go\n'));
     });
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) => {
-      arriveOnce(); // one that failed before it was ready does not hold the others back
+      arrive?.(); // one that failed before it was ready does not hold the others back
       if (code === 0) resolve(stdout);
       else reject(new Error(`load.js exited with ${code}: ${stderr}`));
     });
@@ -378,7 +374,7 @@ async function runLoad(port, scenario, tokens, seconds, warmupSeconds = 0, arriv
   return result;
 }
 
-/** `arrive`: a startingLine's, for a measurement taken together with another. */
+/** `arrive`: one party's arrival on a startingLine, for a measurement taken together with another. */
 async function measure(server, scenario, tokens, arrive) {
   const before = await serverStats(server.port);
   const result = await runLoad(server.port, scenario, tokens, SECONDS, REWARM, arrive);
@@ -530,23 +526,24 @@ async function main() {
     for (const scenario of measured)
       for (const key of processesOf(scenario)) await checkAnswers(scenario, servers.get(key).port, issuer.tokens);
     process.stderr.write(`answers checked for ${scenarios.length} scenarios on ${servers.size} server processes; warming up\n`);
-    for (const scenario of measured)
-      for (const key of processesOf(scenario)) await runLoad(servers.get(key).port, scenario, issuer.tokens, WARMUP);
+    const warmUp = async () => {
+      for (const scenario of measured)
+        for (const key of processesOf(scenario)) await runLoad(servers.get(key).port, scenario, issuer.tokens, WARMUP);
+    };
+    await warmUp();
     const heaps = new Map();
     for (const [key, server] of servers)
       if (key.includes('opa-jwt')) heaps.set(key, { start: (await serverStats(server.port, true)).heapUsed });
     // That full collection deoptimised the code embedding objects it freed (Express's router and Node's HTTP parser
     // among it): warmed up again, lest the first round measure its re-optimisation. It did: the Express server with a
     // repeated token measured 0.71–0.74 of bare Express in that round, 0.80–0.84 in later ones.
-    for (const scenario of measured)
-      for (const key of processesOf(scenario)) await runLoad(servers.get(key).port, scenario, issuer.tokens, WARMUP);
+    await warmUp();
     const results = new Map(scenarios.map((s) => [s.name, []]));
     const pairs = new Map(scenarios.map((s) => [s.name, []]));
     // A server that dies is reported (a crash is a result too), and the run goes on without it.
     const crashes = new Map();
     /** One measurement of a scenario, kept in `results` (a twin's under its bare framework's name); undefined when its server has died. */
-    const attempt = async (scenario, round, startTogether) => {
-      const arrive = startTogether && once(startTogether); // a measurement that fails early does not hold the other back
+    const attempt = async (scenario, round, arrive) => {
       const key = processOf(scenario, round);
       if (crashes.has(key)) {
         arrive?.();
@@ -579,8 +576,8 @@ async function main() {
         let ofTwin;
         let ofScenario;
         if (PAIRING === 'together') {
-          const arrive = startingLine(2);
-          [ofTwin, ofScenario] = await settledBoth(attempt(twin, round, arrive), attempt(scenario, round, arrive));
+          const place = startingLine(2);
+          [ofTwin, ofScenario] = await settledBoth(attempt(twin, round, place()), attempt(scenario, round, place()));
         } else if (round % 2 === 0) {
           // The twin before the scenario in one round, after it in the next: a drift within a pair evens out.
           ofTwin = await attempt(twin, round);

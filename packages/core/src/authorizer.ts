@@ -712,13 +712,14 @@ export class OpaJwtAuthorizer implements Authorizer {
     // Only a decision answered over a socket may wait (log-batches.ts). What waits is read from the request and what
     // buildInput's document is built from, nothing the app holds; the app may still change the request's headers
     // after the decision, so they are taken as they are now.
+    const work: DecisionLogWork = { request, input, json, decision, failure, built, facts, toLogger: timings.toLogger };
     if (built !== null && failure === undefined && request.overSocket === true && this.logBatches.waits()) {
-      const detached = detachedRequest(request);
-      this.logBatches.defer({ request: detached, input, json, decision, failure, built, facts, toLogger: timings.toLogger });
+      work.request = detachedRequest(request);
+      this.logBatches.defer(work);
       return;
     }
     this.logBatches.flush(); // the decisions waiting come first
-    this.writeLog({ request, input, json, decision, failure, built, facts, toLogger: timings.toLogger });
+    this.writeLog(work);
   }
 
   /** A decision's entry or line, handed to whoever reads them. */
