@@ -346,3 +346,35 @@ describe("the client's address follows the app's proxy setting", () => {
     }
   }
 });
+
+// Express's router reads an app's routing settings once; opa-jwt reads them once per app too, not per request. One
+// middleware mounted in two apps with different settings still shows each request the path its own app routes on.
+test('express: one middleware in two apps with different routing: each request has its own app’s path', async () => {
+  const auth = expressAdapter.opaJwt(coreOptions(fixtures, { entrypoint: 'authz/echo' }));
+  const appWith = (sensitive: boolean) => {
+    const app = express();
+    app.set('case sensitive routing', sensitive);
+    app.set('strict routing', sensitive);
+    app.use(auth);
+    app.use('/api', (req, res) => {
+      res.json(allowed(req.auth));
+    });
+    return createServer(app);
+  };
+  const [exact, loose] = [appWith(true), appWith(false)];
+  try {
+    await auth.ready;
+    const bearer = `Bearer ${await token(fixtures)}`;
+    const pathSeen = async (server: Server) => {
+      const response = await request(server).get('/api/Orders/').set('Authorization', bearer);
+      expect(response.status).toBe(200);
+      return (response.body as { result: { input: { path: string } } }).result.input.path;
+    };
+    // Alternating, so that neither app's routing is the one left over from the request before.
+    const seen = [];
+    for (const server of [exact, loose, exact, loose]) seen.push(await pathSeen(server));
+    expect(seen).toEqual(['/api/Orders/', '/api/orders', '/api/Orders/', '/api/orders']);
+  } finally {
+    await auth.close();
+  }
+});

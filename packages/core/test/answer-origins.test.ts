@@ -29,3 +29,17 @@ test('bounded: past 10,000 origins it starts again', () => {
   expect(origins.get(token, targets[0], 'GET', undefined)).toBeUndefined();
   expect(origins.get(token, targets[10_000], 'GET', undefined)).toBe('last');
 });
+
+test('one token and target keep an answer per method and route, each replaced in place', () => {
+  const origins = new AnswersByOrigin();
+  const token = {};
+  const target = {};
+  origins.set(token, target, 'GET', '/orders/:id', 'read');
+  origins.set(token, target, 'POST', '/orders/:id', 'write');
+  origins.set(token, target, 'GET', '/orders/*', 'read, other route');
+  origins.set(token, target, 'GET', '/orders/:id', 'read again');
+  expect(origins.get(token, target, 'GET', '/orders/:id')).toBe('read again');
+  expect(origins.get(token, target, 'POST', '/orders/:id')).toBe('write');
+  expect(origins.get(token, target, 'GET', '/orders/*')).toBe('read, other route');
+  expect(origins.get(token, target, 'get', '/orders/:id')).toBeUndefined(); // the method as the request gave it
+});

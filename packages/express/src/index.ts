@@ -6,7 +6,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createAuthorizer } from '@opa-jwt/core';
-import type { AuthResult, AuthorizerHandle, AuthorizerOptions, Outcome, RouteOverrides } from '@opa-jwt/core';
+import type { AuthResult, AuthorizerHandle, AuthorizerOptions, Outcome, RouteOverrides, RoutingOptions } from '@opa-jwt/core';
 import { AdapterRequest, withAuthorizerHandle } from '@opa-jwt/core/adapter';
 
 // The errors an application may meet (start-up and request ones), so that it need not depend on @opa-jwt/core.
@@ -64,18 +64,25 @@ const ROUTINGS = [false, true].map((caseSensitive) =>
 );
 
 /**
- * The routing settings are the app's (`case sensitive routing`, `strict routing`: both off by default, so the core
- * lower-cases the policy's path and drops a trailing `/`); the route is known when the middleware runs on a route
- * (`app.get('/orders/:id', auth, handler)`), as the mount path matched followed by the route's pattern.
+ * The app's routing settings (`case sensitive routing`, `strict routing`: both off by default, so the core lower-cases
+ * the policy's path and drops a trailing `/`), as Express's router applies them: it reads them once, when the app
+ * makes its router (its first `app.use` or route), so a later `app.set` changes nothing there either.
+ */
+function routingOf(app: Request['app']): RoutingOptions {
+  return ROUTINGS[app.get('case sensitive routing') === true ? 1 : 0][app.get('strict routing') === true ? 1 : 0];
+}
+
+/**
+ * A request as the core reads it, with its app's routing (see `routingOf`); the route is known when the middleware
+ * runs on a route (`app.get('/orders/:id', auth, handler)`), as the mount path matched followed by the route's pattern.
  */
 class ExpressCoreRequest extends AdapterRequest {
   readonly #req: Request;
 
-  constructor(req: Request) {
+  constructor(req: Request, routing: RoutingOptions | undefined) {
     super(req.method, req.originalUrl ?? req.url, req.headers, req.body as unknown);
     this.#req = req;
-    const app = req.app as Request['app'] | undefined;
-    if (app) this.routing = ROUTINGS[app.get('case sensitive routing') === true ? 1 : 0][app.get('strict routing') === true ? 1 : 0];
+    if (routing !== undefined) this.routing = routing;
     const routePath = (req.route as { path?: unknown } | undefined)?.path;
     if (typeof routePath === 'string') this.route = (req.baseUrl ?? '') + routePath;
   }
@@ -126,6 +133,9 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
   // middleware, with its own policy, decides it again: layered policies must all allow.
   // A mark on the request rather than a WeakSet: ephemeron tables filled per request make every young-generation GC slower.
   const decided = Symbol('opa-jwt: decided by this middleware');
+  // The routing of the app the last request came through: an app's settings are read once (see routingOf), not per request.
+  let routedApp: Request['app'] | undefined;
+  let routing: RoutingOptions | undefined;
   // Plain callback style so that Express 4 (which ignores returned promises) behaves like Express 5.
   const middleware = (req: Request, res: Response, next: NextFunction) => {
     const marks = req as unknown as Record<symbol, true | undefined>;
@@ -136,7 +146,12 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
     // They were for this middleware only (cleared, not deleted: deleting would slow every later read of the request).
     if (overrides !== undefined) marked[OVERRIDES] = undefined;
     if (overrides?.skip) return next();
-    const request = new ExpressCoreRequest(req);
+    const app = req.app as Request['app'] | undefined;
+    if (app !== routedApp) {
+      routedApp = app;
+      routing = app === undefined ? undefined : routingOf(app);
+    }
+    const request = new ExpressCoreRequest(req, routing);
     // Most requests are decided at once (a remembered token): no promise, no trip through the microtask queue.
     const outcome = authorizer.authorizeNow ? authorizer.authorizeNow(request, overrides) : authorizer.authorize(request, overrides);
     if (outcome instanceof Promise) outcome.then((settled) => finish(settled, req, res, next)).catch(next);

@@ -10,9 +10,14 @@
  */
 const MAX_ORIGINS = 10_000;
 
-type ByRoute = Map<string | undefined, unknown>;
-type ByMethod = Map<string, ByRoute>;
-type ByTarget = Map<object, ByMethod>;
+/** One origin's answer under its token and target: a target is asked with one or two methods, and one route, nearly always. */
+interface Answer {
+  method: string;
+  route: string | undefined;
+  answer: unknown;
+}
+
+type ByTarget = Map<object, Answer[]>;
 
 export class AnswersByOrigin {
   private byToken = new Map<object | undefined, ByTarget>();
@@ -20,24 +25,40 @@ export class AnswersByOrigin {
 
   /** `token`: the verified token's result, undefined for a request without one; `method` as the request gave it. */
   get(token: object | undefined, target: object, method: string, route: string | undefined): unknown {
-    return this.byToken.get(token)?.get(target)?.get(method)?.get(route);
+    const answers = this.byToken.get(token)?.get(target);
+    if (answers === undefined) return undefined;
+    return findAnswer(answers, method, route)?.answer;
   }
 
   set(token: object | undefined, target: object, method: string, route: string | undefined, answer: unknown): void {
-    // Full: start again, as the document memory does (replacing an answer is not growing).
-    if (this.size >= MAX_ORIGINS && !this.byToken.get(token)?.get(target)?.get(method)?.has(route)) this.clear();
     let byTarget = this.byToken.get(token);
+    let answers = byTarget?.get(target);
+    const known = answers === undefined ? undefined : findAnswer(answers, method, route);
+    if (known !== undefined) {
+      known.answer = answer; // replacing is not growing
+      return;
+    }
+    // Full: start again, as the document memory does.
+    if (this.size >= MAX_ORIGINS) {
+      this.clear();
+      byTarget = answers = undefined;
+    }
     if (byTarget === undefined) this.byToken.set(token, (byTarget = new Map()));
-    let byMethod = byTarget.get(target);
-    if (byMethod === undefined) byTarget.set(target, (byMethod = new Map()));
-    let byRoute = byMethod.get(method);
-    if (byRoute === undefined) byMethod.set(method, (byRoute = new Map()));
-    if (!byRoute.has(route)) this.size++;
-    byRoute.set(route, answer);
+    if (answers === undefined) byTarget.set(target, (answers = []));
+    answers.push({ method, route, answer });
+    this.size++;
   }
 
   clear(): void {
     this.byToken = new Map();
     this.size = 0;
   }
+}
+
+function findAnswer(answers: Answer[], method: string, route: string | undefined): Answer | undefined {
+  for (let i = 0; i < answers.length; i++) {
+    const entry = answers[i];
+    if (entry.method === method && entry.route === route) return entry;
+  }
+  return undefined;
 }
