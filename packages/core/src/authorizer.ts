@@ -10,7 +10,7 @@
 import './v8-hazard'; // first: before any policy module is instantiated or called
 import { normaliseEntrypoint } from '@opa-jwt/rego';
 import type { AuthResult, Authorizer, CoreRequest, Decision, Outcome, RouteOverrides } from './contract';
-import { decisionOf, denialError, errorOutcome, interpretResult, type Interpretation, type RespondOutcome } from './decision';
+import { decisionOf, denialError, errorOutcome, type RespondOutcome } from './decision';
 import {
   elapsedNs,
   newDecisionId,
@@ -470,13 +470,12 @@ export class OpaJwtAuthorizer implements Authorizer {
       );
       return this.deny(request, new PolicyEvaluationError({ cause: failure }), decision, this.decisionIdHeader(decisionId));
     }
-    const interpretation = interpretResult(evaluation.value);
-    const decision = decisionOf(interpretation, evaluation.value, decisionId);
+    const decision = decisionOf(evaluation.value, decisionId);
     this.logDecision(request, input, wholeJson, entrypoint, decision, undefined, timings, builtFrom(verified, target));
     // A token request (RFC 6749 §3.2) carries its own credentials (the grant, the client's): its denial is a
     // refusal of the grant (shaped to 400 by the OAuth layer), not a request for a bearer token.
     const hasCredentials = verified !== undefined || input.request.oauth !== undefined;
-    return this.answerWith(request, entrypoint, evaluation, interpretation, decision, extracted, verified, hasCredentials);
+    return this.answerWith(request, entrypoint, evaluation, decision, extracted, verified, hasCredentials);
   }
 
   /**
@@ -492,8 +491,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     target: RequestTarget,
     timings: Timings,
   ): Outcome {
-    const interpretation = interpretResult(evaluation.value);
-    const decision = decisionOf(interpretation, evaluation.value, newDecisionId());
+    const decision = decisionOf(evaluation.value, newDecisionId());
     if (timings.logged) {
       // No document: one is made for an entry, if one is wanted (see `entryOf`); a line needs none. Nothing is
       // evaluated (`evalNs` stays 0).
@@ -501,7 +499,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       this.logDecision(request, undefined, undefined, entrypoint, decision, undefined, timings, { verified, target });
     }
     // The core's own document carries no OAuth request: only a token is a credential.
-    return this.answerWith(request, entrypoint, evaluation, interpretation, decision, extracted, verified, verified !== undefined);
+    return this.answerWith(request, entrypoint, evaluation, decision, extracted, verified, verified !== undefined);
   }
 
   /** The outcome of a decision the policy made: `auth` when allowed, the refusal its result asks for otherwise. */
@@ -509,7 +507,6 @@ export class OpaJwtAuthorizer implements Authorizer {
     request: CoreRequest,
     entrypoint: string,
     evaluation: Evaluation,
-    interpretation: Interpretation,
     decision: Decision,
     extracted: ExtractedToken | undefined,
     verified: VerifiedToken | undefined,
@@ -523,7 +520,7 @@ export class OpaJwtAuthorizer implements Authorizer {
           : { payload: {}, decision };
       return { type: 'allow', auth, headers: idHeader };
     }
-    const denial = denialError(interpretation, hasCredentials);
+    const denial = denialError(decision, hasCredentials);
     this.resultShapes.check(entrypoint, evaluation.defined, evaluation.value, decision.decisionId);
     this.refusalDebug?.policyDenied(denial.status, decision, entrypoint, request);
     return this.deny(request, denial, decision, idHeader);

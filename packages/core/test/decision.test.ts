@@ -2,11 +2,11 @@
  * What a policy's value means (boolean or the seed's object, anything else denies), the response each outcome
  * gets, and the decision log's redaction.
  */
-import { denialError, errorOutcome, interpretResult } from '../src/decision';
+import { decisionOf, denialError, errorOutcome } from '../src/decision';
 import { REDACTED, redactInput, redactResult } from '../src/decision-log';
 import { buildInput } from '../src/input';
 
-describe('interpretResult', () => {
+describe('decisionOf', () => {
   test.each([
     ['true', true, true],
     ['false', false, false],
@@ -20,23 +20,29 @@ describe('interpretResult', () => {
     ['an array', [true], false],
     ['null', null, false],
   ])('%s', (_name, value, allowed) => {
-    expect(interpretResult(value).allowed).toBe(allowed);
+    const decision = decisionOf(value, 'id-1');
+    expect(decision).toMatchObject({ allowed, decisionId: 'id-1' });
+    expect(decision.result).toBe(value);
   });
 
   test("messages are read from the seed's object", () => {
-    expect(interpretResult({ allowed: false, internal_message: 'no admin role', external_message: 'unauthorized' })).toEqual({
+    const value = { allowed: false, internal_message: 'no admin role', external_message: 'unauthorized' };
+    expect(decisionOf(value, 'id-2')).toEqual({
       allowed: false,
+      result: value,
+      decisionId: 'id-2',
       internalMessage: 'no admin role',
       externalMessage: 'unauthorized',
     });
-    expect(interpretResult({ allowed: false, external_message: 42 })).toEqual({ allowed: false });
+    const notText = { allowed: false, external_message: 42, internal_message: '' };
+    expect(decisionOf(notText, 'id-3')).toEqual({ allowed: false, result: notText, decisionId: 'id-3' });
   });
 });
 
 describe('denials', () => {
   test('with credentials: 403 carrying external_message, never internal_message', () => {
     const outcome = errorOutcome(
-      denialError({ allowed: false, externalMessage: 'admins only', internalMessage: 'secret reason' }, true),
+      denialError(decisionOf({ allowed: false, external_message: 'admins only', internal_message: 'secret reason' }, 'id-4'), true),
       'api',
     );
     expect(outcome.status).toBe(403);
@@ -45,7 +51,7 @@ describe('denials', () => {
   });
 
   test('without credentials: 401 with a bare challenge (a token could change the answer)', () => {
-    const outcome = errorOutcome(denialError({ allowed: false }, false), 'api');
+    const outcome = errorOutcome(denialError({}, false), 'api');
     expect(outcome.status).toBe(401);
     expect(outcome.headers['WWW-Authenticate']).toBe('Bearer realm="api"');
   });
