@@ -69,7 +69,8 @@ const ROUTINGS = [false, true].map((caseSensitive) =>
  * makes its router (its first `app.use` or route), so a later `app.set` changes nothing there either.
  */
 function routingOf(app: Request['app']): RoutingOptions {
-  return ROUTINGS[app.get('case sensitive routing') === true ? 1 : 0][app.get('strict routing') === true ? 1 : 0];
+  // Truthy, as Express's `app.enabled` reads them for its router.
+  return ROUTINGS[app.get('case sensitive routing') ? 1 : 0][app.get('strict routing') ? 1 : 0];
 }
 
 /**
