@@ -226,9 +226,13 @@ async function startIssuer() {
 
 // ------------------------------------------------------------------------------------------------ servers
 
-/** `build`: the root of the checkout whose opa-jwt adapters the server uses (default: this one). */
-function startServer(variant, issuer, build) {
+/**
+ * `build`: the root of the checkout whose opa-jwt adapters the server uses (default: this one); `nodeOptions`: more
+ * of Node's options for it (profile.js's `--perf-basic-prof`).
+ */
+function startServer(variant, issuer, build, nodeOptions = []) {
   const [command, args] = pinned(0, NODE.binary, [
+    ...nodeOptions,
     '--expose-gc',
     // Idle for minutes between its measurements, a server would get V8's memory reducer: a full collection that
     // deoptimises the code embedding objects it frees (some 150 functions of Node, the framework and the core), so
@@ -609,7 +613,12 @@ async function settledBoth(first, second) {
   return [a.value, b.value];
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error.stack ?? error}\n`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error) => {
+    process.stderr.write(`${error.stack ?? error}\n`);
+    process.exitCode = 1;
+  });
+}
+
+// What profile.js shares: the same scenarios, issuer, servers and load.
+module.exports = { SCENARIOS, NODE, startIssuer, startServer, checkAnswers, startingLine, runLoad, settledBoth };
