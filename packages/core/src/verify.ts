@@ -90,11 +90,13 @@ export class TokenVerifier {
 
   /** The cache entry of a token whose time checks pass and whose issuer's keys are still usable, revoked or not. */
   private remembered(token: string): VerifiedToken | undefined {
-    const cached = this.cache.get(token, Math.floor(Date.now() / 1000));
+    // One reading of the clock for the token's time checks and its issuer's keys: it is a call into the runtime.
+    const nowMs = Date.now();
+    const cached = this.cache.get(token, Math.floor(nowMs / 1000));
     if (cached === undefined) return undefined;
     const issuers = this.issuers;
     for (let i = 0; i < issuers.length; i++) {
-      if (issuers[i].label === cached.issuerLabel) return issuers[i].keysUsable() ? cached : undefined;
+      if (issuers[i].label === cached.issuerLabel) return issuers[i].keysUsable(nowMs) ? cached : undefined;
     }
     return undefined;
   }

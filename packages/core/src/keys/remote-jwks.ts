@@ -89,11 +89,12 @@ export class RemoteJwks {
     }
   };
 
-  /** True while the cached keys may still be used (fresh, or stale within the stale-if-error window). */
-  isUsable(): boolean {
-    return (
-      this.document !== undefined && this.now() - this.document.fetchedAt < this.options.cacheMaxAge + this.options.staleIfErrorDuration
-    );
+  /**
+   * True while the cached keys may still be used (fresh, or stale within the stale-if-error window). `now`: the
+   * caller's reading of the clock, when it has one (a remembered token's check reads it once for both).
+   */
+  isUsable(now: number = this.now()): boolean {
+    return this.document !== undefined && now - this.document.fetchedAt < this.options.cacheMaxAge + this.options.staleIfErrorDuration;
   }
 
   /** Fetches now (start-up warm-up). Rejects when the issuer cannot be reached. */

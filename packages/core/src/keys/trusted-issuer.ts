@@ -196,9 +196,12 @@ export class TrustedIssuer {
     return this.resolver(header, token);
   };
 
-  /** False when this issuer's remote keys are past their stale-if-error window: cached verifications must not be trusted. */
-  keysUsable(): boolean {
-    return this.remote === undefined || this.remote.isUsable();
+  /**
+   * False when this issuer's remote keys are past their stale-if-error window: cached verifications must not be
+   * trusted. `nowMs`: the caller's reading of the clock.
+   */
+  keysUsable(nowMs: number): boolean {
+    return this.remote === undefined || this.remote.isUsable(nowMs);
   }
 }
 
