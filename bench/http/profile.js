@@ -36,12 +36,12 @@ const ROOT = path.join(__dirname, '..', '..');
 /** The package a JavaScript frame's function belongs to, as perf names it (`JS:*'name file:line:column`). */
 function packageOf(frame) {
   const file = /(?:file:\/\/)?(\/\S+|node:\S+):\d+:\d+$/.exec(frame)?.[1];
-  if (file === undefined) return 'JavaScript, unnamed';
+  if (file === undefined) return 'JavaScript without a file (regular expressions, stubs)';
   if (file.startsWith('node:')) return 'Node.js internals';
   const inPackages = /\/packages\/(core|express|fastify|koa|rego)\//.exec(file);
   if (inPackages && file.startsWith(ROOT)) return `opa-jwt (${inPackages[1]})`;
-  const module = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file.slice(file.lastIndexOf('node_modules/')))?.[1];
-  if (module !== undefined) return module;
+  const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file.slice(file.lastIndexOf('node_modules/')))?.[1];
+  if (dependency !== undefined) return dependency;
   if (file.includes('bench/http/')) return "the bench app's handlers";
   return file;
 }
