@@ -95,8 +95,9 @@ async function main() {
   const servers = [];
   const workDir = mkdtempSync(path.join(tmpdir(), 'opa-jwt-profile-'));
   try {
-    for (const s of [scenario, bare])
-      servers.push({ scenario: s, ...(await startServer(s.variant, issuer, undefined, ['--perf-basic-prof'])) });
+    // perf's symbol maps; the code log V8 writes with them goes to the temporary directory, not the working one.
+    const nodeOptions = ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${path.join(workDir, 'v8.log')}`];
+    for (const s of [scenario, bare]) servers.push({ scenario: s, ...(await startServer(s.variant, issuer, undefined, nodeOptions)) });
     for (const server of servers) await checkAnswers(server.scenario, server.port, issuer.tokens);
     const together = async (seconds, onStart) => {
       const place = startingLine(2);
