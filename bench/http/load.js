@@ -12,9 +12,9 @@
  *
  * Two servers measured at once (run.js's BENCH_HTTP_PAIRING=together) have one load generator each, started
  * together: the spec's line may be followed by a second line on standard input, `go`, sent once both generators have
- * started (each prints `ready` first), and each then begins its load at once (without it, at the end of standard input). With `trailSeconds`, the
- * load goes on that long after the measured part, discarded, so that the other server is never measured alone for
- * the moment by which the two generators' timers differ.
+ * started (each prints `ready` first), and each then begins its load at once (without it, at the end of standard
+ * input). With `trailSeconds`, the load goes on that long after the measured part, discarded, so that the other server
+ * is never measured alone for the moment by which the two generators' timers differ.
  *
  * With several tokens, each request carries the next one in turn (so a server's token cache sees them all).
  * With `firstPathNumber`, each `{n}` in the path is replaced by a number counting up from it per request, so that no

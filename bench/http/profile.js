@@ -46,25 +46,25 @@ function packageOf(frame) {
   return file;
 }
 
-/** Where a sample with no JavaScript on its stack is spent. */
+/** Where a sample with no JavaScript on its stack is spent: its leaf's object file says whether in the kernel. */
 function nativePlace(frames) {
-  const stack = frames.join('\n');
-  if (/Scaveng|MinorMark|Heap::CollectGarbage|MarkCompact|Sweeper/.test(stack)) return 'V8 garbage collection';
-  const leaf = frames[0] ?? '';
-  if (/\[kernel|^(?:entry_|do_syscall|__x64|_raw_spin|tcp_|ip_|sock_|__sys)/.test(leaf)) return 'kernel (no JavaScript on the stack)';
+  if (frames.some(({ symbol }) => /Scaveng|MinorMark|Heap::CollectGarbage|MarkCompact|Sweeper/.test(symbol)))
+    return 'V8 garbage collection';
+  if (frames[0]?.file === '[kernel.kallsyms]') return 'kernel (no JavaScript on the stack)';
   return 'native code (no JavaScript on the stack)';
 }
 
-const isJs = (frame) => frame.startsWith('JS:') || frame.startsWith('RegExp');
+const isJs = ({ symbol }) => symbol.startsWith('JS:') || symbol.startsWith('RegExp');
 
-/** perf script's stacks, per process: [{ pid, frames: [leaf, ..., root] }]. */
+/** perf script's stacks (`-F pid,ip,sym,dso`), per process: [{ pid, frames: [{ symbol, file }: leaf, ..., root] }]. */
 function* samples(text) {
   let pid;
   let frames = [];
   for (const line of text.split('\n')) {
     if (line.startsWith('\t')) {
-      const symbol = line.trim().split(' ').slice(1).join(' ');
-      frames.push(symbol.replace(/\s+\(\S+\)$/, ''));
+      // `<address> <symbol> (<object file>)`
+      const frame = /^\s*\S+\s+(.*?)\s+\(([^()]*)\)$/.exec(line);
+      frames.push(frame ? { symbol: frame[1], file: frame[2] } : { symbol: line.trim(), file: '' });
     } else if (line.trim() !== '') {
       if (pid !== undefined) yield { pid, frames };
       pid = Number(line.trim().split(/\s+/)[0]);
@@ -87,6 +87,9 @@ function table(rows, columns) {
 
 async function main() {
   if (spawnSync('perf', ['--version']).status !== 0) throw new Error('perf is not installed (Debian: apt-get install linux-perf)');
+  // perf samples all but the first and the last second of the measurement.
+  if (!(SECONDS >= 3)) throw new Error(`PROFILE_SECONDS must be 3 or more, got ${process.env.PROFILE_SECONDS}`);
+  if (!(HZ > 0)) throw new Error(`PROFILE_HZ must be a positive number of samples a second, got ${process.env.PROFILE_HZ}`);
   const name = process.argv[2] ?? '**opa-jwt, repeated token**';
   const scenario = SCENARIOS.find((s) => s.name === name);
   if (!scenario) throw new Error(`no scenario named ${name}; names: ${SCENARIOS.map((s) => s.name).join('; ')}`);
@@ -125,7 +128,7 @@ async function main() {
     });
     const perfCode = await perfExit;
     if (perfCode !== 0) throw new Error(`perf record exited with ${perfCode} (perf_event_paranoid? run as root)`);
-    const script = spawnSync('perf', ['script', '-i', data, '-F', 'pid,ip,sym'], { maxBuffer: 1 << 30, encoding: 'utf8' });
+    const script = spawnSync('perf', ['script', '-i', data, '-F', 'pid,ip,sym,dso'], { maxBuffer: 1 << 30, encoding: 'utf8' });
     if (script.status !== 0) throw new Error(`perf script failed: ${script.stderr}`);
 
     // µs of one core per request, per server: each sample is 1/HZ s; the requests are those of perf's window.
@@ -137,11 +140,11 @@ async function main() {
       const i = byPid.get(pid);
       if (i === undefined) continue;
       const js = frames.find(isJs);
-      const place = js === undefined ? nativePlace(frames) : packageOf(js);
+      const place = js === undefined ? nativePlace(frames) : packageOf(js.symbol);
       if (!places.has(place)) places.set(place, [0, 0]);
       places.get(place)[i] += perRequest[i];
       if (i === 0 && place.startsWith('opa-jwt')) {
-        const fn = js
+        const fn = js.symbol
           .replace(/^JS:\S?'?/, '')
           .replace(`file://${ROOT}/`, '')
           .replace(`${ROOT}/`, '');

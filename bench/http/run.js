@@ -337,8 +337,9 @@ function startingLine(parties) {
 
 /**
  * One run of load.js. Asynchronous, so that this process's issuer goes on serving its JWKS meanwhile: the JWT
- * peers fetch it again when their caches expire, in the middle of a measurement. With `arrive` (one party's arrival on a startingLine),
- * it starts its load with the others of that line, and goes on for TRAIL seconds after its measurement.
+ * peers fetch it again when their caches expire, in the middle of a measurement. With `arrive` (one party's arrival
+ * on a startingLine), it starts its load with the others of that line, and goes on for TRAIL seconds after its
+ * measurement.
  */
 async function runLoad(port, scenario, tokens, seconds, warmupSeconds = 0, arrive = undefined) {
   const spec = {

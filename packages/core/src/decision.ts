@@ -19,9 +19,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * answered `[]`) as its result, and what that value says.
  */
 export function decisionOf(value: unknown, decisionId: string): Decision {
-  if (value === true) return { allowed: true, result: value, decisionId };
-  if (!isRecord(value)) return { allowed: false, result: value, decisionId };
-  const decision: Decision = { allowed: value.allowed === true, result: value, decisionId };
+  const record = isRecord(value);
+  const decision: Decision = { allowed: value === true || (record && value.allowed === true), result: value, decisionId };
+  if (!record) return decision;
   if (typeof value.external_message === 'string' && value.external_message !== '') decision.externalMessage = value.external_message;
   if (typeof value.internal_message === 'string' && value.internal_message !== '') decision.internalMessage = value.internal_message;
   return decision;

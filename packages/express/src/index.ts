@@ -134,7 +134,7 @@ function opaJwtFactory(options: AuthorizerOptions): OpaJwtMiddleware {
   // middleware, with its own policy, decides it again: layered policies must all allow.
   // A mark on the request rather than a WeakSet: ephemeron tables filled per request make every young-generation GC slower.
   const decided = Symbol('opa-jwt: decided by this middleware');
-  // The routing of the app the last request came through: an app's settings are read once (see routingOf), not per request.
+  // The routing of the app the last request came through (see routingOf): read again only when a request comes through another app.
   let routedApp: Request['app'] | undefined;
   let routing: RoutingOptions | undefined;
   // Plain callback style so that Express 4 (which ignores returned promises) behaves like Express 5.
