@@ -31,11 +31,13 @@ import { loggedTokenPart } from './logged-token';
 import { resolveOptions, type AuthorizerOptions, type ResolvedOptions, type TokenGetter } from './options';
 import { PolicyStore } from './policy/policy-store';
 import { RefusalDebug } from './refusal-debug';
-import { isSharedTarget, MalformedTargetError, requestTarget, type RequestTarget } from './request-target';
+import { isSharedTarget, MalformedTargetError, requestTarget, routingFlags, type RequestTarget } from './request-target';
 import { ResultShapeWarnings } from './result-shape';
 import type { EntrypointFacts, Evaluation, PolicyEngine, WrittenDocument } from './policy/engine';
 import { enrichProtocolInput, mayEnrichProtocolInput, pathOf, serveWellKnown, shapeDenial } from './protocols';
-import { extractToken, type ExtractedToken, type KnownBearerToken } from './token';
+import { bodyTokens, extractToken, type ExtractedToken, type KnownBearerToken } from './token';
+import { findRepeated, rememberRepeated } from './repeated-requests';
+import { headerValue } from './oauth/form';
 import { readableBody } from './http-body';
 import { tokenPartTexts, tokenText } from './token-texts';
 import { TokenVerifier, type VerifiedToken } from './verify';
@@ -135,6 +137,8 @@ export class OpaJwtAuthorizer implements Authorizer {
   );
   /** Remembered tokens need no syntax check when they come again (see `extractToken`). */
   private readonly knownBearerToken: KnownBearerToken = (authorization) => this.verifier.cache.bearerToken(authorization);
+  /** Requests may repeat remembered ones (`answerRepeated`): not when the app reads the token or shapes the document. */
+  private readonly repeatable: boolean;
 
   constructor(options: AuthorizerOptions) {
     this.options = resolveOptions(options);
@@ -150,6 +154,7 @@ export class OpaJwtAuthorizer implements Authorizer {
       limits: { evaluationTimeout: this.options.evaluationTimeout, maxPolicyMemory: this.options.maxPolicyMemory },
     });
     this.loggerGiven = options.logger !== undefined;
+    this.repeatable = !this.options.getToken && !this.options.input;
     this.malformedLog = new RateLimitedLog((fields, message) => logger.info(fields, message));
     this.configErrorLog = new RateLimitedLog((fields, message) => logger.error(fields, message));
     this.refusalDebug = RefusalDebug.fromEnvironment(logger, this.loggerGiven, this.verifier.issuers, this.options);
@@ -267,6 +272,10 @@ export class OpaJwtAuthorizer implements Authorizer {
       const start = nowNs();
       timings = { logged, toLogger, start, last: start, verifyNs: 0, inputNs: 0, evalNs: 0 };
     }
+    if (route === undefined && this.repeatable) {
+      const repeated = this.answerRepeated(request, timings);
+      if (repeated !== undefined) return repeated;
+    }
     if (route?.skip) {
       return {
         type: 'allow',
@@ -303,6 +312,53 @@ export class OpaJwtAuthorizer implements Authorizer {
       throw error;
     }
     return this.decideForToken(request, route, target, extracted, timings);
+  }
+
+  /**
+   * The answer to a request that repeats one whose answer was remembered (repeated-requests.ts), as `decideFor` gives
+   * it from the request's origin, without extracting its token or reading its target again; undefined for another.
+   */
+  private answerRepeated(request: CoreRequest, timings: Timings): Outcome | undefined {
+    const authorization = headerValue(request.headers, 'authorization');
+    if (authorization === undefined) return undefined;
+    const token = this.verifier.cachedByBearerHeader(authorization);
+    if (token === undefined) return undefined;
+    const repeated = findRepeated(token.repeated, request, this.policies.current);
+    // What the header and the target do not fix: a document the core would enrich, a token in the body as well.
+    if (repeated === undefined || this.enrichesDocument(request) || bodyTokens(request).length > 0) return undefined;
+    timings.verifyNs = lap(timings);
+    const { entrypoint, evaluation, extracted, target } = repeated;
+    return this.answerRemembered(request, entrypoint, repeated.policy.reused(evaluation), extracted, token.verified, target, timings);
+  }
+
+  /** Remembers a request answered from its origin, so that its repeats are found at once (`answerRepeated`). */
+  private rememberRepeated(
+    request: CoreRequest,
+    policy: PolicyEngine,
+    entrypoint: string,
+    target: RequestTarget,
+    extracted: ExtractedToken,
+    verified: VerifiedToken,
+    evaluation: Evaluation,
+  ): void {
+    const token = this.verifier.cache.entryOf(extracted.token);
+    if (token === undefined || token.verified !== verified) return;
+    rememberRepeated(token.repeated, {
+      method: request.method,
+      url: request.url,
+      route: request.route,
+      routing: routingFlags(request.routing),
+      policy,
+      entrypoint,
+      target,
+      extracted,
+      evaluation,
+    });
+  }
+
+  /** The request's document is more than `buildInput` makes of it: protocol members, its body, an input hook's. */
+  private enrichesDocument(request: CoreRequest): boolean {
+    return Boolean(this.options.input || mayEnrichProtocolInput(request) || (this.options.includeBody && request.body !== undefined));
   }
 
   /** A request whose token could not even be read (malformed header, several tokens, a failing getter). */
@@ -348,8 +404,7 @@ export class OpaJwtAuthorizer implements Authorizer {
     verified: VerifiedToken | undefined,
     timings: Timings,
   ): Outcome | Promise<Outcome> {
-    if (this.options.input || mayEnrichProtocolInput(request) || (this.options.includeBody && request.body !== undefined))
-      return this.decideEnriched(request, route, target, extracted, verified, timings);
+    if (this.enrichesDocument(request)) return this.decideEnriched(request, route, target, extracted, verified, timings);
     const policy = this.policyInForce();
     const entrypoint = this.entrypointFor(policy, route);
     const facts = policy.factsOf(entrypoint);
@@ -358,7 +413,12 @@ export class OpaJwtAuthorizer implements Authorizer {
     // decision log's entry or line is made from the same parts (`logDecision`).
     const origin = originOf(request, facts, target);
     const remembered = origin === undefined ? undefined : policy.answerByOrigin(facts, verified, origin, request.method, request.route);
-    if (remembered !== undefined) return this.answerRemembered(request, entrypoint, remembered, extracted, verified, target, timings);
+    if (remembered !== undefined) {
+      // A request with a bearer header and no route overrides can be found again by them (repeated-requests.ts).
+      if (route === undefined && extracted?.method === 'header' && verified !== undefined)
+        this.rememberRepeated(request, policy, entrypoint, target, extracted, verified, remembered);
+      return this.answerRemembered(request, entrypoint, remembered, extracted, verified, target, timings);
+    }
     // A document no decision log shows needs only the parts the policy reads (the others are left empty).
     const input = buildInput(request, verified, target, timings.logged ? undefined : facts.inputParts);
     return this.evaluateAndAnswer(request, policy, entrypoint, facts, input, extracted, verified, timings, 'built', target);

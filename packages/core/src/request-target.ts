@@ -86,7 +86,17 @@ const MAX_REMEMBERED_LENGTH = 256;
  */
 export const isSharedTarget = (raw: string): boolean => raw.length <= MAX_REMEMBERED_LENGTH;
 
-/** One memory per combination of routing options, as a number made of their flags. */
+/** Routing options as a number made of their flags: two routings read a target alike when their numbers are equal. */
+export function routingFlags(routing: RoutingOptions = DEFAULT_ROUTING): number {
+  return (
+    (routing.caseSensitive ? 1 : 0) |
+    (routing.strictTrailingSlash ? 2 : 0) |
+    (routing.mergeSlashes ? 4 : 0) |
+    (routing.semicolonEndsPath ? 8 : 0)
+  );
+}
+
+/** One memory per combination of routing options, by `routingFlags`. */
 const remembered: Array<(raw: string) => RequestTarget> = [];
 
 /**
@@ -95,11 +105,7 @@ const remembered: Array<(raw: string) => RequestTarget> = [];
  */
 export function requestTarget(raw: string, routing: RoutingOptions = DEFAULT_ROUTING): RequestTarget {
   if (raw.length > MAX_REMEMBERED_LENGTH) return parseTarget(raw, routing);
-  const flags =
-    (routing.caseSensitive ? 1 : 0) |
-    (routing.strictTrailingSlash ? 2 : 0) |
-    (routing.mergeSlashes ? 4 : 0) |
-    (routing.semicolonEndsPath ? 8 : 0);
+  const flags = routingFlags(routing);
   let memory = remembered[flags];
   if (memory === undefined) {
     const options: RoutingOptions = {

@@ -9,9 +9,12 @@
  * a slice of it, costs more than the rest of the lookup. Tokens whose numbers agree take turns in the entry: one is
  * remembered at a time, and the other costs a signature check. The `Authorization` header a token last came in is
  * kept too: a client repeating it is recognised by comparing two whole strings, and handed the remembered token.
+ * The answers of the requests that repeat with the token are kept in its entry (repeated-requests.ts), so that they
+ * go with it.
  */
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import { isB64Token } from './token';
+import type { RepeatedRequest } from './repeated-requests';
 
 /** How many of a token's last characters make its entry's key. */
 const KEY_CHARACTERS = 8;
@@ -39,10 +42,16 @@ export interface VerifiedToken {
   revoked?: boolean;
 }
 
-interface Entry {
+/** A remembered token, as `entryByBearerHeader` finds it. */
+export interface TokenEntry {
   /** The whole token: an entry answers for this text only. */
-  token: string;
-  verified: VerifiedToken;
+  readonly token: string;
+  readonly verified: VerifiedToken;
+  /** The answers of the requests that repeat with this token (repeated-requests.ts): forgotten with the token. */
+  readonly repeated: RepeatedRequest[];
+}
+
+interface Entry extends TokenEntry {
   /** `kid` of the verifying key ('' when the header named none). */
   kid: string;
   /** The token is an RFC 6750 `b64token` (tokens read elsewhere than the Authorization header may not be). */
@@ -68,7 +77,29 @@ export class VerifiedTokenCache {
   get(token: string, nowSeconds: number): VerifiedToken | undefined {
     const key = keyOf(token, token.length);
     const entry = this.find(token, key);
-    if (!entry) return undefined;
+    return entry === undefined ? undefined : this.usable(entry, key, nowSeconds)?.verified;
+  }
+
+  /**
+   * The entry of the token that `authorization` carries, when it is the very `Authorization` value last seen to be
+   * exactly `Bearer <token>` (see `bearerToken`), and the token is usable now (as `get`).
+   */
+  entryByBearerHeader(authorization: string, nowSeconds: number): TokenEntry | undefined {
+    const length = authorization.length - BEARER_PREFIX.length;
+    if (length <= 0) return undefined;
+    const key = keyOf(authorization, length);
+    const entry = this.entries.get(key);
+    if (entry === undefined || authorization !== entry.bearerHeader) return undefined;
+    return this.usable(entry, key, nowSeconds);
+  }
+
+  /** The entry of exactly `token` (usable now or not). */
+  entryOf(token: string): TokenEntry | undefined {
+    return this.find(token, keyOf(token, token.length));
+  }
+
+  /** `entry` (found by `key`) if its time checks pass at `nowSeconds`, marked most recently used; else it is dropped. */
+  private usable(entry: Entry, key: number, nowSeconds: number): Entry | undefined {
     if (nowSeconds >= entry.validUntil || nowSeconds < entry.validFrom) {
       this.entries.delete(key);
       return undefined;
@@ -80,7 +111,7 @@ export class VerifiedTokenCache {
       this.entries.set(key, entry);
       this.lastUsed = entry;
     }
-    return entry.verified;
+    return entry;
   }
 
   /**
@@ -119,7 +150,7 @@ export class VerifiedTokenCache {
       this.entries.delete(oldest);
     }
     const kid = typeof verified.header.kid === 'string' ? verified.header.kid : '';
-    const entry: Entry = { token, verified, kid, b64token: isB64Token(token), bearerHeader: '', validFrom, validUntil };
+    const entry: Entry = { token, verified, repeated: [], kid, b64token: isB64Token(token), bearerHeader: '', validFrom, validUntil };
     this.entries.set(key, entry);
     this.lastUsed = entry;
   }

@@ -65,7 +65,8 @@ function fromQuery(request: CoreRequest): readonly string[] {
   return new URLSearchParams(query).getAll('access_token');
 }
 
-function fromBody(request: CoreRequest): readonly string[] {
+/** The tokens of a request's form body (RFC 6750 §2.2), accepted there or not. */
+export function bodyTokens(request: CoreRequest): readonly string[] {
   // RFC 6750 §2.2: only a form-encoded body of a request that has a body carries a token.
   const method = upperCaseMethod(request.method);
   if (method === 'GET' || method === 'HEAD' || !isFormContentType(request.headers)) return NONE;
@@ -85,7 +86,7 @@ export function extractToken(
 ): ExtractedToken | undefined {
   const header = fromHeader(request, known);
   const query = fromQuery(request);
-  const body = fromBody(request);
+  const body = bodyTokens(request);
   const count = (header === undefined ? 0 : 1) + query.length + body.length;
   if (count === 0) return undefined;
   if (count > 1) {

@@ -19,7 +19,7 @@ import { InvalidTokenError, KeysUnavailableError, PolicyEvaluationError, type Ch
 import { errorFields, type Logger } from './logger';
 import type { ResolvedOptions, RevocationCheck } from './options';
 import { TrustedIssuer } from './keys/trusted-issuer';
-import { VerifiedTokenCache, type VerifiedToken } from './token-cache';
+import { VerifiedTokenCache, type TokenEntry, type VerifiedToken } from './token-cache';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
 
 export type { VerifiedToken } from './token-cache';
@@ -88,17 +88,31 @@ export class TokenVerifier {
     return remembered?.revoked ? undefined : remembered;
   }
 
+  /**
+   * The cache entry of the token an `Authorization` value carries, found as `cached` finds a token: only the value
+   * last seen to be exactly `Bearer <token>` (token-cache.ts `entryByBearerHeader`), when the token is not revoked.
+   */
+  cachedByBearerHeader(authorization: string): TokenEntry | undefined {
+    const nowMs = Date.now();
+    const entry = this.cache.entryByBearerHeader(authorization, Math.floor(nowMs / 1000));
+    return entry !== undefined && !entry.verified.revoked && this.keysUsable(entry.verified, nowMs) ? entry : undefined;
+  }
+
   /** The cache entry of a token whose time checks pass and whose issuer's keys are still usable, revoked or not. */
   private remembered(token: string): VerifiedToken | undefined {
     // One reading of the clock for the token's time checks and its issuer's keys: it is a call into the runtime.
     const nowMs = Date.now();
     const cached = this.cache.get(token, Math.floor(nowMs / 1000));
-    if (cached === undefined) return undefined;
+    return cached !== undefined && this.keysUsable(cached, nowMs) ? cached : undefined;
+  }
+
+  /** The keys of the issuer that verified `verified` are still usable at `nowMs`. */
+  private keysUsable(verified: VerifiedToken, nowMs: number): boolean {
     const issuers = this.issuers;
     for (let i = 0; i < issuers.length; i++) {
-      if (issuers[i].label === cached.issuerLabel) return issuers[i].keysUsable(nowMs) ? cached : undefined;
+      if (issuers[i].label === verified.issuerLabel) return issuers[i].keysUsable(nowMs);
     }
-    return undefined;
+    return false;
   }
 
   /** Verifies a token; resolves with its header and claims, or rejects with InvalidTokenError / KeysUnavailableError. */

@@ -551,3 +551,91 @@ describe('answers found again by what the document is built from', () => {
     await Promise.all([logged.close(), evaluating.close()]);
   });
 });
+
+describe('requests that repeat exactly', () => {
+  const quiet = { info() {}, warn() {}, error() {}, debug() {}, isLevelEnabled: (level: string) => level !== 'info' };
+
+  test('are answered without reading their token or target again, each part of them telling them apart', async () => {
+    const bob = await issuer.sign({ claims: { sub: 'bob' } });
+    const ann = await issuer.sign({ claims: { sub: 'ann' } });
+    const variants: CoreRequest[] = [
+      request('/orders/7', bob),
+      request('/orders/7', ann),
+      request('/orders/7?page=2', bob),
+      request('/Orders/7', bob),
+      { ...request('/Orders/7', bob), routing: { caseSensitive: true } },
+      request('/orders/7', bob, {}, 'DELETE'),
+      request('/orders/7', bob, {}, 'delete'),
+      { ...request('/orders/7', bob), route: '/orders/:id' },
+      { ...request('/orders/7', ann), route: '/orders/:n' },
+    ];
+    const remembering = await authorizerWith({ policy: regoFile, entrypoint: 'app/routed', logger: quiet });
+    const evaluating = await authorizerWith({ policy: wasmFile, entrypoint: 'app/routed', logger: quiet });
+    // Tokens are found in their header by the remembered one (token.ts `KnownBearerToken`) unless the request repeats.
+    const readsToken = jest.spyOn(remembering.verifier.cache, 'bearerToken');
+    for (let round = 0; round < 5; round++) {
+      readsToken.mockClear();
+      for (const variant of variants) {
+        // Fresh strings, as each request brings.
+        const copy = { ...variant, headers: { ...variant.headers, authorization: `${variant.headers.authorization as string}` } };
+        expect([variant, answer(await remembering.authorize(copy))]).toEqual([variant, answer(await evaluating.authorize(copy))]);
+      }
+      // Evaluated, then found by the document, then by its origin, then by the request itself.
+      if (round >= 3) expect(readsToken.mock.calls.map(([header]) => variants.find((v) => v.headers.authorization === header))).toEqual([]);
+    }
+    expect(remembering.policies.current!.answersReused).toBeGreaterThanOrEqual(4 * variants.length);
+    await Promise.all([remembering.close(), evaluating.close()]);
+  });
+
+  test('what their header and target do not fix is read every time: a token in the body, the scheme, route overrides', async () => {
+    const bob = await issuer.sign({ claims: { sub: 'bob', roles: ['reader'] } });
+    const authorizer = await authorizerWith({ policy: regoFile, logger: quiet, bearerMethods: ['header', 'body'] });
+    // A form body a PUT carries is read for its token only (a POST's could be a token request: never repeated).
+    const put = (body: string) => ({
+      ...request('/orders/7', bob, { 'content-type': 'application/x-www-form-urlencoded' }, 'PUT'),
+      body,
+    });
+    for (let n = 0; n < 4; n++) expect(answer(await authorizer.authorize(put('state=shipped')))).toMatchObject({ status: 403 });
+    expect(await authorizer.authorize(put(`access_token=${bob}`))).toMatchObject({ type: 'respond', status: 400 });
+    for (let n = 0; n < 3; n++) expect(answer(await authorizer.authorize(request('/orders/7', bob)))).toMatchObject({ allow: {} });
+    // Another spelling of the scheme: the same token, read from the header the longer way.
+    const lowerCase = { ...request('/orders/7', bob), headers: { authorization: `bearer ${bob}` } };
+    expect(answer(await authorizer.authorize(lowerCase))).toMatchObject({ allow: {} });
+    // Another entrypoint for this route: its own answer.
+    expect(answer(await authorizer.authorize(request('/orders/7', bob), { entrypoint: 'app/routed' }))).toMatchObject({
+      allow: { allowed: true, sub: 'bob', path: '/orders/7' },
+    });
+    const skipped = await authorizer.authorize(request('/orders/7', bob), { skip: true });
+    expect(skipped).toMatchObject({ type: 'allow', auth: { payload: {} } });
+    await authorizer.close();
+  });
+
+  test('their token is checked every time: expired, or its key gone, it is not answered from memory', async () => {
+    const bob = await issuer.sign({ claims: { sub: 'bob', roles: ['reader'] }, expiresIn: 60 });
+    const authorizer = await authorizerWith({ policy: regoFile, logger: quiet });
+    for (let n = 0; n < 3; n++) expect(answer(await authorizer.authorize(request('/orders/7', bob)))).toMatchObject({ allow: {} });
+    const entry = authorizer.verifier.cache.entryOf(bob)!;
+    expect(entry.repeated).toHaveLength(1);
+
+    // Its key left the key set: forgotten, and verified again (the key is still published here).
+    const { issuerLabel, header } = entry.verified;
+    expect(authorizer.verifier.cache.forgetKey(issuerLabel, header.kid!)).toBe(1);
+    const verifies = jest.spyOn(authorizer.verifier, 'verify');
+    expect(answer(await authorizer.authorize(request('/orders/7', bob)))).toMatchObject({ allow: {} });
+    expect(verifies).toHaveBeenCalledTimes(1);
+    expect(authorizer.verifier.cache.entryOf(bob)!.repeated).toEqual([]);
+
+    for (let n = 0; n < 3; n++) expect(answer(await authorizer.authorize(request('/orders/7', bob)))).toMatchObject({ allow: {} });
+    expect(verifies).toHaveBeenCalledTimes(1);
+    // Past `exp` and the clock tolerance (5 s), for opa-jwt and jose alike.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance'], now: Date.now() + 66_000 });
+    try {
+      const expired = await authorizer.authorize(request('/orders/7', bob));
+      expect(answer(expired)).toEqual({ status: 401, body: { error: 'invalid_token', error_description: 'the token has expired' } });
+      expect(authorizer.verifier.cache.entryOf(bob)).toBeUndefined();
+    } finally {
+      jest.useRealTimers();
+    }
+    await authorizer.close();
+  });
+});

@@ -3,6 +3,10 @@
  * unknown kids refetch at most once per cooldown even under a flood, rotation, stale-if-error then fail closed (503),
  * keys leaving the set evict cached tokens, timeouts, and issuer discovery.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { OpaJwtAuthorizer } from '../src/authorizer';
 import { InvalidTokenError, KeysUnavailableError } from '../src/errors';
 import { resolveOptions, type AuthorizerOptions } from '../src/options';
 import { TokenVerifier } from '../src/verify';
@@ -159,6 +163,38 @@ describe('cooldown, cache age and stale-if-error (fake clock)', () => {
     advance(100); // the cooldown
     await expect(verifier.verify(await issuer.sign({ claims: { n: 5 } }))).resolves.toMatchObject({ payload: { n: 5 } });
     expect(issuer.hits()).toBe(5);
+  });
+
+  test('a request repeated while the keys were good is refused once they expired: 503, never open', async () => {
+    // Reads no header, host or address: its answers are found by the request's origin, then by the request itself.
+    const dir = mkdtempSync(path.join(tmpdir(), 'opa-jwt-jwks-'));
+    const policy = path.join(dir, 'authz.rego');
+    writeFileSync(policy, 'package authz\n\nallow if {\n\tinput.request.http.method == "GET"\n\t"reader" in input.jwt.payload.roles\n}\n');
+    const authorizer = new OpaJwtAuthorizer({
+      policy,
+      entrypoint: 'authz/allow',
+      issuer: issuer.issuer,
+      jwksUri: issuer.jwksUri,
+      audience: AUDIENCE,
+      logger: recordingLogger().logger,
+      cacheMaxAge: 200,
+      staleIfErrorDuration: 800,
+      cooldownDuration: 100,
+    });
+    await authorizer.ready();
+    try {
+      const token = await issuer.sign({ claims: { roles: ['reader'] } });
+      const request = { method: 'GET', url: '/orders/7', headers: { authorization: `Bearer ${token}` } };
+      // Enough times for the request itself to be remembered with its answer (repeated-requests.ts).
+      for (let n = 0; n < 5; n++) expect(await authorizer.authorize(request)).toMatchObject({ type: 'allow' });
+      expect(authorizer.verifier.cache.entryOf(token)?.repeated).toHaveLength(1);
+      issuer.setDown(true);
+      advance(1100); // past cacheMaxAge + staleIfErrorDuration
+      expect(await authorizer.authorize(request)).toMatchObject({ type: 'respond', status: 503 });
+    } finally {
+      await authorizer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('an issuer that is down from the start: 503, one attempt per cooldown', async () => {

@@ -373,7 +373,7 @@ export class PolicyEngine {
   }
 
   /** Counts a remembered answer that is handed out again. */
-  private reused(evaluation: Evaluation | undefined): Evaluation | undefined {
+  reused<E extends Evaluation | undefined>(evaluation: E): E {
     if (evaluation !== undefined) this.answersReused++;
     return evaluation;
   }
