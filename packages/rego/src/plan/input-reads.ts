@@ -13,6 +13,12 @@
  * A path reached but never used further is kept whole too (its lookup alone may be the condition). Anything the
  * analysis does not recognise counts as a use, so it can only keep more than needed, never less.
  *
+ * A function's result is followed into its callers (`http := input.request.http` then `http.method`): what a
+ * function's result local may hold is its summary, grown to a fixed point over every function, and a `callfn`
+ * holds its callee's summary. Returning a value is no use of it; the caller's uses decide, and an entry point's
+ * result, the answer, is used whole. `assignonce` is a move when it cannot compare (its local is written nowhere
+ * else in the function and it is not inside a `scan`: it runs at most once per call); else both values are used.
+ *
  * `with input.a as v` needs nothing special: the runtime writes `v` into the document it was given, and every read
  * below `input` is recorded whatever document it meets.
  */
@@ -32,7 +38,29 @@ const key = (path: Path): string => JSON.stringify(path);
 export function inputReads(plan: Program, entrypoint?: string): InputReads {
   const reached = new Map<string, Path>();
   const whole = new Map<string, Path>();
-  for (const func of reachableFunctions(plan, entrypoint)) analyseFunction(plan, func.body, reached, whole);
+  const funcs = reachableFunctions(plan, entrypoint);
+  // What each function's result may hold, by function index: grows until no function's changes.
+  const summaries = new Map<number, Map<string, Path>>();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const func of funcs) {
+      const held = followFunction(plan, func, summaries, reached).get(func.result);
+      let summary = summaries.get(plan.funcs.indexOf(func));
+      if (!summary) summaries.set(plan.funcs.indexOf(func), (summary = new Map()));
+      for (const [k, path] of held ?? []) {
+        if (summary.has(k)) continue;
+        summary.set(k, path);
+        changed = true;
+      }
+    }
+  }
+  const answers = new Set(entrypoint === undefined ? Object.values(plan.entrypoints) : [plan.entrypoints[entrypoint]]);
+  for (const func of funcs) {
+    const holds = followFunction(plan, func, summaries, reached);
+    recordUses(plan, func, holds, whole);
+    // The entry point's result is the answer, which depends on all of it.
+    if (answers.has(plan.funcs.indexOf(func))) for (const [k, path] of holds.get(func.result) ?? []) whole.set(k, path);
+  }
   if (whole.has(key([]))) return true;
   // The tree of reached paths; a leaf, or a path used whole, keeps its whole value.
   type Node = { whole: boolean; children: Map<string, Node> };
@@ -63,25 +91,65 @@ export function inputReads(plan: Program, entrypoint?: string): InputReads {
   return toReads(root);
 }
 
-function analyseFunction(plan: Program, body: Stmt[], reached: Map<string, Path>, whole: Map<string, Path>): void {
-  // The constant string(s) each local may hold; a local also set by anything else is not a constant key.
+/** The constant string(s) each local of `body` may hold; a local also set by anything else is not a constant key. */
+function constantKeysOf(plan: Program, body: Stmt[]): (local: Local) => Set<string> | undefined {
   const strings = new Map<Local, Set<string>>();
   const notConstant = new Set<Local>();
-  const defineConstant = (local: Local, value: unknown): void => {
+  visit(body, (stmt) => {
+    if (stmt[0] !== 'const') {
+      for (const local of defined(stmt)) notConstant.add(local);
+      return;
+    }
+    const [, local, index] = stmt;
+    const value = plan.consts[index];
     if (typeof value !== 'string') notConstant.add(local);
     else {
       let set = strings.get(local);
       if (!set) strings.set(local, (set = new Set()));
       set.add(value);
     }
-  };
-  visit(body, (stmt) => {
-    if (stmt[0] === 'const') defineConstant(stmt[1], plan.consts[stmt[2]]);
-    else for (const local of defined(stmt)) notConstant.add(local);
   });
-  const constantKeys = (local: Local): Set<string> | undefined => (notConstant.has(local) ? undefined : strings.get(local));
+  return (local) => (notConstant.has(local) ? undefined : strings.get(local));
+}
 
-  // The input paths each local may hold, grown to a fixed point (loops may define a local after its use).
+/**
+ * The `assignonce` statements of `body` that cannot compare: their local is written by no other statement (but
+ * `reset`) and they are not inside a `scan`, so they run at most once per call, on an undefined local.
+ */
+function movingAssignments(body: Stmt[]): Set<Stmt> {
+  const writes = new Map<Local, number>();
+  visit(body, (stmt) => {
+    if (stmt[0] === 'reset') return;
+    for (const local of defined(stmt)) writes.set(local, (writes.get(local) ?? 0) + 1);
+  });
+  const moving = new Set<Stmt>();
+  const walk = (stmts: Stmt[], inScan: boolean): void => {
+    for (const stmt of stmts) {
+      if (stmt[0] === 'assignonce' && !inScan && writes.get(stmt[1]) === 1) moving.add(stmt);
+      if (stmt[0] === 'scan') walk(stmt[4], true);
+      else if (stmt[0] === 'with') walk(stmt[4], inScan);
+      else if (stmt[0] === 'block') walk(stmt[1], inScan);
+      else if (stmt[0] === 'withmock') walk(stmt[3], inScan);
+    }
+  };
+  walk(body, false);
+  return moving;
+}
+
+/**
+ * The input paths each local of `func` may hold, grown to a fixed point (loops may define a local after its use);
+ * every path a constant-key `dot` reaches is added to `reached`. A call holds what `summaries` says its callee's
+ * result may hold.
+ */
+function followFunction(
+  plan: Program,
+  func: Func,
+  summaries: ReadonlyMap<number, ReadonlyMap<string, Path>>,
+  reached: Map<string, Path>,
+): Map<Local, Map<string, Path>> {
+  const { body } = func;
+  const constantKeys = constantKeysOf(plan, body);
+  const moving = movingAssignments(body);
   const holds = new Map<Local, Map<string, Path>>();
   const add = (local: Local, path: Path): boolean => {
     let paths = holds.get(local);
@@ -91,8 +159,10 @@ function analyseFunction(plan: Program, body: Stmt[], reached: Map<string, Path>
     paths.set(k, path);
     return true;
   };
-  const useWhole = (local: Local): void => {
-    for (const [k, path] of holds.get(local) ?? []) whole.set(k, path);
+  const copy = (dst: Local, paths: ReadonlyMap<string, Path> | undefined): boolean => {
+    let changed = false;
+    for (const path of paths?.values() ?? []) changed = add(dst, path) || changed;
+    return changed;
   };
   for (let changed = true; changed;) {
     changed = false;
@@ -102,14 +172,20 @@ function analyseFunction(plan: Program, body: Stmt[], reached: Map<string, Path>
           changed = add(stmt[1], []) || changed;
           return;
         case 'move':
-          for (const path of holds.get(stmt[2])?.values() ?? []) changed = add(stmt[1], path) || changed;
+          changed = copy(stmt[1], holds.get(stmt[2])) || changed;
+          return;
+        case 'assignonce':
+          if (moving.has(stmt)) changed = copy(stmt[1], holds.get(stmt[2])) || changed;
+          return;
+        case 'callfn':
+          changed = copy(stmt[3], summaries.get(stmt[1])) || changed;
           return;
         case 'dot': {
           const [, src, keyLocal, dst] = stmt;
           const paths = holds.get(src);
           if (!paths) return;
           const keys = constantKeys(keyLocal);
-          if (!keys) return; // src is used whole below
+          if (!keys) return; // src is used whole (recordUses)
           for (const path of paths.values())
             for (const member of keys) {
               const next = [...path, member];
@@ -123,14 +199,27 @@ function analyseFunction(plan: Program, body: Stmt[], reached: Map<string, Path>
       }
     });
   }
-  // Every read of an input-holding local other than a constant-key `dot` or a `move` sees its value whole.
-  visit(body, (stmt) => {
+  return holds;
+}
+
+/**
+ * Every read of an input-holding local of `func` other than a constant-key `dot`, a `move`, an `assignonce` that
+ * cannot compare or a test of its definedness sees its value whole: its paths go to `whole`.
+ */
+function recordUses(plan: Program, func: Func, holds: ReadonlyMap<Local, ReadonlyMap<string, Path>>, whole: Map<string, Path>): void {
+  const constantKeys = constantKeysOf(plan, func.body);
+  const moving = movingAssignments(func.body);
+  const useWhole = (local: Local): void => {
+    for (const [k, path] of holds.get(local) ?? []) whole.set(k, path);
+  };
+  visit(func.body, (stmt) => {
     if (stmt[0] === 'dot') {
       if (!constantKeys(stmt[2])) useWhole(stmt[1]);
       useWhole(stmt[2]);
       return;
     }
-    if (stmt[0] === 'move') return;
+    // Whether a local is defined is not its value: the member that defined it is reached, so kept.
+    if (stmt[0] === 'move' || stmt[0] === 'isdef' || stmt[0] === 'isundef' || moving.has(stmt)) return;
     for (const local of read(stmt)) useWhole(local);
   });
 }
