@@ -4,10 +4,10 @@
  *
  * The plan reaches the input only through the `input` statement; from there, `dot` statements with a constant
  * string key walk down one member at a time. A value reached that way is *seen whole* as soon as it is used in
- * any other way: compared, passed to a builtin or function, scanned, returned, put into a collection, type-tested,
- * looked up with a key that is not a constant string, and so on. So the analysis follows every local of every
- * function that holds a part of the input (`input`, `dot` by a constant key, `move`), to a fixed point, and
- * records:
+ * any other way: compared, passed to a builtin or function, scanned, put into a collection, type-tested, looked up
+ * with a key that is not a constant string, and so on (whether it is defined is no use of it). So the analysis
+ * follows every local of every function that holds a part of the input (`input`, `dot` by a constant key, `move`,
+ * and the two below), to a fixed point, and records:
  *   - every path reached by a `dot` (the member must stay present, or a lookup that succeeds would fail), and
  *   - every path whose value is used in any other way (the whole value must stay as it is).
  * A path reached but never used further is kept whole too (its lookup alone may be the condition). Anything the
@@ -39,14 +39,15 @@ export function inputReads(plan: Program, entrypoint?: string): InputReads {
   const reached = new Map<string, Path>();
   const whole = new Map<string, Path>();
   const funcs = reachableFunctions(plan, entrypoint);
+  const indexOf = new Map(plan.funcs.map((func, index) => [func, index]));
   // What each function's result may hold, by function index: grows until no function's changes.
   const summaries = new Map<number, Map<string, Path>>();
   for (let changed = true; changed;) {
     changed = false;
     for (const func of funcs) {
       const held = followFunction(plan, func, summaries, reached).get(func.result);
-      let summary = summaries.get(plan.funcs.indexOf(func));
-      if (!summary) summaries.set(plan.funcs.indexOf(func), (summary = new Map()));
+      let summary = summaries.get(indexOf.get(func)!);
+      if (!summary) summaries.set(indexOf.get(func)!, (summary = new Map()));
       for (const [k, path] of held ?? []) {
         if (summary.has(k)) continue;
         summary.set(k, path);
@@ -59,7 +60,7 @@ export function inputReads(plan: Program, entrypoint?: string): InputReads {
     const holds = followFunction(plan, func, summaries, reached);
     recordUses(plan, func, holds, whole);
     // The entry point's result is the answer, which depends on all of it.
-    if (answers.has(plan.funcs.indexOf(func))) for (const [k, path] of holds.get(func.result) ?? []) whole.set(k, path);
+    if (answers.has(indexOf.get(func)!)) for (const [k, path] of holds.get(func.result) ?? []) whole.set(k, path);
   }
   if (whole.has(key([]))) return true;
   // The tree of reached paths; a leaf, or a path used whole, keeps its whole value.
