@@ -44,16 +44,14 @@ export function findRepeated(
   const routing = routingFlags(request.routing);
   for (let i = 0; i < repeated.length; i++) {
     const known = repeated[i];
-    if (
-      known.url === request.url &&
-      known.method === request.method &&
-      known.route === request.route &&
-      known.routing === routing &&
-      known.policy === policy
-    )
-      return known;
+    if (known.policy === policy && sameRequest(known, request.method, request.url, request.route, routing)) return known;
   }
   return undefined;
+}
+
+/** `known` is of a request with this method, raw target, route and routing (`routingFlags`). */
+function sameRequest(known: RepeatedRequest, method: string, url: string, route: string | undefined, routing: number): boolean {
+  return known.url === url && known.method === method && known.route === route && known.routing === routing;
 }
 
 /**
@@ -63,9 +61,8 @@ export function findRepeated(
 export function rememberRepeated(repeated: RepeatedRequest[], request: RepeatedRequest): void {
   for (let i = repeated.length - 1; i >= 0; i--) {
     const known = repeated[i];
-    const same =
-      known.url === request.url && known.method === request.method && known.route === request.route && known.routing === request.routing;
-    if (same || known.policy !== request.policy) repeated.splice(i, 1);
+    if (known.policy !== request.policy || sameRequest(known, request.method, request.url, request.route, request.routing))
+      repeated.splice(i, 1);
   }
   if (repeated.length >= MAX_REPEATED_PER_TOKEN) repeated.shift();
   repeated.push(request);

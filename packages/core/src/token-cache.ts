@@ -33,6 +33,12 @@ function keyOf(text: string, length: number): number {
 /** `Bearer <token>`: the form nearly every client sends. */
 const BEARER_PREFIX = 'Bearer ';
 
+/** The key of the entry of the token an `Authorization` value would carry as `Bearer <token>`; undefined if too short. */
+function bearerHeaderKey(authorization: string): number | undefined {
+  const length = authorization.length - BEARER_PREFIX.length;
+  return length <= 0 ? undefined : keyOf(authorization, length);
+}
+
 export interface VerifiedToken {
   header: JWTHeaderParameters;
   payload: JWTPayload;
@@ -85,9 +91,8 @@ export class VerifiedTokenCache {
    * exactly `Bearer <token>` (see `bearerToken`), and the token is usable now (as `get`).
    */
   entryByBearerHeader(authorization: string, nowSeconds: number): TokenEntry | undefined {
-    const length = authorization.length - BEARER_PREFIX.length;
-    if (length <= 0) return undefined;
-    const key = keyOf(authorization, length);
+    const key = bearerHeaderKey(authorization);
+    if (key === undefined) return undefined;
     const entry = this.entries.get(key);
     if (entry === undefined || authorization !== entry.bearerHeader) return undefined;
     return this.usable(entry, key, nowSeconds);
@@ -120,13 +125,18 @@ export class VerifiedTokenCache {
    * compares it by identity.
    */
   bearerToken(authorization: string): string | undefined {
-    const length = authorization.length - BEARER_PREFIX.length;
-    if (length <= 0) return undefined;
-    const entry = this.entries.get(keyOf(authorization, length));
+    const key = bearerHeaderKey(authorization);
+    if (key === undefined) return undefined;
+    const entry = this.entries.get(key);
     if (entry === undefined || !entry.b64token) return undefined;
     if (authorization === entry.bearerHeader) return entry.token;
     const { token } = entry;
-    if (length !== token.length || !authorization.startsWith(BEARER_PREFIX) || !authorization.endsWith(token)) return undefined;
+    if (
+      authorization.length !== BEARER_PREFIX.length + token.length ||
+      !authorization.startsWith(BEARER_PREFIX) ||
+      !authorization.endsWith(token)
+    )
+      return undefined;
     entry.bearerHeader = authorization;
     return token;
   }

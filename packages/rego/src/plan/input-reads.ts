@@ -38,17 +38,25 @@ const key = (path: Path): string => JSON.stringify(path);
 export function inputReads(plan: Program, entrypoint?: string): InputReads {
   const reached = new Map<string, Path>();
   const whole = new Map<string, Path>();
-  const funcs = reachableFunctions(plan, entrypoint);
   const indexOf = new Map(plan.funcs.map((func, index) => [func, index]));
-  // What each function's result may hold, by function index: grows until no function's changes.
+  const funcs = reachableFunctions(plan, entrypoint).map((func) => ({
+    func,
+    index: indexOf.get(func)!,
+    constantKeys: constantKeysOf(plan, func.body),
+    moving: movingAssignments(func.body),
+  }));
+  // What each function's result may hold, by function index: grows until no function's changes. The locals' paths
+  // of that last round are final.
   const summaries = new Map<number, Map<string, Path>>();
+  const holdsOf = new Map<Func, Holds>();
   for (let changed = true; changed;) {
     changed = false;
-    for (const func of funcs) {
-      const held = followFunction(plan, func, summaries, reached).get(func.result);
-      let summary = summaries.get(indexOf.get(func)!);
-      if (!summary) summaries.set(indexOf.get(func)!, (summary = new Map()));
-      for (const [k, path] of held ?? []) {
+    for (const facts of funcs) {
+      const holds = followFunction(facts, summaries, reached);
+      holdsOf.set(facts.func, holds);
+      let summary = summaries.get(facts.index);
+      if (!summary) summaries.set(facts.index, (summary = new Map()));
+      for (const [k, path] of holds.get(facts.func.result) ?? []) {
         if (summary.has(k)) continue;
         summary.set(k, path);
         changed = true;
@@ -56,11 +64,11 @@ export function inputReads(plan: Program, entrypoint?: string): InputReads {
     }
   }
   const answers = new Set(entrypoint === undefined ? Object.values(plan.entrypoints) : [plan.entrypoints[entrypoint]]);
-  for (const func of funcs) {
-    const holds = followFunction(plan, func, summaries, reached);
-    recordUses(plan, func, holds, whole);
+  for (const facts of funcs) {
+    const holds = holdsOf.get(facts.func)!;
+    recordUses(facts, holds, whole);
     // The entry point's result is the answer, which depends on all of it.
-    if (answers.has(indexOf.get(func)!)) for (const [k, path] of holds.get(func.result) ?? []) whole.set(k, path);
+    if (answers.has(facts.index)) for (const [k, path] of holds.get(facts.func.result) ?? []) whole.set(k, path);
   }
   if (whole.has(key([]))) return true;
   // The tree of reached paths; a leaf, or a path used whole, keeps its whole value.
@@ -137,21 +145,29 @@ function movingAssignments(body: Stmt[]): Set<Stmt> {
   return moving;
 }
 
+/** A function with what its statements say once and for all: its constant keys and its assignments that move. */
+interface FunctionFacts {
+  func: Func;
+  index: number;
+  constantKeys: (local: Local) => Set<string> | undefined;
+  moving: Set<Stmt>;
+}
+
+/** The input paths each local may hold. */
+type Holds = Map<Local, Map<string, Path>>;
+
 /**
- * The input paths each local of `func` may hold, grown to a fixed point (loops may define a local after its use);
- * every path a constant-key `dot` reaches is added to `reached`. A call holds what `summaries` says its callee's
- * result may hold.
+ * The input paths each local of a function may hold, grown to a fixed point (loops may define a local after its
+ * use); every path a constant-key `dot` reaches is added to `reached`. A call holds what `summaries` says its
+ * callee's result may hold.
  */
 function followFunction(
-  plan: Program,
-  func: Func,
+  { func, constantKeys, moving }: FunctionFacts,
   summaries: ReadonlyMap<number, ReadonlyMap<string, Path>>,
   reached: Map<string, Path>,
-): Map<Local, Map<string, Path>> {
+): Holds {
   const { body } = func;
-  const constantKeys = constantKeysOf(plan, body);
-  const moving = movingAssignments(body);
-  const holds = new Map<Local, Map<string, Path>>();
+  const holds: Holds = new Map();
   const add = (local: Local, path: Path): boolean => {
     let paths = holds.get(local);
     if (!paths) holds.set(local, (paths = new Map()));
@@ -207,9 +223,7 @@ function followFunction(
  * Every read of an input-holding local of `func` other than a constant-key `dot`, a `move`, an `assignonce` that
  * cannot compare or a test of its definedness sees its value whole: its paths go to `whole`.
  */
-function recordUses(plan: Program, func: Func, holds: ReadonlyMap<Local, ReadonlyMap<string, Path>>, whole: Map<string, Path>): void {
-  const constantKeys = constantKeysOf(plan, func.body);
-  const moving = movingAssignments(func.body);
+function recordUses({ func, constantKeys, moving }: FunctionFacts, holds: Holds, whole: Map<string, Path>): void {
   const useWhole = (local: Local): void => {
     for (const [k, path] of holds.get(local) ?? []) whole.set(k, path);
   };
